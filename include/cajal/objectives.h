@@ -1,0 +1,36 @@
+/* objectives.h — the objective component: a loss over a batch and its
+ * gradient with respect to the network's output. Both losses are means over
+ * the batch, as PyTorch's defaults (CrossEntropyLoss, MSELoss). */
+#ifndef CAJAL_OBJECTIVES_H
+#define CAJAL_OBJECTIVES_H
+
+#include <stddef.h>
+
+#include "cajal/status.h"
+
+typedef enum {
+    CJ_LOSS_CROSS_ENTROPY, /* softmax cross-entropy against integer labels */
+    CJ_LOSS_MSE            /* mean squared error over all elements */
+} cj_loss_kind;
+
+/* What the output is compared with: class labels (cross-entropy, or MSE
+ * against their one-hot codes) or target values of the output's shape. */
+typedef struct {
+    const int *labels;    /* [batch], or NULL */
+    const float *values;  /* [batch, dim], or NULL */
+} cj_target;
+
+/* Parse "cross_entropy" / "mse". */
+cj_status cj_loss_parse(const char *name, cj_loss_kind *kind, cj_error *err);
+const char *cj_loss_name(cj_loss_kind kind);
+
+/* Loss of `pred` ([batch, dim]) against t. When dpred is not NULL it
+ * receives dLoss/dpred; when per_sample is not NULL it receives each
+ * sample's own loss (whose mean is the returned value). */
+float cj_loss_eval(cj_loss_kind kind, const float *pred, const cj_target *t, int batch, int dim,
+                   float *dpred, float *per_sample);
+
+/* Number of samples whose largest output is at their label. */
+int cj_count_correct(const float *pred, const int *labels, int batch, int dim);
+
+#endif

@@ -1,0 +1,47 @@
+/* optim.h — optimisers with the update equations of torch.optim.SGD and
+ * torch.optim.Adam, so the same initial weights, data order and
+ * hyper-parameters give the same weights as PyTorch.
+ *
+ * An optimiser updates a flat parameter buffer from a gradient buffer of the
+ * same length (a model's params/grads, or a learning rule's own feedback
+ * weights); it owns its state. */
+#ifndef CAJAL_OPTIM_H
+#define CAJAL_OPTIM_H
+
+#include <stddef.h>
+
+#include "cajal/status.h"
+
+typedef enum { CJ_OPTIM_SGD, CJ_OPTIM_ADAM } cj_optim_kind;
+
+typedef struct {
+    cj_optim_kind kind;
+    float lr;
+    float momentum;      /* SGD */
+    float dampening;     /* SGD */
+    int nesterov;        /* SGD */
+    float weight_decay;  /* L2 penalty added to the gradient (both) */
+    float beta1, beta2, eps;  /* Adam */
+} cj_optim_config;
+
+/* PyTorch's defaults for the kind (lr 1e-3 for Adam, 0.01 for SGD). */
+cj_optim_config cj_optim_defaults(cj_optim_kind kind);
+cj_status cj_optim_parse(const char *name, cj_optim_kind *kind, cj_error *err);
+const char *cj_optim_name(cj_optim_kind kind);
+
+typedef struct {
+    cj_optim_config cfg;
+    size_t n;
+    long step;
+    float *m, *v;  /* momentum buffer (SGD) or moments (Adam); owned */
+} cj_optim;
+
+cj_status cj_optim_create(cj_optim *o, const cj_optim_config *cfg, size_t n, cj_error *err);
+void cj_optim_free(cj_optim *o);
+/* params -= update(grads); grads are left unchanged. */
+void cj_optim_step(cj_optim *o, float *params, const float *grads);
+
+void cj_sgd_step(cj_optim *o, float *params, const float *grads);
+void cj_adam_step(cj_optim *o, float *params, const float *grads);
+
+#endif

@@ -1,0 +1,12 @@
+/* commands.h — the `cajal` subcommands. Each parses its own arguments,
+ * calls the library, prints errors as one line on stderr and returns the
+ * process exit status (0 ok, 1 failure, 2 usage error). */
+#ifndef CAJAL_CLI_COMMANDS_H
+#define CAJAL_CLI_COMMANDS_H
+
+int cj_cmd_train(int argc, char **argv);
+int cj_cmd_plot(int argc, char **argv);
+int cj_cmd_ephys(int argc, char **argv);
+int cj_cmd_match(int argc, char **argv);
+
+#endif

@@ -1,0 +1,31 @@
+#include "cajal/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+cj_status cj_fail(cj_error *err, cj_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+const char *cj_status_name(cj_status code)
+{
+    switch (code) {
+    case CJ_OK: return "ok";
+    case CJ_ERR_IO: return "I/O error";
+    case CJ_ERR_FORMAT: return "format error";
+    case CJ_ERR_CONFIG: return "configuration error";
+    case CJ_ERR_SHAPE: return "shape error";
+    case CJ_ERR_NUMERIC: return "numerical error";
+    case CJ_ERR_NOMEM: return "out of memory";
+    case CJ_ERR_ARG: return "bad argument";
+    }
+    return "unknown error";
+}
