@@ -1,0 +1,47 @@
+/* npy.h — NumPy .npy files (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+ *
+ * A .npy file is the 6-byte magic "\x93NUMPY", a version (1.0, 2.0 or 3.0),
+ * a little-endian header length (2 bytes in 1.0, 4 bytes later), a Python
+ * dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+ * padded with spaces to a 64-byte boundary, then the raw array data.
+ *
+ * Reading accepts the little-endian numeric dtypes NumPy writes for plain
+ * arrays (<f4 <f8 <i1..<i8 <u1..<u8 |b1) in C or Fortran order, up to 4-D,
+ * and converts them to float32 or float64 in C order. Writing produces
+ * float32, C order, version 1.0, through a temp file + rename so a crash
+ * never leaves a torn file. Every error message names the file. */
+#ifndef CAJAL_NPY_H
+#define CAJAL_NPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cajal/status.h"
+
+#define CJ_NPY_MAX_DIMS 4
+
+/* Element type a caller wants the data converted to. */
+typedef enum { CJ_NPY_F32 = 0, CJ_NPY_F64 = 1 } cj_npy_type;
+
+typedef struct {
+    cj_npy_type type;               /* element type of `data` (as requested) */
+    int ndim;                       /* 0..CJ_NPY_MAX_DIMS (0 = a scalar) */
+    int64_t shape[CJ_NPY_MAX_DIMS]; /* unused trailing entries are 0 */
+    size_t numel;                   /* product of the shape (1 for a scalar) */
+    char descr[16];                 /* dtype as stored in the file, e.g. "<i8" */
+    int fortran_order;              /* order in the file; `data` is always C order */
+    void *data;                     /* owned: numel floats or doubles, C order */
+} cj_npy_array;
+
+/* Read `path` into *out, converting to `type`. On failure *out is left
+ * empty (data NULL) and err says which file and what is wrong. Free with
+ * cj_npy_free. */
+cj_status cj_npy_read(const char *path, cj_npy_type type, cj_npy_array *out, cj_error *err);
+void cj_npy_free(cj_npy_array *a);
+
+/* Write a float32 array of the given shape (C order) to `path` atomically.
+ * ndim may be 0..CJ_NPY_MAX_DIMS. */
+cj_status cj_npy_write_f32(const char *path, int ndim, const int64_t *shape, const float *data,
+                           cj_error *err);
+
+#endif

@@ -1,0 +1,128 @@
+/* plot.h — figures made of a grid of panels, drawn with cairo and written
+ * as PNG.
+ *
+ * A figure owns its panels; a panel is either a line chart (any number of
+ * series, each with its own colour, dash, marker and legend label) or a
+ * heat map (a matrix image with a colour bar). Data are copied when added,
+ * so callers may free their arrays at once. NaN values leave a gap in a
+ * line; on a log axis, values <= 0 do too.
+ *
+ *     cj_figure *fig;
+ *     if (cj_figure_create(&fig, 1, 2, 1200, 450, &err)) return err.code;
+ *     cj_panel *p = cj_figure_panel(fig, 0, 0);
+ *     cj_panel_set_title(p, "Test accuracy");
+ *     cj_panel_set_labels(p, "epoch", "accuracy (%)");
+ *     cj_line_style s = cj_line_style_default(0);
+ *     cj_panel_add_line(p, epoch, acc, n, s, "mlp (bp)", &err);
+ *     cj_figure_write_png(fig, "curves.png", &err);
+ *     cj_figure_free(fig);
+ *
+ * Sizes are in pixels of the output image. */
+#ifndef CAJAL_PLOT_H
+#define CAJAL_PLOT_H
+
+#include <stddef.h>
+
+#include "cajal/status.h"
+
+typedef struct cj_figure cj_figure;
+typedef struct cj_panel cj_panel;
+
+/* Colour components in [0, 1]. */
+typedef struct {
+    double r, g, b;
+} cj_rgb;
+
+typedef enum { CJ_DASH_SOLID, CJ_DASH_DASHED, CJ_DASH_DOTTED, CJ_DASH_DASHDOT, CJ_DASH_COUNT } cj_dash;
+typedef enum { CJ_MARKER_NONE, CJ_MARKER_CIRCLE, CJ_MARKER_SQUARE, CJ_MARKER_TRIANGLE } cj_marker;
+typedef enum { CJ_SCALE_LINEAR, CJ_SCALE_LOG } cj_scale;
+
+/* Where a panel's legend goes. BEST tries the corners and edges of the
+ * plot area and takes the first spot that covers no data; when none is
+ * free the legend moves outside, to the right of the plot area. */
+typedef enum { CJ_LEGEND_BEST, CJ_LEGEND_OUTSIDE, CJ_LEGEND_NONE } cj_legend_pos;
+
+/* VIRIDIS for magnitudes (dark = low); DIVERGING (blue-white-red, centred
+ * on the middle of [vmin, vmax]) for signed values such as correlations. */
+typedef enum { CJ_CMAP_VIRIDIS, CJ_CMAP_DIVERGING } cj_colormap;
+
+typedef struct {
+    cj_rgb color;
+    cj_dash dash;
+    double width;     /* line width in px; <= 0 means 2 */
+    cj_marker marker; /* drawn at every point */
+} cj_line_style;
+
+/* The i-th colour of the ten-colour "tab10" palette (cycles for i >= 10),
+ * so that run i has the same colour in every panel. */
+cj_rgb cj_palette(int i);
+/* Solid, 2 px, no marker, colour cj_palette(i). */
+cj_line_style cj_line_style_default(int i);
+
+/* ---- figures ------------------------------------------------------------ */
+
+/* A rows x cols grid of empty panels on a width x height white image. */
+cj_status cj_figure_create(cj_figure **out, int rows, int cols, int width, int height,
+                           cj_error *err);
+void cj_figure_free(cj_figure *fig);
+/* A title centred above all panels (NULL or "" for none). */
+void cj_figure_set_title(cj_figure *fig, const char *title);
+/* The panel at (row, col), counted from the top left; NULL when out of
+ * range. Panels nobody adds data or a title to are left blank. */
+cj_panel *cj_figure_panel(cj_figure *fig, int row, int col);
+/* Render and write the figure as PNG, atomically (temporary file in the
+ * same directory, then rename), so a reader never sees a torn image. */
+cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err);
+
+/* ---- panels ------------------------------------------------------------- */
+
+/* Texts are copied (titles up to 127 bytes, labels up to 95). */
+void cj_panel_set_title(cj_panel *p, const char *title);
+void cj_panel_set_labels(cj_panel *p, const char *xlabel, const char *ylabel);
+/* Fix an axis range; NaN for either end keeps that end automatic. */
+void cj_panel_set_xlim(cj_panel *p, double lo, double hi);
+void cj_panel_set_ylim(cj_panel *p, double lo, double hi);
+void cj_panel_set_xscale(cj_panel *p, cj_scale scale);
+void cj_panel_set_yscale(cj_panel *p, cj_scale scale);
+/* Only integer tick values on x (epochs, steps, layer indices). */
+void cj_panel_set_xinteger(cj_panel *p, int on);
+void cj_panel_set_legend(cj_panel *p, cj_legend_pos pos);
+
+/* Add a series of n points (x[i], y[i]); both arrays are copied. n = 0
+ * with a label adds a legend entry only, which is how a panel explains a
+ * style ("dashed = test") once instead of per series. A label of NULL or
+ * "" keeps the series out of the legend. Fails on a heat-map panel. */
+cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
+                            cj_line_style style, const char *label, cj_error *err);
+
+/* Make p a heat map of the rows x cols row-major matrix m (copied): row 0
+ * at the top, as a similarity matrix is printed. vmin/vmax bound the colour
+ * scale; NaN takes them from the data. NaN cells are drawn grey. The colour
+ * bar is labelled cbar_label (may be NULL). Fails if p already has lines. */
+cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,
+                               double vmax, cj_colormap cmap, const char *cbar_label,
+                               cj_error *err);
+
+/* ---- ticks -------------------------------------------------------------- */
+
+#define CJ_TICKS_MAX 32
+
+typedef struct {
+    int n;                  /* number of ticks */
+    double step;            /* distance between ticks (linear ticks only) */
+    double v[CJ_TICKS_MAX]; /* tick values, increasing, all inside [lo, hi] */
+} cj_ticks;
+
+/* About `target` round tick values (1, 2 or 5 times a power of ten apart)
+ * inside [lo, hi]; with `integer`, never closer than 1 apart. Returns t->n. */
+int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t);
+/* Ticks for a log axis over [lo, hi] (both > 0): powers of ten when the
+ * range spans them (every k-th decade when there are many), else 1-2-5
+ * multiples. t->step is 0. Returns t->n. */
+int cj_ticks_log(double lo, double hi, int target, cj_ticks *t);
+/* Text for tick value v on an axis whose ticks are `step` apart (0 for a
+ * log axis): just enough decimals to tell neighbours apart, "0" never
+ * "-0", exponent notation for very large or small values. */
+void cj_tick_label(double v, double step, char *buf, size_t len);
+
+#endif

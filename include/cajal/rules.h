@@ -1,0 +1,109 @@
+/* rules.h — the learning-rule component: given a batch, a rule proposes an
+ * update direction for every parameter (written into the model's gradient
+ * buffer, which the optimiser then follows). Backprop proposes the true
+ * gradient; the biologically plausible rules propose something else, and
+ * how far that is from the true gradient is measured by
+ * cj_rule_diagnose (Richards et al. 2019, Fig. 3; Lillicrap et al. 2020).
+ *
+ * Rules see layers only through cj_model's forward activations and
+ * cj_layer_backward's `feedback` argument; no layer knows its rule. */
+#ifndef CAJAL_RULES_H
+#define CAJAL_RULES_H
+
+#include "cajal/model.h"
+#include "cajal/objectives.h"
+#include "cajal/optim.h"
+#include "cajal/rng.h"
+#include "cajal/status.h"
+
+typedef enum {
+    CJ_RULE_BP,                  /* backpropagation */
+    CJ_RULE_FA,                  /* feedback alignment (Lillicrap et al. 2016) */
+    CJ_RULE_DFA,                 /* direct feedback alignment (Nøkland 2016) */
+    CJ_RULE_SIGN_SYMMETRY,       /* sign-concordant feedback (Liao et al. 2016) */
+    CJ_RULE_KOLEN_POLLACK,       /* Kolen-Pollack (Kolen & Pollack 1994; Akrout et al. 2019) */
+    CJ_RULE_NODE_PERTURBATION,   /* node perturbation (Werfel et al. 2005) */
+    CJ_RULE_WEIGHT_PERTURBATION  /* weight perturbation (Werfel et al. 2005) */
+} cj_rule_kind;
+
+typedef struct {
+    cj_rule_kind kind;
+    float sigma;   /* perturbation standard deviation (node/weight perturbation) */
+    int samples;   /* perturbation draws averaged per update */
+    float decay;   /* Kolen-Pollack: decay added to the update of both W and B */
+} cj_rule_config;
+
+cj_rule_config cj_rule_defaults(cj_rule_kind kind);
+cj_status cj_rule_parse(const char *name, cj_rule_kind *kind, cj_error *err);
+const char *cj_rule_name(cj_rule_kind kind);
+static inline int cj_rule_is_stochastic(cj_rule_kind k)
+{
+    return k == CJ_RULE_NODE_PERTURBATION || k == CJ_RULE_WEIGHT_PERTURBATION;
+}
+
+typedef struct {
+    cj_rule_config cfg;
+    cj_loss_kind loss;
+    int n_layers;
+    /* FA, sign symmetry, KP: feedback[i] has layer i's weight shape.
+     * DFA: feedback[i] is [n_outputs, size of the next parametric layer's
+     * input]. NULL for layers that need none. */
+    float **feedback;
+    float *feedback_buf;   /* laid out like the model's params (owned) */
+    float *kp_grad;        /* KP: the update proposed for the feedback weights */
+    cj_optim kp_optim;     /* KP: moves the feedback weights as W moves */
+    int kp_optim_ready;
+    float *work;           /* scratch: perturbation noise, saved losses */
+    size_t work_floats;
+    cj_rng rng;
+} cj_rule;
+
+/* Prepare rule state for model m (random feedback drawn from rng). */
+cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_loss_kind loss,
+                         cj_rng *rng, cj_error *err);
+void cj_rule_free(cj_rule *r);
+
+/* Write the update the rule proposes for batch (x, t) into m->grads, and
+ * the batch loss (before any update) into *loss. Fails with CJ_ERR_NUMERIC
+ * naming the first layer whose activations are not finite. */
+cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+                         float *loss, cj_error *err);
+
+/* Called after the optimiser has applied m->grads: Kolen-Pollack moves its
+ * feedback weights with the same update (optimiser `opt`); the others do
+ * nothing. */
+cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
+
+/* The true gradient by backprop, into m->grads; returns the loss. */
+float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int batch);
+
+/* How a rule's update compares with the true gradient on one batch, per
+ * parametric layer (weight and bias together):
+ *   align_deg[k]  angle in degrees between the proposed update and the true
+ *                 gradient (mean over draws for stochastic rules);
+ *   bias[k]       |E[u] - g| / |g|, variance[k] = E|u - E[u]|^2 / |g|^2,
+ *                 over `draws` independent updates (stochastic rules only;
+ *                 set to NaN for deterministic ones).
+ * Arrays have cj_model_n_param_layers(m) entries. Uses its own random
+ * stream, so training is unaffected; overwrites m->grads and activations. */
+typedef struct {
+    int n;
+    double align_deg[64];
+    double bias[64];
+    double variance[64];
+} cj_rule_diagnostics;
+
+cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+                           int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err);
+
+/* Angle in degrees between two vectors (90 if either is zero). */
+double cj_angle_deg(const float *a, const float *b, size_t n);
+
+/* Per-rule entry points used by cj_rule_update. */
+float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
+float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t,
+                                        int batch);
+float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
+float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
+
+#endif

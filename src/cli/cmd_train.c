@@ -1,0 +1,133 @@
+/* cmd_train.c — `cajal train EXPERIMENT.ini [--set k=v]... [--out DIR]
+ * [--threads N]`. */
+#include <cblas.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cajal/train.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: cajal train EXPERIMENT.ini [--set section.key=value]... [--out DIR] [--threads N] [--quiet]\n\n"
+            "Train the network an experiment file describes. After every epoch DIR gets\n"
+            "metrics.jsonl (one JSON object per epoch) and model.safetensors (PyTorch names).\n\n"
+            "  --set K=V     override a key of the experiment file, e.g. --set rule.name=fa\n"
+            "  --out DIR     output folder (default: runs/<experiment name>)\n"
+            "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
+            "  --quiet       no progress bar and no per-epoch summary\n\n"
+            "Keys and their defaults: docs/experiment-file.md\n");
+}
+
+typedef struct {
+    int tty;
+    int quiet;
+} progress_state;
+
+static void on_step(const cj_train_progress *p, void *user)
+{
+    progress_state *s = user;
+    if (!s->tty || s->quiet) return;
+    /* Redraw about 100 times an epoch: terminal writes are slow. */
+    long every = p->batches_per_epoch / 100 + 1;
+    if (p->batch_in_epoch % every && p->batch_in_epoch != p->batches_per_epoch) return;
+    int width = 30, filled = (int)(width * p->batch_in_epoch / p->batches_per_epoch);
+    fprintf(stderr, "\repoch %d/%d [", p->epoch, p->epochs);
+    for (int i = 0; i < width; i++) fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %ld/%ld  loss %.4f ", p->batch_in_epoch, p->batches_per_epoch, p->loss);
+    fflush(stderr);
+}
+
+static void on_epoch(const char *line, void *user)
+{
+    progress_state *s = user;
+    if (s->quiet) return;
+    if (s->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "%s\n", line);
+}
+
+int cj_cmd_train(int argc, char **argv)
+{
+    const char *config = NULL, *out = NULL;
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), quiet = 0;
+    cj_experiment e;
+    cj_experiment_defaults(&e);
+    cj_error err = {0};
+    /* Overrides apply after the file, whatever their order on the line. */
+    const char **sets = calloc((size_t)argc, sizeof *sets);
+    int n_sets = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            free(sets);
+            return 0;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if ((!strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--threads")) && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(a, "--set")) sets[n_sets++] = v;
+            else if (!strcmp(a, "--out")) out = v;
+            else {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > 1024) {
+                    fprintf(stderr, "cajal train: --threads '%s' is not a positive number\n", v);
+                    free(sets);
+                    return 2;
+                }
+                threads = (int)n;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "cajal train: unknown or incomplete option '%s' (see 'cajal train --help')\n", a);
+            free(sets);
+            return 2;
+        } else if (!config) {
+            config = a;
+        } else {
+            fprintf(stderr, "cajal train: unexpected argument '%s'\n", a);
+            free(sets);
+            return 2;
+        }
+    }
+    if (!config) {
+        usage(stderr);
+        free(sets);
+        return 2;
+    }
+    cj_status st = cj_experiment_load(&e, config, &err);
+    for (int i = 0; !st && i < n_sets; i++) st = cj_experiment_set(&e, sets[i], &err);
+    free(sets);
+    if (!st) st = cj_experiment_finish(&e, &err);
+    if (st) {
+        fprintf(stderr, "cajal train: %s\n", err.msg);
+        return 1;
+    }
+    char default_out[CJ_PATH_MAX + 8];
+    if (!out) {
+        char name[CJ_PATH_MAX];
+        snprintf(name, sizeof name, "%s", config);
+        char *base = basename(name), *dot = strrchr(base, '.');
+        if (dot) *dot = '\0';
+        snprintf(default_out, sizeof default_out, "runs/%s", base);
+        out = default_out;
+    }
+    openblas_set_num_threads(threads);
+    progress_state ps = {isatty(STDERR_FILENO), quiet};
+    cj_train_callbacks cb = {on_step, on_epoch, &ps};
+    if (!quiet)
+        fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
+                cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
+    st = cj_train(&e, out, &cb, &err);
+    if (st) {
+        if (ps.tty && !quiet) fprintf(stderr, "\r\033[K");
+        fprintf(stderr, "cajal train: %s\n", err.msg);
+        return 1;
+    }
+    if (!quiet) fprintf(stderr, "cajal train: wrote %s/metrics.jsonl and %s/model.safetensors\n", out, out);
+    return 0;
+}

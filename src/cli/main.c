@@ -1,0 +1,44 @@
+/* main.c — the `cajal` command: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} COMMANDS[] = {
+    {"train", cj_cmd_train, "train a network from an experiment file"},
+    {"plot", cj_cmd_plot, "plot learning curves and alignment angles of runs"},
+    {"ephys", cj_cmd_ephys, "neural-data tools (simulate recording sessions)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cajal [--version] [--help] <command> [<args>]\n\n"
+               "cajal %s — a deep learning framework for neuroscience.\n\ncommands:\n", CJ_VERSION);
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(f, "  %-8s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(f, "\nRun 'cajal <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("cajal %s\n", CJ_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cajal: unknown command '%s' (see 'cajal --help')\n", argv[1]);
+    return 2;
+}

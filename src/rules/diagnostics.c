@@ -1,0 +1,78 @@
+/* diagnostics.c — how far a rule's update is from the true gradient, per
+ * parametric layer: the angle between them, and for stochastic rules the
+ * bias and variance of the estimate over repeated draws (Richards et al.
+ * 2019, Fig. 3). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/rules.h"
+
+cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+                           int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err)
+{
+    const size_t n = m->n_params;
+    const int stochastic = cj_rule_is_stochastic(r->cfg.kind);
+    if (!stochastic) draws = 1;
+    int n_param_layers = cj_model_n_param_layers(m);
+    if (n_param_layers > (int)(sizeof out->align_deg / sizeof out->align_deg[0]))
+        return cj_fail(err, CJ_ERR_ARG, "too many parametric layers (%d) for diagnostics", n_param_layers);
+    float *truth = malloc(n * sizeof(float));
+    float *mean = calloc(n, sizeof(float));
+    double *sq = calloc((size_t)n_param_layers, sizeof(double));
+    if (!truth || !mean || !sq) {
+        free(truth), free(mean), free(sq);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
+    }
+    memset(out, 0, sizeof *out);
+    out->n = n_param_layers;
+
+    cj_backprop(m, r->loss, x, t, batch);
+    memcpy(truth, m->grads, n * sizeof(float));
+
+    /* Draws use the caller's stream, not the rule's training stream. */
+    cj_rng saved_rng = r->rng;
+    r->rng = cj_rng_split(rng);
+    cj_status st = CJ_OK;
+    for (int d = 0; d < draws && !st; d++) {
+        float loss;
+        st = cj_rule_update(r, m, x, t, batch, &loss, err);
+        for (int k = 0; k < n_param_layers && !st; k++) {
+            const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
+            size_t off = (size_t)(l->weight - m->params), len = l->n_weight + l->n_bias;
+            out->align_deg[k] += cj_angle_deg(m->grads + off, truth + off, len) / draws;
+            double s = 0.0;
+            for (size_t i = off; i < off + len; i++) {
+                mean[i] += m->grads[i] / draws;
+                s += (double)m->grads[i] * m->grads[i];
+            }
+            sq[k] += s / draws;
+        }
+    }
+    r->rng = saved_rng;
+
+    for (int k = 0; k < n_param_layers && !st; k++) {
+        const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
+        size_t off = (size_t)(l->weight - m->params), len = l->n_weight + l->n_bias;
+        double g2 = 0.0, bias2 = 0.0, mean2 = 0.0;
+        for (size_t i = off; i < off + len; i++) {
+            double d = (double)mean[i] - truth[i];
+            g2 += (double)truth[i] * truth[i];
+            bias2 += d * d;
+            mean2 += (double)mean[i] * mean[i];
+        }
+        if (stochastic && g2 > 0) {
+            /* E|u - E u|^2 = E|u|^2 - |E u|^2, with Bessel's correction. */
+            double var = (sq[k] - mean2) * (draws > 1 ? (double)draws / (draws - 1) : 0.0);
+            var = var > 0 ? var : 0.0;
+            /* |mean - g|^2 overestimates the squared bias by var / draws. */
+            double b2 = bias2 - var / draws;
+            out->bias[k] = sqrt(b2 > 0 ? b2 / g2 : 0.0);
+            out->variance[k] = var / g2;
+        } else {
+            out->bias[k] = out->variance[k] = NAN;
+        }
+    }
+    free(truth), free(mean), free(sq);
+    return st;
+}

@@ -1,0 +1,74 @@
+/* feedback_alignment.c — rules that backpropagate the error through
+ * feedback weights B in place of the forward weights W:
+ *
+ *   fa             B fixed and random (Lillicrap et al. 2016, Nat. Commun.).
+ *   sign_symmetry  B = sign(W) * mean|W| (Liao, Leibo & Poggio 2016). Liao
+ *                  used unit magnitudes with batch normalisation; without
+ *                  it, scaling by the layer's mean |W| keeps the error at
+ *                  the size backprop would give.
+ *   kolen_pollack  B learns with the same update as W, each with decay
+ *                  lambda (Kolen & Pollack 1994; Akrout et al. 2019):
+ *                    dW = delta x^T + lambda W,  dB = delta x^T + lambda B,
+ *                  so W - B shrinks by (1 - lr lambda) per step and B
+ *                  comes to mirror W.
+ *
+ * Each layer's weight gradient is the usual local product delta x^T; only
+ * the error sent to the layer below differs. */
+#include <math.h>
+#include <string.h>
+
+#include "cajal/rules.h"
+
+static void set_sign_feedback(cj_rule *r, const cj_model *m)
+{
+    for (int i = 1; i < m->n_layers; i++) {
+        const cj_layer *l = &m->layers[i];
+        if (!cj_layer_has_params(l)) continue;
+        double sum = 0.0;
+        for (size_t k = 0; k < l->n_weight; k++) sum += fabsf(l->weight[k]);
+        float scale = (float)(sum / (double)l->n_weight);
+        float *fb = r->feedback[i];
+        for (size_t k = 0; k < l->n_weight; k++)
+            fb[k] = l->weight[k] > 0 ? scale : l->weight[k] < 0 ? -scale : 0.0f;
+    }
+}
+
+float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch)
+{
+    if (r->cfg.kind == CJ_RULE_SIGN_SYMMETRY) set_sign_feedback(r, m);
+    const float *out = cj_model_forward(m, x, batch);
+    int n = m->n_layers;
+    int dim = (int)cj_shape_size(cj_model_output_shape(m));
+    float L = cj_loss_eval(r->loss, out, t, batch, dim, m->dacts[n], NULL);
+    cj_model_backward(m, m->dacts[n], batch, (const float *const *)r->feedback);
+
+    if (r->cfg.kind == CJ_RULE_KOLEN_POLLACK) {
+        const float lambda = r->cfg.decay;
+        for (int i = 0; i < n; i++) {
+            cj_layer *l = &m->layers[i];
+            if (!cj_layer_has_params(l)) continue;
+            size_t off = (size_t)(l->weight - m->params);
+            float *gB = r->kp_grad + off;
+            const float *B = r->feedback[i];
+            for (size_t k = 0; k < l->n_weight; k++) {
+                gB[k] = l->dweight[k] + lambda * B[k];
+                l->dweight[k] += lambda * l->weight[k];
+            }
+        }
+    }
+    return L;
+}
+
+cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err)
+{
+    if (r->cfg.kind != CJ_RULE_KOLEN_POLLACK) return CJ_OK;
+    if (!r->kp_optim_ready) {
+        cj_status st = cj_optim_create(&r->kp_optim, opt, m->n_params, err);
+        if (st) return st;
+        r->kp_optim_ready = 1;
+    }
+    /* feedback_buf has the params' layout, so B follows the optimiser's
+     * exact update of W (momentum, Adam moments and all). */
+    cj_optim_step(&r->kp_optim, r->feedback_buf, r->kp_grad);
+    return CJ_OK;
+}

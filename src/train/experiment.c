@@ -1,0 +1,270 @@
+/* experiment.c — experiment files: one table of keys drives the INI reader
+ * (inih), the --set overrides and the resolved-config writer, so the three
+ * can never disagree about which keys exist. */
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cajal/experiment.h"
+
+typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM } key_type;
+
+typedef struct {
+    const char *section, *key;
+    key_type type;
+    size_t offset;
+    size_t size;  /* T_STRING: buffer size */
+    int min;      /* T_INT: smallest allowed value */
+    const char *help;
+} key_def;
+
+#define OFF(field) offsetof(cj_experiment, field)
+#define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
+
+static const key_def KEYS[] = {
+    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the IDX files"},
+    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)"},
+    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training labels"},
+    {"data", "test_images", T_STRING, STR(test_images), 0, "test images"},
+    {"data", "test_labels", T_STRING, STR(test_labels), 0, "test labels"},
+    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255), raw or standard"},
+    {"data", "train_samples", T_INT, OFF(train_samples), 0, 0, "use the first N training samples (0 = all)"},
+    {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)"},
+    {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list"},
+    {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from"},
+    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy or mse"},
+    {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule"},
+    {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation"},
+    {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update"},
+    {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B"},
+    {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam"},
+    {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, 0, "learning rate"},
+    {"optim", "momentum", T_FLOAT, OFF(optim.momentum), 0, 0, "SGD momentum"},
+    {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening"},
+    {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum"},
+    {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty"},
+    {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, 0, "Adam beta1"},
+    {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, 0, "Adam beta2"},
+    {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon"},
+    {"train", "epochs", T_INT, OFF(epochs), 0, 1, "passes over the training set"},
+    {"train", "batch", T_INT, OFF(batch), 0, 1, "samples per optimiser step"},
+    {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number"},
+    {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch"},
+    {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)"},
+    {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch"},
+    {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules"},
+};
+enum { N_KEYS = sizeof KEYS / sizeof KEYS[0] };
+
+void cj_experiment_defaults(cj_experiment *e)
+{
+    memset(e, 0, sizeof *e);
+    strcpy(e->data_dir, "/usr/share/datasets/fashion-mnist");
+    strcpy(e->train_images, "train-images-idx3-ubyte.gz");
+    strcpy(e->train_labels, "train-labels-idx1-ubyte.gz");
+    strcpy(e->test_images, "t10k-images-idx3-ubyte.gz");
+    strcpy(e->test_labels, "t10k-labels-idx1-ubyte.gz");
+    e->scale = CJ_SCALE_UNIT;
+    strcpy(e->layers, "flatten, dense 256, relu, dense 256, relu, dense 10");
+    e->loss = CJ_LOSS_CROSS_ENTROPY;
+    e->rule = cj_rule_defaults(CJ_RULE_BP);
+    e->optim = cj_optim_defaults(CJ_OPTIM_SGD);
+    e->optim.lr = NAN;  /* filled from optim.name by cj_experiment_finish */
+    e->epochs = 10;
+    e->batch = 64;
+    e->shuffle = 1;
+    e->seed = 1;
+    e->diag_batch = 256;
+    e->diag_draws = 20;
+}
+
+static const key_def *find_key(const char *section, const char *key, cj_error *err, const char *where)
+{
+    int section_known = 0;
+    for (int i = 0; i < N_KEYS; i++) {
+        if (strcmp(KEYS[i].section, section)) continue;
+        section_known = 1;
+        if (!strcmp(KEYS[i].key, key)) return &KEYS[i];
+    }
+    if (!section_known)
+        cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%s] (expected data, model, objective, rule, optim or train)",
+                where, section);
+    else
+        cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%s' in [%s]", where, key, section);
+    return NULL;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1")) *out = 1;
+    else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0")) *out = 0;
+    else return 0;
+    return 1;
+}
+
+static cj_status set_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
+                           cj_error *err)
+{
+    void *field = (char *)e + k->offset;
+    char *end;
+    errno = 0;
+    switch (k->type) {
+    case T_STRING:
+        if (strlen(value) >= k->size)
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s is too long (%zu characters at most)", where, k->section,
+                           k->key, k->size - 1);
+        strcpy(field, value);
+        return CJ_OK;
+    case T_INT: {
+        long v = strtol(value, &end, 10);
+        if (end == value || *end || errno || v < k->min || v > 1000000000L)
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a whole number >= %d", where, k->section,
+                           k->key, value, k->min);
+        *(int *)field = (int)v;
+        return CJ_OK;
+    }
+    case T_U64: {
+        unsigned long long v = strtoull(value, &end, 10);
+        if (end == value || *end || errno || value[0] == '-')
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a non-negative whole number", where,
+                           k->section, k->key, value);
+        *(uint64_t *)field = v;
+        return CJ_OK;
+    }
+    case T_FLOAT: {
+        float v = strtof(value, &end);
+        if (end == value || *end || !isfinite(v) || v < 0)
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a non-negative number", where, k->section,
+                           k->key, value);
+        *(float *)field = v;
+        return CJ_OK;
+    }
+    case T_BOOL:
+        if (!parse_bool(value, field))
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not true or false", where, k->section, k->key,
+                           value);
+        return CJ_OK;
+    default:
+        break;
+    }
+    cj_error inner;
+    cj_status st = CJ_OK;
+    if (k->type == T_SCALE) st = cj_pixel_scale_parse(value, field, &inner);
+    else if (k->type == T_LOSS) st = cj_loss_parse(value, field, &inner);
+    else if (k->type == T_RULE) st = cj_rule_parse(value, field, &inner);
+    else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
+    if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
+    return CJ_OK;
+}
+
+typedef struct {
+    cj_experiment *e;
+    const char *path;
+    cj_error *err;
+    cj_status status;
+} ini_state;
+
+static int on_ini_value(void *user, const char *section, const char *key, const char *value)
+{
+    ini_state *s = user;
+    if (s->status) return 0;
+    char where[CJ_PATH_MAX + 8];
+    snprintf(where, sizeof where, "%s: ", s->path);
+    const key_def *k = find_key(section, key, s->err, where);
+    if (!k) {
+        s->status = CJ_ERR_CONFIG;
+        return 0;
+    }
+    s->status = set_value(s->e, k, value, where, s->err);
+    return s->status == CJ_OK;
+}
+
+cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
+    ini_state s = {e, path, err, CJ_OK};
+    int line = ini_parse_file(f, on_ini_value, &s);
+    fclose(f);
+    if (s.status) return s.status;
+    if (line > 0) return cj_fail(err, CJ_ERR_CONFIG, "%s: line %d: not a [section] or key = value line", path, line);
+    if (line < 0) return cj_fail(err, CJ_ERR_IO, "%s: cannot read", path);
+    return CJ_OK;
+}
+
+cj_status cj_experiment_set(cj_experiment *e, const char *assignment, cj_error *err)
+{
+    const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
+    if (!dot || !eq || dot > eq)
+        return cj_fail(err, CJ_ERR_CONFIG, "--set '%s': expected section.key=value", assignment);
+    char section[64], key[64];
+    size_t ls = (size_t)(dot - assignment), lk = (size_t)(eq - dot - 1);
+    if (ls >= sizeof section || lk >= sizeof key)
+        return cj_fail(err, CJ_ERR_CONFIG, "--set '%s': section or key too long", assignment);
+    memcpy(section, assignment, ls);
+    section[ls] = '\0';
+    memcpy(key, dot + 1, lk);
+    key[lk] = '\0';
+    const key_def *k = find_key(section, key, err, "--set: ");
+    if (!k) return CJ_ERR_CONFIG;
+    return set_value(e, k, eq + 1, "--set: ", err);
+}
+
+/* Make `file` absolute under data.dir unless it already is a path. */
+static cj_status resolve(char *file, const char *dir, cj_error *err)
+{
+    if (file[0] == '/' || !strncmp(file, "./", 2) || !strncmp(file, "../", 3)) return CJ_OK;
+    char joined[CJ_PATH_MAX];
+    if ((size_t)snprintf(joined, sizeof joined, "%s/%s", dir, file) >= sizeof joined)
+        return cj_fail(err, CJ_ERR_CONFIG, "data path %s/%s is too long", dir, file);
+    strcpy(file, joined);
+    return CJ_OK;
+}
+
+cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
+{
+    if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
+    if (!(e->optim.lr > 0)) return cj_fail(err, CJ_ERR_CONFIG, "optim.lr = %g must be positive", e->optim.lr);
+    if (e->optim.beta1 >= 1 || e->optim.beta2 >= 1)
+        return cj_fail(err, CJ_ERR_CONFIG, "optim.beta1 and optim.beta2 must be below 1");
+    char *paths[] = {e->train_images, e->train_labels, e->test_images, e->test_labels};
+    for (int i = 0; i < 4; i++) {
+        cj_status st = resolve(paths[i], e->data_dir, err);
+        if (st) return st;
+    }
+    return CJ_OK;
+}
+
+void cj_experiment_write(const cj_experiment *e, FILE *f)
+{
+    const char *section = "";
+    for (int i = 0; i < N_KEYS; i++) {
+        const key_def *k = &KEYS[i];
+        if (strcmp(section, k->section)) {
+            fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
+            section = k->section;
+        }
+        const void *field = (const char *)e + k->offset;
+        fprintf(f, "%s = ", k->key);
+        switch (k->type) {
+        case T_STRING: fprintf(f, "%s", (const char *)field); break;
+        case T_INT: fprintf(f, "%d", *(const int *)field); break;
+        case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+        case T_FLOAT: fprintf(f, "%.9g", *(const float *)field); break;
+        case T_BOOL: fprintf(f, "%s", *(const int *)field ? "true" : "false"); break;
+        case T_SCALE: {
+            static const char *const names[] = {"unit", "raw", "standard"};
+            fprintf(f, "%s", names[*(const cj_pixel_scale *)field]);
+            break;
+        }
+        case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
+        case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_kind *)field)); break;
+        case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
+        }
+        fprintf(f, "\n");
+    }
+}
