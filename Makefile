@@ -2,6 +2,8 @@
 #   make              libcajal.a and ./cajal (optimised)
 #   make test         all tests; last line "N passed, N failed"
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make check        both of the above (what CI runs)
+#   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch timings (needs python3-torch)
 
 CC      ?= cc
@@ -30,7 +32,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libcajal.a
 
-.PHONY: all test bench clean
+.PHONY: all test check demo bench clean
 all: cajal
 
 cajal: $(BUILD)/cajal
@@ -53,6 +55,14 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/harness.h
 
 test: $(TEST_BIN) $(BUILD)/cajal
 	@CAJAL=$(BUILD)/cajal sh tests/run.sh $(TEST_BIN)
+
+check:
+	$(MAKE) test
+	$(MAKE) test SANITIZE=1
+
+demo: cajal
+	./cajal train examples/fmnist_mlp.ini --out runs/mlp
+	./cajal plot runs/mlp --out runs/mlp/curves.png
 
 bench: cajal $(BUILD)/bench/bench_train
 	sh bench/run.sh $(BUILD)/bench/bench_train

@@ -61,6 +61,10 @@ static inline float cj_ephys_wave_at(const cj_ephys_session *s, const cj_ephys_u
  *   DIR/drift.csv                   "session,shift_um": the rigid shift of
  *                                   the tissue along the probe (+y) relative
  *                                   to session1, in µm
+ *   DIR/neurons.csv                 "neuron,x_um,y_um,z_um": each neuron's
+ *                                   soma in the session-1 frame (z: distance
+ *                                   from the probe plane); in session s it
+ *                                   sits near (x, y + shift_um)
  * The model (details in simulate.c): neurons at fixed tissue positions
  * near a 384-site probe, amplitude decaying exponentially with distance,
  * a trough + after-hyperpolarisation shape per neuron that propagates
@@ -83,6 +87,8 @@ typedef struct {
 } cj_ephys_sim_summary;
 
 void cj_ephys_sim_defaults(cj_ephys_sim_opts *o);
+/* CJ_ERR_ARG naming the option when one is out of range. */
+cj_status cj_ephys_sim_check(const cj_ephys_sim_opts *o, cj_error *err);
 /* Simulate into `dir` (created if missing; existing files of the same names
  * are replaced). All randomness comes from `rng`, so a seed fixes every
  * byte written. `summary` may be NULL. */

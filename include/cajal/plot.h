@@ -42,8 +42,9 @@ typedef enum { CJ_SCALE_LINEAR, CJ_SCALE_LOG } cj_scale;
  * free the legend moves outside, to the right of the plot area. */
 typedef enum { CJ_LEGEND_BEST, CJ_LEGEND_OUTSIDE, CJ_LEGEND_NONE } cj_legend_pos;
 
-/* VIRIDIS for magnitudes (dark = low); DIVERGING (blue-white-red, centred
- * on the middle of [vmin, vmax]) for signed values such as correlations. */
+/* VIRIDIS for magnitudes (dark = low); DIVERGING (blue-white-red, white in
+ * the middle of [vmin, vmax]; automatic limits are symmetric about 0) for
+ * signed values such as correlations. */
 typedef enum { CJ_CMAP_VIRIDIS, CJ_CMAP_DIVERGING } cj_colormap;
 
 typedef struct {

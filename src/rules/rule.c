@@ -153,13 +153,14 @@ static int all_finite(const float *x, size_t n)
 
 /* Name the first layer whose output, or whose parameter update, is not
  * finite. */
-static cj_status report_non_finite(const cj_model *m, int batch, float loss, cj_error *err)
+static cj_status report_non_finite(const cj_model *m, int batch, float value, cj_error *err)
 {
+    const char *loss = isnan(value) ? "NaN" : isinf(value) ? "Inf" : "finite";
     for (int i = 0; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
         if (!all_finite(m->acts[i + 1], (size_t)batch * cj_shape_size(l->out)))
             return cj_fail(err, CJ_ERR_NUMERIC,
-                           "loss is %g: the output of layer %d (%s) is not finite; lower optim.lr or "
+                           "loss is %s: the output of layer %d (%s) is not finite; lower optim.lr or "
                            "check the input data", loss, i, cj_layer_kind_name(l->kind));
     }
     for (int i = 0; i < m->n_layers; i++) {
@@ -169,7 +170,7 @@ static cj_status report_non_finite(const cj_model *m, int batch, float loss, cj_
                            "the update for layer %d (%s) is not finite; lower optim.lr or rule.sigma",
                            i, cj_layer_kind_name(l->kind));
     }
-    return cj_fail(err, CJ_ERR_NUMERIC, "loss is %g; lower optim.lr", loss);
+    return cj_fail(err, CJ_ERR_NUMERIC, "loss is %s; lower optim.lr", loss);
 }
 
 cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,

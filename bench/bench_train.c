@@ -1,0 +1,202 @@
+/* bench_train.c — samples per second of one training step (forward,
+ * cross-entropy, the learning rule's update, SGD with momentum) in cajal,
+ * for the same models and the same timing scheme as bench/torch_train.py.
+ *
+ *   bench_train [case ...]        cases: mlp_bp mlp_fa cnn_bp (default: all)
+ *
+ * Environment: BENCH_SECONDS (target length of one timed repeat, default 2),
+ * BENCH_REPEATS (timed repeats per case, default 3).
+ *
+ * Output, one line per case on stdout (bench/run.sh parses it):
+ *   cajal <case> <best samples/s> <median samples/s> <repeat 1> <repeat 2> ...
+ * Progress and settings go to stderr as '#' lines.
+ *
+ * A step is exactly what src/train/trainer.c does per batch: cj_rule_update,
+ * cj_optim_step, cj_rule_after_step. The data are random (fixed seed),
+ * generated before any timing, and cycled through N_BATCHES batches so the
+ * input is not the same cache-hot buffer every step. OpenBLAS is held to one
+ * thread so the comparison with single-threaded PyTorch is like for like. */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cajal/model.h"
+#include "cajal/objectives.h"
+#include "cajal/optim.h"
+#include "cajal/rules.h"
+
+enum { BATCH = 64, N_BATCHES = 8, N_CLASSES = 10, WARMUP_STEPS = 5 };
+
+typedef struct {
+    const char *name;
+    const char *layers;
+    cj_rule_kind rule;
+} bench_case;
+
+static const bench_case CASES[] = {
+    {"mlp_bp", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_BP},
+    {"mlp_fa", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_FA},
+    {"cnn_bp",
+     "conv2d 32 kernel=5 padding=2, relu, maxpool 2, conv2d 64 kernel=5 padding=2, relu, "
+     "maxpool 2, flatten, dense 10",
+     CJ_RULE_BP},
+};
+enum { N_CASES = sizeof CASES / sizeof CASES[0] };
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double env_double(const char *name, double fallback)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return fallback;
+    char *end;
+    double v = strtod(s, &end);
+    return end != s && v > 0 ? v : fallback;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    cj_model model;
+    cj_rule rule;
+    cj_optim optim;
+    cj_optim_config optim_cfg;
+    float *x;     /* N_BATCHES batches of inputs */
+    int *labels;  /* N_BATCHES batches of labels */
+    size_t in_size;
+    long step;
+    float loss_sum;  /* consumed after timing so no step can be optimised away */
+} bench_state;
+
+static cj_status setup(bench_state *s, const bench_case *c, cj_error *err)
+{
+    memset(s, 0, sizeof *s);
+    cj_shape input = {1, 28, 28};
+    cj_status st = cj_model_create(&s->model, c->layers, input, BATCH, err);
+    if (st) return st;
+    cj_rng rng;
+    cj_rng_seed(&rng, 1234);
+    cj_model_init(&s->model, &rng);
+    cj_rule_config rule_cfg = cj_rule_defaults(c->rule);
+    if ((st = cj_rule_create(&s->rule, &rule_cfg, &s->model, CJ_LOSS_CROSS_ENTROPY, &rng, err))) return st;
+    s->optim_cfg = cj_optim_defaults(CJ_OPTIM_SGD);
+    s->optim_cfg.lr = 0.01f;
+    s->optim_cfg.momentum = 0.9f;
+    if ((st = cj_optim_create(&s->optim, &s->optim_cfg, s->model.n_params, err))) return st;
+
+    s->in_size = cj_shape_size(input);
+    s->x = malloc(sizeof(float) * s->in_size * BATCH * N_BATCHES);
+    s->labels = malloc(sizeof(int) * BATCH * N_BATCHES);
+    if (!s->x || !s->labels) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for benchmark data");
+    cj_rng_fill_normal(&rng, s->x, s->in_size * BATCH * N_BATCHES, 1.0f);
+    for (int i = 0; i < BATCH * N_BATCHES; i++) s->labels[i] = (int)cj_rng_below(&rng, N_CLASSES);
+    return CJ_OK;
+}
+
+static void teardown(bench_state *s)
+{
+    cj_optim_free(&s->optim);
+    cj_rule_free(&s->rule);
+    cj_model_free(&s->model);
+    free(s->x);
+    free(s->labels);
+}
+
+/* n training steps, as in train_epoch (src/train/trainer.c). */
+static cj_status run_steps(bench_state *s, long n, cj_error *err)
+{
+    for (long k = 0; k < n; k++, s->step++) {
+        int b = (int)(s->step % N_BATCHES);
+        cj_target t = {.labels = s->labels + (size_t)b * BATCH};
+        float loss;
+        cj_status st = cj_rule_update(&s->rule, &s->model, s->x + (size_t)b * BATCH * s->in_size, &t, BATCH,
+                                      &loss, err);
+        if (st) return st;
+        cj_optim_step(&s->optim, s->model.params, s->model.grads);
+        if ((st = cj_rule_after_step(&s->rule, &s->model, &s->optim_cfg, err))) return st;
+        s->loss_sum += loss;
+    }
+    return CJ_OK;
+}
+
+/* Warm up, calibrate the step count to ~seconds per repeat, then time
+ * `repeats` repeats; fills sps[] (samples/s of each repeat). */
+static cj_status bench_one(const bench_case *c, double seconds, int repeats, double *sps, long *steps_out,
+                           cj_error *err)
+{
+    bench_state s;
+    cj_status st = setup(&s, c, err);
+    if (!st) st = run_steps(&s, WARMUP_STEPS, err);
+    /* Calibrate: at least 0.3 s or 3 steps, whichever is longer. */
+    long calib = 0;
+    double t0 = now_seconds(), elapsed = 0.0;
+    while (!st && (elapsed < 0.3 || calib < 3)) {
+        st = run_steps(&s, 1, err);
+        calib++;
+        elapsed = now_seconds() - t0;
+    }
+    long steps = st ? 0 : (long)(seconds / (elapsed / calib) + 0.5);
+    if (steps < 1) steps = 1;
+    for (int r = 0; !st && r < repeats; r++) {
+        double start = now_seconds();
+        st = run_steps(&s, steps, err);
+        double dt = now_seconds() - start;
+        sps[r] = (double)steps * BATCH / dt;
+        fprintf(stderr, "# cajal %s repeat %d: %ld steps in %.3f s = %.1f samples/s\n", c->name, r + 1, steps,
+                dt, sps[r]);
+    }
+    if (!st) fprintf(stderr, "# cajal %s mean loss over all steps %.4f\n", c->name, s.loss_sum / s.step);
+    *steps_out = steps;
+    teardown(&s);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    openblas_set_num_threads(1);
+    double seconds = env_double("BENCH_SECONDS", 2.0);
+    int repeats = (int)env_double("BENCH_REPEATS", 3.0);
+    if (repeats > 64) repeats = 64;
+    for (int a = 1; a < argc; a++) {
+        int known = 0;
+        for (int k = 0; k < N_CASES; k++) known |= !strcmp(argv[a], CASES[k].name);
+        if (!known) {
+            fprintf(stderr, "bench_train: unknown case '%s' (expected mlp_bp, mlp_fa or cnn_bp)\n", argv[a]);
+            return 2;
+        }
+    }
+    fprintf(stderr, "# cajal: batch %d, %d warm-up steps, %d repeats of ~%.1f s, 1 BLAS thread (%s)\n", BATCH,
+            WARMUP_STEPS, repeats, seconds, openblas_get_config());
+    for (int k = 0; k < N_CASES; k++) {
+        int wanted = argc == 1;
+        for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], CASES[k].name);
+        if (!wanted) continue;
+        double sps[64], sorted[64];
+        long steps;
+        cj_error err = {0};
+        if (bench_one(&CASES[k], seconds, repeats, sps, &steps, &err)) {
+            fprintf(stderr, "bench_train: %s: %s\n", CASES[k].name, err.msg);
+            return 1;
+        }
+        memcpy(sorted, sps, sizeof(double) * repeats);
+        qsort(sorted, (size_t)repeats, sizeof(double), compare_double);
+        double median = repeats % 2 ? sorted[repeats / 2]
+                                    : 0.5 * (sorted[repeats / 2 - 1] + sorted[repeats / 2]);
+        printf("cajal %s %.1f %.1f", CASES[k].name, sorted[repeats - 1], median);
+        for (int r = 0; r < repeats; r++) printf(" %.1f", sps[r]);
+        printf("\n");
+        fflush(stdout);
+    }
+    return 0;
+}

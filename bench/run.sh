@@ -1,0 +1,102 @@
+#!/bin/sh
+# run.sh — time the same training steps in cajal and in PyTorch (CPU, one
+# thread each) in one invocation and print the ratio against the targets.
+#
+#   sh bench/run.sh BENCH_BINARY [case ...]     (make bench does this)
+#
+# Environment: BENCH_ROUNDS (default 2) rounds, alternating which side runs
+# first so a change in machine load mid-run hits both; BENCH_SECONDS and
+# BENCH_REPEATS are passed on (see bench_train.c). PYTHON picks the
+# interpreter (default /usr/bin/python3, Debian's python3-torch).
+#
+# Each side prints "impl case best median rep1 rep2 ..."; the table pools the
+# repeats of all rounds and reports the best and the median samples/s.
+set -u
+
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+    echo "usage: sh bench/run.sh BENCH_BINARY [case ...]  (BENCH_BINARY missing or not executable: '${1:-}')" >&2
+    exit 2
+fi
+BIN=$1
+shift
+HERE=$(dirname "$0")
+PY=${PYTHON:-/usr/bin/python3}
+ROUNDS=${BENCH_ROUNDS:-2}
+# One thread for every pool either side could use.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
+echo "cpu:     $CPU ($(nproc --all) logical CPUs)"
+echo "threads: 1 per side (openblas_set_num_threads(1); torch.set_num_threads(1); OMP/OPENBLAS/MKL_NUM_THREADS=1)"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min averages, before)"
+
+HAVE_TORCH=1
+if ! TORCH_VERSION=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
+    HAVE_TORCH=0
+    echo "note:    $PY cannot import torch (apt install python3-torch); printing cajal's numbers only"
+else
+    echo "torch:   $TORCH_VERSION ($PY)"
+fi
+
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT INT TERM
+
+run_cajal() { "$BIN" "$@" >>"$OUT" || { echo "run.sh: $BIN failed" >&2; exit 1; }; }
+run_torch() { "$PY" "$HERE/torch_train.py" "$@" >>"$OUT" || { echo "run.sh: torch_train.py failed" >&2; exit 1; }; }
+
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+    echo "# round $r of $ROUNDS" >&2
+    if [ $((r % 2)) -eq 1 ] || [ "$HAVE_TORCH" -eq 0 ]; then
+        run_cajal "$@"
+        [ "$HAVE_TORCH" -eq 1 ] && run_torch "$@"
+    else
+        run_torch "$@"
+        run_cajal "$@"
+    fi
+    r=$((r + 1))
+done
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (after)"
+echo
+
+awk -v have_torch="$HAVE_TORCH" '
+function sort(a, n,    i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+}
+function stats(key,    n, i, a) {
+    n = count[key]
+    if (!n) { best = median = 0; return 0 }
+    for (i = 1; i <= n; i++) a[i] = val[key, i]
+    sort(a, n)
+    best = a[n]
+    median = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    return n
+}
+$1 == "cajal" || $1 == "torch" {
+    key = $1 " " $2
+    if (!seen[$2]++) order[++ncases] = $2
+    for (i = 5; i <= NF; i++) val[key, ++count[key]] = $i
+}
+END {
+    target["mlp_bp"] = 1.5; target["cnn_bp"] = 1.0
+    printf "%-8s %5s %14s %14s %14s %14s %7s %7s %7s  %s\n", "case", "reps", "cajal best", "cajal median",
+           "torch best", "torch median", "ratio", "r(med)", "target", "verdict"
+    for (k = 1; k <= ncases; k++) {
+        c = order[k]
+        n = stats("cajal " c); cb = best; cm = median
+        tb = tm = 0
+        if (have_torch) { stats("torch " c); tb = best; tm = median }
+        t = (c in target) ? sprintf(">=%.1fx", target[c]) : "info"
+        if (tb > 0) {
+            ratio = cb / tb
+            verdict = (c in target) ? (ratio >= target[c] ? "met" : "MISSED") : "-"
+            printf "%-8s %5d %14.1f %14.1f %14.1f %14.1f %6.2fx %6.2fx %7s  %s\n", c, n, cb, cm, tb, tm,
+                   ratio, cm / tm, t, verdict
+        } else {
+            printf "%-8s %5d %14.1f %14.1f %14s %14s %7s %7s %7s  %s\n", c, n, cb, cm, "-", "-", "-", "-", t, "no torch"
+        }
+    }
+    print ""
+    print "samples/s of one training step (batch 64, cross-entropy, SGD lr 0.01 momentum 0.9); ratio = cajal best / torch best,"
+    print "r(med) = the same for the medians; reps = timed repeats pooled over all rounds."
+}' "$OUT"

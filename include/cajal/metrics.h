@@ -1,0 +1,42 @@
+/* metrics.h — reading the metrics.jsonl a training run writes: one JSON
+ * object per finished epoch, e.g.
+ *
+ *   {"epoch":1,"step":938,"train_loss":0.51,"test_loss":0.46,"test_acc":0.84,
+ *    "seconds":2.3,"samples_per_s":25974,"rule":"fa",
+ *    "layers":["1.weight","3.weight"],"align_deg":[62.1,45.3],
+ *    "grad_bias":null,"grad_variance":null}
+ *
+ * Only "epoch" is required. Values that are null or absent read as NaN, so
+ * plots show a gap; keys we do not know are ignored, so newer runs still
+ * open in older tools. */
+#ifndef CAJAL_METRICS_H
+#define CAJAL_METRICS_H
+
+#include "cajal/status.h"
+
+typedef struct {
+    int n_epochs; /* lines read, in file order */
+    int n_layers; /* entries of "layers" / the per-layer arrays; 0 if none */
+    char *rule;   /* first non-null "rule", or NULL */
+    char **layers; /* [n_layers]; "layer 1", ... when the file names none */
+
+    /* [n_epochs] each; NaN where a line had null or nothing */
+    double *epoch, *step, *train_loss, *test_loss, *test_acc, *seconds, *samples_per_s;
+
+    /* [n_epochs * n_layers], epoch-major: align_deg[e * n_layers + l] is
+     * the angle in degrees between the rule's update and the backprop
+     * gradient at layer l after epoch e. NULL when no line has the key. */
+    double *align_deg;
+    double *grad_bias;     /* relative bias of a perturbation estimate */
+    double *grad_variance; /* relative variance of the same */
+} cj_metrics;
+
+/* Read path into m (fully replaced; free with cj_metrics_free even after a
+ * failure). Errors name the file and, for bad contents, the line: a
+ * missing or unreadable file, no lines at all, malformed JSON, a line that
+ * is not an object, a missing "epoch", a value of the wrong type, or a
+ * per-layer array whose length differs from the layers seen before. */
+cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err);
+void cj_metrics_free(cj_metrics *m);
+
+#endif

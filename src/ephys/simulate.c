@@ -1,0 +1,444 @@
+/* simulate.c — chronic Neuropixels 1.0 recordings with known identities,
+ * written in the Kilosort/phy + UnitMatch layout (see include/cajal/ephys.h).
+ *
+ * The generative model, per neuron:
+ *   position   fixed in the tissue: x across the shank U(-20, 90) µm, y along
+ *              it (uniform, away from the probe ends), z (distance from the
+ *              probe plane) U(0, 25) µm;
+ *   amplitude  A ~ lognormal (median 110 µV, sd of log 0.45) at the nearest
+ *              point of the probe plane, falling off with the 3-D distance d
+ *              from the soma as A exp(-(d - z) / lambda), lambda U(20, 40) µm;
+ *   shape      w(t) = -g(t; s_trough) + r_peak g(t - t_peak; s_peak)
+ *                     + r_pre g(t + 0.15 ms; 0.08 ms), g a unit Gaussian bump:
+ *              a trough, an after-hyperpolarisation (30% narrow units with
+ *              t_peak 0.2–0.35 ms, the rest 0.4–0.8 ms) and a small
+ *              pre-trough bump. Away from the soma the signal arrives later
+ *              (planar distance / speed, 0.15–0.5 m/s), widens and becomes
+ *              relatively more positive, as backpropagating spikes do;
+ *   days       every session, amplitude, lambda and shape take a small
+ *              multiplicative random-walk step (slow change across days),
+ *              and each recorded unit sits a little off its tissue position
+ *              (N(0, 2 µm) along the probe, N(0, 1 µm) across: non-rigid
+ *              motion);
+ *   presence   a unit of one session is in the next with P = survival; an
+ *              absent neuron comes back with P = 0.05; new neurons fill the
+ *              session up to n_units good units;
+ *   drift      session 1 is the reference; every later session shifts the
+ *              whole tissue along the probe by U(-max_drift, max_drift) µm;
+ *   halves     each half-session mean waveform gets its own gain
+ *              exp(N(0, 0.03)) and its own noise: AR(1) in time (rho 0.5),
+ *              sd 12 µV / sqrt(n_spikes), n_spikes log-uniform in [30, 600],
+ *              i.e. background noise averaged over the spikes of one half.
+ * Besides the good units every session lists n_units / 10 "mua" and
+ * "noise" clusters (no waveform files, as a loader must skip them), and
+ * cluster ids are a random permutation, so ids and file order say nothing
+ * about identity. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cajal/ephys.h"
+#include "cajal/io.h"
+#include "cajal/npy.h"
+
+enum { N_CHANNELS = 384, PATH_CAP = 4096 };
+
+static const float ROW_PITCH_UM = 20.0f;
+static const float SAMPLES_PER_MS = 30.0f; /* 30 kHz */
+static const float P_RETURN = 0.05f;       /* P(an absent neuron reappears) per session */
+
+typedef struct {
+    float x, y, z;           /* µm, fixed in the tissue (session-1 frame) */
+    float amp_uv;            /* amplitude at the nearest point of the probe plane */
+    float lambda_um;         /* spatial decay length */
+    float trough_ms;         /* sd of the trough */
+    float peak_ratio;        /* after-hyperpolarisation height / trough depth */
+    float peak_delay_ms;     /* trough to peak */
+    float peak_ms;           /* sd of the after-hyperpolarisation */
+    float pre_ratio;         /* pre-trough bump height / trough depth */
+    float speed_um_per_ms;   /* propagation speed along the probe */
+    int present;             /* 1: recorded in the current session (-1: may return) */
+} neuron;
+
+/* Neuropixels 1.0: two sites per 20 µm row, rows staggered: even rows at
+ * x = 43, 11 µm, odd rows at x = 59, 27 µm; y = 20 µm * row. */
+static void site_xy(int c, float *x, float *y)
+{
+    int row = c / 2, col = c % 2;
+    static const float xs[2][2] = {{43.0f, 11.0f}, {59.0f, 27.0f}};
+    *x = xs[row % 2][col];
+    *y = ROW_PITCH_UM * (float)row;
+}
+
+static float uniform(cj_rng *rng, float lo, float hi) { return lo + (hi - lo) * cj_rng_uniform(rng); }
+
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static void new_neuron(neuron *n, cj_rng *rng, float y_lo, float y_hi)
+{
+    n->x = uniform(rng, -20.0f, 90.0f);
+    n->y = uniform(rng, y_lo, y_hi);
+    n->z = uniform(rng, 0.0f, 25.0f);
+    n->amp_uv = clampf(expf(logf(110.0f) + 0.45f * cj_rng_normal(rng)), 40.0f, 500.0f);
+    n->lambda_um = uniform(rng, 20.0f, 40.0f);
+    n->trough_ms = uniform(rng, 0.06f, 0.13f);
+    int narrow = cj_rng_uniform(rng) < 0.3f;
+    n->peak_delay_ms = narrow ? uniform(rng, 0.2f, 0.35f) : uniform(rng, 0.4f, 0.8f);
+    n->peak_ms = narrow ? uniform(rng, 0.1f, 0.18f) : uniform(rng, 0.15f, 0.3f);
+    n->peak_ratio = uniform(rng, 0.15f, 0.5f);
+    n->pre_ratio = uniform(rng, 0.0f, 0.15f);
+    n->speed_um_per_ms = uniform(rng, 150.0f, 500.0f);
+    n->present = 0;
+}
+
+/* One day of slow change: multiplicative random-walk steps, kept in range. */
+static void age_neuron(neuron *n, cj_rng *rng)
+{
+    n->amp_uv = clampf(n->amp_uv * expf(0.08f * cj_rng_normal(rng)), 25.0f, 600.0f);
+    n->lambda_um = clampf(n->lambda_um * expf(0.03f * cj_rng_normal(rng)), 15.0f, 50.0f);
+    n->trough_ms = clampf(n->trough_ms * expf(0.03f * cj_rng_normal(rng)), 0.04f, 0.2f);
+    n->peak_ratio = clampf(n->peak_ratio * expf(0.06f * cj_rng_normal(rng)), 0.05f, 0.8f);
+    n->peak_delay_ms = clampf(n->peak_delay_ms * expf(0.03f * cj_rng_normal(rng)), 0.15f, 1.0f);
+    n->peak_ms = clampf(n->peak_ms * expf(0.03f * cj_rng_normal(rng)), 0.08f, 0.4f);
+}
+
+static float bump(float t_ms, float sd_ms) { return expf(-0.5f * (t_ms * t_ms) / (sd_ms * sd_ms)); }
+
+/* The noise-free waveform of neuron n with its soma at (xs, ys): base[t, c]
+ * in µV, samples x channels. */
+static void clean_waveform(const neuron *n, float xs, float ys, int n_samples, float *base)
+{
+    int t0 = n_samples == 61 ? 20 : n_samples / 2; /* trough sample, as Kilosort aligns */
+    memset(base, 0, sizeof(float) * (size_t)n_samples * N_CHANNELS);
+    for (int c = 0; c < N_CHANNELS; c++) {
+        float cx, cy;
+        site_xy(c, &cx, &cy);
+        float dx = cx - xs, dy = cy - ys;
+        float planar = sqrtf(dx * dx + dy * dy);
+        float beyond = sqrtf(planar * planar + n->z * n->z) - n->z; /* µm past the closest approach */
+        float a = n->amp_uv * expf(-beyond / n->lambda_um);
+        if (a < 0.01f) continue; /* far below the noise: leave zero */
+        /* Far sites see a later, broader, more positive signal. */
+        float delay = planar / n->speed_um_per_ms;
+        float widen = 1.0f + 0.5f * beyond / 100.0f;
+        float pr = n->peak_ratio * (1.0f + 0.3f * beyond / n->lambda_um);
+        for (int t = 0; t < n_samples; t++) {
+            float tm = (float)(t - t0) / SAMPLES_PER_MS - delay;
+            float w = -bump(tm, n->trough_ms * widen) +
+                      pr * bump(tm - n->peak_delay_ms, n->peak_ms * widen) +
+                      n->pre_ratio * bump(tm + 0.15f, 0.08f);
+            base[(size_t)t * N_CHANNELS + c] = a * w;
+        }
+    }
+}
+
+/* The two half-session means: gain and noise independent per half.
+ * wave is samples x channels x 2, as UnitMatch stores it. */
+static void noisy_halves(const float *base, int n_samples, cj_rng *rng, float *wave)
+{
+    const float rho = 0.5f;
+    float n_spikes = expf(uniform(rng, logf(30.0f), logf(600.0f)));
+    float sd = 12.0f / sqrtf(n_spikes);
+    float innov = sd * sqrtf(1.0f - rho * rho); /* keeps the AR(1) marginal sd at sd */
+    for (int h = 0; h < 2; h++) {
+        float gain = expf(0.03f * cj_rng_normal(rng));
+        for (int c = 0; c < N_CHANNELS; c++) {
+            float e = sd * cj_rng_normal(rng);
+            for (int t = 0; t < n_samples; t++) {
+                if (t) e = rho * e + innov * cj_rng_normal(rng);
+                size_t i = (size_t)t * N_CHANNELS + c;
+                wave[i * 2 + h] = gain * base[i] + e;
+            }
+        }
+    }
+}
+
+/* ---- text output ------------------------------------------------------- */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} text;
+
+static void text_printf(text *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_printf(text *b, const char *fmt, ...)
+{
+    if (b->failed) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+static cj_status text_write(text *b, const char *path, cj_error *err)
+{
+    if (b->failed) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory composing the file", path);
+    return cj_write_file_atomic(path, b->s ? b->s : "", b->len, err);
+}
+
+/* ---- folders ----------------------------------------------------------- */
+
+static cj_status make_dir(const char *path, cj_error *err)
+{
+    if (mkdir(path, 0777) == 0) return CJ_OK;
+    struct stat sb;
+    if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return CJ_OK;
+    return cj_fail(err, CJ_ERR_IO, "%s: cannot create directory: %s", path,
+                   errno == EEXIST ? "a file of that name exists" : strerror(errno));
+}
+
+/* mkdir -p: create every missing folder on the way to `path`. */
+static cj_status make_dirs(const char *path, cj_error *err)
+{
+    char buf[PATH_CAP];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        cj_status st = make_dir(buf, err);
+        *p = '/';
+        if (st) return st;
+    }
+    return make_dir(buf, err);
+}
+
+static cj_status join(char *out, const char *dir, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static cj_status join(char *out, const char *dir, const char *fmt, ...)
+{
+    int n = snprintf(out, PATH_CAP, "%s/", dir);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && n < PATH_CAP) n += vsnprintf(out + n, (size_t)(PATH_CAP - n), fmt, ap);
+    va_end(ap);
+    return n > 0 && n < PATH_CAP ? CJ_OK : CJ_ERR_ARG;
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+typedef struct {
+    const cj_ephys_sim_opts *o;
+    const char *dir;
+    neuron *neurons; /* every neuron ever created */
+    int n_neurons;
+    float y_lo, y_hi;   /* µm: where somata may sit */
+    float *base, *wave; /* scratch for one unit */
+    text truth, drift;
+} sim;
+
+/* Decide who is recorded in a later session: each neuron ages a day, units
+ * of the previous session survive with P = survival, and absent neurons
+ * come back with P = P_RETURN while slots are free (survivors never exceed
+ * n_units, as the previous session had exactly n_units). Every neuron draws
+ * once in a fixed order, so the stream never depends on the counts.
+ * Returns how many are present. */
+static int choose_present(sim *m, cj_rng *rng)
+{
+    int count = 0;
+    for (int i = 0; i < m->n_neurons; i++) {
+        neuron *n = &m->neurons[i];
+        age_neuron(n, rng);
+        float u = cj_rng_uniform(rng);
+        n->present = n->present ? (u < m->o->survival) : (u < P_RETURN ? -1 : 0);
+        count += n->present == 1;
+    }
+    for (int i = 0; i < m->n_neurons; i++) {
+        neuron *n = &m->neurons[i];
+        if (n->present != -1) continue;
+        n->present = count < m->o->n_units;
+        count += n->present;
+    }
+    return count;
+}
+
+static cj_status write_unit(sim *m, const char *sdir, int id, const neuron *n, float shift_um, cj_rng *rng,
+                            cj_error *err)
+{
+    int ns = m->o->n_samples;
+    float xs = n->x + 1.0f * cj_rng_normal(rng);
+    float ys = n->y + shift_um + 2.0f * cj_rng_normal(rng);
+    clean_waveform(n, xs, ys, ns, m->base);
+    noisy_halves(m->base, ns, rng, m->wave);
+    char path[PATH_CAP];
+    if (join(path, sdir, "RawWaveforms/Unit%d_RawSpikes.npy", id))
+        return cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir);
+    int64_t shape[3] = {ns, N_CHANNELS, 2};
+    return cj_npy_write_f32(path, 3, shape, m->wave, err);
+}
+
+static cj_status write_probe(const char *sdir, cj_error *err)
+{
+    float pos[N_CHANNELS * 2];
+    for (int c = 0; c < N_CHANNELS; c++) site_xy(c, &pos[2 * c], &pos[2 * c + 1]);
+    char path[PATH_CAP];
+    if (join(path, sdir, "channel_positions.npy")) return cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir);
+    int64_t shape[2] = {N_CHANNELS, 2};
+    return cj_npy_write_f32(path, 2, shape, pos, err);
+}
+
+/* unit_of[id] is the neuron behind good cluster `id`, or -1 (mua), -2 (noise). */
+static cj_status write_labels(sim *m, const char *sdir, const char *name, const int *unit_of, int n_ids,
+                              cj_error *err)
+{
+    text tsv = {0};
+    text_printf(&tsv, "cluster_id\tgroup\n");
+    for (int id = 0; id < n_ids; id++) {
+        const char *g = unit_of[id] >= 0 ? "good" : unit_of[id] == -1 ? "mua" : "noise";
+        text_printf(&tsv, "%d\t%s\n", id, g);
+        if (unit_of[id] >= 0) text_printf(&m->truth, "%s,%d,%d\n", name, id, unit_of[id]);
+    }
+    char path[PATH_CAP];
+    cj_status st = join(path, sdir, "cluster_group.tsv")
+                       ? cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir)
+                       : text_write(&tsv, path, err);
+    free(tsv.s);
+    return st;
+}
+
+static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
+{
+    const cj_ephys_sim_opts *o = m->o;
+    int present = s ? choose_present(m, rng) : 0;
+    while (present < o->n_units) {
+        neuron *n = &m->neurons[m->n_neurons++];
+        new_neuron(n, rng, m->y_lo, m->y_hi);
+        n->present = 1;
+        present++;
+    }
+    float shift = s ? uniform(rng, -o->max_drift_um, o->max_drift_um) : 0.0f;
+
+    /* Random cluster ids: the first n_units of a permutation are good. */
+    int n_ids = present + o->n_units / 10;
+    int *perm = malloc(sizeof(int) * (size_t)n_ids * 2);
+    if (!perm) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d cluster ids", m->dir, n_ids);
+    int *unit_of = perm + n_ids;
+    for (int i = 0; i < n_ids; i++) perm[i] = i;
+    cj_rng_shuffle(rng, perm, (size_t)n_ids);
+    for (int k = 0, j = 0; k < n_ids; k++) {
+        while (k < present && !m->neurons[j].present) j++;
+        unit_of[perm[k]] = k < present ? j++ : cj_rng_uniform(rng) < 0.5f ? -1 : -2;
+    }
+
+    char name[32], sdir[PATH_CAP], sub[PATH_CAP];
+    snprintf(name, sizeof name, "session%d", s + 1);
+    cj_status st = CJ_OK;
+    if (join(sdir, m->dir, "%s", name) || join(sub, sdir, "RawWaveforms"))
+        st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", m->dir);
+    if (!st) st = make_dir(sdir, err);
+    if (!st) st = make_dir(sub, err);
+    if (!st) st = write_probe(sdir, err);
+    for (int id = 0; id < n_ids && !st; id++)
+        if (unit_of[id] >= 0) st = write_unit(m, sdir, id, &m->neurons[unit_of[id]], shift, rng, err);
+    if (!st) st = write_labels(m, sdir, name, unit_of, n_ids, err);
+    text_printf(&m->drift, "%s,%.3f\n", name, shift);
+    free(perm);
+    return st;
+}
+
+/* Where each neuron sits in the tissue (session-1 frame), for checking
+ * position estimates: in session s a unit is near (x, y + shift_s). */
+static cj_status write_neurons(const sim *m, cj_error *err)
+{
+    text t = {0};
+    text_printf(&t, "neuron,x_um,y_um,z_um\n");
+    for (int i = 0; i < m->n_neurons; i++)
+        text_printf(&t, "%d,%.2f,%.2f,%.2f\n", i, m->neurons[i].x, m->neurons[i].y, m->neurons[i].z);
+    char path[PATH_CAP];
+    cj_status st = join(path, m->dir, "neurons.csv") ? cj_fail(err, CJ_ERR_ARG, "%s: path too long", m->dir)
+                                                     : text_write(&t, path, err);
+    free(t.s);
+    return st;
+}
+
+/* ---- entry point ------------------------------------------------------- */
+
+void cj_ephys_sim_defaults(cj_ephys_sim_opts *o)
+{
+    o->n_sessions = 5;
+    o->n_units = 300;
+    o->max_drift_um = 60.0f;
+    o->survival = 0.8f;
+    o->n_samples = 82;
+}
+
+cj_status cj_ephys_sim_check(const cj_ephys_sim_opts *o, cj_error *err)
+{
+    if (o->n_sessions < 1 || o->n_sessions > 1000)
+        return cj_fail(err, CJ_ERR_ARG, "sessions = %d: must be in 1..1000", o->n_sessions);
+    if (o->n_units < 1 || o->n_units > 100000)
+        return cj_fail(err, CJ_ERR_ARG, "units = %d: must be in 1..100000", o->n_units);
+    if (!(o->max_drift_um >= 0.0f && o->max_drift_um <= 1000.0f))
+        return cj_fail(err, CJ_ERR_ARG, "drift = %g um: must be in 0..1000", (double)o->max_drift_um);
+    if (!(o->survival >= 0.0f && o->survival <= 1.0f))
+        return cj_fail(err, CJ_ERR_ARG, "survival = %g: must be in 0..1", (double)o->survival);
+    if (o->n_samples != 82 && o->n_samples != 61)
+        return cj_fail(err, CJ_ERR_ARG, "samples = %d: must be 82 (Kilosort 2.5) or 61 (Kilosort 4)",
+                       o->n_samples);
+    return CJ_OK;
+}
+
+cj_status cj_ephys_simulate(const char *dir, const cj_ephys_sim_opts *o, cj_rng *rng,
+                            cj_ephys_sim_summary *summary, cj_error *err)
+{
+    cj_status st = cj_ephys_sim_check(o, err);
+    if (st) return st;
+    if ((st = make_dirs(dir, err))) return st;
+
+    /* Somata stay far enough from the probe ends that drift never moves a
+     * footprint (a few lambda) off the 3820 µm of sites. */
+    float margin = o->max_drift_um + 60.0f;
+    sim m = {.o = o, .dir = dir, .y_lo = margin, .y_hi = ROW_PITCH_UM * (N_CHANNELS / 2 - 1) - margin};
+    size_t per_unit = (size_t)o->n_samples * N_CHANNELS;
+    m.neurons = calloc((size_t)o->n_units * (size_t)o->n_sessions, sizeof *m.neurons);
+    m.base = malloc(sizeof(float) * per_unit);
+    m.wave = malloc(sizeof(float) * per_unit * 2);
+    if (!m.neurons || !m.base || !m.wave) {
+        st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d x %d units", dir, o->n_sessions, o->n_units);
+        goto done;
+    }
+    text_printf(&m.truth, "session,unit,neuron\n");
+    text_printf(&m.drift, "session,shift_um\n");
+    for (int s = 0; s < o->n_sessions && !st; s++) st = simulate_session(&m, s, rng, err);
+
+    char path[PATH_CAP];
+    if (!st && join(path, dir, "truth.csv")) st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", dir);
+    if (!st) st = text_write(&m.truth, path, err);
+    if (!st && join(path, dir, "drift.csv")) st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", dir);
+    if (!st) st = text_write(&m.drift, path, err);
+    if (!st) st = write_neurons(&m, err);
+    if (!st && summary) {
+        summary->n_sessions = o->n_sessions;
+        summary->n_units = o->n_sessions * o->n_units;
+        summary->n_neurons = m.n_neurons;
+    }
+done:
+    free(m.neurons);
+    free(m.base);
+    free(m.wave);
+    free(m.truth.s);
+    free(m.drift.s);
+    return st;
+}

@@ -1,0 +1,307 @@
+/* metrics_read.c — reading a run's metrics.jsonl (see cajal/metrics.h).
+ *
+ * The file is read whole, then parsed line by line: a run still training
+ * may append while we read, and one snapshot keeps the line count and the
+ * lines consistent. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cajal/metrics.h"
+
+/* Per-line context for error messages. */
+typedef struct {
+    const char *path;
+    int line;
+    cj_error *err;
+} where;
+
+static cj_status read_all(const char *path, char **buf, size_t *len, cj_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *bigger = realloc(b, cap * 2);
+        if (!bigger) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = bigger;
+        cap *= 2;
+    }
+    int failed = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (!b) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory reading the file", path);
+    if (failed) {
+        free(b);
+        return cj_fail(err, CJ_ERR_IO, "%s: cannot read: %s", path, strerror(e));
+    }
+    *buf = b;
+    *len = n;
+    return CJ_OK;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+    return 1;
+}
+
+static const char *type_name(const cJSON *v)
+{
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsNumber(v)) return "a number";
+    return "not a JSON value";
+}
+
+static double *nan_array(size_t n)
+{
+    double *a = malloc((n ? n : 1) * sizeof *a);
+    if (a)
+        for (size_t i = 0; i < n; i++) a[i] = NAN;
+    return a;
+}
+
+/* A number, or NaN for null/absent; anything else is an error. */
+static cj_status get_number(const cJSON *obj, const char *key, double *out, const where *w)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v)) return CJ_OK;
+    if (!cJSON_IsNumber(v))
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: \"%s\" is %s, expected a number",
+                       w->path, w->line, key, type_name(v));
+    *out = v->valuedouble;
+    return CJ_OK;
+}
+
+/* The first per-layer key seen fixes the layer count; later ones must agree,
+ * or the per-layer columns would not line up. */
+static cj_status check_layers(cj_metrics *m, const char *key, int count, const where *w)
+{
+    if (m->n_layers == 0) {
+        m->n_layers = count;
+        return CJ_OK;
+    }
+    if (count != m->n_layers)
+        return cj_fail(w->err, CJ_ERR_FORMAT,
+                       "%s: line %d: \"%s\" has %d entries, but earlier lines have %d layers",
+                       w->path, w->line, key, count, m->n_layers);
+    return CJ_OK;
+}
+
+static cj_status get_layer_names(cj_metrics *m, const cJSON *obj, const where *w)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "layers");
+    if (!v || cJSON_IsNull(v)) return CJ_OK;
+    if (!cJSON_IsArray(v))
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: \"layers\" is %s, expected an array",
+                       w->path, w->line, type_name(v));
+    int count = cJSON_GetArraySize(v);
+    if (count == 0) return CJ_OK;
+    cj_status st = check_layers(m, "layers", count, w);
+    if (st || m->layers) return st;
+    char **names = calloc((size_t)count, sizeof *names);
+    if (!names) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
+    m->layers = names;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (!cJSON_IsString(e))
+            return cj_fail(w->err, CJ_ERR_FORMAT,
+                           "%s: line %d: \"layers\"[%d] is %s, expected a string", w->path,
+                           w->line, i, type_name(e));
+        names[i] = strdup(e->valuestring);
+        if (!names[i]) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
+        i++;
+    }
+    return CJ_OK;
+}
+
+/* Row `epoch` of a per-layer table such as "align_deg"; the table is made
+ * (all NaN) the first time any line has the key. */
+static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key, double **table,
+                               int capacity, int epoch, const where *w)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v)) return CJ_OK;
+    if (!cJSON_IsArray(v))
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: \"%s\" is %s, expected an array",
+                       w->path, w->line, key, type_name(v));
+    int count = cJSON_GetArraySize(v);
+    if (count == 0) return CJ_OK;
+    cj_status st = check_layers(m, key, count, w);
+    if (st) return st;
+    if (!*table) {
+        *table = nan_array((size_t)capacity * (size_t)count);
+        if (!*table) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
+    }
+    double *row = *table + (size_t)epoch * (size_t)count;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (cJSON_IsNumber(e))
+            row[i] = e->valuedouble;
+        else if (!cJSON_IsNull(e))
+            return cj_fail(w->err, CJ_ERR_FORMAT,
+                           "%s: line %d: \"%s\"[%d] is %s, expected a number or null", w->path,
+                           w->line, key, i, type_name(e));
+        i++;
+    }
+    return CJ_OK;
+}
+
+static cj_status parse_object(cj_metrics *m, const cJSON *obj, int e, int capacity,
+                              const where *w)
+{
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(obj, "epoch");
+    if (!ep)
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: missing required key \"epoch\"",
+                       w->path, w->line);
+    if (!cJSON_IsNumber(ep))
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: \"epoch\" is %s, expected a number",
+                       w->path, w->line, type_name(ep));
+    m->epoch[e] = ep->valuedouble;
+
+    struct {
+        const char *key;
+        double *col;
+    } scalars[] = {
+        {"step", m->step},         {"train_loss", m->train_loss},
+        {"test_loss", m->test_loss}, {"test_acc", m->test_acc},
+        {"seconds", m->seconds},   {"samples_per_s", m->samples_per_s},
+    };
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        cj_status st = get_number(obj, scalars[i].key, &scalars[i].col[e], w);
+        if (st) return st;
+    }
+
+    const cJSON *rule = cJSON_GetObjectItemCaseSensitive(obj, "rule");
+    if (rule && !cJSON_IsNull(rule)) {
+        if (!cJSON_IsString(rule))
+            return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: \"rule\" is %s, expected a string",
+                           w->path, w->line, type_name(rule));
+        if (!m->rule && !(m->rule = strdup(rule->valuestring)))
+            return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
+    }
+
+    cj_status st = get_layer_names(m, obj, w);
+    if (!st) st = get_per_layer(m, obj, "align_deg", &m->align_deg, capacity, e, w);
+    if (!st) st = get_per_layer(m, obj, "grad_bias", &m->grad_bias, capacity, e, w);
+    if (!st) st = get_per_layer(m, obj, "grad_variance", &m->grad_variance, capacity, e, w);
+    return st;
+}
+
+static cj_status parse_line(cj_metrics *m, const char *s, size_t n, int e, int capacity,
+                            const where *w)
+{
+    const char *end = NULL;
+    cJSON *obj = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    if (!obj) {
+        long col = end && end >= s ? (long)(end - s) + 1 : 1;
+        return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: malformed JSON at column %ld",
+                       w->path, w->line, col);
+    }
+    cj_status st = CJ_OK;
+    size_t used = (size_t)(end - s);
+    if (used < n && !blank(end, n - used))
+        st = cj_fail(w->err, CJ_ERR_FORMAT,
+                     "%s: line %d: malformed JSON: text after the object at column %zu", w->path,
+                     w->line, used + 1);
+    else if (!cJSON_IsObject(obj))
+        st = cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: %s, expected a JSON object", w->path,
+                     w->line, type_name(obj));
+    else
+        st = parse_object(m, obj, e, capacity, w);
+    cJSON_Delete(obj);
+    return st;
+}
+
+static cj_status name_layers(cj_metrics *m, const char *path, cj_error *err)
+{
+    if (m->n_layers == 0 || m->layers) return CJ_OK;
+    m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
+    if (!m->layers) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; i < m->n_layers; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "layer %d", i + 1);
+        if (!(m->layers[i] = strdup(buf)))
+            return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    }
+    return CJ_OK;
+}
+
+cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err)
+{
+    memset(m, 0, sizeof *m);
+    char *buf = NULL;
+    size_t len = 0;
+    cj_status st = read_all(path, &buf, &len, err);
+    if (st) return st;
+
+    int lines = 0;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+        if (!blank(buf + i, n)) lines++;
+        i += n + 1;
+    }
+    if (lines == 0) {
+        free(buf);
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: empty file, no metrics lines", path);
+    }
+
+    /* The scalar columns share one block of 7 x lines doubles. */
+    double *block = nan_array((size_t)lines * 7);
+    if (!block) {
+        free(buf);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: %d lines: out of memory", path, lines);
+    }
+    double **cols[] = {&m->epoch,  &m->step,    &m->train_loss,   &m->test_loss,
+                       &m->test_acc, &m->seconds, &m->samples_per_s};
+    for (int c = 0; c < 7; c++) *cols[c] = block + (size_t)c * lines;
+
+    where w = {path, 0, err};
+    int e = 0;
+    for (size_t i = 0; i < len && !st;) {
+        const char *s = buf + i;
+        const char *nl = memchr(s, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - s) : len - i;
+        w.line++;
+        if (!blank(s, n)) st = parse_line(m, s, n, e++, lines, &w);
+        i += n + 1;
+    }
+    free(buf);
+    m->n_epochs = e;
+    if (!st) st = name_layers(m, path, err);
+    if (st) cj_metrics_free(m);
+    return st;
+}
+
+void cj_metrics_free(cj_metrics *m)
+{
+    if (!m) return;
+    free(m->epoch); /* the block holding every scalar column */
+    free(m->align_deg);
+    free(m->grad_bias);
+    free(m->grad_variance);
+    if (m->layers)
+        for (int i = 0; i < m->n_layers; i++) free(m->layers[i]);
+    free(m->layers);
+    free(m->rule);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,606 @@
+/* safetensors.c — the tensor file format PyTorch users share weights in
+ * (https://github.com/huggingface/safetensors), so a cajal model opens in
+ * PyTorch with load_state_dict and a PyTorch model's weights load here.
+ *
+ * Layout: an unsigned 64-bit little-endian header length N; N bytes of JSON
+ *     {"__metadata__": {...}, "name": {"dtype": "F32", "shape": [2, 3],
+ *      "data_offsets": [begin, end]}, ...}
+ * then the data section, little-endian, row-major. Offsets count from the
+ * first byte after the header; the tensors must tile the data section
+ * exactly (no overlaps, no holes). We write F32 and read F32, F64, F16 and
+ * BF16, converting to float32 on the way in. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "cajal/io.h"
+
+/* ---- dtypes -------------------------------------------------------------- */
+
+typedef enum { DT_F32, DT_F64, DT_F16, DT_BF16 } dtype;
+
+static const struct {
+    const char *name;
+    size_t size;
+} DTYPES[] = {{"F32", 4}, {"F64", 8}, {"F16", 2}, {"BF16", 2}};
+
+static int parse_dtype(const char *s, dtype *dt)
+{
+    for (size_t i = 0; i < sizeof DTYPES / sizeof DTYPES[0]; i++)
+        if (!strcmp(s, DTYPES[i].name)) {
+            *dt = (dtype)i;
+            return 1;
+        }
+    return 0;
+}
+
+/* Byte-wise little-endian loads: correct on any host, and compilers turn
+ * them into single loads on little-endian ones. */
+static uint16_t load_u16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t load_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t load_u64(const unsigned char *p)
+{
+    return (uint64_t)load_u32(p) | (uint64_t)load_u32(p + 4) << 32;
+}
+static void store_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void store_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static float bits_to_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* IEEE binary16 -> binary32, exact (every half is a float). */
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+    if (exp == 0x1f) return bits_to_float(sign | 0x7f800000u | mant << 13);  /* inf, NaN */
+    if (exp == 0) {  /* zero or subnormal: mant * 2^-24 */
+        float v = (float)mant * 0x1p-24f;
+        return sign ? -v : v;
+    }
+    return bits_to_float(sign | (exp + 112) << 23 | mant << 13);  /* rebias 15 -> 127 */
+}
+
+static void decode(dtype dt, const unsigned char *src, float *dst, size_t n)
+{
+    switch (dt) {
+    case DT_F32:
+        for (size_t i = 0; i < n; i++) dst[i] = bits_to_float(load_u32(src + 4 * i));
+        break;
+    case DT_F64:
+        for (size_t i = 0; i < n; i++) {
+            uint64_t u = load_u64(src + 8 * i);
+            double d;
+            memcpy(&d, &u, sizeof d);
+            dst[i] = (float)d;
+        }
+        break;
+    case DT_F16:
+        for (size_t i = 0; i < n; i++) dst[i] = half_to_float(load_u16(src + 2 * i));
+        break;
+    case DT_BF16:  /* the top half of a float32 */
+        for (size_t i = 0; i < n; i++) dst[i] = bits_to_float((uint32_t)load_u16(src + 2 * i) << 16);
+        break;
+    }
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+/* One tensor's header entry, validated. */
+typedef struct {
+    const char *name;  /* points into the cJSON tree */
+    dtype dt;
+    int ndim;
+    int64_t shape[CJ_MAX_DIMS];
+    size_t numel;
+    uint64_t begin, end;
+} entry;
+
+/* JSON numbers are doubles: accept whole numbers in [0, 2^53], where every
+ * integer is exact. */
+static int json_uint(const cJSON *item, uint64_t *out)
+{
+    if (!cJSON_IsNumber(item)) return 0;
+    double d = item->valuedouble;
+    if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)(uint64_t)d) return 0;
+    *out = (uint64_t)d;
+    return 1;
+}
+
+static cj_status read_whole_file(const char *path, unsigned char **buf, size_t *size,
+                                 cj_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int saved = errno;
+        fclose(f);
+        return cj_fail(err, CJ_ERR_IO, "%s: not a regular file%s%s", path, saved ? ": " : "",
+                       saved ? strerror(saved) : "");
+    }
+    *size = (size_t)sb.st_size;
+    *buf = malloc(*size ? *size : 1);
+    if (!*buf) {
+        fclose(f);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, *size);
+    }
+    size_t got = fread(*buf, 1, *size, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (got != *size) {
+        free(*buf);
+        *buf = NULL;
+        return cj_fail(err, CJ_ERR_IO, "%s: read %zu of %zu bytes%s", path, got, *size,
+                       failed ? " (read error)" : " (file shrank while reading)");
+    }
+    return CJ_OK;
+}
+
+/* Validate one header entry {"dtype", "shape", "data_offsets"} against a
+ * data section of data_size bytes. */
+static cj_status parse_entry(const char *path, const cJSON *item, uint64_t data_size, entry *e,
+                             cj_error *err)
+{
+    const char *name = item->string;
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    if (!cJSON_IsObject(item))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': header entry is not a JSON object", path, name);
+    const cJSON *dt = cJSON_GetObjectItemCaseSensitive(item, "dtype");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(item, "shape");
+    const cJSON *offsets = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
+    if (!cJSON_IsString(dt))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': missing \"dtype\" string", path, name);
+    if (!cJSON_IsArray(shape))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': missing \"shape\" array", path, name);
+    if (!cJSON_IsArray(offsets))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': missing \"data_offsets\" array", path, name);
+    if (!parse_dtype(dt->valuestring, &e->dt))
+        return cj_fail(err, CJ_ERR_FORMAT,
+                       "%s: tensor '%s': dtype %s is not supported (F32, F64, F16 or BF16)", path,
+                       name, dt->valuestring);
+
+    int ndim = cJSON_GetArraySize(shape);
+    if (ndim > CJ_MAX_DIMS)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s' has %d dimensions; at most %d are supported",
+                       path, name, ndim, CJ_MAX_DIMS);
+    e->ndim = ndim;
+    const cJSON *dim;
+    int d = 0, zero = 0;
+    cJSON_ArrayForEach(dim, shape) {
+        uint64_t v;
+        if (!json_uint(dim, &v))
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': shape[%d] is not a non-negative integer",
+                           path, name, d);
+        e->shape[d++] = (int64_t)v;
+        zero |= v == 0;
+    }
+    /* numel * dtype size must fit the data section, so bounding each
+     * partial product by data_size rules out overflow. */
+    uint64_t bytes = zero ? 0 : DTYPES[e->dt].size;
+    for (int k = 0; k < ndim && bytes; k++) {
+        uint64_t v = (uint64_t)e->shape[k];
+        if (bytes > data_size / v)
+            return cj_fail(err, CJ_ERR_FORMAT,
+                           "%s: tensor '%s': its shape needs more bytes than the %llu-byte data section",
+                           path, name, (unsigned long long)data_size);
+        bytes *= v;
+    }
+    e->numel = (size_t)(bytes / DTYPES[e->dt].size);
+
+    if (cJSON_GetArraySize(offsets) != 2 ||
+        !json_uint(cJSON_GetArrayItem(offsets, 0), &e->begin) ||
+        !json_uint(cJSON_GetArrayItem(offsets, 1), &e->end))
+        return cj_fail(err, CJ_ERR_FORMAT,
+                       "%s: tensor '%s': data_offsets must be two non-negative integers [begin, end]",
+                       path, name);
+    if (e->begin > e->end)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': data_offsets [%llu, %llu] end before they begin",
+                       path, name, (unsigned long long)e->begin, (unsigned long long)e->end);
+    if (e->end > data_size)
+        return cj_fail(err, CJ_ERR_FORMAT,
+                       "%s: tensor '%s': data_offsets [%llu, %llu] lie outside the %llu-byte data section",
+                       path, name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                       (unsigned long long)data_size);
+    if (e->end - e->begin != bytes) {
+        char buf[96];
+        cj_tensor t = {.ndim = ndim};
+        memcpy(t.shape, e->shape, sizeof t.shape);
+        return cj_fail(err, CJ_ERR_FORMAT,
+                       "%s: tensor '%s': data_offsets span %llu bytes but %s %s needs %llu", path,
+                       name, (unsigned long long)(e->end - e->begin), DTYPES[e->dt].name,
+                       cj_tensor_shape_str(&t, buf, sizeof buf), (unsigned long long)bytes);
+    }
+    return CJ_OK;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The spec requires the tensors to tile the data section: sorted by
+ * offset, each must start where the previous one ended. */
+static cj_status check_tiling(const char *path, entry *entries, int n, uint64_t data_size,
+                              cj_error *err)
+{
+    entry **order = malloc(sizeof(entry *) * (n > 0 ? (size_t)n : 1));
+    if (!order) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; i < n; i++) order[i] = &entries[i];
+    qsort(order, n, sizeof *order, by_offset);
+    uint64_t pos = 0;
+    const char *prev = NULL;
+    cj_status st = CJ_OK;
+    for (int i = 0; i < n && !st; i++) {
+        const entry *e = order[i];
+        if (e->begin < pos)
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s' (bytes %llu..%llu) overlaps tensor '%s'",
+                         path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end, prev);
+        else if (e->begin > pos)
+            st = cj_fail(err, CJ_ERR_FORMAT,
+                         "%s: bytes %llu..%llu of the data section, before tensor '%s', belong to no tensor",
+                         path, (unsigned long long)pos, (unsigned long long)e->begin, e->name);
+        pos = e->end;
+        prev = e->name;
+    }
+    if (!st && pos != data_size)
+        st = cj_fail(err, CJ_ERR_FORMAT,
+                     "%s: the data section has %llu bytes but the tensors cover only %llu", path,
+                     (unsigned long long)data_size, (unsigned long long)pos);
+    free(order);
+    return st;
+}
+
+/* Fill st from a validated header: one float buffer for all tensors. */
+static cj_status build(const char *path, const entry *entries, int n, const unsigned char *data,
+                       cj_safetensors *st, cj_error *err)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += entries[i].numel;
+    size_t slots = n > 0 ? (size_t)n : 1;
+    st->names = calloc(slots, sizeof(char *));
+    st->tensors = calloc(slots, sizeof(cj_tensor));
+    /* 64-byte aligned like the arena, so the floats suit SIMD loops. */
+    size_t bytes = (total * sizeof(float) + 63) / 64 * 64;
+    st->blob = aligned_alloc(64, bytes ? bytes : 64);
+    if (!st->names || !st->tensors || !st->blob)
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu floats", path, total);
+    float *next = st->blob;
+    for (int i = 0; i < n; i++) {
+        const entry *e = &entries[i];
+        if (!(st->names[i] = strdup(e->name)))
+            return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+        st->n = i + 1;
+        cj_tensor *t = &st->tensors[i];
+        t->data = next;
+        t->ndim = e->ndim;
+        memcpy(t->shape, e->shape, sizeof t->shape);
+        decode(e->dt, data + e->begin, next, e->numel);
+        next += e->numel;
+    }
+    return CJ_OK;
+}
+
+cj_status cj_safetensors_read(const char *path, cj_safetensors *st, cj_error *err)
+{
+    memset(st, 0, sizeof *st);
+    unsigned char *buf = NULL;
+    size_t size = 0;
+    cj_status status = read_whole_file(path, &buf, &size, err);
+    if (status) return status;
+    cJSON *root = NULL;
+    entry *entries = NULL;
+    if (size < 8) {
+        status = cj_fail(err, CJ_ERR_FORMAT,
+                         "%s: file is %zu bytes, too short for the 8-byte safetensors header length",
+                         path, size);
+        goto done;
+    }
+    uint64_t header_len = load_u64(buf);
+    if (header_len > size - 8) {
+        status = cj_fail(err, CJ_ERR_FORMAT,
+                         "%s: header length %llu exceeds the %zu bytes after it (not a safetensors file?)",
+                         path, (unsigned long long)header_len, size - 8);
+        goto done;
+    }
+    const char *json = (const char *)buf + 8, *parse_end = NULL;
+    root = cJSON_ParseWithLengthOpts(json, (size_t)header_len, &parse_end, 0);
+    if (!root) {
+        status = cj_fail(err, CJ_ERR_FORMAT, "%s: header is not valid JSON (error at byte %ld of %llu)",
+                         path, parse_end ? (long)(parse_end - json) : -1L,
+                         (unsigned long long)header_len);
+        goto done;
+    }
+    /* Writers pad the header with spaces to align the data section. */
+    for (const char *p = parse_end; p < json + header_len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            status = cj_fail(err, CJ_ERR_FORMAT, "%s: header has trailing bytes after the JSON object "
+                             "(at byte %ld)", path, (long)(p - json));
+            goto done;
+        }
+    if (!cJSON_IsObject(root)) {
+        status = cj_fail(err, CJ_ERR_FORMAT, "%s: header is not a JSON object", path);
+        goto done;
+    }
+    uint64_t data_size = size - 8 - header_len;
+    int count = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root) count += strcmp(item->string, "__metadata__") != 0;
+    entries = calloc(count > 0 ? (size_t)count : 1, sizeof *entries);
+    if (!entries) {
+        status = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d tensors", path, count);
+        goto done;
+    }
+    int n = 0;
+    cJSON_ArrayForEach(item, root) {
+        /* Free-form string metadata ("format": "pt", ...) we do not use. */
+        if (!strcmp(item->string, "__metadata__")) continue;
+        for (int j = 0; j < n; j++)
+            if (!strcmp(entries[j].name, item->string)) {
+                status = cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s' appears twice in the header",
+                                 path, item->string);
+                goto done;
+            }
+        if ((status = parse_entry(path, item, data_size, &entries[n], err))) goto done;
+        n++;
+    }
+    if ((status = check_tiling(path, entries, n, data_size, err))) goto done;
+    status = build(path, entries, n, buf + 8 + header_len, st, err);
+done:
+    if (status) cj_safetensors_free(st);
+    free(entries);
+    cJSON_Delete(root);
+    free(buf);
+    return status;
+}
+
+void cj_safetensors_free(cj_safetensors *st)
+{
+    if (st->names)
+        for (int i = 0; i < st->n; i++) free(st->names[i]);
+    free(st->names);
+    free(st->tensors);
+    free(st->blob);
+    memset(st, 0, sizeof *st);
+}
+
+const cj_tensor *cj_safetensors_get(const cj_safetensors *st, const char *name)
+{
+    for (int i = 0; i < st->n; i++)
+        if (!strcmp(st->names[i], name)) return &st->tensors[i];
+    return NULL;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static cj_status check_tensors(const char *path, int n, const char *const *names,
+                               const cj_tensor *tensors, cj_error *err)
+{
+    if (n < 0) return cj_fail(err, CJ_ERR_ARG, "%s: %d tensors to write", path, n);
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i];
+        const cj_tensor *t = &tensors[i];
+        if (!name || !*name || !strcmp(name, "__metadata__"))
+            return cj_fail(err, CJ_ERR_ARG, "%s: tensor %d has an invalid name '%s'", path, i,
+                           name ? name : "(null)");
+        for (int j = 0; j < i; j++)
+            if (!strcmp(names[j], name))
+                return cj_fail(err, CJ_ERR_ARG, "%s: tensor name '%s' is used twice", path, name);
+        if (t->ndim < 0 || t->ndim > CJ_MAX_DIMS)
+            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has %d dimensions", path, name, t->ndim);
+        for (int d = 0; d < t->ndim; d++)
+            if (t->shape[d] < 0)
+                return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has a negative dimension", path, name);
+        if (!t->data && cj_tensor_numel(t) > 0)
+            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has no data", path, name);
+    }
+    return CJ_OK;
+}
+
+/* The JSON header, padded with spaces so the data section starts on an
+ * 8-byte boundary (what the reference implementation does, so readers can
+ * map F32/F64 data in place). Returns a malloc'd string or NULL. */
+static char *make_header(int n, const char *const *names, const cj_tensor *tensors, size_t *len)
+{
+    cJSON *root = cJSON_CreateObject();
+    uint64_t offset = 0;
+    for (int i = 0; root && i < n; i++) {
+        const cj_tensor *t = &tensors[i];
+        cJSON *e = cJSON_AddObjectToObject(root, names[i]);
+        cJSON *dt = e ? cJSON_AddStringToObject(e, "dtype", "F32") : NULL;
+        cJSON *shape = dt ? cJSON_AddArrayToObject(e, "shape") : NULL;
+        cJSON *offsets = shape ? cJSON_AddArrayToObject(e, "data_offsets") : NULL;
+        int ok = offsets != NULL;
+        for (int d = 0; ok && d < t->ndim; d++)
+            ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
+        uint64_t end = offset + cj_tensor_numel(t) * sizeof(float);
+        /* cJSON prints whole numbers below 1e15 without an exponent, which
+         * is what strict (Rust serde) readers require; no tensor file comes
+         * near a petabyte. */
+        ok = ok && cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)offset)) &&
+             cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)end));
+        offset = end;
+        if (!ok) {
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    }
+    char *json = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!json) return NULL;
+    size_t raw = strlen(json), padded = (raw + 7) / 8 * 8;
+    char *out = malloc(padded + 1);
+    if (out) {
+        memcpy(out, json, raw);
+        memset(out + raw, ' ', padded - raw);
+    }
+    cJSON_free(json);
+    if (!out) return NULL;
+    out[padded] = '\0';
+    *len = padded;
+    return out;
+}
+
+static int write_floats(FILE *f, const float *x, size_t n)
+{
+    unsigned char chunk[4096];
+    while (n > 0) {
+        size_t k = n < sizeof chunk / 4 ? n : sizeof chunk / 4;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t u;
+            memcpy(&u, &x[i], sizeof u);
+            store_u32(chunk + 4 * i, u);
+        }
+        if (fwrite(chunk, 4, k, f) != k) return 0;
+        x += k;
+        n -= k;
+    }
+    return 1;
+}
+
+cj_status cj_safetensors_write(const char *path, int n, const char *const *names,
+                               const cj_tensor *tensors, cj_error *err)
+{
+    cj_status st = check_tensors(path, n, names, tensors, err);
+    if (st) return st;
+    size_t header_len = 0;
+    char *header = make_header(n, names, tensors, &header_len);
+    if (!header) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory building the header", path);
+    cj_atomic_file af;
+    if ((st = cj_atomic_open(&af, path, err))) {
+        free(header);
+        return st;
+    }
+    unsigned char len_bytes[8];
+    store_u64(len_bytes, header_len);
+    int ok = fwrite(len_bytes, 1, 8, af.f) == 8 && fwrite(header, 1, header_len, af.f) == header_len;
+    for (int i = 0; ok && i < n; i++) ok = write_floats(af.f, tensors[i].data, cj_tensor_numel(&tensors[i]));
+    free(header);
+    if (!ok) {
+        int saved = errno;
+        cj_atomic_abort(&af);
+        return cj_fail(err, CJ_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
+    }
+    return cj_atomic_commit(&af, err);
+}
+
+/* ---- models -------------------------------------------------------------- */
+
+/* A model's parameters as (name, view) pairs, gathered with
+ * cj_model_each_param. */
+typedef struct {
+    int n, cap;
+    char (*names)[32];
+    cj_tensor *views;
+} param_list;
+
+static cj_status collect_param(const char *name, cj_tensor *t, void *user)
+{
+    param_list *p = user;
+    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: two per layer */
+    snprintf(p->names[p->n], sizeof p->names[p->n], "%s", name);
+    p->views[p->n++] = *t;
+    return CJ_OK;
+}
+
+static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
+{
+    p->n = 0;
+    p->cap = 2 * m->n_layers;
+    p->names = malloc(sizeof *p->names * (p->cap ? p->cap : 1));
+    p->views = malloc(sizeof *p->views * (p->cap ? p->cap : 1));
+    if (!p->names || !p->views || cj_model_each_param(m, collect_param, p)) {
+        free(p->names);
+        free(p->views);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory listing the model's parameters", path);
+    }
+    return CJ_OK;
+}
+
+cj_status cj_model_save(cj_model *m, const char *path, cj_error *err)
+{
+    param_list p;
+    cj_status st = list_params(m, &p, path, err);
+    if (st) return st;
+    const char **names = malloc(sizeof(char *) * (p.n ? p.n : 1));
+    if (!names) st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    for (int i = 0; names && i < p.n; i++) names[i] = p.names[i];
+    if (!st) st = cj_safetensors_write(path, p.n, names, p.views, err);
+    free(names);
+    free(p.names);
+    free(p.views);
+    return st;
+}
+
+static int same_shape(const cj_tensor *a, const cj_tensor *b)
+{
+    if (a->ndim != b->ndim) return 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return 0;
+    return 1;
+}
+
+/* Everything is checked before anything is copied, so a failed load leaves
+ * the model as it was. */
+static cj_status check_and_copy(const char *path, const cj_safetensors *file, const param_list *p,
+                                cj_error *err)
+{
+    char a[96], b[96];
+    for (int i = 0; i < p->n; i++) {
+        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
+        if (!t)
+            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' is missing (the model needs shape %s)",
+                           path, p->names[i], cj_tensor_shape_str(&p->views[i], a, sizeof a));
+        if (!same_shape(t, &p->views[i]))
+            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' has shape %s in the file but the model expects %s",
+                           path, p->names[i], cj_tensor_shape_str(t, a, sizeof a),
+                           cj_tensor_shape_str(&p->views[i], b, sizeof b));
+    }
+    for (int j = 0; j < file->n; j++) {
+        int known = 0;
+        for (int i = 0; i < p->n && !known; i++) known = !strcmp(file->names[j], p->names[i]);
+        if (!known)
+            return cj_fail(err, CJ_ERR_SHAPE,
+                           "%s: unknown tensor '%s' in file (the model has %d parameter tensors)",
+                           path, file->names[j], p->n);
+    }
+    for (int i = 0; i < p->n; i++) {
+        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
+        memcpy(p->views[i].data, t->data, cj_tensor_numel(t) * sizeof(float));
+    }
+    return CJ_OK;
+}
+
+cj_status cj_model_load(cj_model *m, const char *path, cj_error *err)
+{
+    cj_safetensors file;
+    cj_status st = cj_safetensors_read(path, &file, err);
+    if (st) return st;
+    param_list p;
+    if (!(st = list_params(m, &p, path, err))) {
+        st = check_and_copy(path, &file, &p, err);
+        free(p.names);
+        free(p.views);
+    }
+    cj_safetensors_free(&file);
+    return st;
+}

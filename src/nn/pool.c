@@ -1,0 +1,208 @@
+/* pool.c — max and average pooling over k x k windows with stride s and
+ * padding p (torch.nn.MaxPool2d / AvgPool2d, ceil_mode=False).
+ *
+ * Every channel of every sample is an independent H x W plane, so both
+ * layers loop over batch * C planes. layer.c guarantees p <= k / 2, so every
+ * window holds at least one real pixel. */
+#include <math.h>
+#include <string.h>
+
+#include "cajal/layers.h"
+
+/* Window rows [*a, *b) of output row y, clipped to the input. */
+static void window(int y, int k, int s, int p, int size, int *a, int *b)
+{
+    int start = y * s - p, end = start + k;
+    *a = start < 0 ? 0 : start;
+    *b = end > size ? size : end;
+}
+
+/* Index (in the plane) of the maximum of one window. Padding counts as
+ * -inf; ties go to the first maximum in row-major order and NaN wins, as in
+ * PyTorch's CPU kernel, which is where the gradient is routed. */
+static size_t window_argmax(const float *plane, int w, int y0, int y1, int x0, int x1)
+{
+    size_t best = (size_t)y0 * w + x0;
+    float max = -INFINITY;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            float v = plane[(size_t)y * w + x];
+            if (v > max || isnan(v)) {  /* = max_step, plus the index */
+                max = v;
+                best = (size_t)y * w + x;
+            }
+        }
+    return best;
+}
+
+/* One step of the running maximum, with window_argmax's rule. */
+static inline float max_step(float max, float v) { return v > max || isnan(v) ? v : max; }
+
+/* 2x2 windows with stride 2 and no padding (the common case), written
+ * without the index bookkeeping so the compiler can vectorise along x. */
+static void maxpool2_forward(const float *restrict in, float *restrict out, int planes, int h,
+                             int w, int oh, int ow)
+{
+    for (int pl = 0; pl < planes; pl++) {
+        const float *src = in + (size_t)pl * h * w;
+        float *dst = out + (size_t)pl * oh * ow;
+        for (int y = 0; y < oh; y++) {
+            const float *r0 = src + (size_t)(2 * y) * w, *r1 = r0 + w;
+            float *restrict d = dst + (size_t)y * ow;
+            for (int x = 0; x < ow; x++) {
+                float m = max_step(r0[2 * x], r0[2 * x + 1]);
+                m = max_step(m, r1[2 * x]);
+                d[x] = max_step(m, r1[2 * x + 1]);
+            }
+        }
+    }
+}
+
+void cj_maxpool_forward(const cj_layer *l, const float *in, float *out, int batch)
+{
+    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
+    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
+    if (k == 2 && s == 2 && p == 0) {
+        maxpool2_forward(in, out, planes, h, w, oh, ow);
+        return;
+    }
+    for (int pl = 0; pl < planes; pl++) {
+        const float *src = in + (size_t)pl * h * w;
+        float *dst = out + (size_t)pl * oh * ow;
+        for (int y = 0; y < oh; y++) {
+            int y0, y1;
+            window(y, k, s, p, h, &y0, &y1);
+            for (int x = 0; x < ow; x++) {
+                int x0, x1;
+                window(x, k, s, p, w, &x0, &x1);
+                dst[(size_t)y * ow + x] = src[window_argmax(src, w, y0, y1, x0, x1)];
+            }
+        }
+    }
+}
+
+/* Backward of maxpool2_forward: each 2x2 window passes its gradient to the
+ * first maximum and zero to the other three. The windows tile the input,
+ * so there is nothing to accumulate; only an odd last row or column, which
+ * no window covers, needs zeroing. The winner is data, so the inner loop is
+ * branch-free (branches would mispredict) and vectorises. Its test
+ * !(v <= max) differs from window_argmax's only once the running maximum is
+ * NaN, so rows whose output holds a NaN take window_argmax instead. */
+static void maxpool2_backward(const float *restrict in, const float *restrict out,
+                              const float *restrict dout, float *restrict din, int planes, int h,
+                              int w, int oh, int ow)
+{
+    for (int pl = 0; pl < planes; pl++) {
+        const float *src = in + (size_t)pl * h * w;
+        float *dst = din + (size_t)pl * h * w;
+        if (h & 1) memset(dst + (size_t)(h - 1) * w, 0, sizeof(float) * w);
+        for (int y = 0; y < oh; y++) {
+            const float *restrict r0 = src + (size_t)(2 * y) * w, *restrict r1 = r0 + w;
+            float *restrict d0 = dst + (size_t)(2 * y) * w, *restrict d1 = d0 + w;
+            const float *restrict gy = dout + ((size_t)pl * oh + y) * ow;
+            const float *restrict oy = out + ((size_t)pl * oh + y) * ow;
+            int has_nan = 0;
+            for (int x = 0; x < ow; x++) has_nan |= oy[x] != oy[x];
+            if (has_nan) {
+                for (int x = 0; x < ow; x++) {
+                    size_t win = window_argmax(src, w, 2 * y, 2 * y + 2, 2 * x, 2 * x + 2);
+                    d0[2 * x] = d0[2 * x + 1] = d1[2 * x] = d1[2 * x + 1] = 0.0f;
+                    dst[win] = gy[x];
+                }
+            } else {
+                for (int x = 0; x < ow; x++) {
+                    float a = r0[2 * x], b = r0[2 * x + 1], c = r1[2 * x], d = r1[2 * x + 1];
+                    _Bool tb = !(b <= a);
+                    float m = tb ? b : a;
+                    _Bool tc = !(c <= m);
+                    m = tc ? c : m;
+                    _Bool td = !(d <= m);
+                    /* hand v down the chain: the last window element that won keeps it */
+                    float v = gy[x];
+                    d1[2 * x + 1] = td ? v : 0.0f;
+                    v = td ? 0.0f : v;
+                    d1[2 * x] = tc ? v : 0.0f;
+                    v = tc ? 0.0f : v;
+                    d0[2 * x + 1] = tb ? v : 0.0f;
+                    d0[2 * x] = tb ? 0.0f : v;
+                }
+            }
+            if (w & 1) d0[w - 1] = d1[w - 1] = 0.0f;
+        }
+    }
+}
+
+void cj_maxpool_backward(const cj_layer *l, const float *in, const float *out,
+                         const float *dout, float *din, int batch)
+{
+    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
+    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
+    if (k == 2 && s == 2 && p == 0) {
+        maxpool2_backward(in, out, dout, din, planes, h, w, oh, ow);
+        return;
+    }
+    memset(din, 0, sizeof(float) * (size_t)planes * h * w);
+    for (int pl = 0; pl < planes; pl++) {
+        const float *src = in + (size_t)pl * h * w;
+        const float *g = dout + (size_t)pl * oh * ow;
+        float *dst = din + (size_t)pl * h * w;
+        for (int y = 0; y < oh; y++) {
+            int y0, y1;
+            window(y, k, s, p, h, &y0, &y1);
+            for (int x = 0; x < ow; x++) {
+                int x0, x1;
+                window(x, k, s, p, w, &x0, &x1);
+                dst[window_argmax(src, w, y0, y1, x0, x1)] += g[(size_t)y * ow + x];
+            }
+        }
+    }
+}
+
+/* Mean over the window with padding counted as zeros (count_include_pad):
+ * the divisor is always k^2, because with ceil_mode off no window reaches
+ * past the padded border. */
+void cj_avgpool_forward(const cj_layer *l, const float *in, float *out, int batch)
+{
+    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
+    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
+    float scale = 1.0f / (float)(k * k);
+    for (int pl = 0; pl < planes; pl++) {
+        const float *src = in + (size_t)pl * h * w;
+        float *dst = out + (size_t)pl * oh * ow;
+        for (int y = 0; y < oh; y++) {
+            int y0, y1;
+            window(y, k, s, p, h, &y0, &y1);
+            for (int x = 0; x < ow; x++) {
+                int x0, x1;
+                window(x, k, s, p, w, &x0, &x1);
+                float sum = 0.0f;
+                for (int yy = y0; yy < y1; yy++)
+                    for (int xx = x0; xx < x1; xx++) sum += src[(size_t)yy * w + xx];
+                dst[(size_t)y * ow + x] = sum * scale;
+            }
+        }
+    }
+}
+
+void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int batch)
+{
+    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
+    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
+    float scale = 1.0f / (float)(k * k);
+    memset(din, 0, sizeof(float) * (size_t)planes * h * w);
+    for (int pl = 0; pl < planes; pl++) {
+        const float *g = dout + (size_t)pl * oh * ow;
+        float *dst = din + (size_t)pl * h * w;
+        for (int y = 0; y < oh; y++) {
+            int y0, y1;
+            window(y, k, s, p, h, &y0, &y1);
+            for (int x = 0; x < ow; x++) {
+                int x0, x1;
+                window(x, k, s, p, w, &x0, &x1);
+                float v = g[(size_t)y * ow + x] * scale;
+                for (int yy = y0; yy < y1; yy++)
+                    for (int xx = x0; xx < x1; xx++) dst[(size_t)yy * w + xx] += v;
+            }
+        }
+    }
+}

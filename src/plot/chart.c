@@ -1,0 +1,188 @@
+/* chart.c — building figures: the grid of panels, their settings and the
+ * data they hold. Drawing lives in render.c, line.c and heatmap.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+cj_rgb cj_palette(int i)
+{
+    /* matplotlib's tab10: distinct for most colour-blind readers and on
+     * print, in the order people are used to seeing. */
+    static const cj_rgb tab10[10] = {
+        {0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
+        {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+        {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
+        {0.090, 0.745, 0.812},
+    };
+    if (i < 0) i = -i;
+    return tab10[i % 10];
+}
+
+cj_line_style cj_line_style_default(int i)
+{
+    cj_line_style s = {cj_palette(i), CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
+    return s;
+}
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    if (!src) src = "";
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void panel_init(cj_panel *p)
+{
+    memset(p, 0, sizeof *p);
+    p->xlim[0] = p->xlim[1] = p->ylim[0] = p->ylim[1] = NAN;
+    p->xscale = p->yscale = CJ_SCALE_LINEAR;
+    p->legend = CJ_LEGEND_BEST;
+}
+
+static void panel_release(cj_panel *p)
+{
+    for (int i = 0; i < p->n_series; i++) free(p->series[i].x);
+    free(p->series);
+    if (p->heat) free(p->heat->m);
+    free(p->heat);
+}
+
+cj_status cj_figure_create(cj_figure **out, int rows, int cols, int width, int height,
+                           cj_error *err)
+{
+    *out = NULL;
+    if (rows < 1 || cols < 1 || rows > 64 || cols > 64)
+        return cj_fail(err, CJ_ERR_ARG, "figure grid %dx%d: rows and cols must be 1..64", rows,
+                       cols);
+    /* cairo image surfaces are limited to 32767 px a side. */
+    if (width < 16 || height < 16 || width > 32767 || height > 32767)
+        return cj_fail(err, CJ_ERR_ARG, "figure size %dx%d px: each side must be 16..32767",
+                       width, height);
+    cj_figure *fig = calloc(1, sizeof *fig);
+    cj_panel *panels = calloc((size_t)rows * (size_t)cols, sizeof *panels);
+    if (!fig || !panels) {
+        free(fig);
+        free(panels);
+        return cj_fail(err, CJ_ERR_NOMEM, "figure %dx%d: out of memory", rows, cols);
+    }
+    fig->rows = rows;
+    fig->cols = cols;
+    fig->width = width;
+    fig->height = height;
+    fig->panels = panels;
+    for (int i = 0; i < rows * cols; i++) panel_init(&panels[i]);
+    *out = fig;
+    return CJ_OK;
+}
+
+void cj_figure_free(cj_figure *fig)
+{
+    if (!fig) return;
+    for (int i = 0; i < fig->rows * fig->cols; i++) panel_release(&fig->panels[i]);
+    free(fig->panels);
+    free(fig);
+}
+
+void cj_figure_set_title(cj_figure *fig, const char *title)
+{
+    copy_text(fig->title, sizeof fig->title, title);
+}
+
+cj_panel *cj_figure_panel(cj_figure *fig, int row, int col)
+{
+    if (!fig || row < 0 || col < 0 || row >= fig->rows || col >= fig->cols) return NULL;
+    return &fig->panels[row * fig->cols + col];
+}
+
+void cj_panel_set_title(cj_panel *p, const char *title)
+{
+    copy_text(p->title, sizeof p->title, title);
+}
+
+void cj_panel_set_labels(cj_panel *p, const char *xlabel, const char *ylabel)
+{
+    copy_text(p->xlabel, sizeof p->xlabel, xlabel);
+    copy_text(p->ylabel, sizeof p->ylabel, ylabel);
+}
+
+void cj_panel_set_xlim(cj_panel *p, double lo, double hi)
+{
+    p->xlim[0] = lo;
+    p->xlim[1] = hi;
+}
+
+void cj_panel_set_ylim(cj_panel *p, double lo, double hi)
+{
+    p->ylim[0] = lo;
+    p->ylim[1] = hi;
+}
+
+void cj_panel_set_xscale(cj_panel *p, cj_scale scale) { p->xscale = scale; }
+void cj_panel_set_yscale(cj_panel *p, cj_scale scale) { p->yscale = scale; }
+void cj_panel_set_xinteger(cj_panel *p, int on) { p->xinteger = on != 0; }
+void cj_panel_set_legend(cj_panel *p, cj_legend_pos pos) { p->legend = pos; }
+
+cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
+                            cj_line_style style, const char *label, cj_error *err)
+{
+    if (!label) label = "";
+    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "series \"%s\": panel is a heat map", label);
+    if (n < 0 || (n > 0 && (!x || !y)))
+        return cj_fail(err, CJ_ERR_ARG, "series \"%s\": %d points but no data", label, n);
+    if (p->n_series == p->cap_series) {
+        int cap = p->cap_series ? 2 * p->cap_series : 8;
+        plot_series *s = realloc(p->series, (size_t)cap * sizeof *s);
+        if (!s) return cj_fail(err, CJ_ERR_NOMEM, "series \"%s\": out of memory", label);
+        p->series = s;
+        p->cap_series = cap;
+    }
+    plot_series *s = &p->series[p->n_series];
+    memset(s, 0, sizeof *s);
+    if (n > 0) {
+        s->x = malloc(2 * (size_t)n * sizeof *s->x);
+        if (!s->x)
+            return cj_fail(err, CJ_ERR_NOMEM, "series \"%s\": %d points: out of memory",
+                           label, n);
+        s->y = s->x + n;
+        memcpy(s->x, x, (size_t)n * sizeof *x);
+        memcpy(s->y, y, (size_t)n * sizeof *y);
+    }
+    s->n = n;
+    if (style.width <= 0) style.width = 2.0;
+    s->style = style;
+    copy_text(s->label, sizeof s->label, label);
+    p->n_series++;
+    return CJ_OK;
+}
+
+cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,
+                               double vmax, cj_colormap cmap, const char *cbar_label,
+                               cj_error *err)
+{
+    if (p->n_series > 0) return cj_fail(err, CJ_ERR_ARG, "heat map: panel already has lines");
+    if (rows < 1 || cols < 1 || !m)
+        return cj_fail(err, CJ_ERR_ARG, "heat map: matrix %dx%d is empty", rows, cols);
+    plot_heatmap *h = calloc(1, sizeof *h);
+    double *copy = malloc((size_t)rows * (size_t)cols * sizeof *copy);
+    if (!h || !copy) {
+        free(h);
+        free(copy);
+        return cj_fail(err, CJ_ERR_NOMEM, "heat map %dx%d: out of memory", rows, cols);
+    }
+    memcpy(copy, m, (size_t)rows * (size_t)cols * sizeof *copy);
+    h->m = copy;
+    h->rows = rows;
+    h->cols = cols;
+    h->vmin = vmin;
+    h->vmax = vmax;
+    h->cmap = cmap;
+    copy_text(h->cbar_label, sizeof h->cbar_label, cbar_label);
+    if (p->heat) free(p->heat->m);
+    free(p->heat);
+    p->heat = h;
+    return CJ_OK;
+}

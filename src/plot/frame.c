@@ -1,0 +1,164 @@
+/* frame.c — a panel's axes: where the plot area goes inside its cell, how
+ * data map to pixels, and the box, ticks, grid and labels around it. Line
+ * charts and heat maps share all of this. */
+#include <math.h>
+
+#include "internal.h"
+
+#define PAD 8.0      /* px between a cell's edge and anything drawn in it */
+#define TICK_LEN 4.0 /* px, tick marks point outwards */
+#define TICK_GAP 3.0 /* px between a tick mark and its label */
+
+static double frac(const plot_axis *a, double v)
+{
+    if (!isfinite(v)) return NAN;
+    double f;
+    if (a->scale == CJ_SCALE_LOG) {
+        if (v <= 0) return NAN;
+        f = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    } else {
+        f = (v - a->lo) / (a->hi - a->lo);
+    }
+    return a->inverted ? 1 - f : f;
+}
+
+double cj_plot_px_x(const plot_frame *f, double v)
+{
+    return f->area.x + frac(&f->x, v) * f->area.w;
+}
+
+double cj_plot_px_y(const plot_frame *f, double v)
+{
+    return f->area.y + (1 - frac(&f->y, v)) * f->area.h;
+}
+
+static double font_height(cairo_t *cr, double size)
+{
+    cairo_font_extents_t fe;
+    cj_plot_font(cr, size, 0);
+    cairo_font_extents(cr, &fe);
+    return fe.ascent + fe.descent;
+}
+
+static int make_ticks(plot_axis *a, int target, int integer)
+{
+    if (a->scale == CJ_SCALE_LOG) return cj_ticks_log(a->lo, a->hi, target, &a->ticks);
+    return cj_ticks_linear(a->lo, a->hi, target, integer, &a->ticks);
+}
+
+static double widest_label(cairo_t *cr, const plot_axis *a)
+{
+    char buf[64];
+    double w = 0;
+    cj_plot_font(cr, PLOT_FONT_TICK, 0);
+    for (int i = 0; i < a->ticks.n; i++) {
+        cj_tick_label(a->ticks.v[i], a->ticks.step, buf, sizeof buf);
+        double tw = cj_plot_text_width(cr, buf);
+        if (tw > w) w = tw;
+    }
+    return w;
+}
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
+                          int x_integer, int y_integer, plot_frame *f)
+{
+    double tick_h = font_height(cr, PLOT_FONT_TICK);
+    double label_h = font_height(cr, PLOT_FONT_LABEL);
+    double top = PAD + (p->title[0] ? font_height(cr, PLOT_FONT_TITLE) + 8 : 6);
+    double bottom = PAD + TICK_LEN + TICK_GAP + tick_h + (p->xlabel[0] ? label_h + 4 : 0);
+    f->area.y = round(cell.y + top);
+    f->area.h = fmax(10, round(cell.h - top - bottom));
+
+    /* y ticks first: their labels' width decides how wide the area is,
+     * which decides how many x ticks fit. About one y tick per 55 px. */
+    make_ticks(&f->y, clampi((int)(f->area.h / 55), 3, 8), y_integer);
+    double left = PAD + (p->ylabel[0] ? label_h + 6 : 0) + widest_label(cr, &f->y) + TICK_GAP +
+                  TICK_LEN;
+    double right = PAD + 6 + right_extra;
+    f->area.x = round(cell.x + left);
+    f->area.w = fmax(10, round(cell.w - left - right));
+
+    /* About one x tick per 70 px, fewer while neighbouring labels would
+     * have less than 12 px between them. */
+    for (int target = clampi((int)(f->area.w / 70), 2, 10); target >= 2; target--) {
+        make_ticks(&f->x, target, x_integer);
+        double w = widest_label(cr, &f->x), closest = INFINITY;
+        for (int i = 1; i < f->x.ticks.n; i++) {
+            double x0 = cj_plot_px_x(f, f->x.ticks.v[i - 1]), x1 = cj_plot_px_x(f, f->x.ticks.v[i]);
+            closest = fmin(closest, fabs(x1 - x0));
+        }
+        if (closest >= w + 12) break;
+    }
+}
+
+void cj_plot_frame_grid(cairo_t *cr, const plot_frame *f)
+{
+    const plot_rect *a = &f->area;
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 0.91, 0.91, 0.91);
+    cairo_set_line_width(cr, 1);
+    cairo_set_dash(cr, NULL, 0, 0);
+    for (int i = 0; i < f->x.ticks.n; i++) {
+        double x = round(cj_plot_px_x(f, f->x.ticks.v[i])) + 0.5;
+        cairo_move_to(cr, x, a->y);
+        cairo_line_to(cr, x, a->y + a->h);
+    }
+    for (int i = 0; i < f->y.ticks.n; i++) {
+        double y = round(cj_plot_px_y(f, f->y.ticks.v[i])) + 0.5;
+        cairo_move_to(cr, a->x, y);
+        cairo_line_to(cr, a->x + a->w, y);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f)
+{
+    const plot_rect *a = &f->area;
+    char buf[64];
+    cairo_save(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    /* +0.5 puts a 1 px line on a pixel row instead of blurring over two */
+    cairo_rectangle(cr, a->x + 0.5, a->y + 0.5, a->w, a->h);
+    cairo_stroke(cr);
+
+    cj_plot_font(cr, PLOT_FONT_TICK, 0);
+    double ybase = a->y + a->h + 0.5;
+    for (int i = 0; i < f->x.ticks.n; i++) {
+        double v = f->x.ticks.v[i], x = round(cj_plot_px_x(f, v)) + 0.5;
+        cairo_move_to(cr, x, ybase);
+        cairo_line_to(cr, x, ybase + TICK_LEN);
+        cairo_stroke(cr);
+        cj_tick_label(v, f->x.ticks.step, buf, sizeof buf);
+        cj_plot_text(cr, buf, x, ybase + TICK_LEN + TICK_GAP, 0.5, 0, 0);
+    }
+    double xbase = a->x + 0.5;
+    double widest = 0;
+    for (int i = 0; i < f->y.ticks.n; i++) {
+        double v = f->y.ticks.v[i], y = round(cj_plot_px_y(f, v)) + 0.5;
+        cairo_move_to(cr, xbase, y);
+        cairo_line_to(cr, xbase - TICK_LEN, y);
+        cairo_stroke(cr);
+        cj_tick_label(v, f->y.ticks.step, buf, sizeof buf);
+        cj_plot_text(cr, buf, xbase - TICK_LEN - TICK_GAP, y, 1, 0.5, 0);
+        double w = cj_plot_text_width(cr, buf);
+        if (w > widest) widest = w;
+    }
+
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    double tick_h = font_height(cr, PLOT_FONT_TICK);
+    cj_plot_font(cr, PLOT_FONT_LABEL, 0);
+    cj_plot_text(cr, p->xlabel, a->x + a->w / 2, ybase + TICK_LEN + TICK_GAP + tick_h + 4, 0.5,
+                 0, 0);
+    /* The y label reads bottom to top, left of the widest tick label. */
+    cj_plot_text(cr, p->ylabel, xbase - TICK_LEN - TICK_GAP - widest - 6, a->y + a->h / 2, 0.5, 1,
+                 -M_PI / 2);
+    cj_plot_font(cr, PLOT_FONT_TITLE, 0);
+    cj_plot_text(cr, p->title, a->x + a->w / 2, a->y - 8, 0.5, 1, 0);
+    cairo_restore(cr);
+}

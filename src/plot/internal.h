@@ -1,0 +1,119 @@
+/* internal.h — what the files of src/plot share and nobody else sees: the
+ * figure and panel structs, and the layout/drawing helpers each panel kind
+ * uses. Functions here are prefixed cj_plot_ because they cross files. */
+#ifndef CAJAL_PLOT_INTERNAL_H
+#define CAJAL_PLOT_INTERNAL_H
+
+#include <cairo.h>
+
+#include "cajal/plot.h"
+
+/* Text sizes in px of the output image, chosen to read well on panels of
+ * about 400-700 px (a 2x2 figure of 1200x900). */
+#define PLOT_FONT_TITLE 14.0
+#define PLOT_FONT_LABEL 12.5
+#define PLOT_FONT_TICK 11.0
+#define PLOT_FONT_LEGEND 11.0
+#define PLOT_FONT_SUPTITLE 16.0
+
+#define PLOT_TITLE_MAX 128
+#define PLOT_LABEL_MAX 96
+
+typedef struct {
+    double *x, *y; /* one allocation, x first; NULL when n == 0 */
+    int n;
+    cj_line_style style;
+    char label[PLOT_LABEL_MAX];
+} plot_series;
+
+typedef struct {
+    double *m; /* rows x cols, row-major */
+    int rows, cols;
+    double vmin, vmax; /* NaN: from the data */
+    cj_colormap cmap;
+    char cbar_label[PLOT_LABEL_MAX];
+} plot_heatmap;
+
+struct cj_panel {
+    char title[PLOT_TITLE_MAX], xlabel[PLOT_LABEL_MAX], ylabel[PLOT_LABEL_MAX];
+    double xlim[2], ylim[2]; /* NaN: automatic */
+    cj_scale xscale, yscale;
+    int xinteger;
+    cj_legend_pos legend;
+    plot_series *series;
+    int n_series, cap_series;
+    plot_heatmap *heat; /* non-NULL makes this a heat-map panel */
+};
+
+struct cj_figure {
+    int rows, cols, width, height;
+    char title[PLOT_TITLE_MAX];
+    cj_panel *panels; /* rows * cols, row-major */
+};
+
+typedef struct {
+    double x, y, w, h;
+} plot_rect;
+
+typedef struct {
+    double lo, hi; /* range shown, in data units */
+    cj_scale scale;
+    int inverted; /* values grow downwards (heat-map rows) */
+    cj_ticks ticks;
+} plot_axis;
+
+/* A panel's plot area and the axes that map data into it. */
+typedef struct {
+    plot_rect area;
+    plot_axis x, y;
+} plot_frame;
+
+/* ---- text.c ---- */
+void cj_plot_font(cairo_t *cr, double size, int bold);
+double cj_plot_text_width(cairo_t *cr, const char *s);
+/* Draw s so that the point (ax, ay) of its box — 0 left/top, 0.5 centre,
+ * 1 right/bottom — lands on (x, y); the box is turned by `angle` radians
+ * about that point (-pi/2 reads bottom to top). */
+void cj_plot_text(cairo_t *cr, const char *s, double x, double y, double ax, double ay,
+                  double angle);
+void cj_plot_set_dash(cairo_t *cr, cj_dash dash, double width);
+void cj_plot_marker(cairo_t *cr, cj_marker marker, double x, double y, double size);
+
+/* ---- frame.c ---- */
+/* Pixel coordinates of data values; NaN when v cannot be shown (v <= 0 on
+ * a log axis, NaN). */
+double cj_plot_px_x(const plot_frame *f, double v);
+double cj_plot_px_y(const plot_frame *f, double v);
+/* Fit the plot area into `cell`, leaving room for the panel's title, axis
+ * labels, tick labels and `right_extra` px on the right; compute the ticks.
+ * f->x and f->y must hold lo, hi, scale and inverted on entry. */
+void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
+                          int x_integer, int y_integer, plot_frame *f);
+void cj_plot_frame_grid(cairo_t *cr, const plot_frame *f);
+/* Box, ticks, tick labels, axis labels and title. */
+void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f);
+
+/* ---- legend.c ---- */
+typedef struct {
+    int n;        /* entries (labelled series) */
+    double w, h;  /* box size, px */
+    double row_h; /* height of one entry */
+} plot_legend;
+
+void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg);
+/* A spot for the legend inside f's plot area that covers no data: sets
+ * (*x, *y), its top-left corner, and returns 1; returns 0 if none. */
+int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,
+                         double *x, double *y);
+void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, double x,
+                         double y);
+
+/* ---- line.c / heatmap.c ---- */
+void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell);
+void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell);
+
+/* ---- render.c ---- */
+/* The whole figure on a new image surface (check cairo_surface_status). */
+cairo_surface_t *cj_plot_render(const cj_figure *fig);
+
+#endif

@@ -1,0 +1,143 @@
+/* line.c — drawing a line-chart panel: axis ranges from the data, the
+ * series (NaN leaves a gap), and the legend where it hides nothing. */
+#include <math.h>
+
+#include "internal.h"
+
+#define LEGEND_GAP 10.0 /* px between the plot area and an outside legend */
+
+static int shown(const cj_panel *p, double x, double y)
+{
+    if (!isfinite(x) || !isfinite(y)) return 0;
+    if (p->xscale == CJ_SCALE_LOG && x <= 0) return 0;
+    if (p->yscale == CJ_SCALE_LOG && y <= 0) return 0;
+    return 1;
+}
+
+/* Range of the points that will be drawn; lo > hi when there are none. */
+static void data_range(const cj_panel *p, double *xlo, double *xhi, double *ylo, double *yhi)
+{
+    *xlo = *ylo = INFINITY;
+    *xhi = *yhi = -INFINITY;
+    for (int s = 0; s < p->n_series; s++) {
+        const plot_series *ser = &p->series[s];
+        for (int i = 0; i < ser->n; i++) {
+            if (!shown(p, ser->x[i], ser->y[i])) continue;
+            *xlo = fmin(*xlo, ser->x[i]);
+            *xhi = fmax(*xhi, ser->x[i]);
+            *ylo = fmin(*ylo, ser->y[i]);
+            *yhi = fmax(*yhi, ser->y[i]);
+        }
+    }
+}
+
+/* Data range plus a margin of `pad` of the span each side, so no line runs
+ * along the box; a fixed limit replaces its end exactly. */
+static void set_axis(plot_axis *a, cj_scale scale, double lo, double hi, const double lim[2],
+                     double pad)
+{
+    a->scale = scale;
+    a->inverted = 0;
+    int log = scale == CJ_SCALE_LOG;
+    if (lo > hi) { /* no data */
+        lo = log ? 1 : 0;
+        hi = log ? 10 : 1;
+    } else if (lo == hi) { /* one value: centre it */
+        if (log) {
+            lo /= 2;
+            hi *= 2;
+        } else {
+            double d = lo != 0 ? fabs(lo) * 0.1 : 0.5;
+            lo -= d;
+            hi += d;
+        }
+    } else if (log) {
+        double span = log10(hi) - log10(lo);
+        lo = pow(10, log10(lo) - pad * span);
+        hi = pow(10, log10(hi) + pad * span);
+    } else {
+        double span = hi - lo;
+        lo -= pad * span;
+        hi += pad * span;
+    }
+    if (isfinite(lim[0]) && (!log || lim[0] > 0)) lo = lim[0];
+    if (isfinite(lim[1]) && (!log || lim[1] > 0)) hi = lim[1];
+    if (!(hi > lo)) hi = log ? lo * 10 : lo + 1;
+    a->lo = lo;
+    a->hi = hi;
+}
+
+static void draw_series(cairo_t *cr, const cj_panel *p, const plot_frame *f,
+                        const plot_series *s)
+{
+    const cj_line_style *st = &s->style;
+    cairo_set_source_rgb(cr, st->color.r, st->color.g, st->color.b);
+    cairo_set_line_width(cr, st->width);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cj_plot_set_dash(cr, st->dash, st->width);
+    int prev = 0;
+    for (int i = 0; i < s->n; i++) {
+        int ok = shown(p, s->x[i], s->y[i]);
+        if (ok) {
+            double x = cj_plot_px_x(f, s->x[i]), y = cj_plot_px_y(f, s->y[i]);
+            if (prev)
+                cairo_line_to(cr, x, y);
+            else
+                cairo_move_to(cr, x, y);
+        }
+        prev = ok;
+    }
+    cairo_stroke(cr);
+
+    /* A point with no drawn neighbour (one epoch, or between two gaps)
+     * makes no line at all; give it a dot so it is not lost. */
+    for (int i = 0; i < s->n; i++) {
+        if (!shown(p, s->x[i], s->y[i])) continue;
+        int left = i > 0 && shown(p, s->x[i - 1], s->y[i - 1]);
+        int right = i + 1 < s->n && shown(p, s->x[i + 1], s->y[i + 1]);
+        double x = cj_plot_px_x(f, s->x[i]), y = cj_plot_px_y(f, s->y[i]);
+        if (st->marker != CJ_MARKER_NONE)
+            cj_plot_marker(cr, st->marker, x, y, 2.5 * st->width + 2);
+        else if (!left && !right)
+            cj_plot_marker(cr, CJ_MARKER_CIRCLE, x, y, 2.5 * st->width);
+    }
+}
+
+void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
+{
+    plot_frame f;
+    double xlo, xhi, ylo, yhi;
+    data_range(p, &xlo, &xhi, &ylo, &yhi);
+    int empty = xlo > xhi;
+    set_axis(&f.x, p->xscale, xlo, xhi, p->xlim, 0.03);
+    set_axis(&f.y, p->yscale, ylo, yhi, p->ylim, 0.06);
+
+    plot_legend lg = {0};
+    if (p->legend != CJ_LEGEND_NONE) cj_plot_legend_measure(cr, p, &lg);
+    double lx = 0, ly = 0;
+    int outside = lg.n > 0 && p->legend == CJ_LEGEND_OUTSIDE;
+    cj_plot_frame_layout(cr, p, cell, outside ? lg.w + LEGEND_GAP : 0, p->xinteger, 0, &f);
+    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) {
+        outside = 1;
+        cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, p->xinteger, 0, &f);
+    }
+    if (outside) {
+        lx = f.area.x + f.area.w + LEGEND_GAP;
+        ly = f.area.y;
+    }
+
+    cj_plot_frame_grid(cr, &f);
+    cairo_save(cr);
+    cairo_rectangle(cr, f.area.x, f.area.y, f.area.w + 1, f.area.h + 1);
+    cairo_clip(cr);
+    for (int s = 0; s < p->n_series; s++) draw_series(cr, p, &f, &p->series[s]);
+    cairo_restore(cr);
+    if (empty) {
+        cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+        cj_plot_font(cr, PLOT_FONT_LABEL, 0);
+        cj_plot_text(cr, "no data", f.area.x + f.area.w / 2, f.area.y + f.area.h / 2, 0.5, 0.5,
+                     0);
+    }
+    cj_plot_frame_draw(cr, p, &f);
+    cj_plot_legend_draw(cr, p, &lg, lx, ly);
+}

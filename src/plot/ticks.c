@@ -1,0 +1,145 @@
+/* ticks.c — choosing round tick values and printing them.
+ *
+ * Linear ticks follow Heckbert, "Nice numbers for graph labels" (Graphics
+ * Gems, 1990): the spacing is 1, 2 or 5 times a power of ten, whichever is
+ * nearest the range divided into target-1 parts. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cajal/plot.h"
+
+/* 1, 2 or 5 x 10^k nearest x (in the log sense Heckbert uses). */
+static double nice_step(double x)
+{
+    double e = floor(log10(x));
+    double p = pow(10.0, e);
+    double f = x / p;
+    double m = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
+    return m * p;
+}
+
+/* Multiples of step within [lo, hi]; the small slack keeps an end tick
+ * that rounding put a hair outside. Returns how many there would be, even
+ * if more than fit. */
+static int multiples(double lo, double hi, double step, cj_ticks *t)
+{
+    double slack = 1e-9;
+    double k0 = ceil(lo / step - slack), k1 = floor(hi / step + slack);
+    int n = 0;
+    for (double k = k0; k <= k1; k++) {
+        if (n < CJ_TICKS_MAX) {
+            double v = k * step; /* k * step, not a running sum: no drift */
+            t->v[n] = fabs(v) < step * 1e-9 ? 0.0 : v;
+        }
+        n++;
+    }
+    t->n = n < CJ_TICKS_MAX ? n : CJ_TICKS_MAX;
+    return n;
+}
+
+int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!isfinite(lo) || !isfinite(hi)) return 0;
+    if (hi < lo) {
+        double s = lo;
+        lo = hi;
+        hi = s;
+    }
+    if (target < 2) target = 2;
+    if (hi == lo) {
+        t->n = 1;
+        t->v[0] = lo;
+        t->step = lo != 0 ? nice_step(fabs(lo)) : 1.0;
+        return 1;
+    }
+    double step = nice_step((hi - lo) / (target - 1));
+    if (integer && step < 1) step = 1;
+    /* A range far wider than its ticks (target huge, or a caller's odd
+     * input) gets coarser steps until the ticks fit the array. */
+    while (multiples(lo, hi, step, t) > CJ_TICKS_MAX) step = nice_step(step * 2.5);
+    t->step = step;
+    return t->n;
+}
+
+static void add_tick(cj_ticks *t, double v, double lo, double hi)
+{
+    double slack = 1e-9 * v;
+    if (v >= lo - slack && v <= hi + slack && t->n < CJ_TICKS_MAX) t->v[t->n++] = v;
+}
+
+int cj_ticks_log(double lo, double hi, int target, cj_ticks *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!(lo > 0) || !(hi > 0) || !isfinite(lo) || !isfinite(hi)) return 0;
+    if (hi < lo) {
+        double s = lo;
+        lo = hi;
+        hi = s;
+    }
+    if (target < 2) target = 2;
+    double a = log10(lo), b = log10(hi);
+    int e0 = (int)ceil(a - 1e-9), e1 = (int)floor(b + 1e-9);
+    int decades = e1 - e0 + 1;
+    if (decades >= 2) {
+        /* every k-th power of ten, on multiples of k so that 1e-6, 1e-3, 1
+         * are chosen rather than 1e-5, 1e-2, 10 */
+        int k = (decades + target - 1) / target;
+        for (int e = e0; e <= e1; e++)
+            if (((e % k) + k) % k == 0) add_tick(t, pow(10.0, e), lo, hi);
+        if (t->n >= 2) return t->n;
+        t->n = 0;
+    }
+    static const double m125[] = {1, 2, 5};
+    for (int e = (int)floor(a); e <= (int)floor(b) && t->n < CJ_TICKS_MAX; e++)
+        for (int i = 0; i < 3; i++) add_tick(t, m125[i] * pow(10.0, e), lo, hi);
+    if (t->n >= 2) return t->n;
+    t->n = 0;
+    for (int e = (int)floor(a); e <= (int)floor(b) && t->n < CJ_TICKS_MAX; e++)
+        for (int m = 1; m <= 9; m++) add_tick(t, m * pow(10.0, e), lo, hi);
+    if (t->n >= 2) return t->n;
+    /* Less than one step of 1..9 x 10^k: ordinary linear ticks read best. */
+    return cj_ticks_linear(lo, hi, target, 0, t);
+}
+
+/* "2.5e-05" is hard to read on an axis; "2.5e-5" is what people write. */
+static void exp_label(double v, char *buf, size_t len)
+{
+    int e = (int)floor(log10(fabs(v)) + 1e-9);
+    double m = v / pow(10.0, e);
+    if (fabs(fabs(m) - 1) < 1e-9)
+        snprintf(buf, len, "%se%d", m < 0 ? "-1" : "1", e);
+    else
+        snprintf(buf, len, "%.3ge%d", m, e);
+}
+
+void cj_tick_label(double v, double step, char *buf, size_t len)
+{
+    if (len == 0) return;
+    if (!isfinite(v)) {
+        snprintf(buf, len, "%g", v);
+        return;
+    }
+    double tiny = step > 0 ? step * 1e-9 : 0;
+    if (v == 0 || fabs(v) <= tiny) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    if (step <= 0) { /* log axis: no common spacing to size decimals by */
+        if (fabs(v) >= 1e-3 && fabs(v) < 1e5)
+            snprintf(buf, len, "%g", v);
+        else
+            exp_label(v, buf, len);
+        return;
+    }
+    if (fabs(v) >= 1e6 || step < 1e-6) {
+        exp_label(v, buf, len);
+        return;
+    }
+    /* Fewest decimals that still show the step exactly: 0.25 needs 2,
+     * 0.2 needs 1, 5 needs 0. */
+    int d = 0;
+    for (double s = step; d < 10 && fabs(s - round(s)) > 1e-6 * s; s *= 10) d++;
+    snprintf(buf, len, "%.*f", d, v);
+}

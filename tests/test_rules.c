@@ -1,0 +1,729 @@
+/* test_rules.c — the learning rules against independent references.
+ *
+ * The deterministic rules (bp, fa, dfa, sign symmetry, Kolen-Pollack) must
+ * reproduce the updates that tools/make_rule_refs.py computes in NumPy from
+ * the papers' equations (tests/ref/rules_mlp.txt) for a tiny MLP whose
+ * weights, feedback matrices, inputs and labels are fixed there; backprop is
+ * also checked against finite differences of cajal's own loss. The
+ * stochastic rules (node and weight perturbation) are checked statistically:
+ * many averaged draws must approach the true gradient in direction and in
+ * size (a sign error, a missing 1/sigma^2 or 1/batch fails), while a single
+ * draw must not equal it. cj_rule_diagnose and cj_angle_deg are checked
+ * against closed forms and against angles computed here. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/model.h"
+#include "cajal/objectives.h"
+#include "cajal/optim.h"
+#include "cajal/rules.h"
+#include "harness.h"
+
+#define REF_PATH "tests/ref/rules_mlp.txt"
+#define SPEC "flatten, dense 5, tanh, dense 4, relu, dense 3"
+#define BATCH 4
+#define N_IN 6
+/* float32 against a float64 reference through three layers: rounding stays
+ * near 1e-6; a wrong equation shows up at 1e-2 and above. */
+#define TOL 1e-5
+
+/* Indices of the parametric layers in SPEC and their weight sizes. */
+static const int PLAYER[3] = {1, 3, 5};
+
+/* ---- reference file: "# comment", then blocks "name count" + numbers ---- */
+
+enum { MAX_BLOCKS = 32 };
+static struct {
+    char name[32];
+    int n;
+    float *v;
+} refs[MAX_BLOCKS];
+static int n_refs;
+
+static int load_refs(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("  cannot open %s (run tools/make_rule_refs.py)\n", path);
+        return 0;
+    }
+    int c = fgetc(f);
+    if (c == '#')
+        while ((c = fgetc(f)) != EOF && c != '\n') {}
+    else
+        ungetc(c, f);
+    char name[32];
+    int n, ok = 1;
+    while (ok && n_refs < MAX_BLOCKS && fscanf(f, "%31s %d", name, &n) == 2) {
+        float *v = n > 0 ? malloc(sizeof(float) * n) : NULL;
+        ok = v != NULL;
+        for (int i = 0; ok && i < n; i++) ok = fscanf(f, "%f", &v[i]) == 1;
+        if (!ok) {
+            printf("  %s: block '%s' (%d numbers) is truncated\n", path, name, n);
+            free(v);
+            break;
+        }
+        snprintf(refs[n_refs].name, sizeof refs[n_refs].name, "%s", name);
+        refs[n_refs].n = n;
+        refs[n_refs].v = v;
+        n_refs++;
+    }
+    fclose(f);
+    return ok && n_refs > 0;
+}
+
+static void free_refs(void)
+{
+    for (int i = 0; i < n_refs; i++) free(refs[i].v);
+    n_refs = 0;
+}
+
+/* The block `name`, which must hold n numbers; fails the test otherwise. */
+static const float *ref(const char *name, int n)
+{
+    for (int i = 0; i < n_refs; i++)
+        if (!strcmp(refs[i].name, name)) {
+            if (refs[i].n == n) return refs[i].v;
+            printf("  %s: '%s' has %d numbers, expected %d\n", REF_PATH, name, refs[i].n, n);
+            harness_current_failed = 1;
+            return NULL;
+        }
+    printf("  %s: no block '%s'\n", REF_PATH, name);
+    harness_current_failed = 1;
+    return NULL;
+}
+
+/* ---- the fixed network and batch ---- */
+
+typedef struct {
+    cj_model m;
+    int labels[BATCH];
+    float x[BATCH * N_IN];
+    cj_target t;
+    cj_rng rng;
+} fixture;
+
+static int fixture_open(fixture *f)
+{
+    cj_error err = {0};
+    memset(f, 0, sizeof *f);
+    if (cj_model_create(&f->m, SPEC, (cj_shape){1, 2, 3}, BATCH, &err)) {
+        printf("  cj_model_create: %s\n", err.msg);
+        harness_current_failed = 1;
+        return 0;
+    }
+    const float *x = ref("x", BATCH * N_IN), *y = ref("labels", BATCH);
+    const float *p = ref("params", (int)f->m.n_params);
+    if (!x || !y || !p) {
+        cj_model_free(&f->m);
+        return 0;
+    }
+    memcpy(f->x, x, sizeof f->x);
+    memcpy(f->m.params, p, sizeof(float) * f->m.n_params);
+    for (int b = 0; b < BATCH; b++) f->labels[b] = (int)y[b];
+    f->t = (cj_target){.labels = f->labels};
+    cj_rng_seed(&f->rng, 12345);
+    return 1;
+}
+
+static int rule_open(cj_rule *r, fixture *f, cj_rule_config cfg)
+{
+    cj_error err = {0};
+    if (cj_rule_create(r, &cfg, &f->m, CJ_LOSS_CROSS_ENTROPY, &f->rng, &err)) {
+        printf("  cj_rule_create(%s): %s\n", cj_rule_name(cfg.kind), err.msg);
+        harness_current_failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int update(cj_rule *r, fixture *f, float *loss)
+{
+    cj_error err = {0};
+    float L;
+    cj_status st = cj_rule_update(r, &f->m, f->x, &f->t, BATCH, &L, &err);
+    if (st) {
+        printf("  cj_rule_update(%s): %s\n", cj_rule_name(r->cfg.kind), err.msg);
+        harness_current_failed = 1;
+        return 0;
+    }
+    if (loss) *loss = L;
+    return 1;
+}
+
+/* Copy `src` (the layers' matrices back to back) into the rule's feedback
+ * for the parametric layers, each feedback[i] holding sizes[k] floats. */
+static void set_feedback(cj_rule *r, const float *src, const size_t sizes[3])
+{
+    for (int k = 0; k < 3; k++) {
+        memcpy(r->feedback[PLAYER[k]], src, sizeof(float) * sizes[k]);
+        src += sizes[k];
+    }
+}
+
+/* Offset and length of parametric layer k's weight and bias in params. */
+static size_t layer_span(const cj_model *m, int k, size_t *len)
+{
+    const cj_layer *l = &m->layers[PLAYER[k]];
+    *len = l->n_weight + l->n_bias;
+    return (size_t)(l->weight - m->params);
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- cj_angle_deg ---- */
+
+TEST(angle_closed_forms)
+{
+    const float x[3] = {1, 0, 0}, y[3] = {0, 2, 0}, x3[3] = {3, 0, 0}, neg[3] = {-2, 0, 0};
+    const float diag[3] = {1, 1, 0}, zero[3] = {0, 0, 0};
+    const float a[4] = {1, 2, 3, 4}, b[4] = {-4, 3, -2, 1};  /* orthogonal */
+    CHECK_NEAR(cj_angle_deg(x, y, 3), 90.0, 1e-9);
+    CHECK_NEAR(cj_angle_deg(a, b, 4), 90.0, 1e-9);
+    CHECK_NEAR(cj_angle_deg(x, x3, 3), 0.0, 1e-6);
+    CHECK_NEAR(cj_angle_deg(x, neg, 3), 180.0, 1e-6);
+    CHECK_NEAR(cj_angle_deg(x, diag, 3), 45.0, 1e-6);
+    CHECK_NEAR(cj_angle_deg(diag, y, 3), 45.0, 1e-6);
+    const float c60[2] = {0.5f, 0.8660254f}, e1[2] = {1, 0};
+    CHECK_NEAR(cj_angle_deg(c60, e1, 2), 60.0, 1e-4);
+    CHECK_NEAR(cj_angle_deg(x, zero, 3), 90.0, 0.0);  /* documented convention */
+}
+
+TEST(rule_names_round_trip)
+{
+    cj_error err = {0};
+    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
+        cj_rule_kind back = CJ_RULE_BP;
+        CHECK(cj_rule_parse(cj_rule_name((cj_rule_kind)k), &back, &err) == CJ_OK);
+        CHECK(back == (cj_rule_kind)k);
+    }
+    cj_rule_kind kind;
+    CHECK(cj_rule_parse("feedback_alignmnt", &kind, &err) == CJ_ERR_CONFIG);
+    CHECK(strstr(err.msg, "feedback_alignmnt") != NULL);
+}
+
+/* ---- backprop ---- */
+
+TEST(bp_matches_reference)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    const float *want = ref("bp", (int)f.m.n_params), *loss = ref("loss", 1);
+    if (want && loss && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
+        float L;
+        if (update(&r, &f, &L)) {
+            CHECK_NEAR(L, loss[0], 1e-6);
+            CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* Central differences of cajal's own forward pass and loss, independent of
+ * any backward code. h keeps every ReLU input (|a| > 0.05, see the script)
+ * on its side of the kink. */
+TEST(bp_matches_finite_differences)
+{
+    fixture f;
+    if (!fixture_open(&f)) return;
+    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+    CHECK(isfinite(L));
+    size_t n = f.m.n_params;
+    float *g = malloc(sizeof(float) * n), *fd = malloc(sizeof(float) * n);
+    memcpy(g, f.m.grads, sizeof(float) * n);
+    const float h = 5e-3f;
+    for (size_t k = 0; k < n; k++) {
+        float saved = f.m.params[k], Lp, Lm;
+        f.m.params[k] = saved + h;
+        Lp = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+                          NULL, NULL);
+        f.m.params[k] = saved - h;
+        Lm = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+                          NULL, NULL);
+        f.m.params[k] = saved;
+        fd[k] = (Lp - Lm) / (2 * h);
+    }
+    double d = max_rel_diff(g, fd, n);
+    if (!(d < 1e-3)) printf("  finite differences differ by %g\n", d);
+    CHECK(d < 1e-3);
+    free(g), free(fd);
+    cj_model_free(&f.m);
+}
+
+/* ---- feedback alignment and relatives ---- */
+
+TEST(fa_matches_reference)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    const size_t sizes[3] = {30, 20, 12};
+    const float *B = ref("fa_B", 62), *want = ref("fa", (int)f.m.n_params);
+    const float *bp = ref("bp", (int)f.m.n_params);
+    if (B && want && bp && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+        set_feedback(&r, B, sizes);
+        if (update(&r, &f, NULL)) {
+            CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
+            /* The output layer's update is the true gradient; the hidden
+             * ones are not (B is random). */
+            size_t len, off = layer_span(&f.m, 2, &len);
+            CHECK(max_rel_diff(f.m.grads + off, bp + off, len) < TOL);
+            off = layer_span(&f.m, 1, &len);
+            CHECK(cj_angle_deg(f.m.grads + off, bp + off, len) > 30.0);
+            /* Feedback weights are fixed. */
+            CHECK(max_rel_diff(r.feedback[3], B + 30, 20) == 0.0);
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+TEST(sign_symmetry_matches_reference)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    const float *want = ref("sign_symmetry", (int)f.m.n_params);
+    if (want && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_SIGN_SYMMETRY))) {
+        if (update(&r, &f, NULL)) {
+            CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
+            /* B = sign(W) * mean|W|, layer by layer, for the layers whose
+             * feedback carries an error. */
+            for (int k = 1; k < 3; k++) {
+                const cj_layer *l = &f.m.layers[PLAYER[k]];
+                double mean = 0.0;
+                for (size_t i = 0; i < l->n_weight; i++) mean += fabs(l->weight[i]) / l->n_weight;
+                for (size_t i = 0; i < l->n_weight; i++)
+                    CHECK_NEAR(r.feedback[PLAYER[k]][i], copysign(mean, l->weight[i]), 1e-6);
+            }
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+TEST(dfa_matches_reference)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    const float *D = ref("dfa_B", 27), *want = ref("dfa", (int)f.m.n_params);
+    const float *bp = ref("bp", (int)f.m.n_params);
+    if (D && want && bp && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_DFA))) {
+        /* [n_outputs, size of the next Linear's input]: [3, 5] and [3, 4];
+         * the output layer needs none. */
+        CHECK(r.feedback[5] == NULL);
+        CHECK(r.feedback[1] != NULL && r.feedback[3] != NULL);
+        if (r.feedback[1] && r.feedback[3]) {
+            memcpy(r.feedback[1], D, sizeof(float) * 15);
+            memcpy(r.feedback[3], D + 15, sizeof(float) * 12);
+            if (update(&r, &f, NULL)) {
+                CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
+                size_t len, off = layer_span(&f.m, 2, &len);
+                CHECK(max_rel_diff(f.m.grads + off, bp + off, len) < TOL);
+            }
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* One SGD step of W and of B (through cj_rule_after_step) must match the
+ * reference exactly, and so must the state after the script's KP_STEPS. */
+TEST(kolen_pollack_matches_reference)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return;
+    const size_t sizes[3] = {30, 20, 12};
+    size_t n = f.m.n_params;
+    const float *hyper = ref("kp_hyper", 3), *B = ref("kp_B", 62), *want = ref("kp", (int)n);
+    const float *B1 = ref("kp_B_step1", 62), *p_end = ref("kp_params_end", (int)n);
+    const float *B_end = ref("kp_B_end", 62);
+    if (!hyper || !B || !want || !B1 || !p_end || !B_end) {
+        cj_model_free(&f.m);
+        return;
+    }
+    cj_rule_config cfg = cj_rule_defaults(CJ_RULE_KOLEN_POLLACK);
+    cfg.decay = hyper[0];
+    cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_SGD);
+    oc.lr = hyper[1];
+    int steps = (int)hyper[2];
+    cj_optim opt;
+    if (cj_optim_create(&opt, &oc, n, &err)) {
+        printf("  %s\n", err.msg);
+        harness_current_failed = 1;
+        cj_model_free(&f.m);
+        return;
+    }
+    if (rule_open(&r, &f, cfg)) {
+        set_feedback(&r, B, sizes);
+        float got_B[62];
+        for (int s = 0; s < steps && !harness_current_failed; s++) {
+            if (!update(&r, &f, NULL)) break;
+            if (s == 0) CHECK(max_rel_diff(f.m.grads, want, n) < TOL);
+            cj_optim_step(&opt, f.m.params, f.m.grads);
+            CHECK(cj_rule_after_step(&r, &f.m, &oc, &err) == CJ_OK);
+            for (int k = 0, o = 0; k < 3; o += (int)sizes[k], k++)
+                memcpy(got_B + o, r.feedback[PLAYER[k]], sizeof(float) * sizes[k]);
+            if (s == 0) CHECK(max_rel_diff(got_B, B1, 62) < TOL);
+        }
+        CHECK(max_rel_diff(f.m.params, p_end, n) < TOL);
+        CHECK(max_rel_diff(got_B, B_end, 62) < TOL);
+        cj_rule_free(&r);
+    }
+    cj_optim_free(&opt);
+    cj_model_free(&f.m);
+}
+
+/* dW - dB = lambda (W - B), so with SGD W - B shrinks by exactly
+ * (1 - lr lambda) per step, whatever the data (Akrout et al. 2019). */
+TEST(kolen_pollack_mismatch_decays)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return;
+    const float lambda = 0.3f, lr = 0.5f;
+    const int steps = 6;
+    cj_rule_config cfg = cj_rule_defaults(CJ_RULE_KOLEN_POLLACK);
+    cfg.decay = lambda;
+    cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_SGD);
+    oc.lr = lr;
+    cj_optim opt;
+    if (cj_optim_create(&opt, &oc, f.m.n_params, &err)) {
+        cj_model_free(&f.m);
+        return;
+    }
+    if (rule_open(&r, &f, cfg)) {
+        double d0[3];
+        for (int k = 0; k < 3; k++) {
+            const cj_layer *l = &f.m.layers[PLAYER[k]];
+            d0[k] = 0.0;
+            for (size_t i = 0; i < l->n_weight; i++)
+                d0[k] += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            d0[k] = sqrt(d0[k]);
+            CHECK(d0[k] > 0.1);  /* random B starts far from W */
+        }
+        for (int s = 0; s < steps; s++) {
+            if (!update(&r, &f, NULL)) break;
+            cj_optim_step(&opt, f.m.params, f.m.grads);
+            CHECK(cj_rule_after_step(&r, &f.m, &oc, &err) == CJ_OK);
+        }
+        double shrink = pow(1.0 - (double)lr * lambda, steps);
+        for (int k = 0; k < 3; k++) {
+            const cj_layer *l = &f.m.layers[PLAYER[k]];
+            double d = 0.0;
+            for (size_t i = 0; i < l->n_weight; i++)
+                d += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            CHECK_NEAR(sqrt(d) / d0[k], shrink, 1e-4);
+        }
+        cj_rule_free(&r);
+    }
+    cj_optim_free(&opt);
+    cj_model_free(&f.m);
+}
+
+/* ---- perturbation rules ---- */
+
+/* Run `kind` with `samples` draws per update and compare its update u with
+ * the true gradient g over all parameters: the angle, |u|/|g| and the
+ * projection u.g/|g|^2 (1 for an unbiased estimate). */
+static int perturbation_vs_gradient(cj_rule_kind kind, int samples, float sigma, double *angle,
+                                    double *norm_ratio, double *proj, double *worst_layer_angle)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return 0;
+    const float *g = ref("bp", (int)f.m.n_params);
+    cj_rule_config cfg = cj_rule_defaults(kind);
+    cfg.samples = samples;
+    cfg.sigma = sigma;
+    int ok = g && rule_open(&r, &f, cfg);
+    if (ok) {
+        ok = update(&r, &f, NULL);
+        size_t n = f.m.n_params;
+        const float *u = f.m.grads;
+        *angle = cj_angle_deg(u, g, n);
+        *norm_ratio = sqrt(dot(u, u, n) / dot(g, g, n));
+        *proj = dot(u, g, n) / dot(g, g, n);
+        *worst_layer_angle = 0.0;
+        for (int k = 0; k < 3; k++) {
+            size_t len, off = layer_span(&f.m, k, &len);
+            double a = cj_angle_deg(u + off, g + off, len);
+            if (a > *worst_layer_angle) *worst_layer_angle = a;
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+    return ok;
+}
+
+/* Thresholds: with these sample counts the estimate's relative error is
+ * about 0.1 (angle ~6 degrees, worst layer ~10), so the bounds leave a wide
+ * margin, while a sign error (180 degrees, projection -1), a missing
+ * 1/sigma^2 (ratio ~1e6) or 1/batch (ratio 4) or 1/samples fails. */
+static void check_converges(cj_rule_kind kind, int samples, float sigma)
+{
+    double angle = 0, ratio = 0, proj = 0, worst = 0;
+    if (!perturbation_vs_gradient(kind, samples, sigma, &angle, &ratio, &proj, &worst)) return;
+    if (!(angle < 12.0 && worst < 20.0 && ratio > 0.85 && ratio < 1.2 && proj > 0.85 && proj < 1.15))
+        printf("  %s, %d samples: angle %.2f deg (worst layer %.2f), |u|/|g| %.3f, u.g/|g|^2 %.3f\n",
+               cj_rule_name(kind), samples, angle, worst, ratio, proj);
+    CHECK(angle < 12.0);
+    CHECK(worst < 20.0);
+    CHECK(ratio > 0.85 && ratio < 1.2);
+    CHECK(proj > 0.85 && proj < 1.15);
+}
+
+/* One draw is an unbiased but very noisy estimate: far from g in angle,
+ * and two draws differ. */
+static void check_single_draw_is_noisy(cj_rule_kind kind, float sigma)
+{
+    double angle = 0, ratio = 0, proj = 0, worst = 0;
+    if (!perturbation_vs_gradient(kind, 1, sigma, &angle, &ratio, &proj, &worst)) return;
+    if (!(angle > 40.0)) printf("  %s, 1 sample: angle %.2f deg\n", cj_rule_name(kind), angle);
+    CHECK(angle > 40.0);
+
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    cj_rule_config cfg = cj_rule_defaults(kind);
+    cfg.sigma = sigma;
+    if (rule_open(&r, &f, cfg)) {
+        size_t n = f.m.n_params;
+        float *first = malloc(sizeof(float) * n);
+        if (update(&r, &f, NULL)) {
+            memcpy(first, f.m.grads, sizeof(float) * n);
+            if (update(&r, &f, NULL)) CHECK(cj_angle_deg(first, f.m.grads, n) > 20.0);
+        }
+        free(first);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+TEST(node_perturbation_converges_to_gradient)
+{
+    check_converges(CJ_RULE_NODE_PERTURBATION, 2000, 1e-3f);
+}
+
+TEST(node_perturbation_single_draw_is_noisy)
+{
+    check_single_draw_is_noisy(CJ_RULE_NODE_PERTURBATION, 1e-3f);
+}
+
+TEST(weight_perturbation_converges_to_gradient)
+{
+    check_converges(CJ_RULE_WEIGHT_PERTURBATION, 10000, 1e-3f);
+}
+
+TEST(weight_perturbation_single_draw_is_noisy)
+{
+    check_single_draw_is_noisy(CJ_RULE_WEIGHT_PERTURBATION, 1e-3f);
+}
+
+/* No rule may leave the parameters moved (perturbation rules perturb and
+ * restore them) or the activations perturbed. */
+TEST(rules_leave_parameters_unchanged)
+{
+    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
+        fixture f;
+        cj_rule r;
+        if (!fixture_open(&f)) return;
+        cj_rule_config cfg = cj_rule_defaults((cj_rule_kind)k);
+        cfg.samples = 3;
+        if (rule_open(&r, &f, cfg)) {
+            size_t n = f.m.n_params;
+            float *before = malloc(sizeof(float) * n), logits[BATCH * 3];
+            memcpy(before, f.m.params, sizeof(float) * n);
+            if (update(&r, &f, NULL)) {
+                CHECK(memcmp(before, f.m.params, sizeof(float) * n) == 0);
+                memcpy(logits, cj_model_output(&f.m), sizeof logits);
+                CHECK(memcmp(logits, cj_model_forward(&f.m, f.x, BATCH), sizeof logits) == 0);
+            }
+            if (harness_current_failed) printf("  rule %s\n", cj_rule_name((cj_rule_kind)k));
+            free(before);
+            cj_rule_free(&r);
+        }
+        cj_model_free(&f.m);
+    }
+}
+
+/* ---- cj_rule_diagnose ---- */
+
+TEST(diagnose_bp_is_exact)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    cj_rule_diagnostics d;
+    if (!fixture_open(&f)) return;
+    if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
+        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+        CHECK(d.n == 3);
+        for (int k = 0; k < d.n && k < 3; k++) {
+            CHECK_NEAR(d.align_deg[k], 0.0, 0.1);
+            CHECK(isnan(d.bias[k]) && isnan(d.variance[k]));
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+TEST(diagnose_fa_angles)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    cj_rule_diagnostics d;
+    if (!fixture_open(&f)) return;
+    const size_t sizes[3] = {30, 20, 12};
+    const float *B = ref("fa_B", 62), *want = ref("fa_angles", 3);
+    if (B && want && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+        set_feedback(&r, B, sizes);
+        size_t n = f.m.n_params;
+        float *u = malloc(sizeof(float) * n);
+        if (update(&r, &f, NULL)) {
+            memcpy(u, f.m.grads, sizeof(float) * n);
+            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+            CHECK(d.n == 3);
+            for (int k = 0; k < 3; k++) {
+                size_t len, off = layer_span(&f.m, k, &len);
+                /* cj_rule_diagnose must not have touched f.m.grads' source. */
+                CHECK_NEAR(d.align_deg[k], cj_angle_deg(u + off, f.m.grads + off, len), 1e-6);
+                CHECK_NEAR(d.align_deg[k], want[k], 0.01);
+                CHECK(isnan(d.bias[k]) && isnan(d.variance[k]));
+            }
+        }
+        free(u);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* Averaging `samples` independent draws divides the variance by samples. */
+TEST(diagnose_node_perturbation_variance_scales)
+{
+    double var[2][3], bias[2][3];
+    const int samples[2] = {1, 16};
+    for (int s = 0; s < 2; s++) {
+        fixture f;
+        cj_rule r;
+        cj_error err = {0};
+        cj_rule_diagnostics d;
+        if (!fixture_open(&f)) return;
+        cj_rule_config cfg = cj_rule_defaults(CJ_RULE_NODE_PERTURBATION);
+        cfg.samples = samples[s];
+        if (rule_open(&r, &f, cfg)) {
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 300, &f.rng, &d, &err) == CJ_OK);
+            CHECK(d.n == 3);
+            for (int k = 0; k < 3; k++) {
+                var[s][k] = d.variance[k];
+                bias[s][k] = d.bias[k];
+                CHECK(isfinite(d.variance[k]) && d.variance[k] > 0);
+                CHECK(isfinite(d.bias[k]) && d.bias[k] >= 0);
+                CHECK(d.align_deg[k] > 0.0 && d.align_deg[k] < 180.0);
+            }
+            cj_rule_free(&r);
+        }
+        cj_model_free(&f.m);
+    }
+    if (harness_current_failed) return;
+    for (int k = 0; k < 3; k++) {
+        double ratio = var[0][k] / var[1][k];
+        if (!(ratio > 8.0 && ratio < 32.0))
+            printf("  layer %d: variance %g (1 sample) / %g (16 samples) = %g, expected ~16\n",
+                   PLAYER[k], var[0][k], var[1][k], ratio);
+        CHECK(ratio > 8.0 && ratio < 32.0);
+        /* Unbiased: with 300 x 16 draws the bias estimate is small next to
+         * the single draw's spread. */
+        CHECK(bias[1][k] < 0.5 * sqrt(var[0][k]));
+    }
+}
+
+/* ---- non-finite values ---- */
+
+TEST(nan_input_is_reported)
+{
+    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
+        fixture f;
+        cj_rule r;
+        if (!fixture_open(&f)) return;
+        f.x[7] = NAN;
+        if (rule_open(&r, &f, cj_rule_defaults((cj_rule_kind)k))) {
+            cj_error err = {0};
+            float L = 0;
+            cj_status st = cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err);
+            if (st != CJ_ERR_NUMERIC || !strstr(err.msg, "layer"))
+                printf("  rule %s: status %d, message '%s'\n", cj_rule_name((cj_rule_kind)k), st,
+                       err.msg);
+            CHECK(st == CJ_ERR_NUMERIC);
+            CHECK(err.code == CJ_ERR_NUMERIC);
+            CHECK(strstr(err.msg, "layer") != NULL);
+            cj_rule_free(&r);
+        }
+        cj_model_free(&f.m);
+    }
+}
+
+/* A NaN weight in layer 3 poisons that layer's output first: the message
+ * must name it. */
+TEST(nan_weight_names_its_layer)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    f.m.layers[3].weight[2] = NAN;
+    if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+        cj_error err = {0};
+        float L = 0;
+        CHECK(cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err) == CJ_ERR_NUMERIC);
+        if (!strstr(err.msg, "layer 3")) printf("  message '%s'\n", err.msg);
+        CHECK(strstr(err.msg, "layer 3") != NULL);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+int main(void)
+{
+    if (!load_refs(REF_PATH)) {
+        printf("FAIL load %s\n", REF_PATH);
+        free_refs();
+        printf("RESULT rules 0 1\n");
+        return 1;
+    }
+    RUN(angle_closed_forms);
+    RUN(rule_names_round_trip);
+    RUN(bp_matches_reference);
+    RUN(bp_matches_finite_differences);
+    RUN(fa_matches_reference);
+    RUN(sign_symmetry_matches_reference);
+    RUN(dfa_matches_reference);
+    RUN(kolen_pollack_matches_reference);
+    RUN(kolen_pollack_mismatch_decays);
+    RUN(node_perturbation_converges_to_gradient);
+    RUN(node_perturbation_single_draw_is_noisy);
+    RUN(weight_perturbation_converges_to_gradient);
+    RUN(weight_perturbation_single_draw_is_noisy);
+    RUN(rules_leave_parameters_unchanged);
+    RUN(diagnose_bp_is_exact);
+    RUN(diagnose_fa_angles);
+    RUN(diagnose_node_perturbation_variance_scales);
+    RUN(nan_input_is_reported);
+    RUN(nan_weight_names_its_layer);
+    free_refs();
+    return test_summary("rules");
+}

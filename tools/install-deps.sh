@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian 12 packages cajal needs to build, test and run its
+# examples. Run as root (or with sudo) on a fresh machine.
+set -eu
+packages="
+  build-essential
+  libopenblas-dev
+  zlib1g-dev
+  libinih-dev
+  libcjson-dev
+  libcairo2-dev
+  dataset-fashion-mnist
+"
+# build-essential        gcc and make
+# libopenblas-dev        CBLAS matrix products (every dense/conv layer)
+# zlib1g-dev             gzip-compressed IDX data files
+# libinih-dev            the INI parser behind experiment files
+# libcjson-dev           JSON: safetensors headers, reading metrics.jsonl
+# libcairo2-dev          PNG figures (cajal plot)
+# dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; else sudo=""; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $packages >/dev/null
+echo "install-deps: installed$(echo $packages | sed 's/^/ /')"
