@@ -25,21 +25,28 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Iinclude -I/usr/include/cairo 
 LDFLAGS += $(LDOPT)
 
 LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
-CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+CLI_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/cli/*.c)))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libcajal.a
+# The subcommands, as a library too, so tests can call them in-process.
+CLI_LIB  := $(BUILD)/libcajal_cli.a
 
 .PHONY: all test check demo bench clean
 all: cajal
 
+# Replace by rename, so a running ./cajal keeps its old binary.
 cajal: $(BUILD)/cajal
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/cajal: $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+$(BUILD)/cajal: $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB) $(LIB) $(LIBS)
+
+$(CLI_LIB): $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -49,9 +56,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(LIB) tests/harness.h
+$(BUILD)/tests/%: tests/%.c $(CLI_LIB) $(LIB) tests/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(CLI_LIB) $(LIB) $(LDFLAGS) $(LIBS)
 
 test: $(TEST_BIN) $(BUILD)/cajal
 	@CAJAL=$(BUILD)/cajal sh tests/run.sh $(TEST_BIN)
@@ -74,4 +81,4 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 clean:
 	rm -rf build cajal
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/cli/main.d

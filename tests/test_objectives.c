@@ -87,8 +87,50 @@ TEST(count_correct_and_names)
     CHECK(cj_loss_parse("hinge", &k, &err) == CJ_ERR_CONFIG && strstr(err.msg, "'hinge'"));
 }
 
+TEST(infonce_closed_form)
+{
+    /* a = b = identity rows: S = I / tau, each row loses log(1 + e^{-1/tau}). */
+    float a[4] = {1, 0, 0, 1}, scratch[64];
+    float tau = 0.5f;
+    CHECK(cj_infonce_scratch_floats(2, 2) <= 64);
+    CHECK_NEAR(cj_infonce_loss(a, a, 2, 2, tau, NULL, NULL, scratch), log1p(exp(-1.0 / tau)), 1e-6);
+    /* Scaling an embedding does not change the loss (cosine similarity). */
+    float b[4] = {3, 0, 0, 0.5f};
+    CHECK_NEAR(cj_infonce_loss(a, b, 2, 2, tau, NULL, NULL, scratch), log1p(exp(-1.0 / tau)), 1e-6);
+    /* A single pair has nothing to be contrasted with. */
+    CHECK_NEAR(cj_infonce_loss(a, b, 1, 2, tau, NULL, NULL, scratch), 0.0, 1e-7);
+}
+
+TEST(infonce_gradient_matches_finite_differences)
+{
+    enum { N = 5, D = 4 };
+    float a[N * D], b[N * D], da[N * D], db[N * D];
+    float scratch[N * N + 2 * N * D + 4 * N];
+    for (int i = 0; i < N * D; i++) {
+        a[i] = sinf(0.7f * i + 0.1f);
+        b[i] = cosf(1.3f * i) + 0.3f * a[i];
+    }
+    const float tau = 0.3f;
+    cj_infonce_loss(a, b, N, D, tau, da, db, scratch);
+    for (int which = 0; which < 2; which++) {
+        float *x = which ? b : a, *g = which ? db : da;
+        for (int i = 0; i < N * D; i++) {
+            const float h = 1e-2f;
+            float keep = x[i];
+            x[i] = keep + h;
+            double up = cj_infonce_loss(a, b, N, D, tau, NULL, NULL, scratch);
+            x[i] = keep - h;
+            double down = cj_infonce_loss(a, b, N, D, tau, NULL, NULL, scratch);
+            x[i] = keep;
+            CHECK_NEAR(g[i], (up - down) / (2 * h), 2e-3);
+        }
+    }
+}
+
 int main(void)
 {
+    RUN(infonce_closed_form);
+    RUN(infonce_gradient_matches_finite_differences);
     RUN(cross_entropy_of_uniform_logits_is_log_classes);
     RUN(cross_entropy_closed_form_and_shift_invariance);
     RUN(mse_closed_form_with_values_and_one_hot_labels);

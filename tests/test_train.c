@@ -123,7 +123,7 @@ TEST(same_seed_same_model_other_seed_differs)
     cj_experiment_set(&e, "rule.name=node_perturbation", &err);
     cj_experiment_set(&e, "train.epochs=1", &err);
     cj_experiment_finish(&e, &err);
-    char runs[3][600];
+    char runs[3][256];
     for (int i = 0; i < 3; i++) {
         snprintf(runs[i], sizeof runs[i], "%s/seed%d", dir, i);
         if (i == 2) e.seed = 2;

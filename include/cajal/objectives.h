@@ -30,6 +30,17 @@ const char *cj_loss_name(cj_loss_kind kind);
 float cj_loss_eval(cj_loss_kind kind, const float *pred, const cj_target *t, int batch, int dim,
                    float *dpred, float *per_sample);
 
+/* InfoNCE, the contrastive objective of CPC (van den Oord et al. 2018) in
+ * the symmetric form of CLIP/SimCLR: rows a_i and b_i (n pairs of
+ * d-dimensional embeddings) are a positive pair, every a_i, b_j with i != j
+ * a negative one. With unit vectors â, b̂ and S = â b̂^T / tau,
+ *     L = (1/2n) sum_i [ -log softmax_j(S_ij)[i] - log softmax_j(S_ji)[i] ].
+ * da and db (may be NULL) receive dL/da and dL/db; scratch must hold
+ * cj_infonce_scratch_floats(n, d) floats. */
+size_t cj_infonce_scratch_floats(int n, int d);
+float cj_infonce_loss(const float *a, const float *b, int n, int d, float tau, float *da, float *db,
+                      float *scratch);
+
 /* Number of samples whose largest output is at their label. */
 int cj_count_correct(const float *pred, const int *labels, int batch, int dim);
 

@@ -14,6 +14,12 @@
 
 typedef enum { CJ_OPTIM_SGD, CJ_OPTIM_ADAM } cj_optim_kind;
 
+/* How the learning rate changes over epochs. */
+typedef enum {
+    CJ_SCHEDULE_CONSTANT,
+    CJ_SCHEDULE_COSINE  /* torch.optim.lr_scheduler.CosineAnnealingLR(T_max=epochs), stepped per epoch */
+} cj_schedule_kind;
+
 typedef struct {
     cj_optim_kind kind;
     float lr;
@@ -22,6 +28,7 @@ typedef struct {
     int nesterov;        /* SGD */
     float weight_decay;  /* L2 penalty added to the gradient (both) */
     float beta1, beta2, eps;  /* Adam */
+    cj_schedule_kind schedule;
 } cj_optim_config;
 
 /* PyTorch's defaults for the kind (lr 1e-3 for Adam, 0.01 for SGD). */
@@ -35,6 +42,11 @@ typedef struct {
     long step;
     float *m, *v;  /* momentum buffer (SGD) or moments (Adam); owned */
 } cj_optim;
+
+cj_status cj_schedule_parse(const char *name, cj_schedule_kind *kind, cj_error *err);
+const char *cj_schedule_name(cj_schedule_kind kind);
+/* Learning rate for 0-based `epoch` of `epochs` under cfg's schedule. */
+float cj_schedule_lr(const cj_optim_config *cfg, int epoch, int epochs);
 
 cj_status cj_optim_create(cj_optim *o, const cj_optim_config *cfg, size_t n, cj_error *err);
 void cj_optim_free(cj_optim *o);

@@ -33,7 +33,13 @@ typedef struct {
     double r, g, b;
 } cj_rgb;
 
-typedef enum { CJ_DASH_SOLID, CJ_DASH_DASHED, CJ_DASH_DOTTED, CJ_DASH_DASHDOT, CJ_DASH_COUNT } cj_dash;
+typedef enum {
+    CJ_DASH_SOLID,
+    CJ_DASH_DASHED,
+    CJ_DASH_DOTTED,
+    CJ_DASH_DASHDOT,
+    CJ_DASH_COUNT /* number of styles, for cycling: (cj_dash)(i % CJ_DASH_COUNT) */
+} cj_dash;
 typedef enum { CJ_MARKER_NONE, CJ_MARKER_CIRCLE, CJ_MARKER_SQUARE, CJ_MARKER_TRIANGLE } cj_marker;
 typedef enum { CJ_SCALE_LINEAR, CJ_SCALE_LOG } cj_scale;
 
@@ -71,8 +77,9 @@ void cj_figure_set_title(cj_figure *fig, const char *title);
 /* The panel at (row, col), counted from the top left; NULL when out of
  * range. Panels nobody adds data or a title to are left blank. */
 cj_panel *cj_figure_panel(cj_figure *fig, int row, int col);
-/* Render and write the figure as PNG, atomically (temporary file in the
- * same directory, then rename), so a reader never sees a torn image. */
+/* Render and write the figure as PNG, atomically (cj_atomic_open: a
+ * temporary file in the same directory, then rename), so a reader never
+ * sees a torn image. */
 cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err);
 
 /* ---- panels ------------------------------------------------------------- */

@@ -3,7 +3,6 @@
  * to compare learning rules as in Richards et al. 2019 (Nat. Neurosci.
  * 22:1761). Each RUN_DIR holds the metrics.jsonl that `cajal train` wrote;
  * a path to the .jsonl file itself works too. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

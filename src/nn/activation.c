@@ -12,7 +12,7 @@ void cj_activation_forward(cj_layer_kind kind, const float *restrict in, float *
 {
     switch (kind) {
     case CJ_LAYER_RELU:
-        for (size_t i = 0; i < n; i++) out[i] = in[i] > 0 ? in[i] : 0.0f;
+        for (size_t i = 0; i < n; i++) out[i] = in[i] < 0 ? 0.0f : in[i];  /* NaN passes, as in torch.relu */
         break;
     case CJ_LAYER_TANH:
         for (size_t i = 0; i < n; i++) out[i] = tanhf(in[i]);

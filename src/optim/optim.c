@@ -1,4 +1,5 @@
 /* optim.c — optimiser configuration, state and dispatch. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,23 @@ cj_status cj_optim_parse(const char *name, cj_optim_kind *kind, cj_error *err)
 }
 
 const char *cj_optim_name(cj_optim_kind kind) { return kind == CJ_OPTIM_ADAM ? "adam" : "sgd"; }
+
+cj_status cj_schedule_parse(const char *name, cj_schedule_kind *kind, cj_error *err)
+{
+    if (!strcmp(name, "constant")) *kind = CJ_SCHEDULE_CONSTANT;
+    else if (!strcmp(name, "cosine")) *kind = CJ_SCHEDULE_COSINE;
+    else return cj_fail(err, CJ_ERR_CONFIG, "unknown schedule '%s' (expected constant or cosine)", name);
+    return CJ_OK;
+}
+
+const char *cj_schedule_name(cj_schedule_kind kind) { return kind == CJ_SCHEDULE_COSINE ? "cosine" : "constant"; }
+
+float cj_schedule_lr(const cj_optim_config *cfg, int epoch, int epochs)
+{
+    if (cfg->schedule == CJ_SCHEDULE_CONSTANT || epochs < 1) return cfg->lr;
+    /* eta_t = eta (1 + cos(pi t / T)) / 2, with eta_min = 0 */
+    return (float)(cfg->lr * 0.5 * (1.0 + cos(M_PI * epoch / epochs)));
+}
 
 cj_status cj_optim_create(cj_optim *o, const cj_optim_config *cfg, size_t n, cj_error *err)
 {

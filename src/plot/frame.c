@@ -62,12 +62,13 @@ static double widest_label(cairo_t *cr, const plot_axis *a)
 static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
-                          int x_integer, int y_integer, plot_frame *f)
+                          double bottom_extra, int x_integer, int y_integer, plot_frame *f)
 {
     double tick_h = font_height(cr, PLOT_FONT_TICK);
     double label_h = font_height(cr, PLOT_FONT_LABEL);
     double top = PAD + (p->title[0] ? font_height(cr, PLOT_FONT_TITLE) + 8 : 6);
-    double bottom = PAD + TICK_LEN + TICK_GAP + tick_h + (p->xlabel[0] ? label_h + 4 : 0);
+    double bottom = PAD + TICK_LEN + TICK_GAP + tick_h + (p->xlabel[0] ? label_h + 4 : 0) +
+                    bottom_extra;
     f->area.y = round(cell.y + top);
     f->area.h = fmax(10, round(cell.h - top - bottom));
 
@@ -80,9 +81,9 @@ void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double
     f->area.x = round(cell.x + left);
     f->area.w = fmax(10, round(cell.w - left - right));
 
-    /* About one x tick per 70 px, fewer while neighbouring labels would
+    /* About one x tick per 60 px, fewer while neighbouring labels would
      * have less than 12 px between them. */
-    for (int target = clampi((int)(f->area.w / 70), 2, 10); target >= 2; target--) {
+    for (int target = clampi((int)(f->area.w / 60), 2, 10); target >= 2; target--) {
         make_ticks(&f->x, target, x_integer);
         double w = widest_label(cr, &f->x), closest = INFINITY;
         for (int i = 1; i < f->x.ticks.n; i++) {

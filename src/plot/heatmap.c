@@ -170,7 +170,7 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
     plot_frame f = {0};
     f.x = (plot_axis){-0.5, h->cols - 0.5, CJ_SCALE_LINEAR, 0, {0}};
     f.y = (plot_axis){-0.5, h->rows - 0.5, CJ_SCALE_LINEAR, 1, {0}};
-    cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 1, 1, &f);
+    cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 1, 1, &f);
 
     /* Square cells: a similarity matrix should look symmetric. Shrink the
      * longer side and centre the image in the space it had. */
@@ -180,8 +180,8 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
     f.area.y = round(f.area.y + (f.area.h - hh) / 2);
     f.area.w = round(w);
     f.area.h = round(hh);
-    cj_ticks_linear(f.x.lo, f.x.hi, (int)fmax(2, f.area.w / 60), 1, &f.x.ticks);
-    cj_ticks_linear(f.y.lo, f.y.hi, (int)fmax(2, f.area.h / 40), 1, &f.y.ticks);
+    cj_ticks_linear(f.x.lo, f.x.hi, (int)fmax(3, f.area.w / 60), 1, &f.x.ticks);
+    cj_ticks_linear(f.y.lo, f.y.hi, (int)fmax(3, f.area.h / 40), 1, &f.y.ticks);
 
     draw_image(cr, h, &f.area, vmin, vmax);
     cj_plot_frame_draw(cr, p, &f);

@@ -85,22 +85,28 @@ void cj_plot_marker(cairo_t *cr, cj_marker marker, double x, double y, double si
 double cj_plot_px_x(const plot_frame *f, double v);
 double cj_plot_px_y(const plot_frame *f, double v);
 /* Fit the plot area into `cell`, leaving room for the panel's title, axis
- * labels, tick labels and `right_extra` px on the right; compute the ticks.
- * f->x and f->y must hold lo, hi, scale and inverted on entry. */
+ * labels, tick labels, and `right_extra` / `bottom_extra` px on the right
+ * and at the bottom (legend, colour bar); compute the ticks. f->x and f->y
+ * must hold lo, hi, scale and inverted on entry. */
 void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
-                          int x_integer, int y_integer, plot_frame *f);
+                          double bottom_extra, int x_integer, int y_integer, plot_frame *f);
 void cj_plot_frame_grid(cairo_t *cr, const plot_frame *f);
 /* Box, ticks, tick labels, axis labels and title. */
 void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f);
 
 /* ---- legend.c ---- */
 typedef struct {
-    int n;        /* entries (labelled series) */
-    double w, h;  /* box size, px */
-    double row_h; /* height of one entry */
+    int n;         /* entries (labelled series) */
+    int cols;      /* entries run down each column, then on to the next */
+    double w, h;   /* box size, px */
+    double row_h;  /* height of one entry */
+    double col_w;  /* width of one column */
 } plot_legend;
 
+/* Size of the legend as one column. */
 void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg);
+/* Re-flow into as many columns as fit in max_w px (at least one). */
+void cj_plot_legend_columns(plot_legend *lg, double max_w);
 /* A spot for the legend inside f's plot area that covers no data: sets
  * (*x, *y), its top-left corner, and returns 1; returns 0 if none. */
 int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,

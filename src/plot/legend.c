@@ -22,8 +22,24 @@ void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg)
         lg->n++;
     }
     lg->row_h = ceil((fe.ascent + fe.descent) * 1.3);
-    lg->w = ceil(LG_PAD + LG_SAMPLE + 6 + widest + LG_PAD);
+    lg->col_w = ceil(LG_SAMPLE + 6 + widest);
+    lg->cols = 1;
+    lg->w = 2 * LG_PAD + lg->col_w;
     lg->h = ceil(2 * LG_PAD + lg->n * lg->row_h - (lg->row_h - (fe.ascent + fe.descent)));
+}
+
+void cj_plot_legend_columns(plot_legend *lg, double max_w)
+{
+    if (lg->n == 0) return;
+    double gap = 2 * LG_PAD; /* between columns */
+    int cols = (int)((max_w - 2 * LG_PAD + gap) / (lg->col_w + gap));
+    cols = cols < 1 ? 1 : cols > lg->n ? lg->n : cols;
+    int rows = (lg->n + cols - 1) / cols;
+    cols = (lg->n + rows - 1) / rows; /* no empty column at the end */
+    double one_row_h = lg->h - (lg->n - 1) * lg->row_h;
+    lg->cols = cols;
+    lg->w = 2 * LG_PAD + cols * lg->col_w + (cols - 1) * gap;
+    lg->h = one_row_h + (rows - 1) * lg->row_h;
 }
 
 static int valid_px(double x, double y) { return isfinite(x) && isfinite(y); }
@@ -105,14 +121,16 @@ void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, 
     cairo_stroke(cr);
 
     cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
-    double row_y = y + LG_PAD;
     cairo_font_extents_t fe;
     cairo_font_extents(cr, &fe);
+    int rows = (lg->n + lg->cols - 1) / lg->cols, k = 0;
     for (int i = 0; i < p->n_series; i++) {
         const plot_series *s = &p->series[i];
         if (!s->label[0]) continue;
-        double cy = row_y + (fe.ascent + fe.descent) / 2;
-        double sx0 = x + LG_PAD, sx1 = sx0 + LG_SAMPLE;
+        int row = k % rows, col = k / rows;
+        k++;
+        double cy = y + LG_PAD + row * lg->row_h + (fe.ascent + fe.descent) / 2;
+        double sx0 = x + LG_PAD + col * (lg->col_w + 2 * LG_PAD), sx1 = sx0 + LG_SAMPLE;
         cairo_set_source_rgb(cr, s->style.color.r, s->style.color.g, s->style.color.b);
         cairo_set_line_width(cr, s->style.width);
         cj_plot_set_dash(cr, s->style.dash, s->style.width);
@@ -122,7 +140,6 @@ void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, 
         cj_plot_marker(cr, s->style.marker, (sx0 + sx1) / 2, cy, 2.5 * s->style.width + 2);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         cj_plot_text(cr, s->label, sx1 + 6, cy, 0, 0.5, 0);
-        row_y += lg->row_h;
     }
     cairo_restore(cr);
 }

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #define LEGEND_GAP 10.0 /* px between the plot area and an outside legend */
+#define PAD 8.0         /* px, as in frame.c */
 
 static int shown(const cj_panel *p, double x, double y)
 {
@@ -116,14 +117,20 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     if (p->legend != CJ_LEGEND_NONE) cj_plot_legend_measure(cr, p, &lg);
     double lx = 0, ly = 0;
     int outside = lg.n > 0 && p->legend == CJ_LEGEND_OUTSIDE;
-    cj_plot_frame_layout(cr, p, cell, outside ? lg.w + LEGEND_GAP : 0, p->xinteger, 0, &f);
-    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) {
-        outside = 1;
-        cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, p->xinteger, 0, &f);
-    }
-    if (outside) {
+    if (!outside) cj_plot_frame_layout(cr, p, cell, 0, 0, p->xinteger, 0, &f);
+    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) outside = 1;
+    if (outside && lg.w + LEGEND_GAP <= 0.35 * cell.w) {
+        /* right of the plot, top-aligned */
+        cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, 0, p->xinteger, 0, &f);
         lx = f.area.x + f.area.w + LEGEND_GAP;
         ly = f.area.y;
+    } else if (outside) {
+        /* A wide legend on the right would squeeze the plot to a strip;
+         * below it, in columns, costs height instead. */
+        cj_plot_legend_columns(&lg, cell.w - 2 * PAD);
+        cj_plot_frame_layout(cr, p, cell, 0, lg.h + LEGEND_GAP, p->xinteger, 0, &f);
+        lx = round(fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2));
+        ly = round(cell.y + cell.h - PAD - lg.h);
     }
 
     cj_plot_frame_grid(cr, &f);

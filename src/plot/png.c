@@ -1,15 +1,8 @@
-/* png.c — writing a rendered figure to a PNG file atomically.
- *
- * The image goes to "<path>.tmp.<pid>" in the same directory, is flushed
- * and fsynced, then renamed over `path`: a viewer refreshing the file while
- * `cajal plot` runs sees the old image or the new one, never half of one.
- * (cj_atomic_open in src/io does the same for other files; plot keeps its
- * own few lines so the figure code needs nothing outside cairo.) */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-
+/* png.c — writing a rendered figure to a PNG file, atomically through
+ * cj_atomic_open/commit (temp file + fsync + rename): a viewer refreshing
+ * curves.png while `cajal plot` runs sees the old image or the new one,
+ * never half of one. */
+#include "cajal/io.h"
 #include "internal.h"
 
 static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int len)
@@ -29,33 +22,18 @@ cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *
                        "%s: cannot draw %dx%d figure: %s", path, fig->width, fig->height,
                        cairo_status_to_string(cs));
     }
-
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+    cj_atomic_file af;
+    cj_status st = cj_atomic_open(&af, path, err);
+    if (st) {
         cairo_surface_destroy(surf);
-        return cj_fail(err, CJ_ERR_ARG, "%.100s...: path too long", path);
+        return st;
     }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        int e = errno;
-        cairo_surface_destroy(surf);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot create: %s", tmp, strerror(e));
-    }
-    cs = cairo_surface_write_to_png_stream(surf, write_chunk, f);
+    cs = cairo_surface_write_to_png_stream(surf, write_chunk, af.f);
     cairo_surface_destroy(surf);
-    int e = 0;
-    if (cs == CAIRO_STATUS_SUCCESS && (fflush(f) != 0 || fsync(fileno(f)) != 0)) e = errno;
-    if (fclose(f) != 0 && !e && cs == CAIRO_STATUS_SUCCESS) e = errno;
-    if (cs != CAIRO_STATUS_SUCCESS || e) {
-        unlink(tmp);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot write: %s", tmp,
-                       e ? strerror(e) : cairo_status_to_string(cs));
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        cj_atomic_abort(&af);
+        return cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", path,
+                       cairo_status_to_string(cs));
     }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot rename %s over it: %s", path, tmp,
-                       strerror(e));
-    }
-    return CJ_OK;
+    return cj_atomic_commit(&af, err);
 }

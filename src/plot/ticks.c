@@ -1,22 +1,19 @@
 /* ticks.c — choosing round tick values and printing them.
  *
- * Linear ticks follow Heckbert, "Nice numbers for graph labels" (Graphics
- * Gems, 1990): the spacing is 1, 2 or 5 times a power of ten, whichever is
- * nearest the range divided into target-1 parts. */
+ * Linear ticks are spaced 1, 2 or 5 times a power of ten, as in Heckbert,
+ * "Nice numbers for graph labels" (Graphics Gems, 1990); of those spacings
+ * we take the one whose tick count inside the range is closest to the
+ * target (the coarser on a tie), which behaves better than rounding the
+ * raw spacing when the range is only a few steps wide (10 epochs). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cajal/plot.h"
 
-/* 1, 2 or 5 x 10^k nearest x (in the log sense Heckbert uses). */
-static double nice_step(double x)
+static double count_in(double lo, double hi, double step)
 {
-    double e = floor(log10(x));
-    double p = pow(10.0, e);
-    double f = x / p;
-    double m = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
-    return m * p;
+    return floor(hi / step + 1e-9) - ceil(lo / step - 1e-9) + 1;
 }
 
 /* Multiples of step within [lo, hi]; the small slack keeps an end tick
@@ -51,14 +48,26 @@ int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
     if (hi == lo) {
         t->n = 1;
         t->v[0] = lo;
-        t->step = lo != 0 ? nice_step(fabs(lo)) : 1.0;
+        t->step = lo != 0 ? pow(10.0, floor(log10(fabs(lo)))) : 1.0;
         return 1;
     }
-    double step = nice_step((hi - lo) / (target - 1));
-    if (integer && step < 1) step = 1;
-    /* A range far wider than its ticks (target huge, or a caller's odd
-     * input) gets coarser steps until the ticks fit the array. */
-    while (multiples(lo, hi, step, t) > CJ_TICKS_MAX) step = nice_step(step * 2.5);
+    /* Spacings from a decade below to a decade above the raw one cover
+     * every count near the target. */
+    double raw = (hi - lo) / target, best = 0, best_miss = INFINITY;
+    double p = pow(10.0, floor(log10(raw)) - 1);
+    static const double m125[] = {1, 2, 5};
+    for (int d = 0; d < 3; d++, p *= 10) {
+        for (int i = 0; i < 3; i++) {
+            double step = m125[i] * p;
+            if (integer && step < 1) continue;
+            double miss = fabs(count_in(lo, hi, step) - target);
+            if (miss <= best_miss) best = step, best_miss = miss;
+        }
+    }
+    double step = best > 0 ? best : 1; /* integer axis narrower than 1 */
+    /* A caller's odd input (target far above CJ_TICKS_MAX) gets coarser
+     * steps until the ticks fit the array. */
+    while (multiples(lo, hi, step, t) > CJ_TICKS_MAX) step *= 2;
     t->step = step;
     return t->n;
 }
@@ -127,7 +136,7 @@ void cj_tick_label(double v, double step, char *buf, size_t len)
         return;
     }
     if (step <= 0) { /* log axis: no common spacing to size decimals by */
-        if (fabs(v) >= 1e-3 && fabs(v) < 1e5)
+        if (fabs(v) >= 1e-3 && fabs(v) < 1e4)
             snprintf(buf, len, "%g", v);
         else
             exp_label(v, buf, len);

@@ -67,6 +67,7 @@ cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt
         if (st) return st;
         r->kp_optim_ready = 1;
     }
+    r->kp_optim.cfg.lr = opt->lr;  /* follows W's learning-rate schedule */
     /* feedback_buf has the params' layout, so B follows the optimiser's
      * exact update of W (momentum, Adam moments and all). */
     cj_optim_step(&r->kp_optim, r->feedback_buf, r->kp_grad);

@@ -1,5 +1,6 @@
 /* rule.c — learning-rule state, names and dispatch. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,11 +145,28 @@ void cj_rule_free(cj_rule *r)
     memset(r, 0, sizeof *r);
 }
 
+/* NaN and Inf are the floats whose exponent bits are all ones; an integer
+ * OR-reduction over them vectorises, unlike a float sum. */
 static int all_finite(const float *x, size_t n)
 {
-    float acc = 0.0f;
-    for (size_t i = 0; i < n; i++) acc += x[i] * 0.0f;  /* NaN/Inf poison the sum */
-    return acc == 0.0f;
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    return !bad;
+}
+
+/* Every layer's output from the clean forward pass each rule ends with.
+ * The loss and the update alone can miss a non-finite input or weight: ReLU
+ * maps NaN to 0 (NaN > 0 is false) before it reaches the loss, and weight
+ * perturbation never multiplies the input into its update. */
+static int outputs_finite(const cj_model *m, int batch)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (!all_finite(m->acts[i + 1], (size_t)batch * cj_shape_size(m->layers[i].out))) return 0;
+    return 1;
 }
 
 /* Name the first layer whose output, or whose parameter update, is not
@@ -197,7 +215,8 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
         break;
     }
     *loss = L;
-    if (!isfinite(L) || !all_finite(m->grads, m->n_params)) return report_non_finite(m, batch, L, err);
+    if (!isfinite(L) || !all_finite(m->grads, m->n_params) || !outputs_finite(m, batch))
+        return report_non_finite(m, batch, L, err);
     return CJ_OK;
 }
 

@@ -11,7 +11,7 @@
 
 #include "cajal/experiment.h"
 
-typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM } key_type;
+typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE } key_type;
 
 typedef struct {
     const char *section, *key;
@@ -42,6 +42,7 @@ static const key_def KEYS[] = {
     {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update"},
     {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B"},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam"},
+    {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate"},
     {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, 0, "learning rate"},
     {"optim", "momentum", T_FLOAT, OFF(optim.momentum), 0, 0, "SGD momentum"},
     {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening"},
@@ -157,6 +158,7 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
     else if (k->type == T_LOSS) st = cj_loss_parse(value, field, &inner);
     else if (k->type == T_RULE) st = cj_rule_parse(value, field, &inner);
     else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
+    else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
     if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
     return CJ_OK;
 }
@@ -264,6 +266,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
         case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_kind *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
+        case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
         }
         fprintf(f, "\n");
     }

@@ -108,22 +108,24 @@ static int json_array(char *buf, size_t len, const double *v, int n)
 typedef struct {
     int epoch;
     long step;
-    double train_loss, test_loss, test_acc, seconds, samples_per_s;
+    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
 } epoch_result;
 
 static void format_metrics(char *line, size_t len, const epoch_result *r, const cj_experiment *e,
                            const cj_model *m, const cj_rule_diagnostics *diag)
 {
-    char num[5][32];
+    char num[6][32];
     json_num(num[0], 32, r->train_loss);
     json_num(num[1], 32, r->test_loss);
     json_num(num[2], 32, r->test_acc);
     json_num(num[3], 32, r->seconds);
     json_num(num[4], 32, r->samples_per_s);
+    json_num(num[5], 32, r->lr);
     int used = snprintf(line, len,
                         "{\"epoch\":%d,\"step\":%ld,\"train_loss\":%s,\"test_loss\":%s,\"test_acc\":%s,"
-                        "\"seconds\":%s,\"samples_per_s\":%s,\"rule\":\"%s\",\"layers\":[",
-                        r->epoch, r->step, num[0], num[1], num[2], num[3], num[4], cj_rule_name(e->rule.kind));
+                        "\"seconds\":%s,\"samples_per_s\":%s,\"lr\":%s,\"rule\":\"%s\",\"layers\":[",
+                        r->epoch, r->step, num[0], num[1], num[2], num[3], num[4], num[5],
+                        cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
         used += snprintf(line + used, len - used, "%s\"%d:%s\"", k ? "," : "", i,
@@ -246,7 +248,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
             return cj_fail(err, st, "epoch %d, step %ld: %s", epoch, *step + 1, why);
         }
         cj_optim_step(&s->optim, m->params, m->grads);
-        if ((st = cj_rule_after_step(&s->rule, m, &e->optim, err))) return st;
+        if ((st = cj_rule_after_step(&s->rule, m, &s->optim.cfg, err))) return st;
         ++*step;
         total += (double)loss * b;
         *samples += b;
@@ -276,6 +278,8 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_c
         if (e->steps > 0 && step >= e->steps) break;
         epoch_result r = {.epoch = epoch};
         long samples;
+        s.optim.cfg.lr = cj_schedule_lr(&e->optim, epoch - 1, e->epochs);
+        r.lr = s.optim.cfg.lr;
         double t0 = now_seconds();
         st = train_epoch(&s, e, epoch, &step, &shuffle_rng, cb, &r.train_loss, &samples, err);
         if (st) break;

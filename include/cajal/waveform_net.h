@@ -1,0 +1,161 @@
+/* waveform_net.h — waveform similarity for tracking units across sessions:
+ * fixed-size waveform features around each unit's peak, and a small network
+ * that embeds them so that the cosine of two embeddings says how alike two
+ * waveforms are (the "waveform similarity" of UnitMatch, van Beest et al.
+ * 2024, learnt instead of hand-made).
+ *
+ * Training has two stages, both self-supervised (no identities are used):
+ *   1. an autoencoder (encoder + decoder, two cj_models) reconstructs the
+ *      features of every unit's two half-session waveforms in all sessions
+ *      (MSE, Adam);
+ *   2. the encoder is fine-tuned with InfoNCE (cj_infonce_loss): in a
+ *      mini-batch of units from one session, a unit's first-half and
+ *      second-half embeddings are the positive pair and the other units of
+ *      the batch the negatives. The two views of each unit are augmented
+ *      (a sub-row shift of the spatial window, a gain, noise), so that the
+ *      embedding ignores what changes between sessions (drift, amplitude)
+ *      rather than only what changes between the halves of one session.
+ * The similarity of two waveforms is the dot product of their unit-norm
+ * embeddings, in [-1, 1]. */
+#ifndef CAJAL_WAVEFORM_NET_H
+#define CAJAL_WAVEFORM_NET_H
+
+#include "cajal/ephys.h"
+#include "cajal/model.h"
+#include "cajal/rng.h"
+#include "cajal/status.h"
+
+/* ==== features (src/ephys/waveform_features.c) ===========================
+ * One vector per unit and half, the same length whatever the waveform
+ * length (82 samples from Kilosort 2.5, 61 from Kilosort 4) and wherever the
+ * unit sits on the probe:
+ *
+ *   space  The probe is read as rows of sites (equal y), each row's sites
+ *          ordered by x; Neuropixels 1.0 has 192 rows 20 µm apart with two
+ *          sites each, every other row staggered by 16 µm. The window is
+ *          2*rows+1 rows centred on the unit's centroid y (the
+ *          amplitude-weighted mean y of the sites near the peak), read by
+ *          linear interpolation between rows, times the first two sites of
+ *          each row (the "left" and "right" columns). Centring on the
+ *          continuous centroid rather than the peak row keeps a drifted unit
+ *          at the same place in the window (a rigid shift moves the centroid
+ *          with the unit), whereas a peak row jumps by whole rows as the unit
+ *          crosses a row boundary. The stagger is ignored: the left column
+ *          holds x = 11 and 27 µm, the right 43 and 59 µm, in alternate rows.
+ *          Rows past the probe ends read as zero.
+ *   time   `pre` samples before and `post` after the trough of the peak
+ *          channel (its minimum in the mean of both halves), every `step`-th
+ *          sample (30 kHz), zero past the recorded length.
+ *   scale  Each half is divided by its own root-mean-square over the
+ *          window, so the vector holds the shape and is blind to the gain
+ *          that drifts across days; log10 of the peak-channel amplitude
+ *          (µV) relative to 100 µV, times amp_weight, is appended as the
+ *          last element.
+ * Layout: x[((u * 2 + half) * dim + (row * 2 + col) * n_times + t], then the
+ * amplitude at index dim - 1. */
+
+typedef struct {
+    int rows;          /* rows each side of the centre (default 4: +-80 µm on NP1.0) */
+    int pre, post;     /* samples before/after the trough (default 12 and 36) */
+    int step;          /* keep every step-th sample (default 2) */
+    float amp_weight;  /* scale of the log-amplitude element (default 1; 0 drops it) */
+} cj_wavefeat_config;
+
+/* The probe as rows of sites: rows in increasing y, each with its first two
+ * sites in increasing x (-1 where a row has fewer). Built from a session's
+ * channel_positions. */
+typedef struct {
+    int n_rows;
+    float *y_um;   /* owned: n_rows */
+    int *site;     /* owned: n_rows x 2 channel indices */
+    int n_channels;
+    int *row_of;   /* owned: n_channels, the row of each channel */
+} cj_wavefeat_probe;
+
+cj_status cj_wavefeat_probe_build(cj_wavefeat_probe *p, const cj_ephys_session *s, cj_error *err);
+void cj_wavefeat_probe_free(cj_wavefeat_probe *p);
+
+/* Where a unit is, as the features see it. */
+typedef struct {
+    int peak_channel;  /* largest peak-to-peak amplitude in the mean of both halves */
+    int trough;        /* sample of the peak channel's minimum (mean of both halves) */
+    float row;         /* centroid as a fractional row index of the probe */
+    float y_um;        /* the same in µm along the probe */
+    float amp_uv[2];   /* peak-to-peak amplitude of the peak channel, per half */
+} cj_wavefeat_unit;
+
+void cj_wavefeat_defaults(cj_wavefeat_config *c);
+/* CJ_ERR_ARG naming the field when one is out of range. */
+cj_status cj_wavefeat_check(const cj_wavefeat_config *c, cj_error *err);
+/* Length of one feature vector. */
+int cj_wavefeat_dim(const cj_wavefeat_config *c);
+
+/* Find where unit u of s is (peak channel, trough, centroid, amplitudes). */
+void cj_wavefeat_locate(const cj_ephys_session *s, const cj_wavefeat_probe *p, int u,
+                        cj_wavefeat_unit *info);
+/* One feature vector (cj_wavefeat_dim floats) of unit u's half `half`,
+ * with the window centre moved by shift_rows rows (0 for the features
+ * themselves; the contrastive stage uses other values to augment).
+ * Allocates nothing. */
+void cj_wavefeat_fill(const cj_ephys_session *s, const cj_wavefeat_probe *p, const cj_wavefeat_config *c,
+                      const cj_wavefeat_unit *info, int u, int half, float shift_rows, float *x);
+/* Features of every unit and half of s into x (s->n_units * 2 *
+ * cj_wavefeat_dim floats); where each unit is into info (n_units entries)
+ * when info is not NULL. */
+cj_status cj_wavefeat_extract(const cj_ephys_session *s, const cj_wavefeat_config *c, float *x,
+                              cj_wavefeat_unit *info, cj_error *err);
+
+/* ==== network (src/ephys/waveform_net.c) =================================
+ * encoder      "dense hidden, tanh, dense dim"           features -> embedding
+ * autoencoder  encoder + "dense hidden, tanh, dense in"  one cj_model whose
+ *              first layers are the encoder's, so the encoder's parameters
+ *              are a prefix of its parameter buffer and are copied over after
+ *              the first stage. */
+
+typedef struct {
+    cj_wavefeat_config features;
+    int hidden;            /* tanh units in encoder and decoder (default 128) */
+    int dim;               /* embedding size (default 32) */
+    int ae_epochs;         /* autoencoder epochs over all halves (default 30; 0 skips) */
+    int ae_batch;          /* default 64 */
+    float ae_lr;           /* Adam learning rate (default 1e-3) */
+    int nce_epochs;        /* contrastive epochs over all units (default 30; 0 skips) */
+    int nce_batch;         /* units per contrastive batch, all from one session (default 64) */
+    float nce_lr;          /* default 1e-3 */
+    float tau;             /* InfoNCE temperature (default 0.1) */
+    /* Augmentation of each view in the contrastive stage. */
+    float aug_shift_rows;  /* window centre moved by U(-a, a) rows (default 0.5) */
+    float aug_gain;        /* log10-amplitude element moved by N(0, aug_gain^2) (default 0.05) */
+    float aug_noise;       /* N(0, aug_noise^2) added to every shape element (default 0.05) */
+} cj_wavenet_config;
+
+typedef struct {
+    cj_wavenet_config cfg;
+    int in_dim;              /* cj_wavefeat_dim(&cfg.features) */
+    cj_model encoder;        /* in_dim -> dim; owned */
+    /* Training curves, one mean loss per epoch (owned; NULL for a skipped stage). */
+    float *ae_loss;          /* ae_epochs entries: MSE per feature element */
+    float *nce_loss;         /* nce_epochs entries: InfoNCE per pair */
+    double ae_seconds, nce_seconds;
+} cj_wavenet;
+
+void cj_wavenet_defaults(cj_wavenet_config *c);
+/* CJ_ERR_ARG naming the field when one is out of range. */
+cj_status cj_wavenet_check(const cj_wavenet_config *c, cj_error *err);
+
+/* Train a new network on the units of all sessions. All randomness
+ * (initial weights, batch order, augmentation) comes from rng, so a seed
+ * fixes the result. On failure *net is left empty (safe to free). */
+cj_status cj_wavenet_train(cj_wavenet *net, const cj_ephys_session *sessions, int n_sessions,
+                           const cj_wavenet_config *cfg, cj_rng *rng, cj_error *err);
+
+/* Unit-norm embeddings of every unit's two halves:
+ * emb[(u * 2 + half) * dim + k], s->n_units * 2 * dim floats. Runs the
+ * encoder in its own buffers, hence the non-const net (one thread at a
+ * time per net). */
+cj_status cj_wavenet_embed(cj_wavenet *net, const cj_ephys_session *s, float *emb, cj_error *err);
+
+static inline int cj_wavenet_dim(const cj_wavenet *net) { return net->cfg.dim; }
+void cj_wavenet_free(cj_wavenet *net);
+
+#endif
