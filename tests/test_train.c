@@ -132,7 +132,7 @@ TEST(same_seed_same_model_other_seed_differs)
     size_t len[3];
     char *data[3];
     for (int i = 0; i < 3; i++) {
-        char path[700];
+        char path[1024];
         snprintf(path, sizeof path, "%s/model.safetensors", runs[i]);
         data[i] = slurp(path, &len[i]);
     }
