@@ -7,8 +7,9 @@
  * Environment: BENCH_SECONDS (target length of one timed repeat, default 2),
  * BENCH_REPEATS (timed repeats per case, default 3).
  *
- * Output, one line per case on stdout (bench/run.sh parses it):
+ * Output, two lines per case on stdout (bench/run.sh parses them):
  *   cajal <case> <best samples/s> <median samples/s> <repeat 1> <repeat 2> ...
+ *   cajal <case>/cpu ...   the same per second of CPU time (see cpu_seconds)
  * Progress and settings go to stderr as '#' lines.
  *
  * A step is exactly what src/train/trainer.c does per batch: cj_rule_update,
@@ -45,12 +46,16 @@ static const bench_case CASES[] = {
 };
 enum { N_CASES = sizeof CASES / sizeof CASES[0] };
 
-static double now_seconds(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+static double now_seconds(void) { return clock_seconds(CLOCK_MONOTONIC); }
+/* CPU time of this (single-threaded) process: on a shared machine it leaves
+ * out the time other processes held the core. */
+static double cpu_seconds(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static double env_double(const char *name, double fallback)
 {
@@ -131,8 +136,9 @@ static cj_status run_steps(bench_state *s, long n, cj_error *err)
 }
 
 /* Warm up, calibrate the step count to ~seconds per repeat, then time
- * `repeats` repeats; fills sps[] (samples/s of each repeat). */
-static cj_status bench_one(const bench_case *c, double seconds, int repeats, double *sps, long *steps_out,
+ * `repeats` repeats; fills sps[] and cpu_sps[] (samples per wall-clock and
+ * per CPU second of each repeat). */
+static cj_status bench_one(const bench_case *c, double seconds, int repeats, double *sps, double *cpu_sps,
                            cj_error *err)
 {
     bench_state s;
@@ -149,17 +155,30 @@ static cj_status bench_one(const bench_case *c, double seconds, int repeats, dou
     long steps = st ? 0 : (long)(seconds / (elapsed / calib) + 0.5);
     if (steps < 1) steps = 1;
     for (int r = 0; !st && r < repeats; r++) {
-        double start = now_seconds();
+        double start = now_seconds(), cpu_start = cpu_seconds();
         st = run_steps(&s, steps, err);
-        double dt = now_seconds() - start;
+        double dt = now_seconds() - start, cpu = cpu_seconds() - cpu_start;
         sps[r] = (double)steps * BATCH / dt;
-        fprintf(stderr, "# cajal %s repeat %d: %ld steps in %.3f s = %.1f samples/s\n", c->name, r + 1, steps,
-                dt, sps[r]);
+        cpu_sps[r] = (double)steps * BATCH / cpu;
+        fprintf(stderr, "# cajal %s repeat %d: %ld steps in %.3f s (%.3f s CPU) = %.1f samples/s\n", c->name,
+                r + 1, steps, dt, cpu, sps[r]);
     }
     if (!st) fprintf(stderr, "# cajal %s mean loss over all steps %.4f\n", c->name, s.loss_sum / s.step);
-    *steps_out = steps;
     teardown(&s);
     return st;
+}
+
+/* "cajal <case><suffix> <best> <median> <each repeat>" */
+static void print_result(const char *name, const char *suffix, const double *sps, int repeats)
+{
+    double sorted[64];
+    memcpy(sorted, sps, sizeof(double) * repeats);
+    qsort(sorted, (size_t)repeats, sizeof(double), compare_double);
+    double median = repeats % 2 ? sorted[repeats / 2] : 0.5 * (sorted[repeats / 2 - 1] + sorted[repeats / 2]);
+    printf("cajal %s%s %.1f %.1f", name, suffix, sorted[repeats - 1], median);
+    for (int r = 0; r < repeats; r++) printf(" %.1f", sps[r]);
+    printf("\n");
+    fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -182,21 +201,14 @@ int main(int argc, char **argv)
         int wanted = argc == 1;
         for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], CASES[k].name);
         if (!wanted) continue;
-        double sps[64], sorted[64];
-        long steps;
+        double sps[64], cpu_sps[64];
         cj_error err = {0};
-        if (bench_one(&CASES[k], seconds, repeats, sps, &steps, &err)) {
+        if (bench_one(&CASES[k], seconds, repeats, sps, cpu_sps, &err)) {
             fprintf(stderr, "bench_train: %s: %s\n", CASES[k].name, err.msg);
             return 1;
         }
-        memcpy(sorted, sps, sizeof(double) * repeats);
-        qsort(sorted, (size_t)repeats, sizeof(double), compare_double);
-        double median = repeats % 2 ? sorted[repeats / 2]
-                                    : 0.5 * (sorted[repeats / 2 - 1] + sorted[repeats / 2]);
-        printf("cajal %s %.1f %.1f", CASES[k].name, sorted[repeats - 1], median);
-        for (int r = 0; r < repeats; r++) printf(" %.1f", sps[r]);
-        printf("\n");
-        fflush(stdout);
+        print_result(CASES[k].name, "", sps, repeats);
+        print_result(CASES[k].name, "/cpu", cpu_sps, repeats);
     }
     return 0;
 }

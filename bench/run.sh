@@ -9,8 +9,9 @@
 # BENCH_REPEATS are passed on (see bench_train.c). PYTHON picks the
 # interpreter (default /usr/bin/python3, Debian's python3-torch).
 #
-# Each side prints "impl case best median rep1 rep2 ..."; the table pools the
-# repeats of all rounds and reports the best and the median samples/s.
+# Each side prints "impl case best median rep1 rep2 ..." per case, and the
+# same for "case/cpu" (samples per CPU second); the table pools the repeats
+# of all rounds and reports the best and the median samples/s.
 set -u
 
 if [ $# -lt 1 ] || [ ! -x "$1" ]; then
@@ -78,8 +79,8 @@ $1 == "cajal" || $1 == "torch" {
     for (i = 5; i <= NF; i++) val[key, ++count[key]] = $i
 }
 END {
-    target["mlp_bp"] = 1.5; target["cnn_bp"] = 1.0
-    printf "%-8s %5s %14s %14s %14s %14s %7s %7s %7s  %s\n", "case", "reps", "cajal best", "cajal median",
+    target["mlp_bp"] = target["mlp_bp/cpu"] = 1.5; target["cnn_bp"] = target["cnn_bp/cpu"] = 1.0
+    printf "%-10s %5s %14s %14s %14s %14s %7s %7s %7s  %s\n", "case", "reps", "cajal best", "cajal median",
            "torch best", "torch median", "ratio", "r(med)", "target", "verdict"
     for (k = 1; k <= ncases; k++) {
         c = order[k]
@@ -90,13 +91,15 @@ END {
         if (tb > 0) {
             ratio = cb / tb
             verdict = (c in target) ? (ratio >= target[c] ? "met" : "MISSED") : "-"
-            printf "%-8s %5d %14.1f %14.1f %14.1f %14.1f %6.2fx %6.2fx %7s  %s\n", c, n, cb, cm, tb, tm,
+            printf "%-10s %5d %14.1f %14.1f %14.1f %14.1f %6.2fx %6.2fx %7s  %s\n", c, n, cb, cm, tb, tm,
                    ratio, cm / tm, t, verdict
         } else {
-            printf "%-8s %5d %14.1f %14.1f %14s %14s %7s %7s %7s  %s\n", c, n, cb, cm, "-", "-", "-", "-", t, "no torch"
+            printf "%-10s %5d %14.1f %14.1f %14s %14s %7s %7s %7s  %s\n", c, n, cb, cm, "-", "-", "-", "-", t, "no torch"
         }
     }
     print ""
     print "samples/s of one training step (batch 64, cross-entropy, SGD lr 0.01 momentum 0.9); ratio = cajal best / torch best,"
     print "r(med) = the same for the medians; reps = timed repeats pooled over all rounds."
+    print "<case>/cpu rows count samples per second of the process'"'"'s CPU time instead of wall-clock time:"
+    print "on a shared machine they leave out the time other processes held the core."
 }' "$OUT"

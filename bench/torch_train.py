@@ -6,8 +6,11 @@ one thread), for the same models and timing scheme as bench/bench_train.c.
 Environment: BENCH_SECONDS (target length of one timed repeat, default 2),
 BENCH_REPEATS (timed repeats per case, default 3).
 
-Output, one line per case on stdout (bench/run.sh parses it):
+Output, two lines per case on stdout (bench/run.sh parses them):
     torch <case> <best samples/s> <median samples/s> <repeat 1> <repeat 2> ...
+    torch <case>/cpu ...   the same per second of process CPU time, which on a
+                           shared machine leaves out time other processes held
+                           the core (the process is single-threaded)
 
 A step is the standard loop body: zero_grad, forward, CrossEntropyLoss,
 backward, SGD(lr=0.01, momentum=0.9).step(), and loss.item() (cajal's step
@@ -104,16 +107,22 @@ def bench_one(name, seconds, repeats):
         calib += 1
         elapsed = time.perf_counter() - t0
     steps = max(1, round(seconds / (elapsed / calib)))
-    sps = []
+    sps, cpu_sps = [], []
     for r in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         run_steps(steps)
-        dt = time.perf_counter() - start
+        dt, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         sps.append(steps * BATCH / dt)
-        print(f"# torch {name} repeat {r + 1}: {steps} steps in {dt:.3f} s = {sps[-1]:.1f} samples/s",
-              file=sys.stderr)
+        cpu_sps.append(steps * BATCH / cpu)
+        print(f"# torch {name} repeat {r + 1}: {steps} steps in {dt:.3f} s ({cpu:.3f} s CPU) = {sps[-1]:.1f} "
+              "samples/s", file=sys.stderr)
     print(f"# torch {name} mean loss over all steps {state['loss_sum'] / state['step']:.4f}", file=sys.stderr)
-    return sps
+    return sps, cpu_sps
+
+
+def print_result(name, sps):
+    print(f"torch {name} {max(sps):.1f} {statistics.median(sps):.1f} " + " ".join(f"{v:.1f}" for v in sps),
+          flush=True)
 
 
 def main():
@@ -131,9 +140,9 @@ def main():
     for name in CASES:
         if name not in wanted:
             continue
-        sps = bench_one(name, seconds, repeats)
-        print(f"torch {name} {max(sps):.1f} {statistics.median(sps):.1f} " + " ".join(f"{v:.1f}" for v in sps),
-              flush=True)
+        sps, cpu_sps = bench_one(name, seconds, repeats)
+        print_result(name, sps)
+        print_result(name + "/cpu", cpu_sps)
 
 
 if __name__ == "__main__":

@@ -420,6 +420,45 @@ TEST(nb_pitfall_degenerate_match_distances)
     free(lab);
 }
 
+/* The grid path of the classifier against the exact one, with the default
+ * options (reflection at the bounds), over pairs of every kind: four log
+ * densities each within grid_tol = 1e-4 nats move P by at most
+ * P (1 - P) 4e-4 <= 1e-4. */
+TEST(nb_grid_matches_exact)
+{
+    enum { N_MATCH = 300, N = 20300, NQ = 3000 };
+    float *sim = malloc(N * sizeof *sim), *dist = malloc(N * sizeof *dist);
+    unsigned char *lab = malloc(N);
+    cj_rng rng;
+    cj_rng_seed(&rng, 12);
+    pitfall_training(&rng, 1, sim, dist, lab, N_MATCH, N);
+    cj_match_nb_opts o;
+    cj_match_nb_defaults(&o);
+    cj_match_nb m;
+    cj_error err;
+    CHECK(cj_match_nb_fit(&m, sim, dist, lab, N, &o, &err) == CJ_OK);
+    /* queries: half near the matches, half anywhere */
+    float qs[NQ], qd[NQ], pf[NQ], pe[NQ];
+    for (int i = 0; i < NQ; i++) {
+        qs[i] = i % 2 ? -1.0f + 2.0f * cj_rng_uniform(&rng) : 0.5f + 0.5f * cj_rng_uniform(&rng);
+        qd[i] = i % 2 ? 3200.0f * cj_rng_uniform(&rng) : 30.0f * cj_rng_uniform(&rng);
+    }
+    cj_match_nb_posterior(&m, qs, qd, NQ, pf);
+    cj_match_nb_posterior_exact(&m, qs, qd, NQ, pe);
+    double worst = 0.0, pmax = 0.0;
+    for (int i = 0; i < NQ; i++) {
+        worst = fmax(worst, fabs((double)pf[i] - (double)pe[i]));
+        pmax = fmax(pmax, pe[i]);
+    }
+    printf("  max |P grid - P exact| %.1e over %d pairs (largest P %.3f)\n", worst, NQ, pmax);
+    CHECK(worst <= 1e-4);
+    CHECK(pmax > 0.9); /* the queries did include likely matches */
+    cj_match_nb_free(&m);
+    free(sim);
+    free(dist);
+    free(lab);
+}
+
 /* ---- drift --------------------------------------------------------------- */
 
 TEST(drift_recovers_shift_with_outliers)
@@ -563,6 +602,7 @@ int main(void)
     RUN(kde_rejects_bad_input_and_floors_degenerate_samples);
     RUN(nb_posterior_matches_closed_form);
     RUN(nb_pitfall_degenerate_match_distances);
+    RUN(nb_grid_matches_exact);
     RUN(drift_recovers_shift_with_outliers);
     RUN(drift_from_mutual_best_matches);
     RUN(auc_precision_recall_match_sklearn);

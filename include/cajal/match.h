@@ -55,7 +55,14 @@
  * nats is marked to be evaluated exactly. Points outside the grid are also
  * evaluated exactly. The error of the fast path is therefore about grid_tol
  * (default 1e-4 nats, 0.01 % of the density) at most, and grid_err reports
- * the largest error measured over the cells that are interpolated. */
+ * the largest error measured over the cells that are interpolated
+ * (tests/test_match.c measures at most 9e-5 on random points).
+ *
+ * Cost. The exact path visits the samples within ~9h of x: O(n) per point
+ * for broad data. Fitting sorts the samples and fills the grid by fast
+ * Gaussian gridding (about 400 multiply-adds per sample, no exp per node);
+ * a lookup is one cache line and a cubic. 1e5 samples fit in ~0.1 s; a
+ * 1-D density needs no more, so subsample larger training sets. */
 
 typedef enum {
     CJ_KDE_BW_FIXED = 0, /* h = opts.bandwidth */
@@ -103,11 +110,11 @@ typedef struct {
     double *pts;              /* owned: the n_pts points, sorted */
     double log_norm;          /* -log n - log h - log(2 pi)/2 */
     /* fast path */
-    size_t grid_n;            /* nodes (0 = no grid) */
-    double grid_x0, grid_step;
-    double *grid_g;           /* owned: log f at each node */
-    double *grid_d;           /* owned: d(log f)/dx at each node, times grid_step */
-    unsigned char *grid_exact; /* owned: grid_n - 1 flags, 1 = cell evaluated exactly */
+    size_t grid_n;            /* nodes (0 = no grid); cell j is [x0 + j step, x0 + (j+1) step] */
+    double grid_x0, grid_step, grid_inv_step;
+    /* owned: 4 per cell, the cubic c0 + c1 u + c2 u^2 + c3 u^3 in u in [0, 1]
+     * (one cache line fetch per lookup); c0 = NaN marks a cell evaluated exactly */
+    double *grid_c;
     size_t grid_n_exact;      /* cells so marked */
     double grid_err;          /* largest measured error of the interpolated cells, nats */
 } cj_kde;

@@ -18,18 +18,17 @@ enum { EMBED_CHUNK = 256 }; /* samples per encoder call when embedding */
 void cj_wavenet_defaults(cj_wavenet_config *c)
 {
     cj_wavefeat_defaults(&c->features);
-    c->hidden = 128;
+    c->hidden = 64;
     c->dim = 32;
-    c->ae_epochs = 30;
+    c->ae_epochs = 10;
     c->ae_batch = 64;
     c->ae_lr = 1e-3f;
-    c->nce_epochs = 30;
+    c->nce_epochs = 20;
     c->nce_batch = 64;
     c->nce_lr = 1e-3f;
-    c->tau = 0.1f;
-    c->aug_shift_rows = 0.5f;
+    c->tau = 0.3f;
+    c->aug_shift_rows = 1.0f;
     c->aug_gain = 0.05f;
-    c->aug_noise = 0.05f;
 }
 
 cj_status cj_wavenet_check(const cj_wavenet_config *c, cj_error *err)
@@ -54,9 +53,8 @@ cj_status cj_wavenet_check(const cj_wavenet_config *c, cj_error *err)
         return cj_fail(err, CJ_ERR_ARG, "tau = %g: must be in 0.001..10", (double)c->tau);
     if (!(c->aug_shift_rows >= 0.0f && c->aug_shift_rows <= 4.0f))
         return cj_fail(err, CJ_ERR_ARG, "aug_shift_rows = %g: must be in 0..4", (double)c->aug_shift_rows);
-    if (!(c->aug_gain >= 0.0f && c->aug_gain <= 1.0f) || !(c->aug_noise >= 0.0f && c->aug_noise <= 1.0f))
-        return cj_fail(err, CJ_ERR_ARG, "aug_gain = %g, aug_noise = %g: must be in 0..1", (double)c->aug_gain,
-                       (double)c->aug_noise);
+    if (!(c->aug_gain >= 0.0f && c->aug_gain <= 1.0f))
+        return cj_fail(err, CJ_ERR_ARG, "aug_gain = %g: must be in 0..1", (double)c->aug_gain);
     return CJ_OK;
 }
 
@@ -209,10 +207,7 @@ static void augmented_view(const unit_set *d, const cj_wavenet_config *c, int g,
 {
     float shift = c->aug_shift_rows * (2.0f * cj_rng_uniform(rng) - 1.0f);
     fill_unit(d, &c->features, g, h, shift, x);
-    int in = cj_wavefeat_dim(&c->features);
-    if (c->aug_noise > 0.0f)
-        for (int i = 0; i < in - 1; i++) x[i] += c->aug_noise * cj_rng_normal(rng);
-    x[in - 1] += c->features.amp_weight * c->aug_gain * cj_rng_normal(rng);
+    x[cj_wavefeat_dim(&c->features) - 1] += c->features.amp_weight * c->aug_gain * cj_rng_normal(rng);
 }
 
 static cj_status train_contrastive(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
