@@ -130,6 +130,28 @@ static void fill_unit(const unit_set *d, const cj_wavefeat_config *c, int g, int
 
 /* ---- stage 1: autoencoder ----------------------------------------------- */
 
+/* One pass over all halves x (n x in) in the order `order`; returns the
+ * mean loss. */
+static double autoencoder_epoch(cj_model *ae, cj_optim *opt, const float *x, const int *order, int n,
+                                int batch)
+{
+    int in = (int)cj_shape_size(ae->input);
+    float *dout = ae->dacts[ae->n_layers];
+    double total = 0.0;
+    for (int start = 0; start < n; start += batch) {
+        int b = n - start < batch ? n - start : batch;
+        for (int i = 0; i < b; i++)
+            memcpy(ae->acts[0] + (size_t)i * in, x + (size_t)order[start + i] * in, sizeof(float) * in);
+        const float *y = cj_model_forward(ae, ae->acts[0], b);
+        cj_target t = {.values = ae->acts[0]}; /* reconstruct the input */
+        float loss = cj_loss_eval(CJ_LOSS_MSE, y, &t, b, in, dout, NULL);
+        cj_model_backward(ae, dout, b, NULL);
+        cj_optim_step(opt, ae->params, ae->grads);
+        total += (double)loss * b;
+    }
+    return total / n;
+}
+
 static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
 {
     const cj_wavenet_config *c = &net->cfg;
@@ -137,56 +159,29 @@ static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *r
     char spec[160];
     snprintf(spec, sizeof spec, "dense %d, tanh, dense %d, dense %d, tanh, dense %d", c->hidden, c->dim,
              c->hidden, in);
-    cj_model ae;
-    cj_optim opt;
+    cj_model ae = {0};
+    cj_optim opt = {0};
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
     oc.lr = c->ae_lr;
     float *x = malloc(sizeof(float) * (size_t)n * in);
     int *order = malloc(sizeof(int) * (size_t)n);
     net->ae_loss = calloc((size_t)c->ae_epochs, sizeof(float));
-    if (!x || !order || !net->ae_loss) {
-        free(x);
-        free(order);
-        return cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d x %d autoencoder inputs", n, in);
+    cj_status st = !x || !order || !net->ae_loss
+                       ? cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d x %d autoencoder inputs", n, in)
+                       : cj_model_create(&ae, spec, (cj_shape){in, 1, 1}, c->ae_batch, err);
+    if (!st) st = cj_optim_create(&opt, &oc, ae.n_params, err);
+    if (!st) {
+        cj_model_init(&ae, rng); /* the encoder's own initial weights serve only without this stage */
+        for (int i = 0; i < n; i++) {
+            fill_unit(d, &c->features, i / 2, i % 2, 0.0f, x + (size_t)i * in);
+            order[i] = i;
+        }
     }
-    cj_status st = cj_model_create(&ae, spec, (cj_shape){in, 1, 1}, c->ae_batch, err);
-    if (st) {
-        free(x);
-        free(order);
-        return st;
-    }
-    if ((st = cj_optim_create(&opt, &oc, ae.n_params, err))) {
-        cj_model_free(&ae);
-        free(x);
-        free(order);
-        return st;
-    }
-    cj_model_init(&ae, rng); /* the encoder's own initial weights are used only without this stage */
-
-    for (int i = 0; i < n; i++) {
-        fill_unit(d, &c->features, i / 2, i % 2, 0.0f, x + (size_t)i * in);
-        order[i] = i;
-    }
-    float *dout = ae.dacts[ae.n_layers];
-    for (int e = 0; e < c->ae_epochs; e++) {
+    for (int e = 0; !st && e < c->ae_epochs; e++) {
         cj_rng_shuffle(rng, order, (size_t)n);
-        double total = 0.0;
-        for (int start = 0; start < n; start += c->ae_batch) {
-            int b = n - start < c->ae_batch ? n - start : c->ae_batch;
-            for (int i = 0; i < b; i++)
-                memcpy(ae.acts[0] + (size_t)i * in, x + (size_t)order[start + i] * in, sizeof(float) * in);
-            const float *y = cj_model_forward(&ae, ae.acts[0], b);
-            cj_target t = {.values = ae.acts[0]};
-            float loss = cj_loss_eval(CJ_LOSS_MSE, y, &t, b, in, dout, NULL);
-            cj_model_backward(&ae, dout, b, NULL);
-            cj_optim_step(&opt, ae.params, ae.grads);
-            total += (double)loss * b;
-        }
-        net->ae_loss[e] = (float)(total / n);
-        if (!isfinite(net->ae_loss[e])) {
+        net->ae_loss[e] = (float)autoencoder_epoch(&ae, &opt, x, order, n, c->ae_batch);
+        if (!isfinite(net->ae_loss[e]))
             st = cj_fail(err, CJ_ERR_NUMERIC, "autoencoder epoch %d: loss is %g", e + 1, (double)net->ae_loss[e]);
-            break;
-        }
     }
     if (!st) memcpy(net->encoder.params, ae.params, sizeof(float) * net->encoder.n_params);
     cj_optim_free(&opt);
@@ -202,6 +197,61 @@ typedef struct {
     int session, start, count; /* units perm[first[session] + start ...] */
 } nce_batch;
 
+typedef struct {
+    int n_batches;
+    nce_batch *batches;
+    int *batch_order; /* n_batches */
+    int *perm;        /* n_units: a shuffle of each session's units, in place */
+    float *scratch;   /* cj_infonce_scratch_floats(nce_batch, dim) */
+    cj_optim opt;
+} nce_state;
+
+static void nce_state_free(nce_state *t)
+{
+    cj_optim_free(&t->opt);
+    free(t->batches);
+    free(t->batch_order);
+    free(t->perm);
+    free(t->scratch);
+}
+
+/* Batches of near-equal size (differing by at most one unit) per session,
+ * so that no batch is left with only a few negatives. */
+static cj_status nce_state_create(nce_state *t, const unit_set *d, const cj_wavenet_config *c, size_t n_params,
+                                  cj_error *err)
+{
+    memset(t, 0, sizeof *t);
+    for (int s = 0; s < d->n_sessions; s++) {
+        int n = d->first[s + 1] - d->first[s];
+        if (n >= 2) t->n_batches += (n + c->nce_batch - 1) / c->nce_batch;
+    }
+    if (t->n_batches == 0)
+        return cj_fail(err, CJ_ERR_SHAPE, "contrastive training needs a session with at least 2 units");
+    t->batches = malloc(sizeof *t->batches * (size_t)t->n_batches);
+    t->batch_order = malloc(sizeof(int) * (size_t)t->n_batches);
+    t->perm = malloc(sizeof(int) * (size_t)d->n_units);
+    t->scratch = malloc(sizeof(float) * cj_infonce_scratch_floats(c->nce_batch, c->dim));
+    if (!t->batches || !t->batch_order || !t->perm || !t->scratch)
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory for contrastive training");
+    cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
+    oc.lr = c->nce_lr;
+    cj_status st = cj_optim_create(&t->opt, &oc, n_params, err);
+    if (st) return st;
+    int k = 0;
+    for (int s = 0; s < d->n_sessions; s++) {
+        int n = d->first[s + 1] - d->first[s];
+        if (n < 2) continue;
+        int nb = (n + c->nce_batch - 1) / c->nce_batch;
+        for (int b = 0; b < nb; b++, k++) {
+            int lo = (int)((long)n * b / nb), hi = (int)((long)n * (b + 1) / nb);
+            t->batches[k] = (nce_batch){s, lo, hi - lo};
+            t->batch_order[k] = k;
+        }
+    }
+    for (int g = 0; g < d->n_units; g++) t->perm[g] = g;
+    return CJ_OK;
+}
+
 /* One augmented view of global unit g's half h into x. */
 static void augmented_view(const unit_set *d, const cj_wavenet_config *c, int g, int h, cj_rng *rng, float *x)
 {
@@ -210,84 +260,52 @@ static void augmented_view(const unit_set *d, const cj_wavenet_config *c, int g,
     x[cj_wavefeat_dim(&c->features) - 1] += c->features.amp_weight * c->aug_gain * cj_rng_normal(rng);
 }
 
-static cj_status train_contrastive(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
+/* One pass over every unit, in batches from one session each: the first
+ * halves' embeddings are rows 0..n-1 of the encoder's batch, the second
+ * halves' rows n..2n-1. Returns the mean loss per pair. */
+static double contrastive_epoch(cj_wavenet *net, const unit_set *d, nce_state *t, cj_rng *rng)
 {
     const cj_wavenet_config *c = &net->cfg;
     cj_model *m = &net->encoder;
     int in = net->in_dim, dim = c->dim;
-    int n_batches = 0;
-    for (int s = 0; s < d->n_sessions; s++) {
-        int n = d->first[s + 1] - d->first[s];
-        if (n >= 2) n_batches += (n + c->nce_batch - 1) / c->nce_batch;
-    }
-    if (n_batches == 0)
-        return cj_fail(err, CJ_ERR_SHAPE, "contrastive training needs a session with at least 2 units");
-    cj_optim opt;
-    cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
-    oc.lr = c->nce_lr;
-    int *perm = malloc(sizeof(int) * (size_t)d->n_units);
-    nce_batch *batches = malloc(sizeof *batches * (size_t)n_batches);
-    int *batch_order = malloc(sizeof(int) * (size_t)n_batches);
-    float *scratch = malloc(sizeof(float) * cj_infonce_scratch_floats(c->nce_batch, dim));
-    net->nce_loss = calloc((size_t)c->nce_epochs, sizeof(float));
-    cj_status st = !perm || !batches || !batch_order || !scratch || !net->nce_loss
-                       ? cj_fail(err, CJ_ERR_NOMEM, "out of memory for contrastive training")
-                       : cj_optim_create(&opt, &oc, m->n_params, err);
-    if (st) {
-        free(perm);
-        free(batches);
-        free(batch_order);
-        free(scratch);
-        return st;
-    }
-    /* Batches of near-equal size (differing by at most one unit) per
-     * session, so no batch is left with only a few negatives. */
-    int k = 0;
-    for (int s = 0; s < d->n_sessions; s++) {
-        int n = d->first[s + 1] - d->first[s];
-        if (n < 2) continue;
-        int nb = (n + c->nce_batch - 1) / c->nce_batch;
-        for (int b = 0; b < nb; b++) {
-            int lo = (int)((long)n * b / nb), hi = (int)((long)n * (b + 1) / nb);
-            batches[k] = (nce_batch){s, lo, hi - lo};
-            batch_order[k] = k;
-            k++;
-        }
-    }
-    for (int g = 0; g < d->n_units; g++) perm[g] = g;
-
     float *dout = m->dacts[m->n_layers];
-    for (int e = 0; e < c->nce_epochs && !st; e++) {
-        for (int s = 0; s < d->n_sessions; s++)
-            cj_rng_shuffle(rng, perm + d->first[s], (size_t)(d->first[s + 1] - d->first[s]));
-        cj_rng_shuffle(rng, batch_order, (size_t)n_batches);
-        double total = 0.0;
-        long pairs = 0;
-        for (int i = 0; i < n_batches; i++) {
-            const nce_batch *b = &batches[batch_order[i]];
-            int n = b->count;
-            const int *units = perm + d->first[b->session] + b->start;
-            for (int j = 0; j < n; j++) {
-                augmented_view(d, c, units[j], 0, rng, m->acts[0] + (size_t)j * in);
-                augmented_view(d, c, units[j], 1, rng, m->acts[0] + (size_t)(n + j) * in);
-            }
-            const float *z = cj_model_forward(m, m->acts[0], 2 * n);
-            float loss = cj_infonce_loss(z, z + (size_t)n * dim, n, dim, c->tau, dout, dout + (size_t)n * dim,
-                                         scratch);
-            cj_model_backward(m, dout, 2 * n, NULL);
-            cj_optim_step(&opt, m->params, m->grads);
-            total += (double)loss * n;
-            pairs += n;
+    for (int s = 0; s < d->n_sessions; s++)
+        cj_rng_shuffle(rng, t->perm + d->first[s], (size_t)(d->first[s + 1] - d->first[s]));
+    cj_rng_shuffle(rng, t->batch_order, (size_t)t->n_batches);
+    double total = 0.0;
+    long pairs = 0;
+    for (int i = 0; i < t->n_batches; i++) {
+        const nce_batch *b = &t->batches[t->batch_order[i]];
+        int n = b->count;
+        const int *units = t->perm + d->first[b->session] + b->start;
+        for (int j = 0; j < n; j++) {
+            augmented_view(d, c, units[j], 0, rng, m->acts[0] + (size_t)j * in);
+            augmented_view(d, c, units[j], 1, rng, m->acts[0] + (size_t)(n + j) * in);
         }
-        net->nce_loss[e] = (float)(total / pairs);
+        const float *z = cj_model_forward(m, m->acts[0], 2 * n);
+        float loss = cj_infonce_loss(z, z + (size_t)n * dim, n, dim, c->tau, dout, dout + (size_t)n * dim,
+                                     t->scratch);
+        cj_model_backward(m, dout, 2 * n, NULL);
+        cj_optim_step(&t->opt, m->params, m->grads);
+        total += (double)loss * n;
+        pairs += n;
+    }
+    return total / pairs;
+}
+
+static cj_status train_contrastive(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
+{
+    int epochs = net->cfg.nce_epochs;
+    nce_state t;
+    cj_status st = nce_state_create(&t, d, &net->cfg, net->encoder.n_params, err);
+    if (!st && !(net->nce_loss = calloc((size_t)epochs, sizeof(float))))
+        st = cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d epochs", epochs);
+    for (int e = 0; !st && e < epochs; e++) {
+        net->nce_loss[e] = (float)contrastive_epoch(net, d, &t, rng);
         if (!isfinite(net->nce_loss[e]))
             st = cj_fail(err, CJ_ERR_NUMERIC, "contrastive epoch %d: loss is %g", e + 1, (double)net->nce_loss[e]);
     }
-    cj_optim_free(&opt);
-    free(perm);
-    free(batches);
-    free(batch_order);
-    free(scratch);
+    nce_state_free(&t);
     return st;
 }
 
