@@ -26,8 +26,10 @@ ROUNDS=${BENCH_ROUNDS:-2}
 # One thread for every pool either side could use.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
-echo "cpu:     $CPU ($(nproc --all) logical CPUs)"
+cpuinfo() { grep -m1 "^$1[[:space:]]*:" /proc/cpuinfo | sed 's/^[^:]*: *//'; }
+SIMD=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f)$' | tr '\n' ' ')
+echo "cpu:     $(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo model), $(cpuinfo 'cpu MHz') MHz;" \
+    "${SIMD% }; $(nproc --all) logical CPUs)"
 echo "threads: 1 per side (openblas_set_num_threads(1); torch.set_num_threads(1); OMP/OPENBLAS/MKL_NUM_THREADS=1)"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min averages, before)"
 

@@ -6,7 +6,7 @@
 set -eu
 out=${1:-runs/compare}
 threads=${2:-1}
-cajal=./cajal
+cajal=${CAJAL:-./cajal}
 [ -x "$cajal" ] || { echo "compare_rules: build first (make)" >&2; exit 1; }
 
 train() {  # name, experiment, extra --set arguments...

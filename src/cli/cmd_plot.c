@@ -215,18 +215,36 @@ static cj_status panel_loss(cj_panel *p, const options *o, cj_error *err)
     return st;
 }
 
-/* One line per run and layer: colour = run, dash (then marker, past four
- * layers) = layer. */
+/* Line style of layer l: dash, then marker past four layers. */
+static cj_line_style layer_style(int run_index, int l)
+{
+    cj_line_style s = cj_line_style_default(run_index);
+    s.dash = (cj_dash)(l % CJ_DASH_COUNT);
+    s.marker = (cj_marker)((l / CJ_DASH_COUNT) % 4);
+    return s;
+}
+
+/* One line per run and layer: colour = run, dash (then marker) = layer.
+ * With several runs the legend would need runs x layers entries, so it gets
+ * one entry per run (its colour) and one grey entry per layer (its dash)
+ * instead, as the loss panel does for train and test. */
 static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj_error *err)
 {
     cj_panel_set_xinteger(p, 1);
     double *col = NULL;
     cj_status st = CJ_OK;
+    int shown = 0, key_run = -1, max_layers = 0;
+    for (int r = 0; r < o->n_runs; r++)
+        if (table_of(&o->runs[r].m, k)) shown++;
     for (int r = 0; r < o->n_runs && !st; r++) {
         const run *u = &o->runs[r];
         const cj_metrics *m = &u->m;
         const double *t = table_of(m, k);
         if (!t) continue;
+        if (m->n_layers > max_layers) {
+            max_layers = m->n_layers;
+            key_run = r;
+        }
         double *grown = realloc(col, (size_t)m->n_epochs * sizeof *col);
         if (!grown) {
             st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", u->path);
@@ -235,15 +253,21 @@ static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj
         col = grown;
         for (int l = 0; l < m->n_layers && !st; l++) {
             for (int e = 0; e < m->n_epochs; e++) col[e] = t[(size_t)e * m->n_layers + l];
-            cj_line_style s = cj_line_style_default(r);
-            s.dash = (cj_dash)(l % CJ_DASH_COUNT);
-            s.marker = (cj_marker)((l / CJ_DASH_COUNT) % 4);
             char label[LABEL_LEN];
-            snprintf(label, sizeof label, "%s %s", u->name, m->layers[l]);
-            st = cj_panel_add_line(p, m->epoch, col, m->n_epochs, s, label, err);
+            if (shown == 1) snprintf(label, sizeof label, "%s %s", u->name, m->layers[l]);
+            else snprintf(label, sizeof label, "%s", u->label);
+            st = cj_panel_add_line(p, m->epoch, col, m->n_epochs, layer_style(r, l),
+                                   shown == 1 || l == 0 ? label : NULL, err);
         }
     }
     free(col);
+    for (int l = 0; shown > 1 && l < max_layers && !st; l++) {
+        cj_line_style key = layer_style(0, l);
+        key.color = (cj_rgb){0.45, 0.45, 0.45};
+        char label[LABEL_LEN];
+        snprintf(label, sizeof label, "layer %s", o->runs[key_run].m.layers[l]);
+        st = cj_panel_add_line(p, NULL, NULL, 0, key, label, err);
+    }
     return st;
 }
 

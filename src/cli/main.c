@@ -12,6 +12,7 @@ static const struct {
     {"train", cj_cmd_train, "train a network from an experiment file"},
     {"plot", cj_cmd_plot, "plot learning curves and alignment angles of runs"},
     {"ephys", cj_cmd_ephys, "neural-data tools (simulate recording sessions)"},
+    {"match", cj_cmd_match, "track the same neurons across recording sessions"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,335 @@
+/* match_report.c — the files of unit matching: truth.csv in; matches.csv,
+ * units.csv and summary.json out (columns and keys in
+ * docs/unit-matching.md). Every output is written atomically. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cajal/io.h"
+#include "cajal/unitmatch.h"
+
+enum { PATH_CAP = 4096 };
+
+/* ---- truth.csv ---------------------------------------------------------- */
+
+typedef struct {
+    int id, index;
+} id_index;
+
+static int by_id(const void *pa, const void *pb)
+{
+    const id_index *a = pa, *b = pb;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Parse "name,unit,neuron" in place; 0 on a malformed line. */
+static int parse_row(char *line, char **name, long *unit, long *neuron)
+{
+    char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    if (!c2) return 0;
+    *c1 = *c2 = '\0';
+    *name = line;
+    char *end;
+    errno = 0;
+    *unit = strtol(c1 + 1, &end, 10);
+    if (end == c1 + 1 || *end || errno) return 0;
+    *neuron = strtol(c2 + 1, &end, 10);
+    return end != c2 + 1 && (*end == '\0' || *end == '\r' || *end == '\n') && !errno;
+}
+
+cj_status cj_unitmatch_truth_read(const char *path, const cj_ephys_session *sessions, int n_sessions, int *neuron,
+                                  cj_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int n_units = 0;
+    for (int s = 0; s < n_sessions; s++) n_units += sessions[s].n_units;
+    id_index *map = malloc(sizeof *map * (size_t)(n_units ? n_units : 1));
+    int *first = malloc(sizeof(int) * ((size_t)n_sessions + 1));
+    char *line = NULL;
+    size_t cap = 0;
+    cj_status st = !map || !first ? cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path) : CJ_OK;
+    if (st) goto done;
+    /* Per session, its units sorted by cluster id, for lookups. */
+    first[0] = 0;
+    for (int s = 0; s < n_sessions; s++) {
+        first[s + 1] = first[s] + sessions[s].n_units;
+        for (int u = 0; u < sessions[s].n_units; u++) map[first[s] + u] = (id_index){sessions[s].units[u].id, u};
+        qsort(map + first[s], (size_t)sessions[s].n_units, sizeof *map, by_id);
+    }
+    for (int g = 0; g < n_units; g++) neuron[g] = -1;
+    int lineno = 0;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        if (lineno == 1) {
+            if (strcmp(line, "session,unit,neuron") != 0) {
+                st = cj_fail(err, CJ_ERR_FORMAT, "%s: header is '%.60s', expected 'session,unit,neuron'", path, line);
+                goto done;
+            }
+            continue;
+        }
+        if (!len) continue;
+        char *name;
+        long unit, who;
+        if (!parse_row(line, &name, &unit, &who) || who < 0 || who > 2147483647L) {
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: expected 'session,unit,neuron' with integer unit and neuron",
+                         path, lineno);
+            goto done;
+        }
+        for (int s = 0; s < n_sessions; s++) {
+            if (strcmp(sessions[s].name, name) != 0) continue;
+            id_index k = {(int)unit, 0};
+            id_index *hit = bsearch(&k, map + first[s], (size_t)sessions[s].n_units, sizeof *map, by_id);
+            if (hit) neuron[first[s] + hit->index] = (int)who;
+        }
+    }
+    for (int s = 0; s < n_sessions; s++)
+        for (int u = 0; u < sessions[s].n_units; u++)
+            if (neuron[first[s] + u] < 0) {
+                st = cj_fail(err, CJ_ERR_FORMAT, "%s: unit %d of session %s is not listed", path, sessions[s].units[u].id,
+                             sessions[s].name);
+                goto done;
+            }
+done:
+    fclose(f);
+    free(line);
+    free(map);
+    free(first);
+    return st;
+}
+
+/* ---- CSV outputs ---------------------------------------------------------- */
+
+static cj_status join(char *out, const char *dir, const char *file, cj_error *err)
+{
+    if (snprintf(out, PATH_CAP, "%s/%s", dir, file) >= PATH_CAP)
+        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", dir);
+    return CJ_OK;
+}
+
+static cj_status write_matches(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
+                               cj_error *err)
+{
+    char path[PATH_CAP];
+    cj_atomic_file af;
+    cj_status st = join(path, dir, "matches.csv", err);
+    if (!st) st = cj_atomic_open(&af, path, err);
+    if (st) return st;
+    fprintf(af.f, "session_a,unit_a,session_b,unit_b,similarity,distance,probability\n");
+    for (size_t k = 0; k < r->n_pairs; k++) {
+        const cj_unitmatch_pair *p = &r->pairs[k];
+        fprintf(af.f, "%s,%d,%s,%d,%.5f,%.2f,%.5f\n", sessions[p->session_a].name,
+                sessions[p->session_a].units[p->unit_a].id, sessions[p->session_b].name,
+                sessions[p->session_b].units[p->unit_b].id, (double)p->similarity, (double)p->distance,
+                (double)p->probability);
+    }
+    return cj_atomic_commit(&af, err);
+}
+
+static cj_status write_units(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
+                             cj_error *err)
+{
+    char path[PATH_CAP];
+    cj_atomic_file af;
+    cj_status st = join(path, dir, "units.csv", err);
+    if (!st) st = cj_atomic_open(&af, path, err);
+    if (st) return st;
+    fprintf(af.f, "session,unit,liberal_id,conservative_id\n");
+    for (int s = 0; s < r->n_sessions; s++)
+        for (int u = 0; u < sessions[s].n_units; u++) {
+            int g = r->first[s] + u;
+            fprintf(af.f, "%s,%d,%d,%d\n", sessions[s].name, sessions[s].units[u].id, r->liberal_id[g],
+                    r->conservative_id[g]);
+        }
+    return cj_atomic_commit(&af, err);
+}
+
+/* ---- summary.json ----------------------------------------------------------- */
+
+/* Numbers to 6 significant digits (cJSON would print 17), NaN as null. */
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (!isfinite(v)) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", v);
+    cJSON_AddNumberToObject(o, key, strtod(buf, NULL));
+}
+
+static void add_eval(cJSON *o, const cj_unitmatch_eval *e)
+{
+    add_num(o, "auc", e->auc);
+    add_num(o, "auc_all_pairs", e->auc_all);
+    add_num(o, "matches", (double)e->n_called);
+    add_num(o, "true_positives", (double)e->scores.tp);
+    add_num(o, "precision", e->scores.precision);
+    add_num(o, "recall", e->scores.recall);
+    add_num(o, "f1", e->scores.f1);
+}
+
+static void add_sessions(cJSON *root, const cj_ephys_session *sessions, const cj_unitmatch_result *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "sessions");
+    for (int s = 0; arr && s < r->n_sessions; s++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o) return;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", sessions[s].name);
+        add_num(o, "units", sessions[s].n_units);
+        add_num(o, "self_match_rate", r->self_match[s]);
+        add_num(o, "within_false_positive_rate", r->within_fp[s]);
+        add_num(o, "within_false_positive_rate_exact", r->within_fp_exact[s]);
+    }
+}
+
+static void add_models(cJSON *root, const cj_unitmatch_result *r)
+{
+    cJSON *q = cJSON_AddObjectToObject(root, "quality");
+    if (q) {
+        add_num(q, "self_match_rate", r->self_match_all);
+        add_num(q, "within_false_positive_rate", r->within_fp_all);
+        add_num(q, "within_false_positive_rate_exact", r->within_fp_exact_all);
+    }
+    cJSON *t = cJSON_AddObjectToObject(root, "training");
+    if (!t) return;
+    add_num(t, "within_session_matches", (double)r->n_train[1]);
+    add_num(t, "within_session_nonmatches", (double)r->n_train[0]);
+    cJSON_AddStringToObject(t, "prior", "min(n_a, n_b) / candidate pairs, per session pair");
+    add_num(t, "autoencoder_loss", r->ae_loss);
+    add_num(t, "contrastive_loss", r->nce_loss);
+    cJSON *bw = cJSON_AddObjectToObject(t, "bandwidth");
+    if (!bw) return;
+    add_num(bw, "similarity_match", r->nb_centroid.sim[1].bandwidth);
+    add_num(bw, "similarity_nonmatch", r->nb_centroid.sim[0].bandwidth);
+    add_num(bw, "distance_centroid_match_um", r->nb_centroid.dist[1].bandwidth);
+    add_num(bw, "distance_centroid_nonmatch_um", r->nb_centroid.dist[0].bandwidth);
+    add_num(bw, "distance_exact_match_um", r->nb_exact.dist[1].bandwidth);
+    add_num(bw, "distance_exact_nonmatch_um", r->nb_exact.dist[0].bandwidth);
+    cJSON_AddBoolToObject(bw, "distance_exact_match_floored", r->nb_exact.dist[1].floored);
+}
+
+static void add_session_pairs(cJSON *root, const cj_ephys_session *sessions, const cj_unitmatch_result *r)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "session_pairs");
+    for (int k = 0; arr && k < r->n_session_pairs; k++) {
+        const cj_unitmatch_session_pair *sp = &r->session_pairs[k];
+        cJSON *o = cJSON_CreateObject();
+        if (!o) return;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "session_a", sessions[sp->a].name);
+        cJSON_AddStringToObject(o, "session_b", sessions[sp->b].name);
+        add_num(o, "drift_um", sp->drift_um);
+        cJSON_AddBoolToObject(o, "drift_ok", sp->drift_ok);
+        add_num(o, "drift_pairs", (double)sp->drift_used);
+        add_num(o, "drift_inliers", (double)sp->drift_inliers);
+        add_num(o, "candidates", (double)sp->n_candidates);
+        add_num(o, "prior", sp->prior);
+        cJSON *m = cJSON_AddObjectToObject(o, "matches");
+        for (int x = 0; m && x < CJ_UM_N_METHODS; x++) add_num(m, cj_unitmatch_method_name(x), (double)sp->n_called[x]);
+        if (!r->evaluated) continue;
+        add_num(o, "true_matches", (double)sp->n_true);
+        add_num(o, "true_matches_candidates", (double)sp->n_true_candidates);
+        cJSON *ms = cJSON_AddObjectToObject(o, "methods");
+        for (int x = 0; ms && x < CJ_UM_N_METHODS; x++) {
+            cJSON *e = cJSON_AddObjectToObject(ms, cj_unitmatch_method_name(x));
+            if (e) add_eval(e, &sp->eval[x]);
+        }
+    }
+}
+
+static void add_evaluation(cJSON *root, const cj_unitmatch_result *r)
+{
+    if (!r->evaluated) {
+        cJSON_AddNullToObject(root, "evaluation");
+        return;
+    }
+    cJSON *o = cJSON_AddObjectToObject(root, "evaluation");
+    if (!o) return;
+    add_num(o, "true_matches", (double)r->n_true);
+    add_num(o, "true_matches_candidates", (double)r->n_true_candidates);
+    cJSON *ms = cJSON_AddObjectToObject(o, "methods");
+    for (int x = 0; ms && x < CJ_UM_N_METHODS; x++) {
+        cJSON *e = cJSON_AddObjectToObject(ms, cj_unitmatch_method_name(x));
+        if (e) add_eval(e, &r->eval[x]);
+    }
+}
+
+static void add_tracking(cJSON *root, const cj_unitmatch_result *r)
+{
+    cJSON *t = cJSON_AddObjectToObject(root, "tracking");
+    const char *names[2] = {"liberal", "conservative"};
+    const int counts[2] = {r->n_liberal, r->n_conservative};
+    const cj_binary_scores *scores[2] = {&r->track_liberal, &r->track_conservative};
+    for (int k = 0; t && k < 2; k++) {
+        cJSON *o = cJSON_AddObjectToObject(t, names[k]);
+        if (!o) return;
+        add_num(o, "neurons", counts[k]);
+        if (!r->evaluated) continue;
+        add_num(o, "pair_precision", scores[k]->precision);
+        add_num(o, "pair_recall", scores[k]->recall);
+        add_num(o, "pair_f1", scores[k]->f1);
+    }
+}
+
+static cj_status write_summary(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
+                               const cj_unitmatch_opts *o, unsigned long long seed, double total_seconds,
+                               cj_error *err)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return cj_fail(err, CJ_ERR_NOMEM, "summary.json: out of memory");
+    add_num(root, "units", r->n_units);
+    add_sessions(root, sessions, r);
+    cJSON *opt = cJSON_AddObjectToObject(root, "options");
+    if (opt) {
+        add_num(opt, "max_distance_um", o->max_distance_um);
+        add_num(opt, "drift_window_um", o->drift_window_um);
+        add_num(opt, "drift_rounds", o->drift_rounds);
+        add_num(opt, "threshold", o->threshold);
+        add_num(opt, "seed", (double)seed);
+        add_num(opt, "threads", o->threads);
+    }
+    add_models(root, r);
+    add_session_pairs(root, sessions, r);
+    add_evaluation(root, r);
+    add_tracking(root, r);
+    cJSON *t = cJSON_AddObjectToObject(root, "timings_s");
+    if (t) {
+        add_num(t, "positions", r->t_positions);
+        add_num(t, "train_network", r->t_train);
+        add_num(t, "embed", r->t_embed);
+        add_num(t, "naive_bayes", r->t_fit);
+        add_num(t, "session_pairs", r->t_pairs);
+        add_num(t, "tracking", r->t_tracking);
+        add_num(t, "total", total_seconds);
+    }
+    char *json = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!json) return cj_fail(err, CJ_ERR_NOMEM, "summary.json: out of memory printing it");
+    char path[PATH_CAP];
+    cj_status st = join(path, dir, "summary.json", err);
+    if (!st) {
+        size_t len = strlen(json);
+        json[len] = '\n'; /* replace the terminator: the file ends with a newline */
+        st = cj_write_file_atomic(path, json, len + 1, err);
+    }
+    free(json);
+    return st;
+}
+
+cj_status cj_unitmatch_write(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
+                             const cj_unitmatch_opts *o, unsigned long long seed, double total_seconds,
+                             cj_error *err)
+{
+    cj_status st = write_matches(dir, sessions, r, err);
+    if (!st) st = write_units(dir, sessions, r, err);
+    if (!st) st = write_summary(dir, sessions, r, o, seed, total_seconds, err);
+    return st;
+}
