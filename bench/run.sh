@@ -4,8 +4,10 @@
 #
 #   sh bench/run.sh BENCH_BINARY [case ...]     (make bench does this)
 #
-# Environment: BENCH_ROUNDS (default 2) rounds, alternating which side runs
-# first so a change in machine load mid-run hits both; BENCH_SECONDS and
+# Environment: BENCH_ROUNDS (default 3) rounds, alternating which side runs
+# first so a change in machine load mid-run hits both; each round starts
+# fresh processes, since one process's speed can differ from the next's by
+# 20-30% on a shared virtual machine; BENCH_SECONDS and
 # BENCH_REPEATS are passed on (see bench_train.c). PYTHON picks the
 # interpreter (default /usr/bin/python3, Debian's python3-torch).
 #
@@ -22,7 +24,7 @@ BIN=$1
 shift
 HERE=$(dirname "$0")
 PY=${PYTHON:-/usr/bin/python3}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 # One thread for every pool either side could use.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 

@@ -14,24 +14,30 @@
  *      per-half centroids ("centroid") and, to show the pitfall, from the
  *      centroids of the mean waveform ("exact", every match at 0 µm);
  *   3. for every pair of sessions, estimate the rigid drift along the probe
- *      from confident mutual-best matches, correct it, rescore, repeat;
- *   4. score every across-session pair within max_distance_um after
- *      correction, and chain the matches into tracked neuron ids.
+ *      from mutual-best matches, correct it, rescore, repeat, and score
+ *      every across-session pair within max_distance_um;
+ *   4. refit: add the putative across-session matches (mutual best by
+ *      similarity, well above within-session non-matches) to the match
+ *      class, because a unit's two halves look far more alike than one
+ *      neuron on two days (see src/ephys/match_training.c), then repeat 3;
+ *   5. chain the matches into tracked neuron ids.
  *
  * Areas, one file each under src/ephys/:
- *   positions.c     where each unit is (amplitude-weighted centroids)
- *   baseline.c      hand-made scores and their own Naive Bayes
- *   unitmatch.c     the pipeline: network, within-session training, quality
- *   match_pairs.c   one pair of sessions: drift, candidates, evaluation
- *   tracking.c      tracked neuron ids (liberal, conservative)
- *   match_report.c  truth.csv in; matches.csv, units.csv, summary.json out
- *   match_figures.c the PNG figures
+ *   positions.c       where each unit is (amplitude-weighted centroids)
+ *   baseline.c        hand-made scores and their own Naive Bayes
+ *   unitmatch.c       the pipeline: network, stages in order, timings
+ *   match_training.c  training pairs: within-session, putative across-session
+ *   match_pairs.c     one pair of sessions: drift, candidates, evaluation
+ *   tracking.c        tracked neuron ids (liberal, conservative)
+ *   match_report.c    truth.csv in; matches.csv, units.csv, summary.json out
+ *   match_figures.c   the PNG figures
  *
  * Memory: the sessions' waveforms dominate (samples x channels x 2 floats
  * per unit: 252 KB for 82 samples on 384 channels). Pairwise matrices are
- * float32 and exist for one pair of sessions at a time per thread
- * (about 4 n_a n_b floats), never for all units at once; the across-session
- * pairs kept are only those within max_distance_um. */
+ * float32 and exist for one pair of sessions (or one session) at a time per
+ * thread (a few n_a n_b floats), never for all units at once; the
+ * across-session pairs kept are only those within max_distance_um, and a
+ * figure shows at most 1,000 units. */
 #ifndef CAJAL_UNITMATCH_H
 #define CAJAL_UNITMATCH_H
 
@@ -124,7 +130,8 @@ cj_status cj_handmade_nb_fit(cj_handmade_nb *m, const float *x, const unsigned c
 double cj_handmade_nb_logit(const cj_handmade_nb *m, const float *x, double prior);
 void cj_handmade_nb_free(cj_handmade_nb *m);
 
-/* ==== the pipeline (src/ephys/unitmatch.c, match_pairs.c, tracking.c) ==== */
+/* ==== the pipeline (src/ephys/unitmatch.c, match_training.c, match_pairs.c,
+ *      tracking.c) ============================================================ */
 
 /* The scores compared against truth. */
 typedef enum {
@@ -132,7 +139,8 @@ typedef enum {
     CJ_UM_NETWORK_FILTER, /* network similarity, pairs within max_distance_um after drift correction */
     CJ_UM_NB_EXACT,       /* Naive Bayes, distance from mean-waveform centroids (the pitfall) */
     CJ_UM_NB_CENTROID,    /* Naive Bayes, distance from per-half centroids (the fix; matches.csv) */
-    CJ_UM_BASELINE,       /* Naive Bayes on the six hand-made scores */
+    CJ_UM_BASELINE,       /* Naive Bayes on the six hand-made scores (refitted the same way, its
+                           * putative matches chosen by its own score) */
     CJ_UM_N_METHODS
 } cj_unitmatch_method;
 
@@ -145,7 +153,8 @@ typedef struct {
     int drift_rounds;        /* rounds of correct-rescore-estimate after the first (default 2) */
     float threshold;         /* P > threshold is a match (default 0.5) */
     size_t max_train_pairs;  /* non-match training pairs kept, subsampled above (default 200000) */
-    int threads;             /* session pairs processed at once (default 1) */
+    int threads;             /* pairs of sessions processed at once (default 1); the CLI also gives
+                              * the network's BLAS this many */
     cj_position_opts positions;
     cj_wavenet_config net;
     cj_match_nb_opts nb;     /* prior is ignored: set per pair of sessions (below) */
@@ -190,6 +199,7 @@ typedef struct {
     size_t n_true;          /* true matches among all n_a x n_b pairs */
     size_t n_true_candidates;
     cj_unitmatch_eval eval[CJ_UM_N_METHODS];
+    cj_unitmatch_eval eval_within[CJ_UM_N_METHODS]; /* models fitted to within-session pairs only */
 } cj_unitmatch_session_pair;
 
 typedef struct {
@@ -200,7 +210,8 @@ typedef struct {
     int dim;
     float *emb;               /* n_units x 2 x dim, unit-norm embeddings per half */
     float ae_loss, nce_loss;  /* last epoch's training losses */
-    cj_match_nb nb_exact, nb_centroid;
+    cj_match_nb nb_exact, nb_centroid;          /* final models (after the refit) */
+    cj_match_nb nb_exact_within, nb_centroid_within; /* fitted to within-session pairs only */
     cj_handmade_nb nb_baseline;
     size_t n_train[2];        /* training pairs of the network's models: non-matches, matches */
     size_t n_putative[2];     /* putative across-session matches added: network models, baseline */

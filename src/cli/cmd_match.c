@@ -238,12 +238,17 @@ static void print_report(const options *o, const cj_unitmatch_result *r)
     if (r->evaluated) {
         printf("against truth: %zu true across-session matches (%zu among the candidates)\n", r->n_true,
                r->n_true_candidates);
-        printf("%-16s %8s %10s %8s %10s %8s %8s\n", "method", "AUC", "AUC(all)", "matches", "precision", "recall",
+        printf("%-20s %8s %10s %8s %10s %8s %8s\n", "method", "AUC", "AUC(all)", "matches", "precision", "recall",
                "F1");
-        for (int m = 0; m < CJ_UM_N_METHODS; m++) {
-            const cj_unitmatch_eval *e = &r->eval[m];
-            printf("%-16s %8.4f %10.5f %8zu %10.4f %8.4f %8.4f\n", cj_unitmatch_method_name(m), e->auc, e->auc_all,
-                   e->n_called, e->scores.precision, e->scores.recall, e->scores.f1);
+        for (int k = 0; k < CJ_UM_N_METHODS + 3; k++) {
+            /* The final methods, then the three Naive Bayes models fitted to
+             * within-session pairs only. */
+            int m = k < CJ_UM_N_METHODS ? k : CJ_UM_NB_EXACT + k - CJ_UM_N_METHODS;
+            const cj_unitmatch_eval *e = k < CJ_UM_N_METHODS ? &r->eval[m] : &r->eval_within[m];
+            char name[48];
+            snprintf(name, sizeof name, "%s%s", cj_unitmatch_method_name(m), k < CJ_UM_N_METHODS ? "" : " (within)");
+            printf("%-20s %8.4f %10.5f %8zu %10.4f %8.4f %8.4f\n", name, e->auc, e->auc_all, e->n_called,
+                   e->scores.precision, e->scores.recall, e->scores.f1);
         }
         printf("tracking (pairs of units): liberal precision %.4f recall %.4f; conservative precision %.4f recall "
                "%.4f\n",

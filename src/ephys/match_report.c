@@ -175,6 +175,22 @@ static void add_eval(cJSON *o, const cj_unitmatch_eval *e)
     add_num(o, "f1", e->scores.f1);
 }
 
+/* "methods": every method's final scores; "within_only": the Naive Bayes
+ * models fitted to within-session pairs only, before the refit. */
+static void add_methods(cJSON *o, const cj_unitmatch_eval *eval, const cj_unitmatch_eval *within)
+{
+    cJSON *ms = cJSON_AddObjectToObject(o, "methods");
+    for (int x = 0; ms && x < CJ_UM_N_METHODS; x++) {
+        cJSON *e = cJSON_AddObjectToObject(ms, cj_unitmatch_method_name(x));
+        if (e) add_eval(e, &eval[x]);
+    }
+    cJSON *w = cJSON_AddObjectToObject(o, "within_only");
+    for (int x = CJ_UM_NB_EXACT; w && x < CJ_UM_N_METHODS; x++) {
+        cJSON *e = cJSON_AddObjectToObject(w, cj_unitmatch_method_name(x));
+        if (e) add_eval(e, &within[x]);
+    }
+}
+
 static void add_sessions(cJSON *root, const cj_ephys_session *sessions, const cj_unitmatch_result *r)
 {
     cJSON *arr = cJSON_AddArrayToObject(root, "sessions");
@@ -200,8 +216,10 @@ static void add_models(cJSON *root, const cj_unitmatch_result *r)
     }
     cJSON *t = cJSON_AddObjectToObject(root, "training");
     if (!t) return;
-    add_num(t, "within_session_matches", (double)r->n_train[1]);
-    add_num(t, "within_session_nonmatches", (double)r->n_train[0]);
+    add_num(t, "matches", (double)r->n_train[1]);
+    add_num(t, "nonmatches", (double)r->n_train[0]);
+    add_num(t, "putative_across_session_matches", (double)r->n_putative[0]);
+    add_num(t, "putative_across_session_matches_baseline", (double)r->n_putative[1]);
     cJSON_AddStringToObject(t, "prior", "min(n_a, n_b) / candidate pairs, per session pair");
     add_num(t, "autoencoder_loss", r->ae_loss);
     add_num(t, "contrastive_loss", r->nce_loss);
@@ -214,6 +232,14 @@ static void add_models(cJSON *root, const cj_unitmatch_result *r)
     add_num(bw, "distance_exact_match_um", r->nb_exact.dist[1].bandwidth);
     add_num(bw, "distance_exact_nonmatch_um", r->nb_exact.dist[0].bandwidth);
     cJSON_AddBoolToObject(bw, "distance_exact_match_floored", r->nb_exact.dist[1].floored);
+    /* The models fitted to within-session pairs only: where the pitfall is. */
+    cJSON *bww = cJSON_AddObjectToObject(t, "bandwidth_within_only");
+    if (!bww) return;
+    add_num(bww, "similarity_match", r->nb_centroid_within.sim[1].bandwidth);
+    add_num(bww, "distance_centroid_match_um", r->nb_centroid_within.dist[1].bandwidth);
+    add_num(bww, "distance_exact_match_um", r->nb_exact_within.dist[1].bandwidth);
+    cJSON_AddBoolToObject(bww, "distance_centroid_match_floored", r->nb_centroid_within.dist[1].floored);
+    cJSON_AddBoolToObject(bww, "distance_exact_match_floored", r->nb_exact_within.dist[1].floored);
 }
 
 static void add_session_pairs(cJSON *root, const cj_ephys_session *sessions, const cj_unitmatch_result *r)
@@ -237,11 +263,7 @@ static void add_session_pairs(cJSON *root, const cj_ephys_session *sessions, con
         if (!r->evaluated) continue;
         add_num(o, "true_matches", (double)sp->n_true);
         add_num(o, "true_matches_candidates", (double)sp->n_true_candidates);
-        cJSON *ms = cJSON_AddObjectToObject(o, "methods");
-        for (int x = 0; ms && x < CJ_UM_N_METHODS; x++) {
-            cJSON *e = cJSON_AddObjectToObject(ms, cj_unitmatch_method_name(x));
-            if (e) add_eval(e, &sp->eval[x]);
-        }
+        add_methods(o, sp->eval, sp->eval_within);
     }
 }
 
@@ -255,11 +277,7 @@ static void add_evaluation(cJSON *root, const cj_unitmatch_result *r)
     if (!o) return;
     add_num(o, "true_matches", (double)r->n_true);
     add_num(o, "true_matches_candidates", (double)r->n_true_candidates);
-    cJSON *ms = cJSON_AddObjectToObject(o, "methods");
-    for (int x = 0; ms && x < CJ_UM_N_METHODS; x++) {
-        cJSON *e = cJSON_AddObjectToObject(ms, cj_unitmatch_method_name(x));
-        if (e) add_eval(e, &r->eval[x]);
-    }
+    add_methods(o, r->eval, r->eval_within);
 }
 
 static void add_tracking(cJSON *root, const cj_unitmatch_result *r)
@@ -307,8 +325,9 @@ static cj_status write_summary(const char *dir, const cj_ephys_session *sessions
         add_num(t, "embed", r->t_embed);
         add_num(t, "naive_bayes", r->t_fit);
         add_num(t, "session_pairs", r->t_pairs);
+        add_num(t, "refit", r->t_refit);
         add_num(t, "tracking", r->t_tracking);
-        add_num(t, "total", total_seconds);
+        add_num(t, "total_before_outputs", total_seconds);
     }
     char *json = cJSON_Print(root);
     cJSON_Delete(root);

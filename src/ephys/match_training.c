@@ -21,7 +21,7 @@
  * sessions is a putative match when it is the mutual best pair by the
  * score (network similarity for the network's models; the stage-1
  * log-likelihood ratio for the hand-made baseline) and its score exceeds
- * the 99th percentile of the same score over within-session non-matches.
+ * the 95th percentile of the same score over within-session non-matches.
  * The match densities are refitted on within-session matches plus putative
  * matches; non-match densities keep the clean within-session non-matches. */
 #include <math.h>
@@ -32,8 +32,7 @@
 
 enum { USE_NETWORK = 1, USE_BASELINE = 2 }; /* which models a training row is for */
 
-#include <stdio.h>
-static double PUTATIVE_QUANTILE = 0.99;
+static const double PUTATIVE_QUANTILE = 0.95;
 
 void cj_unitmatch_train_free(cj_unitmatch_train *t)
 {
@@ -303,9 +302,15 @@ static cj_status add_putative(const cj_unitmatch_result *r, cj_unitmatch_train *
 cj_status cj_unitmatch_refit(const cj_unitmatch_opts *o, cj_unitmatch_result *r, cj_unitmatch_train *t,
                              cj_error *err)
 {
-    if (getenv("UM_Q")) PUTATIVE_QUANTILE = atof(getenv("UM_Q"));
     t->n = t->n_within; /* drop the putative matches of an earlier refit */
-    float thr_net, thr_base;
+    /* Keep the within-session models (for the figures); fit() makes new ones. */
+    cj_match_nb_free(&r->nb_exact_within);
+    cj_match_nb_free(&r->nb_centroid_within);
+    r->nb_exact_within = r->nb_exact;
+    r->nb_centroid_within = r->nb_centroid;
+    memset(&r->nb_exact, 0, sizeof r->nb_exact);
+    memset(&r->nb_centroid, 0, sizeof r->nb_centroid);
+    float thr_net = INFINITY, thr_base = INFINITY;
     cj_status st = nonmatch_quantile(r, t, USE_NETWORK, PUTATIVE_QUANTILE, &thr_net, err);
     if (!st) st = nonmatch_quantile(r, t, USE_BASELINE, PUTATIVE_QUANTILE, &thr_base, err);
     if (!st) st = add_putative(r, t, USE_NETWORK, thr_net, &r->n_putative[0], err);

@@ -166,6 +166,8 @@ void cj_unitmatch_free(cj_unitmatch_result *r)
     free(r->emb);
     cj_match_nb_free(&r->nb_exact);
     cj_match_nb_free(&r->nb_centroid);
+    cj_match_nb_free(&r->nb_exact_within);
+    cj_match_nb_free(&r->nb_centroid_within);
     cj_handmade_nb_free(&r->nb_baseline);
     free(r->self_match);
     free(r->within_fp);
@@ -198,6 +200,29 @@ static cj_status setup(const cj_ephys_session *sessions, int n_sessions, cj_unit
     }
     r->n_units = r->first[n_sessions];
     return CJ_OK;
+}
+
+/* Stage 4: refit with the putative across-session matches and score every
+ * pair of sessions again, keeping the first pass's evaluation as
+ * eval_within. */
+static cj_status refit_and_rescore(const cj_ephys_session *sessions, const int *truth, const cj_unitmatch_opts *o,
+                                   cj_unitmatch_result *r, cj_unitmatch_train *train, cj_error *err)
+{
+    memcpy(r->eval_within, r->eval, sizeof r->eval);
+    cj_status st = cj_unitmatch_refit(o, r, train, err);
+    if (st) return st;
+    cj_unitmatch_session_pair *first_pass = r->session_pairs;
+    free(r->pairs);
+    r->pairs = NULL, r->session_pairs = NULL;
+    r->n_pairs = 0, r->n_session_pairs = 0;
+    r->n_true = r->n_true_candidates = 0;
+    memset(r->eval, 0, sizeof r->eval);
+    st = cj_unitmatch_score_pairs(sessions, truth, o, r, err);
+    for (int k = 0; !st && k < r->n_session_pairs; k++)
+        memcpy(r->session_pairs[k].eval_within, first_pass[k].eval, sizeof first_pass[k].eval);
+    free(first_pass);
+    if (!st) cj_unitmatch_within_fp(o, train, r);
+    return st;
 }
 
 cj_status cj_unitmatch_run(const cj_ephys_session *sessions, int n_sessions, const int *truth,
@@ -234,21 +259,8 @@ cj_status cj_unitmatch_run(const cj_ephys_session *sessions, int n_sessions, con
         report(o, "scored %d session pairs: %zu candidate pairs within %g um after drift correction (%.2f s)",
                r->n_session_pairs, r->n_pairs, (double)o->max_distance_um, r->t_pairs);
 
-    /* Refit with putative across-session matches and score again. */
     t0 = now_seconds();
-    if (!st) memcpy(r->eval_within, r->eval, sizeof r->eval);
-    int n_refit = getenv("UM_REFITS") ? atoi(getenv("UM_REFITS")) : 1;
-    for (int it = 0; it < n_refit && !st; it++) {
-        st = cj_unitmatch_refit(o, r, &train, err);
-        if (st) break;
-        free(r->pairs), free(r->session_pairs);
-        r->pairs = NULL, r->session_pairs = NULL;
-        r->n_pairs = 0, r->n_session_pairs = 0;
-        r->n_true = r->n_true_candidates = 0;
-        memset(r->eval, 0, sizeof r->eval);
-        st = cj_unitmatch_score_pairs(sessions, truth, o, r, err);
-    }
-    if (!st) cj_unitmatch_within_fp(o, &train, r);
+    if (!st) st = refit_and_rescore(sessions, truth, o, r, &train, err);
     r->t_refit = now_seconds() - t0;
     if (!st)
         report(o, "refitted with %zu putative across-session matches and scored again: within-session false "

@@ -1,0 +1,441 @@
+/* test_unitmatch.c — tracking neurons across sessions: positions, drift,
+ * the Naive Bayes variants, tracking, and `cajal match` as a user meets it.
+ *
+ * A small simulated set (3 sessions x 60 units, cj_ephys_simulate, fixed
+ * seed) provides the truth: truth.csv says which units are one neuron,
+ * drift.csv each session's rigid shift and neurons.csv where each neuron
+ * sits. Helpers and tracking are checked against closed forms on hand-made
+ * inputs. The command runs as the binary named by $CAJAL (set by make test). */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "cajal/unitmatch.h"
+#include "harness.h"
+
+enum { N_SESSIONS = 3, N_UNITS = 60, MAX_NEURONS = 1024, SEED = 7 };
+
+static char g_dir[64];
+static const char *g_cajal;
+static cj_ephys_session g_sessions[N_SESSIONS];
+static int g_truth[N_SESSIONS * N_UNITS];
+static float g_shift[N_SESSIONS];
+static float g_nx[MAX_NEURONS], g_ny[MAX_NEURONS];
+static int g_ready;
+static cj_unitmatch_result g_result;
+static int g_ran;
+static char g_output[16384];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) { return remove(path); }
+static void rm_rf(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The q-quantile of v[0..n) (sorts v). */
+static double quantile(double *v, int n, double q)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[(int)(q * (n - 1))];
+}
+
+/* Run `cajal args`, stdout+stderr into g_output; returns the exit status. */
+static int run_cli(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", g_cajal, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t n = fread(g_output, 1, sizeof g_output - 1, p);
+    g_output[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* drift.csv and neurons.csv of the simulated set. */
+static int read_sim_files(void)
+{
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/drift.csv", g_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int s;
+    float shift;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "session%d,%f", &s, &shift) == 2 && s >= 1 && s <= N_SESSIONS) g_shift[s - 1] = shift;
+    fclose(f);
+    snprintf(path, sizeof path, "%s/neurons.csv", g_dir);
+    if (!(f = fopen(path, "r"))) return 0;
+    int n;
+    float x, y, z;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%d,%f,%f,%f", &n, &x, &y, &z) == 4 && n >= 0 && n < MAX_NEURONS) g_nx[n] = x, g_ny[n] = y;
+    fclose(f);
+    return 1;
+}
+
+static int setup(void)
+{
+    snprintf(g_dir, sizeof g_dir, "/tmp/cajal-test-unitmatch-XXXXXX");
+    if (!mkdtemp(g_dir)) return 0;
+    cj_ephys_sim_opts o;
+    cj_ephys_sim_defaults(&o);
+    o.n_sessions = N_SESSIONS;
+    o.n_units = N_UNITS;
+    cj_rng rng;
+    cj_rng_seed(&rng, SEED);
+    cj_error err;
+    if (cj_ephys_simulate(g_dir, &o, &rng, NULL, &err)) {
+        printf("  simulate: %s\n", err.msg);
+        return 0;
+    }
+    for (int s = 0; s < N_SESSIONS; s++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/session%d", g_dir, s + 1);
+        if (cj_ephys_session_load(path, &g_sessions[s], &err)) {
+            printf("  load: %s\n", err.msg);
+            return 0;
+        }
+    }
+    char path[128];
+    snprintf(path, sizeof path, "%s/truth.csv", g_dir);
+    if (cj_unitmatch_truth_read(path, g_sessions, N_SESSIONS, g_truth, &err)) {
+        printf("  truth: %s\n", err.msg);
+        return 0;
+    }
+    return read_sim_files();
+}
+
+/* The pipeline on the simulated set, once for all tests that need it. */
+static const cj_unitmatch_result *result(void)
+{
+    if (g_ran) return g_ran > 0 ? &g_result : NULL;
+    cj_unitmatch_opts o;
+    cj_unitmatch_defaults(&o);
+    cj_rng rng;
+    cj_rng_seed(&rng, 1);
+    cj_error err;
+    g_ran = cj_unitmatch_run(g_sessions, N_SESSIONS, g_truth, &o, &rng, &g_result, &err) ? -1 : 1;
+    if (g_ran < 0) printf("  cj_unitmatch_run: %s\n", err.msg);
+    return g_ran > 0 ? &g_result : NULL;
+}
+
+/* ---- closed forms ----------------------------------------------------------- */
+
+TEST(similarity_is_the_cross_half_cosine)
+{
+    /* dim 2: a's halves (1,0), (0,1); b's (0,1), (0.6,0.8). */
+    float ea[4] = {1, 0, 0, 1}, eb[4] = {0, 1, 0.6f, 0.8f}, s;
+    cj_unitmatch_similarity(ea, 1, eb, 1, 2, &s);
+    CHECK_NEAR(s, 0.5 * (1 * 0.6 + 1 * 1.0), 1e-6); /* (a0.b1 + a1.b0) / 2 */
+    cj_unitmatch_similarity(ea, 1, ea, 1, 2, &s);
+    CHECK_NEAR(s, 0.0, 1e-6); /* a unit against itself: cos(half 0, half 1) */
+
+    cj_unit_position a = {.half_x_um = {0, 3}, .half_y_um = {0, 4}};
+    cj_unit_position b = {.half_x_um = {0, 0}, .half_y_um = {10, 22}};
+    /* |a0 - b1| = |(0, 0) - (0, 22)| = 22, |a1 - b0| = |(3, 4) - (0, 10)| = sqrt(45);
+     * with b moved by -12 um: |(0, 0) - (0, 10)| = 10, |(3, 4) - (0, -2)| = sqrt(45). */
+    CHECK_NEAR(cj_unitmatch_half_distance(&a, &b, 0.0f), 0.5 * (22.0 + sqrt(45.0)), 1e-4);
+    CHECK_NEAR(cj_unitmatch_half_distance(&a, &b, 12.0f), 0.5 * (10.0 + sqrt(45.0)), 1e-4);
+    CHECK_NEAR(cj_unitmatch_half_distance(&a, &a, 0.0f), 5.0, 1e-5);
+}
+
+/* Three sessions, units 0 | 1, 2 | 3 (first = {0, 1, 3, 4}). */
+TEST(tracking_liberal_chains_conservative_needs_cliques)
+{
+    int first[4] = {0, 1, 3, 4};
+    cj_unitmatch_pair pairs[4] = {
+        {.session_a = 0, .unit_a = 0, .session_b = 1, .unit_b = 0, .probability = 0.9f, .logit = 2.2f},
+        {.session_a = 1, .unit_a = 0, .session_b = 2, .unit_b = 0, .probability = 0.8f, .logit = 1.4f},
+        {.session_a = 0, .unit_a = 0, .session_b = 2, .unit_b = 0, .probability = 0.1f, .logit = -2.2f},
+        {.session_a = 0, .unit_a = 0, .session_b = 1, .unit_b = 1, .probability = 0.7f, .logit = 0.8f},
+    };
+    int lib[4], con[4], n_lib, n_con;
+    cj_error err;
+    CHECK(cj_unitmatch_track(pairs, 4, first, 3, 0.5f, lib, con, &n_lib, &n_con, &err) == CJ_OK);
+    /* Liberal: 0-1, 1-3 and 0-2 chain everything into one neuron. */
+    CHECK(n_lib == 1 && lib[0] == 1 && lib[1] == 1 && lib[2] == 1 && lib[3] == 1);
+    /* Conservative: 0-1 first (highest P); 3 would need 0-3 too (P 0.1);
+     * 2 is in 1's session, never a match of 1. */
+    CHECK(n_con == 3);
+    CHECK(con[0] == con[1] && con[2] != con[0] && con[3] != con[0] && con[2] != con[3]);
+    CHECK(con[0] == 1 && con[2] == 2 && con[3] == 3); /* numbered by first unit */
+}
+
+/* ---- on the simulated set --------------------------------------------------- */
+
+TEST(positions_near_the_truth)
+{
+    CHECK(g_ready);
+    if (!g_ready) return;
+    double dy[N_SESSIONS * N_UNITS], dx[N_SESSIONS * N_UNITS], half[N_SESSIONS * N_UNITS];
+    int n = 0, nx = 0;
+    for (int s = 0; s < N_SESSIONS; s++) {
+        cj_unit_position pos[N_UNITS];
+        cj_position_opts o;
+        cj_position_defaults(&o);
+        cj_error err;
+        CHECK(cj_unit_positions(&g_sessions[s], &o, pos, &err) == CJ_OK);
+        for (int u = 0; u < g_sessions[s].n_units; u++, n++) {
+            int who = g_truth[s * N_UNITS + u];
+            dy[n] = fabs(pos[u].y_um - (g_ny[who] + g_shift[s]));
+            /* Across the shank the centroid cannot leave the sites (11-59 um). */
+            if (g_nx[who] > 15 && g_nx[who] < 55) dx[nx++] = fabs(pos[u].x_um - g_nx[who]);
+            float hx = pos[u].half_x_um[0] - pos[u].half_x_um[1], hy = pos[u].half_y_um[0] - pos[u].half_y_um[1];
+            half[n] = sqrt(hx * hx + hy * hy);
+            CHECK(fabsf(pos[u].y_um - 0.5f * (pos[u].half_y_um[0] + pos[u].half_y_um[1])) < 2.0f);
+        }
+    }
+    /* The simulator moves each unit by N(0, 2 um) along the probe per session. */
+    double med_y = quantile(dy, n, 0.5), q90_y = quantile(dy, n, 0.9), med_x = quantile(dx, nx, 0.5);
+    CHECK(med_y < 4.0);
+    CHECK(q90_y < 10.0);
+    CHECK(med_x < 8.0);
+    /* Per-half centroids differ by noise: not at all for none, a little for most. */
+    double med_half = quantile(half, n, 0.5);
+    CHECK(half[0] >= 0.0 && quantile(half, n, 0.1) > 0.0);
+    CHECK(med_half > 0.01 && med_half < 3.0);
+    if (med_y >= 4.0 || q90_y >= 10.0 || med_x >= 8.0)
+        printf("  |dy| median %.2f, 90%% %.2f; |dx| median %.2f\n", med_y, q90_y, med_x);
+}
+
+TEST(drift_estimate_recovers_the_simulated_shift)
+{
+    const cj_unitmatch_result *r = result();
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK(r->n_session_pairs == 3);
+    for (int k = 0; k < r->n_session_pairs; k++) {
+        const cj_unitmatch_session_pair *sp = &r->session_pairs[k];
+        CHECK(sp->drift_ok);
+        CHECK_NEAR(sp->drift_um, g_shift[sp->b] - g_shift[sp->a], 3.0);
+    }
+}
+
+TEST(centroid_variant_beats_exact_distance)
+{
+    const cj_unitmatch_result *r = result();
+    if (!r) return;
+    CHECK(r->evaluated);
+    /* Fitted to within-session pairs, as the pitfall is posed: exact match
+     * distances are all 0 and p(d | match) collapses; per-half centroids
+     * keep a spread and the classifier finds many more true matches. */
+    const cj_unitmatch_eval *ex = &r->eval_within[CJ_UM_NB_EXACT], *ce = &r->eval_within[CJ_UM_NB_CENTROID];
+    CHECK(ce->scores.f1 > ex->scores.f1 + 0.1);
+    CHECK(ce->scores.recall > ex->scores.recall);
+    CHECK(r->nb_exact_within.dist[1].floored); /* all exact match distances are 0: a delta */
+    if (!(ce->scores.f1 > ex->scores.f1 + 0.1))
+        printf("  within-only F1: centroid %.3f, exact %.3f\n", ce->scores.f1, ex->scores.f1);
+}
+
+TEST(final_model_meets_the_targets_on_a_small_set)
+{
+    const cj_unitmatch_result *r = result();
+    if (!r) return;
+    const cj_unitmatch_eval *nb = &r->eval[CJ_UM_NB_CENTROID], *net = &r->eval[CJ_UM_NETWORK];
+    CHECK(nb->auc >= 0.95);
+    CHECK(nb->scores.f1 >= 0.85);
+    CHECK(nb->scores.f1 > net->scores.f1);
+    CHECK(nb->auc_all > net->auc_all);
+    CHECK(r->self_match_all > 0.95);
+    CHECK(r->within_fp_all < 0.05);
+    /* Conservative groups are cliques: precise; liberal chains find more. */
+    CHECK(r->track_conservative.precision > 0.9);
+    CHECK(r->track_liberal.recall >= r->track_conservative.recall);
+    printf("  nb_centroid AUC %.4f F1 %.3f (network F1 %.3f); tracking precision %.3f recall %.3f\n", nb->auc,
+           nb->scores.f1, net->scores.f1, r->track_conservative.precision, r->track_conservative.recall);
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+static int count_fields(const char *line)
+{
+    int n = 1;
+    for (; *line; line++) n += *line == ',';
+    return n;
+}
+
+/* Which loaded unit is (session name, cluster id)? -1 if none. */
+static int global_unit(const char *name, int id)
+{
+    for (int s = 0; s < N_SESSIONS; s++) {
+        if (strcmp(g_sessions[s].name, name)) continue;
+        for (int u = 0; u < g_sessions[s].n_units; u++)
+            if (g_sessions[s].units[u].id == id) return s * N_UNITS + u;
+    }
+    return -1;
+}
+
+static void check_matches_csv(const char *out)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/matches.csv", out);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    CHECK(fgets(line, sizeof line, f) && !strcmp(line, "session_a,unit_a,session_b,unit_b,similarity,distance,probability\n"));
+    int rows = 0, bad = 0, true_called = 0, called = 0;
+    while (fgets(line, sizeof line, f)) {
+        char sa[64], sb[64];
+        int ua, ub;
+        float sim, dist, prob;
+        int ok = count_fields(line) == 7 &&
+                 sscanf(line, "%63[^,],%d,%63[^,],%d,%f,%f,%f", sa, &ua, sb, &ub, &sim, &dist, &prob) == 7;
+        int ga = ok ? global_unit(sa, ua) : -1, gb = ok ? global_unit(sb, ub) : -1;
+        ok = ok && ga >= 0 && gb >= 0 && strcmp(sa, sb) < 0 && sim >= -1.0f && sim <= 1.0f && dist >= 0.0f &&
+             dist <= 105.0f && prob >= 0.0f && prob <= 1.0f;
+        bad += !ok;
+        if (ok && prob > 0.5f) called++, true_called += g_truth[ga] == g_truth[gb];
+        rows++;
+    }
+    fclose(f);
+    CHECK(rows > 100 && bad == 0);
+    CHECK(called > 50 && true_called >= 0.9 * called);
+}
+
+static void check_units_csv(const char *out)
+{
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/units.csv", out);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    CHECK(fgets(line, sizeof line, f) && !strcmp(line, "session,unit,liberal_id,conservative_id\n"));
+    static int lib[N_SESSIONS * N_UNITS], con[N_SESSIONS * N_UNITS];
+    int rows = 0, bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64];
+        int id, l, c;
+        int g = sscanf(line, "%63[^,],%d,%d,%d", name, &id, &l, &c) == 4 ? global_unit(name, id) : -1;
+        if (g < 0 || l < 1 || c < 1) {
+            bad++;
+            continue;
+        }
+        lib[g] = l, con[g] = c;
+        rows++;
+    }
+    fclose(f);
+    CHECK(rows == N_SESSIONS * N_UNITS && bad == 0);
+    /* A unit's tracked id is consistent with the truth when the units
+     * sharing its conservative id are exactly its neuron's units. */
+    int consistent[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const int *id = k ? con : lib;
+        for (int u = 0; u < N_SESSIONS * N_UNITS; u++) {
+            int ok = 1;
+            for (int v = 0; v < N_SESSIONS * N_UNITS && ok; v++) ok = (id[u] == id[v]) == (g_truth[u] == g_truth[v]);
+            consistent[k] += ok;
+        }
+    }
+    CHECK(consistent[1] >= 0.85 * N_SESSIONS * N_UNITS);
+    CHECK(consistent[0] >= 0.75 * N_SESSIONS * N_UNITS);
+    printf("  units.csv: the ids of %d (liberal) and %d (conservative) of %d units match the truth exactly\n",
+           consistent[0], consistent[1], N_SESSIONS * N_UNITS);
+}
+
+static void check_summary(const char *out)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) return;
+    static char text[1 << 18];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cJSON *root = cJSON_Parse(text);
+    CHECK(root != NULL);
+    cJSON *q = cJSON_GetObjectItem(root, "quality"), *pairs = cJSON_GetObjectItem(root, "session_pairs");
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(q, "self_match_rate")));
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(q, "within_false_positive_rate")));
+    CHECK(cJSON_GetArraySize(pairs) == 3);
+    cJSON *p0 = cJSON_GetArrayItem(pairs, 0);
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(p0, "drift_um")));
+    cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(p0, "methods"), "nb_centroid");
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(m, "auc")) && cJSON_IsNumber(cJSON_GetObjectItem(m, "f1")));
+    cJSON_Delete(root);
+    static const char *pngs[] = {"quality.png", "methods.png", "distributions.png", "matrices_session1_session2.png",
+                                 "matrices_session2_session3.png"};
+    for (size_t i = 0; i < sizeof pngs / sizeof pngs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", out, pngs[i]);
+        FILE *png = fopen(path, "rb");
+        unsigned char sig[4] = {0};
+        CHECK(png && fread(sig, 1, 4, png) == 4 && sig[1] == 'P' && sig[2] == 'N' && sig[3] == 'G');
+        if (png) fclose(png);
+    }
+}
+
+TEST(match_command_writes_the_outputs)
+{
+    char args[1024], out[128];
+    snprintf(out, sizeof out, "%s/out", g_dir);
+    snprintf(args, sizeof args, "match %s/session1 %s/session2 %s/session3 --out %s --threads 2 --quiet", g_dir, g_dir,
+             g_dir, out);
+    CHECK(run_cli(args) == 0);
+    CHECK(!strstr(g_output, "cajal match")); /* --quiet (a sanitizer may still print its report) */
+    check_matches_csv(out);
+    check_units_csv(out);
+    check_summary(out);
+}
+
+TEST(match_command_errors_are_one_line)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "match %s/session1 %s/nosuch --out %s/err --quiet", g_dir, g_dir, g_dir);
+    CHECK(run_cli(args) == 1 && strstr(g_output, "nosuch") && count_lines(g_output) == 1);
+
+    snprintf(args, sizeof args, "match %s/session1 --out %s/err --quiet", g_dir, g_dir);
+    CHECK(run_cli(args) == 2 && strstr(g_output, "at least two") && count_lines(g_output) == 1);
+
+    snprintf(args, sizeof args, "match %s/session1 %s/session2 --quiet", g_dir, g_dir);
+    CHECK(run_cli(args) == 2 && strstr(g_output, "--out") && count_lines(g_output) == 1);
+
+    /* A session whose units are all mua. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/nogood && cp %s/session1/channel_positions.npy %s/nogood/ && "
+             "printf 'cluster_id\\tgroup\\n0\\tmua\\n1\\tnoise\\n' > %s/nogood/cluster_group.tsv",
+             g_dir, g_dir, g_dir, g_dir);
+    CHECK(system(cmd) == 0);
+    snprintf(args, sizeof args, "match %s/session1 %s/nogood --out %s/err --quiet", g_dir, g_dir, g_dir);
+    CHECK(run_cli(args) == 1 && strstr(g_output, "no units labelled good") && count_lines(g_output) == 1);
+
+    snprintf(args, sizeof args, "match %s/session1 %s/session2 --out %s/err --max-distance -5", g_dir, g_dir, g_dir);
+    CHECK(run_cli(args) == 2 && strstr(g_output, "--max-distance") && count_lines(g_output) == 1);
+}
+
+int main(void)
+{
+    g_cajal = getenv("CAJAL");
+    if (!g_cajal) g_cajal = "./cajal";
+    g_ready = setup();
+    RUN(similarity_is_the_cross_half_cosine);
+    RUN(tracking_liberal_chains_conservative_needs_cliques);
+    RUN(positions_near_the_truth);
+    RUN(drift_estimate_recovers_the_simulated_shift);
+    RUN(centroid_variant_beats_exact_distance);
+    RUN(final_model_meets_the_targets_on_a_small_set);
+    RUN(match_command_writes_the_outputs);
+    RUN(match_command_errors_are_one_line);
+    if (g_ran > 0) cj_unitmatch_free(&g_result);
+    for (int s = 0; s < N_SESSIONS; s++) cj_ephys_session_free(&g_sessions[s]);
+    if (g_dir[0]) rm_rf(g_dir);
+    return test_summary("unitmatch");
+}
