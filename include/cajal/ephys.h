@@ -58,9 +58,12 @@ static inline float cj_ephys_wave_at(const cj_ephys_session *s, const cj_ephys_u
  *   DIR/session1 ... DIR/sessionN   session folders in the layout above
  *   DIR/truth.csv                   "session,unit,neuron": which neuron each
  *                                   good unit is (session = folder name)
- *   DIR/drift.csv                   "session,shift_um": the rigid shift of
- *                                   the tissue along the probe (+y) relative
- *                                   to session1, in µm
+ *   DIR/drift.csv                   "session,shift_um,within_shift_um": the
+ *                                   rigid shift of the tissue along the probe
+ *                                   (+y) relative to session1, and its motion
+ *                                   within the session (second half minus
+ *                                   first; the halves sit at shift_um -+
+ *                                   within_shift_um / 2), in µm
  *   DIR/neurons.csv                 "neuron,x_um,y_um,z_um": each neuron's
  *                                   soma in the session-1 frame (z: distance
  *                                   from the probe plane); in session s it
@@ -68,8 +71,9 @@ static inline float cj_ephys_wave_at(const cj_ephys_session *s, const cj_ephys_u
  * The model (details in simulate.c): neurons at fixed tissue positions
  * near a 384-site probe, amplitude decaying exponentially with distance,
  * a trough + after-hyperpolarisation shape per neuron that propagates
- * along the probe, independent noise per half-session mean, a rigid drift
- * per session, slow changes of the waveform across sessions, and neurons
+ * along the probe, independent noise per half-session mean, motion of the
+ * probe within a session (each half's mean taken a few µm apart), a rigid
+ * drift per session, slow changes of the waveform across sessions, and neurons
  * that disappear (and rarely reappear) while new ones appear. */
 
 typedef struct {
@@ -78,6 +82,9 @@ typedef struct {
     float max_drift_um;   /* |shift| of each session vs session1, default 60 µm */
     float survival;       /* P(a unit of one session is in the next), default 0.8 */
     int n_samples;        /* 82 (Kilosort 2.5, default) or 61 (Kilosort 4) */
+    float within_drift_um; /* sd of the rigid motion between the two halves of a
+                            * session (one draw per session), default 2.5 µm;
+                            * each half also jitters by a quarter of it */
 } cj_ephys_sim_opts;
 
 typedef struct {

@@ -53,10 +53,11 @@ static inline const float *cj_model_output(const cj_model *m) { return m->acts[m
  * output. */
 const float *cj_model_forward(cj_model *m, const float *x, int batch);
 
-/* Backward pass from dL/doutput (copied into dacts[n_layers]) down to layer
- * `first` (0 for all). feedback[i] replaces layer i's weight when sending
+/* Backward pass from dL/doutput (copied into dacts[n_layers]), filling the
+ * parameter gradients. feedback[i] replaces layer i's weight when sending
  * the error to its input; feedback == NULL or feedback[i] == NULL means the
- * weight itself. Layer 0's input gradient is never computed. */
+ * weight itself. Error signals below the first parametric layer are not
+ * computed (dacts there are left as they were). */
 void cj_model_backward(cj_model *m, const float *dout, int batch, const float *const *feedback);
 
 /* Index of the i-th layer with parameters, and how many there are. */

@@ -1,6 +1,7 @@
 /* cmd_ephys.c — `cajal ephys <subcommand>`: neural-data tools.
  *   cajal ephys simulate --out DIR [--sessions N] [--units N] [--seed S]
- *                        [--drift UM] [--survival P] [--samples 82|61] */
+ *                        [--drift UM] [--within-drift UM] [--survival P]
+ *                        [--samples 82|61] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ static void usage_simulate(FILE *f)
 {
     fprintf(f,
             "usage: cajal ephys simulate --out DIR [--sessions N] [--units N] [--seed S]\n"
-            "                            [--drift UM] [--survival P] [--samples 82|61]\n\n"
+            "                            [--drift UM] [--within-drift UM] [--survival P]\n"
+            "                            [--samples 82|61]\n\n"
             "Simulate spike-sorted Neuropixels 1.0 sessions in the Kilosort/phy layout that\n"
             "UnitMatch reads (DIR/session1, ...: channel_positions.npy, cluster_group.tsv,\n"
             "RawWaveforms/Unit<id>_RawSpikes.npy), with the true identities in DIR/truth.csv\n"
@@ -32,6 +34,9 @@ static void usage_simulate(FILE *f)
             "  --units N       good units per session (default 300)\n"
             "  --seed S        random seed; a seed fixes every byte written (default 1)\n"
             "  --drift UM      largest rigid shift along the probe vs session1, in um (default 60)\n"
+            "  --within-drift UM\n"
+            "                  sd of the probe's motion between the two halves of a session, in um\n"
+            "                  (one rigid draw per session, plus a quarter of it per unit; default 2.5)\n"
             "  --survival P    probability a unit is still recorded next session (default 0.8)\n"
             "  --samples N     waveform length: 82 (Kilosort 2.5, default) or 61 (Kilosort 4)\n");
 }
@@ -84,6 +89,7 @@ static int parse_option(const char *a, const char *v, cj_ephys_sim_opts *o, cons
     if (!strcmp(a, "--units")) return parse_int(a, v, &o->n_units);
     if (!strcmp(a, "--samples")) return parse_int(a, v, &o->n_samples);
     if (!strcmp(a, "--drift")) return parse_float(a, v, &o->max_drift_um);
+    if (!strcmp(a, "--within-drift")) return parse_float(a, v, &o->within_drift_um);
     if (!strcmp(a, "--survival")) return parse_float(a, v, &o->survival);
     if (!strcmp(a, "--seed")) return parse_seed(v, seed);
     fprintf(stderr, "cajal ephys simulate: unknown option '%s' (see 'cajal ephys simulate --help')\n", a);

@@ -5,25 +5,32 @@
  * units whose centroids are within max_distance_um are a non-match. The
  * match distance is taken from the per-half centroids ("centroid") or,
  * to show the pitfall, from the mean-waveform centroids ("exact": every
- * match at 0 µm).
+ * match at 0 µm). This is the only difference between the two variants.
  *
- * Stage 2, across-session putative matches (the refit): the two halves of
- * one session differ far less than one neuron recorded on two days does
- * (on simulated data the median cosine similarity of a unit's two halves is
- * 0.997 against 0.94 for the same neuron in two sessions, and the median
- * distance 0.4 µm against 2.4 µm after drift correction). Densities fitted
- * to within-session matches alone are therefore too narrow: they rank
- * across-session pairs well (AUC > 0.99) but call only about half of the
- * true matches. UnitMatch meets the same problem by labelling candidate
- * pairs across days by a threshold on its total score and refitting
- * (van Beest et al. 2024; RunNaiveBayes.m). We do the same with a rule that
- * needs no tuning: after drift correction, a candidate pair of two
- * sessions is a putative match when it is the mutual best pair by the
- * score (network similarity for the network's models; the stage-1
- * log-likelihood ratio for the hand-made baseline) and its score exceeds
- * the 95th percentile of the same score over within-session non-matches.
- * The match densities are refitted on within-session matches plus putative
- * matches; non-match densities keep the clean within-session non-matches. */
+ * Stage 2, across-session putative matches for the similarity (the
+ * refit): a neuron's waveform changes from day to day in ways no pair
+ * within a session shows (on simulated data the median network similarity
+ * of a unit's two halves is 0.996, of one neuron on two days 0.94, a tenth
+ * of them below 0.66), so p(similarity | match) fitted to within-session
+ * matches is far too narrow, and no choice of within-session feature can
+ * widen it. UnitMatch meets the same problem by labelling candidate pairs
+ * across days by a threshold on its total score and refitting (van Beest
+ * et al. 2024; RunNaiveBayes.m). We use a rule that needs no tuning: after
+ * drift correction, a candidate pair of two sessions is a putative match
+ * when it is the mutual best pair by the score (network similarity for the
+ * network's models; the stage-1 log-likelihood ratio for the hand-made
+ * baseline) and its score exceeds the 95th percentile of the same score
+ * over within-session non-matches. The similarity densities (for the
+ * baseline: every feature but the distance) are refitted on
+ * within-session pairs plus putative matches; the distance densities stay
+ * those of stage 1. Distance is where the pitfall lives and where the fix
+ * works within a session: the halves of a recording are taken a few µm
+ * apart as the probe moves, and the per-half centroids show it. Refitting
+ * the distance on putative matches as well would hide the difference
+ * between the variants (both become the same model) and would learn from
+ * pairs whose distances were shrunk by the drift fit and that include the
+ * putative rule's false matches; measured on the simulated set it gives
+ * the same F1 with a lower AUC (docs/unit-matching.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +38,7 @@
 #include "unitmatch_stages.h"
 
 enum { USE_NETWORK = 1, USE_BASELINE = 2 }; /* which models a training row is for */
+enum { HAND_DISTANCE = 4 };                 /* the distance among the hand-made features (unitmatch.h) */
 
 static const double PUTATIVE_QUANTILE = 0.95;
 
@@ -166,7 +174,52 @@ static void subsample(cj_unitmatch_train *t, size_t max_keep, cj_rng *rng)
     t->n = w;
 }
 
-/* The rows for `use`, compacted into scratch (n rows each), then fit. */
+/* The Naive Bayes of the network's similarity and one distance, from the
+ * n compacted rows of which the first n_within are within-session pairs:
+ * the similarity densities from all rows, the distance densities from the
+ * within-session rows only (see the top of this file). */
+static cj_status fit_network_nb(cj_match_nb *m, const float *sim, const float *dist, const unsigned char *label,
+                                size_t n, size_t n_within, const cj_match_nb_opts *nbo, cj_error *err)
+{
+    cj_status st = cj_match_nb_fit(m, sim, dist, label, n, nbo, err);
+    if (st || n_within == n) return st;
+    cj_match_nb within;
+    if ((st = cj_match_nb_fit(&within, sim, dist, label, n_within, nbo, err))) {
+        cj_match_nb_free(m);
+        return st;
+    }
+    for (int c = 0; c < 2; c++) {
+        cj_kde k = m->dist[c];
+        m->dist[c] = within.dist[c];
+        within.dist[c] = k;
+    }
+    cj_match_nb_free(&within);
+    return CJ_OK;
+}
+
+/* The same for the hand-made baseline: its distance feature from the
+ * within-session rows only. */
+static cj_status fit_baseline_nb(cj_handmade_nb *m, const float *hand, const unsigned char *label, size_t n,
+                                 size_t n_within, cj_error *err)
+{
+    cj_status st = cj_handmade_nb_fit(m, hand, label, n, err);
+    if (st || n_within == n) return st;
+    cj_handmade_nb within;
+    if ((st = cj_handmade_nb_fit(&within, hand, label, n_within, err))) {
+        cj_handmade_nb_free(m);
+        return st;
+    }
+    for (int c = 0; c < 2; c++) {
+        cj_kde k = m->kde[HAND_DISTANCE][c];
+        m->kde[HAND_DISTANCE][c] = within.kde[HAND_DISTANCE][c];
+        within.kde[HAND_DISTANCE][c] = k;
+    }
+    cj_handmade_nb_free(&within);
+    return CJ_OK;
+}
+
+/* The rows for `use`, compacted into scratch (n rows each, within-session
+ * rows first), then fit. */
 static cj_status fit(const cj_unitmatch_opts *o, cj_unitmatch_result *r, const cj_unitmatch_train *t, int use,
                      cj_error *err)
 {
@@ -179,12 +232,13 @@ static cj_status fit(const cj_unitmatch_opts *o, cj_unitmatch_result *r, const c
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for %zu training pairs", n);
     }
     float *sim = buf, *dist = buf + n, *de = buf + 2 * n, *hand = buf + 3 * n;
-    size_t m = 0, n_match = 0;
+    size_t m = 0, n_match = 0, n_within = 0;
     for (size_t i = 0; i < t->n; i++) {
         if (!(t->use[i] & use)) continue;
         sim[m] = t->sim[i], dist[m] = t->dist[i], de[m] = t->dist_exact[i], label[m] = t->label[i];
         memcpy(hand + m * CJ_HANDMADE_N, t->hand + i * CJ_HANDMADE_N, sizeof(float) * CJ_HANDMADE_N);
         n_match += label[m] != 0;
+        n_within += i < t->n_within;
         m++;
     }
     cj_status st = CJ_OK;
@@ -193,13 +247,13 @@ static cj_status fit(const cj_unitmatch_opts *o, cj_unitmatch_result *r, const c
         nbo.prior = 0.0; /* set per pair of sessions */
         cj_match_nb_free(&r->nb_centroid);
         cj_match_nb_free(&r->nb_exact);
-        st = cj_match_nb_fit(&r->nb_centroid, sim, dist, label, n, &nbo, err);
-        if (!st) st = cj_match_nb_fit(&r->nb_exact, sim, de, label, n, &nbo, err);
+        st = fit_network_nb(&r->nb_centroid, sim, dist, label, n, n_within, &nbo, err);
+        if (!st) st = fit_network_nb(&r->nb_exact, sim, de, label, n, n_within, &nbo, err);
         r->n_train[0] = n - n_match;
         r->n_train[1] = n_match;
     } else {
         cj_handmade_nb_free(&r->nb_baseline);
-        st = cj_handmade_nb_fit(&r->nb_baseline, hand, label, n, err);
+        st = fit_baseline_nb(&r->nb_baseline, hand, label, n, n_within, err);
     }
     free(buf), free(label);
     return st;

@@ -25,10 +25,21 @@
  *              session up to n_units good units;
  *   drift      session 1 is the reference; every later session shifts the
  *              whole tissue along the probe by U(-max_drift, max_drift) µm;
- *   halves     each half-session mean waveform gets its own gain
+ *   halves     the probe also moves during a recording (a few µm over an
+ *              hour), so each half-session mean waveform is taken at a
+ *              slightly different place: the two halves of every unit of
+ *              session s sit -D_s / 2 and +D_s / 2 along the probe from the
+ *              unit's position, D_s ~ N(0, within_drift_um) once per session
+ *              (rigid: the same for all its units), plus each half's own
+ *              jitter N(0, within_drift_um / 4) along and
+ *              N(0, within_drift_um / 8) across the probe (non-rigid
+ *              motion within the session). Each half gets its own gain
  *              exp(N(0, 0.03)) and its own noise: AR(1) in time (rho 0.5),
- *              sd 12 µV / sqrt(n_spikes), n_spikes log-uniform in [30, 600],
- *              i.e. background noise averaged over the spikes of one half.
+ *              sd 12 µV / sqrt(n_spikes); the unit's n_spikes per half is
+ *              log-uniform in [30, 600] and each half's count differs from
+ *              it by a factor exp(N(0, 0.4)) (firing rates change within a
+ *              session; at least 10 spikes), i.e. background noise averaged
+ *              over the spikes of one half.
  * Besides the good units every session lists n_units / 10 "mua" and
  * "noise" clusters (no waveform files, as a loader must skip them), and
  * cluster ids are a random permutation, so ids and file order say nothing
@@ -50,6 +61,11 @@ enum { N_CHANNELS = 384, PATH_CAP = 4096 };
 static const float ROW_PITCH_UM = 20.0f;
 static const float SAMPLES_PER_MS = 30.0f; /* 30 kHz */
 static const float P_RETURN = 0.05f;       /* P(an absent neuron reappears) per session */
+/* Within-session motion of one half, relative to the rigid D_s: sd along
+ * and across the probe as fractions of within_drift_um. */
+static const float HALF_JITTER_Y = 0.25f, HALF_JITTER_X = 0.125f;
+static const float HALF_RATE_SD = 0.4f;    /* sd of ln(spikes in a half / the unit's typical count) */
+static const float MIN_HALF_SPIKES = 10.0f;
 
 typedef struct {
     float x, y, z;           /* µm, fixed in the tissue (session-1 frame) */
@@ -136,23 +152,21 @@ static void clean_waveform(const neuron *n, float xs, float ys, int n_samples, f
     }
 }
 
-/* The two half-session means: gain and noise independent per half.
+/* Half h of a unit's mean waveform from its clean waveform base (samples x
+ * channels): its own gain and AR(1) noise of sd 12 µV / sqrt(n_spikes).
  * wave is samples x channels x 2, as UnitMatch stores it. */
-static void noisy_halves(const float *base, int n_samples, cj_rng *rng, float *wave)
+static void noisy_half(const float *base, int n_samples, float n_spikes, cj_rng *rng, float *wave, int h)
 {
     const float rho = 0.5f;
-    float n_spikes = expf(uniform(rng, logf(30.0f), logf(600.0f)));
     float sd = 12.0f / sqrtf(n_spikes);
     float innov = sd * sqrtf(1.0f - rho * rho); /* keeps the AR(1) marginal sd at sd */
-    for (int h = 0; h < 2; h++) {
-        float gain = expf(0.03f * cj_rng_normal(rng));
-        for (int c = 0; c < N_CHANNELS; c++) {
-            float e = sd * cj_rng_normal(rng);
-            for (int t = 0; t < n_samples; t++) {
-                if (t) e = rho * e + innov * cj_rng_normal(rng);
-                size_t i = (size_t)t * N_CHANNELS + c;
-                wave[i * 2 + h] = gain * base[i] + e;
-            }
+    float gain = expf(0.03f * cj_rng_normal(rng));
+    for (int c = 0; c < N_CHANNELS; c++) {
+        float e = sd * cj_rng_normal(rng);
+        for (int t = 0; t < n_samples; t++) {
+            if (t) e = rho * e + innov * cj_rng_normal(rng);
+            size_t i = (size_t)t * N_CHANNELS + c;
+            wave[i * 2 + h] = gain * base[i] + e;
         }
     }
 }
@@ -274,14 +288,25 @@ static int choose_present(sim *m, cj_rng *rng)
     return count;
 }
 
-static cj_status write_unit(sim *m, const char *sdir, int id, const neuron *n, float shift_um, cj_rng *rng,
-                            cj_error *err)
+/* One unit of a session whose tissue is shifted by shift_um along the probe
+ * and moves by within_um between the two halves of the recording. Every
+ * draw is made whatever the options, so within_drift_um = 0 changes the
+ * waveforms but not the rest of the data set. */
+static cj_status write_unit(sim *m, const char *sdir, int id, const neuron *n, float shift_um, float within_um,
+                            cj_rng *rng, cj_error *err)
 {
     int ns = m->o->n_samples;
+    float wd = m->o->within_drift_um;
     float xs = n->x + 1.0f * cj_rng_normal(rng);
     float ys = n->y + shift_um + 2.0f * cj_rng_normal(rng);
-    clean_waveform(n, xs, ys, ns, m->base);
-    noisy_halves(m->base, ns, rng, m->wave);
+    float n_spikes = expf(uniform(rng, logf(30.0f), logf(600.0f)));
+    for (int h = 0; h < 2; h++) {
+        float xh = xs + HALF_JITTER_X * wd * cj_rng_normal(rng);
+        float yh = ys + (h ? 0.5f : -0.5f) * within_um + HALF_JITTER_Y * wd * cj_rng_normal(rng);
+        float spikes = n_spikes * expf(HALF_RATE_SD * cj_rng_normal(rng));
+        clean_waveform(n, xh, yh, ns, m->base);
+        noisy_half(m->base, ns, spikes > MIN_HALF_SPIKES ? spikes : MIN_HALF_SPIKES, rng, m->wave, h);
+    }
     char path[PATH_CAP];
     if (join(path, sdir, "RawWaveforms/Unit%d_RawSpikes.npy", id))
         return cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir);
@@ -329,6 +354,7 @@ static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
         present++;
     }
     float shift = s ? uniform(rng, -o->max_drift_um, o->max_drift_um) : 0.0f;
+    float within = o->within_drift_um * cj_rng_normal(rng); /* second half minus first, µm */
 
     /* Random cluster ids: the first n_units of a permutation are good. */
     int n_ids = present + o->n_units / 10;
@@ -351,9 +377,9 @@ static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
     if (!st) st = make_dir(sub, err);
     if (!st) st = write_probe(sdir, err);
     for (int id = 0; id < n_ids && !st; id++)
-        if (unit_of[id] >= 0) st = write_unit(m, sdir, id, &m->neurons[unit_of[id]], shift, rng, err);
+        if (unit_of[id] >= 0) st = write_unit(m, sdir, id, &m->neurons[unit_of[id]], shift, within, rng, err);
     if (!st) st = write_labels(m, sdir, name, unit_of, n_ids, err);
-    text_printf(&m->drift, "%s,%.3f\n", name, shift);
+    text_printf(&m->drift, "%s,%.3f,%.3f\n", name, shift, within);
     free(perm);
     return st;
 }
@@ -382,6 +408,7 @@ void cj_ephys_sim_defaults(cj_ephys_sim_opts *o)
     o->max_drift_um = 60.0f;
     o->survival = 0.8f;
     o->n_samples = 82;
+    o->within_drift_um = 2.5f;
 }
 
 cj_status cj_ephys_sim_check(const cj_ephys_sim_opts *o, cj_error *err)
@@ -392,6 +419,8 @@ cj_status cj_ephys_sim_check(const cj_ephys_sim_opts *o, cj_error *err)
         return cj_fail(err, CJ_ERR_ARG, "units = %d: must be in 1..100000", o->n_units);
     if (!(o->max_drift_um >= 0.0f && o->max_drift_um <= 1000.0f))
         return cj_fail(err, CJ_ERR_ARG, "drift = %g um: must be in 0..1000", (double)o->max_drift_um);
+    if (!(o->within_drift_um >= 0.0f && o->within_drift_um <= 100.0f))
+        return cj_fail(err, CJ_ERR_ARG, "within-session drift = %g um: must be in 0..100", (double)o->within_drift_um);
     if (!(o->survival >= 0.0f && o->survival <= 1.0f))
         return cj_fail(err, CJ_ERR_ARG, "survival = %g: must be in 0..1", (double)o->survival);
     if (o->n_samples != 82 && o->n_samples != 61)
@@ -420,7 +449,7 @@ cj_status cj_ephys_simulate(const char *dir, const cj_ephys_sim_opts *o, cj_rng 
         goto done;
     }
     text_printf(&m.truth, "session,unit,neuron\n");
-    text_printf(&m.drift, "session,shift_um\n");
+    text_printf(&m.drift, "session,shift_um,within_shift_um\n");
     for (int s = 0; s < o->n_sessions && !st; s++) st = simulate_session(&m, s, rng, err);
 
     char path[PATH_CAP];
