@@ -112,7 +112,8 @@ static cj_status method_lines(cj_panel *p, const cj_unitmatch_result *r, method_
     static const cj_marker markers[CJ_UM_N_METHODS] = {CJ_MARKER_CIRCLE, CJ_MARKER_SQUARE, CJ_MARKER_TRIANGLE,
                                                        CJ_MARKER_CIRCLE, CJ_MARKER_SQUARE};
     cj_status st = CJ_OK;
-    /* nb_exact after nb_centroid: after the refit the two often coincide. */
+    /* nb_exact after nb_centroid, drawn thinner and dash-dotted: where the
+     * two coincide both stay visible. */
     static const int order[CJ_UM_N_METHODS] = {CJ_UM_NETWORK, CJ_UM_NETWORK_FILTER, CJ_UM_NB_CENTROID, CJ_UM_NB_EXACT,
                                                CJ_UM_BASELINE};
     for (int o = 0; o < CJ_UM_N_METHODS && !st; o++) {
@@ -243,14 +244,15 @@ static cj_status distributions_figure(const char *dir, const cj_unitmatch_result
     cj_figure *fig;
     cj_status st = cj_figure_create(&fig, 1, 2, 1300, 520, err);
     if (st) return st;
-    cj_figure_set_title(fig, "Naive Bayes densities: within-session training only vs after the refit");
+    cj_figure_set_title(fig, "Naive Bayes densities: similarity refitted with across-session putative matches, "
+                             "distance from within-session pairs");
     double *x = malloc(sizeof(double) * CURVE_POINTS * 2);
     if (!x) {
         cj_figure_free(fig);
         return cj_fail(err, CJ_ERR_NOMEM, "distributions.png: out of memory");
     }
     double *y = x + CURVE_POINTS;
-    const cj_match_nb *fin = &r->nb_centroid, *wc = &r->nb_centroid_within, *we = &r->nb_exact_within;
+    const cj_match_nb *fin = &r->nb_centroid, *wc = &r->nb_centroid_within;
     cj_panel *p = cj_figure_panel(fig, 0, 0);
     cj_panel_set_title(p, "Waveform similarity (network)");
     cj_panel_set_labels(p, "cosine similarity", "density");
@@ -260,16 +262,15 @@ static cj_status distributions_figure(const char *dir, const cj_unitmatch_result
                    {&fin->sim[1], "match, refit", 2, CJ_DASH_SOLID}};
     st = density_panel(p, sim, 3, -0.5, 1.0, x, y, err);
     p = cj_figure_panel(fig, 0, 1);
-    cj_panel_set_title(p, "Distance after drift correction");
+    cj_panel_set_title(p, "Distance (within-session training pairs)");
     cj_panel_set_labels(p, "distance (um)", "density (1/um)");
     cj_panel_set_legend(p, CJ_LEGEND_OUTSIDE);
+    /* Both distance densities come from within-session pairs only (the
+     * refit leaves them): the exact one is the pitfall's spike at 0. */
     curve dist[] = {{&fin->dist[0], "non-match", 7, CJ_DASH_SOLID},
-                    {we->n_train[1] ? &we->dist[1] : &r->nb_exact.dist[1], "match, exact, within-session only",
-                     1, CJ_DASH_DOTTED},
-                    {wc->n_train[1] ? &wc->dist[1] : &fin->dist[1], "match, centroid, within-session only", 3,
-                     CJ_DASH_DASHED},
-                    {&fin->dist[1], "match, centroid, refit", 2, CJ_DASH_SOLID}};
-    if (!st) st = density_panel(p, dist, 4, 0.0, 30.0, x, y, err);
+                    {&r->nb_exact.dist[1], "match, exact (mean-waveform centroids)", 1, CJ_DASH_DOTTED},
+                    {&fin->dist[1], "match, per-half centroids", 2, CJ_DASH_SOLID}};
+    if (!st) st = density_panel(p, dist, 3, 0.0, 30.0, x, y, err);
     free(x);
     if (st) {
         cj_figure_free(fig);

@@ -202,9 +202,10 @@ static cj_status setup(const cj_ephys_session *sessions, int n_sessions, cj_unit
     return CJ_OK;
 }
 
-/* Stage 4: refit with the putative across-session matches and score every
- * pair of sessions again, keeping the first pass's evaluation as
- * eval_within. */
+/* Stage 4: refit the similarity densities with the putative across-session
+ * matches (the distance densities stay the within-session ones; see
+ * match_training.c) and score every pair of sessions again, keeping the
+ * first pass's evaluation as eval_within. */
 static cj_status refit_and_rescore(const cj_ephys_session *sessions, const int *truth, const cj_unitmatch_opts *o,
                                    cj_unitmatch_result *r, cj_unitmatch_train *train, cj_error *err)
 {
@@ -263,8 +264,8 @@ cj_status cj_unitmatch_run(const cj_ephys_session *sessions, int n_sessions, con
     if (!st) st = refit_and_rescore(sessions, truth, o, r, &train, err);
     r->t_refit = now_seconds() - t0;
     if (!st)
-        report(o, "refitted with %zu putative across-session matches and scored again: within-session false "
-                  "positives %.4f (exact distance %.4f) (%.2f s)",
+        report(o, "refitted the similarity with %zu putative across-session matches and scored again: "
+                  "within-session false positives %.4f (exact distance %.4f) (%.2f s)",
                r->n_putative[0], r->within_fp_all, r->within_fp_exact_all, r->t_refit);
     cj_unitmatch_train_free(&train);
 
