@@ -90,7 +90,7 @@ TEST(trains_a_toy_experiment)
     write_text("toy.ini", text);
     snprintf(args, sizeof args, "train %s/toy.ini --threads 1 --set rule.name=dfa --out %s/toy", dir, dir);
     CHECK(run(args) == 0);
-    CHECK(strstr(output, "\"epoch\":2") != NULL);
+    CHECK(strstr(output, "epoch 2/2  train loss") != NULL);
     char path[600];
     snprintf(path, sizeof path, "%s/toy/model.safetensors", dir);
     FILE *f = fopen(path, "rb");

@@ -88,19 +88,24 @@ static int read_truth(const char *dir, truth_row *rows, int max)
     return n;
 }
 
-/* drift.csv: shift[s] for session s+1; returns the row count. */
-static int read_drift(const char *dir, float *shift, int max)
+/* drift.csv: shift[s] for session s+1 and, when within is not NULL, the
+ * probe's motion between the session's halves; returns the row count. */
+static int read_drift(const char *dir, float *shift, float *within, int max)
 {
     char path[256], line[256];
     snprintf(path, sizeof path, "%s/drift.csv", dir);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     int n = 0, k;
-    float v;
-    if (!fgets(line, sizeof line, f) || strcmp(line, "session,shift_um\n") != 0) n = -1;
+    float v, w;
+    if (!fgets(line, sizeof line, f) || strcmp(line, "session,shift_um,within_shift_um\n") != 0) n = -1;
     while (n >= 0 && n < max && fgets(line, sizeof line, f))
-        if (sscanf(line, "session%d,%f", &k, &v) == 2 && k == n + 1) shift[n++] = v;
-        else n = -1;
+        if (sscanf(line, "session%d,%f,%f", &k, &v, &w) == 3 && k == n + 1) {
+            if (within) within[n] = w;
+            shift[n++] = v;
+        } else {
+            n = -1;
+        }
     fclose(f);
     return n;
 }
@@ -144,6 +149,64 @@ static int peak_channel(const cj_ephys_session *s, const cj_ephys_unit *u)
         if (hi - lo > best_ptp) best_ptp = hi - lo, best = c;
     }
     return best;
+}
+
+/* Peak-to-peak amplitude of channel c in half h (h = 2: the mean of both). */
+static float channel_ptp(const cj_ephys_session *s, const cj_ephys_unit *u, int c, int h)
+{
+    float lo = 1e30f, hi = -1e30f;
+    for (int t = 0; t < s->n_samples; t++) {
+        float v = h < 2 ? cj_ephys_wave_at(s, u, t, c, h)
+                        : 0.5f * (cj_ephys_wave_at(s, u, t, c, 0) + cj_ephys_wave_at(s, u, t, c, 1));
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+    }
+    return hi - lo;
+}
+
+/* Position along the probe of half h of unit u: the centroid of the
+ * channels within 100 µm of the peak channel of the mean, weighted by their
+ * squared peak-to-peak amplitude in that half. (Deliberately simpler than
+ * src/ephys/positions.c: it only has to follow the unit.) */
+static double half_y(const cj_ephys_session *s, const cj_ephys_unit *u, int h)
+{
+    int peak = 0;
+    float best = -1.0f;
+    for (int c = 0; c < s->n_channels; c++) {
+        float a = channel_ptp(s, u, c, 2);
+        if (a > best) best = a, peak = c;
+    }
+    double sw = 0.0, sy = 0.0, y0 = s->channel_pos[2 * peak + 1];
+    for (int c = 0; c < s->n_channels; c++) {
+        double y = s->channel_pos[2 * c + 1];
+        if (fabs(y - y0) > 100.0) continue;
+        double a = channel_ptp(s, u, c, h);
+        sw += a * a;
+        sy += a * a * y;
+    }
+    return sy / sw;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Median over the units of session k of dir of (second half's position -
+ * first half's), µm. */
+static double median_half_motion(const char *dir, int k)
+{
+    cj_ephys_session s;
+    cj_error err = {0};
+    if (load_session(dir, k, &s, &err)) return NAN;
+    double *d = malloc(sizeof(double) * (size_t)s.n_units);
+    for (int u = 0; u < s.n_units; u++) d[u] = half_y(&s, &s.units[u], 1) - half_y(&s, &s.units[u], 0);
+    qsort(d, (size_t)s.n_units, sizeof *d, cmp_double);
+    double med = s.n_units % 2 ? d[s.n_units / 2] : 0.5 * (d[s.n_units / 2 - 1] + d[s.n_units / 2]);
+    free(d);
+    cj_ephys_session_free(&s);
+    return med;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -214,7 +277,7 @@ TEST(truth_matches_the_loaded_units)
 TEST(drift_within_limit_and_peaks_near_true_positions)
 {
     float shift[N_SESSIONS + 1];
-    CHECK(read_drift(g_dir, shift, N_SESSIONS + 1) == N_SESSIONS);
+    CHECK(read_drift(g_dir, shift, NULL, N_SESSIONS + 1) == N_SESSIONS);
     CHECK_NEAR(shift[0], 0, 0);
     for (int k = 0; k < N_SESSIONS; k++) CHECK(fabsf(shift[k]) <= g_opts.max_drift_um);
     CHECK(fabsf(shift[1]) + fabsf(shift[2]) > 0);
@@ -245,6 +308,59 @@ TEST(drift_within_limit_and_peaks_near_true_positions)
     }
     CHECK(worst <= 30.0);
     if (worst > 30.0) printf("  worst peak-channel distance %.1f um\n", worst);
+}
+
+/* The probe moves between the two halves of a session: drift.csv gives
+ * each session's rigid within-session shift, drawn N(0, within_drift_um),
+ * and the halves' positions, measured from the waveforms, differ by it. */
+TEST(halves_move_with_the_within_session_drift)
+{
+    enum { SESSIONS = 12, UNITS = 8 };
+    char dir[] = "/tmp/cj_ephys_within_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cj_ephys_sim_opts o;
+    cj_ephys_sim_defaults(&o);
+    CHECK_NEAR(o.within_drift_um, 2.5, 0);
+    o.n_sessions = SESSIONS;
+    o.n_units = UNITS;
+    o.within_drift_um = 4.0f;
+    cj_rng rng;
+    cj_rng_seed(&rng, 11);
+    cj_error err = {0};
+    CHECK(cj_ephys_simulate(dir, &o, &rng, NULL, &err) == CJ_OK);
+    float shift[SESSIONS], within[SESSIONS];
+    CHECK(read_drift(dir, shift, within, SESSIONS) == SESSIONS);
+    /* The session's shift against the median over its units of the
+     * measured motion: a line through 0 with slope 1, up to each half's own
+     * jitter (N(0, 1 um) here) and the noise of the centroids. */
+    double ss = 0.0, sxy = 0.0, sxx = 0.0, sres = 0.0, m[SESSIONS];
+    for (int k = 0; k < SESSIONS; k++) {
+        m[k] = median_half_motion(dir, k + 1);
+        ss += (double)within[k] * within[k];
+        sxy += m[k] * within[k];
+        sres += (m[k] - within[k]) * (m[k] - within[k]);
+    }
+    sxx = ss;
+    /* sqrt(chi-square / 12 dof) is in [0.5, 1.6] with P > 0.99. */
+    double rms = sqrt(ss / SESSIONS), slope = sxy / sxx, res = sqrt(sres / SESSIONS);
+    CHECK(rms > 0.5 * o.within_drift_um && rms < 1.6 * o.within_drift_um);
+    CHECK(slope > 0.85 && slope < 1.15);
+    CHECK(res < 1.0);
+    printf("  within-session shifts: rms %.2f um (configured sd %.1f); measured = %.3f x shift, rms residual %.2f um\n",
+           rms, (double)o.within_drift_um, slope, res);
+    rm_rf(dir);
+
+    /* --within-drift 0: both halves of a unit at one place. */
+    CHECK(mkdtemp(strcpy(dir, "/tmp/cj_ephys_within_XXXXXX")) != NULL);
+    o.n_sessions = 2;
+    o.within_drift_um = 0.0f;
+    CHECK(cj_ephys_simulate(dir, &o, &rng, NULL, &err) == CJ_OK);
+    CHECK(read_drift(dir, shift, within, 2) == 2);
+    for (int k = 0; k < 2; k++) {
+        CHECK_NEAR(within[k], 0.0, 0);
+        CHECK_NEAR(median_half_motion(dir, k + 1), 0.0, 0.3);
+    }
+    rm_rf(dir);
 }
 
 /* Every file of data set a (truth, drift, neurons, and each session's
@@ -435,6 +551,9 @@ TEST(rejects_bad_options)
     cj_ephys_sim_defaults(&o);
     o.survival = 1.5f;
     CHECK(cj_ephys_sim_check(&o, &err) == CJ_ERR_ARG && strstr(err.msg, "survival"));
+    cj_ephys_sim_defaults(&o);
+    o.within_drift_um = -1.0f;
+    CHECK(cj_ephys_sim_check(&o, &err) == CJ_ERR_ARG && strstr(err.msg, "within-session drift"));
 }
 
 int main(void)
@@ -458,6 +577,7 @@ int main(void)
     RUN(simulates_and_loads_back);
     RUN(truth_matches_the_loaded_units);
     RUN(drift_within_limit_and_peaks_near_true_positions);
+    RUN(halves_move_with_the_within_session_drift);
     RUN(same_seed_same_bytes);
     RUN(kilosort4_length_and_bombcell_labels);
     RUN(loader_errors_name_the_file);

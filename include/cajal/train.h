@@ -5,6 +5,7 @@
 #define CAJAL_TRAIN_H
 
 #include "cajal/experiment.h"
+#include "cajal/rules.h"
 #include "cajal/status.h"
 
 typedef struct {
@@ -14,11 +15,20 @@ typedef struct {
     float loss;                 /* mean training loss so far this epoch */
 } cj_train_progress;
 
+/* What one finished epoch measured (the same numbers as its metrics line). */
+typedef struct {
+    int epoch, epochs;
+    long step;
+    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
+    const cj_rule_diagnostics *diag;  /* align_deg etc. per parametric layer */
+    const char *json;                 /* the metrics.jsonl line, without newline */
+} cj_epoch_report;
+
 typedef struct {
     /* Called after every optimiser step (may be NULL). */
     void (*on_step)(const cj_train_progress *p, void *user);
-    /* Called with each epoch's metrics line, without newline (may be NULL). */
-    void (*on_epoch)(const char *json_line, void *user);
+    /* Called after each epoch's files are written (may be NULL). */
+    void (*on_epoch)(const cj_epoch_report *r, void *user);
     void *user;
 } cj_train_callbacks;
 

@@ -42,12 +42,16 @@ static void on_step(const cj_train_progress *p, void *user)
     fflush(stderr);
 }
 
-static void on_epoch(const char *line, void *user)
+/* One readable line per epoch; the full record is in metrics.jsonl. */
+static void on_epoch(const cj_epoch_report *r, void *user)
 {
     progress_state *s = user;
     if (s->quiet) return;
     if (s->tty) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "epoch %d/%d  train loss %.4f  test loss %.4f  test acc %.2f%%  %.0f samples/s  align",
+            r->epoch, r->epochs, r->train_loss, r->test_loss, 100 * r->test_acc, r->samples_per_s);
+    for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
+    fprintf(stderr, " deg\n");
 }
 
 int cj_cmd_train(int argc, char **argv)

@@ -298,7 +298,11 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_c
         if ((st = append_log(&s, line, err))) break;
         if ((st = cj_write_file_atomic(metrics_path, s.log, s.log_len, err))) break;
         if ((st = cj_model_save(&s.model, model_path, err))) break;
-        if (cb && cb->on_epoch) cb->on_epoch(line, cb->user);
+        if (cb && cb->on_epoch) {
+            cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
+                                   r.seconds, r.samples_per_s, r.lr, &diag, line};
+            cb->on_epoch(&rep, cb->user);
+        }
     }
     teardown(&s);
     return st;
