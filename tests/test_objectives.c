@@ -43,7 +43,7 @@ TEST(mse_closed_form_with_values_and_one_hot_labels)
 /* Central differences in float with a step large enough to beat rounding. */
 static void check_gradient(cj_loss_kind kind, const cj_target *t, int batch, int dim)
 {
-    float p[24], d[24];
+    float p[24] = {0}, d[24] = {0};
     for (int i = 0; i < batch * dim; i++) p[i] = sinf(1.7f * i + 0.3f);
     cj_loss_eval(kind, p, t, batch, dim, d, NULL);
     for (int i = 0; i < batch * dim; i++) {

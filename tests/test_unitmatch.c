@@ -256,8 +256,9 @@ TEST(exact_and_centroid_variants_differ_only_in_distance)
         CHECK(ce->dist[c].bandwidth == r->nb_centroid_within.dist[c].bandwidth);
         CHECK(ex->dist[c].bandwidth == r->nb_exact_within.dist[c].bandwidth);
         for (double d = 0.0; d <= 20.0; d += 2.5) {
-            CHECK(cj_kde_log_density_at(&ce->dist[c], d) == cj_kde_log_density_at(&r->nb_centroid_within.dist[c], d));
-            CHECK(cj_kde_log_density_at(&ex->dist[c], d) == cj_kde_log_density_at(&r->nb_exact_within.dist[c], d));
+            const cj_kde *wc = &r->nb_centroid_within.dist[c], *we = &r->nb_exact_within.dist[c];
+            CHECK(cj_kde_log_density_at(&ce->dist[c], d) == cj_kde_log_density_at(wc, d));
+            CHECK(cj_kde_log_density_at(&ex->dist[c], d) == cj_kde_log_density_at(we, d));
         }
     }
 }

@@ -236,7 +236,7 @@ typedef struct {
     size_t n_true, n_true_candidates;
     cj_unitmatch_eval eval[CJ_UM_N_METHODS];
     /* The same for the models fitted to within-session pairs only (before
-     * the refit), indexed by method: where the pitfall shows most. */
+     * the refit of the similarity densities), indexed by method. */
     cj_unitmatch_eval eval_within[CJ_UM_N_METHODS];
     /* Tracking: over across-session unit pairs, "same tracked id" against
      * "same neuron". */

@@ -16,9 +16,10 @@
  *
  * The centroid is computed three times per unit: from the mean of both
  * half-session waveforms ("exact") and from each half alone, on the same
- * channels (chosen on the mean), so the per-half centroids differ only by
- * the noise of each half: measurement noise that a distance between two
- * recordings also carries and the exact centroid hides (the pitfall in
+ * channels (chosen on the mean), so the per-half centroids differ by the
+ * noise of each half and by the probe's motion within the session: the
+ * measurement noise and motion that a distance between two recordings also
+ * carries and the exact centroid hides (the pitfall in
  * include/cajal/match.h). */
 #include <math.h>
 #include <stdlib.h>
