@@ -4,7 +4,8 @@
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make check        both of the above (what CI runs)
 #   make demo         train the default experiment and plot it
-#   make bench        cajal vs PyTorch timings (needs python3-torch)
+#   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
+#   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
 
 CC      ?= cc
 VERSION := 0.1.0
@@ -34,7 +35,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench clean
+.PHONY: all test check demo bench bench-kde clean
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary.
@@ -73,6 +74,9 @@ demo: cajal
 
 bench: cajal $(BUILD)/bench/bench_train
 	sh bench/run.sh $(BUILD)/bench/bench_train
+
+bench-kde: $(BUILD)/bench/bench_kde
+	sh bench/run_kde.sh $(BUILD)/bench/bench_kde
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
