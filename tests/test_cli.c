@@ -4,32 +4,14 @@
 #include <string.h>
 
 #include "harness.h"
+#include "cli_runner.h"
 #include "idx_fixture.h"
 
 static char dir[] = "/tmp/cajal-test-cli-XXXXXX";
 static const char *cajal;
 static char output[8192];
 
-/* Run `cajal args`, capturing stdout+stderr into output; returns the exit
- * status. */
-static int run(const char *args)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cajal, args);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(output, 1, sizeof output - 1, p);
-    output[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
+static int run(const char *args) { return run_cajal(cajal, args, output, sizeof output); }
 
 static void write_text(const char *name, const char *text)
 {

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cajal/unitmatch.h"
+#include "cli_runner.h"
 #include "harness.h"
 
 enum { N_SESSIONS = 3, N_UNITS = 60, MAX_NEURONS = 1024, SEED = 7 };
@@ -49,25 +50,7 @@ static double quantile(double *v, int n, double q)
     return v[(int)(q * (n - 1))];
 }
 
-/* Run `cajal args`, stdout+stderr into g_output; returns the exit status. */
-static int run_cli(const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", g_cajal, args);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t n = fread(g_output, 1, sizeof g_output - 1, p);
-    g_output[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
+static int run_cli(const char *args) { return run_cajal(g_cajal, args, g_output, sizeof g_output); }
 
 /* drift.csv and neurons.csv of the simulated set. */
 static int read_sim_files(void)
