@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cajal/ephys.h"
+#include "args.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -113,14 +114,8 @@ static int cmd_simulate(int argc, char **argv)
             return 2;
         }
         char name[64];
-        const char *eq = strchr(a, '='), *v;
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            v = eq + 1;
-        } else if (i + 1 < argc) {
-            snprintf(name, sizeof name, "%s", a);
-            v = argv[++i];
-        } else {
+        const char *v;
+        if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
             fprintf(stderr, "cajal ephys simulate: option '%s' needs a value\n", a);
             return 2;
         }

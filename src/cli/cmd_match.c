@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cajal/unitmatch.h"
+#include "args.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -126,14 +127,8 @@ static int parse_args(int argc, char **argv, options *o)
             continue;
         }
         char name[64];
-        const char *eq = strchr(a, '='), *v;
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            v = eq + 1;
-        } else if (i + 1 < argc) {
-            snprintf(name, sizeof name, "%s", a);
-            v = argv[++i];
-        } else {
+        const char *v;
+        if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
             fprintf(stderr, "cajal match: option '%s' needs a value (see 'cajal match --help')\n", a);
             return 2;
         }

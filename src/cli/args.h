@@ -1,0 +1,12 @@
+/* args.h — command-line helpers shared by the subcommands. */
+#ifndef CAJAL_CLI_ARGS_H
+#define CAJAL_CLI_ARGS_H
+
+#include <stddef.h>
+
+/* Split argv[*i], an option "--name=value" or "--name" followed by its
+ * value in argv[*i + 1] (then *i advances), into name and *value. Returns 0
+ * when the value is missing. */
+int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value);
+
+#endif
