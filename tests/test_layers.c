@@ -388,6 +388,51 @@ TEST(conv2d_chunked_batches)
     }
 }
 
+/* Stride-1 layers with 3x3 or 5x5 kernels and at least 8 channels in and
+ * out go through Winograd's algorithm (WINOGRAD_MIN_CHANNELS in conv2d.c),
+ * whose forward, weight-gradient and input-gradient passes are code of
+ * their own: the same checks on shapes that reach its edges. Its results
+ * carry more float rounding than im2col's (up to ~6e-6 of the largest
+ * value for weight gradients, see conv2d.c): inside the direct-sum
+ * tolerance, which stays the strict check. Finite differences divide the
+ * rounding of every output under a perturbed pixel by the step; with a
+ * step of 1 (exact for these linear maps) that reached 8e-4 on the
+ * 32-channel case, hence atol 2e-3, still far below the O(1) error
+ * of a wrong index or a missing term. */
+TEST(conv2d_winograd)
+{
+    static const conv_case cases[] = {
+        {8, 9, 7, 8, 3, 1, 1, 3},     /* 3x3 'same', odd height and width: half tiles */
+        {9, 8, 10, 12, 5, 1, 2, 2},   /* 5x5 'same' */
+        {8, 7, 9, 10, 5, 1, 0, 3},    /* 5x5 'valid': 3x5 outputs */
+        {10, 6, 5, 8, 3, 1, 3, 2},    /* padding wider than the kernel */
+        {8, 5, 6, 9, 5, 1, 5, 2},     /* the same for 5x5 */
+        {32, 16, 16, 32, 5, 1, 2, 9}, /* several chunks, the last one short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const conv_case *cc = &cases[i];
+        char name[64];
+        conv_case_name(cc, name, sizeof name);
+        rig t;
+        rig_init(&t, CJ_LAYER_CONV2D, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
+                 cc->batch);
+        check_conv_against_reference(&t, 1e-5, name);
+        rig_backward(&t, NULL);
+        size_t ni = rig_in_n(&t), nw = t.l.n_weight;
+        float *din = malloc(sizeof(float) * ni), *dw = malloc(sizeof(float) * nw);
+        memcpy(din, t.din, sizeof(float) * ni);
+        memcpy(dw, t.l.dweight, sizeof(float) * nw);
+        size_t step_in = ni / 400 + 1, step_w = nw / 400 + 1;  /* ~400 elements each */
+        fd_check(rig_loss, &t, t.in, din, ni, step_in, 1.0f, 2e-3, 1e-4, name);
+        fd_check(rig_loss, &t, t.l.weight, dw, nw, step_w, 1.0f, 2e-3, 1e-4, name);
+        CHECK(cj_conv2d_scratch_floats(&t.l, 1) <= cj_conv2d_scratch_floats(&t.l, cc->batch));
+        CHECK(cj_conv2d_scratch_floats(&t.l, cc->batch) <= cj_conv2d_scratch_floats(&t.l, 64));
+        free(din);
+        free(dw);
+        rig_free(&t);
+    }
+}
+
 /* ---- feedback: the hook learning rules use ---------------------------- */
 
 static void check_feedback(cj_layer_kind kind, cj_shape in, int out_c, int k, int s, int p,
@@ -439,6 +484,8 @@ TEST(feedback_replaces_weight_in_input_gradient)
     check_feedback(CJ_LAYER_CONV2D, (cj_shape){2, 7, 6}, 3, 3, 1, 1, "conv2d");
     check_feedback(CJ_LAYER_CONV2D, (cj_shape){3, 9, 8}, 2, 3, 2, 0, "conv2d strided");
     check_feedback(CJ_LAYER_CONV2D, (cj_shape){8, 16, 16}, 4, 5, 1, 2, "conv2d chunked");
+    check_feedback(CJ_LAYER_CONV2D, (cj_shape){8, 7, 6}, 8, 3, 1, 1, "conv2d winograd 3x3");
+    check_feedback(CJ_LAYER_CONV2D, (cj_shape){9, 8, 7}, 10, 5, 1, 2, "conv2d winograd 5x5");
 }
 
 /* ---- pooling ---------------------------------------------------------- */
@@ -772,6 +819,7 @@ int main(void)
     RUN(conv2d_matches_direct_sums);
     RUN(conv2d_gradients);
     RUN(conv2d_chunked_batches);
+    RUN(conv2d_winograd);
     RUN(feedback_replaces_weight_in_input_gradient);
     RUN(pool_forward_and_gradients);
     RUN(maxpool_known_answers);
