@@ -14,6 +14,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
     const size_t n = m->n_params;
     const int stochastic = cj_rule_is_stochastic(r->cfg.kind);
     if (!stochastic) draws = 1;
+    if (draws < 1) return cj_fail(err, CJ_ERR_ARG, "rule diagnostics need at least one draw (got %d)", draws);
     int n_param_layers = cj_model_n_param_layers(m);
     if (n_param_layers > (int)(sizeof out->align_deg / sizeof out->align_deg[0]))
         return cj_fail(err, CJ_ERR_ARG, "too many parametric layers (%d) for diagnostics", n_param_layers);

@@ -34,7 +34,6 @@ cj_status cj_rule_parse(const char *name, cj_rule_kind *kind, cj_error *err)
 cj_rule_config cj_rule_defaults(cj_rule_kind kind)
 {
     cj_rule_config c = {.kind = kind, .samples = 1, .sigma = 1e-3f, .decay = 0.0f};
-    if (kind == CJ_RULE_WEIGHT_PERTURBATION) c.sigma = 1e-3f;
     return c;
 }
 
