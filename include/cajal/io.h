@@ -23,6 +23,9 @@ typedef struct {
 cj_status cj_atomic_open(cj_atomic_file *af, const char *path, cj_error *err);
 cj_status cj_atomic_commit(cj_atomic_file *af, cj_error *err);
 void cj_atomic_abort(cj_atomic_file *af);
+/* Create `path` and any missing folders above it (mkdir -p); an existing
+ * folder is fine, an existing file of that name is an error. */
+cj_status cj_make_dirs(const char *path, cj_error *err);
 /* Write len bytes to path atomically. */
 cj_status cj_write_file_atomic(const char *path, const void *data, size_t len, cj_error *err);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cajal/io.h"
 #include "cajal/unitmatch.h"
 #include "args.h"
 #include "commands.h"
@@ -146,21 +147,6 @@ static int parse_args(int argc, char **argv, options *o)
     return -1;
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p) continue;
-        char c = *p;
-        *p = '\0';
-        struct stat sb;
-        if (mkdir(buf, 0777) != 0 && !(errno == EEXIST && stat(buf, &sb) == 0 && S_ISDIR(sb.st_mode))) return -1;
-        *p = c;
-        if (!c) return 0;
-    }
-}
-
 static int load_sessions(const options *o, cj_ephys_session *sessions)
 {
     double t0 = now_seconds();
@@ -260,8 +246,9 @@ static int run(const options *o, cj_ephys_session *sessions)
     int *truth = NULL;
     if (!rc) rc = load_truth(o, sessions, &truth);
     if (rc) return rc;
-    if (make_dirs(o->out) != 0) {
-        fprintf(stderr, "cajal match: %s: cannot create the output folder: %s\n", o->out, strerror(errno));
+    cj_error dir_err = {0};
+    if (cj_make_dirs(o->out, &dir_err)) {
+        fprintf(stderr, "cajal match: %s\n", dir_err.msg);
         free(truth);
         return 1;
     }

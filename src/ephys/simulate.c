@@ -215,31 +215,6 @@ static cj_status text_write(text *b, const char *path, cj_error *err)
 
 /* ---- folders ----------------------------------------------------------- */
 
-static cj_status make_dir(const char *path, cj_error *err)
-{
-    if (mkdir(path, 0777) == 0) return CJ_OK;
-    struct stat sb;
-    if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return CJ_OK;
-    return cj_fail(err, CJ_ERR_IO, "%s: cannot create directory: %s", path,
-                   errno == EEXIST ? "a file of that name exists" : strerror(errno));
-}
-
-/* mkdir -p: create every missing folder on the way to `path`. */
-static cj_status make_dirs(const char *path, cj_error *err)
-{
-    char buf[PATH_CAP];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        cj_status st = make_dir(buf, err);
-        *p = '/';
-        if (st) return st;
-    }
-    return make_dir(buf, err);
-}
-
 static cj_status join(char *out, const char *dir, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static cj_status join(char *out, const char *dir, const char *fmt, ...)
 {
@@ -373,8 +348,8 @@ static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
     cj_status st = CJ_OK;
     if (join(sdir, m->dir, "%s", name) || join(sub, sdir, "RawWaveforms"))
         st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", m->dir);
-    if (!st) st = make_dir(sdir, err);
-    if (!st) st = make_dir(sub, err);
+    if (!st) st = cj_make_dirs(sdir, err);
+    if (!st) st = cj_make_dirs(sub, err);
     if (!st) st = write_probe(sdir, err);
     for (int id = 0; id < n_ids && !st; id++)
         if (unit_of[id] >= 0) st = write_unit(m, sdir, id, &m->neurons[unit_of[id]], shift, within, rng, err);
@@ -434,7 +409,7 @@ cj_status cj_ephys_simulate(const char *dir, const cj_ephys_sim_opts *o, cj_rng 
 {
     cj_status st = cj_ephys_sim_check(o, err);
     if (st) return st;
-    if ((st = make_dirs(dir, err))) return st;
+    if ((st = cj_make_dirs(dir, err))) return st;
 
     /* Somata stay far enough from the probe ends that drift never moves a
      * footprint (a few lambda) off the 3820 µm of sites. */

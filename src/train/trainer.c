@@ -32,23 +32,6 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static cj_status make_dirs(const char *path, cj_error *err)
-{
-    char buf[CJ_PATH_MAX];
-    if (strlen(path) >= sizeof buf) return cj_fail(err, CJ_ERR_IO, "%s: path too long", path);
-    strcpy(buf, path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) && errno != EEXIST)
-            return cj_fail(err, CJ_ERR_IO, "%s: cannot create folder (%s)", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) && errno != EEXIST)
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot create folder (%s)", buf, strerror(errno));
-    return CJ_OK;
-}
-
 static void truncate_dataset(cj_dataset *d, int n)
 {
     if (n > 0 && n < d->n) d->n = n;
@@ -196,7 +179,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     memcpy(s->diag_x, s->train.x, sizeof(float) * in * s->diag_n);
     for (int i = 0; i < s->train.n; i++) s->order[i] = i;
 
-    if ((st = make_dirs(out_dir, err))) return st;
+    if ((st = cj_make_dirs(out_dir, err))) return st;
     char path[CJ_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/config.ini", out_dir);
     cj_atomic_file af;
