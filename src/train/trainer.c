@@ -1,11 +1,9 @@
 /* trainer.c — the training loop. The three components meet here and only
  * here: the model (architecture), the loss (objective) and the rule
  * (learning rule), with an optimiser following the rule's proposed update. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cajal/io.h"
