@@ -6,6 +6,7 @@
 #   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
+#   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
 
 CC      ?= cc
 VERSION := 0.1.0
@@ -35,7 +36,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde clean
+.PHONY: all test check demo bench bench-kde fuzz fuzz-build clean
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary.
@@ -82,7 +83,35 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LIBS)
 
+# ---- fuzzing: clang's libFuzzer with ASan + UBSan --------------------------
+# The library is rebuilt with clang under build/fuzz; each fuzz/fuzz_*.c is
+# one harness, run by fuzz/run.sh over its committed corpus fuzz/corpus/NAME.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(WARN) -Iinclude -I/usr/include/cairo \
+                -DCJ_VERSION=\"$(VERSION)\" -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/libcajal.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_BUILD)/libcajal.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libcajal.a $(LIBS)
+
 clean:
 	rm -rf build cajal
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/cli/main.d $(FUZZ_LIB_OBJ:.o=.d)
