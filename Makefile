@@ -2,7 +2,7 @@
 #   make              libcajal.a and ./cajal (optimised)
 #   make test         all tests; last line "N passed, N failed"
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
-#   make check        both of the above (what CI runs)
+#   make check        both of the above, then every fuzzer for CHECK_FUZZ_SECONDS (what CI runs)
 #   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
@@ -65,9 +65,11 @@ $(BUILD)/tests/%: tests/%.c $(CLI_LIB) $(LIB) tests/harness.h
 test: $(TEST_BIN) $(BUILD)/cajal
 	@CAJAL=$(BUILD)/cajal sh tests/run.sh $(TEST_BIN)
 
+CHECK_FUZZ_SECONDS ?= 20
 check:
 	$(MAKE) test
 	$(MAKE) test SANITIZE=1
+	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
 demo: cajal
 	./cajal train examples/fmnist_mlp.ini --out runs/mlp

@@ -10,6 +10,8 @@ packages="
   libcjson-dev
   libcairo2-dev
   dataset-fashion-mnist
+  clang
+  libclang-rt-14-dev
 "
 # build-essential        gcc and make
 # libopenblas-dev        CBLAS matrix products (every dense/conv layer)
@@ -18,6 +20,8 @@ packages="
 # libcjson-dev           JSON: safetensors headers, reading metrics.jsonl
 # libcairo2-dev          PNG figures (cajal plot)
 # dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
+# clang                  builds the libFuzzer harnesses in fuzz/ (make fuzz)
+# libclang-rt-14-dev     clang's libFuzzer and sanitizer runtimes
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; else sudo=""; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
