@@ -5,7 +5,8 @@
 passed=0
 failed=0
 for t in "$@"; do
-    out=$("$t" 2>&1)
+    # A hang is a failure, not a stalled CI: each program gets 10 minutes.
+    out=$(timeout 600 "$t" 2>&1)
     rc=$?
     printf '%s\n' "$out" | grep -v '^RESULT '
     line=$(printf '%s\n' "$out" | grep '^RESULT ' | tail -n 1)

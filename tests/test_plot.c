@@ -130,6 +130,23 @@ TEST(ticks_linear_are_round_and_inside)
     CHECK(cj_ticks_linear(2, 2, 5, 0, &t) == 1);
 }
 
+/* Ranges below the values' resolution used to step k past 2^53, where
+ * k + 1 == k, and loop ~2^31 times before writing past the tick array. */
+TEST(ticks_survive_ranges_at_the_limit_of_double)
+{
+    cj_ticks t;
+    CHECK(cj_ticks_linear(1.0, 1.0 + 2.2e-16, 5, 0, &t) == 1);
+    CHECK(t.n == 1 && t.v[0] == 1.0);
+    CHECK(cj_ticks_linear(1e17, 1e17 + 32, 5, 1, &t) == 1); /* epochs near 1e17 */
+    CHECK(cj_ticks_linear(-1e308, 1e308, 5, 0, &t) >= 2 && t.n <= CJ_TICKS_MAX);
+    for (int i = 0; i < t.n; i++) CHECK(isfinite(t.v[i]) && t.v[i] >= -1e308 && t.v[i] <= 1e308);
+    /* just wide enough to tell apart: a handful of ticks, all inside */
+    int n = cj_ticks_linear(1.0, 1.0 + 1e-9, 5, 0, &t);
+    CHECK(n >= 2 && n <= CJ_TICKS_MAX);
+    for (int i = 0; i < t.n; i++) CHECK(t.v[i] >= 1.0 - 1e-12 && t.v[i] <= 1.0 + 1e-9 + 1e-12);
+    CHECK(cj_ticks_log(1.0, 1.0 + 2.2e-16, 5, &t) == 1);
+}
+
 TEST(ticks_log_pick_decades_or_125)
 {
     cj_ticks t;
@@ -366,6 +383,21 @@ TEST(cmd_plot_writes_png)
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 900);
 }
 
+/* The figure behind the tick bug: losses equal to 16 digits, epochs near 1e17. */
+TEST(cmd_plot_draws_values_equal_to_rounding)
+{
+    write_run("flat", "{\"epoch\":100000000000000000,\"train_loss\":0.5,\"test_acc\":0.9,\"rule\":\"bp\"}\n"
+                      "{\"epoch\":100000000000000032,\"train_loss\":0.5000000000000001,\"test_acc\":0.9,"
+                      "\"rule\":\"bp\"}\n");
+    char a0[] = "plot", a2[] = "--out", dir[600], out[600];
+    snprintf(dir, sizeof dir, "%s", tpath("flat"));
+    snprintf(out, sizeof out, "%s", tpath("flat.png"));
+    char *argv[] = {a0, dir, a2, out, NULL};
+    CHECK(plot_quietly(4, argv) == 0);
+    uint32_t w = 0, h = 0;
+    CHECK(png_size(out, &w, &h) && w > 0 && h > 0);
+}
+
 TEST(cmd_plot_errors_and_usage)
 {
     char a0[] = "plot", help[] = "--help", bogus[] = "--bogus", outopt[] = "--out";
@@ -412,6 +444,7 @@ int main(void)
         return 1;
     }
     RUN(ticks_linear_are_round_and_inside);
+    RUN(ticks_survive_ranges_at_the_limit_of_double);
     RUN(ticks_log_pick_decades_or_125);
     RUN(tick_labels_are_short);
     RUN(metrics_read_parses_values);
@@ -420,6 +453,7 @@ int main(void)
     RUN(figure_rejects_bad_arguments);
     RUN(figure_png_has_size_and_nan_gaps);
     RUN(cmd_plot_writes_png);
+    RUN(cmd_plot_draws_values_equal_to_rounding);
     RUN(cmd_plot_errors_and_usage);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");

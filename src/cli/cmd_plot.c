@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cajal/files.h"
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
 #include "commands.h"
@@ -28,7 +29,7 @@ static const char usage[] =
 
 typedef struct {
     const char *arg; /* as given on the command line */
-    char path[4096]; /* metrics file */
+    char *path;      /* metrics file (owned) */
     char name[NAME_MAX_LEN];
     char label[LABEL_LEN]; /* name and rule: "mlp_fa (fa)" */
     cj_metrics m;
@@ -114,7 +115,11 @@ static int load_runs(options *o)
         run *u = &o->runs[r];
         struct stat sb;
         int is_file = stat(u->arg, &sb) == 0 && S_ISREG(sb.st_mode);
-        snprintf(u->path, sizeof u->path, is_file ? "%s" : "%s/metrics.jsonl", u->arg);
+        u->path = is_file ? cj_path_printf("%s", u->arg) : cj_path_join(u->arg, "metrics.jsonl");
+        if (!u->path) {
+            fprintf(stderr, "cajal plot: out of memory\n");
+            return 1;
+        }
         run_name(u->arg, is_file, u->name, sizeof u->name);
         cj_error err = {0};
         if (cj_metrics_read(u->path, &u->m, &err)) {
@@ -354,7 +359,10 @@ int cj_cmd_plot(int argc, char **argv)
             printf("%s\n", o.out);
         }
     }
-    for (int r = 0; r < o.n_runs; r++) cj_metrics_free(&o.runs[r].m);
+    for (int r = 0; r < o.n_runs; r++) {
+        cj_metrics_free(&o.runs[r].m);
+        free(o.runs[r].path);
+    }
     free(o.runs);
     return rc;
 }

@@ -43,14 +43,15 @@ static void set_axis(plot_axis *a, cj_scale scale, double lo, double hi, const d
     if (lo > hi) { /* no data */
         lo = log ? 1 : 0;
         hi = log ? 10 : 1;
-    } else if (lo == hi) { /* one value: centre it */
+    } else if (hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi))) {
+        /* one value, or values that differ only by rounding: centre them */
         if (log) {
             lo /= 2;
             hi *= 2;
         } else {
-            double d = lo != 0 ? fabs(lo) * 0.1 : 0.5;
-            lo -= d;
-            hi += d;
+            double mid = lo / 2 + hi / 2, d = mid != 0 ? fabs(mid) * 0.1 : 0.5;
+            lo = mid - d;
+            hi = mid + d;
         }
     } else if (log) {
         double span = log10(hi) - log10(lo);

@@ -18,21 +18,29 @@ static double count_in(double lo, double hi, double step)
 
 /* Multiples of step within [lo, hi]; the small slack keeps an end tick
  * that rounding put a hair outside. Returns how many there would be, even
- * if more than fit. */
-static int multiples(double lo, double hi, double step, cj_ticks *t)
+ * if more than fit, without visiting them: with a step far below the
+ * values' resolution the count is astronomical, and k + 1 == k once k
+ * passes 2^53, so a loop over all of them would never end. */
+static double multiples(double lo, double hi, double step, cj_ticks *t)
 {
     double slack = 1e-9;
     double k0 = ceil(lo / step - slack), k1 = floor(hi / step + slack);
-    int n = 0;
-    for (double k = k0; k <= k1; k++) {
-        if (n < CJ_TICKS_MAX) {
-            double v = k * step; /* k * step, not a running sum: no drift */
-            t->v[n] = fabs(v) < step * 1e-9 ? 0.0 : v;
-        }
-        n++;
+    double count = k1 >= k0 ? k1 - k0 + 1 : 0;
+    if (!(count <= CJ_TICKS_MAX)) return isfinite(count) ? count : HUGE_VAL;
+    int n = (int)count;
+    for (int i = 0; i < n; i++) {
+        double v = (k0 + i) * step; /* k * step, not a running sum: no drift */
+        t->v[i] = fabs(v) < step * 1e-9 ? 0.0 : v;
     }
-    t->n = n < CJ_TICKS_MAX ? n : CJ_TICKS_MAX;
-    return n;
+    t->n = n;
+    return count;
+}
+
+/* A range narrower than about a millionth of a unit in the last place of
+ * its values has no ticks to tell apart: treat it as a single value. */
+static int is_flat(double lo, double hi)
+{
+    return hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi));
 }
 
 int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
@@ -45,7 +53,8 @@ int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
         hi = s;
     }
     if (target < 2) target = 2;
-    if (hi == lo) {
+    if (target > CJ_TICKS_MAX) target = CJ_TICKS_MAX;
+    if (is_flat(lo, hi)) {
         t->n = 1;
         t->v[0] = lo;
         t->step = lo != 0 ? pow(10.0, floor(log10(fabs(lo)))) : 1.0;
@@ -53,7 +62,7 @@ int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
     }
     /* Spacings from a decade below to a decade above the raw one cover
      * every count near the target. */
-    double raw = (hi - lo) / target, best = 0, best_miss = INFINITY;
+    double raw = hi / target - lo / target, best = 0, best_miss = INFINITY; /* hi - lo may overflow */
     double p = pow(10.0, floor(log10(raw)) - 1);
     static const double m125[] = {1, 2, 5};
     for (int d = 0; d < 3; d++, p *= 10) {
@@ -67,7 +76,7 @@ int cj_ticks_linear(double lo, double hi, int target, int integer, cj_ticks *t)
     double step = best > 0 ? best : 1; /* integer axis narrower than 1 */
     /* A caller's odd input (target far above CJ_TICKS_MAX) gets coarser
      * steps until the ticks fit the array. */
-    while (multiples(lo, hi, step, t) > CJ_TICKS_MAX) step *= 2;
+    while (multiples(lo, hi, step, t) > CJ_TICKS_MAX) step *= 2; /* at most ~5 doublings */
     t->step = step;
     return t->n;
 }
