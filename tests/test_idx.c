@@ -5,6 +5,10 @@
 #include "cajal/data.h"
 #include "fixtures.h"
 #include "harness.h"
+
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
 #include "idx_fixture.h"
 
 static char dir[] = "/tmp/cajal-test-idx-XXXXXX";
@@ -91,19 +95,18 @@ static void expect_message(const char *images, const char *labels, const char *e
 }
 
 /* An uncompressed IDX header with the given sizes and `extra` data bytes. */
-static char *plain_idx(const char *tdir, const char *name, const unsigned *dims, int ndim, size_t extra)
+static char *plain_idx(const char *folder, const char *name, const unsigned *dims, int ndim, size_t extra)
 {
     unsigned char buf[64] = {0, 0, 0x08, (unsigned char)ndim};
     for (int i = 0; i < ndim; i++)
         for (int b = 0; b < 4; b++) buf[4 + 4 * i + b] = (unsigned char)(dims[i] >> (24 - 8 * b));
-    return fixture_file(tdir, name, buf, 4 + 4 * (size_t)ndim + extra);
+    return fixture_file(folder, name, buf, 4 + 4 * (size_t)ndim + extra);
 }
 
 /* 2^28 x 2^28 x 2^8 is exactly 2^64: the product used to wrap to 0, so a
  * zero-byte buffer was allocated and then overrun by the labels. */
 TEST(size_products_that_wrap_are_rejected)
 {
-    const char *tdir = fixture_dir("idx");
     unsigned idims[3] = {1u << 28, 1u << 28, 1u << 8}, ldims[1] = {1u << 28};
     char *ip = plain_idx(tdir, "wrap-images", idims, 3, 8);
     char *lp = plain_idx(tdir, "wrap-labels", ldims, 1, 8);
@@ -118,7 +121,6 @@ TEST(size_products_that_wrap_are_rejected)
 /* A plain file is checked against its size before anything is allocated. */
 TEST(plain_file_shorter_than_its_header_claims)
 {
-    const char *tdir = fixture_dir("idx");
     unsigned idims[3] = {3, 2, 2}, ldims[1] = {3};
     char *ip = plain_idx(tdir, "short-images", idims, 3, 5);
     char *lp = plain_idx(tdir, "short-labels", ldims, 1, 3);
@@ -158,7 +160,6 @@ TEST(tiny_gzip_claiming_terabytes_is_truncated)
 
 TEST(folders_are_refused_by_name)
 {
-    const char *tdir = fixture_dir("idx");
     unsigned ldims[1] = {3};
     char *lp = plain_idx(tdir, "labels", ldims, 1, 3);
     char *want = cj_path_printf("%s: is a folder, not a file", tdir);
@@ -206,6 +207,7 @@ TEST(pixel_scale_names)
 
 int main(void)
 {
+    tdir = fixture_dir("idx");
     if (!mkdtemp(dir)) return 1;
     RUN(reads_pixels_and_labels);
     RUN(missing_truncated_and_mismatched_files_are_named);

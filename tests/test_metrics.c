@@ -9,6 +9,9 @@
 #include "fixtures.h"
 #include "harness.h"
 
+/* One folder for the whole program (fixtures.h), reachable until exit. */
+static const char *dir;
+
 /* Reading `path` fails with exactly "<path>: <rest>". */
 static void expect_exact(const char *path, const char *rest)
 {
@@ -26,7 +29,6 @@ static void expect_exact(const char *path, const char *rest)
 /* A NUL byte used to end the text early, dropping every later epoch. */
 TEST(nul_bytes_are_errors_naming_the_line)
 {
-    const char *dir = fixture_dir("metrics");
     const char raw[] = "{\"epoch\":1}\n{\"epoch\":2,\0\"x\":1}\n{\"epoch\":3}\n";
     char *p = fixture_file(dir, "raw.jsonl", raw, sizeof raw - 1);
     expect_exact(p, "line 2: contains a NUL byte (not a text file?)");
@@ -46,7 +48,6 @@ TEST(nul_bytes_are_errors_naming_the_line)
 
 TEST(folders_and_missing_files_are_named)
 {
-    const char *dir = fixture_dir("metrics");
     expect_exact(dir, "is a folder, not a file");
     char *p = cj_path_join(dir, "none.jsonl");
     expect_exact(p, "cannot open: No such file or directory");
@@ -57,7 +58,6 @@ TEST(folders_and_missing_files_are_named)
  * (800 GB): "out of memory", or an abort under ASan. */
 TEST(per_layer_tables_are_bounded_by_the_file)
 {
-    const char *dir = fixture_dir("metrics");
     enum { LINES = 100000, ENTRIES = 1000000 };
     size_t cap = (size_t)ENTRIES * 2 + (size_t)LINES * 16 + 64, n = 0;
     char *text = malloc(cap);
@@ -79,7 +79,6 @@ TEST(per_layer_tables_are_bounded_by_the_file)
  * tenth epoch of 1000. */
 TEST(sparse_per_layer_tables_still_read)
 {
-    const char *dir = fixture_dir("metrics");
     size_t cap = 1 << 20, n = 0;
     char *text = malloc(cap);
     for (int e = 0; e < 1000; e++) {
@@ -110,7 +109,6 @@ TEST(sparse_per_layer_tables_still_read)
 /* Names are kept whole, however long. */
 TEST(long_names_are_not_cut_short)
 {
-    const char *dir = fixture_dir("metrics");
     char name[2001];
     memset(name, 'n', 2000);
     name[2000] = '\0';
@@ -129,7 +127,6 @@ TEST(long_names_are_not_cut_short)
 
 TEST(bad_lines_give_one_exact_line)
 {
-    const char *dir = fixture_dir("metrics");
     char *p = fixture_text(dir, "bad.jsonl", "{\"epoch\":1}\n\n{\"epoch\":2,\"train_loss\":}\n");
     expect_exact(p, "line 3: malformed JSON at column 25");
     free(p);
@@ -143,6 +140,7 @@ TEST(bad_lines_give_one_exact_line)
 
 int main(void)
 {
+    dir = fixture_dir("metrics");
     RUN(nul_bytes_are_errors_naming_the_line);
     RUN(folders_and_missing_files_are_named);
     RUN(per_layer_tables_are_bounded_by_the_file);

@@ -10,6 +10,10 @@
 #include "fixtures.h"
 #include "harness.h"
 
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
+
 #define REF "tests/ref/npy/"
 
 /* Values the fixtures hold: a[idx] = sum idx[k] * 10^(ndim-1-k). */
@@ -225,7 +229,7 @@ TEST(errors_name_the_file)
 
 /* A version-1.0 .npy file with the given header fields and data bytes, as
  * the format document lays it out (the header padded to 64 bytes). */
-static char *npy_file(const char *tdir, const char *name, const char *descr, const char *fortran,
+static char *npy_file(const char *folder, const char *name, const char *descr, const char *fortran,
                       const char *shape, const void *data, size_t len)
 {
     char *dict = cj_path_printf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, fortran, shape);
@@ -238,7 +242,7 @@ static char *npy_file(const char *tdir, const char *name, const char *descr, con
     memset(buf + 10 + text, ' ', pad);
     buf[10 + hlen - 1] = '\n';
     if (len) memcpy(buf + 10 + hlen, data, len);
-    char *path = fixture_file(tdir, name, buf, 10 + hlen + len);
+    char *path = fixture_file(folder, name, buf, 10 + hlen + len);
     free(buf);
     free(dict);
     return path;
@@ -261,7 +265,6 @@ static void expect_message(const char *path, cj_npy_type type, const char *rest)
  * "out of memory"; the file is simply too short. */
 TEST(huge_shape_in_small_file_is_truncated)
 {
-    const char *tdir = fixture_dir("npy");
     char *p = npy_file(tdir, "huge.npy", "<f4", "False", "(1099511627776, 2)", NULL, 0);
     FILE *f = fopen(p, "rb");
     fseek(f, 0, SEEK_END);
@@ -280,7 +283,6 @@ TEST(huge_shape_in_small_file_is_truncated)
 /* 2^62 x 4 elements is 2^64: the product wraps to 0 unless checked. */
 TEST(shape_products_that_wrap_are_rejected)
 {
-    const char *tdir = fixture_dir("npy");
     char *p = npy_file(tdir, "wrap.npy", "<f4", "False", "(4611686018427387904, 4)", NULL, 0);
     expect_message(p, CJ_NPY_F32, "data truncated: shape (4611686018427387904, 4) of '<f4' needs more than "
                                   "2^64 bytes, the file has 0 after the header");
@@ -295,7 +297,6 @@ TEST(shape_products_that_wrap_are_rejected)
  * the other extents (10^12 steps) and never return. */
 TEST(fortran_order_with_zero_extent_is_empty)
 {
-    const char *tdir = fixture_dir("npy");
     char *p = npy_file(tdir, "empty_f.npy", "<f4", "True", "(1000000000000, 0)", NULL, 0);
     cj_npy_type types[] = {CJ_NPY_F32, CJ_NPY_F64};
     for (int i = 0; i < 2; i++) {
@@ -318,7 +319,6 @@ static void store_le64(unsigned char *p, uint64_t v)
  * (2^60); converted directly it rounds up, as it should. */
 TEST(int64_converts_to_float_in_one_rounding)
 {
-    const char *tdir = fixture_dir("npy");
     unsigned char raw[16];
     store_le64(raw, (1ULL << 60) + (1ULL << 36) + 1);
     store_le64(raw + 8, (uint64_t) - (int64_t)((1ULL << 60) + (1ULL << 36) + 1));
@@ -343,7 +343,6 @@ TEST(int64_converts_to_float_in_one_rounding)
  * a double would round, and C order after a Fortran file. */
 TEST(int64_reads_exactly)
 {
-    const char *tdir = fixture_dir("npy");
     const int64_t want[4] = {(1LL << 53) + 1, INT64_MIN, INT64_MAX, -7};
     unsigned char raw[32];
     for (int i = 0; i < 4; i++) store_le64(raw + 8 * i, (uint64_t)want[i]);
@@ -380,7 +379,6 @@ TEST(int64_reads_exactly)
 
 TEST(int64_refuses_what_it_cannot_hold)
 {
-    const char *tdir = fixture_dir("npy");
     unsigned char raw[32] = {0};
     store_le64(raw + 8, 1ULL << 63);
     char *p = npy_file(tdir, "u8big.npy", "<u8", "False", "(2,)", raw, 16);
@@ -396,12 +394,12 @@ TEST(int64_refuses_what_it_cannot_hold)
 
 TEST(folders_are_refused_by_name)
 {
-    const char *tdir = fixture_dir("npy");
     expect_message(tdir, CJ_NPY_F32, "is a folder, not a file");
 }
 
 int main(void)
 {
+    tdir = fixture_dir("npy");
     RUN(reads_float_c_order);
     RUN(reads_fortran_order_into_c_order);
     RUN(reads_integer_and_bool_dtypes);

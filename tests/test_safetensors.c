@@ -16,6 +16,10 @@
 #include "fixtures.h"
 #include "harness.h"
 
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
+
 static char dir[64];  /* a fresh temporary directory, removed at the end */
 
 static const char *in_dir(const char *name)
@@ -327,14 +331,14 @@ TEST(model_load_rejects_other_architectures)
 /* ---- issue 7: sizes, NUL bytes, many names, folders, long paths ---------- */
 
 /* A safetensors file from a header of `n` bytes (NULs allowed) and data. */
-static char *write_raw_n(const char *tdir, const char *name, const char *json, size_t n, const void *data,
+static char *write_raw_n(const char *folder, const char *name, const char *json, size_t n, const void *data,
                          size_t data_len)
 {
     unsigned char *buf = malloc(8 + n + data_len + 1);
     for (int i = 0; i < 8; i++) buf[i] = (unsigned char)((uint64_t)n >> (8 * i));
     memcpy(buf + 8, json, n);
     if (data_len) memcpy(buf + 8 + n, data, data_len);
-    char *path = fixture_file(tdir, name, buf, 8 + n + data_len);
+    char *path = fixture_file(folder, name, buf, 8 + n + data_len);
     free(buf);
     return path;
 }
@@ -356,7 +360,6 @@ static void expect_exact(const char *path, const char *rest)
  * have been read as a tensor named "w". */
 TEST(nul_in_a_tensor_name_is_an_error)
 {
-    const char *tdir = fixture_dir("st");
     float data[1] = {1};
     const char *esc = "{\"w\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     char *p = write_raw_n(tdir, "esc.safetensors", esc, strlen(esc), data, 4);
@@ -384,7 +387,6 @@ TEST(nul_in_a_tensor_name_is_an_error)
 
 TEST(sizes_in_the_header_are_checked_first)
 {
-    const char *tdir = fixture_dir("st");
     char *p = write_raw_n(tdir, "len.safetensors", "{}", 2, NULL, 0);
     FILE *f = fopen(p, "r+b");
     fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f);  /* header length 2^64 - 1 */
@@ -416,7 +418,7 @@ TEST(sizes_in_the_header_are_checked_first)
 
 /* n tensors "t0".."t<n-1>" of one float each; `dup` >= 0 renames the last
  * one to "t<dup>". */
-static char *many_tensors(const char *tdir, const char *name, int n, int dup)
+static char *many_tensors(const char *folder, const char *name, int n, int dup)
 {
     size_t cap = (size_t)n * 80 + 16, used = 0;
     char *json = malloc(cap);
@@ -428,7 +430,7 @@ static char *many_tensors(const char *tdir, const char *name, int n, int dup)
     used += (size_t)snprintf(json + used, cap - used, "}");
     float *data = malloc(sizeof(float) * (size_t)n);
     for (int i = 0; i < n; i++) data[i] = (float)i;
-    char *path = write_raw_n(tdir, name, json, used, data, sizeof(float) * (size_t)n);
+    char *path = write_raw_n(folder, name, json, used, data, sizeof(float) * (size_t)n);
     free(json);
     free(data);
     return path;
@@ -445,7 +447,6 @@ static double seconds_since(const struct timespec *t0)
  * well under a second (10 s leaves room for a loaded machine and ASan). */
 TEST(hundred_thousand_names_read_fast_and_duplicates_still_fail)
 {
-    const char *tdir = fixture_dir("st");
     enum { N = 100000 };
     char *ok = many_tensors(tdir, "many.safetensors", N, -1);
     char *dup = many_tensors(tdir, "many_dup.safetensors", N, 31337);
@@ -492,7 +493,6 @@ TEST(hundred_thousand_names_read_fast_and_duplicates_still_fail)
 /* model.init naming a folder said "not a regular file" or a stale errno. */
 TEST(a_folder_is_not_a_file)
 {
-    const char *tdir = fixture_dir("st");
     expect_exact(tdir, "is a folder, not a file");
     cj_model m;
     if (!make_model(&m, "flatten, dense 3", (cj_shape){1, 2, 2}, 1)) return;
@@ -507,7 +507,6 @@ TEST(a_folder_is_not_a_file)
 /* Paths are never cut short: save and load under a 1200-character path. */
 TEST(model_round_trip_under_a_long_path)
 {
-    const char *tdir = fixture_dir("st");
     char part[201];
     memset(part, 'd', 200);
     part[200] = '\0';
@@ -588,6 +587,7 @@ static void remove_dir(void)
 
 int main(void)
 {
+    tdir = fixture_dir("st");
     snprintf(dir, sizeof dir, "/tmp/cajal_safetensors_XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
