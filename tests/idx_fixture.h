@@ -9,6 +9,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cajal/files.h"
+
 /* Write an IDX header (unsigned bytes, ndim dims) followed by data. When
  * `cut` > 0, that many bytes are dropped from the end (a truncated file). */
 static inline int write_idx(const char *path, const unsigned *dims, int ndim, const unsigned char *data,
@@ -44,12 +46,12 @@ static inline int write_toy_set(const char *dir, const char *prefix, unsigned n,
                 px[((size_t)i * h + r) * w + c] = (unsigned char)(noise + (lab[i] && c < w / 2 ? 150 : 0));
             }
     }
-    char path[512];
     unsigned idims[3] = {n, h, w}, ldims[1] = {n};
-    snprintf(path, sizeof path, "%s/%s-images.gz", dir, prefix);
-    int rc = write_idx(path, idims, 3, px, (size_t)n * h * w, 0);
-    snprintf(path, sizeof path, "%s/%s-labels.gz", dir, prefix);
-    rc |= write_idx(path, ldims, 1, lab, n, 0);
+    char *ip = cj_path_printf("%s/%s-images.gz", dir, prefix), *lp = cj_path_printf("%s/%s-labels.gz", dir, prefix);
+    int rc = ip && lp ? write_idx(ip, idims, 3, px, (size_t)n * h * w, 0) : -1;
+    rc |= ip && lp ? write_idx(lp, ldims, 1, lab, n, 0) : -1;
+    free(ip);
+    free(lp);
     free(px);
     free(lab);
     return rc;

@@ -79,6 +79,7 @@ TEST(text_reads_whole_and_terminated)
     cj_error err = {0};
     CHECK(cj_text_read(p, 1 << 20, &text, &len, &err) == CJ_OK);
     CHECK(len == 11 && text && !strcmp(text, "x = 1\ny = 2"));
+    free(text); /* the next call sets text to NULL first */
     CHECK(cj_text_read(p, 4, &text, &len, &err) == CJ_ERR_FORMAT);
     CHECK(strstr(err.msg, "too large"));
     free(text);

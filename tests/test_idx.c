@@ -3,7 +3,12 @@
 #include <string.h>
 
 #include "cajal/data.h"
+#include "fixtures.h"
 #include "harness.h"
+
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
 #include "idx_fixture.h"
 
 static char dir[] = "/tmp/cajal-test-idx-XXXXXX";
@@ -78,6 +83,120 @@ TEST(missing_truncated_and_mismatched_files_are_named)
     expect_failure(lp, lp, "b-labels.gz: expected 3 dimensions");
 }
 
+/* The load fails with exactly the message `expect` (one line). */
+static void expect_message(const char *images, const char *labels, const char *expect)
+{
+    cj_dataset d;
+    cj_error err = {0};
+    CHECK(cj_idx_load(images, labels, &d, &err) != CJ_OK);
+    CHECK(strcmp(err.msg, expect) == 0);
+    if (strcmp(err.msg, expect)) printf("  message was: %s\n  expected:    %s\n", err.msg, expect);
+    CHECK(d.x == NULL && d.y == NULL && d.n == 0);
+}
+
+/* An uncompressed IDX header with the given sizes and `extra` data bytes. */
+static char *plain_idx(const char *folder, const char *name, const unsigned *dims, int ndim, size_t extra)
+{
+    unsigned char buf[64] = {0, 0, 0x08, (unsigned char)ndim};
+    for (int i = 0; i < ndim; i++)
+        for (int b = 0; b < 4; b++) buf[4 + 4 * i + b] = (unsigned char)(dims[i] >> (24 - 8 * b));
+    return fixture_file(folder, name, buf, 4 + 4 * (size_t)ndim + extra);
+}
+
+/* 2^28 x 2^28 x 2^8 is exactly 2^64: the product used to wrap to 0, so a
+ * zero-byte buffer was allocated and then overrun by the labels. */
+TEST(size_products_that_wrap_are_rejected)
+{
+    unsigned idims[3] = {1u << 28, 1u << 28, 1u << 8}, ldims[1] = {1u << 28};
+    char *ip = plain_idx(tdir, "wrap-images", idims, 3, 8);
+    char *lp = plain_idx(tdir, "wrap-labels", ldims, 1, 8);
+    char *want = cj_path_printf("%s: the header claims 268435456 x 268435456 x 256 images, too many to "
+                                "hold in memory", ip);
+    expect_message(ip, lp, want);
+    free(want);
+    free(ip);
+    free(lp);
+}
+
+/* A plain file is checked against its size before anything is allocated. */
+TEST(plain_file_shorter_than_its_header_claims)
+{
+    unsigned idims[3] = {3, 2, 2}, ldims[1] = {3};
+    char *ip = plain_idx(tdir, "short-images", idims, 3, 5);
+    char *lp = plain_idx(tdir, "short-labels", ldims, 1, 3);
+    char *want = cj_path_printf("%s: file is truncated: the header claims 3 x 2 x 2 images (12 bytes) but "
+                                "the file holds 5 bytes", ip);
+    expect_message(ip, lp, want);
+    free(want);
+    char *ip2 = plain_idx(tdir, "ok-images", idims, 3, 12);
+    char *lp2 = plain_idx(tdir, "short2-labels", ldims, 1, 2);
+    want = cj_path_printf("%s: file is truncated: the header claims 3 labels (3 bytes) but the file holds "
+                          "2 bytes", lp2);
+    expect_message(ip2, lp2, want);
+    free(want);
+    free(ip);
+    free(lp);
+    free(ip2);
+    free(lp2);
+}
+
+/* A gzip file's decompressed size is unknown: a few bytes claiming 2^48
+ * pixels must come out as truncated, never as an attempt to allocate
+ * 256 TiB (which fails as "out of memory", or aborts under ASan). */
+TEST(tiny_gzip_claiming_terabytes_is_truncated)
+{
+    unsigned char px[12] = {1, 2, 3};
+    unsigned idims[3] = {1u << 28, 1u << 10, 1u << 10}, ldims[1] = {1u << 28};
+    char ip[512], lp[512];
+    path_of(ip, "huge-images.gz");
+    path_of(lp, "huge-labels.gz");
+    CHECK(write_idx(ip, idims, 3, px, sizeof px, 0) == 0);
+    CHECK(write_idx(lp, ldims, 1, px, sizeof px, 0) == 0);
+    char *want = cj_path_printf("%s: file is truncated: the header claims 268435456 x 1024 x 1024 images "
+                                "(281474976710656 bytes) but the data end after 12 bytes", ip);
+    expect_message(ip, lp, want);
+    free(want);
+}
+
+TEST(folders_are_refused_by_name)
+{
+    unsigned ldims[1] = {3};
+    char *lp = plain_idx(tdir, "labels", ldims, 1, 3);
+    char *want = cj_path_printf("%s: is a folder, not a file", tdir);
+    expect_message(tdir, lp, want);
+    free(want);
+    free(lp);
+}
+
+/* The reader grows its buffer as data arrive; a set larger than the first
+ * buffer (1 MiB + 16 x the compressed size) still reads whole and exact. */
+TEST(large_gzip_reads_past_the_first_buffer)
+{
+    unsigned n = 3000, h = 28, w = 28;
+    unsigned char *px = malloc((size_t)n * h * w), *lab = malloc(n);
+    for (size_t i = 0; i < (size_t)n * h * w; i++) px[i] = (unsigned char)(i % 7 == 0 ? 255 : 0);
+    for (unsigned i = 0; i < n; i++) lab[i] = (unsigned char)(i % 10);
+    unsigned idims[3] = {n, h, w}, ldims[1] = {n};
+    char ip[512], lp[512];
+    path_of(ip, "big-images.gz");
+    path_of(lp, "big-labels.gz");
+    CHECK(write_idx(ip, idims, 3, px, (size_t)n * h * w, 0) == 0);
+    CHECK(write_idx(lp, ldims, 1, lab, n, 0) == 0);
+    cj_dataset d;
+    cj_error err = {0};
+    cj_status st = cj_idx_load(ip, lp, &d, &err);
+    if (st) printf("  %s\n", err.msg);
+    CHECK(st == CJ_OK);
+    if (st) return;
+    CHECK(d.n == (int)n && d.n_classes == 10 && d.y[n - 1] == (int)((n - 1) % 10));
+    size_t wrong = 0;
+    for (size_t i = 0; i < (size_t)n * h * w; i++) wrong += d.x[i] != px[i] * (1.0f / 255.0f);
+    CHECK(wrong == 0);
+    cj_dataset_free(&d);
+    free(px);
+    free(lab);
+}
+
 TEST(pixel_scale_names)
 {
     cj_pixel_scale s;
@@ -88,9 +207,15 @@ TEST(pixel_scale_names)
 
 int main(void)
 {
+    tdir = fixture_dir("idx");
     if (!mkdtemp(dir)) return 1;
     RUN(reads_pixels_and_labels);
     RUN(missing_truncated_and_mismatched_files_are_named);
+    RUN(size_products_that_wrap_are_rejected);
+    RUN(plain_file_shorter_than_its_header_claims);
+    RUN(tiny_gzip_claiming_terabytes_is_truncated);
+    RUN(folders_are_refused_by_name);
+    RUN(large_gzip_reads_past_the_first_buffer);
     RUN(pixel_scale_names);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -7,7 +7,12 @@
 #include <unistd.h>
 
 #include "cajal/npy.h"
+#include "fixtures.h"
 #include "harness.h"
+
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
 
 #define REF "tests/ref/npy/"
 
@@ -220,13 +225,193 @@ TEST(errors_name_the_file)
     check_error(REF "five_d.npy", CJ_ERR_FORMAT, "dimensions");
 }
 
+/* ---- hand-made files: sizes, integers, exact errors ---------------------- */
+
+/* A version-1.0 .npy file with the given header fields and data bytes, as
+ * the format document lays it out (the header padded to 64 bytes). */
+static char *npy_file(const char *folder, const char *name, const char *descr, const char *fortran,
+                      const char *shape, const void *data, size_t len)
+{
+    char *dict = cj_path_printf("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr, fortran, shape);
+    size_t text = strlen(dict), pad = (64 - (10 + text + 1) % 64) % 64, hlen = text + pad + 1;
+    unsigned char *buf = malloc(10 + hlen + len);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)hlen;
+    buf[9] = (unsigned char)(hlen >> 8);
+    memcpy(buf + 10, dict, text);
+    memset(buf + 10 + text, ' ', pad);
+    buf[10 + hlen - 1] = '\n';
+    if (len) memcpy(buf + 10 + hlen, data, len);
+    char *path = fixture_file(folder, name, buf, 10 + hlen + len);
+    free(buf);
+    free(dict);
+    return path;
+}
+
+/* Reading `path` as `type` fails with exactly "<path>: <rest>". */
+static void expect_message(const char *path, cj_npy_type type, const char *rest)
+{
+    cj_npy_array a;
+    cj_error err = {0};
+    CHECK(cj_npy_read(path, type, &a, &err) != CJ_OK);
+    CHECK(a.data == NULL);
+    char *want = cj_path_printf("%s: %s", path, rest);
+    CHECK(strcmp(err.msg, want) == 0);
+    if (strcmp(err.msg, want)) printf("  message was: %s\n  expected:    %s\n", err.msg, want);
+    free(want);
+}
+
+/* Issue 7: shape (2^40, 2) in a 128-byte file asked for 8 TiB and said
+ * "out of memory"; the file is simply too short. */
+TEST(huge_shape_in_small_file_is_truncated)
+{
+    char *p = npy_file(tdir, "huge.npy", "<f4", "False", "(1099511627776, 2)", NULL, 0);
+    FILE *f = fopen(p, "rb");
+    fseek(f, 0, SEEK_END);
+    CHECK(ftell(f) == 128);
+    fclose(f);
+    expect_message(p, CJ_NPY_F32, "data truncated: shape (1099511627776, 2) of '<f4' needs 8796093022208 "
+                                  "bytes, the file has 0 after the header");
+    free(p);
+    float four[4] = {1, 2, 3, 4};
+    p = npy_file(tdir, "short.npy", "<f8", "False", "(3,)", four, sizeof four);
+    expect_message(p, CJ_NPY_F64, "data truncated: shape (3,) of '<f8' needs 24 bytes, the file has 16 "
+                                  "after the header");
+    free(p);
+}
+
+/* 2^62 x 4 elements is 2^64: the product wraps to 0 unless checked. */
+TEST(shape_products_that_wrap_are_rejected)
+{
+    char *p = npy_file(tdir, "wrap.npy", "<f4", "False", "(4611686018427387904, 4)", NULL, 0);
+    expect_message(p, CJ_NPY_F32, "data truncated: shape (4611686018427387904, 4) of '<f4' needs more than "
+                                  "2^64 bytes, the file has 0 after the header");
+    free(p);
+    p = npy_file(tdir, "wrap3.npy", "|u1", "True", "(4294967296, 4294967296, 1)", NULL, 0);
+    expect_message(p, CJ_NPY_F64, "data truncated: shape (4294967296, 4294967296, 1) of '|u1' needs more "
+                                  "than 2^64 bytes, the file has 0 after the header");
+    free(p);
+}
+
+/* A Fortran array with an extent 0 is empty; reordering it used to walk
+ * the other extents (10^12 steps) and never return. */
+TEST(fortran_order_with_zero_extent_is_empty)
+{
+    char *p = npy_file(tdir, "empty_f.npy", "<f4", "True", "(1000000000000, 0)", NULL, 0);
+    cj_npy_type types[] = {CJ_NPY_F32, CJ_NPY_F64};
+    for (int i = 0; i < 2; i++) {
+        cj_npy_array a;
+        cj_error err = {0};
+        CHECK(cj_npy_read(p, types[i], &a, &err) == CJ_OK);
+        CHECK(a.numel == 0 && shape_is(&a, 2, 1000000000000LL, 0, 0, 0) && a.fortran_order == 1);
+        cj_npy_free(&a);
+    }
+    free(p);
+}
+
+static void store_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* 2^60 + 2^36 + 1 lies just above halfway between the float32s 2^60 and
+ * 2^60 + 2^37. Through double it first loses the +1 and then ties to even
+ * (2^60); converted directly it rounds up, as it should. */
+TEST(int64_converts_to_float_in_one_rounding)
+{
+    unsigned char raw[16];
+    store_le64(raw, (1ULL << 60) + (1ULL << 36) + 1);
+    store_le64(raw + 8, (uint64_t) - (int64_t)((1ULL << 60) + (1ULL << 36) + 1));
+    char *pi = npy_file(tdir, "i8.npy", "<i8", "False", "(2,)", raw, sizeof raw);
+    char *pu = npy_file(tdir, "u8.npy", "<u8", "False", "(1,)", raw, 8);
+    cj_npy_array a;
+    cj_error err = {0};
+    CHECK(cj_npy_read(pi, CJ_NPY_F32, &a, &err) == CJ_OK);
+    if (a.data) {
+        CHECK(((float *)a.data)[0] == 0x1.000002p60f);
+        CHECK(((float *)a.data)[1] == -0x1.000002p60f);
+    }
+    cj_npy_free(&a);
+    CHECK(cj_npy_read(pu, CJ_NPY_F32, &a, &err) == CJ_OK);
+    if (a.data) CHECK(((float *)a.data)[0] == 0x1.000002p60f);
+    cj_npy_free(&a);
+    free(pi);
+    free(pu);
+}
+
+/* CJ_NPY_I64 keeps every integer exact, including those above 2^53 that
+ * a double would round, and C order after a Fortran file. */
+TEST(int64_reads_exactly)
+{
+    const int64_t want[4] = {(1LL << 53) + 1, INT64_MIN, INT64_MAX, -7};
+    unsigned char raw[32];
+    for (int i = 0; i < 4; i++) store_le64(raw + 8 * i, (uint64_t)want[i]);
+    char *p = npy_file(tdir, "exact.npy", "<i8", "False", "(4,)", raw, sizeof raw);
+    cj_npy_array a;
+    cj_error err = {0};
+    CHECK(cj_npy_read(p, CJ_NPY_I64, &a, &err) == CJ_OK);
+    CHECK(a.type == CJ_NPY_I64 && a.numel == 4);
+    for (int i = 0; i < 4 && a.data; i++) CHECK(((int64_t *)a.data)[i] == want[i]);
+    cj_npy_free(&a);
+    free(p);
+
+    store_le64(raw, (uint64_t)INT64_MAX);
+    p = npy_file(tdir, "u8max.npy", "<u8", "False", "()", raw, 8);
+    CHECK(cj_npy_read(p, CJ_NPY_I64, &a, &err) == CJ_OK);
+    CHECK(a.ndim == 0 && a.data && ((int64_t *)a.data)[0] == INT64_MAX);
+    cj_npy_free(&a);
+    free(p);
+
+    CHECK(cj_npy_read(REF "i8_fortran.npy", CJ_NPY_I64, &a, &err) == CJ_OK);
+    CHECK(shape_is(&a, 2, 3, 4, 0, 0));
+    for (size_t i = 0; i < a.numel && a.data; i++)
+        CHECK(((int64_t *)a.data)[i] == -1000000000LL * (int64_t)index_value(&a, i));
+    cj_npy_free(&a);
+
+    CHECK(cj_npy_read(REF "b1_c.npy", CJ_NPY_I64, &a, &err) == CJ_OK);
+    const int64_t b1[4] = {1, 0, 0, 1};
+    for (int i = 0; i < 4 && a.data; i++) CHECK(((int64_t *)a.data)[i] == b1[i]);
+    cj_npy_free(&a);
+    CHECK(cj_npy_read(REF "i2_c.npy", CJ_NPY_I64, &a, &err) == CJ_OK);
+    CHECK(a.data && ((int64_t *)a.data)[0] == -300 && ((int64_t *)a.data)[4] == 300);
+    cj_npy_free(&a);
+}
+
+TEST(int64_refuses_what_it_cannot_hold)
+{
+    unsigned char raw[32] = {0};
+    store_le64(raw + 8, 1ULL << 63);
+    char *p = npy_file(tdir, "u8big.npy", "<u8", "False", "(2,)", raw, 16);
+    expect_message(p, CJ_NPY_I64, "element [1] is 9223372036854775808, which does not fit int64");
+    free(p);
+    /* Fortran order: file position 1 is row 1 of column 0. */
+    p = npy_file(tdir, "u8big_f.npy", "<u8", "True", "(2, 2)", raw, 32);
+    expect_message(p, CJ_NPY_I64, "element [1, 0] is 9223372036854775808, which does not fit int64");
+    free(p);
+    expect_message(REF "f32_c.npy", CJ_NPY_I64,
+                   "dtype '<f4' holds floats, not exact integers (read it as F32 or F64)");
+}
+
+TEST(folders_are_refused_by_name)
+{
+    expect_message(tdir, CJ_NPY_F32, "is a folder, not a file");
+}
+
 int main(void)
 {
+    tdir = fixture_dir("npy");
     RUN(reads_float_c_order);
     RUN(reads_fortran_order_into_c_order);
     RUN(reads_integer_and_bool_dtypes);
     RUN(reads_header_versions_2_and_3_and_scalars);
     RUN(writes_what_numpy_writes);
     RUN(errors_name_the_file);
+    RUN(huge_shape_in_small_file_is_truncated);
+    RUN(shape_products_that_wrap_are_rejected);
+    RUN(fortran_order_with_zero_extent_is_empty);
+    RUN(int64_converts_to_float_in_one_rounding);
+    RUN(int64_reads_exactly);
+    RUN(int64_refuses_what_it_cannot_hold);
+    RUN(folders_are_refused_by_name);
     return test_summary("npy");
 }

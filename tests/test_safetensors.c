@@ -7,12 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cajal/io.h"
 #include "cajal/model.h"
 #include "cajal/rng.h"
+#include "fixtures.h"
 #include "harness.h"
+
+/* A folder for the hand-made files (fixtures.h), one per program and
+ * reachable until exit. */
+static const char *tdir;
 
 static char dir[64];  /* a fresh temporary directory, removed at the end */
 
@@ -322,6 +328,209 @@ TEST(model_load_rejects_other_architectures)
                       NULL, NULL);
 }
 
+/* ---- issue 7: sizes, NUL bytes, many names, folders, long paths ---------- */
+
+/* A safetensors file from a header of `n` bytes (NULs allowed) and data. */
+static char *write_raw_n(const char *folder, const char *name, const char *json, size_t n, const void *data,
+                         size_t data_len)
+{
+    unsigned char *buf = malloc(8 + n + data_len + 1);
+    for (int i = 0; i < 8; i++) buf[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    memcpy(buf + 8, json, n);
+    if (data_len) memcpy(buf + 8 + n, data, data_len);
+    char *path = fixture_file(folder, name, buf, 8 + n + data_len);
+    free(buf);
+    return path;
+}
+
+/* Reading fails with exactly "<path>: <rest>" and leaves st empty. */
+static void expect_exact(const char *path, const char *rest)
+{
+    cj_safetensors st;
+    cj_error err = {0};
+    CHECK(cj_safetensors_read(path, &st, &err) != CJ_OK);
+    char *want = cj_path_printf("%s: %s", path, rest);
+    CHECK(strcmp(err.msg, want) == 0);
+    if (strcmp(err.msg, want)) printf("    message was: %s\n    expected:    %s\n", err.msg, want);
+    CHECK(st.n == 0 && st.names == NULL && st.blob == NULL);
+    free(want);
+}
+
+/* cJSON turns "\u0000" into a NUL that ends the C string: "w\u0000x" would
+ * have been read as a tensor named "w". */
+TEST(nul_in_a_tensor_name_is_an_error)
+{
+    float data[1] = {1};
+    const char *esc = "{\"w\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    char *p = write_raw_n(tdir, "esc.safetensors", esc, strlen(esc), data, 4);
+    expect_exact(p, "header byte 3: \\u0000 puts a NUL byte in a string (tensor names cannot contain NUL)");
+    free(p);
+    const char raw[] = "{\"w\0x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    p = write_raw_n(tdir, "raw.safetensors", raw, sizeof raw - 1, data, 4);
+    expect_exact(p, "header byte 3 is a NUL byte (tensor names cannot contain NUL)");
+    free(p);
+    /* An escaped backslash followed by "u0000" is six plain characters. */
+    const char *plain = "{\"w\\\\u0000\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    p = write_raw_n(tdir, "plain.safetensors", plain, strlen(plain), data, 4);
+    cj_safetensors st;
+    cj_error err = {0};
+    CHECK(cj_safetensors_read(p, &st, &err) == CJ_OK);
+    CHECK(st.n == 1 && st.names && !strcmp(st.names[0], "w\\u0000"));
+    cj_safetensors_free(&st);
+    free(p);
+    /* Control characters would break the one-line messages that name it. */
+    const char *nl = "{\"a\\nb\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    p = write_raw_n(tdir, "nl.safetensors", nl, strlen(nl), data, 4);
+    expect_exact(p, "tensor name 'a\\x0ab' contains control character 0x0a");
+    free(p);
+}
+
+TEST(sizes_in_the_header_are_checked_first)
+{
+    char *p = write_raw_n(tdir, "len.safetensors", "{}", 2, NULL, 0);
+    FILE *f = fopen(p, "r+b");
+    fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, f);  /* header length 2^64 - 1 */
+    fclose(f);
+    expect_exact(p, "header length 18446744073709551615 exceeds the 2 bytes after it (not a safetensors file?)");
+    free(p);
+    /* 2^53 cubed wraps 64 bits; every partial product is bounded. */
+    float data[1] = {1};
+    const char *wrap = "{\"w\":{\"dtype\":\"F32\",\"shape\":[9007199254740992,9007199254740992,"
+                       "9007199254740992],\"data_offsets\":[0,4]}}";
+    p = write_raw_n(tdir, "wrap.safetensors", wrap, strlen(wrap), data, 4);
+    expect_exact(p, "tensor 'w': its shape needs more bytes than the 4-byte data section");
+    free(p);
+    const char *offs = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,9007199254740992]}}";
+    p = write_raw_n(tdir, "offs.safetensors", offs, strlen(offs), data, 4);
+    expect_exact(p, "tensor 'w': data_offsets [0, 9007199254740992] lie outside the 4-byte data section");
+    free(p);
+    /* An extent 0 makes the tensor empty whatever the others are. */
+    const char *empty = "{\"w\":{\"dtype\":\"F64\",\"shape\":[9007199254740992,0,9007199254740992],"
+                        "\"data_offsets\":[0,0]}}";
+    p = write_raw_n(tdir, "empty.safetensors", empty, strlen(empty), NULL, 0);
+    cj_safetensors st;
+    cj_error err = {0};
+    CHECK(cj_safetensors_read(p, &st, &err) == CJ_OK);
+    CHECK(st.n == 1 && cj_tensor_numel(&st.tensors[0]) == 0);
+    cj_safetensors_free(&st);
+    free(p);
+}
+
+/* n tensors "t0".."t<n-1>" of one float each; `dup` >= 0 renames the last
+ * one to "t<dup>". */
+static char *many_tensors(const char *folder, const char *name, int n, int dup)
+{
+    size_t cap = (size_t)n * 80 + 16, used = 0;
+    char *json = malloc(cap);
+    used += (size_t)snprintf(json, cap, "{");
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(json + used, cap - used,
+                                 "%s\"t%d\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]}",
+                                 i ? "," : "", i == n - 1 && dup >= 0 ? dup : i, 4 * i, 4 * i + 4);
+    used += (size_t)snprintf(json + used, cap - used, "}");
+    float *data = malloc(sizeof(float) * (size_t)n);
+    for (int i = 0; i < n; i++) data[i] = (float)i;
+    char *path = write_raw_n(folder, name, json, used, data, sizeof(float) * (size_t)n);
+    free(json);
+    free(data);
+    return path;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}
+
+/* Comparing every pair of names took 43 s for 100k tensors; sorted, it is
+ * well under a second (10 s leaves room for a loaded machine and ASan). */
+TEST(hundred_thousand_names_read_fast_and_duplicates_still_fail)
+{
+    enum { N = 100000 };
+    char *ok = many_tensors(tdir, "many.safetensors", N, -1);
+    char *dup = many_tensors(tdir, "many_dup.safetensors", N, 31337);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cj_safetensors st;
+    cj_error err = {0};
+    cj_status got = cj_safetensors_read(ok, &st, &err);
+    if (got) printf("    %s\n", err.msg);
+    CHECK(got == CJ_OK);
+    CHECK(st.n == N);
+    if (st.n == N) CHECK(!strcmp(st.names[N - 1], "t99999") && st.tensors[N - 1].data[0] == (float)(N - 1));
+    cj_safetensors_free(&st);
+    expect_exact(dup, "tensor 't31337' appears twice in the header");
+    double took = seconds_since(&t0);
+    CHECK(took < 10.0);
+    if (took >= 10.0) printf("    took %.1f s\n", took);
+
+    /* The writer checks its names the same way. */
+    char **names = malloc(sizeof *names * N);
+    cj_tensor *ts = calloc(N, sizeof *ts);
+    float x = 1;
+    for (int i = 0; i < N; i++) {
+        names[i] = cj_path_printf("w%d", i == N - 1 ? 4242 : i);
+        ts[i] = (cj_tensor){&x, 1, {1}};
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *wp = cj_path_join(tdir, "written.safetensors");
+    CHECK(cj_safetensors_write(wp, N, (const char *const *)names, ts, &err) == CJ_ERR_ARG);
+    char *want = cj_path_printf("%s: tensor name 'w4242' is used twice", wp);
+    CHECK(!strcmp(err.msg, want));
+    CHECK(seconds_since(&t0) < 10.0);
+    for (int i = 0; i < N; i++) free(names[i]);
+    free(names);
+    free(ts);
+    free(want);
+    free(wp);
+    unlink(ok); /* 7 MB each: not worth keeping */
+    unlink(dup);
+    free(ok);
+    free(dup);
+}
+
+/* model.init naming a folder said "not a regular file" or a stale errno. */
+TEST(a_folder_is_not_a_file)
+{
+    expect_exact(tdir, "is a folder, not a file");
+    cj_model m;
+    if (!make_model(&m, "flatten, dense 3", (cj_shape){1, 2, 2}, 1)) return;
+    cj_error err = {0};
+    CHECK(cj_model_load(&m, tdir, &err) == CJ_ERR_IO);
+    char *want = cj_path_printf("%s: is a folder, not a file", tdir);
+    CHECK(!strcmp(err.msg, want));
+    free(want);
+    cj_model_free(&m);
+}
+
+/* Paths are never cut short: save and load under a 1200-character path. */
+TEST(model_round_trip_under_a_long_path)
+{
+    char part[201];
+    memset(part, 'd', 200);
+    part[200] = '\0';
+    char *deep = cj_path_printf("%s/%s/%s/%s/%s/%s", tdir, part, part, part, part, part);
+    cj_error err = {0};
+    CHECK(cj_make_dirs(deep, &err) == CJ_OK);
+    char *path = cj_path_printf("%s/%s.safetensors", deep, part);
+    CHECK(strlen(path) > 1200);
+    cj_model a, b;
+    if (!make_model(&a, MLP_SPEC, (cj_shape){1, 4, 4}, 1)) return;
+    if (make_model(&b, MLP_SPEC, (cj_shape){1, 4, 4}, 2)) {
+        cj_status st = cj_model_save(&a, path, &err);
+        if (st) printf("    %s\n", err.msg);
+        CHECK(st == CJ_OK);
+        CHECK(access(path, F_OK) == 0);
+        CHECK(cj_model_load(&b, path, &err) == CJ_OK);
+        CHECK(same_floats(a.params, b.params, a.n_params));
+        cj_model_free(&b);
+    }
+    cj_model_free(&a);
+    free(path);
+    free(deep);
+}
+
 static int count_temp_files(void)
 {
     int n = 0;
@@ -378,6 +587,7 @@ static void remove_dir(void)
 
 int main(void)
 {
+    tdir = fixture_dir("st");
     snprintf(dir, sizeof dir, "/tmp/cajal_safetensors_XXXXXX");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
@@ -393,6 +603,11 @@ int main(void)
     RUN(model_save_then_load_gives_identical_parameters);
     RUN(model_load_rejects_other_architectures);
     RUN(atomic_write_commits_or_leaves_the_old_file);
+    RUN(nul_in_a_tensor_name_is_an_error);
+    RUN(sizes_in_the_header_are_checked_first);
+    RUN(hundred_thousand_names_read_fast_and_duplicates_still_fail);
+    RUN(a_folder_is_not_a_file);
+    RUN(model_round_trip_under_a_long_path);
     remove_dir();
     return test_summary("safetensors");
 }

@@ -32,7 +32,16 @@ cj_status cj_write_file_atomic(const char *path, const void *data, size_t len, c
 /* ---- safetensors ---------------------------------------------------------
  * https://github.com/huggingface/safetensors: an 8-byte little-endian header
  * length, a JSON header {name: {dtype, shape, data_offsets}}, then the raw
- * little-endian data. We write and read F32 tensors. */
+ * little-endian data. We write F32 and read F32, F64, F16 and BF16 (as
+ * float32), up to CJ_MAX_DIMS dimensions.
+ *
+ * Reading checks every size in the header before allocating for it: the
+ * header length against the file, each shape's byte count (overflow-free)
+ * and data_offsets against the data section, which the tensors must tile
+ * exactly. A name may appear once (checked in O(n log n)) and may not hold
+ * a NUL byte (raw or "\u0000") or another control character. Errors are
+ * one line naming the file and, where there is one, the tensor; a folder
+ * is "<path>: is a folder, not a file". */
 typedef struct {
     int n;
     char **names;       /* owned */

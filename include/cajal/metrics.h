@@ -32,10 +32,13 @@ typedef struct {
 } cj_metrics;
 
 /* Read path into m (fully replaced; free with cj_metrics_free even after a
- * failure). Errors name the file and, for bad contents, the line: a
- * missing or unreadable file, no lines at all, malformed JSON, a line that
- * is not an object, a missing "epoch", a value of the wrong type, or a
- * per-layer array whose length differs from the layers seen before. */
+ * failure). Errors are one line naming the file and, for bad contents, the
+ * line: a missing or unreadable file, a folder, a file over 256 MiB, a NUL
+ * byte (raw, or "\u0000" in a string), no lines at all, malformed JSON, a
+ * line that is not an object, a missing "epoch", a value of the wrong type,
+ * a per-layer array whose length differs from the layers seen before, or
+ * one so long that its table (lines x entries) would hold more than 16
+ * values per byte of the file. Strings are kept whole, however long. */
 cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err);
 void cj_metrics_free(cj_metrics *m);
 

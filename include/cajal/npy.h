@@ -7,7 +7,14 @@
  *
  * Reading accepts the little-endian numeric dtypes NumPy writes for plain
  * arrays (<f4 <f8 <i1..<i8 <u1..<u8 |b1) in C or Fortran order, up to 4-D,
- * and converts them to float32 or float64 in C order. Writing produces
+ * and converts them to float32 or float64 in C order, or, for the integer
+ * and bool dtypes, to exact int64. Integers convert to a float type in one
+ * rounding (an <i8 above 2^24 becomes the nearest float32, not the float32
+ * nearest to the nearest double); read ids, sample indices and other
+ * integers that must stay exact as CJ_NPY_I64. Sizes in the header are
+ * checked for overflow and against the file's size before anything is
+ * allocated, so a short file claiming a huge shape reports "data
+ * truncated" with the shape and the bytes needed and present. Writing produces
  * float32, C order, version 1.0, through a temp file + rename so a crash
  * never leaves a torn file. Every error message names the file. */
 #ifndef CAJAL_NPY_H
@@ -20,8 +27,11 @@
 
 #define CJ_NPY_MAX_DIMS 4
 
-/* Element type a caller wants the data converted to. */
-typedef enum { CJ_NPY_F32 = 0, CJ_NPY_F64 = 1 } cj_npy_type;
+/* Element type a caller wants the data converted to. CJ_NPY_I64 gives
+ * int64_t data, exactly, from integer and bool dtypes only: a float dtype
+ * is refused, and so is a <u8 value of 2^63 or more (the error names the
+ * file and the element's index). */
+typedef enum { CJ_NPY_F32 = 0, CJ_NPY_F64 = 1, CJ_NPY_I64 = 2 } cj_npy_type;
 
 typedef struct {
     cj_npy_type type;               /* element type of `data` (as requested) */
@@ -30,7 +40,7 @@ typedef struct {
     size_t numel;                   /* product of the shape (1 for a scalar) */
     char descr[16];                 /* dtype as stored in the file, e.g. "<i8" */
     int fortran_order;              /* order in the file; `data` is always C order */
-    void *data;                     /* owned: numel floats or doubles, C order */
+    void *data;                     /* owned: numel floats, doubles or int64_t, C order */
 } cj_npy_array;
 
 /* Read `path` into *out, converting to `type`. On failure *out is left

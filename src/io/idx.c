@@ -2,98 +2,217 @@
  * number 0x0000TTDD (TT = 0x08 for unsigned bytes, DD = number of
  * dimensions), DD big-endian uint32 sizes, then the data. zlib's gzread
  * reads gzip and plain files alike. */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cajal/data.h"
+#include "cajal/files.h"
 
-static cj_status read_exact(gzFile f, void *buf, size_t len, const char *path, const char *what,
-                            cj_error *err)
+/* The first buffer for a file's data holds at most this much more than
+ * INFLATE_GUESS times the file's size; it then doubles as data arrive. An
+ * honest file fits in the first buffer, and a tiny file whose header claims
+ * gigabytes costs a few MiB before it is found to be truncated. */
+enum { FIRST_SLACK = 1 << 20, INFLATE_GUESS = 16 };
+
+/* An open IDX file: the sizes from its header and what we know of the
+ * bytes behind them. */
+typedef struct {
+    gzFile f;
+    const char *path;
+    uint64_t file_size; /* on disk (compressed for gzip) */
+    int plain;          /* not gzip: file_size bounds the data exactly */
+    int ndim;
+    uint32_t dims[3];
+    size_t count;       /* product of dims: bytes of data the header claims */
+} idx_file;
+
+/* "60000 x 28 x 28 images" or "60000 labels", for messages. */
+static void describe(const idx_file *x, char *buf, size_t cap)
 {
-    unsigned char *p = buf;
-    while (len > 0) {
-        unsigned chunk = len > (1u << 30) ? (1u << 30) : (unsigned)len;
-        int got = gzread(f, p, chunk);
-        if (got < 0) {
+    if (x->ndim == 3)
+        snprintf(buf, cap, "%u x %u x %u images", x->dims[0], x->dims[1], x->dims[2]);
+    else
+        snprintf(buf, cap, "%u labels", x->dims[0]);
+}
+
+/* Read up to len bytes; *got < len only at the end of the data. gzread
+ * takes an unsigned count, so large reads go in 1 GiB pieces. */
+static cj_status read_upto(gzFile f, unsigned char *p, size_t len, size_t *got, const char *path,
+                           cj_error *err)
+{
+    *got = 0;
+    while (*got < len) {
+        size_t left = len - *got;
+        unsigned chunk = left > (1u << 30) ? (1u << 30) : (unsigned)left;
+        int n = gzread(f, p + *got, chunk);
+        if (n < 0) {
             int code;
-            const char *msg = gzerror(f, &code);
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: cannot read %s (%s)", path, what, msg);
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: cannot read: %s", path, gzerror(f, &code));
         }
-        if (got == 0) return cj_fail(err, CJ_ERR_FORMAT, "%s: file is truncated (while reading %s)", path, what);
-        p += got;
-        len -= (size_t)got;
+        if (n == 0) break;
+        *got += (size_t)n;
     }
     return CJ_OK;
 }
 
-/* Open an IDX file of unsigned bytes with `ndim` dimensions; dims gets the
- * sizes. */
-static cj_status open_idx(const char *path, int ndim, uint32_t *dims, gzFile *out, cj_error *err)
+static cj_status read_exact(gzFile f, void *buf, size_t len, const char *path, const char *what,
+                            cj_error *err)
 {
-    gzFile f = gzopen(path, "rb");
-    if (!f)
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot open (%s)", path, errno ? strerror(errno) : "gzopen failed");
+    size_t got;
+    cj_status st = read_upto(f, buf, len, &got, path, err);
+    if (!st && got < len)
+        st = cj_fail(err, CJ_ERR_FORMAT, "%s: file is truncated (while reading %s)", path, what);
+    return st;
+}
+
+static cj_status truncated(const idx_file *x, size_t have, cj_error *err)
+{
+    char what[96];
+    describe(x, what, sizeof what);
+    return cj_fail(err, CJ_ERR_FORMAT, "%s: file is truncated: the header claims %s (%zu bytes) but %s %zu bytes",
+                   x->path, what, x->count, x->plain ? "the file holds" : "the data end after", have);
+}
+
+/* The x->count data bytes, in a buffer grown as they arrive: a gzip file's
+ * decompressed size is known only once it is read, so the header's claim
+ * is never allocated up front. */
+static cj_status read_data(const idx_file *x, unsigned char **out, cj_error *err)
+{
+    *out = NULL;
+    size_t len = x->count, have = 0;
+    uint64_t guess = x->file_size * INFLATE_GUESS + FIRST_SLACK;
+    size_t cap = (uint64_t)len < guess ? len : (size_t)guess;
+    unsigned char *buf = malloc(cap ? cap : 1);
+    for (;;) {
+        if (!buf) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu bytes", x->path, cap);
+        size_t got;
+        cj_status st = read_upto(x->f, buf + have, cap - have, &got, x->path, err);
+        have += got;
+        if (!st && have < cap) st = truncated(x, have, err);
+        if (st) {
+            free(buf);
+            return st;
+        }
+        if (have == len) break;
+        cap = cap > len / 2 ? len : cap * 2;
+        unsigned char *bigger = realloc(buf, cap);
+        if (!bigger) free(buf);
+        buf = bigger;
+    }
+    *out = buf;
+    return CJ_OK;
+}
+
+/* The product of the header's sizes; too large for memory is an error
+ * rather than a wrapped-around small number. */
+static cj_status count_bytes(idx_file *x, cj_error *err)
+{
+    size_t n = 1;
+    for (int i = 0; i < x->ndim; i++) {
+        if (n > SIZE_MAX / sizeof(float) / x->dims[i]) {
+            char what[96];
+            describe(x, what, sizeof what);
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: the header claims %s, too many to hold in memory",
+                           x->path, what);
+        }
+        n *= x->dims[i];
+    }
+    x->count = n;
+    /* A plain file's size bounds its data exactly: check before reading. */
+    uint64_t header = 4 + 4 * (uint64_t)x->ndim;
+    uint64_t behind = x->file_size > header ? x->file_size - header : 0;
+    if (x->plain && x->count > behind) return truncated(x, (size_t)behind, err);
+    return CJ_OK;
+}
+
+static cj_status read_header(idx_file *x, cj_error *err)
+{
     unsigned char head[4];
-    cj_status st = read_exact(f, head, 4, path, "the magic number", err);
-    if (!st && (head[0] || head[1] || head[2] != 0x08))
-        st = cj_fail(err, CJ_ERR_FORMAT, "%s: not an IDX file of unsigned bytes (magic %02x%02x%02x%02x)", path,
-                     head[0], head[1], head[2], head[3]);
-    if (!st && head[3] != ndim)
-        st = cj_fail(err, CJ_ERR_FORMAT, "%s: expected %d dimensions, file has %d", path, ndim, head[3]);
-    for (int i = 0; !st && i < ndim; i++) {
+    cj_status st = read_exact(x->f, head, 4, x->path, "the magic number", err);
+    if (st) return st;
+    if (head[0] || head[1] || head[2] != 0x08)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: not an IDX file of unsigned bytes (magic %02x%02x%02x%02x)",
+                       x->path, head[0], head[1], head[2], head[3]);
+    if (head[3] != x->ndim)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: expected %d dimensions, file has %d", x->path, x->ndim,
+                       head[3]);
+    for (int i = 0; i < x->ndim; i++) {
         unsigned char b[4];
-        st = read_exact(f, b, 4, path, "the header", err);
-        dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        if (!st && (dims[i] == 0 || dims[i] > (1u << 28)))
-            st = cj_fail(err, CJ_ERR_FORMAT, "%s: dimension %d has implausible size %u", path, i, dims[i]);
+        if ((st = read_exact(x->f, b, 4, x->path, "the header", err))) return st;
+        x->dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        if (x->dims[i] == 0 || x->dims[i] > (1u << 28))
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: dimension %d has implausible size %u", x->path, i,
+                           x->dims[i]);
     }
-    if (st) {
-        gzclose(f);
-        return st;
+    /* gzdirect is reliable once something has been read. */
+    x->plain = gzdirect(x->f);
+    return count_bytes(x, err);
+}
+
+/* Open an IDX file of unsigned bytes with x->ndim dimensions and read its
+ * header. cj_file_open_fd refuses folders and FIFOs; zlib reads gzip and
+ * plain files alike. */
+static cj_status open_idx(const char *path, int ndim, idx_file *x, cj_error *err)
+{
+    memset(x, 0, sizeof *x);
+    x->path = path;
+    x->ndim = ndim;
+    int fd;
+    cj_status st = cj_file_open_fd(path, &fd, &x->file_size, err);
+    if (st) return st;
+    if (!(x->f = gzdopen(fd, "rb"))) {
+        close(fd);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: cannot open: out of memory for zlib", path);
     }
-    *out = f;
+    if ((st = read_header(x, err))) {
+        gzclose(x->f);
+        x->f = NULL;
+    }
+    return st;
+}
+
+static cj_status fill_dataset(const idx_file *im, const unsigned char *px, const idx_file *lb,
+                              const unsigned char *lab, cj_dataset *d, cj_error *err)
+{
+    size_t n = lb->count, len = im->count;
+    d->x = malloc(len * sizeof(float));
+    d->y = malloc(n * sizeof(int));
+    if (!d->x || !d->y) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu pixels", im->path, len);
+    for (size_t i = 0; i < len; i++) d->x[i] = px[i] * (1.0f / 255.0f);
+    int max_label = 0;
+    for (size_t i = 0; i < n; i++) {
+        d->y[i] = lab[i];
+        if (lab[i] > max_label) max_label = lab[i];
+    }
+    d->n = (int)n;
+    d->shape = (cj_shape){1, (int)im->dims[1], (int)im->dims[2]};
+    d->n_classes = max_label + 1;
     return CJ_OK;
 }
 
 cj_status cj_idx_load(const char *images_path, const char *labels_path, cj_dataset *d, cj_error *err)
 {
     memset(d, 0, sizeof *d);
-    uint32_t idims[3], ldims[1];
-    gzFile fi = NULL, fl = NULL;
-    unsigned char *buf = NULL;
-    cj_status st = open_idx(images_path, 3, idims, &fi, err);
-    if (!st) st = open_idx(labels_path, 1, ldims, &fl, err);
-    if (!st && idims[0] != ldims[0])
-        st = cj_fail(err, CJ_ERR_FORMAT, "%s has %u images but %s has %u labels", images_path, idims[0],
-                     labels_path, ldims[0]);
-    size_t n = st ? 0 : idims[0], pixels = st ? 0 : (size_t)idims[1] * idims[2];
-    if (!st) {
-        buf = malloc(n * pixels);
-        d->x = malloc(n * pixels * sizeof(float));
-        d->y = malloc(n * sizeof(int));
-        if (!buf || !d->x || !d->y) st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", images_path);
-    }
-    if (!st) st = read_exact(fi, buf, n * pixels, images_path, "the pixels", err);
-    if (!st)
-        for (size_t i = 0; i < n * pixels; i++) d->x[i] = buf[i] * (1.0f / 255.0f);
-    if (!st) st = read_exact(fl, buf, n, labels_path, "the labels", err);
-    if (!st) {
-        int max_label = 0;
-        for (size_t i = 0; i < n; i++) {
-            d->y[i] = buf[i];
-            if (buf[i] > max_label) max_label = buf[i];
-        }
-        d->n = (int)n;
-        d->shape = (cj_shape){1, (int)idims[1], (int)idims[2]};
-        d->n_classes = max_label + 1;
-    }
-    free(buf);
-    if (fi) gzclose(fi);
-    if (fl) gzclose(fl);
+    idx_file im = {0}, lb = {0};
+    unsigned char *px = NULL, *lab = NULL;
+    cj_status st = open_idx(images_path, 3, &im, err);
+    if (!st) st = open_idx(labels_path, 1, &lb, err);
+    if (!st && im.dims[0] != lb.dims[0])
+        st = cj_fail(err, CJ_ERR_FORMAT, "%s has %u images but %s has %u labels", images_path, im.dims[0],
+                     labels_path, lb.dims[0]);
+    /* Floats are allocated only once the bytes behind them have arrived. */
+    if (!st) st = read_data(&im, &px, err);
+    if (!st) st = read_data(&lb, &lab, err);
+    if (!st) st = fill_dataset(&im, px, &lb, lab, d, err);
+    free(px);
+    free(lab);
+    if (im.f) gzclose(im.f);
+    if (lb.f) gzclose(lb.f);
     if (st) cj_dataset_free(d);
     return st;
 }

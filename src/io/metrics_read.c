@@ -1,9 +1,8 @@
 /* metrics_read.c — reading a run's metrics.jsonl (see cajal/metrics.h).
  *
- * The file is read whole, then parsed line by line: a run still training
- * may append while we read, and one snapshot keeps the line count and the
- * lines consistent. */
-#include <errno.h>
+ * The file is read whole (cj_text_read: a regular file, no NUL bytes),
+ * then parsed line by line: a run still training may append while we read,
+ * and one snapshot keeps the line count and the lines consistent. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,45 +10,28 @@
 
 #include <cjson/cJSON.h>
 
+#include "cajal/files.h"
 #include "cajal/metrics.h"
 
 /* Per-line context for error messages. */
 typedef struct {
     const char *path;
     int line;
+    size_t file_bytes; /* for bounding the per-layer tables */
     cj_error *err;
 } where;
 
-static cj_status read_all(const char *path, char **buf, size_t *len, cj_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *bigger = realloc(b, cap * 2);
-        if (!bigger) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    int e = errno;
-    fclose(f);
-    if (!b) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory reading the file", path);
-    if (failed) {
-        free(b);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot read: %s", path, strerror(e));
-    }
-    *buf = b;
-    *len = n;
-    return CJ_OK;
-}
+/* A metrics file holds a few hundred bytes per epoch; anything near this
+ * is not one. */
+#define MAX_FILE_BYTES ((size_t)1 << 28)
+
+/* A per-layer table is lines x layers doubles. A line that has the key
+ * spends at least two bytes per entry, so an honest file needs few values
+ * per byte even when only every tenth line has the key; this bound stops
+ * a small file of many short lines and one long array from asking for
+ * gigabytes. */
+#define CELLS_PER_BYTE 16
+#define MIN_CELLS ((size_t)1 << 20)
 
 static int blank(const char *s, size_t n)
 {
@@ -147,7 +129,13 @@ static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key,
     cj_status st = check_layers(m, key, count, w);
     if (st) return st;
     if (!*table) {
-        *table = nan_array((size_t)capacity * (size_t)count);
+        size_t cells = (size_t)capacity * (size_t)count;
+        if (cells > MIN_CELLS && cells / CELLS_PER_BYTE > w->file_bytes)
+            return cj_fail(w->err, CJ_ERR_FORMAT,
+                           "%s: line %d: \"%s\" has %d entries for %d lines: a table of %zu values is "
+                           "implausibly large for a %zu-byte file", w->path, w->line, key, count, capacity,
+                           cells, w->file_bytes);
+        *table = nan_array(cells);
         if (!*table) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
     }
     double *row = *table + (size_t)epoch * (size_t)count;
@@ -206,9 +194,26 @@ static cj_status parse_object(cj_metrics *m, const cJSON *obj, int e, int capaci
     return st;
 }
 
+/* cJSON decodes "\u0000" into a NUL that silently cuts a string short (a
+ * rule or layer name); cj_text_read has refused raw NULs already. A
+ * backslash occurs only inside strings, where it starts an escape. */
+static cj_status check_escaped_nul(const char *s, size_t n, const where *w)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '\\') continue;
+        if (s[i + 1] == 'u' && i + 5 < n && !memcmp(s + i + 2, "0000", 4))
+            return cj_fail(w->err, CJ_ERR_FORMAT, "%s: line %d: column %zu: \\u0000 puts a NUL byte in a string",
+                           w->path, w->line, i + 1);
+        i++;
+    }
+    return CJ_OK;
+}
+
 static cj_status parse_line(cj_metrics *m, const char *s, size_t n, int e, int capacity,
                             const where *w)
 {
+    cj_status nul = check_escaped_nul(s, n, w);
+    if (nul) return nul;
     const char *end = NULL;
     cJSON *obj = cJSON_ParseWithLengthOpts(s, n, &end, 0);
     if (!obj) {
@@ -236,12 +241,9 @@ static cj_status name_layers(cj_metrics *m, const char *path, cj_error *err)
     if (m->n_layers == 0 || m->layers) return CJ_OK;
     m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
     if (!m->layers) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
-    for (int i = 0; i < m->n_layers; i++) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "layer %d", i + 1);
-        if (!(m->layers[i] = strdup(buf)))
+    for (int i = 0; i < m->n_layers; i++)
+        if (!(m->layers[i] = cj_path_printf("layer %d", i + 1)))
             return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
-    }
     return CJ_OK;
 }
 
@@ -250,7 +252,7 @@ cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err)
     memset(m, 0, sizeof *m);
     char *buf = NULL;
     size_t len = 0;
-    cj_status st = read_all(path, &buf, &len, err);
+    cj_status st = cj_text_read(path, MAX_FILE_BYTES, &buf, &len, err);
     if (st) return st;
 
     int lines = 0;
@@ -275,7 +277,7 @@ cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err)
                        &m->test_acc, &m->seconds, &m->samples_per_s};
     for (int c = 0; c < 7; c++) *cols[c] = block + (size_t)c * lines;
 
-    where w = {path, 0, err};
+    where w = {path, 0, len, err};
     int e = 0;
     for (size_t i = 0; i < len && !st;) {
         const char *s = buf + i;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 
 static const unsigned char MAGIC[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -191,48 +192,119 @@ static float load_f32(const unsigned char *p)
     return f;
 }
 
-static double element(const unsigned char *p, kind k, size_t size)
+static double load_f64(const unsigned char *p)
 {
-    uint64_t bits = load_le(p, size);
+    uint64_t b = load_le(p, 8);
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
+}
+
+/* Sign-extend a size*8-bit integer. */
+static int64_t load_signed(const unsigned char *p, size_t size)
+{
+    unsigned shift = (unsigned)(64 - 8 * size);
+    return (int64_t)(load_le(p, size) << shift) >> shift;
+}
+
+/* Integers convert straight to the requested float type: going through
+ * double first would round <i8/<u8 values above 2^24 twice. */
+static float element_f32(const unsigned char *p, kind k, size_t size)
+{
     switch (k) {
-    case KIND_FLOAT:
-        if (size == 4) {
-            return load_f32(p);
-        } else {
-            double d;
-            memcpy(&d, &bits, 8);
-            return d;
-        }
-    case KIND_INT: {
-        /* sign-extend from size*8 bits */
-        unsigned shift = (unsigned)(64 - 8 * size);
-        return (double)((int64_t)(bits << shift) >> shift);
+    case KIND_FLOAT: return size == 4 ? load_f32(p) : (float)load_f64(p);
+    case KIND_INT: return (float)load_signed(p, size);
+    case KIND_UINT: return (float)load_le(p, size);
+    case KIND_BOOL: return load_le(p, size) ? 1.0f : 0.0f;
     }
-    case KIND_UINT: return (double)bits;
-    case KIND_BOOL: return bits ? 1.0 : 0.0;
+    return 0.0f;
+}
+
+static double element_f64(const unsigned char *p, kind k, size_t size)
+{
+    switch (k) {
+    case KIND_FLOAT: return size == 4 ? load_f32(p) : load_f64(p);
+    case KIND_INT: return (double)load_signed(p, size);
+    case KIND_UINT: return (double)load_le(p, size);
+    case KIND_BOOL: return load_le(p, size) ? 1.0 : 0.0;
     }
     return 0.0;
 }
 
-static void convert(const unsigned char *raw, kind k, size_t size, size_t n, cj_npy_type type, void *out)
+/* "(1099511627776, 2)", as NumPy prints a shape. */
+static void shape_str(const header *h, char *buf, size_t cap)
 {
+    size_t used = (size_t)snprintf(buf, cap, "(");
+    for (int i = 0; i < h->ndim && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%lld", i ? ", " : "", (long long)h->shape[i]);
+    if (used < cap) snprintf(buf + used, cap - used, "%s)", h->ndim == 1 ? "," : "");
+}
+
+/* The index "[2, 0]" of the element at position i of the file's data,
+ * whose first axis varies fastest in Fortran order and last in C order. */
+static void index_str(const header *h, size_t i, char *buf, size_t cap)
+{
+    int64_t idx[CJ_NPY_MAX_DIMS] = {0};
+    for (int j = 0; j < h->ndim; j++) {
+        int axis = h->fortran_order ? j : h->ndim - 1 - j;
+        idx[axis] = (int64_t)(i % (size_t)h->shape[axis]);
+        i /= (size_t)h->shape[axis];
+    }
+    size_t used = (size_t)snprintf(buf, cap, "[");
+    for (int j = 0; j < h->ndim && used < cap; j++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%lld", j ? ", " : "", (long long)idx[j]);
+    if (used < cap) snprintf(buf + used, cap - used, "]");
+}
+
+/* Exact integers: every <i1..<i8, <u1..<u8 and |b1 value fits int64_t
+ * except <u8 values of 2^63 and above, which are refused by index. */
+static cj_status convert_i64(const unsigned char *raw, kind k, size_t size, size_t n, const header *h,
+                             const char *path, int64_t *o, cj_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = raw + i * size;
+        if (k == KIND_INT) {
+            o[i] = load_signed(p, size);
+        } else if (k == KIND_BOOL) {
+            o[i] = load_le(p, size) != 0;
+        } else {
+            uint64_t v = load_le(p, size);
+            if (v > (uint64_t)INT64_MAX) {
+                char at[96];
+                index_str(h, i, at, sizeof at);
+                return cj_fail(err, CJ_ERR_FORMAT, "%s: element %s is %llu, which does not fit int64", path,
+                               at, (unsigned long long)v);
+            }
+            o[i] = (int64_t)v;
+        }
+    }
+    return CJ_OK;
+}
+
+static cj_status convert(const unsigned char *raw, kind k, size_t size, size_t n, const header *h,
+                         const char *path, cj_npy_type type, void *out, cj_error *err)
+{
+    if (type == CJ_NPY_I64) return convert_i64(raw, k, size, n, h, path, out, err);
     /* <f4 to float32 is what waveform files hold: keep that loop tight. */
     if (k == KIND_FLOAT && size == 4 && type == CJ_NPY_F32) {
         float *o = out;
         for (size_t i = 0; i < n; i++) o[i] = load_f32(raw + 4 * i);
     } else if (type == CJ_NPY_F32) {
         float *o = out;
-        for (size_t i = 0; i < n; i++) o[i] = (float)element(raw + i * size, k, size);
+        for (size_t i = 0; i < n; i++) o[i] = element_f32(raw + i * size, k, size);
     } else {
         double *o = out;
-        for (size_t i = 0; i < n; i++) o[i] = element(raw + i * size, k, size);
+        for (size_t i = 0; i < n; i++) o[i] = element_f64(raw + i * size, k, size);
     }
+    return CJ_OK;
 }
 
 /* Fortran order stores the first index fastest. Walk the C-order output and
- * gather each element from its Fortran offset; shapes are padded to 4-D
- * with leading extent-1 axes. */
-static void fortran_to_c(const void *src, void *dst, int ndim, const int64_t *shape, cj_npy_type type)
+ * gather each element (4 or 8 bytes) from its Fortran offset; shapes are
+ * padded to 4-D with leading extent-1 axes. The caller skips empty arrays:
+ * with an extent 0 the loops below would still walk every other extent
+ * (10^12 steps for shape (10^12, 0)) while copying nothing. */
+static void fortran_to_c(const void *src, void *dst, int ndim, const int64_t *shape, size_t elem)
 {
     int64_t d[4] = {1, 1, 1, 1}, fs[4] = {0, 0, 0, 0}, stride = 1;
     for (int k = 0; k < ndim; k++) {
@@ -246,17 +318,18 @@ static void fortran_to_c(const void *src, void *dst, int ndim, const int64_t *sh
             for (int64_t c = 0; c < d[2]; c++)
                 for (int64_t e = 0; e < d[3]; e++, o++) {
                     int64_t off = a * fs[0] + b * fs[1] + c * fs[2] + e * fs[3];
-                    if (type == CJ_NPY_F32)
-                        ((float *)dst)[o] = ((const float *)src)[off];
+                    if (elem == 4)
+                        ((uint32_t *)dst)[o] = ((const uint32_t *)src)[off];
                     else
-                        ((double *)dst)[o] = ((const double *)src)[off];
+                        ((uint64_t *)dst)[o] = ((const uint64_t *)src)[off];
                 }
 }
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* Read the preamble and header dict of an open file. */
-static cj_status read_header(FILE *f, const char *path, header *h, cj_error *err)
+/* Read the preamble and header dict of an open file; *used gets the bytes
+ * they take, so the data's size can be checked against the file's. */
+static cj_status read_header(FILE *f, const char *path, header *h, uint64_t *used, cj_error *err)
 {
     unsigned char pre[12];
     size_t got = fread(pre, 1, 8, f);
@@ -282,36 +355,73 @@ static cj_status read_header(FILE *f, const char *path, header *h, cj_error *err
     else
         st = parse_header(text, hlen, path, h, err);
     free(text);
+    *used = 8 + len_bytes + hlen;
     return st;
 }
 
-static cj_status shape_numel(const header *h, size_t item, const char *path, size_t *numel, cj_error *err)
+/* a * b, or 0 with *overflow set when it does not fit 64 bits. */
+static uint64_t mul_checked(uint64_t a, uint64_t b, int *overflow)
 {
-    size_t n = 1;
-    for (int i = 0; i < h->ndim; i++) {
-        size_t d = (size_t)h->shape[i];
-        if (d && n > SIZE_MAX / 16 / item / d)
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: shape too large to hold in memory", path);
-        n *= d;
+    if (b && a > UINT64_MAX / b) {
+        *overflow = 1;
+        return 0;
     }
-    *numel = n;
+    return a * b;
+}
+
+/* The element count and the bytes the data take, checked for overflow and
+ * against the `present` bytes after the header before anything is
+ * allocated: a 128-byte file claiming shape (2^40, 2) is truncated, not a
+ * reason to ask for 8 TiB. */
+static cj_status check_sizes(const header *h, size_t item, size_t out_item, uint64_t present, const char *path,
+                             size_t *numel, cj_error *err)
+{
+    int overflow = 0;
+    uint64_t n = 1;
+    for (int i = 0; i < h->ndim; i++) n = mul_checked(n, (uint64_t)h->shape[i], &overflow);
+    uint64_t bytes = mul_checked(n, item, &overflow);
+    char shape[160];
+    if (overflow || bytes > present) {
+        shape_str(h, shape, sizeof shape);
+        if (overflow)
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: data truncated: shape %s of '%s' needs more than 2^64 bytes, "
+                           "the file has %llu after the header", path, shape, h->descr,
+                           (unsigned long long)present);
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: data truncated: shape %s of '%s' needs %llu bytes, the file has "
+                       "%llu after the header", path, shape, h->descr, (unsigned long long)bytes,
+                       (unsigned long long)present);
+    }
+    /* Present in the file, so in memory too, unless size_t is narrower. */
+    if (mul_checked(n, out_item, &overflow) > SIZE_MAX || overflow) {
+        shape_str(h, shape, sizeof shape);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: shape %s is too large to hold in memory", path, shape);
+    }
+    *numel = (size_t)n;
     return CJ_OK;
 }
 
-static cj_status read_body(FILE *f, const char *path, const header *h, cj_npy_type type, cj_npy_array *out,
-                           cj_error *err)
+static size_t type_size(cj_npy_type type)
+{
+    return type == CJ_NPY_F32 ? sizeof(float) : type == CJ_NPY_F64 ? sizeof(double) : sizeof(int64_t);
+}
+
+static cj_status read_body(FILE *f, const char *path, const header *h, cj_npy_type type, uint64_t present,
+                           cj_npy_array *out, cj_error *err)
 {
     kind k = KIND_FLOAT;
-    size_t item = 0, numel = 0;
+    size_t item = 0, numel = 0, out_item = type_size(type);
     cj_status st = parse_dtype(h->descr, path, &k, &item, err);
     if (st) return st;
-    if ((st = shape_numel(h, item, path, &numel, err))) return st;
+    if (type == CJ_NPY_I64 && k == KIND_FLOAT)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: dtype '%s' holds floats, not exact integers (read it as F32 or F64)",
+                       path, h->descr);
+    if ((st = check_sizes(h, item, out_item, present, path, &numel, err))) return st;
 
-    size_t out_item = type == CJ_NPY_F32 ? sizeof(float) : sizeof(double);
     size_t bytes = numel * item;
+    int reorder = h->fortran_order && h->ndim > 1 && numel > 0;
     unsigned char *raw = malloc(bytes ? bytes : 1);
     void *conv = malloc(numel ? numel * out_item : 1);
-    void *data = h->fortran_order && h->ndim > 1 ? malloc(numel ? numel * out_item : 1) : conv;
+    void *data = reorder ? malloc(numel * out_item) : conv;
     if (!raw || !conv || !data) {
         st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu elements", path, numel);
         goto fail;
@@ -322,9 +432,9 @@ static cj_status read_body(FILE *f, const char *path, const header *h, cj_npy_ty
                      path, bytes, h->descr, got);
         goto fail;
     }
-    convert(raw, k, item, numel, type, conv);
-    if (data != conv) {
-        fortran_to_c(conv, data, h->ndim, h->shape, type);
+    if ((st = convert(raw, k, item, numel, h, path, type, conv, err))) goto fail;
+    if (reorder) {
+        fortran_to_c(conv, data, h->ndim, h->shape, out_item);
         free(conv);
     }
     free(raw);
@@ -342,13 +452,15 @@ fail:
 cj_status cj_npy_read(const char *path, cj_npy_type type, cj_npy_array *out, cj_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (type != CJ_NPY_F32 && type != CJ_NPY_F64)
-        return cj_fail(err, CJ_ERR_ARG, "%s: requested element type %d is neither F32 nor F64", path, (int)type);
-    FILE *f = fopen(path, "rb");
-    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (type != CJ_NPY_F32 && type != CJ_NPY_F64 && type != CJ_NPY_I64)
+        return cj_fail(err, CJ_ERR_ARG, "%s: requested element type %d is not F32, F64 or I64", path, (int)type);
+    FILE *f;
+    uint64_t size, used = 0;
+    cj_status st = cj_file_open(path, &f, &size, err);
+    if (st) return st;
     header h;
-    cj_status st = read_header(f, path, &h, err);
-    if (!st) st = read_body(f, path, &h, type, out, err);
+    st = read_header(f, path, &h, &used, err);
+    if (!st) st = read_body(f, path, &h, type, size > used ? size - used : 0, out, err);
     fclose(f);
     if (st) return st;
     out->type = type;
