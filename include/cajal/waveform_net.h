@@ -86,6 +86,7 @@ typedef struct {
     int *site;     /* owned: n_rows x 2 channel indices */
     int n_channels;
     int *row_of;   /* owned: n_channels, the row of each channel */
+    int *row_shank; /* owned: n_rows, the shank of each row (rows never span two shanks) */
 } cj_wavefeat_probe;
 
 cj_status cj_wavefeat_probe_build(cj_wavefeat_probe *p, const cj_ephys_session *s, cj_error *err);

@@ -196,6 +196,9 @@ static cj_status setup(const cj_ephys_session *sessions, int n_sessions, cj_unit
         if (s && (x->n_channels != sessions[0].n_channels))
             return cj_fail(err, CJ_ERR_SHAPE, "session %s has %d channels, session %s %d: one probe layout expected",
                            x->name, x->n_channels, sessions[0].name, sessions[0].n_channels);
+        if (s && x->n_shanks != sessions[0].n_shanks)
+            return cj_fail(err, CJ_ERR_SHAPE, "session %s has %d shanks, session %s %d: one probe layout expected",
+                           x->name, x->n_shanks, sessions[0].name, sessions[0].n_shanks);
         r->first[s + 1] = r->first[s] + x->n_units;
     }
     r->n_units = r->first[n_sessions];
