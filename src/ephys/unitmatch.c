@@ -83,7 +83,11 @@ void cj_unitmatch_similarity(const float *ea, int n_a, const float *eb, int n_b,
             const float *b0 = eb + (size_t)j * 2 * dim, *b1 = b0 + dim;
             float s = 0.0f;
             for (int k = 0; k < dim; k++) s += a0[k] * b1[k] + a1[k] * b0[k];
-            row[j] = 0.5f * s;
+            /* Rounding can put the cosine of two equal unit vectors just past
+             * 1 (identical halves, as with templates.npy), outside the
+             * support of the similarity densities. */
+            s *= 0.5f;
+            row[j] = s > 1.0f ? 1.0f : s < -1.0f ? -1.0f : s;
         }
     }
 }
