@@ -556,6 +556,7 @@ static char *copy_session(int k, const char *tag)
         exit(2);
     }
     free(cmd);
+    free((char *)dir);
     return dst;
 }
 
@@ -605,6 +606,7 @@ TEST(non_finite_samples_name_the_file_and_unit)
     }
     free(w);
     free(path);
+    free(dir);
 }
 
 /* A dead unit (all-zero waveform, or one all-zero half) is skipped with a
@@ -642,6 +644,7 @@ TEST(dead_units_are_skipped_with_a_warning)
     }
     free(w);
     free(path);
+    free(dir);
 }
 
 /* A NUL byte in cluster_group.tsv made every later line vanish. */
@@ -651,6 +654,7 @@ TEST(nul_in_labels_is_an_error_naming_the_line)
     static const char tsv[] = "cluster_id\tgroup\n0\tgood\n1\tgo\0od\n2\tgood\n";
     free(fixture_file(dir, "cluster_group.tsv", tsv, sizeof tsv - 1));
     check_load_error(dir, CJ_ERR_FORMAT, "cluster_group.tsv: line 3:", "NUL byte");
+    free(dir);
 }
 
 /* The error used to read the shape after freeing it ("0 dims [0, 0, ...]"). */
@@ -667,6 +671,7 @@ TEST(channel_positions_error_gives_the_real_shape)
     CHECK(cj_npy_write_f32(path, 2, shape, pos, &err) == CJ_OK);
     check_load_error(dir, CJ_ERR_FORMAT, "channel_positions.npy", "channel 4: y position is not finite");
     free(path);
+    free(dir);
 }
 
 /* Duplicates are found by sorting: the first repeat in file order is named
@@ -686,6 +691,7 @@ TEST(duplicate_clusters_name_both_lines)
     snprintf(want, sizeof want, "line %d: cluster %d is listed twice (first on line %d)", N + 2, N / 2, N / 2 + 2);
     check_load_error(dir, CJ_ERR_FORMAT, "cluster_group.tsv", want);
     free(big);
+    free(dir);
 }
 
 /* Kilosort's own labels when there is nothing else; --all-clusters loads
@@ -729,6 +735,7 @@ TEST(kilosort_labels_and_all_clusters)
     free(txt);
     free(out);
     free(tsv);
+    free(dir);
 }
 
 /* Only templates.npy: both halves are the template, with a warning. */
@@ -767,6 +774,7 @@ TEST(templates_only_session)
     free(t);
     free(path);
     free(cmd);
+    free(dir);
 }
 
 /* Two shanks side by side (x + 250 µm): found from the x gap or from
@@ -840,6 +848,7 @@ TEST(two_shank_session)
     free(pos);
     free(w);
     free(ppath);
+    free(dir);
 }
 
 /* Session names: the shortest path suffix that tells folders apart. */
@@ -874,6 +883,7 @@ TEST(session_names_tell_same_named_folders_apart)
     CHECK(cj_ephys_order_warning(ordered, 3) == NULL);
     CHECK(cj_ephys_order_warning(days, 2) == NULL);
     CHECK(cj_ephys_order_warning(plain, 2) == NULL);
+    free((char *)root);
 }
 
 TEST(rejects_bad_options)

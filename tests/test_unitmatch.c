@@ -528,6 +528,7 @@ TEST(match_same_named_folders_and_a_dead_unit)
     CHECK(rows > 20 && c.named == rows);
     snprintf(path, sizeof path, "%s/out/matrices_a-kilosort4_b-kilosort4.png", root);
     CHECK(access(path, R_OK) == 0);
+    free((char *)root);
 }
 
 /* A +Inf sample used to segfault cajal match: now one line naming the
@@ -554,6 +555,7 @@ TEST(match_non_finite_sample_is_one_line)
     CHECK(run_cli(args) == 1);
     CHECK(count_lines(g_output) == 2 && strstr(g_output, want) && strstr(g_output, "session10 comes before session2"));
     printf("%s", g_output);
+    free((char *)root);
 }
 
 /* Kilosort output without UnitMatch's extraction: cluster_KSLabel.tsv and
@@ -636,6 +638,7 @@ static void write_two_shank(const char *dir, int s)
     }
     free(pos);
     free(w);
+    free((char *)root);
 }
 
 /* Units on different shanks are never candidate matches. */
@@ -655,6 +658,7 @@ TEST(match_two_shank_sessions)
     int rows = for_each_match(out, check_row, &c);
     CHECK(rows > 20 && c.named == rows && c.cross_shank == 0);
     printf("  %d candidate pairs, %d across shanks\n", rows, c.cross_shank);
+    free((char *)root);
 }
 
 int main(void)

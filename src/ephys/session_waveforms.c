@@ -60,7 +60,9 @@ static cj_status read_raw(const char *dir, cj_ephys_session *s, int id, float **
                           cj_error *err)
 {
     *wave = NULL;
-    char *path = cj_path_printf("%s/RawWaveforms/Unit%d_RawSpikes.npy", dir, id);
+    char file[64]; /* "RawWaveforms/Unit<int>_RawSpikes.npy" is at most 47 characters */
+    snprintf(file, sizeof file, "RawWaveforms/Unit%d_RawSpikes.npy", id);
+    char *path = cj_path_join(dir, file);
     *path_out = path;
     if (!path) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
     struct stat sb;
