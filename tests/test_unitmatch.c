@@ -135,6 +135,16 @@ TEST(similarity_is_the_cross_half_cosine)
     cj_unitmatch_similarity(ea, 1, ea, 1, 2, &s);
     CHECK_NEAR(s, 0.0, 1e-6); /* a unit against itself: cos(half 0, half 1) */
 
+    /* Two identical halves (templates.npy used for both): a unit vector
+     * whose float self-product rounds past 1 must still give exactly 1,
+     * the edge of the similarity densities' support. */
+    float e[8];
+    double ss = 0.0;
+    for (int k = 0; k < 4; k++) e[k] = 1.0f + 0.1f * (float)k, ss += (double)e[k] * e[k];
+    for (int k = 0; k < 4; k++) e[k] *= (float)(1.0 / sqrt(ss)), e[4 + k] = e[k];
+    cj_unitmatch_similarity(e, 1, e, 1, 4, &s);
+    CHECK(s <= 1.0f && s > 0.9999f);
+
     cj_unit_position a = {.half_x_um = {0, 3}, .half_y_um = {0, 4}};
     cj_unit_position b = {.half_x_um = {0, 0}, .half_y_um = {10, 22}};
     /* |a0 - b1| = |(0, 0) - (0, 22)| = 22, |a1 - b0| = |(3, 4) - (0, 10)| = sqrt(45);
