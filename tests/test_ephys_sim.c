@@ -10,6 +10,8 @@
 
 #include "cajal/ephys.h"
 #include "cajal/npy.h"
+#include "cajal/unitmatch.h"
+#include "fixtures.h"
 #include "harness.h"
 
 enum { N_SESSIONS = 3, N_UNITS = 40, MAX_ROWS = 4096 };
@@ -540,6 +542,360 @@ TEST(loader_errors_name_the_file)
     cj_ephys_session_free(&s);
 }
 
+/* ---- issue 7: bad inputs, Kilosort folders ------------------------------- */
+
+/* A fresh copy of simulated session k in its own folder; returns the
+ * session folder (allocated, lives until exit). */
+static char *copy_session(int k, const char *tag)
+{
+    const char *dir = fixture_dir(tag);
+    char *dst = cj_path_join(dir, "kilosort4");
+    char *cmd = cj_path_printf("cp -r %s/session%d %s", g_dir, k, dst);
+    if (!dst || !cmd || system(cmd) != 0) {
+        printf("  cannot copy session%d to %s\n", k, dst ? dst : "?");
+        exit(2);
+    }
+    free(cmd);
+    free((char *)dir);
+    return dst;
+}
+
+/* The copy's folder (its parent, the fixture folder) is removed when the
+ * test passed, kept for a look when it failed. */
+static void done_with(const char *session_dir)
+{
+    char *parent = cj_path_printf("%s", session_dir), *slash = strrchr(parent, '/');
+    if (slash && strstr(parent, "kilosort4")) *slash = '\0';
+    if (!harness_current_failed) rm_rf(parent);
+    free(parent);
+    free((char *)session_dir);
+}
+
+/* The first good unit's id and waveform (samples x 384 x 2) of folder dir. */
+static float *first_unit(const char *dir, int *id, int64_t shape[3])
+{
+    cj_ephys_session s;
+    cj_error err = {0};
+    if (cj_ephys_session_load(dir, &s, &err)) {
+        printf("  %s\n", err.msg);
+        return NULL;
+    }
+    *id = s.units[0].id;
+    shape[0] = s.n_samples, shape[1] = s.n_channels, shape[2] = 2;
+    float *w = s.units[0].waveform;
+    s.units[0].waveform = NULL;
+    cj_ephys_session_free(&s);
+    return w;
+}
+
+static char *unit_file(const char *dir, int id) { return cj_path_printf("%s/RawWaveforms/Unit%d_RawSpikes.npy", dir, id); }
+
+/* One +Inf sample used to reach an array index (a segfault in cajal match);
+ * a NaN was accepted. Both are errors naming the file and the unit. */
+TEST(non_finite_samples_name_the_file_and_unit)
+{
+    char *dir = copy_session(1, "nonfinite");
+    int id;
+    int64_t shape[3];
+    float *w = first_unit(dir, &id, shape);
+    CHECK(w != NULL);
+    if (!w) return;
+    char *path = unit_file(dir, id), file[64], unit[32];
+    snprintf(file, sizeof file, "Unit%d_RawSpikes.npy", id);
+    snprintf(unit, sizeof unit, "unit %d:", id);
+    const float bad[3] = {INFINITY, NAN, -INFINITY};
+    const char *word[3] = {"+Inf", "NaN", "-Inf"};
+    for (int k = 0; k < 3; k++) {
+        size_t at = ((size_t)5 * 384 + 7) * 2 + 1; /* sample 5, channel 7, second half */
+        float keep = w[at];
+        w[at] = bad[k];
+        cj_error err = {0};
+        CHECK(cj_npy_write_f32(path, 3, shape, w, &err) == CJ_OK);
+        check_load_error(dir, CJ_ERR_FORMAT, file, word[k]);
+        check_load_error(dir, CJ_ERR_FORMAT, unit, "sample (5, 7, 1)");
+        w[at] = keep;
+    }
+    free(w);
+    free(path);
+    done_with(dir);
+}
+
+/* A dead unit (all-zero waveform, or one all-zero half) is skipped with a
+ * warning returned to the caller; the rest of the session loads. */
+TEST(dead_units_are_skipped_with_a_warning)
+{
+    char *dir = copy_session(1, "dead");
+    int id;
+    int64_t shape[3];
+    float *w = first_unit(dir, &id, shape);
+    CHECK(w != NULL);
+    if (!w) return;
+    char *path = unit_file(dir, id), unit[32];
+    snprintf(unit, sizeof unit, "unit %d:", id);
+    size_t n = (size_t)shape[0] * shape[1] * 2;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++)
+            if (pass == 0 || i % 2 == 1) w[i] = 0.0f; /* pass 1: half 1 only (half 0 already zero: redo) */
+        if (pass == 1)
+            for (size_t i = 0; i < n; i += 2) w[i] = 1.0f;
+        cj_error err = {0};
+        CHECK(cj_npy_write_f32(path, 3, shape, w, &err) == CJ_OK);
+        cj_ephys_session s;
+        cj_status st = cj_ephys_session_load(dir, &s, &err);
+        CHECK(st == CJ_OK);
+        if (st) {
+            printf("  %s\n", err.msg);
+            continue;
+        }
+        CHECK(s.n_units == N_UNITS - 1 && s.units[0].id != id);
+        CHECK(s.n_warnings == 1 && strstr(s.warnings[0], unit) && strstr(s.warnings[0], "skipped"));
+        CHECK(strstr(s.warnings[0], pass == 0 ? "waveform is all zero" : "half 1 of its waveform is all zero"));
+        cj_ephys_session_free(&s);
+    }
+    free(w);
+    free(path);
+    done_with(dir);
+}
+
+/* A NUL byte in cluster_group.tsv made every later line vanish. */
+TEST(nul_in_labels_is_an_error_naming_the_line)
+{
+    char *dir = copy_session(1, "nul");
+    static const char tsv[] = "cluster_id\tgroup\n0\tgood\n1\tgo\0od\n2\tgood\n";
+    free(fixture_file(dir, "cluster_group.tsv", tsv, sizeof tsv - 1));
+    check_load_error(dir, CJ_ERR_FORMAT, "cluster_group.tsv: line 3:", "NUL byte");
+    done_with(dir);
+}
+
+/* The error used to read the shape after freeing it ("0 dims [0, 0, ...]"). */
+TEST(channel_positions_error_gives_the_real_shape)
+{
+    char *dir = copy_session(1, "pos3d");
+    char *path = cj_path_join(dir, "channel_positions.npy");
+    float pos[384 * 2] = {0};
+    int64_t shape[3] = {384, 2, 1};
+    cj_error err = {0};
+    CHECK(cj_npy_write_f32(path, 3, shape, pos, &err) == CJ_OK);
+    check_load_error(dir, CJ_ERR_SHAPE, "channel_positions.npy", "shape [384, 2, 1] (3-D), expected [channels, 2]");
+    pos[9] = NAN;
+    CHECK(cj_npy_write_f32(path, 2, shape, pos, &err) == CJ_OK);
+    check_load_error(dir, CJ_ERR_FORMAT, "channel_positions.npy", "channel 4: y position is not finite");
+    free(path);
+    done_with(dir);
+}
+
+/* Duplicates are found by sorting: the first repeat in file order is named
+ * with both lines, also among 60000 clusters. */
+TEST(duplicate_clusters_name_both_lines)
+{
+    char *dir = copy_session(1, "dup");
+    free(fixture_text(dir, "cluster_group.tsv", "cluster_id\tgroup\n3\tgood\n5\tmua\n5\tgood\n3\tgood\n"));
+    check_load_error(dir, CJ_ERR_FORMAT, "cluster_group.tsv: line 4:", "cluster 5 is listed twice (first on line 3)");
+    enum { N = 60000 };
+    char *big = malloc((size_t)N * 16 + 64), *p = big;
+    p += sprintf(p, "cluster_id\tgroup\n");
+    for (int i = 0; i < N; i++) p += sprintf(p, "%d\tmua\n", N - i); /* descending: no sorted shortcut */
+    sprintf(p, "%d\tgood\n", N / 2);
+    free(fixture_text(dir, "cluster_group.tsv", big));
+    char want[96];
+    snprintf(want, sizeof want, "line %d: cluster %d is listed twice (first on line %d)", N + 2, N / 2, N / 2 + 2);
+    check_load_error(dir, CJ_ERR_FORMAT, "cluster_group.tsv", want);
+    free(big);
+    done_with(dir);
+}
+
+/* Kilosort's own labels when there is nothing else; --all-clusters loads
+ * the mua too. The loader says which file it used. */
+TEST(kilosort_labels_and_all_clusters)
+{
+    char *dir = copy_session(1, "kslabel");
+    char *tsv = cj_path_join(dir, "cluster_group.tsv");
+    size_t len;
+    char *txt = (char *)slurp(tsv, &len);
+    CHECK(txt != NULL && remove(tsv) == 0);
+    if (!txt) return;
+    /* Every other good unit becomes mua; noise and mua (no waveforms) are dropped. */
+    char *out = malloc(len + 64), *p = out;
+    p += sprintf(p, "cluster_id\tKSLabel\n");
+    int good = 0, listed = 0;
+    for (char *line = strchr(txt, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        int id;
+        char g[16];
+        if (sscanf(line, "%d\t%15s", &id, g) != 2) break;
+        if (strcmp(g, "good")) continue;
+        p += sprintf(p, "%d\t%s\n", id, listed++ % 2 ? "mua" : "good");
+        good += listed % 2;
+    }
+    free(fixture_text(dir, "cluster_KSLabel.tsv", out));
+    cj_ephys_session s;
+    cj_error err = {0};
+    cj_status st = cj_ephys_session_load(dir, &s, &err);
+    CHECK(st == CJ_OK);
+    if (!st) {
+        CHECK(s.n_units == good && !strcmp(s.label_file, "cluster_KSLabel.tsv"));
+        cj_ephys_session_free(&s);
+    }
+    cj_ephys_load_opts all = {.all_clusters = 1};
+    st = cj_ephys_session_load_opts(dir, &all, &s, &err);
+    CHECK(st == CJ_OK);
+    if (!st) {
+        CHECK(s.n_units == listed && listed == N_UNITS);
+        cj_ephys_session_free(&s);
+    }
+    free(txt);
+    free(out);
+    free(tsv);
+    done_with(dir);
+}
+
+/* Only templates.npy: both halves are the template, with a warning. */
+TEST(templates_only_session)
+{
+    char *dir = copy_session(1, "templates");
+    cj_ephys_session s;
+    cj_error err = {0};
+    CHECK(cj_ephys_session_load(dir, &s, &err) == CJ_OK);
+    int max_id = 0;
+    for (int u = 0; u < s.n_units; u++) max_id = s.units[u].id > max_id ? s.units[u].id : max_id;
+    int64_t shape[3] = {max_id + 2, s.n_samples, s.n_channels}; /* one more: a cluster without a unit */
+    size_t per = (size_t)s.n_samples * s.n_channels;
+    float *t = calloc((size_t)shape[0] * per, sizeof(float));
+    for (int u = 0; u < s.n_units; u++)
+        for (size_t i = 0; i < per; i++)
+            t[(size_t)s.units[u].id * per + i] = 0.5f * (s.units[u].waveform[2 * i] + s.units[u].waveform[2 * i + 1]);
+    char *path = cj_path_join(dir, "templates.npy"), *cmd = cj_path_printf("rm -r %s/RawWaveforms", dir);
+    CHECK(cj_npy_write_f32(path, 3, shape, t, &err) == CJ_OK && system(cmd) == 0);
+    int n = s.n_units, id0 = s.units[0].id;
+    cj_ephys_session_free(&s);
+    cj_status st = cj_ephys_session_load(dir, &s, &err);
+    CHECK(st == CJ_OK);
+    if (st) printf("  %s\n", err.msg);
+    if (!st) {
+        CHECK(s.n_units == n && s.units[0].id == id0 && s.from_templates == 1);
+        CHECK(s.n_warnings == 1 && strstr(s.warnings[0], "templates.npy") && strstr(s.warnings[0], "both halves"));
+        int same = 1;
+        for (size_t i = 0; i < per; i++) same &= s.units[0].waveform[2 * i] == s.units[0].waveform[2 * i + 1];
+        CHECK(same && s.units[0].waveform[0] == t[(size_t)id0 * per]);
+        cj_ephys_session_free(&s);
+    }
+    /* A good cluster past the last template (made in phy) is named. */
+    free(fixture_text(dir, "cluster_group.tsv", "cluster_id\tgroup\n100000\tgood\n"));
+    check_load_error(dir, CJ_ERR_SHAPE, "templates.npy", "unit 100000 has no template");
+    free(t);
+    free(path);
+    free(cmd);
+    done_with(dir);
+}
+
+/* Two shanks side by side (x + 250 µm): found from the x gap or from
+ * channel_shanks.npy, and a unit's centroid uses its own shank only. */
+TEST(two_shank_session)
+{
+    char *dir = copy_session(1, "shanks");
+    cj_ephys_session s;
+    cj_error err = {0};
+    CHECK(cj_ephys_session_load(dir, &s, &err) == CJ_OK);
+    int nc = s.n_channels, ns = s.n_samples;
+    float *pos = malloc(sizeof(float) * 4 * nc);
+    for (int c = 0; c < nc; c++)
+        for (int k = 0; k < 2; k++) {
+            pos[2 * c + k] = s.channel_pos[2 * c + k];
+            pos[2 * (nc + c) + k] = s.channel_pos[2 * c + k] + (k == 0 ? 250.0f : 0.0f);
+        }
+    int64_t pshape[2] = {2 * nc, 2}, wshape[3] = {ns, 2 * nc, 2};
+    char *ppath = cj_path_join(dir, "channel_positions.npy");
+    CHECK(cj_npy_write_f32(ppath, 2, pshape, pos, &err) == CJ_OK);
+    /* Unit u on shank u % 2, with a copy at 60 % amplitude on the other. */
+    float *w = malloc(sizeof(float) * (size_t)ns * 2 * nc * 2);
+    for (int u = 0; u < s.n_units; u++) {
+        int home = u % 2;
+        for (int t = 0; t < ns; t++)
+            for (int c = 0; c < nc; c++)
+                for (int h = 0; h < 2; h++) {
+                    float v = cj_ephys_wave_at(&s, &s.units[u], t, c, h);
+                    w[((size_t)t * 2 * nc + home * nc + c) * 2 + h] = v;
+                    w[((size_t)t * 2 * nc + (1 - home) * nc + c) * 2 + h] = 0.6f * v;
+                }
+        char *path = unit_file(dir, s.units[u].id);
+        CHECK(cj_npy_write_f32(path, 3, wshape, w, &err) == CJ_OK);
+        free(path);
+    }
+    int n = s.n_units;
+    cj_ephys_session_free(&s);
+    for (int with_file = 0; with_file < 2; with_file++) {
+        if (with_file) {
+            float *sh = malloc(sizeof(float) * 2 * nc);
+            for (int c = 0; c < 2 * nc; c++) sh[c] = c < nc ? 3.0f : 7.0f; /* any numbers: renumbered 0, 1 */
+            int64_t shape[1] = {2 * nc};
+            char *path = cj_path_join(dir, "channel_shanks.npy");
+            CHECK(cj_npy_write_f32(path, 1, shape, sh, &err) == CJ_OK);
+            free(path);
+            free(sh);
+        }
+        cj_status st = cj_ephys_session_load(dir, &s, &err);
+        CHECK(st == CJ_OK);
+        if (st) {
+            printf("  %s\n", err.msg);
+            continue;
+        }
+        CHECK(s.n_units == n && s.n_shanks == 2 && s.shanks_inferred == !with_file);
+        CHECK(s.channel_shank[0] == 0 && s.channel_shank[nc] == 1);
+        cj_unit_position *p = malloc(sizeof *p * (size_t)n);
+        cj_position_opts po;
+        cj_position_defaults(&po);
+        CHECK(cj_unit_positions(&s, &po, p, &err) == CJ_OK);
+        int own = 0;
+        for (int u = 0; u < n; u++) {
+            float x0 = (u % 2) * 250.0f; /* shank u % 2 spans x0 + 0..70 µm */
+            own += p[u].shank == u % 2 && p[u].x_um >= x0 && p[u].x_um <= x0 + 70.0f &&
+                   p[u].half_x_um[0] >= x0 && p[u].half_x_um[1] <= x0 + 70.0f;
+        }
+        CHECK(own == n);
+        if (own != n) printf("  %d of %d units located on their own shank\n", own, n);
+        free(p);
+        cj_ephys_session_free(&s);
+    }
+    free(pos);
+    free(w);
+    free(ppath);
+    done_with(dir);
+}
+
+/* Session names: the shortest path suffix that tells folders apart. */
+TEST(session_names_tell_same_named_folders_apart)
+{
+    const char *root = fixture_dir("names");
+    const char *rel[4] = {"a/day1/kilosort4", "b/day2/kilosort4", "b/day2/other", "c"};
+    char *dirs[4], *names[4];
+    for (int i = 0; i < 4; i++) {
+        dirs[i] = cj_path_join(root, rel[i]);
+        char *cmd = cj_path_printf("mkdir -p %s", dirs[i]);
+        CHECK(system(cmd) == 0);
+        free(cmd);
+    }
+    cj_error err = {0};
+    CHECK(cj_ephys_session_names((const char *const *)dirs, 4, names, &err) == CJ_OK);
+    CHECK(!strcmp(names[0], "day1/kilosort4") && !strcmp(names[1], "day2/kilosort4"));
+    CHECK(!strcmp(names[2], "other") && !strcmp(names[3], "c"));
+    for (int i = 0; i < 4; i++) free(names[i]);
+    /* The same folder twice (once with a trailing slash and a ".."). */
+    char *again = cj_path_printf("%s/a/day1/../day1/kilosort4/", root);
+    const char *twice[2] = {dirs[0], again};
+    CHECK(cj_ephys_session_names(twice, 2, names, &err) == CJ_ERR_ARG && strstr(err.msg, "same folder"));
+    free(again);
+    for (int i = 0; i < 4; i++) free(dirs[i]);
+
+    const char *glob[3] = {"session1", "session10", "session2"}, *ordered[3] = {"session1", "session2", "session10"};
+    const char *days[2] = {"day1/kilosort4", "day2/kilosort4"}, *plain[2] = {"left", "right"};
+    char *w = cj_ephys_order_warning(glob, 3);
+    CHECK(w && strstr(w, "session10 comes before session2"));
+    free(w);
+    CHECK(cj_ephys_order_warning(ordered, 3) == NULL);
+    CHECK(cj_ephys_order_warning(days, 2) == NULL);
+    CHECK(cj_ephys_order_warning(plain, 2) == NULL);
+    done_with(root);
+}
+
 TEST(rejects_bad_options)
 {
     cj_ephys_sim_opts o;
@@ -582,6 +938,15 @@ int main(void)
     RUN(kilosort4_length_and_bombcell_labels);
     RUN(loader_errors_name_the_file);
     RUN(rejects_bad_options);
+    RUN(non_finite_samples_name_the_file_and_unit);
+    RUN(dead_units_are_skipped_with_a_warning);
+    RUN(nul_in_labels_is_an_error_naming_the_line);
+    RUN(channel_positions_error_gives_the_real_shape);
+    RUN(duplicate_clusters_name_both_lines);
+    RUN(kilosort_labels_and_all_clusters);
+    RUN(templates_only_session);
+    RUN(two_shank_session);
+    RUN(session_names_tell_same_named_folders_apart);
     rm_rf(g_dir);
     return test_summary("ephys_sim");
 }

@@ -8,6 +8,7 @@
  * sits. Helpers and tracking are checked against closed forms on hand-made
  * inputs. The command runs as the binary named by $CAJAL (set by make test). */
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "cajal/npy.h"
 #include "cajal/unitmatch.h"
 #include "cli_runner.h"
+#include "fixtures.h"
 #include "harness.h"
 
 enum { N_SESSIONS = 3, N_UNITS = 60, MAX_NEURONS = 1024, SEED = 7 };
@@ -131,6 +134,16 @@ TEST(similarity_is_the_cross_half_cosine)
     CHECK_NEAR(s, 0.5 * (1 * 0.6 + 1 * 1.0), 1e-6); /* (a0.b1 + a1.b0) / 2 */
     cj_unitmatch_similarity(ea, 1, ea, 1, 2, &s);
     CHECK_NEAR(s, 0.0, 1e-6); /* a unit against itself: cos(half 0, half 1) */
+
+    /* Two identical halves (templates.npy used for both): a unit vector
+     * whose float self-product rounds past 1 must still give exactly 1,
+     * the edge of the similarity densities' support. */
+    float e[8];
+    double ss = 0.0;
+    for (int k = 0; k < 4; k++) e[k] = 1.0f + 0.1f * (float)k, ss += (double)e[k] * e[k];
+    for (int k = 0; k < 4; k++) e[k] *= (float)(1.0 / sqrt(ss)), e[4 + k] = e[k];
+    cj_unitmatch_similarity(e, 1, e, 1, 4, &s);
+    CHECK(s <= 1.0f && s > 0.9999f);
 
     cj_unit_position a = {.half_x_um = {0, 3}, .half_y_um = {0, 4}};
     cj_unit_position b = {.half_x_um = {0, 0}, .half_y_um = {10, 22}};
@@ -446,6 +459,236 @@ TEST(match_command_errors_are_one_line)
     CHECK(run_cli(args) == 2 && strstr(g_output, "--max-distance") && count_lines(g_output) == 1);
 }
 
+/* ---- issue 7: real Kilosort folders ------------------------------------------ */
+
+/* Fixture folders hold copies of sessions (tens of MB): removed when the
+ * test passed, kept for a look when it failed. */
+static void done_with(const char *root)
+{
+    if (!harness_current_failed) rm_rf(root);
+    free((char *)root);
+}
+
+/* A shell command built printf-style; 1 if it exits 0. */
+static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shell(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char cmd[4096];
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd) == 0;
+}
+
+/* Lines the command printed (a sanitizer's report, in SANITIZE builds,
+ * adds its own). */
+static int cajal_lines(const char *out)
+{
+    int n = 0;
+    for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        n += strncmp(p, "cajal match", 11) == 0;
+    return n;
+}
+
+/* Rows of out/matches.csv; per row calls fn(session_a, unit_a, session_b, unit_b). */
+static int for_each_match(const char *out, void (*fn)(const char *, int, const char *, int, void *), void *ctx)
+{
+    char path[512], line[512];
+    snprintf(path, sizeof path, "%s/matches.csv", out);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(line, sizeof line, f)) {
+        if (f) fclose(f);
+        return -1;
+    }
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char sa[128], sb[128];
+        int ua, ub;
+        if (sscanf(line, "%127[^,],%d,%127[^,],%d,", sa, &ua, sb, &ub) != 4) continue;
+        fn(sa, ua, sb, ub, ctx);
+        rows++;
+    }
+    fclose(f);
+    return rows;
+}
+
+typedef struct {
+    const char *a, *b;
+    int named, cross_shank;
+} row_check;
+
+static void check_row(const char *sa, int ua, const char *sb, int ub, void *ctx)
+{
+    row_check *c = ctx;
+    c->named += !strcmp(sa, c->a) && !strcmp(sb, c->b);
+    c->cross_shank += ua % 2 != ub % 2; /* the two-shank sessions put unit id % 2 on shank id % 2 */
+}
+
+/* Folders a/kilosort4 and b/kilosort4 (Kilosort names its output folder
+ * after itself): named "a/kilosort4" and "b/kilosort4" in the outputs. A
+ * dead unit in b is skipped with a warning instead of failing the run. */
+TEST(match_same_named_folders_and_a_dead_unit)
+{
+    const char *root = fixture_dir("um_same");
+    CHECK(shell("mkdir -p %s/a %s/b && cp -r %s/session1 %s/a/kilosort4 && cp -r %s/session2 %s/b/kilosort4", root,
+                root, g_dir, root, g_dir, root));
+    int dead = g_sessions[1].units[3].id;
+    char path[512];
+    snprintf(path, sizeof path, "%s/b/kilosort4/RawWaveforms/Unit%d_RawSpikes.npy", root, dead);
+    size_t n = (size_t)g_sessions[1].n_samples * g_sessions[1].n_channels * 2;
+    float *zero = calloc(n, sizeof(float));
+    int64_t shape[3] = {g_sessions[1].n_samples, g_sessions[1].n_channels, 2};
+    cj_error err;
+    CHECK(cj_npy_write_f32(path, 3, shape, zero, &err) == CJ_OK);
+    free(zero);
+    char args[2048];
+    snprintf(args, sizeof args, "match %s/a/kilosort4 %s/b/kilosort4/ --out %s/out --threads 2 --quiet", root, root,
+             root);
+    CHECK(run_cli(args) == 0);
+    char want[64];
+    snprintf(want, sizeof want, "unit %d: waveform is all zero", dead);
+    CHECK(cajal_lines(g_output) == 1 && strstr(g_output, "cajal match: warning: ") && strstr(g_output, want));
+    if (harness_current_failed) printf("  %s", g_output);
+    snprintf(path, sizeof path, "%s/out", root);
+    row_check c = {"a/kilosort4", "b/kilosort4", 0, 0};
+    int rows = for_each_match(path, check_row, &c);
+    CHECK(rows > 20 && c.named == rows);
+    snprintf(path, sizeof path, "%s/out/matrices_a-kilosort4_b-kilosort4.png", root);
+    CHECK(access(path, R_OK) == 0);
+    done_with(root);
+}
+
+/* A +Inf sample used to segfault cajal match: now one line naming the
+ * file and unit, exit 1. Glob order (session10 before session2) is warned
+ * about. */
+TEST(match_non_finite_sample_is_one_line)
+{
+    const char *root = fixture_dir("um_inf");
+    CHECK(shell("cp -r %s/session1 %s/session10 && cp -r %s/session2 %s/session2", g_dir, root, g_dir, root));
+    int id = g_sessions[1].units[0].id;
+    char path[512];
+    snprintf(path, sizeof path, "%s/session2/RawWaveforms/Unit%d_RawSpikes.npy", root, id);
+    size_t n = (size_t)g_sessions[1].n_samples * g_sessions[1].n_channels * 2;
+    float *w = malloc(n * sizeof(float));
+    memcpy(w, g_sessions[1].units[0].waveform, n * sizeof(float));
+    w[100] = INFINITY;
+    int64_t shape[3] = {g_sessions[1].n_samples, g_sessions[1].n_channels, 2};
+    cj_error err;
+    CHECK(cj_npy_write_f32(path, 3, shape, w, &err) == CJ_OK);
+    free(w);
+    char args[2048], want[128];
+    snprintf(args, sizeof args, "match %s/session10 %s/session2 --out %s/out --quiet", root, root, root);
+    snprintf(want, sizeof want, "Unit%d_RawSpikes.npy: unit %d: sample (0, 50, 0) is +Inf", id, id);
+    CHECK(run_cli(args) == 1);
+    CHECK(cajal_lines(g_output) == 2 && strstr(g_output, want) && strstr(g_output, "session10 comes before session2"));
+    if (harness_current_failed) printf("%s", g_output);
+    done_with(root);
+}
+
+/* Kilosort output without UnitMatch's extraction: cluster_KSLabel.tsv and
+ * templates.npy only. Runs with a warning per session; --names names them. */
+TEST(match_templates_and_kslabel_only)
+{
+    const char *root = fixture_dir("um_templates");
+    for (int s = 0; s < 2; s++) {
+        const cj_ephys_session *x = &g_sessions[s];
+        CHECK(shell("mkdir -p %s/s%d && cp %s/session%d/channel_positions.npy %s/s%d/", root, s, g_dir, s + 1, root,
+                    s));
+        char path[512];
+        snprintf(path, sizeof path, "%s/s%d/cluster_KSLabel.tsv", root, s);
+        FILE *f = fopen(path, "w");
+        int max_id = 0;
+        fprintf(f, "cluster_id\tKSLabel\n");
+        for (int u = 0; u < x->n_units; u++) {
+            fprintf(f, "%d\tgood\n", x->units[u].id);
+            max_id = x->units[u].id > max_id ? x->units[u].id : max_id;
+        }
+        fclose(f);
+        size_t per = (size_t)x->n_samples * x->n_channels;
+        float *t = calloc((size_t)(max_id + 1) * per, sizeof(float));
+        for (int u = 0; u < x->n_units; u++)
+            for (size_t i = 0; i < per; i++)
+                t[(size_t)x->units[u].id * per + i] = 0.5f * (x->units[u].waveform[2 * i] + x->units[u].waveform[2 * i + 1]);
+        int64_t shape[3] = {max_id + 1, x->n_samples, x->n_channels};
+        snprintf(path, sizeof path, "%s/s%d/templates.npy", root, s);
+        cj_error err;
+        CHECK(cj_npy_write_f32(path, 3, shape, t, &err) == CJ_OK);
+        free(t);
+    }
+    char args[2048], out[512];
+    snprintf(out, sizeof out, "%s/out", root);
+    snprintf(args, sizeof args, "match %s/s0 %s/s1 --names day1,day2 --out %s --threads 2 --quiet", root, root, out);
+    CHECK(run_cli(args) == 0);
+    CHECK(cajal_lines(g_output) == 2 && strstr(g_output, "templates.npy: no RawWaveforms folder"));
+    if (harness_current_failed) printf("%s", g_output);
+    row_check c = {"day1", "day2", 0, 0};
+    int rows = for_each_match(out, check_row, &c);
+    CHECK(rows > 20 && c.named == rows);
+
+    snprintf(args, sizeof args, "match %s/s0 %s/s1 --names day1 --out %s --quiet", root, root, out);
+    CHECK(run_cli(args) == 2 && cajal_lines(g_output) == 1 && strstr(g_output, "--names gives 1 name for 2"));
+    snprintf(args, sizeof args, "match %s/s0 %s/s1 --names d,d --out %s --quiet", root, root, out);
+    CHECK(run_cli(args) == 2 && cajal_lines(g_output) == 1 && strstr(g_output, "'d' is given twice"));
+    done_with(root);
+}
+
+/* Session s as a two-shank probe: the 384 sites again 64 µm to the right,
+ * given as shank 1 by channel_shanks.npy, unit id % 2 on shank id % 2. The
+ * shanks are closer than --max-distance, so only the shank rule keeps
+ * pairs across them out. */
+static void write_two_shank(const char *dir, int s)
+{
+    const cj_ephys_session *x = &g_sessions[s];
+    int nc = x->n_channels, ns = x->n_samples;
+    CHECK(shell("mkdir -p %s/RawWaveforms && cp %s/session%d/cluster_group.tsv %s/", dir, g_dir, s + 1, dir));
+    float *pos = malloc(sizeof(float) * 4 * nc), *w = calloc((size_t)ns * 2 * nc * 2, sizeof(float));
+    for (int c = 0; c < nc; c++) {
+        pos[2 * c] = x->channel_pos[2 * c], pos[2 * c + 1] = x->channel_pos[2 * c + 1];
+        pos[2 * (nc + c)] = x->channel_pos[2 * c] + 64.0f, pos[2 * (nc + c) + 1] = x->channel_pos[2 * c + 1];
+    }
+    char path[512];
+    cj_error err;
+    int64_t pshape[2] = {2 * nc, 2}, wshape[3] = {ns, 2 * nc, 2};
+    snprintf(path, sizeof path, "%s/channel_positions.npy", dir);
+    CHECK(cj_npy_write_f32(path, 2, pshape, pos, &err) == CJ_OK);
+    for (int c = 0; c < 2 * nc; c++) pos[c] = c >= nc;
+    int64_t sshape[1] = {2 * nc};
+    snprintf(path, sizeof path, "%s/channel_shanks.npy", dir);
+    CHECK(cj_npy_write_f32(path, 1, sshape, pos, &err) == CJ_OK);
+    for (int u = 0; u < x->n_units; u++) {
+        int id = x->units[u].id, off = (id % 2) * nc;
+        memset(w, 0, sizeof(float) * (size_t)ns * 2 * nc * 2);
+        for (int t = 0; t < ns; t++)
+            for (int c = 0; c < nc; c++)
+                for (int h = 0; h < 2; h++) w[((size_t)t * 2 * nc + off + c) * 2 + h] = cj_ephys_wave_at(x, &x->units[u], t, c, h);
+        snprintf(path, sizeof path, "%s/RawWaveforms/Unit%d_RawSpikes.npy", dir, id);
+        CHECK(cj_npy_write_f32(path, 3, wshape, w, &err) == CJ_OK);
+    }
+    free(pos);
+    free(w);
+}
+
+/* Units on different shanks are never candidate matches. */
+TEST(match_two_shank_sessions)
+{
+    const char *root = fixture_dir("um_shanks");
+    char a[512], b[512], out[512], args[2048];
+    snprintf(a, sizeof a, "%s/session1", root);
+    snprintf(b, sizeof b, "%s/session2", root);
+    snprintf(out, sizeof out, "%s/out", root);
+    write_two_shank(a, 0);
+    write_two_shank(b, 1);
+    snprintf(args, sizeof args, "match %s %s --out %s --threads 2", a, b, out);
+    CHECK(run_cli(args) == 0);
+    CHECK(strstr(g_output, "session1: 60 good units from") && strstr(g_output, "on 2 shanks (channel_shanks.npy)"));
+    row_check c = {"session1", "session2", 0, 0};
+    int rows = for_each_match(out, check_row, &c);
+    CHECK(rows > 20 && c.named == rows && c.cross_shank == 0);
+    printf("  %d candidate pairs, %d across shanks\n", rows, c.cross_shank);
+    done_with(root);
+}
+
 int main(void)
 {
     g_cajal = getenv("CAJAL");
@@ -460,6 +703,10 @@ int main(void)
     RUN(final_model_meets_the_targets_on_a_small_set);
     RUN(match_command_writes_the_outputs);
     RUN(match_command_errors_are_one_line);
+    RUN(match_same_named_folders_and_a_dead_unit);
+    RUN(match_non_finite_sample_is_one_line);
+    RUN(match_templates_and_kslabel_only);
+    RUN(match_two_shank_sessions);
     if (g_ran > 0) cj_unitmatch_free(&g_result);
     for (int s = 0; s < N_SESSIONS; s++) cj_ephys_session_free(&g_sessions[s]);
     if (g_dir[0]) rm_rf(g_dir);

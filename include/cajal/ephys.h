@@ -13,18 +13,36 @@
 #include "cajal/rng.h"
 #include "cajal/status.h"
 
-/* ==== sessions (src/ephys/session.c) =====================================
+/* ==== sessions (src/ephys/session*.c) ====================================
  * A session folder in the Kilosort/phy layout that UnitMatch reads:
  *   channel_positions.npy            channels x 2 (x, y) in µm
- *   cluster_group.tsv                "cluster_id\tgroup", units labelled good
- *     (or, if absent, cluster_bc_unitType.tsv: "cluster_id\tbc_unitType",
- *      units labelled GOOD, as written by bombcell)
- *   RawWaveforms/Unit<id>_RawSpikes.npy
- *                                    samples x channels x 2: the unit's mean
- *                                    waveform over the first and the second
- *                                    half of the session (82 samples from
- *                                    Kilosort 2.5, 61 from Kilosort 4)
- * Only units labelled good are loaded. */
+ *   channel_shanks.npy               optional, channels: the shank of each
+ *                                    channel (Kilosort 4 writes it); without
+ *                                    it, shanks are inferred from gaps of
+ *                                    more than CJ_EPHYS_SHANK_GAP_UM between
+ *                                    the channels' x positions
+ *   the cluster labels, the first of these that exists:
+ *     cluster_group.tsv              "cluster_id\tgroup" (phy's curation;
+ *                                    Kilosort 4's copy names the column KSLabel)
+ *     cluster_bc_unitType.tsv        "cluster_id\tbc_unitType" (bombcell, GOOD)
+ *     cluster_KSLabel.tsv            "cluster_id\tKSLabel" (Kilosort's own)
+ *   the waveforms, one of:
+ *     RawWaveforms/Unit<id>_RawSpikes.npy
+ *                                    samples x channels x 2: the unit's
+ *                                    waveform over the first and over the
+ *                                    second half of its spikes (UnitMatch's
+ *                                    ExtractAndSaveAverageWaveforms or
+ *                                    bombcell with saveMultipleRaw; 82
+ *                                    samples from Kilosort 2.5, 61 from 4)
+ *     templates.npy                  clusters x samples x channels, Kilosort's
+ *                                    templates (whitened), used for both
+ *                                    halves when there is no RawWaveforms
+ *                                    folder (with a warning)
+ * Units labelled good are loaded (every listed cluster with all_clusters).
+ * A non-finite sample is an error naming the file and unit; a unit whose
+ * waveform (or one half of it) is all zero is skipped with a warning. */
+
+enum { CJ_EPHYS_SHANK_GAP_UM = 100 }; /* x gap that separates two shanks, µm */
 
 typedef struct {
     int id;          /* cluster id as in the .tsv and the file name */
@@ -32,18 +50,57 @@ typedef struct {
 } cj_ephys_unit;
 
 typedef struct {
-    char *name;          /* owned: the folder's base name, e.g. "session1" */
+    char *name;          /* owned: the folder's base name, e.g. "session1" (see
+                          * cj_ephys_session_names for names that tell folders apart) */
     int n_channels;
     float *channel_pos;  /* owned: n_channels x 2, (x, y) in µm */
+    int *channel_shank;  /* owned: n_channels, shank 0 .. n_shanks-1 in increasing x
+                          * (NULL in a hand-made session: one shank) */
+    int n_shanks;
+    int shanks_inferred; /* 1: from x gaps, 0: from channel_shanks.npy */
     int n_samples;       /* waveform length (the same for every unit) */
     int n_units;
     cj_ephys_unit *units; /* owned: good units in the order of the .tsv */
+    const char *label_file; /* static: the label file the units came from */
+    int from_templates;  /* 1: waveforms are templates.npy, both halves identical */
+    int n_warnings;
+    char **warnings;     /* owned: one line each (file, unit, what was done), for
+                          * the caller to show; the library never prints */
 } cj_ephys_session;
 
-/* Load the session in folder `dir`. On failure *s is left empty and err
- * names the file at fault. Free with cj_ephys_session_free. */
+typedef struct {
+    int all_clusters; /* 1: every cluster of the label file, whatever its label */
+} cj_ephys_load_opts;
+
+/* Load the session in folder `dir` (defaults: good units only). On failure
+ * *s is left empty and err names the file at fault. Free with
+ * cj_ephys_session_free. */
 cj_status cj_ephys_session_load(const char *dir, cj_ephys_session *s, cj_error *err);
+cj_status cj_ephys_session_load_opts(const char *dir, const cj_ephys_load_opts *o, cj_ephys_session *s,
+                                     cj_error *err);
 void cj_ephys_session_free(cj_ephys_session *s);
+
+/* The shank of channel c (0 in a session without shank information). */
+static inline int cj_ephys_shank_of(const cj_ephys_session *s, int c)
+{
+    return s->channel_shank ? s->channel_shank[c] : 0;
+}
+
+/* Replace s->name by a copy of `name`. */
+cj_status cj_ephys_session_rename(cj_ephys_session *s, const char *name, cj_error *err);
+
+/* Names that tell n session folders apart: each folder's shortest suffix
+ * of path components (of its real path, links and ".." resolved) that no
+ * other folder shares, e.g. "a/day1/kilosort4" and "b/day2/kilosort4" give
+ * "day1/kilosort4" and "day2/kilosort4". names[i] are allocated (free
+ * each). The same folder given twice is an error naming both arguments. */
+cj_status cj_ephys_session_names(const char *const *dirs, int n, char **names, cj_error *err);
+
+/* A warning when the order given looks like a shell glob's text order
+ * rather than the recording order: the names' trailing numbers
+ * (session2, session10) are not increasing. NULL when in order or when the
+ * names carry no trailing number; else an allocated line (free it). */
+char *cj_ephys_order_warning(const char *const *names, int n);
 
 /* Element (t, c, half) of a unit's waveform. */
 static inline float cj_ephys_wave_at(const cj_ephys_session *s, const cj_ephys_unit *u, int t, int c,

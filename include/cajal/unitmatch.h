@@ -50,8 +50,8 @@
 #include "cajal/waveform_net.h"
 
 /* ==== positions (src/ephys/positions.c) ==================================
- * A unit's location is the centroid of the channels within window_um of it
- * along the probe, each weighted by its squared peak-to-peak amplitude, the
+ * A unit's location is the centroid of the channels of its own shank
+ * within window_um of it along the probe, each weighted by its squared peak-to-peak amplitude, the
  * window recentred on the estimate (starting from the peak channel). The
  * channels are chosen on the mean of both halves; the centroid is then
  * taken of the mean ("exact") and of each half alone ("per half"). The two
@@ -64,6 +64,9 @@ typedef struct {
 
 typedef struct {
     int peak_channel;                 /* largest peak-to-peak amplitude, mean of both halves */
+    int shank;                        /* the peak channel's shank: the centroid uses only its
+                                       * channels, and units on different shanks are never
+                                       * candidate matches */
     float amp_uv;                     /* that amplitude, µV */
     float x_um, y_um;                 /* centroid of the mean of both halves ("exact") */
     float half_x_um[2], half_y_um[2]; /* centroid of each half alone */

@@ -54,7 +54,9 @@
  *          differently placed grid, which the shift augmentation above
  *          teaches the network to ignore. x across the probe is not
  *          re-centred, since rigid drift is along y. Rows past the probe
- *          ends read as zero.
+ *          ends read as zero. On a multi-shank probe the rows are per
+ *          shank (cj_ephys_shank_of), and the window reads only the rows of
+ *          the peak channel's shank: the others' rows read as zero too.
  *   time   From `pre` samples before to `post` after the trough of the peak
  *          channel (its minimum in the mean of both halves), as means of
  *          `step` consecutive samples (at 30 kHz; samples past the recorded
@@ -77,15 +79,16 @@ typedef struct {
     float amp_weight;  /* scale of the log-amplitude element (default 1; 0 drops it) */
 } cj_wavefeat_config;
 
-/* The probe as rows of sites: rows in increasing y, each with its first two
- * sites in increasing x (-1 where a row has fewer). Built from a session's
- * channel_positions. */
+/* The probe as rows of sites: rows by shank, then in increasing y, each
+ * with its first two sites in increasing x (-1 where a row has fewer).
+ * Built from a session's channel_positions and shanks. */
 typedef struct {
     int n_rows;
     float *y_um;   /* owned: n_rows */
     int *site;     /* owned: n_rows x 2 channel indices */
     int n_channels;
     int *row_of;   /* owned: n_channels, the row of each channel */
+    int *row_shank; /* owned: n_rows, the shank of each row (rows never span two shanks) */
 } cj_wavefeat_probe;
 
 cj_status cj_wavefeat_probe_build(cj_wavefeat_probe *p, const cj_ephys_session *s, cj_error *err);

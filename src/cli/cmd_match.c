@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/unitmatch.h"
 #include "args.h"
@@ -20,11 +21,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cajal match SESSION_DIR... --out DIR [--seed S] [--threads N] [--truth FILE]\n"
-            "                   [--max-distance UM] [--quiet]\n\n"
+            "                   [--max-distance UM] [--names A,B,...] [--all-clusters] [--quiet]\n\n"
             "Decide which units of different sessions are the same neuron. Each SESSION_DIR is a\n"
-            "Kilosort/phy folder with channel_positions.npy, cluster_group.tsv (or\n"
-            "cluster_bc_unitType.tsv) and RawWaveforms/Unit<id>_RawSpikes.npy (two half-session\n"
-            "mean waveforms per unit); at least two are needed. Writes to DIR:\n"
+            "Kilosort/phy folder with channel_positions.npy, cluster labels (cluster_group.tsv,\n"
+            "cluster_bc_unitType.tsv or cluster_KSLabel.tsv) and RawWaveforms/Unit<id>_RawSpikes.npy\n"
+            "(two half-session waveforms per unit; without that folder, templates.npy); at least\n"
+            "two are needed, in recording order. Writes to DIR:\n"
             "  matches.csv    session_a,unit_a,session_b,unit_b,similarity,distance,probability:\n"
             "                 every across-session pair within --max-distance after drift correction\n"
             "  units.csv      session,unit,liberal_id,conservative_id: tracked neuron ids\n"
@@ -37,14 +39,17 @@ static void usage(FILE *f)
             "                     truth.csv beside the session folders, if there is one)\n"
             "  --max-distance UM  candidate pairs: centroids this close after drift correction\n"
             "                     (default 100)\n"
+            "  --names A,B,...    session names in the outputs, one per SESSION_DIR (default: the\n"
+            "                     shortest path suffix that tells the folders apart)\n"
+            "  --all-clusters     every cluster of the label file, not only those labelled good\n"
             "  --quiet            no progress on stderr\n"
             "See docs/unit-matching.md.\n");
 }
 
 typedef struct {
-    const char *out, *truth;
+    const char *out, *truth, *names;
     unsigned long long seed;
-    int threads, quiet, n_dirs;
+    int threads, quiet, n_dirs, all_clusters;
     float max_distance;
     const char **dirs;
 } options;
@@ -83,6 +88,8 @@ static int set_option(options *o, const char *name, const char *v)
         o->out = v;
     } else if (!strcmp(name, "--truth")) {
         o->truth = v;
+    } else if (!strcmp(name, "--names")) {
+        o->names = v;
     } else if (!strcmp(name, "--seed")) {
         o->seed = strtoull(v, &end, 10);
         if (end == v || *end || errno || v[0] == '-') {
@@ -123,6 +130,10 @@ static int parse_args(int argc, char **argv, options *o)
             o->quiet = 1;
             continue;
         }
+        if (!strcmp(a, "--all-clusters")) {
+            o->all_clusters = 1;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0) {
             o->dirs[o->n_dirs++] = a;
             continue;
@@ -147,31 +158,123 @@ static int parse_args(int argc, char **argv, options *o)
     return -1;
 }
 
-static int load_sessions(const options *o, cj_ephys_session *sessions)
+/* --names A,B,...: one name per folder, split in place into names[]. */
+static int split_names(const options *o, char *list, char **names)
 {
-    double t0 = now_seconds();
-    int n_units = 0;
+    int n = 0;
+    for (char *p = list, *next; p; p = next) {
+        next = strchr(p, ',');
+        if (next) *next++ = '\0';
+        if (n < o->n_dirs) names[n] = p;
+        n++;
+    }
+    if (n != o->n_dirs) {
+        fprintf(stderr, "cajal match: --names gives %d name%s for %d session folders\n", n, n == 1 ? "" : "s",
+                o->n_dirs);
+        return 0;
+    }
+    return 1;
+}
+
+static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Names go into CSV rows and file names: none empty, none twice, no
+ * commas, quotes or control characters. */
+static int check_names(const options *o, char **names)
+{
+    for (int s = 0; s < o->n_dirs; s++) {
+        const char *bad = names[s];
+        while (*bad && *bad != ',' && *bad != '"' && (unsigned char)*bad >= 0x20) bad++;
+        if (!names[s][0] || *bad) {
+            fprintf(stderr, "cajal match: %s: session name '%s' is empty or has a comma, quote or control "
+                            "character; give --names\n", o->dirs[s], names[s]);
+            return 0;
+        }
+    }
+    char **sorted = malloc(sizeof *sorted * (size_t)o->n_dirs);
+    if (!sorted) return 0;
+    memcpy(sorted, names, sizeof *sorted * (size_t)o->n_dirs);
+    qsort(sorted, (size_t)o->n_dirs, sizeof *sorted, by_string);
+    int ok = 1;
+    for (int s = 1; s < o->n_dirs && ok; s++)
+        if (!strcmp(sorted[s], sorted[s - 1])) {
+            fprintf(stderr, "cajal match: --names: '%s' is given twice\n", sorted[s]);
+            ok = 0;
+        }
+    free(sorted);
+    return ok;
+}
+
+/* Each session's name: --names, else the shortest distinct path suffix.
+ * names[] are allocated by the library or point into `list`. */
+static int session_names(const options *o, char *list, char **names, int *owned)
+{
     for (int s = 0; s < o->n_dirs; s++) {
         struct stat sb;
         if (stat(o->dirs[s], &sb) != 0 || !S_ISDIR(sb.st_mode)) {
             fprintf(stderr, "cajal match: %s: no such session folder\n", o->dirs[s]);
             return 1;
         }
+    }
+    if (list) {
+        *owned = 0;
+        if (!split_names(o, list, names)) return 2;
+    } else {
         cj_error err = {0};
-        if (cj_ephys_session_load(o->dirs[s], &sessions[s], &err)) {
+        *owned = 1;
+        if (cj_ephys_session_names(o->dirs, o->n_dirs, names, &err)) {
             fprintf(stderr, "cajal match: %s\n", err.msg);
-            return 1;
+            return 2;
         }
-        for (int q = 0; q < s; q++)
-            if (!strcmp(sessions[q].name, sessions[s].name)) {
-                fprintf(stderr, "cajal match: %s and %s have the same folder name '%s'; outputs name sessions by it\n",
-                        o->dirs[q], o->dirs[s], sessions[s].name);
-                return 2;
-            }
+    }
+    return check_names(o, names) ? 0 : 2;
+}
+
+/* The library returns warnings rather than printing them; they are shown
+ * even with --quiet, which silences progress only. */
+static void print_warnings(const cj_ephys_session *s)
+{
+    for (int k = 0; k < s->n_warnings; k++) fprintf(stderr, "cajal match: warning: %s\n", s->warnings[k]);
+}
+
+static int load_one(const options *o, int s, const char *name, cj_ephys_session *session)
+{
+    cj_ephys_load_opts lo = {.all_clusters = o->all_clusters};
+    cj_error err = {0};
+    if (cj_ephys_session_load_opts(o->dirs[s], &lo, session, &err) ||
+        cj_ephys_session_rename(session, name, &err)) {
+        fprintf(stderr, "cajal match: %s\n", err.msg);
+        return 1;
+    }
+    print_warnings(session);
+    say(o, "%s: %d %s from %s/%s, %d channel%s on %d shank%s%s", name, session->n_units,
+        o->all_clusters ? "clusters" : "good units", o->dirs[s], session->label_file, session->n_channels,
+        session->n_channels == 1 ? "" : "s", session->n_shanks, session->n_shanks == 1 ? "" : "s",
+        session->n_shanks > 1 ? (session->shanks_inferred ? " (from x gaps)" : " (channel_shanks.npy)") : "");
+    return 0;
+}
+
+static int load_sessions(const options *o, cj_ephys_session *sessions)
+{
+    double t0 = now_seconds();
+    char **names = calloc((size_t)o->n_dirs, sizeof *names);
+    char *list = o->names ? strdup(o->names) : NULL;
+    int owned = 0, n_units = 0;
+    int rc = !names || (o->names && !list) ? 1 : session_names(o, list, names, &owned);
+    if (!rc) {
+        char *warn = cj_ephys_order_warning((const char *const *)names, o->n_dirs);
+        if (warn) fprintf(stderr, "cajal match: warning: %s\n", warn);
+        free(warn);
+    }
+    for (int s = 0; s < o->n_dirs && !rc; s++) {
+        rc = load_one(o, s, names[s], &sessions[s]);
         n_units += sessions[s].n_units;
     }
-    say(o, "loaded %d sessions, %d good units (%.2f s)", o->n_dirs, n_units, now_seconds() - t0);
-    return 0;
+    if (!rc) say(o, "loaded %d sessions, %d units (%.2f s)", o->n_dirs, n_units, now_seconds() - t0);
+    for (int s = 0; owned && s < o->n_dirs; s++) free(names[s]);
+    free(names);
+    free(list);
+    return rc;
 }
 
 /* The truth to evaluate against: --truth, else truth.csv beside the first
@@ -180,32 +283,39 @@ static int load_sessions(const options *o, cj_ephys_session *sessions)
 static int load_truth(const options *o, const cj_ephys_session *sessions, int **truth)
 {
     *truth = NULL;
-    char auto_path[4200];
+    char *auto_path = NULL;
     const char *path = o->truth;
     if (!path) {
         const char *d = o->dirs[0];
         size_t n = strlen(d);
         while (n > 1 && d[n - 1] == '/') n--;
-        snprintf(auto_path, sizeof auto_path, "%.*s/../truth.csv", (int)n, d);
-        if (access(auto_path, R_OK) != 0) return 0;
+        auto_path = cj_path_printf("%.*s/../truth.csv", (int)n, d);
+        if (!auto_path || access(auto_path, R_OK) != 0) {
+            free(auto_path);
+            return 0;
+        }
         path = auto_path;
     }
     int n_units = 0;
     for (int s = 0; s < o->n_dirs; s++) n_units += sessions[s].n_units;
     int *t = malloc(sizeof(int) * (size_t)n_units);
     cj_error err = {0};
+    if (!t) cj_fail(&err, CJ_ERR_NOMEM, "out of memory for the truth");
+    int rc = 0;
     if (!t || cj_unitmatch_truth_read(path, sessions, o->n_dirs, t, &err)) {
         free(t);
         if (o->truth) {
-            fprintf(stderr, "cajal match: %s\n", t ? err.msg : "out of memory for the truth");
-            return 1;
+            fprintf(stderr, "cajal match: %s\n", err.msg);
+            rc = 1;
+        } else {
+            say(o, "not evaluating: %s", err.msg);
         }
-        say(o, "not evaluating: %s", err.msg);
-        return 0;
+    } else {
+        say(o, "evaluating against %s", path);
+        *truth = t;
     }
-    say(o, "evaluating against %s", path);
-    *truth = t;
-    return 0;
+    free(auto_path);
+    return rc;
 }
 
 static void print_report(const options *o, const cj_unitmatch_result *r)

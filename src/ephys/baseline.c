@@ -119,6 +119,7 @@ cj_status cj_handmade_describe(const cj_ephys_session *s, const cj_unit_position
         float px = s->channel_pos[2 * peak], py = s->channel_pos[2 * peak + 1];
         int n_near = 0, n_far = 0;
         for (int c = 0; c < nc; c++) {
+            if (cj_ephys_shank_of(s, c) != p->shank) continue; /* another neuron's channels */
             float dx = s->channel_pos[2 * c] - px, dy = s->channel_pos[2 * c + 1] - py, d2 = dx * dx + dy * dy;
             if (d2 <= r * r) near[n_near++] = c;
             if (d2 <= 4.0f * r * r) far[n_far++] = c;

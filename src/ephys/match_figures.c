@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cajal/files.h"
 #include "cajal/plot.h"
 #include "cajal/unitmatch.h"
 
 enum {
-    PATH_CAP = 4096,
     CURVE_POINTS = 400,
     MATRIX_MAX_UNITS = 1000 /* shown per matrix figure (a pixel each at most): a band of depths if more */
 };
@@ -17,27 +17,30 @@ enum {
 static void announce(const cj_unitmatch_opts *o, const char *path)
 {
     if (!o->progress) return;
-    char msg[PATH_CAP + 16];
-    snprintf(msg, sizeof msg, "wrote %s", path);
-    o->progress(o->progress_ctx, msg);
-}
-
-static cj_status join(char *out, const char *dir, const char *file, cj_error *err)
-{
-    if (snprintf(out, PATH_CAP, "%s/%s", dir, file) >= PATH_CAP)
-        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", dir);
-    return CJ_OK;
+    char *msg = cj_path_printf("wrote %s", path);
+    if (msg) o->progress(o->progress_ctx, msg);
+    free(msg);
 }
 
 static cj_status write_figure(cj_figure *fig, const char *dir, const char *file, const cj_unitmatch_opts *o,
                               cj_error *err)
 {
-    char path[PATH_CAP];
-    cj_status st = join(path, dir, file, err);
-    if (!st) st = cj_figure_write_png(fig, path, err);
+    char *path = cj_path_join(dir, file);
+    cj_status st = path ? cj_figure_write_png(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
     if (!st) announce(o, path);
+    free(path);
     cj_figure_free(fig);
     return st;
+}
+
+/* "matrices_<A>_<B>.png" with any '/' of a session name (day1/kilosort4)
+ * made '-', so the file lands in dir and not in a subfolder. */
+static char *matrices_file(const char *a, const char *b)
+{
+    char *f = cj_path_printf("matrices_%s_%s.png", a, b);
+    for (char *p = f; p && *p; p++)
+        if (*p == '/') *p = '-';
+    return f;
 }
 
 static cj_line_style style(int colour, cj_dash dash, cj_marker marker)
@@ -306,7 +309,7 @@ static void fill_matrices(const cj_unitmatch_result *r, const cj_unitmatch_sessi
         for (int i = r->first[s]; i < r->first[s + 1]; i++)
             for (int j = r->first[s]; j < r->first[s + 1]; j++) {
                 float dx = r->pos[i].x_um - r->pos[j].x_um, dy = r->pos[i].y_um - r->pos[j].y_um;
-                near += sqrtf(dx * dx + dy * dy) <= max_distance;
+                near += r->pos[i].shank == r->pos[j].shank && sqrtf(dx * dx + dy * dy) <= max_distance;
             }
         prior_within[side] = near ? (double)m / (double)near : 0.5;
         if (prior_within[side] > 0.5) prior_within[side] = 0.5;
@@ -323,7 +326,7 @@ static void fill_matrices(const cj_unitmatch_result *r, const cj_unitmatch_sessi
             size_t k = (size_t)i * n + j;
             sim[k] = s;
             dist[k] = d;
-            prob[k] = sqrtf(dx * dx + dy * dy) <= max_distance
+            prob[k] = r->pos[gi].shank == r->pos[gj].shank && sqrtf(dx * dx + dy * dy) <= max_distance
                           ? 1.0 / (1.0 + exp(-cj_unitmatch_nb_logit(&r->nb_centroid, s, d, prior)))
                           : 0.0;
         }
@@ -369,12 +372,13 @@ static cj_status matrices_figure(const char *dir, const cj_ephys_session *sessio
 
     cj_figure *fig = NULL;
     cj_status st = cj_figure_create(&fig, 1, 3, 1950, 640, err);
-    char title[512], file[256], xlabel[200], band[64] = "";
+    char title[512], xlabel[200], band[64] = ""; /* labels only: a long name is cut, never a path */
     if (isfinite(lo)) snprintf(band, sizeof band, ", depths %.0f-%.0f um only", (double)lo, (double)hi);
     snprintf(title, sizeof title, "%s (rows 1-%d) | %s (rows %d-%d) by depth%s; drift %.1f um corrected",
              sessions[sp->a].name, n_a, sessions[sp->b].name, n_a + 1, n, band, (double)sp->drift_um);
     snprintf(xlabel, sizeof xlabel, "unit (%s, then %s)", sessions[sp->a].name, sessions[sp->b].name);
-    snprintf(file, sizeof file, "matrices_%s_%s.png", sessions[sp->a].name, sessions[sp->b].name);
+    char *file = matrices_file(sessions[sp->a].name, sessions[sp->b].name);
+    if (!file && !st) st = cj_fail(err, CJ_ERR_NOMEM, "matrices: out of memory");
     if (!st) {
         cj_figure_set_title(fig, title);
         static const char *titles[3] = {"Waveform similarity", "Distance", "Match probability (centroid)"};
@@ -394,9 +398,12 @@ static cj_status matrices_figure(const char *dir, const cj_ephys_session *sessio
     free(u), free(m);
     if (st) {
         if (fig) cj_figure_free(fig);
+        free(file);
         return st;
     }
-    return write_figure(fig, dir, file, o, err);
+    st = write_figure(fig, dir, file, o, err);
+    free(file);
+    return st;
 }
 
 cj_status cj_unitmatch_figures(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,

@@ -60,8 +60,11 @@ void cj_unitmatch_scores_finish(cj_binary_scores *s)
     s->f1 = s->precision + s->recall > 0.0 ? 2.0 * s->precision * s->recall / (s->precision + s->recall) : 0.0;
 }
 
+/* Units on different shanks are never within any distance: a rigid drift
+ * along the probe cannot move a neuron from one shank to another. */
 static float exact_distance(const cj_unit_position *a, const cj_unit_position *b, float shift_y_um)
 {
+    if (a->shank != b->shank) return INFINITY;
     float dx = a->x_um - b->x_um, dy = a->y_um - (b->y_um - shift_y_um);
     return sqrtf(dx * dx + dy * dy);
 }

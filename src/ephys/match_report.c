@@ -9,10 +9,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/unitmatch.h"
-
-enum { PATH_CAP = 4096 };
 
 /* ---- truth.csv ---------------------------------------------------------- */
 
@@ -41,47 +40,45 @@ static int parse_row(char *line, char **name, long *unit, long *neuron)
     return end != c2 + 1 && (*end == '\0' || *end == '\r' || *end == '\n') && !errno;
 }
 
-cj_status cj_unitmatch_truth_read(const char *path, const cj_ephys_session *sessions, int n_sessions, int *neuron,
-                                  cj_error *err)
+/* The next line of *cursor (cut at '\n' and a '\r' before it, in place),
+ * or NULL at the end. */
+static char *next_line(char **cursor)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    int n_units = 0;
-    for (int s = 0; s < n_sessions; s++) n_units += sessions[s].n_units;
-    id_index *map = malloc(sizeof *map * (size_t)(n_units ? n_units : 1));
-    int *first = malloc(sizeof(int) * ((size_t)n_sessions + 1));
-    char *line = NULL;
-    size_t cap = 0;
-    cj_status st = !map || !first ? cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path) : CJ_OK;
-    if (st) goto done;
-    /* Per session, its units sorted by cluster id, for lookups. */
+    char *line = *cursor;
+    if (!*line) return NULL;
+    char *nl = strchr(line, '\n');
+    *cursor = nl ? nl + 1 : line + strlen(line);
+    if (nl) *nl = '\0';
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\r') line[len - 1] = '\0';
+    return line;
+}
+
+/* Per session, its units sorted by cluster id, for lookups: map[first[s] ..). */
+static void index_units(const cj_ephys_session *sessions, int n_sessions, id_index *map, int *first)
+{
     first[0] = 0;
     for (int s = 0; s < n_sessions; s++) {
         first[s + 1] = first[s] + sessions[s].n_units;
         for (int u = 0; u < sessions[s].n_units; u++) map[first[s] + u] = (id_index){sessions[s].units[u].id, u};
         qsort(map + first[s], (size_t)sessions[s].n_units, sizeof *map, by_id);
     }
-    for (int g = 0; g < n_units; g++) neuron[g] = -1;
-    int lineno = 0;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        size_t len = strlen(line);
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (lineno == 1) {
-            if (strcmp(line, "session,unit,neuron") != 0) {
-                st = cj_fail(err, CJ_ERR_FORMAT, "%s: header is '%.60s', expected 'session,unit,neuron'", path, line);
-                goto done;
-            }
-            continue;
-        }
-        if (!len) continue;
+}
+
+static cj_status parse_truth(char *txt, const char *path, const cj_ephys_session *sessions, int n_sessions,
+                             const id_index *map, const int *first, int *neuron, cj_error *err)
+{
+    char *cursor = txt, *line = next_line(&cursor);
+    if (!line || strcmp(line, "session,unit,neuron") != 0)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: header is '%.60s', expected 'session,unit,neuron'", path,
+                       line ? line : "");
+    for (int lineno = 2; (line = next_line(&cursor)); lineno++) {
+        if (!*line) continue;
         char *name;
         long unit, who;
-        if (!parse_row(line, &name, &unit, &who) || who < 0 || who > 2147483647L) {
-            st = cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: expected 'session,unit,neuron' with integer unit and neuron",
-                         path, lineno);
-            goto done;
-        }
+        if (!parse_row(line, &name, &unit, &who) || who < 0 || who > 2147483647L)
+            return cj_fail(err, CJ_ERR_FORMAT,
+                           "%s: line %d: expected 'session,unit,neuron' with integer unit and neuron", path, lineno);
         for (int s = 0; s < n_sessions; s++) {
             if (strcmp(sessions[s].name, name) != 0) continue;
             id_index k = {(int)unit, 0};
@@ -91,14 +88,31 @@ cj_status cj_unitmatch_truth_read(const char *path, const cj_ephys_session *sess
     }
     for (int s = 0; s < n_sessions; s++)
         for (int u = 0; u < sessions[s].n_units; u++)
-            if (neuron[first[s] + u] < 0) {
-                st = cj_fail(err, CJ_ERR_FORMAT, "%s: unit %d of session %s is not listed", path, sessions[s].units[u].id,
-                             sessions[s].name);
-                goto done;
-            }
-done:
-    fclose(f);
-    free(line);
+            if (neuron[first[s] + u] < 0)
+                return cj_fail(err, CJ_ERR_FORMAT, "%s: unit %d of session %s is not listed", path,
+                               sessions[s].units[u].id, sessions[s].name);
+    return CJ_OK;
+}
+
+cj_status cj_unitmatch_truth_read(const char *path, const cj_ephys_session *sessions, int n_sessions, int *neuron,
+                                  cj_error *err)
+{
+    char *txt;
+    size_t len;
+    cj_status st = cj_text_read(path, (size_t)1 << 30, &txt, &len, err); /* NUL bytes: an error naming the line */
+    if (st) return st;
+    int n_units = 0;
+    for (int s = 0; s < n_sessions; s++) n_units += sessions[s].n_units;
+    id_index *map = malloc(sizeof *map * (size_t)(n_units ? n_units : 1));
+    int *first = malloc(sizeof(int) * ((size_t)n_sessions + 1));
+    if (!map || !first) {
+        st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    } else {
+        index_units(sessions, n_sessions, map, first);
+        for (int g = 0; g < n_units; g++) neuron[g] = -1;
+        st = parse_truth(txt, path, sessions, n_sessions, map, first, neuron, err);
+    }
+    free(txt);
     free(map);
     free(first);
     return st;
@@ -106,20 +120,20 @@ done:
 
 /* ---- CSV outputs ---------------------------------------------------------- */
 
-static cj_status join(char *out, const char *dir, const char *file, cj_error *err)
+/* Open dir/file for an atomic write. */
+static cj_status open_in(cj_atomic_file *af, const char *dir, const char *file, cj_error *err)
 {
-    if (snprintf(out, PATH_CAP, "%s/%s", dir, file) >= PATH_CAP)
-        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", dir);
-    return CJ_OK;
+    char *path = cj_path_join(dir, file);
+    cj_status st = path ? cj_atomic_open(af, path, err) : cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
+    free(path);
+    return st;
 }
 
 static cj_status write_matches(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
                                cj_error *err)
 {
-    char path[PATH_CAP];
     cj_atomic_file af;
-    cj_status st = join(path, dir, "matches.csv", err);
-    if (!st) st = cj_atomic_open(&af, path, err);
+    cj_status st = open_in(&af, dir, "matches.csv", err);
     if (st) return st;
     fprintf(af.f, "session_a,unit_a,session_b,unit_b,similarity,distance,probability\n");
     for (size_t k = 0; k < r->n_pairs; k++) {
@@ -135,10 +149,8 @@ static cj_status write_matches(const char *dir, const cj_ephys_session *sessions
 static cj_status write_units(const char *dir, const cj_ephys_session *sessions, const cj_unitmatch_result *r,
                              cj_error *err)
 {
-    char path[PATH_CAP];
     cj_atomic_file af;
-    cj_status st = join(path, dir, "units.csv", err);
-    if (!st) st = cj_atomic_open(&af, path, err);
+    cj_status st = open_in(&af, dir, "units.csv", err);
     if (st) return st;
     fprintf(af.f, "session,unit,liberal_id,conservative_id\n");
     for (int s = 0; s < r->n_sessions; s++)
@@ -332,13 +344,14 @@ static cj_status write_summary(const char *dir, const cj_ephys_session *sessions
     char *json = cJSON_Print(root);
     cJSON_Delete(root);
     if (!json) return cj_fail(err, CJ_ERR_NOMEM, "summary.json: out of memory printing it");
-    char path[PATH_CAP];
-    cj_status st = join(path, dir, "summary.json", err);
+    char *path = cj_path_join(dir, "summary.json");
+    cj_status st = path ? CJ_OK : cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
     if (!st) {
         size_t len = strlen(json);
         json[len] = '\n'; /* replace the terminator: the file ends with a newline */
         st = cj_write_file_atomic(path, json, len + 1, err);
     }
+    free(path);
     free(json);
     return st;
 }

@@ -77,8 +77,11 @@ static int grow(cj_unitmatch_train *t)
     return 1;
 }
 
+/* Units on different shanks are never within any distance: a rigid drift
+ * along the probe cannot move a neuron from one shank to another. */
 static float exact_distance(const cj_unit_position *a, const cj_unit_position *b, float shift_y_um)
 {
+    if (a->shank != b->shank) return INFINITY;
     float dx = a->x_um - b->x_um, dy = a->y_um - (b->y_um - shift_y_um);
     return sqrtf(dx * dx + dy * dy);
 }

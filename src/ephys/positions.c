@@ -59,15 +59,18 @@ static void channel_ptp(const cj_ephys_session *s, const cj_ephys_unit *u, float
     for (int i = 0; i < nc * 3; i++) ptp[i] = hi[i] - lo[i];
 }
 
-/* Centroid of the channels within `window` µm of y0 along the probe, each
- * weighted by its squared amplitude in half h. Returns 0 (and leaves x, y)
- * when no channel there has any amplitude. */
-static int centroid(const cj_ephys_session *s, const float *ptp, int h, float y0, float window, float *x, float *y)
+/* Centroid of the channels of `shank` within `window` µm of y0 along the
+ * probe, each weighted by its squared amplitude in half h. Returns 0 (and
+ * leaves x, y) when no channel there has any amplitude. Other shanks are
+ * left out: at the same depth they are hundreds of µm away across the
+ * probe, and any amplitude there belongs to another neuron. */
+static int centroid(const cj_ephys_session *s, const float *ptp, int h, int shank, float y0, float window, float *x,
+                    float *y)
 {
     double sw = 0.0, sx = 0.0, sy = 0.0;
     for (int c = 0; c < s->n_channels; c++) {
         float cy = s->channel_pos[2 * c + 1];
-        if (fabsf(cy - y0) > window) continue;
+        if (fabsf(cy - y0) > window || cj_ephys_shank_of(s, c) != shank) continue;
         double a = ptp[c * 3 + h], w = a * a;
         sw += w;
         sx += w * s->channel_pos[2 * c];
@@ -98,6 +101,7 @@ cj_status cj_unit_positions(const cj_ephys_session *s, const cj_position_opts *o
             if (ptp[c * 3 + 2] > ptp[peak * 3 + 2]) peak = c;
         cj_unit_position *p = &pos[u];
         p->peak_channel = peak;
+        p->shank = cj_ephys_shank_of(s, peak);
         p->amp_uv = ptp[peak * 3 + 2];
         p->x_um = s->channel_pos[2 * peak];
         p->y_um = s->channel_pos[2 * peak + 1];
@@ -106,11 +110,11 @@ cj_status cj_unit_positions(const cj_ephys_session *s, const cj_position_opts *o
         float y0 = p->y_um;
         for (int it = 0; it < RECENTRE_ROUNDS; it++) {
             y0 = p->y_um;
-            centroid(s, ptp, 2, y0, o->window_um, &p->x_um, &p->y_um);
+            centroid(s, ptp, 2, p->shank, y0, o->window_um, &p->x_um, &p->y_um);
         }
         for (int h = 0; h < 2; h++) {
             p->half_x_um[h] = p->x_um, p->half_y_um[h] = p->y_um;
-            centroid(s, ptp, h, y0, o->window_um, &p->half_x_um[h], &p->half_y_um[h]);
+            centroid(s, ptp, h, p->shank, y0, o->window_um, &p->half_x_um[h], &p->half_y_um[h]);
         }
     }
     free(buf);

@@ -1,23 +1,18 @@
-/* session.c — load one Kilosort/phy session folder with UnitMatch's
- * RawWaveforms (layout in include/cajal/ephys.h). */
-#include <errno.h>
+/* session.c — load one Kilosort/phy session folder (layout in
+ * include/cajal/ephys.h): the probe geometry and shanks here, the cluster
+ * labels in session_labels.c, the waveforms in session_waveforms.c. */
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
-#include "cajal/ephys.h"
+#include "cajal/files.h"
 #include "cajal/npy.h"
+#include "session_internal.h"
 
-enum { PATH_CAP = 4096 };
-
-static cj_status path_join(char *out, const char *dir, const char *file, cj_error *err)
-{
-    if (snprintf(out, PATH_CAP, "%s/%s", dir, file) >= PATH_CAP)
-        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", dir);
-    return CJ_OK;
-}
+enum { MAX_CHANNELS = 100000 };
 
 /* The folder's base name, ignoring trailing slashes ("a/session1/" -> "session1"). */
 static char *base_name(const char *dir)
@@ -34,211 +29,161 @@ static char *base_name(const char *dir)
     return name;
 }
 
+cj_status cj_ephys_warn(cj_ephys_session *s, cj_error *err, const char *fmt, ...)
+{
+    char **grown = realloc(s->warnings, sizeof *grown * ((size_t)s->n_warnings + 1));
+    if (!grown) return cj_fail(err, CJ_ERR_NOMEM, "session %s: out of memory for a warning", s->name);
+    s->warnings = grown;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *line = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!line) return cj_fail(err, CJ_ERR_NOMEM, "session %s: out of memory for a warning", s->name);
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s->warnings[s->n_warnings++] = line;
+    return CJ_OK;
+}
+
+/* ---- probe geometry -------------------------------------------------------- */
+
 static cj_status load_positions(const char *dir, cj_ephys_session *s, cj_error *err)
 {
-    char path[PATH_CAP];
-    cj_status st = path_join(path, dir, "channel_positions.npy", err);
+    char *path = cj_path_join(dir, "channel_positions.npy");
+    if (!path) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
     cj_npy_array a;
-    if (!st) st = cj_npy_read(path, CJ_NPY_F32, &a, err);
-    if (st) return st;
-    if (a.ndim != 2 || a.shape[1] != 2 || a.shape[0] < 1 || a.shape[0] > 100000) {
+    cj_status st = cj_npy_read(path, CJ_NPY_F32, &a, err);
+    if (!st && (a.ndim != 2 || a.shape[1] != 2 || a.shape[0] < 1 || a.shape[0] > MAX_CHANNELS)) {
+        /* Report the shape before freeing the array that holds it. */
+        char shape[96] = "";
+        for (int d = 0, used = 0; d < a.ndim && used < (int)sizeof shape; d++)
+            used += snprintf(shape + used, sizeof shape - (size_t)used, "%s%lld", d ? ", " : "",
+                             (long long)a.shape[d]);
+        st = cj_fail(err, CJ_ERR_SHAPE, "%s: shape [%s] (%d-D), expected [channels, 2] with 1..%d channels", path,
+                     shape, a.ndim, MAX_CHANNELS);
         cj_npy_free(&a);
-        return cj_fail(err, CJ_ERR_SHAPE, "%s: shape has %d dims [%lld, %lld, ...], expected [channels, 2]",
-                       path, a.ndim, (long long)a.shape[0], (long long)a.shape[1]);
     }
-    s->n_channels = (int)a.shape[0];
-    s->channel_pos = a.data; /* ownership moves to the session */
-    return CJ_OK;
+    for (size_t i = 0; !st && i < a.numel; i++)
+        if (!isfinite(((const float *)a.data)[i])) {
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: channel %zu: %s position is not finite", path, i / 2,
+                         i % 2 ? "y" : "x");
+            cj_npy_free(&a);
+        }
+    if (!st) {
+        s->n_channels = (int)a.shape[0];
+        s->channel_pos = a.data; /* ownership moves to the session */
+    }
+    free(path);
+    return st;
 }
 
-/* ---- cluster labels ---------------------------------------------------- */
+typedef struct {
+    double v;
+    int c;
+} keyed;
 
-static cj_status read_text(const char *path, char **out, cj_error *err)
+static int by_value(const void *pa, const void *pb)
 {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - 1 - len, f);
-        if (len < cap - 1) break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) free(buf);
-        buf = grown;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory reading it", path);
-    if (bad) {
-        free(buf);
-        return cj_fail(err, CJ_ERR_IO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    return CJ_OK;
+    const keyed *a = pa, *b = pb;
+    if (a->v != b->v) return a->v < b->v ? -1 : 1;
+    return a->c - b->c;
 }
 
-/* The next line of *cursor (cut at '\n', modified in place), or NULL at the end. */
-static char *next_line(char **cursor)
+/* Number the groups of k[0..n) (sorted here) whose values are within `gap`
+ * of their neighbour, 0, 1, ... in increasing value, into shank[]. */
+static int number_groups(keyed *k, int n, double gap, int *shank)
 {
-    char *line = *cursor;
-    if (!line || !*line) return NULL;
-    char *nl = strchr(line, '\n');
-    if (nl) {
-        *nl = '\0';
-        *cursor = nl + 1;
+    qsort(k, (size_t)n, sizeof *k, by_value);
+    int g = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && k[i].v - k[i - 1].v > gap) g++;
+        shank[k[i].c] = g;
+    }
+    return g + 1;
+}
+
+/* channel_shanks.npy: one shank number per channel (Kilosort 4 writes it
+ * as floats), renumbered 0.. in increasing order. */
+static cj_status read_shanks(const char *path, cj_ephys_session *s, keyed *k, cj_error *err)
+{
+    cj_npy_array a;
+    cj_status st = cj_npy_read(path, CJ_NPY_F64, &a, err);
+    if (st) return st;
+    int n = s->n_channels;
+    if (a.ndim != 1 || a.shape[0] != n)
+        st = cj_fail(err, CJ_ERR_SHAPE, "%s: shape [%lld%s] (%d-D), expected [%d] (one shank per channel)", path,
+                     (long long)a.shape[0], a.ndim > 1 ? ", ..." : "", a.ndim, n);
+    for (int c = 0; !st && c < n; c++) {
+        double v = ((const double *)a.data)[c];
+        if (!(v >= 0.0 && v <= 1e6) || v != floor(v))
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: channel %d: shank %g is not a shank number (0, 1, ...)", path, c,
+                         v);
+        k[c] = (keyed){v, c};
+    }
+    cj_npy_free(&a);
+    if (!st) s->n_shanks = number_groups(k, n, 0.5, s->channel_shank);
+    return st;
+}
+
+/* Shanks from channel_shanks.npy, or else from the x positions: a gap of
+ * more than CJ_EPHYS_SHANK_GAP_UM between neighbouring x values starts a
+ * new shank (Neuropixels 2.0 shanks are 250 µm apart, a shank's columns
+ * 32 µm or less). */
+static cj_status load_shanks(const char *dir, cj_ephys_session *s, cj_error *err)
+{
+    int n = s->n_channels;
+    char *path = cj_path_join(dir, "channel_shanks.npy");
+    s->channel_shank = malloc(sizeof(int) * (size_t)n);
+    keyed *k = malloc(sizeof *k * (size_t)n);
+    cj_status st = CJ_OK;
+    struct stat sb;
+    if (!path || !s->channel_shank || !k) {
+        st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d channels", dir, n);
+    } else if (stat(path, &sb) == 0) {
+        st = read_shanks(path, s, k, err);
     } else {
-        *cursor = line + strlen(line);
+        for (int c = 0; c < n; c++) k[c] = (keyed){s->channel_pos[2 * c], c};
+        s->n_shanks = number_groups(k, n, CJ_EPHYS_SHANK_GAP_UM, s->channel_shank);
+        s->shanks_inferred = 1;
     }
-    return line;
+    free(k);
+    free(path);
+    return st;
 }
 
-/* Split a line (modified in place) at tabs; strips a trailing '\r'. */
-static int split_tabs(char *line, char **fields, int max)
-{
-    size_t n = strlen(line);
-    if (n && line[n - 1] == '\r') line[n - 1] = '\0';
-    int k = 0;
-    fields[k++] = line;
-    for (char *p = line; *p && k < max; p++)
-        if (*p == '\t') {
-            *p = '\0';
-            fields[k++] = p + 1;
-        }
-    return k;
-}
+/* ---- the session -------------------------------------------------------------- */
 
-static int column_of(char **fields, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0) return i;
-    return -1;
-}
-
-/* Parse the good cluster ids out of a label file's text (modified). */
-static cj_status parse_labels(char *txt, const char *path, const char *column, int **ids_out, int *n_out,
-                              cj_error *err)
-{
-    enum { MAX_FIELDS = 64 };
-    char *fields[MAX_FIELDS], *cursor = txt;
-    char *line = next_line(&cursor);
-    int nf = line ? split_tabs(line, fields, MAX_FIELDS) : 0;
-    int ci = column_of(fields, nf, "cluster_id"), gi = column_of(fields, nf, column);
-    if (ci < 0 || gi < 0)
-        return cj_fail(err, CJ_ERR_FORMAT, "%s: header must name columns 'cluster_id' and '%s'", path, column);
-    int *ids = NULL, n = 0, cap = 0, lineno = 1;
-    while ((line = next_line(&cursor))) {
-        lineno++;
-        nf = split_tabs(line, fields, MAX_FIELDS);
-        if (nf == 1 && fields[0][0] == '\0') continue;
-        if (nf <= ci || nf <= gi) {
-            free(ids);
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d has %d fields, expected at least %d", path, lineno,
-                           nf, (ci > gi ? ci : gi) + 1);
-        }
-        char *end;
-        errno = 0;
-        long id = strtol(fields[ci], &end, 10);
-        if (end == fields[ci] || *end || errno || id < 0 || id > 100000000) {
-            free(ids);
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: cluster_id '%.32s' is not a cluster number", path,
-                           lineno, fields[ci]);
-        }
-        if (strcasecmp(fields[gi], "good") != 0) continue; /* phy writes good, bombcell GOOD */
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            int *grown = realloc(ids, sizeof(int) * (size_t)cap);
-            if (!grown) {
-                free(ids);
-                return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d ids", path, cap);
-            }
-            ids = grown;
-        }
-        for (int k = 0; k < n; k++)
-            if (ids[k] == (int)id) {
-                free(ids);
-                return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: cluster %ld is listed twice", path, lineno, id);
-            }
-        ids[n++] = (int)id;
-    }
-    if (n == 0) return cj_fail(err, CJ_ERR_FORMAT, "%s: no units labelled good", path);
-    *ids_out = ids;
-    *n_out = n;
-    return CJ_OK;
-}
-
-/* The good units from cluster_group.tsv (phy), or else from
- * cluster_bc_unitType.tsv (bombcell). */
-static cj_status read_good_ids(const char *dir, int **ids, int *n, cj_error *err)
-{
-    static const char *files[2] = {"cluster_group.tsv", "cluster_bc_unitType.tsv"};
-    static const char *columns[2] = {"group", "bc_unitType"};
-    char path[PATH_CAP];
-    for (int k = 0; k < 2; k++) {
-        cj_status st = path_join(path, dir, files[k], err);
-        if (st) return st;
-        if (access(path, F_OK) != 0) continue;
-        char *txt;
-        if ((st = read_text(path, &txt, err))) return st;
-        st = parse_labels(txt, path, columns[k], ids, n, err);
-        free(txt);
-        return st;
-    }
-    return cj_fail(err, CJ_ERR_IO, "%s: neither cluster_group.tsv nor cluster_bc_unitType.tsv found", dir);
-}
-
-/* ---- waveforms --------------------------------------------------------- */
-
-static cj_status load_waveform(const char *dir, cj_ephys_session *s, cj_ephys_unit *u, cj_error *err)
-{
-    char file[64], path[PATH_CAP];
-    snprintf(file, sizeof file, "RawWaveforms/Unit%d_RawSpikes.npy", u->id);
-    cj_status st = path_join(path, dir, file, err);
-    if (st) return st;
-    if (access(path, F_OK) != 0)
-        return cj_fail(err, CJ_ERR_IO, "%s: missing waveform file for unit %d, which is labelled good", path,
-                       u->id);
-    cj_npy_array a;
-    if ((st = cj_npy_read(path, CJ_NPY_F32, &a, err))) return st;
-    if (a.ndim != 3 || a.shape[1] != s->n_channels || a.shape[2] != 2 || a.shape[0] < 1) {
-        st = cj_fail(err, CJ_ERR_SHAPE,
-                     "%s: waveform shape [%lld, %lld, %lld] (%d-D), expected [samples, %d, 2] "
-                     "(%d channels in channel_positions.npy)",
-                     path, (long long)a.shape[0], (long long)a.shape[1], (long long)a.shape[2], a.ndim,
-                     s->n_channels, s->n_channels);
-    } else if (s->n_samples && a.shape[0] != s->n_samples) {
-        st = cj_fail(err, CJ_ERR_SHAPE, "%s: waveform has %lld samples, earlier units have %d", path,
-                     (long long)a.shape[0], s->n_samples);
-    }
-    if (st) {
-        cj_npy_free(&a);
-        return st;
-    }
-    s->n_samples = (int)a.shape[0];
-    u->waveform = a.data; /* ownership moves to the session */
-    return CJ_OK;
-}
-
-cj_status cj_ephys_session_load(const char *dir, cj_ephys_session *s, cj_error *err)
+cj_status cj_ephys_session_load_opts(const char *dir, const cj_ephys_load_opts *o, cj_ephys_session *s,
+                                     cj_error *err)
 {
     memset(s, 0, sizeof *s);
     s->name = base_name(dir);
     if (!s->name) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
     int *ids = NULL, n = 0;
     cj_status st = load_positions(dir, s, err);
-    if (!st) st = read_good_ids(dir, &ids, &n, err);
-    if (!st && !(s->units = calloc((size_t)n, sizeof *s->units)))
-        st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d units", dir, n);
-    for (int i = 0; i < n && !st; i++) {
-        s->units[i].id = ids[i];
-        s->n_units = i + 1;
-        st = load_waveform(dir, s, &s->units[i], err);
-    }
+    if (!st) st = load_shanks(dir, s, err);
+    if (!st) st = cj_ephys_labels_read(dir, o->all_clusters, &ids, &n, &s->label_file, err);
+    if (!st) st = cj_ephys_waveforms_load(dir, s, ids, n, err);
     free(ids);
     if (st) cj_ephys_session_free(s);
     return st;
+}
+
+cj_status cj_ephys_session_load(const char *dir, cj_ephys_session *s, cj_error *err)
+{
+    cj_ephys_load_opts o = {0};
+    return cj_ephys_session_load_opts(dir, &o, s, err);
+}
+
+cj_status cj_ephys_session_rename(cj_ephys_session *s, const char *name, cj_error *err)
+{
+    char *copy = cj_path_printf("%s", name);
+    if (!copy) return cj_fail(err, CJ_ERR_NOMEM, "session %s: out of memory", s->name);
+    free(s->name);
+    s->name = copy;
+    return CJ_OK;
 }
 
 void cj_ephys_session_free(cj_ephys_session *s)
@@ -247,6 +192,9 @@ void cj_ephys_session_free(cj_ephys_session *s)
     for (int i = 0; i < s->n_units; i++) free(s->units[i].waveform);
     free(s->units);
     free(s->channel_pos);
+    free(s->channel_shank);
+    for (int i = 0; i < s->n_warnings; i++) free(s->warnings[i]);
+    free(s->warnings);
     free(s->name);
     memset(s, 0, sizeof *s);
 }

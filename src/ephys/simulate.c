@@ -53,10 +53,11 @@
 #include <sys/stat.h>
 
 #include "cajal/ephys.h"
+#include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/npy.h"
 
-enum { N_CHANNELS = 384, PATH_CAP = 4096 };
+enum { N_CHANNELS = 384 };
 
 static const float ROW_PITCH_UM = 20.0f;
 static const float SAMPLES_PER_MS = 30.0f; /* 30 kHz */
@@ -215,15 +216,13 @@ static cj_status text_write(text *b, const char *path, cj_error *err)
 
 /* ---- folders ----------------------------------------------------------- */
 
-static cj_status join(char *out, const char *dir, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static cj_status join(char *out, const char *dir, const char *fmt, ...)
+/* Write b to dir/name. */
+static cj_status text_write_in(text *b, const char *dir, const char *name, cj_error *err)
 {
-    int n = snprintf(out, PATH_CAP, "%s/", dir);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n > 0 && n < PATH_CAP) n += vsnprintf(out + n, (size_t)(PATH_CAP - n), fmt, ap);
-    va_end(ap);
-    return n > 0 && n < PATH_CAP ? CJ_OK : CJ_ERR_ARG;
+    char *path = cj_path_join(dir, name);
+    cj_status st = path ? text_write(b, path, err) : cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
+    free(path);
+    return st;
 }
 
 /* ---- sessions ---------------------------------------------------------- */
@@ -282,21 +281,24 @@ static cj_status write_unit(sim *m, const char *sdir, int id, const neuron *n, f
         clean_waveform(n, xh, yh, ns, m->base);
         noisy_half(m->base, ns, spikes > MIN_HALF_SPIKES ? spikes : MIN_HALF_SPIKES, rng, m->wave, h);
     }
-    char path[PATH_CAP];
-    if (join(path, sdir, "RawWaveforms/Unit%d_RawSpikes.npy", id))
-        return cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir);
+    char *path = cj_path_printf("%s/RawWaveforms/Unit%d_RawSpikes.npy", sdir, id);
+    if (!path) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", sdir);
     int64_t shape[3] = {ns, N_CHANNELS, 2};
-    return cj_npy_write_f32(path, 3, shape, m->wave, err);
+    cj_status st = cj_npy_write_f32(path, 3, shape, m->wave, err);
+    free(path);
+    return st;
 }
 
 static cj_status write_probe(const char *sdir, cj_error *err)
 {
     float pos[N_CHANNELS * 2];
     for (int c = 0; c < N_CHANNELS; c++) site_xy(c, &pos[2 * c], &pos[2 * c + 1]);
-    char path[PATH_CAP];
-    if (join(path, sdir, "channel_positions.npy")) return cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir);
+    char *path = cj_path_join(sdir, "channel_positions.npy");
+    if (!path) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", sdir);
     int64_t shape[2] = {N_CHANNELS, 2};
-    return cj_npy_write_f32(path, 2, shape, pos, err);
+    cj_status st = cj_npy_write_f32(path, 2, shape, pos, err);
+    free(path);
+    return st;
 }
 
 /* unit_of[id] is the neuron behind good cluster `id`, or -1 (mua), -2 (noise). */
@@ -310,10 +312,7 @@ static cj_status write_labels(sim *m, const char *sdir, const char *name, const 
         text_printf(&tsv, "%d\t%s\n", id, g);
         if (unit_of[id] >= 0) text_printf(&m->truth, "%s,%d,%d\n", name, id, unit_of[id]);
     }
-    char path[PATH_CAP];
-    cj_status st = join(path, sdir, "cluster_group.tsv")
-                       ? cj_fail(err, CJ_ERR_ARG, "%s: path too long", sdir)
-                       : text_write(&tsv, path, err);
+    cj_status st = text_write_in(&tsv, sdir, "cluster_group.tsv", err);
     free(tsv.s);
     return st;
 }
@@ -343,11 +342,11 @@ static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
         unit_of[perm[k]] = k < present ? j++ : cj_rng_uniform(rng) < 0.5f ? -1 : -2;
     }
 
-    char name[32], sdir[PATH_CAP], sub[PATH_CAP];
-    snprintf(name, sizeof name, "session%d", s + 1);
+    char name[32];
+    snprintf(name, sizeof name, "session%d", s + 1); /* at most 17 characters */
+    char *sdir = cj_path_join(m->dir, name), *sub = sdir ? cj_path_join(sdir, "RawWaveforms") : NULL;
     cj_status st = CJ_OK;
-    if (join(sdir, m->dir, "%s", name) || join(sub, sdir, "RawWaveforms"))
-        st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", m->dir);
+    if (!sub) st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", m->dir);
     if (!st) st = cj_make_dirs(sdir, err);
     if (!st) st = cj_make_dirs(sub, err);
     if (!st) st = write_probe(sdir, err);
@@ -355,6 +354,8 @@ static cj_status simulate_session(sim *m, int s, cj_rng *rng, cj_error *err)
         if (unit_of[id] >= 0) st = write_unit(m, sdir, id, &m->neurons[unit_of[id]], shift, within, rng, err);
     if (!st) st = write_labels(m, sdir, name, unit_of, n_ids, err);
     text_printf(&m->drift, "%s,%.3f,%.3f\n", name, shift, within);
+    free(sdir);
+    free(sub);
     free(perm);
     return st;
 }
@@ -367,9 +368,7 @@ static cj_status write_neurons(const sim *m, cj_error *err)
     text_printf(&t, "neuron,x_um,y_um,z_um\n");
     for (int i = 0; i < m->n_neurons; i++)
         text_printf(&t, "%d,%.2f,%.2f,%.2f\n", i, m->neurons[i].x, m->neurons[i].y, m->neurons[i].z);
-    char path[PATH_CAP];
-    cj_status st = join(path, m->dir, "neurons.csv") ? cj_fail(err, CJ_ERR_ARG, "%s: path too long", m->dir)
-                                                     : text_write(&t, path, err);
+    cj_status st = text_write_in(&t, m->dir, "neurons.csv", err);
     free(t.s);
     return st;
 }
@@ -427,11 +426,8 @@ cj_status cj_ephys_simulate(const char *dir, const cj_ephys_sim_opts *o, cj_rng 
     text_printf(&m.drift, "session,shift_um,within_shift_um\n");
     for (int s = 0; s < o->n_sessions && !st; s++) st = simulate_session(&m, s, rng, err);
 
-    char path[PATH_CAP];
-    if (!st && join(path, dir, "truth.csv")) st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", dir);
-    if (!st) st = text_write(&m.truth, path, err);
-    if (!st && join(path, dir, "drift.csv")) st = cj_fail(err, CJ_ERR_ARG, "%s: path too long", dir);
-    if (!st) st = text_write(&m.drift, path, err);
+    if (!st) st = text_write_in(&m.truth, dir, "truth.csv", err);
+    if (!st) st = text_write_in(&m.drift, dir, "drift.csv", err);
     if (!st) st = write_neurons(&m, err);
     if (!st && summary) {
         summary->n_sessions = o->n_sessions;

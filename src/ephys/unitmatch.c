@@ -83,7 +83,11 @@ void cj_unitmatch_similarity(const float *ea, int n_a, const float *eb, int n_b,
             const float *b0 = eb + (size_t)j * 2 * dim, *b1 = b0 + dim;
             float s = 0.0f;
             for (int k = 0; k < dim; k++) s += a0[k] * b1[k] + a1[k] * b0[k];
-            row[j] = 0.5f * s;
+            /* Rounding can put the cosine of two equal unit vectors just past
+             * 1 (identical halves, as with templates.npy), outside the
+             * support of the similarity densities. */
+            s *= 0.5f;
+            row[j] = s > 1.0f ? 1.0f : s < -1.0f ? -1.0f : s;
         }
     }
 }
@@ -196,6 +200,9 @@ static cj_status setup(const cj_ephys_session *sessions, int n_sessions, cj_unit
         if (s && (x->n_channels != sessions[0].n_channels))
             return cj_fail(err, CJ_ERR_SHAPE, "session %s has %d channels, session %s %d: one probe layout expected",
                            x->name, x->n_channels, sessions[0].name, sessions[0].n_channels);
+        if (s && x->n_shanks != sessions[0].n_shanks)
+            return cj_fail(err, CJ_ERR_SHAPE, "session %s has %d shanks, session %s %d: one probe layout expected",
+                           x->name, x->n_shanks, sessions[0].name, sessions[0].n_shanks);
         r->first[s + 1] = r->first[s] + x->n_units;
     }
     r->n_units = r->first[n_sessions];

@@ -46,12 +46,15 @@ int cj_wavefeat_dim(const cj_wavefeat_config *c) { return (2 * c->rows + 1) * 2 
 
 typedef struct {
     float x, y;
-    int c;
+    int c, shank;
 } site_pos;
 
-static int by_y_then_x(const void *pa, const void *pb)
+/* Rows are per shank: the sites of one depth on two shanks are hundreds of
+ * µm apart and see different neurons. */
+static int by_shank_y_x(const void *pa, const void *pb)
 {
     const site_pos *a = pa, *b = pb;
+    if (a->shank != b->shank) return a->shank - b->shank;
     if (a->y != b->y) return a->y < b->y ? -1 : 1;
     if (a->x != b->x) return a->x < b->x ? -1 : 1;
     return a->c - b->c;
@@ -62,6 +65,7 @@ void cj_wavefeat_probe_free(cj_wavefeat_probe *p)
     free(p->y_um);
     free(p->site);
     free(p->row_of);
+    free(p->row_shank);
     memset(p, 0, sizeof *p);
 }
 
@@ -74,17 +78,20 @@ cj_status cj_wavefeat_probe_build(cj_wavefeat_probe *p, const cj_ephys_session *
     p->y_um = malloc(sizeof(float) * (size_t)n);
     p->site = malloc(sizeof(int) * 2 * (size_t)n);
     p->row_of = malloc(sizeof(int) * (size_t)n);
-    if (!sorted || !p->y_um || !p->site || !p->row_of) {
+    p->row_shank = malloc(sizeof(int) * (size_t)n);
+    if (!sorted || !p->y_um || !p->site || !p->row_of || !p->row_shank) {
         free(sorted);
         cj_wavefeat_probe_free(p);
         return cj_fail(err, CJ_ERR_NOMEM, "session %s: out of memory for %d channels", s->name, n);
     }
-    for (int c = 0; c < n; c++) sorted[c] = (site_pos){s->channel_pos[2 * c], s->channel_pos[2 * c + 1], c};
-    qsort(sorted, (size_t)n, sizeof *sorted, by_y_then_x);
+    for (int c = 0; c < n; c++)
+        sorted[c] = (site_pos){s->channel_pos[2 * c], s->channel_pos[2 * c + 1], c, cj_ephys_shank_of(s, c)};
+    qsort(sorted, (size_t)n, sizeof *sorted, by_shank_y_x);
     int rows = 0, in_row = 0;
     for (int i = 0; i < n; i++) {
-        if (i == 0 || sorted[i].y - p->y_um[rows - 1] > ROW_TOL_UM) {
+        if (i == 0 || sorted[i].shank != p->row_shank[rows - 1] || sorted[i].y - p->y_um[rows - 1] > ROW_TOL_UM) {
             p->y_um[rows] = sorted[i].y;
+            p->row_shank[rows] = sorted[i].shank;
             p->site[2 * rows] = p->site[2 * rows + 1] = -1;
             rows++;
             in_row = 0;
@@ -97,6 +104,12 @@ cj_status cj_wavefeat_probe_build(cj_wavefeat_probe *p, const cj_ephys_session *
     p->n_rows = rows;
     p->n_channels = n;
     return CJ_OK;
+}
+
+/* Is r a row of the probe on the same shank as row `home`? */
+static int same_shank_row(const cj_wavefeat_probe *p, int home, int r)
+{
+    return r >= 0 && r < p->n_rows && p->row_shank[r] == p->row_shank[home];
 }
 
 /* ---- locating a unit ---------------------------------------------------- */
@@ -138,11 +151,12 @@ void cj_wavefeat_locate(const cj_ephys_session *s, const cj_wavefeat_probe *p, i
     }
 
     /* Amplitude-weighted mean row over the sites within CENTROID_ROWS rows
-     * of the peak: close enough that noise-only sites barely weigh in. */
+     * of the peak on its shank: close enough that noise-only sites barely
+     * weigh in. */
     int pr = p->row_of[peak];
     double sw = 0.0, swr = 0.0;
     for (int r = pr - CENTROID_ROWS; r <= pr + CENTROID_ROWS; r++) {
-        if (r < 0 || r >= p->n_rows) continue;
+        if (!same_shank_row(p, pr, r)) continue;
         for (int j = 0; j < 2; j++) {
             int c = p->site[2 * r + j];
             if (c < 0) continue;
@@ -151,10 +165,15 @@ void cj_wavefeat_locate(const cj_ephys_session *s, const cj_wavefeat_probe *p, i
             swr += w * r;
         }
     }
-    info->row = sw > 0.0 ? (float)(swr / sw) : (float)pr;
+    /* A weight that is not finite (possible only in a session that did not
+     * come through the loader, which rejects non-finite samples) would make
+     * the row NaN and the index below garbage: fall back to the peak row. */
+    double row = sw > 0.0 ? swr / sw : pr;
+    info->row = isfinite(row) ? (float)row : (float)pr;
     int r0 = (int)floorf(info->row);
+    if (!same_shank_row(p, pr, r0)) r0 = pr; /* rounding at the shank's end */
     float f = info->row - (float)r0;
-    info->y_um = r0 + 1 < p->n_rows ? (1.0f - f) * p->y_um[r0] + f * p->y_um[r0 + 1] : p->y_um[r0];
+    info->y_um = same_shank_row(p, pr, r0 + 1) ? (1.0f - f) * p->y_um[r0] + f * p->y_um[r0 + 1] : p->y_um[r0];
 }
 
 /* ---- filling a feature vector ------------------------------------------ */
@@ -176,13 +195,14 @@ void cj_wavefeat_fill(const cj_ephys_session *s, const cj_wavefeat_probe *p, con
     const cj_ephys_unit *unit = &s->units[u];
     int nt = n_times(c), dim = cj_wavefeat_dim(c);
     int t0 = info->trough - c->pre - (c->step - 1) / 2; /* box centred on the kept sample */
+    int home = p->row_of[info->peak_channel]; /* rows of other shanks read as absent */
     for (int k = -c->rows; k <= c->rows; k++) {
         float r = info->row + shift_rows + (float)k;
         int r0 = (int)floorf(r);
         float f = r - (float)r0;
         for (int j = 0; j < 2; j++) {
-            int ca = r0 >= 0 && r0 < p->n_rows ? p->site[2 * r0 + j] : -1;
-            int cb = r0 + 1 >= 0 && r0 + 1 < p->n_rows ? p->site[2 * (r0 + 1) + j] : -1;
+            int ca = same_shank_row(p, home, r0) ? p->site[2 * r0 + j] : -1;
+            int cb = same_shank_row(p, home, r0 + 1) ? p->site[2 * (r0 + 1) + j] : -1;
             float *out = x + ((size_t)(k + c->rows) * 2 + j) * nt;
             for (int i = 0; i < nt; i++) {
                 int t = t0 + i * c->step;
