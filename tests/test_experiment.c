@@ -211,6 +211,15 @@ TEST(indented_lines_continue_the_value)
     CHECK(strstr(err.msg, "c.ini: line 2: train.epochs = '3 4' is not a whole number") != NULL);
 }
 
+/* An empty value at the very end of the file (the reader once scanned past it). */
+TEST(empty_value_at_end_of_file)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    load_text("[model]\ninit = ;x\n[data]\ndir =", &e, CJ_OK, &err);
+    CHECK(!strcmp(e.init, ";x") && e.data_dir[0] == '\0');
+}
+
 /* strtof("1e-50") is 0 with ERANGE: it used to become "lr = 0". */
 TEST(floats_out_of_range_quote_the_value)
 {
@@ -302,6 +311,7 @@ int main(void)
     RUN(nul_byte_in_a_value_names_the_line);
     RUN(long_lines_are_read_whole);
     RUN(indented_lines_continue_the_value);
+    RUN(empty_value_at_end_of_file);
     RUN(floats_out_of_range_quote_the_value);
     RUN(set_values_are_checked_like_file_values);
     RUN(relative_data_dir_round_trips);

@@ -40,6 +40,7 @@ static char *trim(char *s)
  * (inih's rule, so existing files keep their meaning). */
 static void cut_inline_comment(char *s)
 {
+    if (!*s) return;
     for (char *p = s + 1; *p; p++)
         if (*p == ';' && is_blank(p[-1])) {
             *p = '\0';
@@ -115,6 +116,8 @@ static cj_status key_line(parser *p, char *s, long line)
     char *key = trim(s), *value = eq + 1;
     if (!*key) return cj_fail(p->err, CJ_ERR_CONFIG, "%s: line %ld: no key before '='", p->path, line);
     if (!p->section) return fail_at(p, line, "key outside any [section]:", key);
+    /* As in inih, a ';' opening the value is part of it, not a comment. */
+    value = trim(value);
     cut_inline_comment(value);
     p->key = key;
     p->key_line = line;
