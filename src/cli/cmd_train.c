@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "  --out DIR     output folder (default: runs/<experiment name>)\n"
             "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
+            "Ctrl-C stops before the next step and keeps the last finished epoch in both files\n"
+            "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
 }
 
