@@ -3,21 +3,42 @@
 #ifndef CAJAL_TEST_CLI_RUNNER_H
 #define CAJAL_TEST_CLI_RUNNER_H
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "cajal/files.h"
 
 /* Run `cajal args` with stdout and stderr into out[0..len); returns the
- * exit status, or -1 if it could not run or was killed. */
+ * exit status, or -1 if it could not run or was killed. The command line
+ * is allocated, so long arguments reach cajal whole. */
 static inline int run_cajal(const char *cajal, const char *args, char *out, size_t len)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cajal, args);
-    FILE *p = popen(cmd, "r");
+    char *cmd = cj_path_printf("%s %s 2>&1", cajal, args);
+    FILE *p = cmd ? popen(cmd, "r") : NULL;
+    free(cmd);
     if (!p) return -1;
     size_t n = fread(out, 1, len - 1, p);
     out[n] = '\0';
     int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Start `cajal argv...` in the background with stdout and stderr going to
+ * the file `log`; returns its pid, or -1. */
+static inline pid_t spawn_cajal(const char *cajal, char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) _exit(127);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    execv(cajal, argv);
+    _exit(127);
 }
 
 static inline int count_lines(const char *s)

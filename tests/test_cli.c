@@ -1,7 +1,10 @@
 /* The `cajal` command as a user meets it: help, version, exit codes and
  * one-line errors. Runs the binary named by $CAJAL (set by make test). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "harness.h"
 #include "cli_runner.h"
@@ -39,7 +42,7 @@ TEST(config_errors_are_one_line_and_exit_1)
     write_text("typo.ini", "[train]\nepocs = 3\n");
     snprintf(args, sizeof args, "train %s/typo.ini --quiet", dir);
     CHECK(run(args) == 1);
-    CHECK(strstr(output, "typo.ini: unknown key 'epocs' in [train]") && count_lines(output) == 1);
+    CHECK(strstr(output, "typo.ini: line 2: unknown key 'epocs' in [train]") && count_lines(output) == 1);
 
     snprintf(args, sizeof args, "train %s/missing.ini", dir);
     CHECK(run(args) == 1 && strstr(output, "missing.ini: cannot open") && count_lines(output) == 1);
@@ -80,6 +83,126 @@ TEST(trains_a_toy_experiment)
     if (f) fclose(f);
 }
 
+
+static char *slurp_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = malloc(1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void write_toy_ini(const char *name, int epochs)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[data]\ndir = %s\ntrain_images = train-images.gz\ntrain_labels = train-labels.gz\n"
+             "test_images = train-images.gz\ntest_labels = train-labels.gz\n"
+             "[model]\nlayers = flatten, dense 4, tanh,\n         dense 2\n[train]\nepochs = %d\nbatch = 10\n",
+             dir, epochs);
+    write_text(name, text);
+}
+
+/* A folder or a FIFO as the experiment file: one line naming it, exit 1
+ * (the folder used to train the defaults, the FIFO to hang). */
+TEST(folder_and_fifo_as_experiment_are_refused)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "train %s --quiet", dir);
+    CHECK(run(args) == 1 && count_lines(output) == 1);
+    char want[600];
+    snprintf(want, sizeof want, "cajal train: %s: is a folder, not a file\n", dir);
+    CHECK(!strcmp(output, want));
+    snprintf(args, sizeof args, "%s/pipe.ini", dir);
+    CHECK(mkfifo(args, 0600) == 0);
+    snprintf(args, sizeof args, "train %s/pipe.ini --quiet", dir);
+    CHECK(run(args) == 1 && strstr(output, "pipe.ini: is a FIFO (named pipe), not a file") && count_lines(output) == 1);
+    write_toy_ini("init.ini", 1);
+    snprintf(args, sizeof args, "train %s/init.ini --quiet --set model.init=%s --out %s/init_run", dir, dir, dir);
+    CHECK(run(args) == 1 && count_lines(output) == 1);
+    snprintf(want, sizeof want, "cajal train: model.init: %s: is a folder, not a file\n", dir);
+    CHECK(!strcmp(output, want));
+}
+
+/* --out of ~1.5 KB: the three files land in that folder under their names. */
+TEST(long_out_folder_gets_all_three_files)
+{
+    write_toy_ini("long.ini", 1);
+    char out[2048];
+    int used = snprintf(out, sizeof out, "%s/long", dir);
+    for (int i = 0; i < 7; i++) used += snprintf(out + used, sizeof out - used, "/%0200d", i);
+    char *args = cj_path_printf("train %s/long.ini --quiet --threads 1 --out %s", dir, out);
+    CHECK(run(args) == 0);
+    const char *names[] = {"config.ini", "metrics.jsonl", "model.safetensors"};
+    for (int i = 0; i < 3; i++) {
+        char *path = cj_path_join(out, names[i]);
+        struct stat sb;
+        CHECK(stat(path, &sb) == 0 && sb.st_size > 0);
+        free(path);
+    }
+    free(args);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static int lines_in(const char *path)
+{
+    char *text = slurp_text(path);
+    int n = text ? count_lines(text) : -1;
+    free(text);
+    return n;
+}
+
+/* Ctrl-C: the run stops between steps, says which epoch the files hold,
+ * leaves no temporary file and exits 130; the saved model is exactly the
+ * model of a run of that many epochs. */
+TEST(sigint_stops_cleanly_with_consistent_files)
+{
+    write_toy_ini("long_run.ini", 1000000);
+    char ini[600], out[600], log[600], metrics[700];
+    snprintf(ini, sizeof ini, "%s/long_run.ini", dir);
+    snprintf(out, sizeof out, "%s/sigint", dir);
+    snprintf(log, sizeof log, "%s/sigint.log", dir);
+    snprintf(metrics, sizeof metrics, "%s/metrics.jsonl", out);
+    char *argv[] = {(char *)cajal, "train", ini, "--quiet", "--threads", "1", "--out", out, NULL};
+    pid_t pid = spawn_cajal(cajal, argv, log);
+    CHECK(pid > 0);
+    if (pid <= 0) return;
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 3000 && !file_exists(metrics); i++) nanosleep(&tick, NULL);
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 130);
+    char *text = slurp_text(log);
+    int epoch = 0, held = -1;
+    long step = 0;
+    CHECK(text && count_lines(text) == 1);
+    CHECK(text && sscanf(text, "cajal train: interrupted at epoch %d after step %ld; model.safetensors and "
+                               "metrics.jsonl hold epoch %d", &epoch, &step, &held) == 3);
+    if (text) printf("  (%.*s)\n", (int)strcspn(text, "\n"), text);
+    free(text);
+    CHECK(held >= 1 && epoch == held + 1 && lines_in(metrics) == held);
+    char tmp_pattern[700];
+    snprintf(tmp_pattern, sizeof tmp_pattern, "ls -A %s | grep -qv -e '^config.ini$' -e '^metrics.jsonl$' "
+             "-e '^model.safetensors$'", out);
+    CHECK(system(tmp_pattern) != 0);  /* nothing else in the folder */
+
+    char args[1600];
+    snprintf(args, sizeof args, "train %s --quiet --threads 1 --set train.epochs=%d --out %s/sigint_ref", ini, held,
+             dir);
+    CHECK(run(args) == 0);
+    snprintf(args, sizeof args, "cmp -s %s/model.safetensors %s/sigint_ref/model.safetensors", out, dir);
+    CHECK(system(args) == 0);
+}
+
 int main(void)
 {
     cajal = getenv("CAJAL");
@@ -90,6 +213,9 @@ int main(void)
     RUN(config_errors_are_one_line_and_exit_1);
     RUN(missing_data_file_is_named);
     RUN(trains_a_toy_experiment);
+    RUN(folder_and_fifo_as_experiment_are_refused);
+    RUN(long_out_folder_gets_all_three_files);
+    RUN(sigint_stops_cleanly_with_consistent_files);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

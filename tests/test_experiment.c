@@ -3,11 +3,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cajal/experiment.h"
+#include "cajal/model.h"
+#include "fixtures.h"
 #include "harness.h"
 
 static char dir[] = "/tmp/cajal-test-exp-XXXXXX";
+static const char *fixtures; /* inputs of the newer tests, left for a look when one fails */
 
 static const char *write_ini(const char *name, const char *text)
 {
@@ -89,7 +93,13 @@ TEST(bad_files_and_overrides_are_named)
     expect_error("[rule]\nname = hebb\n", NULL, "unknown learning rule 'hebb'");
     expect_error("[optim]\nlr = -1\n", NULL, "optim.lr = '-1'");
     expect_error("[optim]\nlr = nan\n", NULL, "optim.lr = 'nan'");
-    expect_error("[train]\nthis line has no equals sign\n", NULL, "line 2");
+    expect_error("[train]\nthis line has no equals sign\n", NULL,
+                 "bad.ini: line 2: not a [section] or key = value line: 'this line has no equals sign'");
+    expect_error("[train]\nepoch = 3\n", NULL, "bad.ini: line 2: unknown key 'epoch' in [train]");
+    expect_error("# no keys below\n[trian]\n", NULL, "bad.ini: line 2: unknown section [trian]");
+    expect_error("epochs = 3\n", NULL, "bad.ini: line 1: key outside any [section]: 'epochs'");
+    expect_error("[train\nepochs = 3\n", NULL, "bad.ini: line 1: missing ']' in '[train'");
+    expect_error("[train]\n= 3\n", NULL, "bad.ini: line 2: no key before '='");
     expect_error(NULL, "train.epochs", "expected section.key=value");
     expect_error(NULL, "model.depth=3", "unknown key 'depth' in [model]");
     expect_error(NULL, "optim.name=rmsprop", "unknown optimiser 'rmsprop'");
@@ -107,13 +117,205 @@ TEST(missing_file_is_named)
     CHECK(strstr(err.msg, "/nonexistent/x.ini: cannot open") != NULL);
 }
 
+
+/* Loading `text` gives exactly the message `want`. */
+static void expect_message(const char *text, size_t len, cj_status code, const char *want)
+{
+    char *path = fixture_file(fixtures, "bad.ini", text, len);
+    cj_experiment e;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    cj_status st = cj_experiment_load(&e, path, &err);
+    CHECK(st == code);
+    char *full = cj_path_printf("%s: %s", path, want);
+    CHECK(!strcmp(err.msg, full));
+    if (strcmp(err.msg, full)) printf("  message was: %s\n  expected:    %s\n", err.msg, full);
+    free(full);
+    free(path);
+}
+
+/* A folder or a FIFO given as the experiment file is refused by name; the
+ * FIFO must not be waited on (no writer ever comes). */
+TEST(folder_and_fifo_are_refused)
+{
+    const char *d = fixtures;
+    cj_experiment e;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, d, &err) == CJ_ERR_IO);
+    char *want = cj_path_printf("%s: is a folder, not a file", d);
+    CHECK(!strcmp(err.msg, want));
+    free(want);
+    char *fifo = cj_path_join(d, "pipe.ini");
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK(cj_experiment_load(&e, fifo, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "is a FIFO (named pipe), not a file") != NULL);
+    free(fifo);
+}
+
+/* inih stopped at a NUL and kept "flatten" as the whole value. */
+TEST(nul_byte_in_a_value_names_the_line)
+{
+    static const char text[] = "[model]\n# layers\nlayers = flatten\0, dense 10\n";
+    expect_message(text, sizeof text - 1, CJ_ERR_FORMAT, "line 3: contains a NUL byte (not a text file?)");
+}
+
+/* Debian's inih cut lines at 200 bytes and reported the rest as a bad line. */
+TEST(long_lines_are_read_whole)
+{
+    char layers[400] = "flatten";
+    while (strlen(layers) < 290) strcat(layers, ", dense 16, relu");
+    strcat(layers, ", dense 10");
+    char data_dir[300];
+    memset(data_dir, 'd', sizeof data_dir - 1);
+    data_dir[0] = '/';
+    data_dir[sizeof data_dir - 1] = '\0';
+    char *text = cj_path_printf("[data]\ndir = %s\n[model]\nlayers = %s\n", data_dir, layers);
+    char *path = fixture_text(fixtures, "long.ini", text);
+    cj_experiment e;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, path, &err) == CJ_OK);
+    CHECK(!strcmp(e.layers, layers));
+    CHECK(!strcmp(e.data_dir, data_dir));
+    free(text);
+    free(path);
+}
+
+static void load_text(const char *text, cj_experiment *e, cj_status want, cj_error *err)
+{
+    char *path = fixture_text(fixtures, "c.ini", text);
+    cj_experiment_defaults(e);
+    cj_status st = cj_experiment_load(e, path, err);
+    CHECK(st == want);
+    if (st != want) printf("  message: %s\n", err->msg);
+    free(path);
+}
+
+/* An indented line continues the value above it (inih replaced it). */
+TEST(indented_lines_continue_the_value)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    load_text("[model]\nlayers = flatten, dense 8,\n    relu, dense 2   ; the head\n# a comment\n\tinit = \n", &e,
+              CJ_OK, &err);
+    CHECK(!strcmp(e.layers, "flatten, dense 8, relu, dense 2"));
+    /* Indented key lines are keys, as in most INI files. */
+    load_text("[train]\n  epochs = 3\n  batch = 16\n", &e, CJ_OK, &err);
+    CHECK(e.epochs == 3 && e.batch == 16);
+    /* A blank line ends a value: what follows continues nothing. */
+    load_text("[model]\nlayers = flatten\n\n    dense 10\n", &e, CJ_ERR_CONFIG, &err);
+    CHECK(strstr(err.msg, "c.ini: line 4: not a [section] or key = value line: 'dense 10'") != NULL);
+    /* A continued number is still checked whole, at the key's line. */
+    load_text("[train]\nepochs = 3\n   4\n", &e, CJ_ERR_CONFIG, &err);
+    CHECK(strstr(err.msg, "c.ini: line 2: train.epochs = '3 4' is not a whole number") != NULL);
+}
+
+/* An empty value at the very end of the file (the reader once scanned past it). */
+TEST(empty_value_at_end_of_file)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    load_text("[model]\ninit = ;x\n[data]\ndir =", &e, CJ_OK, &err);
+    CHECK(!strcmp(e.init, ";x") && e.data_dir[0] == '\0');
+}
+
+/* strtof("1e-50") is 0 with ERANGE: it used to become "lr = 0". */
+TEST(floats_out_of_range_quote_the_value)
+{
+    expect_message("[optim]\nlr = 1e-50\n", 19, CJ_ERR_CONFIG,
+                   "line 2: optim.lr = '1e-50' is out of a float's range (non-zero magnitudes 1.17549e-38 to "
+                   "3.40282e+38)");
+    expect_error("[optim]\nmomentum = 1e39\n", NULL, "optim.momentum = '1e39' is out of a float's range");
+    expect_error("[rule]\nsigma = 1e-40\n", NULL, "rule.sigma = '1e-40' is out of a float's range");
+    expect_error("[optim]\nlr = 0.0e0\n", NULL, "bad.ini: line 2: optim.lr = '0.0e0' must be positive");
+    expect_error("[optim]\nbeta2 = 1.0\n", NULL, "optim.beta2 = '1.0' must be below 1");
+    expect_error(NULL, "optim.lr=1e-50", "--set: optim.lr = '1e-50' is out of a float's range");
+    expect_error(NULL, "optim.lr=0", "--set: optim.lr = '0' must be positive");
+    expect_error(NULL, "train.epochs=99999999999", "--set: train.epochs = '99999999999' is not a whole number");
+    cj_experiment e;
+    cj_error err;
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_set(&e, "optim.weight_decay=0", &err) == CJ_OK && e.optim.weight_decay == 0);
+}
+
+/* --set goes through the same checks as a file, and what it sets must read
+ * back from config.ini unchanged. */
+TEST(set_values_are_checked_like_file_values)
+{
+    expect_error(NULL, "data.dir=/a\nb", "--set: data.dir: the value contains a control character (byte 0x0a)");
+    expect_error(NULL, "model.init=x ; y", "--set: model.init = 'x ; y': ' ;' would start a comment");
+    cj_experiment e;
+    cj_error err;
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_set(&e, " train . epochs = 4 ", &err) == CJ_OK && e.epochs == 4);
+    CHECK(cj_experiment_set(&e, "model.layers=  flatten, dense 10  ", &err) == CJ_OK);
+    CHECK(!strcmp(e.layers, "flatten, dense 10"));
+    char big[CJ_PATH_MAX + 20] = "model.init=";
+    memset(big + 11, 'x', CJ_PATH_MAX);
+    big[11 + CJ_PATH_MAX] = '\0';
+    CHECK(cj_experiment_set(&e, big, &err) == CJ_ERR_CONFIG);
+    CHECK(strstr(err.msg, "--set: model.init = 'xxx") && strstr(err.msg, "is too long (1024 characters, 1023 at most)"));
+}
+
+/* A relative data.dir resolves to "./dir/file", which config.ini then
+ * reads back as it is instead of putting it under data.dir again. */
+TEST(relative_data_dir_round_trips)
+{
+    cj_experiment e, back;
+    cj_error err;
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_set(&e, "data.dir=data/fm", &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    CHECK(!strcmp(e.train_images, "./data/fm/train-images-idx3-ubyte.gz"));
+    char *path = cj_path_join(fixtures, "config.ini");
+    FILE *f = fopen(path, "w");
+    cj_experiment_write(&e, f);
+    fclose(f);
+    cj_experiment_defaults(&back);
+    CHECK(cj_experiment_load(&back, path, &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&back, &err) == CJ_OK);
+    CHECK(memcmp(&e, &back, sizeof e) == 0);
+    free(path);
+}
+
+/* conv2d 16777216 on 28x28 used to overflow the int flatten size. */
+TEST(oversized_layers_are_refused_by_name)
+{
+    cj_model m;
+    cj_error err = {0};
+    cj_shape in = {1, 28, 28};
+    CHECK(cj_model_create(&m, "conv2d 16777216, flatten, dense 10", in, 64, &err) == CJ_ERR_SHAPE);
+    CHECK(!strcmp(err.msg, "layer 0 (Conv2d): output 16777216x26x26 is more than 2147483647 elements"));
+    CHECK(cj_model_create(&m, "flatten, dense 16777216", in, 64, &err) == CJ_ERR_SHAPE);
+    CHECK(!strcmp(err.msg, "layer 1 (Linear): weight 16777216x784 is more than 2147483647 elements"));
+    CHECK(cj_model_create(&m, "conv2d 1 kernel=1 padding=16777216", in, 1, &err) == CJ_ERR_SHAPE);
+    CHECK(!strcmp(err.msg, "layer 0 (Conv2d): padded input 1x33554460x33554460 is more than 2147483647 elements"));
+    size_t floats;
+    CHECK(cj_model_plan("conv2d 4096 kernel=1", in, 1024, &floats, &err) == CJ_ERR_SHAPE);
+    CHECK(!strcmp(err.msg, "output of layer 0: a batch of 1024 samples of 4096x28x28 is more than 2147483647 elements"));
+    CHECK(cj_model_plan("flatten, dense 10", in, 2, &floats, &err) == CJ_OK);
+    /* 7850 parameters and gradients, 2 x (784 + 784 + 10) activations. */
+    CHECK(floats == 2 * 7850 + 2 * 2 * (784 + 784 + 10));
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
+    fixtures = fixture_dir("exp");
     RUN(reads_values_and_applies_overrides);
     RUN(written_config_reads_back_identically);
     RUN(bad_files_and_overrides_are_named);
     RUN(missing_file_is_named);
+    RUN(folder_and_fifo_are_refused);
+    RUN(nul_byte_in_a_value_names_the_line);
+    RUN(long_lines_are_read_whole);
+    RUN(indented_lines_continue_the_value);
+    RUN(empty_value_at_end_of_file);
+    RUN(floats_out_of_range_quote_the_value);
+    RUN(set_values_are_checked_like_file_values);
+    RUN(relative_data_dir_round_trips);
+    RUN(oversized_layers_are_refused_by_name);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

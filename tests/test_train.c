@@ -1,9 +1,13 @@
 /* The training loop end to end on a small synthetic IDX data set: outputs,
  * learning, determinism, the step limit and the NaN stop. */
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/train.h"
 #include "harness.h"
@@ -199,6 +203,228 @@ TEST(data_and_model_mismatch_is_reported)
     CHECK(strstr(err.msg, "missing-labels.gz") != NULL);
 }
 
+
+/* Lines in run/metrics.jsonl (-1 if it is missing). */
+static int metrics_lines(const char *run)
+{
+    char *path = cj_path_join(run, "metrics.jsonl");
+    char *text = slurp(path, NULL);
+    free(path);
+    if (!text) return -1;
+    int n = 0;
+    for (const char *p = text; *p; p++) n += *p == '\n';
+    free(text);
+    return n;
+}
+
+/* Files in run other than config.ini, metrics.jsonl and model.safetensors
+ * (temporary or staged files left behind). */
+static int stray_files(const char *run)
+{
+    DIR *d = opendir(run);
+    if (!d) return -1;
+    int n = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        const char *f = de->d_name;
+        if (strcmp(f, ".") && strcmp(f, "..") && strcmp(f, "config.ini") && strcmp(f, "metrics.jsonl") &&
+            strcmp(f, "model.safetensors")) {
+            printf("  stray file %s/%s\n", run, f);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Whether run_a/model.safetensors and run_b/model.safetensors are the same bytes. */
+static int same_model(const char *run_a, const char *run_b)
+{
+    char *pa = cj_path_join(run_a, "model.safetensors"), *pb = cj_path_join(run_b, "model.safetensors");
+    size_t la = 0, lb = 0;
+    char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+    int same = a && b && la == lb && !memcmp(a, b, la);
+    free(a);
+    free(b);
+    free(pa);
+    free(pb);
+    return same;
+}
+
+/* The toy run with `epochs` epochs into dir/name (the reference a stopped
+ * run's files are compared with). */
+static char *reference_run(const char *name, int epochs, const char *layers)
+{
+    cj_experiment e;
+    cj_error err;
+    toy_experiment(&e);
+    e.epochs = epochs;
+    if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
+    cj_experiment_finish(&e, &err);
+    char *run = cj_path_join(dir, name);
+    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    return run;
+}
+
+typedef struct {
+    volatile sig_atomic_t stop;
+    long stop_at_step;        /* set stop after this step (0: never) */
+    int limit_at_epoch;       /* after this epoch's files, limit file sizes (-1: never; 0: at the first step) */
+    rlim_t limit;
+} fault_plan;
+
+static void fault_on_step(const cj_train_progress *p, void *user)
+{
+    fault_plan *f = user;
+    if (f->stop_at_step && p->step == f->stop_at_step) f->stop = 1;
+    if (f->limit_at_epoch == 0 && p->step == 1) {
+        struct rlimit r = {f->limit, RLIM_INFINITY};
+        setrlimit(RLIMIT_FSIZE, &r);
+    }
+}
+
+/* A full disk, made deterministic: RLIMIT_FSIZE makes writes past `limit`
+ * bytes fail with EFBIG (SIGXFSZ is ignored in main), for root too. */
+static void fault_on_epoch(const cj_epoch_report *r, void *user)
+{
+    fault_plan *f = user;
+    if (r->epoch == f->limit_at_epoch) {
+        struct rlimit lim = {f->limit, RLIM_INFINITY};
+        setrlimit(RLIMIT_FSIZE, &lim);
+    }
+}
+
+static cj_status run_with_faults(const char *run, fault_plan *f, const char *layers, cj_error *err)
+{
+    cj_experiment e;
+    toy_experiment(&e);
+    e.epochs = 3;
+    if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
+    cj_experiment_finish(&e, err);
+    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop};
+    cj_status st = cj_train(&e, run, &cb, err);
+    struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_FSIZE, &none);
+    printf("  (message: %s)\n", err->msg);
+    return st;
+}
+
+/* A stop request ends the run between steps; both files hold the last whole epoch. */
+TEST(stop_request_keeps_the_last_whole_epoch)
+{
+    char *ref = reference_run("ref1", 1, NULL);
+    char *run = cj_path_join(dir, "stopped");
+    fault_plan f = {0, 20, -1, 0};
+    cj_error err = {0};
+    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_INTERRUPTED);
+    CHECK(!strcmp(err.msg, "interrupted at epoch 2 after step 20; model.safetensors and metrics.jsonl hold epoch 1"));
+    CHECK(metrics_lines(run) == 1);
+    CHECK(same_model(run, ref));
+    CHECK(stray_files(run) == 0);
+    free(run);
+    free(ref);
+}
+
+/* The model of epoch 2 cannot be written: the files keep epoch 1, and the
+ * metrics do not list an epoch the model lacks (they used to). */
+TEST(failed_model_write_keeps_both_files_at_the_last_epoch)
+{
+    char *ref = reference_run("ref1b", 1, NULL);
+    char *run = cj_path_join(dir, "full_model");
+    fault_plan f = {0, 0, 1, 100};  /* the model is ~450 bytes */
+    cj_error err = {0};
+    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_IO);
+    CHECK(!strncmp(err.msg, "epoch 2 not saved (model.safetensors and metrics.jsonl hold epoch 1): ", 70));
+    CHECK(strstr(err.msg, "model.safetensors.new") && strstr(err.msg, "File too large"));
+    CHECK(metrics_lines(run) == 1);
+    CHECK(same_model(run, ref));
+    CHECK(stray_files(run) == 0);
+    free(run);
+    free(ref);
+}
+
+/* The metrics of epoch 3 cannot be written: the staged model is dropped. */
+TEST(failed_metrics_write_keeps_both_files_at_the_last_epoch)
+{
+    /* A model smaller than two metrics lines (~450 bytes against ~700). */
+    const char *small = "flatten, dense 2";
+    char *ref = reference_run("ref2", 2, small);
+    char *run = cj_path_join(dir, "full_metrics");
+    char *metrics = cj_path_join(ref, "metrics.jsonl");
+    size_t two_lines = 0;
+    free(slurp(metrics, &two_lines));
+    fault_plan f = {0, 0, 2, two_lines + 20};  /* a third line does not fit; the model does */
+    cj_error err = {0};
+    CHECK(run_with_faults(run, &f, small, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "epoch 3 not saved (model.safetensors and metrics.jsonl hold epoch 2): ") == err.msg);
+    CHECK(strstr(err.msg, "metrics.jsonl: cannot write") != NULL);
+    CHECK(metrics_lines(run) == 2);
+    CHECK(same_model(run, ref));
+    CHECK(stray_files(run) == 0);
+    free(metrics);
+    free(run);
+    free(ref);
+}
+
+/* Nothing finished: no model and no metrics, and no temporary file. */
+TEST(failed_first_epoch_writes_nothing)
+{
+    char *run = cj_path_join(dir, "full_first");
+    fault_plan f = {0, 0, 0, 100};
+    cj_error err = {0};
+    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "epoch 1 not saved (no epoch finished, so model.safetensors and metrics.jsonl were not "
+                          "written): ") == err.msg);
+    CHECK(metrics_lines(run) == -1);
+    CHECK(stray_files(run) == 0);
+    free(run);
+}
+
+/* An output folder path of ~1.5 KB: every file lands under it with its own
+ * name (they were all written to one truncated sibling path). */
+TEST(long_output_paths_are_not_cut)
+{
+    char *run = cj_path_printf("%s/runs", dir);
+    for (int i = 0; i < 7; i++) {
+        char *deeper = cj_path_printf("%s/%0200d", run, i);
+        free(run);
+        run = deeper;
+    }
+    CHECK(strlen(run) > 1400);
+    cj_experiment e;
+    cj_error err = {0};
+    toy_experiment(&e);
+    e.epochs = 1;
+    cj_experiment_finish(&e, &err);
+    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(metrics_lines(run) == 1);
+    CHECK(same_model(run, run));
+    char *config = cj_path_join(run, "config.ini");
+    char *text = slurp(config, NULL);
+    CHECK(text && strstr(text, "[train]"));
+    CHECK(stray_files(run) == 0);
+    free(text);
+    free(config);
+    free(run);
+}
+
+/* A folder as model.init fails at once, naming the key and the path. */
+TEST(folder_as_model_init_is_named)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    toy_experiment(&e);
+    char *set = cj_path_printf("model.init=%s", dir);
+    CHECK(cj_experiment_set(&e, set, &err) == CJ_OK);
+    cj_experiment_finish(&e, &err);
+    char *run = cj_path_join(dir, "init_dir");
+    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_IO);
+    char *want = cj_path_printf("model.init: %s: is a folder, not a file", dir);
+    CHECK(!strcmp(err.msg, want));
+    free(want);
+    free(run);
+    free(set);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -208,6 +434,13 @@ int main(void)
     RUN(step_limit_and_file_order);
     RUN(diverging_run_stops_with_step_and_layer);
     RUN(data_and_model_mismatch_is_reported);
+    signal(SIGXFSZ, SIG_IGN);
+    RUN(stop_request_keeps_the_last_whole_epoch);
+    RUN(failed_model_write_keeps_both_files_at_the_last_epoch);
+    RUN(failed_metrics_write_keeps_both_files_at_the_last_epoch);
+    RUN(failed_first_epoch_writes_nothing);
+    RUN(long_output_paths_are_not_cut);
+    RUN(folder_as_model_init_is_named);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

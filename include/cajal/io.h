@@ -13,11 +13,12 @@
 
 /* ---- atomic writes ------------------------------------------------------
  * cj_atomic_open creates "<path>.tmp.<pid>" for writing; cj_atomic_commit
- * flushes, fsyncs and renames it over `path` (or removes it and fails). */
+ * flushes, fsyncs and renames it over `path` (or removes it and fails);
+ * cj_atomic_abort removes it. Either of the two ends every open file and
+ * frees what it holds. */
 typedef struct {
     FILE *f;
-    char path[4096];
-    char tmp[4200];
+    char *path, *tmp;  /* allocated: no path is ever cut short */
 } cj_atomic_file;
 
 cj_status cj_atomic_open(cj_atomic_file *af, const char *path, cj_error *err);

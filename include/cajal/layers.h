@@ -30,6 +30,13 @@ typedef enum {
     CJ_LAYER_SOFTPLUS
 } cj_layer_kind;
 
+/* The most elements any one tensor of a model may have: a sample's input
+ * or output of a layer, a batch of them, a weight, a layer's scratch, and
+ * all parameters together (2^31 - 1, 8 GiB of floats). The kernels index
+ * with int, and anything larger is a typo rather than a network to train
+ * on a CPU; cj_layer_setup and cj_model_create refuse it by name. */
+#define CJ_MAX_ELEMENTS 2147483647u
+
 /* Shape of one sample: channels, height, width. */
 typedef struct {
     int c, h, w;

@@ -38,6 +38,12 @@ cj_status cj_model_create(cj_model *m, const char *spec, cj_shape input, int max
                           cj_error *err);
 void cj_model_free(cj_model *m);
 
+/* The floats cj_model_create would allocate for this spec, input and batch
+ * (parameters, gradients, activations, scratch), without allocating them;
+ * fails as cj_model_create would on a bad spec or an oversized tensor
+ * (CJ_MAX_ELEMENTS). */
+cj_status cj_model_plan(const char *spec, cj_shape input, int max_batch, size_t *floats, cj_error *err);
+
 /* PyTorch's default initialisation: weights and biases of a layer with
  * fan-in n drawn from U(-1/sqrt(n), 1/sqrt(n)). */
 void cj_model_init(cj_model *m, cj_rng *rng);

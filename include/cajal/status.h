@@ -15,7 +15,8 @@ typedef enum {
     CJ_ERR_SHAPE,    /* tensor shapes do not fit together */
     CJ_ERR_NUMERIC,  /* NaN or Inf appeared */
     CJ_ERR_NOMEM,    /* an allocation failed */
-    CJ_ERR_ARG       /* a bad argument to a library function */
+    CJ_ERR_ARG,      /* a bad argument to a library function */
+    CJ_ERR_INTERRUPTED /* the caller asked a long run to stop (e.g. Ctrl-C) */
 } cj_status;
 
 #define CJ_ERROR_MSG_MAX 512

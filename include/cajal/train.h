@@ -4,6 +4,8 @@
 #ifndef CAJAL_TRAIN_H
 #define CAJAL_TRAIN_H
 
+#include <signal.h>
+
 #include "cajal/experiment.h"
 #include "cajal/rules.h"
 #include "cajal/status.h"
@@ -30,12 +32,20 @@ typedef struct {
     /* Called after each epoch's files are written (may be NULL). */
     void (*on_epoch)(const cj_epoch_report *r, void *user);
     void *user;
+    /* Polled before every optimiser step (may be NULL): once *stop is
+     * non-zero the run ends with CJ_ERR_INTERRUPTED. A signal handler in
+     * the caller sets it; the library installs none. */
+    const volatile sig_atomic_t *stop;
 } cj_train_callbacks;
 
 /* Train as `e` says (after cj_experiment_finish), writing into out_dir
- * (created if missing): config.ini, metrics.jsonl, model.safetensors. A
- * NaN or Inf loss stops the run with a message naming the step and layer;
- * finished epochs stay on disk. */
+ * (created if missing): config.ini, metrics.jsonl, model.safetensors.
+ * After every epoch both files are replaced together, so they always hold
+ * the same, last saved epoch, whatever stops the run: a stop request
+ * (CJ_ERR_INTERRUPTED, "interrupted at epoch 3 after step 1234;
+ * model.safetensors and metrics.jsonl hold epoch 2"), a failed write (the
+ * message says which epoch the files still hold; no temporary file is left)
+ * or a NaN or Inf loss (a message naming the step and layer). */
 cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_callbacks *cb,
                    cj_error *err);
 

@@ -4,16 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Copy an option name; one too long for `name` keeps its start and ends in
+ * "...", so it can never be taken for a (shorter) known option. */
+static void copy_name(char *name, size_t len, const char *a, size_t n)
+{
+    if (n < len) {
+        memcpy(name, a, n);
+        name[n] = '\0';
+    } else if (len > 3) {
+        snprintf(name, len, "%.*s...", (int)(len - 4), a);
+    } else if (len) {
+        name[0] = '\0';
+    }
+}
+
 int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value)
 {
     const char *a = argv[*i], *eq = strchr(a, '=');
     if (eq) {
-        snprintf(name, len, "%.*s", (int)(eq - a), a);
+        copy_name(name, len, a, (size_t)(eq - a));
         *value = eq + 1;
         return 1;
     }
     if (*i + 1 >= argc) return 0;
-    snprintf(name, len, "%s", a);
+    copy_name(name, len, a, strlen(a));
     *value = argv[++*i];
     return 1;
 }

@@ -1,14 +1,52 @@
 /* cmd_train.c — `cajal train EXPERIMENT.ini [--set k=v]... [--out DIR]
  * [--threads N]`. */
 #include <cblas.h>
-#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cajal/files.h"
 #include "cajal/train.h"
 #include "commands.h"
+
+/* The signal that asked the run to stop (0 = none). A signal handler can
+ * only reach a file-scope object; the library sees it through
+ * cj_train_callbacks.stop and polls it between steps. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+/* Ctrl-C or SIGTERM: finish the current step, keep the last whole epoch on
+ * disk and exit 128 + signal. SA_RESETHAND restores the default action, so
+ * a second Ctrl-C kills at once. */
+static void catch_stop_signals(struct sigaction old[2])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    sigaction(SIGINT, &sa, &old[0]);
+    sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void restore_signals(const struct sigaction old[2])
+{
+    sigaction(SIGINT, &old[0], NULL);
+    sigaction(SIGTERM, &old[1], NULL);
+}
+
+/* runs/<experiment file name without its extension> (allocated). */
+static char *default_out_dir(const char *config)
+{
+    const char *slash = strrchr(config, '/');
+    const char *base = slash ? slash + 1 : config, *dot = strrchr(base, '.');
+    int len = dot && dot > base ? (int)(dot - base) : (int)strlen(base);
+    return cj_path_printf("runs/%.*s", len, base);
+}
 
 static void usage(FILE *f)
 {
@@ -20,6 +58,8 @@ static void usage(FILE *f)
             "  --out DIR     output folder (default: runs/<experiment name>)\n"
             "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
+            "Ctrl-C stops before the next step and keeps the last finished epoch in both files\n"
+            "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
 }
 
@@ -111,27 +151,31 @@ int cj_cmd_train(int argc, char **argv)
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return 1;
     }
-    char default_out[CJ_PATH_MAX + 8];
+    char *default_out = NULL;
     if (!out) {
-        char name[CJ_PATH_MAX];
-        snprintf(name, sizeof name, "%s", config);
-        char *base = basename(name), *dot = strrchr(base, '.');
-        if (dot) *dot = '\0';
-        snprintf(default_out, sizeof default_out, "runs/%s", base);
-        out = default_out;
+        if (!(out = default_out = default_out_dir(config))) {
+            fprintf(stderr, "cajal train: out of memory\n");
+            return 1;
+        }
     }
     openblas_set_num_threads(threads);
     progress_state ps = {isatty(STDERR_FILENO), quiet};
-    cj_train_callbacks cb = {on_step, on_epoch, &ps};
+    struct sigaction old[2];
+    catch_stop_signals(old);
+    cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal};
     if (!quiet)
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
                 cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
     st = cj_train(&e, out, &cb, &err);
+    restore_signals(old);
+    int code = 0;
     if (st) {
         if (ps.tty && !quiet) fprintf(stderr, "\r\033[K");
         fprintf(stderr, "cajal train: %s\n", err.msg);
-        return 1;
+        code = st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
+    } else if (!quiet) {
+        fprintf(stderr, "cajal train: wrote %s/metrics.jsonl and %s/model.safetensors\n", out, out);
     }
-    if (!quiet) fprintf(stderr, "cajal train: wrote %s/metrics.jsonl and %s/model.safetensors\n", out, out);
-    return 0;
+    free(default_out);
+    return code;
 }

@@ -26,6 +26,7 @@ const char *cj_status_name(cj_status code)
     case CJ_ERR_NUMERIC: return "numerical error";
     case CJ_ERR_NOMEM: return "out of memory";
     case CJ_ERR_ARG: return "bad argument";
+    case CJ_ERR_INTERRUPTED: return "interrupted";
     }
     return "unknown error";
 }

@@ -1,31 +1,35 @@
 /* dirs.c — creating output folders (mkdir -p). */
 #include <errno.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 
 static cj_status make_dir(const char *path, cj_error *err)
 {
     if (mkdir(path, 0777) == 0) return CJ_OK;
+    int saved = errno;
     struct stat sb;
-    if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return CJ_OK;
+    if (saved == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return CJ_OK;
     return cj_fail(err, CJ_ERR_IO, "%s: cannot create folder: %s", path,
-                   errno == EEXIST ? "a file of that name exists" : strerror(errno));
+                   saved == EEXIST ? "a file of that name exists" : strerror(saved));
 }
 
 cj_status cj_make_dirs(const char *path, cj_error *err)
 {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return cj_fail(err, CJ_ERR_ARG, "%.64s...: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
+    if (!path[0]) return cj_fail(err, CJ_ERR_ARG, "cannot create a folder with an empty name");
+    char *buf = cj_path_printf("%s", path);  /* a copy to cut at each '/' */
+    if (!buf) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    cj_status st = CJ_OK;
+    for (char *p = buf + 1; !st && *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        cj_status st = make_dir(buf, err);
+        st = make_dir(buf, err);
         *p = '/';
-        if (st) return st;
     }
-    return make_dir(buf, err);
+    if (!st) st = make_dir(buf, err);
+    free(buf);
+    return st;
 }

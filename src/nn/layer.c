@@ -20,11 +20,81 @@ const char *cj_layer_kind_name(cj_layer_kind kind)
     return "?";
 }
 
-/* Output size of a sliding window (PyTorch's floor rule); < 1 if it does
- * not fit. */
-static int window_out(int size, int kernel, int stride, int padding)
+/* a * b, or 0 when it exceeds CJ_MAX_ELEMENTS (no factor here is 0). */
+static size_t mul_capped(size_t a, size_t b)
 {
-    return (size + 2 * padding - kernel) / stride + 1;
+    return a && b > CJ_MAX_ELEMENTS / a ? 0 : a * b;
+}
+
+static size_t shape_capped(long long c, long long h, long long w)
+{
+    if (c < 1 || h < 1 || w < 1 || c > CJ_MAX_ELEMENTS || h > CJ_MAX_ELEMENTS || w > CJ_MAX_ELEMENTS) return 0;
+    size_t ch = mul_capped((size_t)c, (size_t)h);
+    return ch ? mul_capped(ch, (size_t)w) : 0;
+}
+
+static cj_status too_large(int index, const char *name, const char *what, long long a, long long b, long long c,
+                           cj_error *err)
+{
+    return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): %s %lldx%lldx%lld is more than %u elements", index, name,
+                   what, a, b, c, CJ_MAX_ELEMENTS);
+}
+
+static cj_status setup_dense(cj_layer *l, int index, const char *name, cj_error *err)
+{
+    cj_shape in = l->in;
+    if (in.h != 1 || in.w != 1)
+        return cj_fail(err, CJ_ERR_SHAPE,
+                       "layer %d (%s) needs a flat input but gets %dx%dx%d; add 'flatten' before it", index,
+                       name, in.c, in.h, in.w);
+    l->out.h = l->out.w = 1;
+    if (!shape_capped(l->out.c, in.c, 1))
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): weight %dx%d is more than %u elements", index, name,
+                       l->out.c, in.c, CJ_MAX_ELEMENTS);
+    l->n_weight = (size_t)l->out.c * in.c;
+    l->n_bias = (size_t)l->out.c;
+    return CJ_OK;
+}
+
+/* Output size of a sliding window (PyTorch's floor rule), in 64 bits so
+ * that a huge padding cannot wrap; < 1 if the kernel does not fit. */
+static long long window_out(long long size, int kernel, int stride, int padding)
+{
+    long long span = size + 2LL * padding - kernel;
+    return span < 0 ? 0 : span / stride + 1;
+}
+
+static cj_status setup_window(cj_layer *l, int index, const char *name, cj_error *err)
+{
+    cj_shape in = l->in;
+    if (l->kernel < 1 || l->stride < 1 || l->padding < 0)
+        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): kernel %d, stride %d, padding %d are invalid", index,
+                       name, l->kernel, l->stride, l->padding);
+    if (l->kind != CJ_LAYER_CONV2D && 2 * l->padding > l->kernel)
+        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): padding %d exceeds half the kernel %d", index, name,
+                       l->padding, l->kernel);
+    long long ph = in.h + 2LL * l->padding, pw = in.w + 2LL * l->padding;
+    if (!shape_capped(in.c, ph, pw)) return too_large(index, name, "padded input", in.c, ph, pw, err);
+    long long oh = window_out(in.h, l->kernel, l->stride, l->padding);
+    long long ow = window_out(in.w, l->kernel, l->stride, l->padding);
+    if (oh < 1 || ow < 1)
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): kernel %d does not fit its %dx%d input", index, name,
+                       l->kernel, in.h, in.w);
+    l->out.h = (int)oh;  /* below the padded size, so it fits */
+    l->out.w = (int)ow;
+    if (l->kind != CJ_LAYER_CONV2D) {
+        l->out.c = in.c;
+        return CJ_OK;
+    }
+    /* The weight [out, in, k, k] and im2col's per-sample columns [in k k, oh ow]. */
+    size_t kk = shape_capped(in.c, l->kernel, l->kernel);
+    if (!kk || !mul_capped(kk, (size_t)l->out.c))
+        return too_large(index, name, "weight", l->out.c, in.c, (long long)l->kernel * l->kernel, err);
+    if (!mul_capped(kk, (size_t)(oh * ow)))
+        return too_large(index, name, "unfolded input", (long long)kk, oh, ow, err);
+    l->n_weight = kk * l->out.c;
+    l->n_bias = (size_t)l->out.c;
+    return CJ_OK;
 }
 
 cj_status cj_layer_setup(cj_layer *l, int index, cj_error *err)
@@ -32,48 +102,32 @@ cj_status cj_layer_setup(cj_layer *l, int index, cj_error *err)
     const char *name = cj_layer_kind_name(l->kind);
     cj_shape in = l->in;
     l->n_weight = l->n_bias = 0;
+    if (!shape_capped(in.c, in.h, in.w))
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): input %dx%dx%d is empty or more than %u elements", index,
+                       name, in.c, in.h, in.w, CJ_MAX_ELEMENTS);
+    cj_status st = CJ_OK;
     switch (l->kind) {
     case CJ_LAYER_DENSE:
-        if (in.h != 1 || in.w != 1)
-            return cj_fail(err, CJ_ERR_SHAPE,
-                           "layer %d (%s) needs a flat input but gets %dx%dx%d; add 'flatten' before it",
-                           index, name, in.c, in.h, in.w);
-        l->out.h = l->out.w = 1;
-        l->n_weight = (size_t)l->out.c * in.c;
-        l->n_bias = (size_t)l->out.c;
+        st = setup_dense(l, index, name, err);
         break;
     case CJ_LAYER_CONV2D:
     case CJ_LAYER_MAXPOOL:
     case CJ_LAYER_AVGPOOL:
-        if (l->kernel < 1 || l->stride < 1 || l->padding < 0)
-            return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): kernel %d, stride %d, padding %d are invalid",
-                           index, name, l->kernel, l->stride, l->padding);
-        if (l->kind != CJ_LAYER_CONV2D && 2 * l->padding > l->kernel)
-            return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): padding %d exceeds half the kernel %d",
-                           index, name, l->padding, l->kernel);
-        l->out.h = window_out(in.h, l->kernel, l->stride, l->padding);
-        l->out.w = window_out(in.w, l->kernel, l->stride, l->padding);
-        if (l->out.h < 1 || l->out.w < 1 || in.h + 2 * l->padding < l->kernel ||
-            in.w + 2 * l->padding < l->kernel)
-            return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): kernel %d does not fit its %dx%d input",
-                           index, name, l->kernel, in.h, in.w);
-        if (l->kind == CJ_LAYER_CONV2D) {
-            l->n_weight = (size_t)l->out.c * in.c * l->kernel * l->kernel;
-            l->n_bias = (size_t)l->out.c;
-        } else {
-            l->out.c = in.c;
-        }
+        st = setup_window(l, index, name, err);
         break;
     case CJ_LAYER_FLATTEN:
-        l->out = (cj_shape){in.c * in.h * in.w, 1, 1};
+        /* The input was checked above, so the product fits an int. */
+        l->out = (cj_shape){(int)cj_shape_size(in), 1, 1};
         break;
     default:
         l->out = in;
         break;
     }
+    if (st) return st;
     if (l->out.c < 1)
-        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s) needs a positive number of outputs",
-                       index, name);
+        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s) needs a positive number of outputs", index, name);
+    if (!shape_capped(l->out.c, l->out.h, l->out.w))
+        return too_large(index, name, "output", l->out.c, l->out.h, l->out.w, err);
     return CJ_OK;
 }
 

@@ -126,44 +126,78 @@ static cj_status parse_spec(const char *spec, cj_shape input, cj_layer *layers, 
     return CJ_OK;
 }
 
-cj_status cj_model_create(cj_model *m, const char *spec, cj_shape input, int max_batch,
-                          cj_error *err)
-{
-    memset(m, 0, sizeof *m);
-    cj_layer parsed[MAX_LAYERS];
-    int n = 0;
-    if (max_batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch size %d must be positive", max_batch);
-    cj_status st = parse_spec(spec, input, parsed, &n, err);
-    if (st) return st;
+/* What a model needs besides its layers: parameters, the largest layer
+ * scratch, and per layer boundary a batch of activations. */
+typedef struct {
+    cj_layer layers[MAX_LAYERS];
+    int n;
+    size_t n_params, scratch, floats;
+} model_plan;
 
-    cj_arena_init(&m->arena, 0);
-    m->n_layers = n;
-    m->input = input;
-    m->max_batch = max_batch;
-    size_t n_params = 0, scratch = 0;
-    for (int i = 0; i < n; i++) {
-        n_params += parsed[i].n_weight + parsed[i].n_bias;
-        size_t s = cj_layer_scratch_floats(&parsed[i], max_batch);
-        if (s > scratch) scratch = s;
+static cj_status batch_fits(const char *what, int index, cj_shape s, int max_batch, cj_error *err)
+{
+    size_t per_sample = cj_shape_size(s);
+    if (per_sample > CJ_MAX_ELEMENTS / (size_t)max_batch)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s %d: a batch of %d samples of %dx%dx%d is more than %u elements", what,
+                       index, max_batch, s.c, s.h, s.w, CJ_MAX_ELEMENTS);
+    return CJ_OK;
+}
+
+static cj_status plan_model(model_plan *p, const char *spec, cj_shape input, int max_batch, cj_error *err)
+{
+    memset(p, 0, sizeof *p);
+    if (max_batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch size %d must be positive", max_batch);
+    cj_status st = parse_spec(spec, input, p->layers, &p->n, err);
+    if (st) return st;
+    if ((st = batch_fits("input of layer", 0, input, max_batch, err))) return st;
+    p->floats = 2 * (size_t)max_batch * cj_shape_size(input);
+    for (int i = 0; i < p->n; i++) {
+        const cj_layer *l = &p->layers[i];
+        if ((st = batch_fits("output of layer", i, l->out, max_batch, err))) return st;
+        p->floats += 2 * (size_t)max_batch * cj_shape_size(l->out);
+        p->n_params += l->n_weight + l->n_bias;  /* each below 2^31: no wrap */
+        if (p->n_params > CJ_MAX_ELEMENTS)
+            return cj_fail(err, CJ_ERR_SHAPE, "model.layers: %zu parameters up to layer %d (%s), more than %u",
+                           p->n_params, i, cj_layer_kind_name(l->kind), CJ_MAX_ELEMENTS);
+        size_t s = cj_layer_scratch_floats(l, max_batch);
+        if (s > CJ_MAX_ELEMENTS)
+            return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): %zu floats of scratch for a batch of %d, more than %u",
+                           i, cj_layer_kind_name(l->kind), s, max_batch, CJ_MAX_ELEMENTS);
+        if (s > p->scratch) p->scratch = s;
     }
+    p->floats += 2 * p->n_params + p->scratch;
+    return CJ_OK;
+}
+
+cj_status cj_model_plan(const char *spec, cj_shape input, int max_batch, size_t *floats, cj_error *err)
+{
+    model_plan p;
+    cj_status st = plan_model(&p, spec, input, max_batch, err);
+    if (!st) *floats = p.floats;
+    return st;
+}
+
+/* Carve the planned buffers from the model's arena. */
+static int allocate(cj_model *m, const model_plan *p)
+{
+    int n = p->n;
     m->layers = cj_arena_alloc(&m->arena, sizeof(cj_layer) * n);
     m->acts = cj_arena_alloc(&m->arena, sizeof(float *) * (n + 1));
     m->dacts = cj_arena_alloc(&m->arena, sizeof(float *) * (n + 1));
-    m->params = cj_arena_floats(&m->arena, n_params);
-    m->grads = cj_arena_floats(&m->arena, n_params);
-    m->scratch = scratch ? cj_arena_floats(&m->arena, scratch) : NULL;
-    int ok = m->layers && m->acts && m->dacts && m->params && m->grads && (m->scratch || !scratch);
-    m->n_params = n_params;
+    m->params = cj_arena_floats(&m->arena, p->n_params);
+    m->grads = cj_arena_floats(&m->arena, p->n_params);
+    m->scratch = p->scratch ? cj_arena_floats(&m->arena, p->scratch) : NULL;
+    int ok = m->layers && m->acts && m->dacts && m->params && m->grads && (m->scratch || !p->scratch);
     size_t offset = 0;
     for (int i = 0; ok && i <= n; i++) {
-        cj_shape s = i == 0 ? input : parsed[i - 1].out;
-        size_t size = (size_t)max_batch * cj_shape_size(s);
+        cj_shape s = i == 0 ? m->input : p->layers[i - 1].out;
+        size_t size = (size_t)m->max_batch * cj_shape_size(s);
         m->acts[i] = cj_arena_floats(&m->arena, size);
         m->dacts[i] = cj_arena_floats(&m->arena, size);
         ok = m->acts[i] && m->dacts[i];
         if (i == n) break;
         cj_layer *l = &m->layers[i];
-        *l = parsed[i];
+        *l = p->layers[i];
         if (cj_layer_has_params(l)) {
             l->weight = m->params + offset;
             l->dweight = m->grads + offset;
@@ -173,10 +207,25 @@ cj_status cj_model_create(cj_model *m, const char *spec, cj_shape input, int max
             offset += l->n_bias;
         }
     }
-    if (!ok) {
+    return ok;
+}
+
+cj_status cj_model_create(cj_model *m, const char *spec, cj_shape input, int max_batch,
+                          cj_error *err)
+{
+    memset(m, 0, sizeof *m);
+    model_plan p;
+    cj_status st = plan_model(&p, spec, input, max_batch, err);
+    if (st) return st;
+    cj_arena_init(&m->arena, 0);
+    m->n_layers = p.n;
+    m->input = input;
+    m->max_batch = max_batch;
+    m->n_params = p.n_params;
+    if (!allocate(m, &p)) {
         cj_model_free(m);
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory allocating the model (%zu parameters, batch %d)",
-                       n_params, max_batch);
+                       p.n_params, max_batch);
     }
     return CJ_OK;
 }

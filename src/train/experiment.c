@@ -1,8 +1,10 @@
 /* experiment.c — experiment files: one table of keys drives the INI reader
- * (inih), the --set overrides and the resolved-config writer, so the three
- * can never disagree about which keys exist. */
+ * (ini.c), the --set overrides and the resolved-config writer, so the three
+ * can never disagree about which keys exist. Values from a file and from
+ * --set pass through the same checks, and every message quotes the value
+ * as the user wrote it. */
 #include <errno.h>
-#include <ini.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -10,6 +12,14 @@
 #include <strings.h>
 
 #include "cajal/experiment.h"
+#include "cajal/files.h"
+#include "ini.h"
+
+/* An experiment file is a few kilobytes; anything near this is not one. */
+enum { MAX_FILE_BYTES = 1 << 20 };
+
+/* Ranges of T_FLOAT keys. */
+enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
 typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE } key_type;
 
@@ -18,7 +28,7 @@ typedef struct {
     key_type type;
     size_t offset;
     size_t size;  /* T_STRING: buffer size */
-    int min;      /* T_INT: smallest allowed value */
+    int limit;    /* T_INT: smallest allowed value; T_FLOAT: its range, F_* */
     const char *help;
 } key_def;
 
@@ -43,13 +53,13 @@ static const key_def KEYS[] = {
     {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B"},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam"},
     {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate"},
-    {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, 0, "learning rate"},
+    {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate"},
     {"optim", "momentum", T_FLOAT, OFF(optim.momentum), 0, 0, "SGD momentum"},
     {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening"},
     {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum"},
     {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty"},
-    {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, 0, "Adam beta1"},
-    {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, 0, "Adam beta2"},
+    {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, F_BELOW_ONE, "Adam beta1"},
+    {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, F_BELOW_ONE, "Adam beta2"},
     {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon"},
     {"train", "epochs", T_INT, OFF(epochs), 0, 1, "passes over the training set"},
     {"train", "batch", T_INT, OFF(batch), 0, 1, "samples per optimiser step"},
@@ -60,6 +70,7 @@ static const key_def KEYS[] = {
     {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules"},
 };
 enum { N_KEYS = sizeof KEYS / sizeof KEYS[0] };
+enum { INT_LIMIT = 1000000000 };
 
 void cj_experiment_defaults(cj_experiment *e)
 {
@@ -83,19 +94,21 @@ void cj_experiment_defaults(cj_experiment *e)
     e->diag_draws = 20;
 }
 
+static cj_status check_section(const char *section, const char *where, cj_error *err)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section)) return CJ_OK;
+    return cj_fail(err, CJ_ERR_CONFIG,
+                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim or train)", where,
+                   section);
+}
+
 static const key_def *find_key(const char *section, const char *key, cj_error *err, const char *where)
 {
-    int section_known = 0;
-    for (int i = 0; i < N_KEYS; i++) {
-        if (strcmp(KEYS[i].section, section)) continue;
-        section_known = 1;
-        if (!strcmp(KEYS[i].key, key)) return &KEYS[i];
-    }
-    if (!section_known)
-        cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%s] (expected data, model, objective, rule, optim or train)",
-                where, section);
-    else
-        cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%s' in [%s]", where, key, section);
+    if (check_section(section, where, err)) return NULL;
+    for (int i = 0; i < N_KEYS; i++)
+        if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key)) return &KEYS[i];
+    cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%.64s' in [%s]", where, key, section);
     return NULL;
 }
 
@@ -107,51 +120,62 @@ static int parse_bool(const char *v, int *out)
     return 1;
 }
 
-static cj_status set_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
-                           cj_error *err)
+/* A string value must survive being written to config.ini and read back:
+ * no control characters (a line break would end the line early) and no
+ * " ;" (it would start a comment). Only --set can deliver either. */
+static cj_status check_string(const key_def *k, const char *value, const char *where, cj_error *err)
 {
-    void *field = (char *)e + k->offset;
+    size_t len = strlen(value);
+    if (len >= k->size)
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%.40s...' is too long (%zu characters, %zu at most)", where,
+                       k->section, k->key, value, len, k->size - 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s: the value contains a control character (byte 0x%02x)",
+                           where, k->section, k->key, c);
+        if (c == ';' && i > 0 && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s': ' ;' would start a comment in config.ini",
+                           where, k->section, k->key, value);
+    }
+    return CJ_OK;
+}
+
+static cj_status set_int(const key_def *k, const char *value, int *field, const char *where, cj_error *err)
+{
     char *end;
     errno = 0;
-    switch (k->type) {
-    case T_STRING:
-        if (strlen(value) >= k->size)
-            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s is too long (%zu characters at most)", where, k->section,
-                           k->key, k->size - 1);
-        strcpy(field, value);
-        return CJ_OK;
-    case T_INT: {
-        long v = strtol(value, &end, 10);
-        if (end == value || *end || errno || v < k->min || v > 1000000000L)
-            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a whole number >= %d", where, k->section,
-                           k->key, value, k->min);
-        *(int *)field = (int)v;
-        return CJ_OK;
-    }
-    case T_U64: {
-        unsigned long long v = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
-            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a non-negative whole number", where,
-                           k->section, k->key, value);
-        *(uint64_t *)field = v;
-        return CJ_OK;
-    }
-    case T_FLOAT: {
-        float v = strtof(value, &end);
-        if (end == value || *end || !isfinite(v) || v < 0)
-            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a non-negative number", where, k->section,
-                           k->key, value);
-        *(float *)field = v;
-        return CJ_OK;
-    }
-    case T_BOOL:
-        if (!parse_bool(value, field))
-            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not true or false", where, k->section, k->key,
-                           value);
-        return CJ_OK;
-    default:
-        break;
-    }
+    long v = strtol(value, &end, 10);
+    if (end == value || *end || errno || v < k->limit || v > INT_LIMIT)
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a whole number from %d to %d", where,
+                       k->section, k->key, value, k->limit, INT_LIMIT);
+    *field = (int)v;
+    return CJ_OK;
+}
+
+/* strtof sets ERANGE when the value overflows to inf or underflows to 0
+ * (or a subnormal): "lr = 1e-50" must not quietly become lr = 0. */
+static cj_status set_float(const key_def *k, const char *value, float *field, const char *where, cj_error *err)
+{
+    char *end;
+    errno = 0;
+    float v = strtof(value, &end);
+    if (end == value || *end || isnan(v))
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a number", where, k->section, k->key, value);
+    if (errno == ERANGE || isinf(v))
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is out of a float's range (non-zero magnitudes %g to %g)",
+                       where, k->section, k->key, value, FLT_MIN, FLT_MAX);
+    if (v < 0 || (k->limit == F_POSITIVE && v == 0))
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' must be %s", where, k->section, k->key, value,
+                       k->limit == F_POSITIVE ? "positive" : "non-negative");
+    if (k->limit == F_BELOW_ONE && v >= 1)
+        return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' must be below 1", where, k->section, k->key, value);
+    *field = v;
+    return CJ_OK;
+}
+
+static cj_status set_named(const key_def *k, const char *value, void *field, const char *where, cj_error *err)
+{
     cj_error inner;
     cj_status st = CJ_OK;
     if (k->type == T_SCALE) st = cj_pixel_scale_parse(value, field, &inner);
@@ -163,79 +187,135 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
     return CJ_OK;
 }
 
-typedef struct {
-    cj_experiment *e;
-    const char *path;
-    cj_error *err;
-    cj_status status;
-} ini_state;
-
-static int on_ini_value(void *user, const char *section, const char *key, const char *value)
+static cj_status set_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
+                           cj_error *err)
 {
-    ini_state *s = user;
-    if (s->status) return 0;
-    char where[CJ_PATH_MAX + 8];
-    snprintf(where, sizeof where, "%s: ", s->path);
-    const key_def *k = find_key(section, key, s->err, where);
-    if (!k) {
-        s->status = CJ_ERR_CONFIG;
-        return 0;
+    void *field = (char *)e + k->offset;
+    switch (k->type) {
+    case T_STRING: {
+        cj_status st = check_string(k, value, where, err);
+        if (st) return st;
+        /* Clear the whole buffer so equal experiments compare equal bytewise. */
+        memset(field, 0, k->size);
+        memcpy(field, value, strlen(value));
+        return CJ_OK;
     }
-    s->status = set_value(s->e, k, value, where, s->err);
-    return s->status == CJ_OK;
+    case T_INT: return set_int(k, value, field, where, err);
+    case T_FLOAT: return set_float(k, value, field, where, err);
+    case T_U64: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (end == value || *end || errno || value[0] == '-')
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not a non-negative whole number", where,
+                           k->section, k->key, value);
+        *(uint64_t *)field = v;
+        return CJ_OK;
+    }
+    case T_BOOL:
+        if (!parse_bool(value, field))
+            return cj_fail(err, CJ_ERR_CONFIG, "%s%s.%s = '%s' is not true or false", where, k->section, k->key,
+                           value);
+        return CJ_OK;
+    default:
+        return set_named(k, value, field, where, err);
+    }
+}
+
+/* One key (or, with key == NULL, a [section] line) of an experiment file. */
+static cj_status on_ini_value(void *user, const char *section, const char *key, const char *value,
+                              const char *where, cj_error *err)
+{
+    if (!key) return check_section(section, where, err);
+    const key_def *k = find_key(section, key, err, where);
+    if (!k) return CJ_ERR_CONFIG;
+    return set_value(user, k, value, where, err);
 }
 
 cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return cj_fail(err, CJ_ERR_IO, "%s: cannot open (%s)", path, strerror(errno));
-    ini_state s = {e, path, err, CJ_OK};
-    int line = ini_parse_file(f, on_ini_value, &s);
-    fclose(f);
-    if (s.status) return s.status;
-    if (line > 0) return cj_fail(err, CJ_ERR_CONFIG, "%s: line %d: not a [section] or key = value line", path, line);
-    if (line < 0) return cj_fail(err, CJ_ERR_IO, "%s: cannot read", path);
-    return CJ_OK;
+    /* cj_text_read refuses folders and FIFOs and names a NUL byte's line,
+     * which would otherwise cut a value short without a word. */
+    char *text;
+    size_t len;
+    cj_status st = cj_text_read(path, MAX_FILE_BYTES, &text, &len, err);
+    if (st) return st;
+    st = cj_ini_parse(text, len, path, on_ini_value, e, err);
+    free(text);
+    return st;
+}
+
+static void copy_trimmed(char *dst, const char *begin, const char *end)
+{
+    while (begin < end && (*begin == ' ' || *begin == '\t')) begin++;
+    while (end > begin && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    memcpy(dst, begin, (size_t)(end - begin));
+    dst[end - begin] = '\0';
 }
 
 cj_status cj_experiment_set(cj_experiment *e, const char *assignment, cj_error *err)
 {
     const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
     if (!dot || !eq || dot > eq)
-        return cj_fail(err, CJ_ERR_CONFIG, "--set '%s': expected section.key=value", assignment);
+        return cj_fail(err, CJ_ERR_CONFIG, "--set '%.200s': expected section.key=value", assignment);
     char section[64], key[64];
     size_t ls = (size_t)(dot - assignment), lk = (size_t)(eq - dot - 1);
     if (ls >= sizeof section || lk >= sizeof key)
-        return cj_fail(err, CJ_ERR_CONFIG, "--set '%s': section or key too long", assignment);
-    memcpy(section, assignment, ls);
-    section[ls] = '\0';
-    memcpy(key, dot + 1, lk);
-    key[lk] = '\0';
+        return cj_fail(err, CJ_ERR_CONFIG, "--set '%.200s': section or key too long", assignment);
+    /* Blanks around the parts are dropped, as in a file. */
+    copy_trimmed(section, assignment, dot);
+    copy_trimmed(key, dot + 1, eq);
     const key_def *k = find_key(section, key, err, "--set: ");
     if (!k) return CJ_ERR_CONFIG;
-    return set_value(e, k, eq + 1, "--set: ", err);
+    const char *value = eq + 1;
+    char *v = malloc(strlen(value) + 1);
+    if (!v) return cj_fail(err, CJ_ERR_NOMEM, "--set: out of memory");
+    copy_trimmed(v, value, value + strlen(value));
+    cj_status st = set_value(e, k, v, "--set: ", err);
+    free(v);
+    return st;
 }
 
-/* Make `file` absolute under data.dir unless it already is a path. */
-static cj_status resolve(char *file, const char *dir, cj_error *err)
+static int is_explicit_path(const char *file)
 {
-    if (file[0] == '/' || !strncmp(file, "./", 2) || !strncmp(file, "../", 3)) return CJ_OK;
-    char joined[CJ_PATH_MAX];
-    if ((size_t)snprintf(joined, sizeof joined, "%s/%s", dir, file) >= sizeof joined)
-        return cj_fail(err, CJ_ERR_CONFIG, "data path %s/%s is too long", dir, file);
-    strcpy(file, joined);
+    return file[0] == '/' || !strncmp(file, "./", 2) || !strncmp(file, "../", 3);
+}
+
+/* Put `file` under data.dir unless it already is a path. A relative
+ * data.dir gets "./" in front, so that the resolved name in config.ini is
+ * taken as it is when read back instead of going under data.dir again. */
+static cj_status resolve(char *file, const char *key, const char *dir, cj_error *err)
+{
+    if (is_explicit_path(file)) return CJ_OK;
+    char *joined = is_explicit_path(dir) || !dir[0] ? cj_path_join(dir[0] ? dir : ".", file)
+                                                    : cj_path_printf("./%s/%s", dir, file);
+    if (!joined) return cj_fail(err, CJ_ERR_NOMEM, "out of memory resolving data.%s", key);
+    size_t len = strlen(joined);
+    if (len >= CJ_PATH_MAX) {
+        cj_fail(err, CJ_ERR_CONFIG, "data.%s: %.40s... is too long (%zu characters, %d at most)", key, joined,
+                len, CJ_PATH_MAX - 1);
+        free(joined);
+        return CJ_ERR_CONFIG;
+    }
+    memset(file, 0, CJ_PATH_MAX);
+    memcpy(file, joined, len);
+    free(joined);
     return CJ_OK;
 }
 
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
     if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
-    if (!(e->optim.lr > 0)) return cj_fail(err, CJ_ERR_CONFIG, "optim.lr = %g must be positive", e->optim.lr);
-    if (e->optim.beta1 >= 1 || e->optim.beta2 >= 1)
-        return cj_fail(err, CJ_ERR_CONFIG, "optim.beta1 and optim.beta2 must be below 1");
+    /* Values from files and --set were checked as they were read; these
+     * catch an experiment filled in by code. */
+    if (!(e->optim.lr > 0)) return cj_fail(err, CJ_ERR_CONFIG, "optim.lr = %.9g must be positive", e->optim.lr);
+    if (!(e->optim.beta1 < 1 && e->optim.beta2 < 1))
+        return cj_fail(err, CJ_ERR_CONFIG, "optim.beta1 = %.9g and optim.beta2 = %.9g must be below 1",
+                       e->optim.beta1, e->optim.beta2);
     char *paths[] = {e->train_images, e->train_labels, e->test_images, e->test_labels};
+    const char *keys[] = {"train_images", "train_labels", "test_images", "test_labels"};
     for (int i = 0; i < 4; i++) {
-        cj_status st = resolve(paths[i], e->data_dir, err);
+        cj_status st = resolve(paths[i], keys[i], e->data_dir, err);
         if (st) return st;
     }
     return CJ_OK;

@@ -1,11 +1,14 @@
 /* trainer.c — the training loop. The three components meet here and only
  * here: the model (architecture), the loss (objective) and the rule
  * (learning rule), with an optimiser following the rule's proposed update. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/train.h"
 
@@ -21,6 +24,10 @@ typedef struct {
     int diag_n;
     char *log;           /* metrics.jsonl so far */
     size_t log_len, log_cap;
+    /* Output paths (allocated). The model is first saved as `staged`, so
+     * that a failure before both files are written changes neither. */
+    char *config_path, *metrics_path, *model_path, *staged_path;
+    int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
 } run_state;
 
 static double now_seconds(void)
@@ -70,20 +77,20 @@ static cj_status append_log(run_state *s, const char *line, cj_error *err)
 }
 
 /* A JSON number, or null for NaN/Inf (which JSON cannot hold). */
-static int json_num(char *buf, size_t len, double v)
+static void json_num(FILE *f, double v)
 {
-    return isfinite(v) ? snprintf(buf, len, "%.6g", v) : snprintf(buf, len, "null");
+    if (isfinite(v)) fprintf(f, "%.6g", v);
+    else fputs("null", f);
 }
 
-static int json_array(char *buf, size_t len, const double *v, int n)
+static void json_array(FILE *f, const double *v, int n)
 {
-    int used = snprintf(buf, len, "[");
-    for (int i = 0; i < n && (size_t)used < len; i++) {
-        if (i) used += snprintf(buf + used, len - used, ",");
-        used += json_num(buf + used, len - used, v[i]);
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i) fputc(',', f);
+        json_num(f, v[i]);
     }
-    if ((size_t)used < len) used += snprintf(buf + used, len - used, "]");
-    return used;
+    fputc(']', f);
 }
 
 typedef struct {
@@ -92,37 +99,50 @@ typedef struct {
     double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
 } epoch_result;
 
-static void format_metrics(char *line, size_t len, const epoch_result *r, const cj_experiment *e,
-                           const cj_model *m, const cj_rule_diagnostics *diag)
+static void json_field(FILE *f, const char *key, double v)
 {
-    char num[6][32];
-    json_num(num[0], 32, r->train_loss);
-    json_num(num[1], 32, r->test_loss);
-    json_num(num[2], 32, r->test_acc);
-    json_num(num[3], 32, r->seconds);
-    json_num(num[4], 32, r->samples_per_s);
-    json_num(num[5], 32, r->lr);
-    int used = snprintf(line, len,
-                        "{\"epoch\":%d,\"step\":%ld,\"train_loss\":%s,\"test_loss\":%s,\"test_acc\":%s,"
-                        "\"seconds\":%s,\"samples_per_s\":%s,\"lr\":%s,\"rule\":\"%s\",\"layers\":[",
-                        r->epoch, r->step, num[0], num[1], num[2], num[3], num[4], num[5],
-                        cj_rule_name(e->rule.kind));
+    fprintf(f, ",\"%s\":", key);
+    json_num(f, v);
+}
+
+/* The epoch's metrics.jsonl line (allocated, no newline), or NULL when out
+ * of memory. Written to a growing buffer: any number of layers fits. */
+static char *format_metrics(const epoch_result *r, const cj_experiment *e, const cj_model *m,
+                            const cj_rule_diagnostics *diag)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f) return NULL;
+    fprintf(f, "{\"epoch\":%d,\"step\":%ld", r->epoch, r->step);
+    json_field(f, "train_loss", r->train_loss);
+    json_field(f, "test_loss", r->test_loss);
+    json_field(f, "test_acc", r->test_acc);
+    json_field(f, "seconds", r->seconds);
+    json_field(f, "samples_per_s", r->samples_per_s);
+    json_field(f, "lr", r->lr);
+    fprintf(f, ",\"rule\":\"%s\",\"layers\":[", cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
-        used += snprintf(line + used, len - used, "%s\"%d:%s\"", k ? "," : "", i,
-                         cj_layer_kind_name(m->layers[i].kind));
+        fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_kind_name(m->layers[i].kind));
     }
-    used += snprintf(line + used, len - used, "],\"align_deg\":");
-    used += json_array(line + used, len - used, diag->align_deg, diag->n);
+    fputs("],\"align_deg\":", f);
+    json_array(f, diag->align_deg, diag->n);
     if (cj_rule_is_stochastic(e->rule.kind)) {
-        used += snprintf(line + used, len - used, ",\"grad_bias\":");
-        used += json_array(line + used, len - used, diag->bias, diag->n);
-        used += snprintf(line + used, len - used, ",\"grad_variance\":");
-        used += json_array(line + used, len - used, diag->variance, diag->n);
+        fputs(",\"grad_bias\":", f);
+        json_array(f, diag->bias, diag->n);
+        fputs(",\"grad_variance\":", f);
+        json_array(f, diag->variance, diag->n);
     } else {
-        used += snprintf(line + used, len - used, ",\"grad_bias\":null,\"grad_variance\":null");
+        fputs(",\"grad_bias\":null,\"grad_variance\":null", f);
     }
-    snprintf(line + used, len - used, "}");
+    fputc('}', f);
+    int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        free(line);
+        return NULL;
+    }
+    return line;
 }
 
 /* Mean loss and accuracy on the test set, in chunks of the model's batch. */
@@ -145,10 +165,52 @@ static void evaluate(run_state *s, const cj_experiment *e, double *loss, double 
     *acc = d->n ? (double)correct / d->n : NAN;
 }
 
+static cj_status make_paths(run_state *s, const char *out_dir, cj_error *err)
+{
+    s->config_path = cj_path_join(out_dir, "config.ini");
+    s->metrics_path = cj_path_join(out_dir, "metrics.jsonl");
+    s->model_path = cj_path_join(out_dir, "model.safetensors");
+    s->staged_path = cj_path_join(out_dir, "model.safetensors.new");
+    if (!s->config_path || !s->metrics_path || !s->model_path || !s->staged_path)
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", out_dir);
+    return CJ_OK;
+}
+
+/* Refuse a model.init that is missing, a folder or a FIFO before spending
+ * time on the data. */
+static cj_status check_init(const cj_experiment *e, cj_error *err)
+{
+    if (!e->init[0]) return CJ_OK;
+    FILE *f;
+    cj_error inner;
+    if (cj_file_open(e->init, &f, NULL, &inner)) return cj_fail(err, inner.code, "model.init: %s", inner.msg);
+    fclose(f);
+    return CJ_OK;
+}
+
+static cj_status load_init(cj_model *m, const cj_experiment *e, cj_error *err)
+{
+    cj_error inner;
+    cj_status st = cj_model_load(m, e->init, &inner);
+    if (st) return cj_fail(err, st, "model.init: %s", inner.msg);
+    return CJ_OK;
+}
+
+static cj_status write_config(run_state *s, const cj_experiment *e, cj_error *err)
+{
+    cj_atomic_file af;
+    cj_status st = cj_atomic_open(&af, s->config_path, err);
+    if (st) return st;
+    cj_experiment_write(e, af.f);
+    return cj_atomic_commit(&af, err);
+}
+
 static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir, cj_rng *rng,
                        cj_error *err)
 {
-    cj_status st = load_data(s, e, err);
+    cj_status st = make_paths(s, out_dir, err);
+    if (!st) st = check_init(e, err);
+    if (!st) st = load_data(s, e, err);
     if (st) return st;
     int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch;
     if ((st = cj_model_create(&s->model, e->layers, s->train.shape, max_batch, err))) return st;
@@ -160,7 +222,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
                        n_out, classes);
 
     cj_rng init_rng = cj_rng_split(rng);
-    if (e->init[0]) st = cj_model_load(m, e->init, err);
+    if (e->init[0]) st = load_init(m, e, err);
     else cj_model_init(m, &init_rng);
     if (!st) st = cj_rule_create(&s->rule, &e->rule, m, e->loss, rng, err);
     if (st) return st;
@@ -178,12 +240,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     for (int i = 0; i < s->train.n; i++) s->order[i] = i;
 
     if ((st = cj_make_dirs(out_dir, err))) return st;
-    char path[CJ_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/config.ini", out_dir);
-    cj_atomic_file af;
-    if ((st = cj_atomic_open(&af, path, err))) return st;
-    cj_experiment_write(e, af.f);
-    return cj_atomic_commit(&af, err);
+    return write_config(s, e, err);
 }
 
 static void teardown(run_state *s)
@@ -197,7 +254,22 @@ static void teardown(run_state *s)
     free(s->batch_labels);
     free(s->diag_x);
     free(s->log);
+    free(s->config_path);
+    free(s->metrics_path);
+    free(s->model_path);
+    free(s->staged_path);
 }
+
+/* What the output folder holds now, for messages about an early stop. */
+static void describe_saved(const run_state *s, char *buf, size_t len)
+{
+    if (s->saved_epoch > 0)
+        snprintf(buf, len, "model.safetensors and metrics.jsonl hold epoch %d", s->saved_epoch);
+    else
+        snprintf(buf, len, "no epoch finished, so model.safetensors and metrics.jsonl were not written");
+}
+
+static int stop_requested(const cj_train_callbacks *cb) { return cb && cb->stop && *cb->stop; }
 
 /* One epoch of optimiser steps; stops early at the step limit. */
 static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, long *step, cj_rng *shuffle_rng,
@@ -212,6 +284,12 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
     *samples = 0;
     for (long k = 0; k < batches; k++) {
         if (e->steps > 0 && *step >= e->steps) break;
+        if (stop_requested(cb)) {
+            char saved[128];
+            describe_saved(s, saved, sizeof saved);
+            return cj_fail(err, CJ_ERR_INTERRUPTED, "interrupted at epoch %d after step %ld; %s", epoch, *step,
+                           saved);
+        }
         int start = (int)(k * e->batch);
         int b = d->n - start < e->batch ? d->n - start : e->batch;
         float *x = m->acts[0];
@@ -242,6 +320,68 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
     return CJ_OK;
 }
 
+/* Write epoch `epoch` so that metrics.jsonl and model.safetensors always
+ * hold the same epoch: the model goes to a staging file first, then the
+ * metrics (atomically), and only then is the staged model renamed into
+ * place. A failure in either write leaves both files as they were and no
+ * temporary file behind; the rename needs no disk space. */
+static cj_status save_epoch(run_state *s, int epoch, const char *line, cj_error *err)
+{
+    size_t old_len = s->log_len;
+    cj_error inner;
+    cj_status st = cj_model_save(&s->model, s->staged_path, &inner);
+    if (!st) st = append_log(s, line, &inner);
+    if (!st) st = cj_write_file_atomic(s->metrics_path, s->log, s->log_len, &inner);
+    if (!st && rename(s->staged_path, s->model_path) != 0) {
+        int saved = errno;
+        /* Put the metrics back to the epoch the model still holds. */
+        cj_write_file_atomic(s->metrics_path, s->log, old_len, NULL);
+        st = cj_fail(&inner, CJ_ERR_IO, "%s: cannot rename %s over it: %s", s->model_path, s->staged_path,
+                     strerror(saved));
+    }
+    if (!st) {
+        s->saved_epoch = epoch;
+        return CJ_OK;
+    }
+    remove(s->staged_path);
+    s->log_len = old_len;
+    char held[128];
+    describe_saved(s, held, sizeof held);
+    return cj_fail(err, st, "epoch %d not saved (%s): %s", epoch, held, inner.msg);
+}
+
+/* Train, evaluate, diagnose and save one epoch. */
+static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long *step, cj_rng *shuffle_rng,
+                           cj_rng *diag_rng, const cj_train_callbacks *cb, cj_error *err)
+{
+    epoch_result r = {.epoch = epoch};
+    long samples;
+    s->optim.cfg.lr = cj_schedule_lr(&e->optim, epoch - 1, e->epochs);
+    r.lr = s->optim.cfg.lr;
+    double t0 = now_seconds();
+    cj_status st = train_epoch(s, e, epoch, step, shuffle_rng, cb, &r.train_loss, &samples, err);
+    if (st) return st;
+    r.seconds = now_seconds() - t0;
+    r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
+    r.step = *step;
+    evaluate(s, e, &r.test_loss, &r.test_acc);
+
+    cj_rule_diagnostics diag;
+    cj_target t = {.labels = s->train.y};
+    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, s->diag_n, e->diag_draws, diag_rng, &diag, err);
+    if (st) return st;
+    char *line = format_metrics(&r, e, &s->model, &diag);
+    if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
+    st = save_epoch(s, epoch, line, err);
+    if (!st && cb && cb->on_epoch) {
+        cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
+                               r.seconds, r.samples_per_s, r.lr, &diag, line};
+        cb->on_epoch(&rep, cb->user);
+    }
+    free(line);
+    return st;
+}
+
 cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_callbacks *cb, cj_error *err)
 {
     run_state s;
@@ -250,40 +390,10 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_c
     cj_rng_seed(&rng, e->seed);
     cj_rng shuffle_rng = cj_rng_split(&rng), diag_rng = cj_rng_split(&rng);
     cj_status st = setup(&s, e, out_dir, &rng, err);
-    char metrics_path[CJ_PATH_MAX + 32], model_path[CJ_PATH_MAX + 32];
-    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.jsonl", out_dir);
-    snprintf(model_path, sizeof model_path, "%s/model.safetensors", out_dir);
-
     long step = 0;
     for (int epoch = 1; !st && epoch <= e->epochs; epoch++) {
         if (e->steps > 0 && step >= e->steps) break;
-        epoch_result r = {.epoch = epoch};
-        long samples;
-        s.optim.cfg.lr = cj_schedule_lr(&e->optim, epoch - 1, e->epochs);
-        r.lr = s.optim.cfg.lr;
-        double t0 = now_seconds();
-        st = train_epoch(&s, e, epoch, &step, &shuffle_rng, cb, &r.train_loss, &samples, err);
-        if (st) break;
-        r.seconds = now_seconds() - t0;
-        r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
-        r.step = step;
-        evaluate(&s, e, &r.test_loss, &r.test_acc);
-
-        cj_rule_diagnostics diag;
-        cj_target t = {.labels = s.train.y};
-        st = cj_rule_diagnose(&s.rule, &s.model, s.diag_x, &t, s.diag_n, e->diag_draws, &diag_rng, &diag, err);
-        if (st) break;
-
-        char line[8192];
-        format_metrics(line, sizeof line, &r, e, &s.model, &diag);
-        if ((st = append_log(&s, line, err))) break;
-        if ((st = cj_write_file_atomic(metrics_path, s.log, s.log_len, err))) break;
-        if ((st = cj_model_save(&s.model, model_path, err))) break;
-        if (cb && cb->on_epoch) {
-            cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
-                                   r.seconds, r.samples_per_s, r.lr, &diag, line};
-            cb->on_epoch(&rep, cb->user);
-        }
+        st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, err);
     }
     teardown(&s);
     return st;
