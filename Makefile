@@ -11,7 +11,7 @@
 CC      ?= cc
 VERSION := 0.1.0
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
-LIBS    := -lopenblas -lz -linih -lcjson -lcairo -lm -lpthread
+LIBS    := -lopenblas -lz -lcjson -lcairo -lm -lpthread
 
 ifeq ($(SANITIZE),1)
   BUILD  := build/san

@@ -6,7 +6,6 @@ packages="
   build-essential
   libopenblas-dev
   zlib1g-dev
-  libinih-dev
   libcjson-dev
   libcairo2-dev
   dataset-fashion-mnist
@@ -16,7 +15,6 @@ packages="
 # build-essential        gcc and make
 # libopenblas-dev        CBLAS matrix products (every dense/conv layer)
 # zlib1g-dev             gzip-compressed IDX data files
-# libinih-dev            the INI parser behind experiment files
 # libcjson-dev           JSON: safetensors headers, reading metrics.jsonl
 # libcairo2-dev          PNG figures (cajal plot)
 # dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
