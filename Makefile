@@ -2,7 +2,7 @@
 #   make              libcajal.a and ./cajal (optimised)
 #   make test         all tests; last line "N passed, N failed"
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
-#   make check        both of the above, then every fuzzer for CHECK_FUZZ_SECONDS (what CI runs)
+#   make check        the tests, every fuzzer for CHECK_FUZZ_SECONDS, the tests under sanitizers (what CI runs)
 #   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
@@ -66,10 +66,12 @@ test: $(TEST_BIN) $(BUILD)/cajal
 	@CAJAL=$(BUILD)/cajal sh tests/run.sh $(TEST_BIN)
 
 CHECK_FUZZ_SECONDS ?= 20
+# The sanitizer run goes last so that the last line is the tests' own
+# "N passed, N failed".
 check:
 	$(MAKE) test
-	$(MAKE) test SANITIZE=1
 	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	$(MAKE) test SANITIZE=1
 
 demo: cajal
 	./cajal train examples/fmnist_mlp.ini --out runs/mlp
