@@ -17,6 +17,47 @@ static void window(int y, int k, int s, int p, int size, int *a, int *b)
     *b = end > size ? size : end;
 }
 
+/* One output pixel's window: input plane `plane` (of batch * C), output
+ * position (y, x), input rows [y0, y1) and columns [x0, x1). */
+typedef struct {
+    size_t plane;
+    int y, x, y0, y1, x0, x1;
+} pool_window;
+
+/* Call visit for every window of the layer in plane, row, column order:
+ * the one loop nest behind the general (any k, s, p) pooling paths. */
+static void for_each_window(const cj_layer *l, int batch, void (*visit)(const pool_window *, void *),
+                            void *ctx)
+{
+    int k = l->kernel, s = l->stride, p = l->padding;
+    size_t planes = (size_t)batch * l->in.c;
+    pool_window win;
+    for (win.plane = 0; win.plane < planes; win.plane++)
+        for (win.y = 0; win.y < l->out.h; win.y++) {
+            window(win.y, k, s, p, l->in.h, &win.y0, &win.y1);
+            for (win.x = 0; win.x < l->out.w; win.x++) {
+                window(win.x, k, s, p, l->in.w, &win.x0, &win.x1);
+                visit(&win, ctx);
+            }
+        }
+}
+
+/* What the visitors below read and write; `in`/`din` are [planes, h, w],
+ * `out`/`dout` are [planes, oh, ow]. */
+typedef struct {
+    const cj_layer *l;
+    const float *in, *dout;
+    float *out, *din;
+    float scale; /* 1 / k^2 for average pooling */
+} pool_io;
+
+static size_t in_offset(const pool_io *io, const pool_window *w) { return w->plane * io->l->in.h * io->l->in.w; }
+
+static size_t out_index(const pool_io *io, const pool_window *w)
+{
+    return (w->plane * io->l->out.h + w->y) * io->l->out.w + w->x;
+}
+
 /* Index (in the plane) of the maximum of one window. Padding counts as
  * -inf; ties go to the first maximum in row-major order and NaN wins, as in
  * PyTorch's CPU kernel, which is where the gradient is routed. */
@@ -58,6 +99,13 @@ static void maxpool2_forward(const float *restrict in, float *restrict out, int 
     }
 }
 
+static void maxpool_visit(const pool_window *win, void *ctx)
+{
+    pool_io *io = ctx;
+    const float *src = io->in + in_offset(io, win);
+    io->out[out_index(io, win)] = src[window_argmax(src, io->l->in.w, win->y0, win->y1, win->x0, win->x1)];
+}
+
 void cj_maxpool_forward(const cj_layer *l, const float *in, float *out, int batch)
 {
     int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
@@ -66,19 +114,8 @@ void cj_maxpool_forward(const cj_layer *l, const float *in, float *out, int batc
         maxpool2_forward(in, out, planes, h, w, oh, ow);
         return;
     }
-    for (int pl = 0; pl < planes; pl++) {
-        const float *src = in + (size_t)pl * h * w;
-        float *dst = out + (size_t)pl * oh * ow;
-        for (int y = 0; y < oh; y++) {
-            int y0, y1;
-            window(y, k, s, p, h, &y0, &y1);
-            for (int x = 0; x < ow; x++) {
-                int x0, x1;
-                window(x, k, s, p, w, &x0, &x1);
-                dst[(size_t)y * ow + x] = src[window_argmax(src, w, y0, y1, x0, x1)];
-            }
-        }
-    }
+    pool_io io = {.l = l, .in = in, .out = out};
+    for_each_window(l, batch, maxpool_visit, &io);
 }
 
 /* Backward of maxpool2_forward: each 2x2 window passes its gradient to the
@@ -132,6 +169,15 @@ static void maxpool2_backward(const float *restrict in, const float *restrict ou
     }
 }
 
+/* The gradient goes to the window's maximum (windows may overlap: +=). */
+static void maxpool_backward_visit(const pool_window *win, void *ctx)
+{
+    pool_io *io = ctx;
+    size_t off = in_offset(io, win);
+    size_t at = window_argmax(io->in + off, io->l->in.w, win->y0, win->y1, win->x0, win->x1);
+    io->din[off + at] += io->dout[out_index(io, win)];
+}
+
 void cj_maxpool_backward(const cj_layer *l, const float *in, const float *out,
                          const float *dout, float *din, int batch)
 {
@@ -142,67 +188,43 @@ void cj_maxpool_backward(const cj_layer *l, const float *in, const float *out,
         return;
     }
     memset(din, 0, sizeof(float) * (size_t)planes * h * w);
-    for (int pl = 0; pl < planes; pl++) {
-        const float *src = in + (size_t)pl * h * w;
-        const float *g = dout + (size_t)pl * oh * ow;
-        float *dst = din + (size_t)pl * h * w;
-        for (int y = 0; y < oh; y++) {
-            int y0, y1;
-            window(y, k, s, p, h, &y0, &y1);
-            for (int x = 0; x < ow; x++) {
-                int x0, x1;
-                window(x, k, s, p, w, &x0, &x1);
-                dst[window_argmax(src, w, y0, y1, x0, x1)] += g[(size_t)y * ow + x];
-            }
-        }
-    }
+    pool_io io = {.l = l, .in = in, .dout = dout, .din = din};
+    for_each_window(l, batch, maxpool_backward_visit, &io);
 }
 
 /* Mean over the window with padding counted as zeros (count_include_pad):
  * the divisor is always k^2, because with ceil_mode off no window reaches
  * past the padded border. */
+static void avgpool_visit(const pool_window *win, void *ctx)
+{
+    pool_io *io = ctx;
+    const float *src = io->in + in_offset(io, win);
+    int w = io->l->in.w;
+    float sum = 0.0f;
+    for (int y = win->y0; y < win->y1; y++)
+        for (int x = win->x0; x < win->x1; x++) sum += src[(size_t)y * w + x];
+    io->out[out_index(io, win)] = sum * io->scale;
+}
+
 void cj_avgpool_forward(const cj_layer *l, const float *in, float *out, int batch)
 {
-    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
-    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
-    float scale = 1.0f / (float)(k * k);
-    for (int pl = 0; pl < planes; pl++) {
-        const float *src = in + (size_t)pl * h * w;
-        float *dst = out + (size_t)pl * oh * ow;
-        for (int y = 0; y < oh; y++) {
-            int y0, y1;
-            window(y, k, s, p, h, &y0, &y1);
-            for (int x = 0; x < ow; x++) {
-                int x0, x1;
-                window(x, k, s, p, w, &x0, &x1);
-                float sum = 0.0f;
-                for (int yy = y0; yy < y1; yy++)
-                    for (int xx = x0; xx < x1; xx++) sum += src[(size_t)yy * w + xx];
-                dst[(size_t)y * ow + x] = sum * scale;
-            }
-        }
-    }
+    pool_io io = {.l = l, .in = in, .out = out, .scale = 1.0f / (float)(l->kernel * l->kernel)};
+    for_each_window(l, batch, avgpool_visit, &io);
+}
+
+static void avgpool_backward_visit(const pool_window *win, void *ctx)
+{
+    pool_io *io = ctx;
+    float *dst = io->din + in_offset(io, win);
+    int w = io->l->in.w;
+    float v = io->dout[out_index(io, win)] * io->scale;
+    for (int y = win->y0; y < win->y1; y++)
+        for (int x = win->x0; x < win->x1; x++) dst[(size_t)y * w + x] += v;
 }
 
 void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int batch)
 {
-    int h = l->in.h, w = l->in.w, oh = l->out.h, ow = l->out.w;
-    int k = l->kernel, s = l->stride, p = l->padding, planes = batch * l->in.c;
-    float scale = 1.0f / (float)(k * k);
-    memset(din, 0, sizeof(float) * (size_t)planes * h * w);
-    for (int pl = 0; pl < planes; pl++) {
-        const float *g = dout + (size_t)pl * oh * ow;
-        float *dst = din + (size_t)pl * h * w;
-        for (int y = 0; y < oh; y++) {
-            int y0, y1;
-            window(y, k, s, p, h, &y0, &y1);
-            for (int x = 0; x < ow; x++) {
-                int x0, x1;
-                window(x, k, s, p, w, &x0, &x1);
-                float v = g[(size_t)y * ow + x] * scale;
-                for (int yy = y0; yy < y1; yy++)
-                    for (int xx = x0; xx < x1; xx++) dst[(size_t)yy * w + xx] += v;
-            }
-        }
-    }
+    memset(din, 0, sizeof(float) * (size_t)batch * l->in.c * l->in.h * l->in.w);
+    pool_io io = {.l = l, .dout = dout, .din = din, .scale = 1.0f / (float)(l->kernel * l->kernel)};
+    for_each_window(l, batch, avgpool_backward_visit, &io);
 }
