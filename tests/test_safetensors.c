@@ -86,7 +86,7 @@ TEST(round_trip_keeps_names_shapes_and_values)
     };
     const char *path = in_dir("round.safetensors");
     cj_error err = {0};
-    CHECK(cj_safetensors_write(path, 5, names, ts, &err) == CJ_OK);
+    CHECK(cj_safetensors_write(path, 5, names, ts, 0, NULL, &err) == CJ_OK);
 
     /* The data section starts 8-byte aligned (header padded with spaces). */
     FILE *f = fopen(path, "rb");
@@ -119,7 +119,7 @@ TEST(write_rejects_duplicate_names)
     const char *names[] = {"w", "w"};
     cj_tensor ts[2] = {{&x, 1, {1}}, {&x, 1, {1}}};
     cj_error err = {0};
-    CHECK(cj_safetensors_write(in_dir("dup.safetensors"), 2, names, ts, &err) == CJ_ERR_ARG);
+    CHECK(cj_safetensors_write(in_dir("dup.safetensors"), 2, names, ts, 0, NULL, &err) == CJ_ERR_ARG);
     CHECK(strstr(err.msg, "'w'") != NULL);
     CHECK(access(in_dir("dup.safetensors"), F_OK) != 0);
 }
@@ -363,11 +363,11 @@ TEST(nul_in_a_tensor_name_is_an_error)
     float data[1] = {1};
     const char *esc = "{\"w\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     char *p = write_raw_n(tdir, "esc.safetensors", esc, strlen(esc), data, 4);
-    expect_exact(p, "header byte 3: \\u0000 puts a NUL byte in a string (tensor names cannot contain NUL)");
+    expect_exact(p, "header byte 3: \\u0000 puts a NUL byte in a string (names and metadata cannot contain NUL)");
     free(p);
     const char raw[] = "{\"w\0x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     p = write_raw_n(tdir, "raw.safetensors", raw, sizeof raw - 1, data, 4);
-    expect_exact(p, "header byte 3 is a NUL byte (tensor names cannot contain NUL)");
+    expect_exact(p, "header byte 3 is a NUL byte (names and metadata cannot contain NUL)");
     free(p);
     /* An escaped backslash followed by "u0000" is six plain characters. */
     const char *plain = "{\"w\\\\u0000\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
@@ -475,7 +475,7 @@ TEST(hundred_thousand_names_read_fast_and_duplicates_still_fail)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char *wp = cj_path_join(tdir, "written.safetensors");
-    CHECK(cj_safetensors_write(wp, N, (const char *const *)names, ts, &err) == CJ_ERR_ARG);
+    CHECK(cj_safetensors_write(wp, N, (const char *const *)names, ts, 0, NULL, &err) == CJ_ERR_ARG);
     char *want = cj_path_printf("%s: tensor name 'w4242' is used twice", wp);
     CHECK(!strcmp(err.msg, want));
     CHECK(seconds_since(&t0) < 10.0);

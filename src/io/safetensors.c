@@ -8,7 +8,9 @@
  * then the data section, little-endian, row-major. Offsets count from the
  * first byte after the header; the tensors must tile the data section
  * exactly (no overlaps, no holes). We write F32 and read F32, F64, F16 and
- * BF16, converting to float32 on the way in. */
+ * BF16, converting to float32 on the way in. "__metadata__" maps string
+ * keys to string values; cajal records there what a model file needs to be
+ * used on its own (src/train/model_file.c). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,12 +149,12 @@ static cj_status check_no_nul(const char *json, size_t len, const char *path, cj
 {
     for (size_t i = 0; i < len; i++) {
         if (json[i] == '\0')
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu is a NUL byte (tensor names cannot "
-                           "contain NUL)", path, i);
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu is a NUL byte (names and metadata "
+                           "cannot contain NUL)", path, i);
         if (json[i] != '\\' || i + 1 >= len) continue;
         if (json[i + 1] == 'u' && i + 5 < len && !memcmp(json + i + 2, "0000", 4))
             return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu: \\u0000 puts a NUL byte in a string "
-                           "(tensor names cannot contain NUL)", path, i);
+                           "(names and metadata cannot contain NUL)", path, i);
         i++;
     }
     return CJ_OK;
@@ -366,9 +368,91 @@ static cj_status check_tiling(const char *path, entry **order, int n, uint64_t d
     return CJ_OK;
 }
 
-/* Every name is a tensor except "__metadata__" (free-form strings such as
- * "format": "pt", which we do not use). */
+/* Every name is a tensor except "__metadata__". */
 static int is_tensor(const cJSON *item) { return strcmp(item->string, "__metadata__") != 0; }
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A JSON value's type, for "is a number, not a string". */
+static const char *json_type(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "a string";
+}
+
+/* Sorted, a repeated key sits next to itself: O(n log n). */
+static cj_status check_unique_keys(const char *path, const cJSON *meta, cj_error *err)
+{
+    int n = cJSON_GetArraySize(meta);
+    const char **keys = malloc(sizeof *keys * (n > 0 ? (size_t)n : 1));
+    if (!keys) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d metadata keys", path, n);
+    int i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta) keys[i++] = item->string;
+    qsort(keys, (size_t)n, sizeof *keys, by_string);
+    cj_status st = CJ_OK;
+    for (i = 1; i < n && !st; i++)
+        if (!strcmp(keys[i - 1], keys[i])) {
+            char buf[96];
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' appears twice", path,
+                         shown(keys[i], buf, sizeof buf));
+        }
+    free(keys);
+    return st;
+}
+
+/* The spec makes "__metadata__" a map of strings to strings: at most one
+ * such entry, an object, every value a string, no key twice. *meta gets
+ * it, or NULL when the file has none. */
+static cj_status parse_metadata(const char *path, const cJSON *root, const cJSON **meta, cj_error *err)
+{
+    *meta = NULL;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root) {
+        if (is_tensor(item)) continue;
+        if (*meta) return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ appears twice in the header", path);
+        *meta = item;
+    }
+    if (!*meta) return CJ_OK;
+    if (!cJSON_IsObject(*meta))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ is %s, not an object of strings", path,
+                       json_type(*meta));
+    cJSON_ArrayForEach(item, *meta)
+        if (!cJSON_IsString(item)) {
+            char buf[96];
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' is %s, not a string", path,
+                           shown(item->string, buf, sizeof buf), json_type(item));
+        }
+    return check_unique_keys(path, *meta, err);
+}
+
+/* Copy the validated metadata into st, in file order. */
+static cj_status copy_metadata(const char *path, const cJSON *meta, cj_safetensors *st, cj_error *err)
+{
+    int n = meta ? cJSON_GetArraySize(meta) : 0;
+    if (n == 0) return CJ_OK;
+    st->meta_keys = calloc((size_t)n, sizeof(char *));
+    st->meta_values = calloc((size_t)n, sizeof(char *));
+    if (!st->meta_keys || !st->meta_values)
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d metadata entries", path, n);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta) {
+        int i = st->n_meta;
+        st->meta_keys[i] = strdup(item->string);
+        st->meta_values[i] = strdup(item->valuestring);
+        st->n_meta++;  /* counted before checking, so free releases a half-copied entry */
+        if (!st->meta_keys[i] || !st->meta_values[i])
+            return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for the metadata", path);
+    }
+    return CJ_OK;
+}
 
 /* Validate every entry of the header: each on its own, then no name twice,
  * then the tiling. *order gets the entries sorted by offset. */
@@ -457,12 +541,15 @@ cj_status cj_safetensors_read(const char *path, cj_safetensors *st, cj_error *er
     if (status) return status;
     char *json = NULL;
     cJSON *root = NULL;
+    const cJSON *meta = NULL;
     entry *entries = NULL, **order = NULL;
     int n = 0;
     status = read_header(f, path, size, &json, &header_len, err);
     if (!status) status = parse_json(path, json, (size_t)header_len, &root, err);
+    if (!status) status = parse_metadata(path, root, &meta, err);
     if (!status) status = parse_entries(path, root, size - 8 - header_len, &entries, &order, &n, err);
     if (!status) status = build(f, path, entries, order, n, st, err);
+    if (!status) status = copy_metadata(path, meta, st, err);
     if (status) cj_safetensors_free(st);
     free(order);
     free(entries);
@@ -479,6 +566,12 @@ void cj_safetensors_free(cj_safetensors *st)
     free(st->names);
     free(st->tensors);
     free(st->blob);
+    for (int i = 0; i < st->n_meta; i++) {
+        free(st->meta_keys[i]);
+        free(st->meta_values[i]);
+    }
+    free(st->meta_keys);
+    free(st->meta_values);
     memset(st, 0, sizeof *st);
 }
 
@@ -489,25 +582,73 @@ const cj_tensor *cj_safetensors_get(const cj_safetensors *st, const char *name)
     return NULL;
 }
 
-/* ---- writing ------------------------------------------------------------- */
-
-static int by_string(const void *a, const void *b)
+const char *cj_safetensors_meta(const cj_safetensors *st, const char *key)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    for (int i = 0; i < st->n_meta; i++)
+        if (!strcmp(st->meta_keys[i], key)) return st->meta_values[i];
+    return NULL;
 }
 
-/* No name twice, found by sorting a copy of the names: O(n log n). */
-static cj_status check_unique_names(const char *path, int n, const char *const *names, cj_error *err)
+/* ---- writing ------------------------------------------------------------- */
+
+/* No string twice, found by sorting a copy: O(n log n). `what` names them
+ * in the message ("tensor name", "metadata key"). */
+static cj_status check_unique_strings(const char *path, int n, const char *const *strings, const char *what,
+                                      cj_error *err)
 {
     const char **sorted = malloc(sizeof *sorted * (n > 0 ? (size_t)n : 1));
-    if (!sorted) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking %d tensor names", path, n);
-    memcpy(sorted, names, sizeof *sorted * (size_t)n);
+    if (!sorted) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking %d %ss", path, n, what);
+    if (n > 0) memcpy(sorted, strings, sizeof *sorted * (size_t)n);
     qsort(sorted, (size_t)n, sizeof *sorted, by_string);
     cj_status st = CJ_OK;
     for (int i = 1; i < n && !st; i++)
         if (!strcmp(sorted[i - 1], sorted[i]))
-            st = cj_fail(err, CJ_ERR_ARG, "%s: tensor name '%s' is used twice", path, sorted[i]);
+            st = cj_fail(err, CJ_ERR_ARG, "%s: %s '%s' is used twice", path, what, sorted[i]);
     free(sorted);
+    return st;
+}
+
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF): the reference reader parses the header as a Rust
+ * str and refuses the whole file otherwise. */
+static int valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                           : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!len) return 0;
+        uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+        for (unsigned k = 1; k < len; k++) {
+            if ((p[k] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (p[k] & 0x3fu);
+        }
+        static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < smallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        p += len;
+    }
+    return 1;
+}
+
+static cj_status check_meta(const char *path, int n_meta, const cj_meta_entry *meta, cj_error *err)
+{
+    if (n_meta < 0 || (n_meta > 0 && !meta))
+        return cj_fail(err, CJ_ERR_ARG, "%s: %d metadata entries to write", path, n_meta);
+    const char **keys = malloc(sizeof *keys * (n_meta > 0 ? (size_t)n_meta : 1));
+    if (!keys) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking the metadata", path);
+    cj_status st = CJ_OK;
+    for (int i = 0; i < n_meta && !st; i++) {
+        const char *k = meta[i].key, *v = meta[i].value;
+        keys[i] = k;
+        if (!k || !*k || !v)
+            st = cj_fail(err, CJ_ERR_ARG, "%s: metadata entry %d has %s", path, i,
+                         !k || !*k ? "no key" : "no value");
+        else if (!valid_utf8(k) || !valid_utf8(v))
+            st = cj_fail(err, CJ_ERR_ARG, "%s: metadata key '%.64s': the %s is not valid UTF-8", path, k,
+                         valid_utf8(k) ? "value" : "key");
+    }
+    if (!st) st = check_unique_strings(path, n_meta, keys, "metadata key", err);
+    free(keys);
     return st;
 }
 
@@ -524,6 +665,8 @@ static cj_status check_tensors(const char *path, int n, const char *const *names
         /* What the reader refuses is never written. */
         cj_status st = check_name(path, name, CJ_ERR_ARG, err);
         if (st) return st;
+        if (!valid_utf8(name))
+            return cj_fail(err, CJ_ERR_ARG, "%s: tensor name '%.64s' is not valid UTF-8", path, name);
         if (t->ndim < 0 || t->ndim > CJ_MAX_DIMS)
             return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has %d dimensions", path, name, t->ndim);
         for (int d = 0; d < t->ndim; d++)
@@ -532,15 +675,31 @@ static cj_status check_tensors(const char *path, int n, const char *const *names
         if (!t->data && cj_tensor_numel(t) > 0)
             return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has no data", path, name);
     }
-    return check_unique_names(path, n, names, err);
+    return check_unique_strings(path, n, names, "tensor name", err);
+}
+
+/* "__metadata__" first, as the reference implementation writes it; cJSON
+ * escapes quotes, backslashes and control characters. */
+static int add_metadata(cJSON *root, int n_meta, const cj_meta_entry *meta)
+{
+    if (n_meta == 0) return 1;
+    cJSON *obj = cJSON_AddObjectToObject(root, "__metadata__");
+    for (int i = 0; obj && i < n_meta; i++)
+        if (!cJSON_AddStringToObject(obj, meta[i].key, meta[i].value)) return 0;
+    return obj != NULL;
 }
 
 /* The JSON header, padded with spaces so the data section starts on an
  * 8-byte boundary (what the reference implementation does, so readers can
  * map F32/F64 data in place). Returns a malloc'd string or NULL. */
-static char *make_header(int n, const char *const *names, const cj_tensor *tensors, size_t *len)
+static char *make_header(int n, const char *const *names, const cj_tensor *tensors, int n_meta,
+                         const cj_meta_entry *meta, size_t *len)
 {
     cJSON *root = cJSON_CreateObject();
+    if (root && !add_metadata(root, n_meta, meta)) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
     uint64_t offset = 0;
     for (int i = 0; root && i < n; i++) {
         const cj_tensor *t = &tensors[i];
@@ -596,13 +755,14 @@ static int write_floats(FILE *f, const float *x, size_t n)
     return 1;
 }
 
-cj_status cj_safetensors_write(const char *path, int n, const char *const *names,
-                               const cj_tensor *tensors, cj_error *err)
+cj_status cj_safetensors_write(const char *path, int n, const char *const *names, const cj_tensor *tensors,
+                               int n_meta, const cj_meta_entry *meta, cj_error *err)
 {
     cj_status st = check_tensors(path, n, names, tensors, err);
+    if (!st) st = check_meta(path, n_meta, meta, err);
     if (st) return st;
     size_t header_len = 0;
-    char *header = make_header(n, names, tensors, &header_len);
+    char *header = make_header(n, names, tensors, n_meta, meta, &header_len);
     if (!header) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory building the header", path);
     cj_atomic_file af;
     if ((st = cj_atomic_open(&af, path, err))) {
@@ -620,109 +780,4 @@ cj_status cj_safetensors_write(const char *path, int n, const char *const *names
         return cj_fail(err, CJ_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
     }
     return cj_atomic_commit(&af, err);
-}
-
-/* ---- models -------------------------------------------------------------- */
-
-/* A model's parameters as (name, view) pairs, gathered with
- * cj_model_each_param. Names are copied whole, however long. */
-typedef struct {
-    int n, cap;
-    char **names;
-    cj_tensor *views;
-} param_list;
-
-static cj_status collect_param(const char *name, cj_tensor *t, void *user)
-{
-    param_list *p = user;
-    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: two per layer */
-    if (!(p->names[p->n] = strdup(name))) return CJ_ERR_NOMEM;
-    p->views[p->n++] = *t;
-    return CJ_OK;
-}
-
-static void free_params(param_list *p)
-{
-    for (int i = 0; p->names && i < p->n; i++) free(p->names[i]);
-    free(p->names);
-    free(p->views);
-}
-
-static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
-{
-    p->n = 0;
-    p->cap = 2 * m->n_layers;
-    p->names = malloc(sizeof *p->names * (p->cap ? (size_t)p->cap : 1));
-    p->views = malloc(sizeof *p->views * (p->cap ? (size_t)p->cap : 1));
-    cj_status st = p->names && p->views ? cj_model_each_param(m, collect_param, p) : CJ_ERR_NOMEM;
-    if (st) {
-        free_params(p);
-        return st == CJ_ERR_NOMEM ? cj_fail(err, st, "%s: out of memory listing the model's parameters", path)
-                                  : cj_fail(err, st, "%s: the model lists more than %d parameter tensors", path,
-                                            p->cap);
-    }
-    return CJ_OK;
-}
-
-cj_status cj_model_save(cj_model *m, const char *path, cj_error *err)
-{
-    param_list p;
-    cj_status st = list_params(m, &p, path, err);
-    if (st) return st;
-    st = cj_safetensors_write(path, p.n, (const char *const *)p.names, p.views, err);
-    free_params(&p);
-    return st;
-}
-
-static int same_shape(const cj_tensor *a, const cj_tensor *b)
-{
-    if (a->ndim != b->ndim) return 0;
-    for (int d = 0; d < a->ndim; d++)
-        if (a->shape[d] != b->shape[d]) return 0;
-    return 1;
-}
-
-/* Everything is checked before anything is copied, so a failed load leaves
- * the model as it was. */
-static cj_status check_and_copy(const char *path, const cj_safetensors *file, const param_list *p,
-                                cj_error *err)
-{
-    char a[96], b[96];
-    for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        if (!t)
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' is missing (the model needs shape %s)",
-                           path, p->names[i], cj_tensor_shape_str(&p->views[i], a, sizeof a));
-        if (!same_shape(t, &p->views[i]))
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' has shape %s in the file but the model expects %s",
-                           path, p->names[i], cj_tensor_shape_str(t, a, sizeof a),
-                           cj_tensor_shape_str(&p->views[i], b, sizeof b));
-    }
-    for (int j = 0; j < file->n; j++) {
-        int known = 0;
-        for (int i = 0; i < p->n && !known; i++) known = !strcmp(file->names[j], p->names[i]);
-        if (!known)
-            return cj_fail(err, CJ_ERR_SHAPE,
-                           "%s: unknown tensor '%s' in file (the model has %d parameter tensors)",
-                           path, file->names[j], p->n);
-    }
-    for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        memcpy(p->views[i].data, t->data, cj_tensor_numel(t) * sizeof(float));
-    }
-    return CJ_OK;
-}
-
-cj_status cj_model_load(cj_model *m, const char *path, cj_error *err)
-{
-    cj_safetensors file;
-    cj_status st = cj_safetensors_read(path, &file, err);
-    if (st) return st;
-    param_list p;
-    if (!(st = list_params(m, &p, path, err))) {
-        st = check_and_copy(path, &file, &p, err);
-        free_params(&p);
-    }
-    cj_safetensors_free(&file);
-    return st;
 }
