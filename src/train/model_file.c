@@ -151,32 +151,27 @@ static cj_status get_float(const cj_safetensors *st, const char *path, const cha
     return CJ_OK;
 }
 
-/* "C,H,W", three whole numbers from 1 to MAX_DIM. */
+/* "C,H,W", three whole numbers from 1 to MAX_DIM, nothing else. */
 static cj_status get_shape(const cj_safetensors *st, const char *path, cj_shape *shape, cj_error *err)
 {
     const char *v;
     cj_status s = need(st, path, "input_shape", &v, err);
     if (s) return s;
     int dims[3], n = 0;
-    const char *p = v;
-    for (; n < 3; n++) {
+    for (const char *p = v; n < 3; n++) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char part[24];
         long long x;
-        if (len == 0 || len >= sizeof part) break;
+        /* Commas after the second, or none before the third number, fail here. */
+        if (len == 0 || len >= sizeof part || (n < 2) != (comma != NULL)) break;
         memcpy(part, p, len);
         part[len] = '\0';
         if (!parse_whole(part, 1, MAX_DIM, &x)) break;
         dims[n] = (int)x;
-        if (!comma) {
-            n++;
-            break;
-        }
-        p = comma + 1;
+        p = comma ? comma + 1 : p + len;
     }
-    if (n != 3 || strchr(p, ','))
-        return malformed(path, "input_shape", v, "C,H,W (three whole numbers from 1 to 16777216)", err);
+    if (n != 3) return malformed(path, "input_shape", v, "C,H,W (three whole numbers from 1 to 16777216)", err);
     *shape = (cj_shape){dims[0], dims[1], dims[2]};
     return CJ_OK;
 }
