@@ -105,7 +105,9 @@ static int parse_whole(const char *s, long long lo, long long hi, long long *out
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi || s[0] == ' ' || s[0] == '+') return 0;
+    /* strtoll would also take leading blanks and a '+'. */
+    int digit = s[0] == '-' || (s[0] >= '0' && s[0] <= '9');
+    if (!digit || end == s || *end || errno || v < lo || v > hi) return 0;
     *out = v;
     return 1;
 }
@@ -145,7 +147,7 @@ static cj_status get_float(const cj_safetensors *st, const char *path, const cha
     if (s) return s;
     char *end;
     float x = strtof(v, &end);
-    if (end == v || *end || !isfinite(x) || x < 0 || v[0] == ' ')
+    if (end == v || *end || !isfinite(x) || x < 0 || !(v[0] == '.' || (v[0] >= '0' && v[0] <= '9')))
         return malformed(path, key, v, "a finite non-negative number", err);
     *out = x;
     return CJ_OK;
