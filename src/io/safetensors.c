@@ -10,7 +10,8 @@
  * exactly (no overlaps, no holes). We write F32 and read F32, F64, F16 and
  * BF16, converting to float32 on the way in. "__metadata__" maps string
  * keys to string values; cajal records there what a model file needs to be
- * used on its own (src/train/model_file.c). */
+ * used on its own (src/train/model_file.c). This file reads;
+ * safetensors_write.c writes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "cajal/files.h"
 #include "cajal/io.h"
+#include "safetensors_common.h"
 
 /* ---- dtypes -------------------------------------------------------------- */
 
@@ -51,14 +53,6 @@ static uint32_t load_u32(const unsigned char *p)
 static uint64_t load_u64(const unsigned char *p)
 {
     return (uint64_t)load_u32(p) | (uint64_t)load_u32(p + 4) << 32;
-}
-static void store_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void store_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 static float bits_to_float(uint32_t u)
 {
@@ -127,20 +121,6 @@ static int json_uint(const cJSON *item, uint64_t *out)
     return 1;
 }
 
-/* A header string for a message: at most 64 bytes, control characters as
- * \xNN, so a message stays one line whatever the file holds. */
-static const char *shown(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s && o + 8 < cap && o < 64; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        else buf[o++] = (char)c;
-    }
-    snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
-    return buf;
-}
-
 /* cJSON decodes "\u0000" into a NUL byte that silently ends the C string,
  * so "w\u0000x" would read as a tensor named "w". Refuse a NUL anywhere in
  * the header, raw or escaped; a backslash occurs only inside strings, where
@@ -157,20 +137,6 @@ static cj_status check_no_nul(const char *json, size_t len, const char *path, cj
                            "(names and metadata cannot contain NUL)", path, i);
         i++;
     }
-    return CJ_OK;
-}
-
-/* Names are printed in messages and compared as C strings: no control
- * characters (PyTorch's dotted names never have them). `code` tells a bad
- * file (reading) from a bad argument (writing). */
-static cj_status check_name(const char *path, const char *name, cj_status code, cj_error *err)
-{
-    for (const char *c = name; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            char buf[96];
-            return cj_fail(err, code, "%s: tensor name '%s' contains control character 0x%02x",
-                           path, shown(name, buf, sizeof buf), (unsigned char)*c);
-        }
     return CJ_OK;
 }
 
@@ -370,11 +336,6 @@ static cj_status check_tiling(const char *path, entry **order, int n, uint64_t d
 
 /* Every name is a tensor except "__metadata__". */
 static int is_tensor(const cJSON *item) { return strcmp(item->string, "__metadata__") != 0; }
-
-static int by_string(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* A JSON value's type, for "is a number, not a string". */
 static const char *json_type(const cJSON *v)
@@ -587,197 +548,4 @@ const char *cj_safetensors_meta(const cj_safetensors *st, const char *key)
     for (int i = 0; i < st->n_meta; i++)
         if (!strcmp(st->meta_keys[i], key)) return st->meta_values[i];
     return NULL;
-}
-
-/* ---- writing ------------------------------------------------------------- */
-
-/* No string twice, found by sorting a copy: O(n log n). `what` names them
- * in the message ("tensor name", "metadata key"). */
-static cj_status check_unique_strings(const char *path, int n, const char *const *strings, const char *what,
-                                      cj_error *err)
-{
-    const char **sorted = malloc(sizeof *sorted * (n > 0 ? (size_t)n : 1));
-    if (!sorted) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking %d %ss", path, n, what);
-    if (n > 0) memcpy(sorted, strings, sizeof *sorted * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof *sorted, by_string);
-    cj_status st = CJ_OK;
-    for (int i = 1; i < n && !st; i++)
-        if (!strcmp(sorted[i - 1], sorted[i]))
-            st = cj_fail(err, CJ_ERR_ARG, "%s: %s '%s' is used twice", path, what, sorted[i]);
-    free(sorted);
-    return st;
-}
-
-/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code
- * points above U+10FFFF): the reference reader parses the header as a Rust
- * str and refuses the whole file otherwise. */
-static int valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p, len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                                           : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!len) return 0;
-        uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
-        for (unsigned k = 1; k < len; k++) {
-            if ((p[k] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (p[k] & 0x3fu);
-        }
-        static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < smallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        p += len;
-    }
-    return 1;
-}
-
-static cj_status check_meta(const char *path, int n_meta, const cj_meta_entry *meta, cj_error *err)
-{
-    if (n_meta < 0 || (n_meta > 0 && !meta))
-        return cj_fail(err, CJ_ERR_ARG, "%s: %d metadata entries to write", path, n_meta);
-    const char **keys = malloc(sizeof *keys * (n_meta > 0 ? (size_t)n_meta : 1));
-    if (!keys) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking the metadata", path);
-    cj_status st = CJ_OK;
-    for (int i = 0; i < n_meta && !st; i++) {
-        const char *k = meta[i].key, *v = meta[i].value;
-        keys[i] = k;
-        if (!k || !*k || !v)
-            st = cj_fail(err, CJ_ERR_ARG, "%s: metadata entry %d has %s", path, i,
-                         !k || !*k ? "no key" : "no value");
-        else if (!valid_utf8(k) || !valid_utf8(v))
-            st = cj_fail(err, CJ_ERR_ARG, "%s: metadata key '%.64s': the %s is not valid UTF-8", path, k,
-                         valid_utf8(k) ? "value" : "key");
-    }
-    if (!st) st = check_unique_strings(path, n_meta, keys, "metadata key", err);
-    free(keys);
-    return st;
-}
-
-static cj_status check_tensors(const char *path, int n, const char *const *names,
-                               const cj_tensor *tensors, cj_error *err)
-{
-    if (n < 0) return cj_fail(err, CJ_ERR_ARG, "%s: %d tensors to write", path, n);
-    for (int i = 0; i < n; i++) {
-        const char *name = names[i];
-        const cj_tensor *t = &tensors[i];
-        if (!name || !*name || !strcmp(name, "__metadata__"))
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor %d has an invalid name '%s'", path, i,
-                           name ? name : "(null)");
-        /* What the reader refuses is never written. */
-        cj_status st = check_name(path, name, CJ_ERR_ARG, err);
-        if (st) return st;
-        if (!valid_utf8(name))
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor name '%.64s' is not valid UTF-8", path, name);
-        if (t->ndim < 0 || t->ndim > CJ_MAX_DIMS)
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has %d dimensions", path, name, t->ndim);
-        for (int d = 0; d < t->ndim; d++)
-            if (t->shape[d] < 0)
-                return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has a negative dimension", path, name);
-        if (!t->data && cj_tensor_numel(t) > 0)
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has no data", path, name);
-    }
-    return check_unique_strings(path, n, names, "tensor name", err);
-}
-
-/* "__metadata__" first, as the reference implementation writes it; cJSON
- * escapes quotes, backslashes and control characters. */
-static int add_metadata(cJSON *root, int n_meta, const cj_meta_entry *meta)
-{
-    if (n_meta == 0) return 1;
-    cJSON *obj = cJSON_AddObjectToObject(root, "__metadata__");
-    for (int i = 0; obj && i < n_meta; i++)
-        if (!cJSON_AddStringToObject(obj, meta[i].key, meta[i].value)) return 0;
-    return obj != NULL;
-}
-
-/* The JSON header, padded with spaces so the data section starts on an
- * 8-byte boundary (what the reference implementation does, so readers can
- * map F32/F64 data in place). Returns a malloc'd string or NULL. */
-static char *make_header(int n, const char *const *names, const cj_tensor *tensors, int n_meta,
-                         const cj_meta_entry *meta, size_t *len)
-{
-    cJSON *root = cJSON_CreateObject();
-    if (root && !add_metadata(root, n_meta, meta)) {
-        cJSON_Delete(root);
-        root = NULL;
-    }
-    uint64_t offset = 0;
-    for (int i = 0; root && i < n; i++) {
-        const cj_tensor *t = &tensors[i];
-        cJSON *e = cJSON_AddObjectToObject(root, names[i]);
-        cJSON *dt = e ? cJSON_AddStringToObject(e, "dtype", "F32") : NULL;
-        cJSON *shape = dt ? cJSON_AddArrayToObject(e, "shape") : NULL;
-        cJSON *offsets = shape ? cJSON_AddArrayToObject(e, "data_offsets") : NULL;
-        int ok = offsets != NULL;
-        for (int d = 0; ok && d < t->ndim; d++)
-            ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
-        uint64_t end = offset + cj_tensor_numel(t) * sizeof(float);
-        /* cJSON prints whole numbers below 1e15 without an exponent, which
-         * is what strict (Rust serde) readers require; no tensor file comes
-         * near a petabyte. */
-        ok = ok && cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)offset)) &&
-             cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)end));
-        offset = end;
-        if (!ok) {
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
-    char *json = root ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    if (!json) return NULL;
-    size_t raw = strlen(json), padded = (raw + 7) / 8 * 8;
-    char *out = malloc(padded + 1);
-    if (out) {
-        memcpy(out, json, raw);
-        memset(out + raw, ' ', padded - raw);
-    }
-    cJSON_free(json);
-    if (!out) return NULL;
-    out[padded] = '\0';
-    *len = padded;
-    return out;
-}
-
-static int write_floats(FILE *f, const float *x, size_t n)
-{
-    unsigned char chunk[4096];
-    while (n > 0) {
-        size_t k = n < sizeof chunk / 4 ? n : sizeof chunk / 4;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t u;
-            memcpy(&u, &x[i], sizeof u);
-            store_u32(chunk + 4 * i, u);
-        }
-        if (fwrite(chunk, 4, k, f) != k) return 0;
-        x += k;
-        n -= k;
-    }
-    return 1;
-}
-
-cj_status cj_safetensors_write(const char *path, int n, const char *const *names, const cj_tensor *tensors,
-                               int n_meta, const cj_meta_entry *meta, cj_error *err)
-{
-    cj_status st = check_tensors(path, n, names, tensors, err);
-    if (!st) st = check_meta(path, n_meta, meta, err);
-    if (st) return st;
-    size_t header_len = 0;
-    char *header = make_header(n, names, tensors, n_meta, meta, &header_len);
-    if (!header) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory building the header", path);
-    cj_atomic_file af;
-    if ((st = cj_atomic_open(&af, path, err))) {
-        free(header);
-        return st;
-    }
-    unsigned char len_bytes[8];
-    store_u64(len_bytes, header_len);
-    int ok = fwrite(len_bytes, 1, 8, af.f) == 8 && fwrite(header, 1, header_len, af.f) == header_len;
-    for (int i = 0; ok && i < n; i++) ok = write_floats(af.f, tensors[i].data, cj_tensor_numel(&tensors[i]));
-    free(header);
-    if (!ok) {
-        int saved = errno;
-        cj_atomic_abort(&af);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
-    }
-    return cj_atomic_commit(&af, err);
 }
