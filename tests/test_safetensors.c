@@ -86,7 +86,7 @@ TEST(round_trip_keeps_names_shapes_and_values)
     };
     const char *path = in_dir("round.safetensors");
     cj_error err = {0};
-    CHECK(cj_safetensors_write(path, 5, names, ts, &err) == CJ_OK);
+    CHECK(cj_safetensors_write(path, 5, names, ts, 0, NULL, &err) == CJ_OK);
 
     /* The data section starts 8-byte aligned (header padded with spaces). */
     FILE *f = fopen(path, "rb");
@@ -119,12 +119,12 @@ TEST(write_rejects_duplicate_names)
     const char *names[] = {"w", "w"};
     cj_tensor ts[2] = {{&x, 1, {1}}, {&x, 1, {1}}};
     cj_error err = {0};
-    CHECK(cj_safetensors_write(in_dir("dup.safetensors"), 2, names, ts, &err) == CJ_ERR_ARG);
+    CHECK(cj_safetensors_write(in_dir("dup.safetensors"), 2, names, ts, 0, NULL, &err) == CJ_ERR_ARG);
     CHECK(strstr(err.msg, "'w'") != NULL);
     CHECK(access(in_dir("dup.safetensors"), F_OK) != 0);
 }
 
-TEST(metadata_is_skipped)
+TEST(metadata_is_read_and_is_not_a_tensor)
 {
     float data[2] = {3, 4};
     const char *path = write_raw("meta.safetensors",
@@ -138,7 +138,10 @@ TEST(metadata_is_skipped)
     const cj_tensor *x = cj_safetensors_get(&st, "x");
     CHECK(x && x->data[0] == 3 && x->data[1] == 4);
     CHECK(cj_safetensors_get(&st, "__metadata__") == NULL);
+    CHECK(st.n_meta == 1 && !strcmp(cj_safetensors_meta(&st, "format"), "pt"));
+    CHECK(cj_safetensors_meta(&st, "x") == NULL);
     cj_safetensors_free(&st);
+    CHECK(st.n_meta == 0 && st.meta_keys == NULL && st.meta_values == NULL);
 }
 
 /* F64, F16 and BF16 are converted to float32; offsets need not be aligned. */
@@ -363,11 +366,11 @@ TEST(nul_in_a_tensor_name_is_an_error)
     float data[1] = {1};
     const char *esc = "{\"w\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     char *p = write_raw_n(tdir, "esc.safetensors", esc, strlen(esc), data, 4);
-    expect_exact(p, "header byte 3: \\u0000 puts a NUL byte in a string (tensor names cannot contain NUL)");
+    expect_exact(p, "header byte 3: \\u0000 puts a NUL byte in a string (names and metadata cannot contain NUL)");
     free(p);
     const char raw[] = "{\"w\0x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     p = write_raw_n(tdir, "raw.safetensors", raw, sizeof raw - 1, data, 4);
-    expect_exact(p, "header byte 3 is a NUL byte (tensor names cannot contain NUL)");
+    expect_exact(p, "header byte 3 is a NUL byte (names and metadata cannot contain NUL)");
     free(p);
     /* An escaped backslash followed by "u0000" is six plain characters. */
     const char *plain = "{\"w\\\\u0000\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
@@ -475,7 +478,7 @@ TEST(hundred_thousand_names_read_fast_and_duplicates_still_fail)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char *wp = cj_path_join(tdir, "written.safetensors");
-    CHECK(cj_safetensors_write(wp, N, (const char *const *)names, ts, &err) == CJ_ERR_ARG);
+    CHECK(cj_safetensors_write(wp, N, (const char *const *)names, ts, 0, NULL, &err) == CJ_ERR_ARG);
     char *want = cj_path_printf("%s: tensor name 'w4242' is used twice", wp);
     CHECK(!strcmp(err.msg, want));
     CHECK(seconds_since(&t0) < 10.0);
@@ -576,6 +579,130 @@ TEST(atomic_write_commits_or_leaves_the_old_file)
     CHECK(strstr(err.msg, bad) && strstr(err.msg, "No such file"));
 }
 
+/* ---- issue 8: __metadata__ ---------------------------------------------- */
+
+/* Strings that need escaping in JSON, and non-ASCII UTF-8, come back as
+ * they were, in the order given; the header stays plain JSON. */
+TEST(metadata_round_trip_keeps_every_string)
+{
+    float w[2] = {1, 2};
+    const char *names[] = {"w"};
+    cj_tensor ts[1] = {{w, 1, {2}}};
+    const cj_meta_entry meta[] = {
+        {"format", "cajal"},
+        {"quote", "say \"hi\""},
+        {"backslash", "C:\\dir\\ and \\u0041"},
+        {"unicode", "\xc2\xb5m \xe2\x80\x94 \xc3\xbc \xe7\xa5\x9e \xf0\x9f\x98\x80"},
+        {"control", "a\nb\tc\x01"},
+        {"empty", ""},
+        {"k\xc3\xa9y \"q\"", "v"},
+    };
+    int n_meta = (int)(sizeof meta / sizeof meta[0]);
+    char *path = cj_path_join(tdir, "meta_round.safetensors");
+    cj_error err = {0};
+    CHECK(cj_safetensors_write(path, 1, names, ts, n_meta, meta, &err) == CJ_OK);
+    cj_safetensors st;
+    CHECK(cj_safetensors_read(path, &st, &err) == CJ_OK);
+    CHECK(st.n == 1 && st.n_meta == n_meta);
+    for (int i = 0; i < st.n_meta && i < n_meta; i++) {
+        CHECK(!strcmp(st.meta_keys[i], meta[i].key));
+        CHECK(!strcmp(st.meta_values[i], meta[i].value));
+        CHECK(cj_safetensors_meta(&st, meta[i].key) == st.meta_values[i]);
+    }
+    CHECK(cj_safetensors_meta(&st, "missing") == NULL);
+    CHECK(same_floats(st.tensors[0].data, w, 2));
+    cj_safetensors_free(&st);
+    /* __metadata__ comes first, as the reference writer puts it, and the
+     * escapes are JSON's own. */
+    FILE *f = fopen(path, "rb");
+    char head[512] = {0};
+    CHECK(f && fread(head, 1, sizeof head - 1, f) > 8);
+    if (f) fclose(f);
+    CHECK(!strncmp(head + 8, "{\"__metadata__\":{\"format\":\"cajal\",\"quote\":\"say \\\"hi\\\"\"", 52));
+    CHECK(strstr(head + 8, "\"a\\nb\\tc\\u0001\"") != NULL);
+    free(path);
+}
+
+/* What the reader would refuse, or PyTorch could not parse, is not written. */
+TEST(metadata_writer_rejects_bad_entries)
+{
+    float w = 1;
+    const char *names[] = {"w"};
+    cj_tensor ts[1] = {{&w, 1, {1}}};
+    char *path = cj_path_join(tdir, "meta_bad.safetensors");
+    struct {
+        cj_meta_entry meta[2];
+        const char *rest;
+    } cases[] = {
+        {{{"a", "1"}, {"a", "2"}}, "metadata key 'a' is used twice"},
+        {{{"a", "1"}, {"b", NULL}}, "metadata entry 1 has no value"},
+        {{{"a", "1"}, {"", "2"}}, "metadata entry 1 has no key"},
+        {{{"a", "1"}, {"b", "\xff"}}, "metadata key 'b': the value is not valid UTF-8"},
+        {{{"a", "1"}, {"b", "\xc0\xaf"}}, "metadata key 'b': the value is not valid UTF-8"},   /* overlong '/' */
+        {{{"a", "1"}, {"b", "\xed\xa0\x80"}}, "metadata key 'b': the value is not valid UTF-8"}, /* surrogate */
+        {{{"a", "1"}, {"b", "\xf4\x90\x80\x80"}}, "metadata key 'b': the value is not valid UTF-8"}, /* > U+10FFFF */
+        {{{"a", "1"}, {"\xe2\x82", "2"}}, "metadata key '\xe2\x82': the key is not valid UTF-8"},  /* cut short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cj_error err = {0};
+        CHECK(cj_safetensors_write(path, 1, names, ts, 2, cases[i].meta, &err) == CJ_ERR_ARG);
+        char *want = cj_path_printf("%s: %s", path, cases[i].rest);
+        CHECK(!strcmp(err.msg, want));
+        if (strcmp(err.msg, want)) printf("    message was: %s\n    expected:    %s\n", err.msg, want);
+        free(want);
+        CHECK(access(path, F_OK) != 0);
+    }
+    cj_error err = {0};
+    const char *bad_name[] = {"w\xff"};
+    CHECK(cj_safetensors_write(path, 1, bad_name, ts, 0, NULL, &err) == CJ_ERR_ARG);
+    CHECK(strstr(err.msg, "tensor name 'w\xff' is not valid UTF-8") != NULL);
+    free(path);
+}
+
+/* The spec makes __metadata__ an object of strings; anything else, a key
+ * twice and a NUL in it are errors naming the file and the key. */
+TEST(metadata_that_is_not_strings_is_an_error)
+{
+    static const char *const X = "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    struct {
+        const char *meta, *rest;
+    } cases[] = {
+        {"{\"__metadata__\":[\"a\"],", "__metadata__ is an array, not an object of strings"},
+        {"{\"__metadata__\":\"cajal\",", "__metadata__ is a string, not an object of strings"},
+        {"{\"__metadata__\":{\"epoch\":3},", "__metadata__ key 'epoch' is a number, not a string"},
+        {"{\"__metadata__\":{\"a\":\"1\",\"b\":{}},", "__metadata__ key 'b' is an object, not a string"},
+        {"{\"__metadata__\":{\"a\\nb\":null},", "__metadata__ key 'a\\x0ab' is null, not a string"},
+        {"{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"},", "__metadata__ key 'a' appears twice"},
+        {"{\"__metadata__\":{},\"__metadata__\":{},", "__metadata__ appears twice in the header"},
+        {"{\"__metadata__\":{\"a\":\"x\\u0000y\"},",
+         "header byte 23: \\u0000 puts a NUL byte in a string (names and metadata cannot contain NUL)"},
+    };
+    float data[1] = {1};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = cj_path_printf("%s%s", cases[i].meta, X);
+        char *name = cj_path_printf("meta_err%zu.safetensors", i);
+        char *p = write_raw_n(tdir, name, json, strlen(json), data, 4);
+        expect_exact(p, cases[i].rest);
+        free(p);
+        free(name);
+        free(json);
+    }
+    /* A raw NUL inside a metadata value. */
+    const char raw[] = "{\"__metadata__\":{\"a\":\"x\0y\"},\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    char *p = write_raw_n(tdir, "meta_rawnul.safetensors", raw, sizeof raw - 1, data, 4);
+    expect_exact(p, "header byte 23 is a NUL byte (names and metadata cannot contain NUL)");
+    free(p);
+    /* An empty object is fine: no metadata. */
+    char *json = cj_path_printf("{\"__metadata__\":{},%s", X);
+    p = write_raw_n(tdir, "meta_empty.safetensors", json, strlen(json), data, 4);
+    cj_safetensors st;
+    cj_error err = {0};
+    CHECK(cj_safetensors_read(p, &st, &err) == CJ_OK && st.n == 1 && st.n_meta == 0);
+    cj_safetensors_free(&st);
+    free(p);
+    free(json);
+}
+
 static void remove_dir(void)
 {
     DIR *d = opendir(dir);
@@ -595,7 +722,7 @@ int main(void)
     }
     RUN(round_trip_keeps_names_shapes_and_values);
     RUN(write_rejects_duplicate_names);
-    RUN(metadata_is_skipped);
+    RUN(metadata_is_read_and_is_not_a_tensor);
     RUN(other_float_dtypes_convert_to_f32);
     RUN(missing_and_short_files_are_rejected);
     RUN(malformed_headers_are_rejected);
@@ -608,6 +735,9 @@ int main(void)
     RUN(hundred_thousand_names_read_fast_and_duplicates_still_fail);
     RUN(a_folder_is_not_a_file);
     RUN(model_round_trip_under_a_long_path);
+    RUN(metadata_round_trip_keeps_every_string);
+    RUN(metadata_writer_rejects_bad_entries);
+    RUN(metadata_that_is_not_strings_is_an_error);
     remove_dir();
     return test_summary("safetensors");
 }

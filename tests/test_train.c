@@ -293,11 +293,11 @@ static void fault_on_epoch(const cj_epoch_report *r, void *user)
     }
 }
 
-static cj_status run_with_faults(const char *run, fault_plan *f, const char *layers, cj_error *err)
+static cj_status run_with_faults(const char *run, fault_plan *f, const char *layers, int epochs, cj_error *err)
 {
     cj_experiment e;
     toy_experiment(&e);
-    e.epochs = 3;
+    e.epochs = epochs;
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, err);
     cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop};
@@ -315,7 +315,7 @@ TEST(stop_request_keeps_the_last_whole_epoch)
     char *run = cj_path_join(dir, "stopped");
     fault_plan f = {0, 20, -1, 0};
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_INTERRUPTED);
+    CHECK(run_with_faults(run, &f, NULL, 3, &err) == CJ_ERR_INTERRUPTED);
     CHECK(!strcmp(err.msg, "interrupted at epoch 2 after step 20; model.safetensors and metrics.jsonl hold epoch 1"));
     CHECK(metrics_lines(run) == 1);
     CHECK(same_model(run, ref));
@@ -332,7 +332,7 @@ TEST(failed_model_write_keeps_both_files_at_the_last_epoch)
     char *run = cj_path_join(dir, "full_model");
     fault_plan f = {0, 0, 1, 100};  /* the model is ~450 bytes */
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_IO);
+    CHECK(run_with_faults(run, &f, NULL, 3, &err) == CJ_ERR_IO);
     CHECK(!strncmp(err.msg, "epoch 2 not saved (model.safetensors and metrics.jsonl hold epoch 1): ", 70));
     CHECK(strstr(err.msg, "model.safetensors.new") && strstr(err.msg, "File too large"));
     CHECK(metrics_lines(run) == 1);
@@ -342,22 +342,28 @@ TEST(failed_model_write_keeps_both_files_at_the_last_epoch)
     free(ref);
 }
 
-/* The metrics of epoch 3 cannot be written: the staged model is dropped. */
+/* The metrics of epoch 5 cannot be written: the staged model is dropped. */
 TEST(failed_metrics_write_keeps_both_files_at_the_last_epoch)
 {
-    /* A model smaller than two metrics lines (~450 bytes against ~700). */
+    /* The smallest model is ~700 bytes with its metadata, a metrics line of
+     * it ~230: a file limit a little above both the model and four lines
+     * lets the model be written but not a fifth line. */
     const char *small = "flatten, dense 2";
-    char *ref = reference_run("ref2", 2, small);
+    char *ref = reference_run("ref4", 4, small);
     char *run = cj_path_join(dir, "full_metrics");
-    char *metrics = cj_path_join(ref, "metrics.jsonl");
-    size_t two_lines = 0;
-    free(slurp(metrics, &two_lines));
-    fault_plan f = {0, 0, 2, two_lines + 20};  /* a third line does not fit; the model does */
+    char *metrics = cj_path_join(ref, "metrics.jsonl"), *model = cj_path_join(ref, "model.safetensors");
+    size_t four_lines = 0, model_bytes = 0;
+    free(slurp(metrics, &four_lines));
+    free(slurp(model, &model_bytes));
+    free(model);
+    size_t limit = (model_bytes > four_lines ? model_bytes : four_lines) + 20;
+    CHECK(limit < four_lines / 4 * 5);  /* a fifth line does not fit */
+    fault_plan f = {0, 0, 4, limit};
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, small, &err) == CJ_ERR_IO);
-    CHECK(strstr(err.msg, "epoch 3 not saved (model.safetensors and metrics.jsonl hold epoch 2): ") == err.msg);
+    CHECK(run_with_faults(run, &f, small, 5, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "epoch 5 not saved (model.safetensors and metrics.jsonl hold epoch 4): ") == err.msg);
     CHECK(strstr(err.msg, "metrics.jsonl: cannot write") != NULL);
-    CHECK(metrics_lines(run) == 2);
+    CHECK(metrics_lines(run) == 4);
     CHECK(same_model(run, ref));
     CHECK(stray_files(run) == 0);
     free(metrics);
@@ -371,7 +377,7 @@ TEST(failed_first_epoch_writes_nothing)
     char *run = cj_path_join(dir, "full_first");
     fault_plan f = {0, 0, 0, 100};
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, NULL, &err) == CJ_ERR_IO);
+    CHECK(run_with_faults(run, &f, NULL, 3, &err) == CJ_ERR_IO);
     CHECK(strstr(err.msg, "epoch 1 not saved (no epoch finished, so model.safetensors and metrics.jsonl were not "
                           "written): ") == err.msg);
     CHECK(metrics_lines(run) == -1);

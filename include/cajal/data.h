@@ -33,5 +33,7 @@ void cj_dataset_stats(const cj_dataset *d, float *mean, float *sd);
  * CJ_SCALE_STANDARD only. */
 void cj_dataset_rescale(cj_dataset *d, cj_pixel_scale scale, float mean, float sd);
 cj_status cj_pixel_scale_parse(const char *name, cj_pixel_scale *scale, cj_error *err);
+/* "unit", "raw" or "standard": the names cj_pixel_scale_parse reads. */
+const char *cj_pixel_scale_name(cj_pixel_scale scale);
 
 #endif

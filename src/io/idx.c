@@ -233,6 +233,11 @@ cj_status cj_pixel_scale_parse(const char *name, cj_pixel_scale *scale, cj_error
     return CJ_OK;
 }
 
+const char *cj_pixel_scale_name(cj_pixel_scale scale)
+{
+    return scale == CJ_SCALE_RAW ? "raw" : scale == CJ_SCALE_STANDARD ? "standard" : "unit";
+}
+
 void cj_dataset_stats(const cj_dataset *d, float *mean, float *sd)
 {
     size_t len = (size_t)d->n * cj_shape_size(d->shape);

@@ -8,7 +8,10 @@
  * then the data section, little-endian, row-major. Offsets count from the
  * first byte after the header; the tensors must tile the data section
  * exactly (no overlaps, no holes). We write F32 and read F32, F64, F16 and
- * BF16, converting to float32 on the way in. */
+ * BF16, converting to float32 on the way in. "__metadata__" maps string
+ * keys to string values; cajal records there what a model file needs to be
+ * used on its own (src/train/model_file.c). This file reads;
+ * safetensors_write.c writes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 
 #include "cajal/files.h"
 #include "cajal/io.h"
+#include "safetensors_common.h"
 
 /* ---- dtypes -------------------------------------------------------------- */
 
@@ -49,14 +53,6 @@ static uint32_t load_u32(const unsigned char *p)
 static uint64_t load_u64(const unsigned char *p)
 {
     return (uint64_t)load_u32(p) | (uint64_t)load_u32(p + 4) << 32;
-}
-static void store_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void store_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 static float bits_to_float(uint32_t u)
 {
@@ -125,20 +121,6 @@ static int json_uint(const cJSON *item, uint64_t *out)
     return 1;
 }
 
-/* A header string for a message: at most 64 bytes, control characters as
- * \xNN, so a message stays one line whatever the file holds. */
-static const char *shown(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s && o + 8 < cap && o < 64; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        else buf[o++] = (char)c;
-    }
-    snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
-    return buf;
-}
-
 /* cJSON decodes "\u0000" into a NUL byte that silently ends the C string,
  * so "w\u0000x" would read as a tensor named "w". Refuse a NUL anywhere in
  * the header, raw or escaped; a backslash occurs only inside strings, where
@@ -147,28 +129,14 @@ static cj_status check_no_nul(const char *json, size_t len, const char *path, cj
 {
     for (size_t i = 0; i < len; i++) {
         if (json[i] == '\0')
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu is a NUL byte (tensor names cannot "
-                           "contain NUL)", path, i);
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu is a NUL byte (names and metadata "
+                           "cannot contain NUL)", path, i);
         if (json[i] != '\\' || i + 1 >= len) continue;
         if (json[i + 1] == 'u' && i + 5 < len && !memcmp(json + i + 2, "0000", 4))
             return cj_fail(err, CJ_ERR_FORMAT, "%s: header byte %zu: \\u0000 puts a NUL byte in a string "
-                           "(tensor names cannot contain NUL)", path, i);
+                           "(names and metadata cannot contain NUL)", path, i);
         i++;
     }
-    return CJ_OK;
-}
-
-/* Names are printed in messages and compared as C strings: no control
- * characters (PyTorch's dotted names never have them). `code` tells a bad
- * file (reading) from a bad argument (writing). */
-static cj_status check_name(const char *path, const char *name, cj_status code, cj_error *err)
-{
-    for (const char *c = name; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            char buf[96];
-            return cj_fail(err, code, "%s: tensor name '%s' contains control character 0x%02x",
-                           path, shown(name, buf, sizeof buf), (unsigned char)*c);
-        }
     return CJ_OK;
 }
 
@@ -366,9 +334,86 @@ static cj_status check_tiling(const char *path, entry **order, int n, uint64_t d
     return CJ_OK;
 }
 
-/* Every name is a tensor except "__metadata__" (free-form strings such as
- * "format": "pt", which we do not use). */
+/* Every name is a tensor except "__metadata__". */
 static int is_tensor(const cJSON *item) { return strcmp(item->string, "__metadata__") != 0; }
+
+/* A JSON value's type, for "is a number, not a string". */
+static const char *json_type(const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "a string";
+}
+
+/* Sorted, a repeated key sits next to itself: O(n log n). */
+static cj_status check_unique_keys(const char *path, const cJSON *meta, cj_error *err)
+{
+    int n = cJSON_GetArraySize(meta);
+    const char **keys = malloc(sizeof *keys * (n > 0 ? (size_t)n : 1));
+    if (!keys) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d metadata keys", path, n);
+    int i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta) keys[i++] = item->string;
+    qsort(keys, (size_t)n, sizeof *keys, by_string);
+    cj_status st = CJ_OK;
+    for (i = 1; i < n && !st; i++)
+        if (!strcmp(keys[i - 1], keys[i])) {
+            char buf[96];
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' appears twice", path,
+                         shown(keys[i], buf, sizeof buf));
+        }
+    free(keys);
+    return st;
+}
+
+/* The spec makes "__metadata__" a map of strings to strings: at most one
+ * such entry, an object, every value a string, no key twice. *meta gets
+ * it, or NULL when the file has none. */
+static cj_status parse_metadata(const char *path, const cJSON *root, const cJSON **meta, cj_error *err)
+{
+    *meta = NULL;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, root) {
+        if (is_tensor(item)) continue;
+        if (*meta) return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ appears twice in the header", path);
+        *meta = item;
+    }
+    if (!*meta) return CJ_OK;
+    if (!cJSON_IsObject(*meta))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ is %s, not an object of strings", path,
+                       json_type(*meta));
+    cJSON_ArrayForEach(item, *meta)
+        if (!cJSON_IsString(item)) {
+            char buf[96];
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' is %s, not a string", path,
+                           shown(item->string, buf, sizeof buf), json_type(item));
+        }
+    return check_unique_keys(path, *meta, err);
+}
+
+/* Copy the validated metadata into st, in file order. */
+static cj_status copy_metadata(const char *path, const cJSON *meta, cj_safetensors *st, cj_error *err)
+{
+    int n = meta ? cJSON_GetArraySize(meta) : 0;
+    if (n == 0) return CJ_OK;
+    st->meta_keys = calloc((size_t)n, sizeof(char *));
+    st->meta_values = calloc((size_t)n, sizeof(char *));
+    if (!st->meta_keys || !st->meta_values)
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d metadata entries", path, n);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta) {
+        int i = st->n_meta;
+        st->meta_keys[i] = strdup(item->string);
+        st->meta_values[i] = strdup(item->valuestring);
+        st->n_meta++;  /* counted before checking, so free releases a half-copied entry */
+        if (!st->meta_keys[i] || !st->meta_values[i])
+            return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for the metadata", path);
+    }
+    return CJ_OK;
+}
 
 /* Validate every entry of the header: each on its own, then no name twice,
  * then the tiling. *order gets the entries sorted by offset. */
@@ -457,12 +502,15 @@ cj_status cj_safetensors_read(const char *path, cj_safetensors *st, cj_error *er
     if (status) return status;
     char *json = NULL;
     cJSON *root = NULL;
+    const cJSON *meta = NULL;
     entry *entries = NULL, **order = NULL;
     int n = 0;
     status = read_header(f, path, size, &json, &header_len, err);
     if (!status) status = parse_json(path, json, (size_t)header_len, &root, err);
+    if (!status) status = parse_metadata(path, root, &meta, err);
     if (!status) status = parse_entries(path, root, size - 8 - header_len, &entries, &order, &n, err);
     if (!status) status = build(f, path, entries, order, n, st, err);
+    if (!status) status = copy_metadata(path, meta, st, err);
     if (status) cj_safetensors_free(st);
     free(order);
     free(entries);
@@ -479,6 +527,12 @@ void cj_safetensors_free(cj_safetensors *st)
     free(st->names);
     free(st->tensors);
     free(st->blob);
+    for (int i = 0; i < st->n_meta; i++) {
+        free(st->meta_keys[i]);
+        free(st->meta_values[i]);
+    }
+    free(st->meta_keys);
+    free(st->meta_values);
     memset(st, 0, sizeof *st);
 }
 
@@ -489,240 +543,9 @@ const cj_tensor *cj_safetensors_get(const cj_safetensors *st, const char *name)
     return NULL;
 }
 
-/* ---- writing ------------------------------------------------------------- */
-
-static int by_string(const void *a, const void *b)
+const char *cj_safetensors_meta(const cj_safetensors *st, const char *key)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* No name twice, found by sorting a copy of the names: O(n log n). */
-static cj_status check_unique_names(const char *path, int n, const char *const *names, cj_error *err)
-{
-    const char **sorted = malloc(sizeof *sorted * (n > 0 ? (size_t)n : 1));
-    if (!sorted) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory checking %d tensor names", path, n);
-    memcpy(sorted, names, sizeof *sorted * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof *sorted, by_string);
-    cj_status st = CJ_OK;
-    for (int i = 1; i < n && !st; i++)
-        if (!strcmp(sorted[i - 1], sorted[i]))
-            st = cj_fail(err, CJ_ERR_ARG, "%s: tensor name '%s' is used twice", path, sorted[i]);
-    free(sorted);
-    return st;
-}
-
-static cj_status check_tensors(const char *path, int n, const char *const *names,
-                               const cj_tensor *tensors, cj_error *err)
-{
-    if (n < 0) return cj_fail(err, CJ_ERR_ARG, "%s: %d tensors to write", path, n);
-    for (int i = 0; i < n; i++) {
-        const char *name = names[i];
-        const cj_tensor *t = &tensors[i];
-        if (!name || !*name || !strcmp(name, "__metadata__"))
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor %d has an invalid name '%s'", path, i,
-                           name ? name : "(null)");
-        /* What the reader refuses is never written. */
-        cj_status st = check_name(path, name, CJ_ERR_ARG, err);
-        if (st) return st;
-        if (t->ndim < 0 || t->ndim > CJ_MAX_DIMS)
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has %d dimensions", path, name, t->ndim);
-        for (int d = 0; d < t->ndim; d++)
-            if (t->shape[d] < 0)
-                return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has a negative dimension", path, name);
-        if (!t->data && cj_tensor_numel(t) > 0)
-            return cj_fail(err, CJ_ERR_ARG, "%s: tensor '%s' has no data", path, name);
-    }
-    return check_unique_names(path, n, names, err);
-}
-
-/* The JSON header, padded with spaces so the data section starts on an
- * 8-byte boundary (what the reference implementation does, so readers can
- * map F32/F64 data in place). Returns a malloc'd string or NULL. */
-static char *make_header(int n, const char *const *names, const cj_tensor *tensors, size_t *len)
-{
-    cJSON *root = cJSON_CreateObject();
-    uint64_t offset = 0;
-    for (int i = 0; root && i < n; i++) {
-        const cj_tensor *t = &tensors[i];
-        cJSON *e = cJSON_AddObjectToObject(root, names[i]);
-        cJSON *dt = e ? cJSON_AddStringToObject(e, "dtype", "F32") : NULL;
-        cJSON *shape = dt ? cJSON_AddArrayToObject(e, "shape") : NULL;
-        cJSON *offsets = shape ? cJSON_AddArrayToObject(e, "data_offsets") : NULL;
-        int ok = offsets != NULL;
-        for (int d = 0; ok && d < t->ndim; d++)
-            ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
-        uint64_t end = offset + cj_tensor_numel(t) * sizeof(float);
-        /* cJSON prints whole numbers below 1e15 without an exponent, which
-         * is what strict (Rust serde) readers require; no tensor file comes
-         * near a petabyte. */
-        ok = ok && cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)offset)) &&
-             cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)end));
-        offset = end;
-        if (!ok) {
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
-    char *json = root ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    if (!json) return NULL;
-    size_t raw = strlen(json), padded = (raw + 7) / 8 * 8;
-    char *out = malloc(padded + 1);
-    if (out) {
-        memcpy(out, json, raw);
-        memset(out + raw, ' ', padded - raw);
-    }
-    cJSON_free(json);
-    if (!out) return NULL;
-    out[padded] = '\0';
-    *len = padded;
-    return out;
-}
-
-static int write_floats(FILE *f, const float *x, size_t n)
-{
-    unsigned char chunk[4096];
-    while (n > 0) {
-        size_t k = n < sizeof chunk / 4 ? n : sizeof chunk / 4;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t u;
-            memcpy(&u, &x[i], sizeof u);
-            store_u32(chunk + 4 * i, u);
-        }
-        if (fwrite(chunk, 4, k, f) != k) return 0;
-        x += k;
-        n -= k;
-    }
-    return 1;
-}
-
-cj_status cj_safetensors_write(const char *path, int n, const char *const *names,
-                               const cj_tensor *tensors, cj_error *err)
-{
-    cj_status st = check_tensors(path, n, names, tensors, err);
-    if (st) return st;
-    size_t header_len = 0;
-    char *header = make_header(n, names, tensors, &header_len);
-    if (!header) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory building the header", path);
-    cj_atomic_file af;
-    if ((st = cj_atomic_open(&af, path, err))) {
-        free(header);
-        return st;
-    }
-    unsigned char len_bytes[8];
-    store_u64(len_bytes, header_len);
-    int ok = fwrite(len_bytes, 1, 8, af.f) == 8 && fwrite(header, 1, header_len, af.f) == header_len;
-    for (int i = 0; ok && i < n; i++) ok = write_floats(af.f, tensors[i].data, cj_tensor_numel(&tensors[i]));
-    free(header);
-    if (!ok) {
-        int saved = errno;
-        cj_atomic_abort(&af);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
-    }
-    return cj_atomic_commit(&af, err);
-}
-
-/* ---- models -------------------------------------------------------------- */
-
-/* A model's parameters as (name, view) pairs, gathered with
- * cj_model_each_param. Names are copied whole, however long. */
-typedef struct {
-    int n, cap;
-    char **names;
-    cj_tensor *views;
-} param_list;
-
-static cj_status collect_param(const char *name, cj_tensor *t, void *user)
-{
-    param_list *p = user;
-    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: two per layer */
-    if (!(p->names[p->n] = strdup(name))) return CJ_ERR_NOMEM;
-    p->views[p->n++] = *t;
-    return CJ_OK;
-}
-
-static void free_params(param_list *p)
-{
-    for (int i = 0; p->names && i < p->n; i++) free(p->names[i]);
-    free(p->names);
-    free(p->views);
-}
-
-static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
-{
-    p->n = 0;
-    p->cap = 2 * m->n_layers;
-    p->names = malloc(sizeof *p->names * (p->cap ? (size_t)p->cap : 1));
-    p->views = malloc(sizeof *p->views * (p->cap ? (size_t)p->cap : 1));
-    cj_status st = p->names && p->views ? cj_model_each_param(m, collect_param, p) : CJ_ERR_NOMEM;
-    if (st) {
-        free_params(p);
-        return st == CJ_ERR_NOMEM ? cj_fail(err, st, "%s: out of memory listing the model's parameters", path)
-                                  : cj_fail(err, st, "%s: the model lists more than %d parameter tensors", path,
-                                            p->cap);
-    }
-    return CJ_OK;
-}
-
-cj_status cj_model_save(cj_model *m, const char *path, cj_error *err)
-{
-    param_list p;
-    cj_status st = list_params(m, &p, path, err);
-    if (st) return st;
-    st = cj_safetensors_write(path, p.n, (const char *const *)p.names, p.views, err);
-    free_params(&p);
-    return st;
-}
-
-static int same_shape(const cj_tensor *a, const cj_tensor *b)
-{
-    if (a->ndim != b->ndim) return 0;
-    for (int d = 0; d < a->ndim; d++)
-        if (a->shape[d] != b->shape[d]) return 0;
-    return 1;
-}
-
-/* Everything is checked before anything is copied, so a failed load leaves
- * the model as it was. */
-static cj_status check_and_copy(const char *path, const cj_safetensors *file, const param_list *p,
-                                cj_error *err)
-{
-    char a[96], b[96];
-    for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        if (!t)
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' is missing (the model needs shape %s)",
-                           path, p->names[i], cj_tensor_shape_str(&p->views[i], a, sizeof a));
-        if (!same_shape(t, &p->views[i]))
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' has shape %s in the file but the model expects %s",
-                           path, p->names[i], cj_tensor_shape_str(t, a, sizeof a),
-                           cj_tensor_shape_str(&p->views[i], b, sizeof b));
-    }
-    for (int j = 0; j < file->n; j++) {
-        int known = 0;
-        for (int i = 0; i < p->n && !known; i++) known = !strcmp(file->names[j], p->names[i]);
-        if (!known)
-            return cj_fail(err, CJ_ERR_SHAPE,
-                           "%s: unknown tensor '%s' in file (the model has %d parameter tensors)",
-                           path, file->names[j], p->n);
-    }
-    for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        memcpy(p->views[i].data, t->data, cj_tensor_numel(t) * sizeof(float));
-    }
-    return CJ_OK;
-}
-
-cj_status cj_model_load(cj_model *m, const char *path, cj_error *err)
-{
-    cj_safetensors file;
-    cj_status st = cj_safetensors_read(path, &file, err);
-    if (st) return st;
-    param_list p;
-    if (!(st = list_params(m, &p, path, err))) {
-        st = check_and_copy(path, &file, &p, err);
-        free_params(&p);
-    }
-    cj_safetensors_free(&file);
-    return st;
+    for (int i = 0; i < st->n_meta; i++)
+        if (!strcmp(st->meta_keys[i], key)) return st->meta_values[i];
+    return NULL;
 }

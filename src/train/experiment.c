@@ -338,11 +338,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
         case T_FLOAT: fprintf(f, "%.9g", *(const float *)field); break;
         case T_BOOL: fprintf(f, "%s", *(const int *)field ? "true" : "false"); break;
-        case T_SCALE: {
-            static const char *const names[] = {"unit", "raw", "standard"};
-            fprintf(f, "%s", names[*(const cj_pixel_scale *)field]);
-            break;
-        }
+        case T_SCALE: fprintf(f, "%s", cj_pixel_scale_name(*(const cj_pixel_scale *)field)); break;
         case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
         case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_kind *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;

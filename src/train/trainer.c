@@ -10,6 +10,7 @@
 
 #include "cajal/files.h"
 #include "cajal/io.h"
+#include "cajal/model_file.h"
 #include "cajal/train.h"
 
 typedef struct {
@@ -28,6 +29,10 @@ typedef struct {
      * that a failure before both files are written changes neither. */
     char *config_path, *metrics_path, *model_path, *staged_path;
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
+    /* Saved with the model, so the file can be used without the experiment
+     * file; the training set's mean and std of pixel/255 are filled in by
+     * load_data, epoch and step at each save. */
+    cj_model_info info;
 } run_state;
 
 static double now_seconds(void)
@@ -56,6 +61,9 @@ static cj_status load_data(run_state *s, const cj_experiment *e, cj_error *err)
     cj_dataset_stats(&s->train, &mean, &sd);
     cj_dataset_rescale(&s->train, e->scale, mean, sd);
     cj_dataset_rescale(&s->test, e->scale, mean, sd);
+    s->info.scale = e->scale;
+    s->info.scale_mean = mean;
+    s->info.scale_std = sd;
     return CJ_OK;
 }
 
@@ -145,26 +153,6 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     return line;
 }
 
-/* Mean loss and accuracy on the test set, in chunks of the model's batch. */
-static void evaluate(run_state *s, const cj_experiment *e, double *loss, double *acc)
-{
-    cj_model *m = &s->model;
-    const cj_dataset *d = &s->test;
-    size_t in = cj_shape_size(d->shape);
-    int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    double total = 0.0;
-    long correct = 0;
-    for (int start = 0; start < d->n; start += m->max_batch) {
-        int b = d->n - start < m->max_batch ? d->n - start : m->max_batch;
-        const float *out = cj_model_forward(m, d->x + (size_t)start * in, b);
-        cj_target t = {.labels = d->y + start};
-        total += (double)cj_loss_eval(e->loss, out, &t, b, dim, NULL, NULL) * b;
-        correct += cj_count_correct(out, d->y + start, b, dim);
-    }
-    *loss = d->n ? total / d->n : NAN;
-    *acc = d->n ? (double)correct / d->n : NAN;
-}
-
 static cj_status make_paths(run_state *s, const char *out_dir, cj_error *err)
 {
     s->config_path = cj_path_join(out_dir, "config.ini");
@@ -205,6 +193,18 @@ static cj_status write_config(run_state *s, const cj_experiment *e, cj_error *er
     return cj_atomic_commit(&af, err);
 }
 
+/* The metadata fields that stay the same all run (load_data adds the
+ * scaling statistics). */
+static void describe_model(cj_model_info *info, const cj_experiment *e, cj_shape input, int classes)
+{
+    snprintf(info->layers, sizeof info->layers, "%s", e->layers);
+    info->input = input;
+    info->classes = classes;
+    info->loss = e->loss;
+    info->rule = e->rule.kind;
+    info->seed = e->seed;
+}
+
 static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir, cj_rng *rng,
                        cj_error *err)
 {
@@ -220,6 +220,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     if (n_out < classes || (e->loss == CJ_LOSS_MSE && n_out != classes))
         return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes",
                        n_out, classes);
+    describe_model(&s->info, e, s->train.shape, classes);
 
     cj_rng init_rng = cj_rng_split(rng);
     if (e->init[0]) st = load_init(m, e, err);
@@ -325,11 +326,13 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
  * metrics (atomically), and only then is the staged model renamed into
  * place. A failure in either write leaves both files as they were and no
  * temporary file behind; the rename needs no disk space. */
-static cj_status save_epoch(run_state *s, int epoch, const char *line, cj_error *err)
+static cj_status save_epoch(run_state *s, int epoch, long step, const char *line, cj_error *err)
 {
     size_t old_len = s->log_len;
     cj_error inner;
-    cj_status st = cj_model_save(&s->model, s->staged_path, &inner);
+    s->info.epoch = epoch;
+    s->info.step = step;
+    cj_status st = cj_model_save_info(&s->model, &s->info, s->staged_path, &inner);
     if (!st) st = append_log(s, line, &inner);
     if (!st) st = cj_write_file_atomic(s->metrics_path, s->log, s->log_len, &inner);
     if (!st && rename(s->staged_path, s->model_path) != 0) {
@@ -364,7 +367,10 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.seconds = now_seconds() - t0;
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
-    evaluate(s, e, &r.test_loss, &r.test_acc);
+    cj_eval_result test;
+    cj_evaluate(&s->model, e->loss, &s->test, &test);
+    r.test_loss = test.loss;
+    r.test_acc = test.accuracy;
 
     cj_rule_diagnostics diag;
     cj_target t = {.labels = s->train.y};
@@ -372,7 +378,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, &diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
-    st = save_epoch(s, epoch, line, err);
+    st = save_epoch(s, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
         cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
                                r.seconds, r.samples_per_s, r.lr, &diag, line};

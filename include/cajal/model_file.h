@@ -1,0 +1,83 @@
+/* model_file.h — a trained model as a file that stands on its own.
+ *
+ * cajal's model.safetensors carries, in its safetensors "__metadata__",
+ * what is needed to rebuild the network and prepare its inputs — the layer
+ * list, the input shape, the pixel scaling with the training set's mean
+ * and std — and which epoch it holds, so it can be evaluated without its
+ * experiment file (`cajal eval`). The keys are listed in docs/outputs.md
+ * and stay stable; every value is a string, as the format requires.
+ *
+ *     cj_model m;
+ *     cj_model_info info;
+ *     if (cj_model_from_file("runs/mlp/model.safetensors", 256, &m, &info, &err)) ...
+ *     cj_eval_result r;
+ *     cj_evaluate(&m, info.loss, &test_set, &r);   // test_set scaled as info says
+ *     cj_model_free(&m);
+ */
+#ifndef CAJAL_MODEL_FILE_H
+#define CAJAL_MODEL_FILE_H
+
+#include <stdint.h>
+
+#include "cajal/data.h"
+#include "cajal/experiment.h"
+#include "cajal/io.h"
+#include "cajal/model.h"
+#include "cajal/objectives.h"
+#include "cajal/rules.h"
+#include "cajal/status.h"
+
+typedef struct {
+    char version[32];          /* cajal_version that wrote the file (on reading) */
+    char layers[CJ_SPEC_MAX];  /* model.layers, exactly as cajal parses it */
+    cj_shape input;            /* one sample, channels x height x width */
+    int classes;               /* classes the model was trained on (<= its outputs) */
+    cj_loss_kind loss;         /* the objective */
+    cj_rule_kind rule;         /* the learning rule */
+    cj_pixel_scale scale;      /* how pixels became inputs ... */
+    float scale_mean, scale_std;  /* ... with the training set's statistics (of pixel/255) */
+    int epoch;                 /* the epoch whose parameters the file holds */
+    long step;                 /* optimiser steps taken by then */
+    uint64_t seed;             /* train.seed */
+} cj_model_info;
+
+/* Save m's parameters with info as metadata (cajal_version is this
+ * library's), atomically. */
+cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char *path, cj_error *err);
+
+/* Read info from a file's metadata. A file without cajal metadata, a
+ * missing key and a malformed value are errors naming `path`, the key and
+ * the value. */
+cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_model_info *info, cj_error *err);
+
+/* Read `path`, rebuild its model for batches of up to max_batch samples
+ * and load its parameters. On failure nothing needs freeing; on success
+ * free m with cj_model_free. */
+cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_model_info *info, cj_error *err);
+
+/* ---- evaluation ----------------------------------------------------------- */
+
+typedef struct {
+    int samples;
+    double loss;      /* mean loss over the samples (NaN when there are none) */
+    double accuracy;  /* fraction of samples whose largest output is the label */
+} cj_eval_result;
+
+/* Loss and accuracy of m on d (already scaled), in chunks of m->max_batch:
+ * what the trainer reports as test_loss and test_acc. */
+void cj_evaluate(cj_model *m, cj_loss_kind loss, const cj_dataset *d, cj_eval_result *r);
+
+/* Evaluate the model file at model_path on an IDX image/label pair,
+ * scaled as in training (the stored scale, mean and std), in batches of
+ * `batch`. The images' shape must be the metadata's input_shape and the
+ * labels within its classes; either mismatch names both. info gets the
+ * file's metadata. */
+cj_status cj_model_file_evaluate(const char *model_path, const char *images, const char *labels, int batch,
+                                 cj_model_info *info, cj_eval_result *r, cj_error *err);
+
+/* {"model", "data", "samples", "loss", "accuracy", "epoch"} written
+ * atomically to json_path. */
+cj_status cj_eval_write_json(const char *json_path, const char *model_path, const char *data,
+                             const cj_model_info *info, const cj_eval_result *r, cj_error *err);
+
+#endif

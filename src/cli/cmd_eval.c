@@ -1,0 +1,140 @@
+/* cmd_eval.c — `cajal eval MODEL.safetensors [--data DIR | --images FILE
+ * --labels FILE] [--batch N] [--json FILE] [--threads N]`: a saved model's
+ * loss and accuracy on a test set, from the model file alone (its
+ * metadata says how to rebuild and feed it; include/cajal/model_file.h). */
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cajal/files.h"
+#include "cajal/model_file.h"
+#include "commands.h"
+
+#define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
+#define TEST_IMAGES "t10k-images-idx3-ubyte.gz"
+#define TEST_LABELS "t10k-labels-idx1-ubyte.gz"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: cajal eval MODEL.safetensors [--data DIR | --images FILE --labels FILE] [--batch N]\n"
+            "                  [--json FILE] [--threads N]\n\n"
+            "Loss and accuracy of a model saved by cajal train, on an IDX test set. The model\n"
+            "file's metadata gives the layers, input shape and pixel scaling (with the training\n"
+            "set's mean and std), so no experiment file is needed.\n\n"
+            "  --data DIR      folder with " TEST_IMAGES " and " TEST_LABELS "\n"
+            "                  (default: " DEFAULT_DATA ")\n"
+            "  --images FILE   test images (IDX ubyte [n, h, w], gzip or plain), with --labels\n"
+            "  --labels FILE   test labels (IDX ubyte [n])\n"
+            "  --batch N       samples per forward pass (default 256)\n"
+            "  --json FILE     also write {model, data, samples, loss, accuracy, epoch} to FILE\n"
+            "  --threads N     BLAS threads (default: all cores)\n\n"
+            "Prints one line: loss L  accuracy A%% (N samples). Metadata keys: docs/outputs.md\n");
+}
+
+typedef struct {
+    const char *model, *data, *images, *labels, *json;
+    int batch, threads;
+} eval_args;
+
+/* A whole number in [1, max] for option `name`; 0 when it is not one. */
+static int positive(const char *name, const char *v, long max, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > max) {
+        fprintf(stderr, "cajal eval: %s '%s' is not a whole number from 1 to %ld\n", name, v, max);
+        return 0;
+    }
+    *out = (int)n;
+    return 1;
+}
+
+/* One option and its value; returns 0 on a usage error (already printed). */
+static int take_option(eval_args *a, const char *name, const char *v)
+{
+    if (!strcmp(name, "--data")) a->data = v;
+    else if (!strcmp(name, "--images")) a->images = v;
+    else if (!strcmp(name, "--labels")) a->labels = v;
+    else if (!strcmp(name, "--json")) a->json = v;
+    else if (!strcmp(name, "--batch")) return positive(name, v, 1 << 20, &a->batch);
+    else if (!strcmp(name, "--threads")) return positive(name, v, 1024, &a->threads);
+    else {
+        fprintf(stderr, "cajal eval: unknown option '%s' (see 'cajal eval --help')\n", name);
+        return 0;
+    }
+    return 1;
+}
+
+/* 0 ok, 1 help printed, 2 usage error (printed). */
+static int parse_args(int argc, char **argv, eval_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        char name[32];
+        const char *v;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
+                fprintf(stderr, "cajal eval: option '%s' needs a value (see 'cajal eval --help')\n", arg);
+                return 2;
+            }
+            if (!take_option(a, name, v)) return 2;
+        } else if (!a->model) {
+            a->model = arg;
+        } else {
+            fprintf(stderr, "cajal eval: unexpected argument '%s' (one model file at a time)\n", arg);
+            return 2;
+        }
+    }
+    const char *problem = !a->model                        ? "no model file given"
+                          : a->data && (a->images || a->labels) ? "--data and --images/--labels exclude each other"
+                          : !a->images != !a->labels       ? "--images and --labels go together"
+                                                           : NULL;
+    if (!problem) return 0;
+    fprintf(stderr, "cajal eval: %s\n", problem);
+    usage(stderr);
+    return 2;
+}
+
+/* The image and label paths to read (allocated when built from a folder). */
+static int resolve_data(const eval_args *a, char **images, char **labels)
+{
+    const char *dir = a->data ? a->data : DEFAULT_DATA;
+    *images = a->images ? strdup(a->images) : cj_path_join(dir, TEST_IMAGES);
+    *labels = a->labels ? strdup(a->labels) : cj_path_join(dir, TEST_LABELS);
+    return *images && *labels;
+}
+
+int cj_cmd_eval(int argc, char **argv)
+{
+    eval_args a = {.batch = 256, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    int code = parse_args(argc, argv, &a);
+    if (code) return code == 1 ? 0 : 2;
+    char *images = NULL, *labels = NULL;
+    if (!resolve_data(&a, &images, &labels)) {
+        free(images);
+        free(labels);
+        fprintf(stderr, "cajal eval: out of memory\n");
+        return 1;
+    }
+    openblas_set_num_threads(a.threads);
+    cj_model_info info;
+    cj_eval_result r;
+    cj_error err = {0};
+    cj_status st = cj_model_file_evaluate(a.model, images, labels, a.batch, &info, &r, &err);
+    if (!st && a.json) st = cj_eval_write_json(a.json, a.model, images, &info, &r, &err);
+    if (st) {
+        fprintf(stderr, "cajal eval: %s\n", err.msg);
+    } else {
+        printf("loss %.4f  accuracy %.2f%% (%d samples)\n", r.loss, 100 * r.accuracy, r.samples);
+    }
+    free(images);
+    free(labels);
+    return st ? 1 : 0;
+}
