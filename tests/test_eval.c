@@ -207,6 +207,19 @@ TEST(cli_prints_one_line_and_writes_json)
     free(json);
 }
 
+/* A run folder stands for its model.safetensors. */
+TEST(cli_run_folder_means_its_model)
+{
+    char *run_dir = cj_path_printf("%.*s", (int)(strrchr(model_path, '/') - model_path), model_path);
+    char *args = cj_path_printf("eval %s --images %s --labels %s --batch 32", run_dir, test_images, test_labels);
+    CHECK(run(args) == 0 && strstr(output, "(100 samples)"));
+    free(args);
+    args = cj_path_printf("eval %s/nothing_here --images %s --labels %s", run_dir, test_images, test_labels);
+    CHECK(run(args) == 1 && strstr(output, "nothing_here: cannot open") != NULL);
+    free(args);
+    free(run_dir);
+}
+
 /* --data DIR reads the Fashion-MNIST test file names inside DIR. */
 TEST(cli_data_folder_uses_the_test_file_names)
 {
@@ -389,6 +402,7 @@ int main(void)
     RUN(library_evaluation_matches_the_trainer);
     RUN(scaling_metadata_matters);
     RUN(cli_prints_one_line_and_writes_json);
+    RUN(cli_run_folder_means_its_model);
     RUN(cli_data_folder_uses_the_test_file_names);
     RUN(a_file_without_metadata_says_what_to_do);
     RUN(missing_and_malformed_keys_are_named);

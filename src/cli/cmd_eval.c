@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -20,11 +21,12 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cajal eval MODEL.safetensors [--data DIR | --images FILE --labels FILE] [--batch N]\n"
+            "usage: cajal eval MODEL.safetensors|RUN_DIR [--data DIR | --images FILE --labels FILE] [--batch N]\n"
             "                  [--json FILE] [--threads N]\n\n"
             "Loss and accuracy of a model saved by cajal train, on an IDX test set. The model\n"
             "file's metadata gives the layers, input shape and pixel scaling (with the training\n"
-            "set's mean and std), so no experiment file is needed.\n\n"
+            "set's mean and std), so no experiment file is needed. A run folder stands for its\n"
+            "model.safetensors.\n\n"
             "  --data DIR      folder with " TEST_IMAGES " and " TEST_LABELS "\n"
             "                  (default: " DEFAULT_DATA ")\n"
             "  --images FILE   test images (IDX ubyte [n, h, w], gzip or plain), with --labels\n"
@@ -116,8 +118,13 @@ int cj_cmd_eval(int argc, char **argv)
     eval_args a = {.batch = 256, .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
     int code = parse_args(argc, argv, &a);
     if (code) return code == 1 ? 0 : 2;
+    /* A run folder (what cajal train --out made) means its model file. */
+    struct stat sb;
+    char *model = stat(a.model, &sb) == 0 && S_ISDIR(sb.st_mode) ? cj_path_join(a.model, "model.safetensors")
+                                                                  : strdup(a.model);
     char *images = NULL, *labels = NULL;
-    if (!resolve_data(&a, &images, &labels)) {
+    if (!model || !resolve_data(&a, &images, &labels)) {
+        free(model);
         free(images);
         free(labels);
         fprintf(stderr, "cajal eval: out of memory\n");
@@ -127,13 +134,14 @@ int cj_cmd_eval(int argc, char **argv)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    cj_status st = cj_model_file_evaluate(a.model, images, labels, a.batch, &info, &r, &err);
-    if (!st && a.json) st = cj_eval_write_json(a.json, a.model, images, &info, &r, &err);
+    cj_status st = cj_model_file_evaluate(model, images, labels, a.batch, &info, &r, &err);
+    if (!st && a.json) st = cj_eval_write_json(a.json, model, images, &info, &r, &err);
     if (st) {
         fprintf(stderr, "cajal eval: %s\n", err.msg);
     } else {
         printf("loss %.4f  accuracy %.2f%% (%d samples)\n", r.loss, 100 * r.accuracy, r.samples);
     }
+    free(model);
     free(images);
     free(labels);
     return st ? 1 : 0;
