@@ -53,7 +53,7 @@ static void gru_cell_row(float *restrict g, float *restrict hn, float *restrict 
         hn[j] = gh[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f);
         r[j] = sigmoidf(r[j] + gh[j] + (bhh ? bhh[j] : 0.0f));
         z[j] = sigmoidf(z[j] + gh[H + j] + (bhh ? bhh[H + j] : 0.0f));
-        n[j] = tanhf(n[j] + r[j] * hn[j]);
+        n[j] = tanh_fast(n[j] + r[j] * hn[j]);
         h[j] = (1.0f - z[j]) * n[j] + z[j] * hprev[j];
     }
 }

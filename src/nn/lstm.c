@@ -50,10 +50,10 @@ static void lstm_cell_row(float *restrict a, float *restrict c, float *restrict 
     for (int j = 0; j < H; j++) {
         i[j] = sigmoidf(i[j]);
         f[j] = sigmoidf(f[j]);
-        g[j] = tanhf(g[j]);
+        g[j] = tanh_fast(g[j]);
         o[j] = sigmoidf(o[j]);
         c[j] = f[j] * cprev[j] + i[j] * g[j];
-        tc[j] = tanhf(c[j]);
+        tc[j] = tanh_fast(c[j]);
         h[j] = o[j] * tc[j];
     }
 }

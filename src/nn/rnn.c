@@ -31,7 +31,7 @@ static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_n
         for (size_t i = 0; i < n; i++) r[i] = x[i] > 0.0f ? x[i] : 0.0f;
         break;
     case CJ_RATE_TANH:
-        for (size_t i = 0; i < n; i++) r[i] = tanhf(x[i]);
+        for (size_t i = 0; i < n; i++) r[i] = tanh_fast(x[i]);
         break;
     case CJ_RATE_SOFTPLUS:
         for (size_t i = 0; i < n; i++) r[i] = softplusf(x[i]);
