@@ -1,0 +1,135 @@
+/* lstm.c — long short-term memory exactly as torch.nn.LSTM (Hochreiter &
+ * Schmidhuber 1997, with forget gate, Gers et al. 2000):
+ *
+ *     a = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh                 (blocks i, f, g, o)
+ *     i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
+ *     c_t = f ⊙ c_{t−1} + i ⊙ g,      h_t = o ⊙ tanh(c_t)
+ *
+ * Backward through time, dh = dout_t + dL/dh_t from step t+1 and dc the
+ * cell gradient carried from step t+1:
+ *
+ *     dc += dh ⊙ o ⊙ (1 − tanh² c_t)
+ *     da = [dc ⊙ g ⊙ i(1−i),  dc ⊙ c_{t−1} ⊙ f(1−f),  dc ⊙ i ⊙ (1−g²),  dh ⊙ tanh c_t ⊙ o(1−o)]
+ *     dL/dc_{t−1} = dc ⊙ f,   dL/dh_{t−1} = da W_hh
+ *     dW_ih = Σ da^T x_t,  dW_hh = Σ da^T h_{t−1},  db_ih = db_hh = Σ da
+ *
+ * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
+ * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H] and two
+ * [B, H] carries. */
+#include "recurrent_common.h"
+
+size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
+{
+    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
+    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh;
+}
+
+typedef struct {
+    float *hs, *cs, *gates, *tc, *da, *dh, *dc;
+} lstm_tape;
+
+static lstm_tape lstm_layout(float *w, int T, int B, int H)
+{
+    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
+    lstm_tape t;
+    t.hs = w;
+    t.cs = t.hs + (size_t)(T + 1) * bh;
+    t.gates = t.cs + (size_t)(T + 1) * bh;
+    t.tc = t.gates + 4 * tbh;
+    t.da = t.tc + tbh;
+    t.dh = t.da + 4 * tbh;
+    t.dc = t.dh + bh;
+    return t;
+}
+
+/* One row: a = [a_i, a_f, a_g, a_o] in, [i, f, g, o] out. */
+static void lstm_cell_row(float *restrict a, float *restrict c, float *restrict tc,
+                          float *restrict h, const float *restrict cprev, int H)
+{
+    float *restrict i = a, *restrict f = a + H, *restrict g = a + 2 * H, *restrict o = a + 3 * H;
+    for (int j = 0; j < H; j++) {
+        i[j] = sigmoidf(i[j]);
+        f[j] = sigmoidf(f[j]);
+        g[j] = tanh_fast(g[j]);
+        o[j] = sigmoidf(o[j]);
+        c[j] = f[j] * cprev[j] + i[j] * g[j];
+        tc[j] = tanh_fast(c[j]);
+        h[j] = o[j] * tc[j];
+    }
+}
+
+void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const float *in,
+                     const float *h0, const float *c0, const cj_recurrent_params *p, int T, int B,
+                     int n_in, int H)
+{
+    const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
+    lstm_tape tp = lstm_layout(workspace, T, B, H);
+
+    copy_or_zero(tp.hs, h0, bh);
+    copy_or_zero(tp.cs, c0, bh);
+    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, p->bias_hh, (size_t)T * B, n_in, 4 * H);
+    for (int t = 0; t < T; t++) {
+        float *a = tp.gates + (size_t)t * B * H4;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 4 * H, H, 1.0f,
+                    tp.hs + (size_t)t * bh, H, p->weight_hh, H, 1.0f, a, 4 * H);
+        for (int b = 0; b < B; b++) {
+            size_t o = (size_t)b * H;
+            lstm_cell_row(a + b * H4, tp.cs + (size_t)(t + 1) * bh + o,
+                          tp.tc + (size_t)t * bh + o, tp.hs + (size_t)(t + 1) * bh + o,
+                          tp.cs + (size_t)t * bh + o, H);
+        }
+    }
+    memcpy(out, tp.hs + bh, sizeof(float) * T * bh);
+    if (h_n) memcpy(h_n, tp.hs + (size_t)T * bh, sizeof(float) * bh);
+    if (c_n) memcpy(c_n, tp.cs + (size_t)T * bh, sizeof(float) * bh);
+}
+
+/* One row of the backward gate maths; dc holds the carried cell gradient
+ * on entry and dL/dc_{t−1} on return. */
+static void lstm_grad_row(float *restrict da, float *restrict dc, const float *restrict dh,
+                          const float *restrict a, const float *restrict tc,
+                          const float *restrict cprev, int H)
+{
+    const float *restrict i = a, *restrict f = a + H, *restrict g = a + 2 * H,
+                          *restrict o = a + 3 * H;
+    for (int j = 0; j < H; j++) {
+        float d = dc[j] + dh[j] * o[j] * (1.0f - tc[j] * tc[j]);
+        da[j] = d * g[j] * i[j] * (1.0f - i[j]);
+        da[H + j] = d * cprev[j] * f[j] * (1.0f - f[j]);
+        da[2 * H + j] = d * i[j] * (1.0f - g[j] * g[j]);
+        da[3 * H + j] = dh[j] * tc[j] * o[j] * (1.0f - o[j]);
+        dc[j] = d * f[j];
+    }
+}
+
+void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_grads *g,
+                      const float *dout, const float *dh_n, const float *dc_n, float *workspace,
+                      const float *in, const cj_recurrent_params *p,
+                      const cj_recurrent_feedback *fb, int T, int B, int n_in, int H)
+{
+    const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
+    lstm_tape tp = lstm_layout(workspace, T, B, H);
+    const float *f_hh = feedback_hh(fb, p);
+
+    copy_or_zero(tp.dh, dh_n, bh);
+    copy_or_zero(tp.dc, dc_n, bh);
+    for (int t = T - 1; t >= 0; t--) {
+        const float *restrict dy = dout + (size_t)t * bh;
+        for (size_t k = 0; k < bh; k++) tp.dh[k] += dy[k];
+        float *da = tp.da + (size_t)t * B * H4;
+        for (int b = 0; b < B; b++) {
+            size_t o = (size_t)b * H;
+            lstm_grad_row(da + b * H4, tp.dc + o, tp.dh + o, tp.gates + (size_t)t * B * H4 + b * H4,
+                          tp.tc + (size_t)t * bh + o, tp.cs + (size_t)t * bh + o, H);
+        }
+        /* dL/dh_{t−1} = da W_hh */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 4 * H, 1.0f, da, 4 * H, f_hh,
+                    H, 0.0f, tp.dh, H);
+    }
+    if (dh0)
+        for (size_t k = 0; k < bh; k++) dh0[k] += tp.dh[k];
+    if (dc0)
+        for (size_t k = 0; k < bh; k++) dc0[k] += tp.dc[k];
+    sequence_grads(din, g, tp.da, tp.da, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
+                   4 * H);
+}

@@ -1,0 +1,125 @@
+/* rnn.c — continuous-time rate RNN (Song, Yang & Wang 2016, eq. 1 with
+ * Euler steps, α = dt/τ), forward over a sequence and backward through time:
+ *
+ *     pre_t = W_hh r_{t−1} + W_ih u_t + b_ih + b_hh + noise_t
+ *     x_t   = (1 − α) x_{t−1} + α pre_t,      r_t = f(x_t),   r_0 = f(x_0)
+ *
+ * Backward, with dr_t = dL/dr_t from the output plus from pre_{t+1}:
+ *
+ *     dL/dx_t   = (1 − α) dL/dx_{t+1} + (dout_t + W_hh^T dpre_{t+1}) ⊙ f'(x_t)
+ *     dpre_t    = α dL/dx_t
+ *     dW_ih = Σ_t dpre_t^T u_t,  dW_hh = Σ_t dpre_t^T r_{t−1},  db = Σ_t dpre_t,
+ *     du_t  = dpre_t W_ih
+ *
+ * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
+ * scratch: D = dpre_1..dpre_T [T, B, H] and three [B, H] rows. */
+#include "recurrent_common.h"
+
+size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
+{
+    size_t bh = (size_t)B * H;
+    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh;
+}
+
+static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
+/* r = f(x) over n elements. */
+static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_nonlinearity f)
+{
+    switch (f) {
+    case CJ_RATE_RELU:
+        for (size_t i = 0; i < n; i++) r[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case CJ_RATE_TANH:
+        for (size_t i = 0; i < n; i++) r[i] = tanh_fast(x[i]);
+        break;
+    case CJ_RATE_SOFTPLUS:
+        for (size_t i = 0; i < n; i++) r[i] = softplusf(x[i]);
+        break;
+    }
+}
+
+/* gx[i] = carry[i] + dr[i] f'(x_i), with f' from r = f(x) where that is
+ * cheaper: relu' = [r > 0], tanh' = 1 − r², softplus' = σ(x). */
+static void rate_grad(float *restrict gx, const float *restrict carry, const float *restrict dr,
+                      const float *restrict x, const float *restrict r, size_t n,
+                      cj_rate_nonlinearity f)
+{
+    switch (f) {
+    case CJ_RATE_RELU:
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] : 0.0f);
+        break;
+    case CJ_RATE_TANH:
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
+        break;
+    case CJ_RATE_SOFTPLUS:
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * sigmoidf(x[i]);
+        break;
+    }
+}
+
+void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *in,
+                         const float *x0, const float *noise, const cj_recurrent_params *p,
+                         const cj_rate_rnn_config *cfg, int T, int B, int n_in, int H)
+{
+    const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
+    const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
+    float *X = workspace, *R = X + (size_t)(T + 1) * bh;
+
+    copy_or_zero(X, x0, bh);
+    rate(R, X, bh, cfg->f);
+    /* X_1..X_T = W_ih u_t + b_ih + b_hh (+ noise_t) for all T*B rows at once. */
+    project_rows(X + bh, in, p->weight_ih, p->bias_ih, p->bias_hh, (size_t)T * B, n_in, H);
+    if (noise)
+        for (size_t i = 0; i < tbh; i++) X[bh + i] += noise[i];
+    for (int t = 1; t <= T; t++) {
+        float *restrict xt = X + (size_t)t * bh;
+        const float *restrict xprev = xt - bh;
+        /* pre_t = X_t + r_{t−1} W_hh^T */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0f, R + (size_t)(t - 1) * bh,
+                    H, p->weight_hh, H, 1.0f, xt, H);
+        if (leak != 0.0f)
+            for (size_t i = 0; i < bh; i++) xt[i] = leak * xprev[i] + a * xt[i];
+        rate(R + (size_t)t * bh, xt, bh, cfg->f);
+    }
+    memcpy(out, R + bh, sizeof(float) * tbh);
+    if (x_n) memcpy(x_n, X + tbh, sizeof(float) * bh);
+}
+
+void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
+                          const float *dout, const float *dx_n, float *workspace,
+                          const float *in, const cj_recurrent_params *p,
+                          const cj_recurrent_feedback *fb, const cj_rate_rnn_config *cfg,
+                          int T, int B, int n_in, int H)
+{
+    const size_t bh = (size_t)B * H;
+    const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
+    const float *X = workspace, *R = X + (size_t)(T + 1) * bh;
+    float *D = workspace + 2 * (size_t)(T + 1) * bh;
+    float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
+    float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
+    const float *f_hh = feedback_hh(fb, p);
+
+    copy_or_zero(carry, dx_n, bh);
+    memset(dr, 0, sizeof(float) * bh);
+    for (int t = T; t >= 1; t--) {
+        const float *restrict dy = dout + (size_t)(t - 1) * bh;
+        float *restrict d = D + (size_t)(t - 1) * bh;
+        for (size_t i = 0; i < bh; i++) dr[i] += dy[i];
+        rate_grad(d, carry, dr, X + (size_t)t * bh, R + (size_t)t * bh, bh, cfg->f);
+        /* d holds dL/dx_t; dpre_t = α dL/dx_t, and the leak carries (1 − α) dL/dx_t. */
+        for (size_t i = 0; i < bh; i++) {
+            carry[i] = leak * d[i];
+            d[i] *= a;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, d, H, f_hh, H, 0.0f,
+                    dr, H);
+    }
+    /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
+    if (dx0) {
+        float *gx0 = dr + bh;
+        rate_grad(gx0, carry, dr, X, R, bh, cfg->f);
+        for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
+    }
+    sequence_grads(din, g, D, D, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
+}
