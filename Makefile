@@ -6,6 +6,7 @@
 #   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
+#   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
 
 CC      ?= cc
@@ -36,7 +37,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde fuzz fuzz-build clean
+.PHONY: all test check demo bench bench-kde bench-recurrent fuzz fuzz-build clean
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary.
@@ -69,9 +70,9 @@ CHECK_FUZZ_SECONDS ?= 20
 # The sanitizer run goes last so that the last line is the tests' own
 # "N passed, N failed".
 check:
-	$(MAKE) test
-	$(MAKE) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
-	$(MAKE) test SANITIZE=1
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
+	$(MAKE) --no-print-directory test SANITIZE=1
 
 demo: cajal
 	./cajal train examples/fmnist_mlp.ini --out runs/mlp
@@ -82,6 +83,9 @@ bench: cajal $(BUILD)/bench/bench_train
 
 bench-kde: $(BUILD)/bench/bench_kde
 	sh bench/run_kde.sh $(BUILD)/bench/bench_kde
+
+bench-recurrent: $(BUILD)/bench/bench_recurrent
+	sh bench/run_recurrent.sh $(BUILD)/bench/bench_recurrent
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
