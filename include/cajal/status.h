@@ -7,6 +7,8 @@
 #ifndef CAJAL_STATUS_H
 #define CAJAL_STATUS_H
 
+#include <stddef.h>
+
 typedef enum {
     CJ_OK = 0,
     CJ_ERR_IO,       /* a file could not be opened, read or written */
@@ -30,6 +32,11 @@ typedef struct {
  * can write `return cj_fail(err, CJ_ERR_IO, "%s: cannot open", path);`. */
 cj_status cj_fail(cj_error *err, cj_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* A string from a file, made safe for a one-line message: at most 64
+ * bytes, control characters as \xNN, "..." when cut. Writes into buf (cap
+ * bytes, at least 16) and returns it. */
+const char *cj_error_quote(const char *s, char *buf, size_t cap);
 
 /* Short name of a status code, e.g. "I/O error". */
 const char *cj_status_name(cj_status code);

@@ -30,3 +30,15 @@ const char *cj_status_name(cj_status code)
     }
     return "unknown error";
 }
+
+const char *cj_error_quote(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    for (; *s && o + 8 < cap && o < 64; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+        else buf[o++] = (char)c;
+    }
+    snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
+    return buf;
+}

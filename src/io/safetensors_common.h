@@ -18,19 +18,8 @@ static inline void store_u64(unsigned char *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
-/* A header string for a message: at most 64 bytes, control characters as
- * \xNN, so a message stays one line whatever the file holds. */
-static inline const char *shown(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s && o + 8 < cap && o < 64; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        else buf[o++] = (char)c;
-    }
-    snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
-    return buf;
-}
+/* A string from the file, safe for a one-line message. */
+static inline const char *shown(const char *s, char *buf, size_t cap) { return cj_error_quote(s, buf, cap); }
 
 /* Names are printed in messages and compared as C strings: no control
  * characters (PyTorch's dotted names never have them). `code` tells a bad

@@ -49,19 +49,8 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* A metadata value for a message: at most 64 bytes, control characters as
- * \xNN, so the message stays one line whatever the file holds. */
-static const char *shown(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s && o + 8 < cap && o < 64; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        else buf[o++] = (char)c;
-    }
-    snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
-    return buf;
-}
+/* A string from the file, safe for a one-line message. */
+static inline const char *shown(const char *s, char *buf, size_t cap) { return cj_error_quote(s, buf, cap); }
 
 /* What a reader is told to do with a file cajal eval cannot use alone. */
 #define NO_METADATA_HINT                                                                               \
