@@ -65,6 +65,7 @@ TEST(written_config_reads_back_identically)
     cj_experiment_defaults(&back);
     CHECK(cj_experiment_load(&back, path, &err) == CJ_OK);
     CHECK(cj_experiment_finish(&back, &err) == CJ_OK);
+    back.keys_given = e.keys_given; /* config.ini gives every key */
     CHECK(memcmp(&e, &back, sizeof e) == 0);
 }
 
@@ -106,6 +107,48 @@ TEST(bad_files_and_overrides_are_named)
     expect_error(NULL, "data.scale=zscore", "unknown pixel scale 'zscore'");
     /* The file's name is part of the message. */
     expect_error("[train]\nbatch = 0\n", NULL, "bad.ini");
+}
+
+/* A misspelt key or section names the closest known one (two edits at most). */
+TEST(unknown_names_suggest_the_closest)
+{
+    expect_error("[train]\nepoch = 3\n", NULL, "unknown key 'epoch' in [train] (did you mean 'epochs'?)");
+    expect_error(NULL, "optim.moment=0.9", "unknown key 'moment' in [optim] (did you mean 'momentum'?)");
+    expect_error(NULL, "rule.sgima=0.1", "(did you mean 'sigma'?)");
+    expect_error("[trian]\n", NULL, "unknown section [trian] (did you mean [train]?)");
+    expect_error(NULL, "model.depth=3", "unknown key 'depth' in [model] (see docs/experiment-file.md)");
+    expect_error("[network]\n", NULL, "unknown section [network] (expected data, model");
+}
+
+/* optim.momentum under Adam used to be ignored without a word. */
+TEST(keys_of_another_optimiser_or_rule_are_errors)
+{
+    expect_error("[optim]\nname = adam\nmomentum = 0.9\n", NULL,
+                 "optim.momentum is set but applies only to optim.name = sgd, not optim.name = adam");
+    expect_error("[optim]\nbeta1 = 0.8\n", NULL, "optim.beta1 is set but applies only to optim.name = adam");
+    expect_error("[rule]\nsigma = 0.01\n", NULL,
+                 "rule.sigma is set but applies only to rule.name = node_perturbation or weight_perturbation, "
+                 "not rule.name = bp");
+    expect_error("[rule]\nname = fa\ndecay = 0.1\n", NULL, "rule.decay is set but applies only to rule.name = kolen_pollack");
+    /* the order of name and key does not matter, and --set can fix the name */
+    cj_experiment e;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, write_ini("np.ini", "[rule]\nsigma = 0.01\nname = node_perturbation\n"), &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, write_ini("np2.ini", "[rule]\nsigma = 0.01\n"), &err) == CJ_OK);
+    CHECK(cj_experiment_set(&e, "rule.name=weight_perturbation", &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    /* config.ini holds only the keys that apply, so it loads back */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cj_experiment_write(&e, f);
+    fclose(f);
+    CHECK(text && strstr(text, "sigma = ") && strstr(text, "momentum = ") && !strstr(text, "beta1") &&
+          !strstr(text, "\ndecay = "));
+    free(text);
 }
 
 TEST(missing_file_is_named)
@@ -275,6 +318,7 @@ TEST(relative_data_dir_round_trips)
     cj_experiment_defaults(&back);
     CHECK(cj_experiment_load(&back, path, &err) == CJ_OK);
     CHECK(cj_experiment_finish(&back, &err) == CJ_OK);
+    back.keys_given = e.keys_given;
     CHECK(memcmp(&e, &back, sizeof e) == 0);
     free(path);
 }
@@ -306,6 +350,8 @@ int main(void)
     RUN(reads_values_and_applies_overrides);
     RUN(written_config_reads_back_identically);
     RUN(bad_files_and_overrides_are_named);
+    RUN(unknown_names_suggest_the_closest);
+    RUN(keys_of_another_optimiser_or_rule_are_errors);
     RUN(missing_file_is_named);
     RUN(folder_and_fifo_are_refused);
     RUN(nul_byte_in_a_value_names_the_line);

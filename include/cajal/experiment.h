@@ -36,6 +36,10 @@ typedef struct {
     int epochs, batch, shuffle, steps;
     uint64_t seed;
     int diag_batch, diag_draws;
+    /* Which keys a file or --set gave (bit i: the i-th key of the table in
+     * experiment.c): a key that does not apply to the chosen optimiser or
+     * rule is an error only when the user set it. */
+    uint64_t keys_given;
 } cj_experiment;
 
 /* Defaults: Fashion-MNIST from the Debian package, an MLP, backprop, SGD. */
@@ -47,7 +51,8 @@ cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err);
 /* Apply one "section.key=value" override. */
 cj_status cj_experiment_set(cj_experiment *e, const char *assignment, cj_error *err);
 
-/* Check values that depend on each other, fill the optimiser defaults that
+/* Check values that depend on each other (a key given for an optimiser or
+ * rule other than the chosen one is an error naming it), fill the optimiser defaults that
  * depend on optim.name and make data paths absolute under data.dir. */
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err);
 

@@ -23,6 +23,15 @@ enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
 typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE } key_type;
 
+/* Keys that mean something only for one optimiser or rule: `applies`
+ * says whether they do for this experiment, `only` names where they do.
+ * PyTorch refuses an unexpected keyword the same way (Adam has no
+ * momentum); silently ignoring one hides a mistake in the experiment. */
+typedef struct {
+    int (*applies)(const cj_experiment *e);
+    const char *only;
+} key_scope;
+
 typedef struct {
     const char *section, *key;
     key_type type;
@@ -30,46 +39,62 @@ typedef struct {
     size_t size;  /* T_STRING: buffer size */
     int limit;    /* T_INT: smallest allowed value; T_FLOAT: its range, F_* */
     const char *help;
+    key_scope scope; /* {NULL}: every experiment */
 } key_def;
+
+static int is_sgd(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_SGD; }
+static int is_adam(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_ADAM; }
+static int is_perturbation(const cj_experiment *e)
+{
+    return e->rule.kind == CJ_RULE_NODE_PERTURBATION || e->rule.kind == CJ_RULE_WEIGHT_PERTURBATION;
+}
+static int is_kolen_pollack(const cj_experiment *e) { return e->rule.kind == CJ_RULE_KOLEN_POLLACK; }
+
+#define ANY {NULL, NULL}
+#define SGD_ONLY {is_sgd, "optim.name = sgd"}
+#define ADAM_ONLY {is_adam, "optim.name = adam"}
+#define KOLEN_POLLACK_ONLY {is_kolen_pollack, "rule.name = kolen_pollack"}
+#define PERTURBATION_ONLY {is_perturbation, "rule.name = node_perturbation or weight_perturbation"}
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
 
 static const key_def KEYS[] = {
-    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the IDX files"},
-    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)"},
-    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training labels"},
-    {"data", "test_images", T_STRING, STR(test_images), 0, "test images"},
-    {"data", "test_labels", T_STRING, STR(test_labels), 0, "test labels"},
-    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255), raw or standard"},
-    {"data", "train_samples", T_INT, OFF(train_samples), 0, 0, "use the first N training samples (0 = all)"},
-    {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)"},
-    {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list"},
-    {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from"},
-    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy or mse"},
-    {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule"},
-    {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation"},
-    {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update"},
-    {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B"},
-    {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam"},
-    {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate"},
-    {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate"},
-    {"optim", "momentum", T_FLOAT, OFF(optim.momentum), 0, 0, "SGD momentum"},
-    {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening"},
-    {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum"},
-    {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty"},
-    {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, F_BELOW_ONE, "Adam beta1"},
-    {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, F_BELOW_ONE, "Adam beta2"},
-    {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon"},
-    {"train", "epochs", T_INT, OFF(epochs), 0, 1, "passes over the training set"},
-    {"train", "batch", T_INT, OFF(batch), 0, 1, "samples per optimiser step"},
-    {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number"},
-    {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch"},
-    {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)"},
-    {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch"},
-    {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules"},
+    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the IDX files", ANY},
+    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", ANY},
+    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training labels", ANY},
+    {"data", "test_images", T_STRING, STR(test_images), 0, "test images", ANY},
+    {"data", "test_labels", T_STRING, STR(test_labels), 0, "test labels", ANY},
+    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255), raw or standard", ANY},
+    {"data", "train_samples", T_INT, OFF(train_samples), 0, 0, "use the first N training samples (0 = all)", ANY},
+    {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)", ANY},
+    {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list", ANY},
+    {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from", ANY},
+    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy or mse", ANY},
+    {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule", ANY},
+    {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", PERTURBATION_ONLY},
+    {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", PERTURBATION_ONLY},
+    {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B", KOLEN_POLLACK_ONLY},
+    {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam", ANY},
+    {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate", ANY},
+    {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate", ANY},
+    {"optim", "momentum", T_FLOAT, OFF(optim.momentum), 0, 0, "SGD momentum", SGD_ONLY},
+    {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening", SGD_ONLY},
+    {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum", SGD_ONLY},
+    {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty", ANY},
+    {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, F_BELOW_ONE, "Adam beta1", ADAM_ONLY},
+    {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, F_BELOW_ONE, "Adam beta2", ADAM_ONLY},
+    {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon", ADAM_ONLY},
+    {"train", "epochs", T_INT, OFF(epochs), 0, 1, "passes over the training set", ANY},
+    {"train", "batch", T_INT, OFF(batch), 0, 1, "samples per optimiser step", ANY},
+    {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number", ANY},
+    {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch", ANY},
+    {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)", ANY},
+    {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},
+    {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules", ANY},
 };
 enum { N_KEYS = sizeof KEYS / sizeof KEYS[0] };
+_Static_assert(N_KEYS <= 64, "cj_experiment.keys_given has one bit per key");
 enum { INT_LIMIT = 1000000000 };
 
 void cj_experiment_defaults(cj_experiment *e)
@@ -94,10 +119,52 @@ void cj_experiment_defaults(cj_experiment *e)
     e->diag_draws = 20;
 }
 
+/* Edit distance (insertions, deletions, substitutions) between two short
+ * names, capped: anything above `cap` counts as cap + 1. */
+static int edit_distance(const char *a, const char *b, int cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return cap + 1;
+    int row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0], best = row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v) v = up + 1;
+            if (row[j - 1] + 1 < v) v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+            if (v < best) best = v;
+        }
+        if (best > cap) return cap + 1;
+    }
+    return row[lb];
+}
+
+/* The known name closest to `name` (at most two edits away), or NULL:
+ * `section` NULL compares section names, else keys of that section. */
+static const char *closest(const char *name, const char *section)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < N_KEYS; i++) {
+        if (section && strcmp(KEYS[i].section, section)) continue;
+        const char *candidate = section ? KEYS[i].key : KEYS[i].section;
+        int d = edit_distance(name, candidate, 2);
+        if (d < best_d) best = candidate, best_d = d;
+    }
+    return best;
+}
+
 static cj_status check_section(const char *section, const char *where, cj_error *err)
 {
     for (int i = 0; i < N_KEYS; i++)
         if (!strcmp(KEYS[i].section, section)) return CJ_OK;
+    const char *hint = closest(section, NULL);
+    if (hint)
+        return cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%.64s] (did you mean [%s]?)", where, section, hint);
     return cj_fail(err, CJ_ERR_CONFIG,
                    "%sunknown section [%.64s] (expected data, model, objective, rule, optim or train)", where,
                    section);
@@ -108,7 +175,13 @@ static const key_def *find_key(const char *section, const char *key, cj_error *e
     if (check_section(section, where, err)) return NULL;
     for (int i = 0; i < N_KEYS; i++)
         if (!strcmp(KEYS[i].section, section) && !strcmp(KEYS[i].key, key)) return &KEYS[i];
-    cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%.64s' in [%s]", where, key, section);
+    const char *hint = closest(key, section);
+    if (hint)
+        cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%.64s' in [%s] (did you mean '%s'?)", where, key, section,
+                hint);
+    else
+        cj_fail(err, CJ_ERR_CONFIG, "%sunknown key '%.64s' in [%s] (see docs/experiment-file.md)", where, key,
+                section);
     return NULL;
 }
 
@@ -187,8 +260,8 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     return CJ_OK;
 }
 
-static cj_status set_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
-                           cj_error *err)
+static cj_status parse_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
+                             cj_error *err)
 {
     void *field = (char *)e + k->offset;
     switch (k->type) {
@@ -220,6 +293,28 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
     default:
         return set_named(k, value, field, where, err);
     }
+}
+
+/* Parse a value into its field and remember that the user gave the key. */
+static cj_status set_value(cj_experiment *e, const key_def *k, const char *value, const char *where,
+                           cj_error *err)
+{
+    cj_status st = parse_value(e, k, value, where, err);
+    if (!st) e->keys_given |= (uint64_t)1 << (k - KEYS);
+    return st;
+}
+
+/* A key given for another optimiser or rule than the chosen one. */
+static cj_status check_scopes(const cj_experiment *e, cj_error *err)
+{
+    for (int i = 0; i < N_KEYS; i++) {
+        const key_def *k = &KEYS[i];
+        if (!(e->keys_given >> i & 1) || !k->scope.applies || k->scope.applies(e)) continue;
+        const char *chosen = !strcmp(k->section, "optim") ? cj_optim_name(e->optim.kind) : cj_rule_name(e->rule.kind);
+        return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %s.name = %s (remove it)",
+                       k->section, k->key, k->scope.only, k->section, chosen);
+    }
+    return CJ_OK;
 }
 
 /* One key (or, with key == NULL, a [section] line) of an experiment file. */
@@ -305,6 +400,8 @@ static cj_status resolve(char *file, const char *key, const char *dir, cj_error 
 
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
+    cj_status scope = check_scopes(e, err);
+    if (scope) return scope;
     if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
     /* Values from files and --set were checked as they were read; these
      * catch an experiment filled in by code. */
@@ -326,6 +423,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
+        if (k->scope.applies && !k->scope.applies(e)) continue; /* would not load back */
         if (strcmp(section, k->section)) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
