@@ -84,7 +84,7 @@ bench: cajal $(BUILD)/bench/bench_train
 bench-kde: $(BUILD)/bench/bench_kde
 	sh bench/run_kde.sh $(BUILD)/bench/bench_kde
 
-bench-recurrent: $(BUILD)/bench/bench_recurrent
+bench-recurrent: cajal $(BUILD)/bench/bench_recurrent
 	sh bench/run_recurrent.sh $(BUILD)/bench/bench_recurrent
 
 $(BUILD)/bench/%: bench/%.c $(LIB)

@@ -27,6 +27,7 @@ PY=${PYTHON:-/usr/bin/python3}
 ROUNDS=${BENCH_ROUNDS:-3}
 # One thread for every pool either side could use.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+. "$HERE/blas_kernels.sh"
 
 cpuinfo() { grep -m1 "^$1[[:space:]]*:" /proc/cpuinfo | sed 's/^[^:]*: *//'; }
 SIMD=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f)$' | tr '\n' ' ')

@@ -10,6 +10,7 @@ if [ $# -lt 1 ] || [ ! -x "$1" ]; then
     exit 2
 fi
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+. "$(dirname "$0")/blas_kernels.sh"
 out=$( "$1"; ${PYTHON:-/usr/bin/python3} "$(dirname "$0")/torch_recurrent.py" ) || exit 1
 printf '%s\n' "$out" | awk '
     { med[$1, $2] = $3; if (!($2 in seen)) { seen[$2] = 1; order[n++] = $2 } }

@@ -2,7 +2,10 @@
 #include "args.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "cajal/blas.h"
 
 /* Copy an option name; one too long for `name` keeps its start and ends in
  * "...", so it can never be taken for a (shorter) known option. */
@@ -30,4 +33,15 @@ int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const c
     copy_name(name, len, a, strlen(a));
     *value = argv[++*i];
     return 1;
+}
+
+void cj_cli_note_blas(FILE *f, const char *who)
+{
+    const char *forced = getenv("OPENBLAS_CORETYPE"), *best = cj_blas_best_kernels();
+    if (!forced || !best || getenv("CAJAL_OPENBLAS_DETECTED")) return; /* cajal's own choice */
+    int tier = cj_blas_kernel_tier(cj_blas_kernels());
+    if (tier < 0 || tier >= cj_blas_kernel_tier(best)) return;
+    fprintf(f, "%s: note: OPENBLAS_CORETYPE=%s runs OpenBLAS's %s kernels; this CPU supports %s "
+               "(unset OPENBLAS_CORETYPE for faster matrix products)\n",
+            who, forced, cj_blas_kernels(), best);
 }

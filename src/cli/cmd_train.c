@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cajal/files.h"
 #include "cajal/train.h"
 #include "commands.h"
@@ -163,9 +164,11 @@ int cj_cmd_train(int argc, char **argv)
     struct sigaction old[2];
     catch_stop_signals(old);
     cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal};
-    if (!quiet)
+    if (!quiet) {
+        cj_cli_note_blas(stderr, "cajal train");
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
                 cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
+    }
     st = cj_train(&e, out, &cb, &err);
     restore_signals(old);
     int code = 0;

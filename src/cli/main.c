@@ -1,8 +1,15 @@
 /* main.c — the `cajal` command: dispatch to a subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "args.h"
+#include "cajal/blas.h"
 #include "commands.h"
+
+/* Set before the restart: the kernels OpenBLAS chose on its own. */
+#define DETECTED_ENV "CAJAL_OPENBLAS_DETECTED"
 
 static const struct {
     const char *name;
@@ -31,8 +38,36 @@ static void usage(FILE *f)
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
 
+/* OpenBLAS fixes its kernels when it loads, so a better choice needs a new
+ * process: restart once with OPENBLAS_CORETYPE set (include/cajal/blas.h).
+ * A user's own OPENBLAS_CORETYPE is left alone, and after the restart it is
+ * set, so this never loops. If exec fails, run on with the old kernels. */
+static void use_best_blas_kernels(char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE")) return;
+    const char *better = cj_blas_upgrade();
+    if (!better) return;
+    setenv(DETECTED_ENV, cj_blas_kernels(), 1);
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");
+    unsetenv(DETECTED_ENV);
+}
+
+static void print_version(void)
+{
+    printf("cajal %s\n", CJ_VERSION);
+    const char *detected = getenv(DETECTED_ENV);
+    printf("blas: OpenBLAS %s kernels", cj_blas_kernels());
+    if (detected) printf(" (chosen by cajal for this CPU; OpenBLAS alone picked %s)", detected);
+    else if (getenv("OPENBLAS_CORETYPE")) printf(" (OPENBLAS_CORETYPE)");
+    printf("\n");
+    cj_cli_note_blas(stdout, "blas");
+}
+
 int main(int argc, char **argv)
 {
+    use_best_blas_kernels(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -42,7 +77,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("cajal %s\n", CJ_VERSION);
+        print_version();
         return 0;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
