@@ -11,6 +11,7 @@
 #define CAJAL_TEST_HARNESS_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 static int harness_passed, harness_failed, harness_current_failed;
@@ -51,6 +52,19 @@ static const char *harness_current;
             harness_current_failed = 1;                                                \
         }                                                                              \
     } while (0)
+
+/* Fail the current test with a printf-style message (for checks whose
+ * failure needs more than the expression to explain it). */
+static inline void __attribute__((format(printf, 1, 2))) test_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  %s: ", harness_current);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    harness_current_failed = 1;
+}
 
 static inline int test_summary(const char *program)
 {

@@ -48,17 +48,6 @@ typedef struct {
 
 static const char *const PARAM[4] = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"};
 
-static void __attribute__((format(printf, 1, 2))) fail_msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("  %s: ", harness_current);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    harness_current_failed = 1;
-}
-
 static size_t n_param(const rig *r, int k)
 {
     size_t gh = (size_t)r->G * r->H;
@@ -72,7 +61,7 @@ static float *ref_copy(rig *r, const char *name, size_t n)
 {
     const cj_tensor *t = cj_safetensors_get(&r->ref, name);
     if (!t || cj_tensor_numel(t) != n) {
-        fail_msg("%s: reference tensor '%s' missing or not %zu floats", r->name, name, n);
+        test_fail("%s: reference tensor '%s' missing or not %zu floats", r->name, name, n);
         return zeros(n);
     }
     float *c = malloc(sizeof(float) * n);
@@ -221,11 +210,11 @@ static double compare(rig *r, const char *name, const float *got, size_t n, doub
 {
     const cj_tensor *t = cj_safetensors_get(&r->ref, name);
     if (!t || cj_tensor_numel(t) != n) {
-        fail_msg("%s: reference tensor '%s' missing or not %zu floats", r->name, name, n);
+        test_fail("%s: reference tensor '%s' missing or not %zu floats", r->name, name, n);
         return INFINITY;
     }
     double d = max_rel_diff(got, t->data, n);
-    if (!(d <= tol)) fail_msg("%s: %s differs: max relative difference %.3g", r->name, name, d);
+    if (!(d <= tol)) test_fail("%s: %s differs: max relative difference %.3g", r->name, name, d);
     return d;
 }
 
@@ -352,7 +341,7 @@ TEST(one_step_forward_matches_first_reference_step)
             fwd(&r, &p, 1, r.in, r.s0, r.c0, r.noise, r.out, r.sn, r.cn, r.ws);
             const cj_tensor *t = cj_safetensors_get(&r.ref, "output");
             double d = max_rel_diff(r.out, t->data, (size_t)r.B * r.H);
-            if (!(d <= TOL)) fail_msg("%s: T=1 output differs by %.3g", r.name, d);
+            if (!(d <= TOL)) test_fail("%s: T=1 output differs by %.3g", r.name, d);
         }
         rig_close(&r);
     }
@@ -392,7 +381,7 @@ TEST(gradients_accumulate_and_tape_survives_backward)
             float *twice = snapshot(&r, &n);
             for (size_t i = 0; i < n; i++) once[i] *= 2.0f;
             double d = max_rel_diff(twice, once, n);
-            if (!(d <= 1e-6)) fail_msg("%s: second backward is not +=: %.3g", r.name, d);
+            if (!(d <= 1e-6)) test_fail("%s: second backward is not +=: %.3g", r.name, d);
             free(once);
             free(twice);
         }
@@ -433,7 +422,7 @@ TEST(truncated_chunks_sum_to_whole_sequence)
             float *chunks = snapshot(&r, &n);
             double d = max_rel_diff(chunks, whole, n);
             if (!(d_out <= 1e-6 && d <= 1e-5))
-                fail_msg("%s: chunks differ from the whole sequence: outputs %.3g, gradients %.3g",
+                test_fail("%s: chunks differ from the whole sequence: outputs %.3g, gradients %.3g",
                          r.name, d_out, d);
             free(whole), free(whole_out), free(chunks), free(ws2);
             free(s1), free(c1), free(ds1), free(dc1);
@@ -471,7 +460,7 @@ TEST(feedback_replaces_weights_only_in_the_error_path)
             float *dbl = snapshot(&r, &n);
             for (size_t i = 0; i < n_in; i++) ref[i] *= 2.0f;
             double d = max_rel_diff(dbl, ref, n);
-            if (!(d <= 1e-6)) fail_msg("%s: fb.ih = 2 W_ih: %.3g", r.name, d);
+            if (!(d <= 1e-6)) test_fail("%s: fb.ih = 2 W_ih: %.3g", r.name, d);
             free(ref), free(same), free(dbl), free(fih), free(fhh);
         }
         rig_close(&r);

@@ -56,28 +56,17 @@ typedef struct {
 
 /* Fail the current test with a message (the harness's CHECK cannot say
  * which tensor or by how much). */
-static void __attribute__((format(printf, 1, 2))) fail_msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("  %s: ", harness_current);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    harness_current_failed = 1;
-}
-
 /* The reference tensor `name`, which must hold n floats; NULL (and a
  * failure) otherwise. */
 static const float *ref_get(const fixture *fx, const char *name, size_t n)
 {
     const cj_tensor *t = cj_safetensors_get(&fx->ref, name);
     if (!t) {
-        fail_msg("%s: reference tensor '%s' is missing", fx->rm->name, name);
+        test_fail("%s: reference tensor '%s' is missing", fx->rm->name, name);
         return NULL;
     }
     if (cj_tensor_numel(t) != n) {
-        fail_msg("%s: reference tensor '%s' has %zu floats, expected %zu", fx->rm->name, name,
+        test_fail("%s: reference tensor '%s' has %zu floats, expected %zu", fx->rm->name, name,
                  cj_tensor_numel(t), n);
         return NULL;
     }
@@ -90,7 +79,7 @@ static double compare(const fixture *fx, const char *name, const float *got, siz
     const float *want = ref_get(fx, name, n);
     if (!want) return INFINITY;
     double d = max_rel_diff(got, want, n);
-    if (!(d <= TOL)) fail_msg("%s: %s differs from PyTorch: max relative difference %.3g", fx->rm->name, name, d);
+    if (!(d <= TOL)) test_fail("%s: %s differs from PyTorch: max relative difference %.3g", fx->rm->name, name, d);
     return d;
 }
 
@@ -172,7 +161,7 @@ static double check_loss(const fixture *fx, const char *name, float got)
     const float *want = ref_get(fx, name, 1);
     if (!want) return INFINITY;
     double d = fabs((double)got - *want) / fmax(1.0, fabs(*want));
-    if (!(d <= TOL)) fail_msg("%s: %s differs from PyTorch: relative difference %.3g", fx->rm->name, name, d);
+    if (!(d <= TOL)) test_fail("%s: %s differs from PyTorch: relative difference %.3g", fx->rm->name, name, d);
     return d;
 }
 
