@@ -276,6 +276,21 @@ static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj
     return st;
 }
 
+/* Angles are read against 0 (the true gradient) and 90 degrees (no better
+ * than chance), so the axis starts at 0 and reaches 90 unless an angle
+ * goes past it (DFA's early layers can). */
+static void angle_axis(cj_panel *p, const options *o)
+{
+    double max = 0;
+    for (int r = 0; r < o->n_runs; r++) {
+        const cj_metrics *m = &o->runs[r].m;
+        const double *t = table_of(m, TABLE_ALIGN);
+        for (size_t i = 0; t && i < (size_t)m->n_epochs * m->n_layers; i++)
+            if (t[i] > max) max = t[i]; /* NaN never compares greater */
+    }
+    cj_panel_set_ylim(p, 0, max <= 90 ? 90 : NAN);
+}
+
 /* Log scale when every value is > 0: bias and variance of perturbation
  * estimates span decades across layers. */
 static void choose_log_y(cj_panel *p, const options *o, table_kind k)
@@ -318,6 +333,7 @@ static cj_status build_and_write(const options *o, cj_error *err)
         cj_panel_set_title(panels[2], "Alignment with backprop gradient");
         cj_panel_set_labels(panels[2], "epoch", "angle to backprop (deg)");
         st = panel_per_layer(panels[2], o, TABLE_ALIGN, err);
+        angle_axis(panels[2], o);
     }
     int next = 3;
     if (!st && has_bias) {
