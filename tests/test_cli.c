@@ -106,6 +106,22 @@ static void write_toy_ini(const char *name, int epochs)
     write_text(name, text);
 }
 
+/* A step size far too large: the loss jumps past 10x its first value, and
+ * the user is told so (the run may then stop on NaN, or not). */
+TEST(a_diverging_run_is_warned_about)
+{
+    write_toy_ini("div.ini", 3);
+    char args[1024];
+    snprintf(args, sizeof args, "train %s/div.ini --threads 1 --quiet --set optim.lr=200 --out %s/div", dir, dir);
+    int rc = run(args);
+    CHECK(rc == 0 || rc == 1);
+    CHECK(strstr(output, "cajal train: warning: epoch 1, step ") != NULL);
+    CHECK(strstr(output, "the run may be diverging (try a smaller optim.lr)") != NULL);
+    if (!strstr(output, "warning")) printf("  output: %s", output);
+    snprintf(args, sizeof args, "train %s/div.ini --threads 1 --quiet --out %s/nodiv", dir, dir);
+    CHECK(run(args) == 0 && !strstr(output, "warning"));
+}
+
 /* A folder or a FIFO as the experiment file: one line naming it, exit 1
  * (the folder used to train the defaults, the FIFO to hang). */
 TEST(folder_and_fifo_as_experiment_are_refused)
@@ -213,6 +229,7 @@ int main(void)
     RUN(config_errors_are_one_line_and_exit_1);
     RUN(missing_data_file_is_named);
     RUN(trains_a_toy_experiment);
+    RUN(a_diverging_run_is_warned_about);
     RUN(folder_and_fifo_as_experiment_are_refused);
     RUN(long_out_folder_gets_all_three_files);
     RUN(sigint_stops_cleanly_with_consistent_files);

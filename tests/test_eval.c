@@ -49,7 +49,7 @@ static int train_toy(void)
     free(set);
     if (!st) st = cj_experiment_finish(&e, &err);
     char *run_dir = in_dir("run");
-    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL};
+    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL, NULL};
     if (!st) st = cj_train(&e, run_dir, &cb, &err);
     if (st) printf("  training failed: %s\n", err.msg);
     model_path = cj_path_join(run_dir, "model.safetensors");

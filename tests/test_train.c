@@ -300,7 +300,7 @@ static cj_status run_with_faults(const char *run, fault_plan *f, const char *lay
     e.epochs = epochs;
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, err);
-    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop};
+    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop, NULL};
     cj_status st = cj_train(&e, run, &cb, err);
     struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_FSIZE, &none);

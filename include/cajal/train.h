@@ -36,6 +36,9 @@ typedef struct {
      * non-zero the run ends with CJ_ERR_INTERRUPTED. A signal handler in
      * the caller sets it; the library installs none. */
     const volatile sig_atomic_t *stop;
+    /* Called with a one-line warning (may be NULL): a loss more than 10x
+     * its first value, or growing for several epochs (divergence.h). */
+    void (*on_warning)(const char *msg, void *user);
 } cj_train_callbacks;
 
 /* Train as `e` says (after cj_experiment_finish), writing into out_dir

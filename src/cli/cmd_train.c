@@ -95,6 +95,14 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     fprintf(stderr, " deg\n");
 }
 
+/* Warnings are shown even with --quiet: they are about the results. */
+static void on_warning(const char *msg, void *user)
+{
+    progress_state *s = user;
+    if (s->tty && !s->quiet) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "cajal train: warning: %s\n", msg);
+}
+
 int cj_cmd_train(int argc, char **argv)
 {
     const char *config = NULL, *out = NULL;
@@ -163,7 +171,7 @@ int cj_cmd_train(int argc, char **argv)
     progress_state ps = {isatty(STDERR_FILENO), quiet};
     struct sigaction old[2];
     catch_stop_signals(old);
-    cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal};
+    cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal, on_warning};
     if (!quiet) {
         cj_cli_note_blas(stderr, "cajal train");
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,

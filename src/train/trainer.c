@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cajal/files.h"
+#include "cajal/divergence.h"
 #include "cajal/io.h"
 #include "cajal/model_file.h"
 #include "cajal/train.h"
@@ -29,6 +30,7 @@ typedef struct {
      * that a failure before both files are written changes neither. */
     char *config_path, *metrics_path, *model_path, *staged_path;
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
+    cj_divergence_watch watch;
     /* Saved with the model, so the file can be used without the experiment
      * file; the training set's mean and std of pixel/255 are filled in by
      * load_data, epoch and step at each save. */
@@ -272,6 +274,11 @@ static void describe_saved(const run_state *s, char *buf, size_t len)
 
 static int stop_requested(const cj_train_callbacks *cb) { return cb && cb->stop && *cb->stop; }
 
+static void warn(const cj_train_callbacks *cb, const char *msg)
+{
+    if (cb && cb->on_warning) cb->on_warning(msg, cb->user);
+}
+
 /* One epoch of optimiser steps; stops early at the step limit. */
 static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, long *step, cj_rng *shuffle_rng,
                              const cj_train_callbacks *cb, double *mean_loss, long *samples, cj_error *err)
@@ -310,6 +317,8 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         cj_optim_step(&s->optim, m->params, m->grads);
         if ((st = cj_rule_after_step(&s->rule, m, &s->optim.cfg, err))) return st;
         ++*step;
+        char msg[256];
+        if (cj_divergence_step(&s->watch, epoch, *step, loss, msg, sizeof msg)) warn(cb, msg);
         total += (double)loss * b;
         *samples += b;
         if (cb && cb->on_step) {
@@ -364,6 +373,8 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     double t0 = now_seconds();
     cj_status st = train_epoch(s, e, epoch, step, shuffle_rng, cb, &r.train_loss, &samples, err);
     if (st) return st;
+    char msg[256];
+    if (cj_divergence_epoch(&s->watch, epoch, *step, r.train_loss, msg, sizeof msg)) warn(cb, msg);
     r.seconds = now_seconds() - t0;
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
@@ -392,6 +403,7 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_c
 {
     run_state s;
     memset(&s, 0, sizeof s);
+    cj_divergence_init(&s.watch);
     cj_rng rng;
     cj_rng_seed(&rng, e->seed);
     cj_rng shuffle_rng = cj_rng_split(&rng), diag_rng = cj_rng_split(&rng);
