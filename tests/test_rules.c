@@ -574,7 +574,7 @@ TEST(diagnose_bp_is_exact)
     fixture f;
     cj_rule r;
     cj_error err = {0};
-    cj_rule_diagnostics d;
+    cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
     if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
         CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
@@ -585,6 +585,7 @@ TEST(diagnose_bp_is_exact)
         }
         cj_rule_free(&r);
     }
+    cj_rule_diagnostics_free(&d);
     cj_model_free(&f.m);
 }
 
@@ -593,7 +594,7 @@ TEST(diagnose_fa_angles)
     fixture f;
     cj_rule r;
     cj_error err = {0};
-    cj_rule_diagnostics d;
+    cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
     const size_t sizes[3] = {30, 20, 12};
     const float *B = ref("fa_B", 62), *want = ref("fa_angles", 3);
@@ -618,6 +619,7 @@ TEST(diagnose_fa_angles)
         free(u), free(g);
         cj_rule_free(&r);
     }
+    cj_rule_diagnostics_free(&d);
     cj_model_free(&f.m);
 }
 
@@ -660,7 +662,7 @@ TEST(diagnose_node_perturbation_variance_scales)
         fixture f;
         cj_rule r;
         cj_error err = {0};
-        cj_rule_diagnostics d;
+        cj_rule_diagnostics d = {0};
         if (!fixture_open(&f)) return;
         cj_rule_config cfg = cj_rule_defaults(CJ_RULE_NODE_PERTURBATION);
         cfg.samples = samples[s];
@@ -677,6 +679,7 @@ TEST(diagnose_node_perturbation_variance_scales)
             }
             cj_rule_free(&r);
         }
+        cj_rule_diagnostics_free(&d);
         cj_model_free(&f.m);
     }
     if (harness_current_failed) return;
@@ -705,7 +708,7 @@ TEST(diagnose_leaves_training_stream)
     fixture f;
     cj_rule a, b;
     cj_error err = {0};
-    cj_rule_diagnostics d;
+    cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
     cj_rule_config cfg = cj_rule_defaults(CJ_RULE_WEIGHT_PERTURBATION);
     cj_rng seed_a, seed_b, other;
@@ -727,6 +730,7 @@ TEST(diagnose_leaves_training_stream)
     }
     if (sa == CJ_OK) cj_rule_free(&a);
     if (sb == CJ_OK) cj_rule_free(&b);
+    cj_rule_diagnostics_free(&d);
     cj_model_free(&f.m);
 }
 

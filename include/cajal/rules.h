@@ -84,14 +84,18 @@ float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_targe
  *   bias[k]       |E[u] - g| / |g|, variance[k] = E|u - E[u]|^2 / |g|^2,
  *                 over `draws` independent updates (stochastic rules only;
  *                 set to NaN for deterministic ones).
- * Arrays have cj_model_n_param_layers(m) entries. Uses its own random
- * stream, so training is unaffected; overwrites m->grads and activations. */
+ * Arrays have n = cj_model_n_param_layers(m) entries, allocated by
+ * cj_rule_diagnose (start from a zeroed struct; calling it again reuses
+ * them) and freed by cj_rule_diagnostics_free. Uses its own random stream,
+ * so training is unaffected; overwrites m->grads and activations. */
 typedef struct {
     int n;
-    double align_deg[64];
-    double bias[64];
-    double variance[64];
+    double *align_deg; /* [n] */
+    double *bias;      /* [n] */
+    double *variance;  /* [n] */
 } cj_rule_diagnostics;
+
+void cj_rule_diagnostics_free(cj_rule_diagnostics *d);
 
 cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
                            int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err);

@@ -8,6 +8,32 @@
 
 #include "cajal/rules.h"
 
+void cj_rule_diagnostics_free(cj_rule_diagnostics *d)
+{
+    free(d->align_deg);
+    free(d->bias);
+    free(d->variance);
+    memset(d, 0, sizeof *d);
+}
+
+/* Arrays for n layers (kept when they already have that size), zeroed. */
+static cj_status diagnostics_size(cj_rule_diagnostics *d, int n, cj_error *err)
+{
+    if (d->n != n || !d->align_deg) {
+        cj_rule_diagnostics_free(d);
+        d->align_deg = calloc((size_t)n + 1, sizeof(double));
+        d->bias = calloc((size_t)n + 1, sizeof(double));
+        d->variance = calloc((size_t)n + 1, sizeof(double));
+        if (!d->align_deg || !d->bias || !d->variance) {
+            cj_rule_diagnostics_free(d);
+            return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics of %d layers", n);
+        }
+        d->n = n;
+    }
+    for (int k = 0; k < n; k++) d->align_deg[k] = d->bias[k] = d->variance[k] = 0.0;
+    return CJ_OK;
+}
+
 cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
                            int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err)
 {
@@ -16,8 +42,8 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
     if (!stochastic) draws = 1;
     if (draws < 1) return cj_fail(err, CJ_ERR_ARG, "rule diagnostics need at least one draw (got %d)", draws);
     int n_param_layers = cj_model_n_param_layers(m);
-    if (n_param_layers > (int)(sizeof out->align_deg / sizeof out->align_deg[0]))
-        return cj_fail(err, CJ_ERR_ARG, "too many parametric layers (%d) for diagnostics", n_param_layers);
+    cj_status sized = diagnostics_size(out, n_param_layers, err);
+    if (sized) return sized;
     float *truth = malloc(n * sizeof(float));
     float *mean = calloc(n, sizeof(float));
     double *sq = calloc((size_t)n_param_layers, sizeof(double));
@@ -25,8 +51,6 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         free(truth), free(mean), free(sq);
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
     }
-    memset(out, 0, sizeof *out);
-    out->n = n_param_layers;
 
     cj_backprop(m, r->loss, x, t, batch);
     memcpy(truth, m->grads, n * sizeof(float));

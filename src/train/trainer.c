@@ -31,6 +31,7 @@ typedef struct {
     char *config_path, *metrics_path, *model_path, *staged_path;
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
     cj_divergence_watch watch;
+    cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
     /* Saved with the model, so the file can be used without the experiment
      * file; the training set's mean and std of pixel/255 are filled in by
      * load_data, epoch and step at each save. */
@@ -256,6 +257,7 @@ static void teardown(run_state *s)
     free(s->order);
     free(s->batch_labels);
     free(s->diag_x);
+    cj_rule_diagnostics_free(&s->diag);
     free(s->log);
     free(s->config_path);
     free(s->metrics_path);
@@ -383,16 +385,16 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.test_loss = test.loss;
     r.test_acc = test.accuracy;
 
-    cj_rule_diagnostics diag;
+    cj_rule_diagnostics *diag = &s->diag;
     cj_target t = {.labels = s->train.y};
-    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, s->diag_n, e->diag_draws, diag_rng, &diag, err);
+    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
-    char *line = format_metrics(&r, e, &s->model, &diag);
+    char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
     st = save_epoch(s, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
         cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
-                               r.seconds, r.samples_per_s, r.lr, &diag, line};
+                               r.seconds, r.samples_per_s, r.lr, diag, line};
         cb->on_epoch(&rep, cb->user);
     }
     free(line);
