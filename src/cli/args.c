@@ -38,7 +38,7 @@ int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const c
 void cj_cli_note_blas(FILE *f, const char *who)
 {
     const char *forced = getenv("OPENBLAS_CORETYPE"), *best = cj_blas_best_kernels();
-    if (!forced || !best || getenv("CAJAL_OPENBLAS_DETECTED")) return; /* cajal's own choice */
+    if (!forced || !best || getenv(CJ_CLI_BLAS_DETECTED_ENV)) return; /* cajal's own choice */
     int tier = cj_blas_kernel_tier(cj_blas_kernels());
     if (tier < 0 || tier >= cj_blas_kernel_tier(best)) return;
     fprintf(f, "%s: note: OPENBLAS_CORETYPE=%s runs OpenBLAS's %s kernels; this CPU supports %s "

@@ -10,6 +10,10 @@
  * when the value is missing. */
 int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value);
 
+/* Set by `cajal` before it restarts itself with better OpenBLAS kernels
+ * (main.c): the kernels OpenBLAS chose on its own. */
+#define CJ_CLI_BLAS_DETECTED_ENV "CAJAL_OPENBLAS_DETECTED"
+
 /* When OPENBLAS_CORETYPE forces weaker kernels than this CPU supports
  * (e.g. Haswell on an AVX-512 machine), say so on one line, prefixed by
  * `who`: such a setting costs up to 1.6x on every product, silently. */

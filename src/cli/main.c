@@ -8,8 +8,6 @@
 #include "cajal/blas.h"
 #include "commands.h"
 
-/* Set before the restart: the kernels OpenBLAS chose on its own. */
-#define DETECTED_ENV "CAJAL_OPENBLAS_DETECTED"
 
 static const struct {
     const char *name;
@@ -47,17 +45,17 @@ static void use_best_blas_kernels(char **argv)
     if (getenv("OPENBLAS_CORETYPE")) return;
     const char *better = cj_blas_upgrade();
     if (!better) return;
-    setenv(DETECTED_ENV, cj_blas_kernels(), 1);
+    setenv(CJ_CLI_BLAS_DETECTED_ENV, cj_blas_kernels(), 1);
     setenv("OPENBLAS_CORETYPE", better, 1);
     execv("/proc/self/exe", argv);
     unsetenv("OPENBLAS_CORETYPE");
-    unsetenv(DETECTED_ENV);
+    unsetenv(CJ_CLI_BLAS_DETECTED_ENV);
 }
 
 static void print_version(void)
 {
     printf("cajal %s\n", CJ_VERSION);
-    const char *detected = getenv(DETECTED_ENV);
+    const char *detected = getenv(CJ_CLI_BLAS_DETECTED_ENV);
     printf("blas: OpenBLAS %s kernels", cj_blas_kernels());
     if (detected) printf(" (chosen by cajal for this CPU; OpenBLAS alone picked %s)", detected);
     else if (getenv("OPENBLAS_CORETYPE")) printf(" (OPENBLAS_CORETYPE)");

@@ -277,7 +277,7 @@ static cj_status parse_entry(const char *path, const cJSON *item, uint64_t data_
     if (!parse_dtype(dt->valuestring, &e->dt)) {
         char buf[96];
         return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s': dtype %s is not supported (F32, F64, F16 or BF16)",
-                       path, name, shown(dt->valuestring, buf, sizeof buf));
+                       path, name, cj_error_quote(dt->valuestring, buf, sizeof buf));
     }
     uint64_t bytes = 0;
     if ((st = parse_shape(path, shape, data_size, e, &bytes, err))) return st;
@@ -363,7 +363,7 @@ static cj_status check_unique_keys(const char *path, const cJSON *meta, cj_error
         if (!strcmp(keys[i - 1], keys[i])) {
             char buf[96];
             st = cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' appears twice", path,
-                         shown(keys[i], buf, sizeof buf));
+                         cj_error_quote(keys[i], buf, sizeof buf));
         }
     free(keys);
     return st;
@@ -389,7 +389,7 @@ static cj_status parse_metadata(const char *path, const cJSON *root, const cJSON
         if (!cJSON_IsString(item)) {
             char buf[96];
             return cj_fail(err, CJ_ERR_FORMAT, "%s: __metadata__ key '%s' is %s, not a string", path,
-                           shown(item->string, buf, sizeof buf), json_type(item));
+                           cj_error_quote(item->string, buf, sizeof buf), json_type(item));
         }
     return check_unique_keys(path, *meta, err);
 }

@@ -18,8 +18,6 @@ static inline void store_u64(unsigned char *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
-/* A string from the file, safe for a one-line message. */
-static inline const char *shown(const char *s, char *buf, size_t cap) { return cj_error_quote(s, buf, cap); }
 
 /* Names are printed in messages and compared as C strings: no control
  * characters (PyTorch's dotted names never have them). `code` tells a bad
@@ -30,7 +28,7 @@ static inline cj_status check_name(const char *path, const char *name, cj_status
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
             char buf[96];
             return cj_fail(err, code, "%s: tensor name '%s' contains control character 0x%02x",
-                           path, shown(name, buf, sizeof buf), (unsigned char)*c);
+                           path, cj_error_quote(name, buf, sizeof buf), (unsigned char)*c);
         }
     return CJ_OK;
 }

@@ -49,9 +49,6 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* A string from the file, safe for a one-line message. */
-static inline const char *shown(const char *s, char *buf, size_t cap) { return cj_error_quote(s, buf, cap); }
-
 /* What a reader is told to do with a file cajal eval cannot use alone. */
 #define NO_METADATA_HINT                                                                               \
     "; cajal eval needs the layers and input shape cajal train records: load it with model.init in an " \
@@ -66,7 +63,7 @@ static cj_status check_format(const cj_safetensors *st, const char *path, cj_err
                        path, NO_METADATA_HINT);
     if (strcmp(format, "cajal"))
         return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata format = '%s', not 'cajal' (written by another tool?)%s",
-                       path, shown(format, buf, sizeof buf), NO_METADATA_HINT);
+                       path, cj_error_quote(format, buf, sizeof buf), NO_METADATA_HINT);
     return CJ_OK;
 }
 
@@ -84,7 +81,7 @@ static cj_status malformed(const char *path, const char *key, const char *value,
                            cj_error *err)
 {
     char buf[96];
-    return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata %s = '%s' is not %s", path, key, shown(value, buf, sizeof buf),
+    return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata %s = '%s' is not %s", path, key, cj_error_quote(value, buf, sizeof buf),
                    expected);
 }
 
@@ -228,7 +225,7 @@ static cj_status build_model(const cj_model_info *info, const char *path, int ma
     char buf[96];
     if (cj_model_create(m, info->layers, info->input, max_batch, &inner))
         return cj_fail(err, inner.code, "%s: metadata layers = '%s': %s", path,
-                       shown(info->layers, buf, sizeof buf), inner.msg);
+                       cj_error_quote(info->layers, buf, sizeof buf), inner.msg);
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
     if (n_out < info->classes || (info->loss == CJ_LOSS_MSE && n_out != info->classes)) {
         cj_model_free(m);
