@@ -86,6 +86,7 @@ static int by_id_then_line(const void *pa, const void *pb)
  * check O(n log n) (a quadratic scan took minutes on 10^5 clusters). */
 static cj_status check_duplicates(listed *all, int n, const char *path, cj_error *err)
 {
+    if (n < 2) return CJ_OK; /* also keeps a NULL array of no rows away from qsort */
     qsort(all, (size_t)n, sizeof *all, by_id_then_line);
     int worst = -1; /* the duplicate seen first when reading the file */
     for (int i = 1; i < n; i++)
