@@ -125,7 +125,7 @@ static cj_status run_steps(bench_state *s, long n, cj_error *err)
         int b = (int)(s->step % N_BATCHES);
         cj_target t = {.labels = s->labels + (size_t)b * BATCH};
         float loss;
-        cj_status st = cj_rule_update(&s->rule, &s->model, s->x + (size_t)b * BATCH * s->in_size, &t, BATCH,
+        cj_status st = cj_rule_update(&s->rule, &s->model, s->x + (size_t)b * BATCH * s->in_size, &t, 1, BATCH,
                                       &loss, err);
         if (st) return st;
         cj_optim_step(&s->optim, s->model.params, s->model.grads);

@@ -143,7 +143,7 @@ static int update(cj_rule *r, fixture *f, float *loss)
 {
     cj_error err = {0};
     float L;
-    cj_status st = cj_rule_update(r, &f->m, f->x, &f->t, BATCH, &L, &err);
+    cj_status st = cj_rule_update(r, &f->m, f->x, &f->t, 1, BATCH, &L, &err);
     if (st) {
         printf("  cj_rule_update(%s): %s\n", cj_rule_name(r->cfg.kind), err.msg);
         harness_current_failed = 1;
@@ -167,8 +167,8 @@ static void set_feedback(cj_rule *r, const float *src, const size_t sizes[3])
 static size_t layer_span(const cj_model *m, int k, size_t *len)
 {
     const cj_layer *l = &m->layers[PLAYER[k]];
-    *len = l->n_weight + l->n_bias;
-    return (size_t)(l->weight - m->params);
+    *len = l->params[0].n + l->params[1].n;
+    return (size_t)(l->params[0].data - m->params);
 }
 
 static double dot(const float *a, const float *b, size_t n)
@@ -235,7 +235,7 @@ TEST(bp_matches_finite_differences)
 {
     fixture f;
     if (!fixture_open(&f)) return;
-    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
     CHECK(isfinite(L));
     size_t n = f.m.n_params;
     float *g = malloc(sizeof(float) * n), *fd = malloc(sizeof(float) * n);
@@ -301,9 +301,9 @@ TEST(sign_symmetry_matches_reference)
             for (int k = 1; k < 3; k++) {
                 const cj_layer *l = &f.m.layers[PLAYER[k]];
                 double mean = 0.0;
-                for (size_t i = 0; i < l->n_weight; i++) mean += fabs(l->weight[i]) / l->n_weight;
-                for (size_t i = 0; i < l->n_weight; i++)
-                    CHECK_NEAR(r.feedback[PLAYER[k]][i], copysign(mean, l->weight[i]), 1e-6);
+                for (size_t i = 0; i < l->params[0].n; i++) mean += fabs(l->params[0].data[i]) / l->params[0].n;
+                for (size_t i = 0; i < l->params[0].n; i++)
+                    CHECK_NEAR(r.feedback[PLAYER[k]][i], copysign(mean, l->params[0].data[i]), 1e-6);
             }
         }
         cj_rule_free(&r);
@@ -410,8 +410,8 @@ TEST(kolen_pollack_mismatch_decays)
         for (int k = 0; k < 3; k++) {
             const cj_layer *l = &f.m.layers[PLAYER[k]];
             d0[k] = 0.0;
-            for (size_t i = 0; i < l->n_weight; i++)
-                d0[k] += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            for (size_t i = 0; i < l->params[0].n; i++)
+                d0[k] += pow((double)l->params[0].data[i] - r.feedback[PLAYER[k]][i], 2);
             d0[k] = sqrt(d0[k]);
             CHECK(d0[k] > 0.1);  /* random B starts far from W */
         }
@@ -424,8 +424,8 @@ TEST(kolen_pollack_mismatch_decays)
         for (int k = 0; k < 3; k++) {
             const cj_layer *l = &f.m.layers[PLAYER[k]];
             double d = 0.0;
-            for (size_t i = 0; i < l->n_weight; i++)
-                d += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            for (size_t i = 0; i < l->params[0].n; i++)
+                d += pow((double)l->params[0].data[i] - r.feedback[PLAYER[k]][i], 2);
             CHECK_NEAR(sqrt(d) / d0[k], shrink, 1e-4);
         }
         cj_rule_free(&r);
@@ -577,7 +577,7 @@ TEST(diagnose_bp_is_exact)
     cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
     if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
-        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
         CHECK(d.n == 3);
         for (int k = 0; k < d.n && k < 3; k++) {
             CHECK_NEAR(d.align_deg[k], 0.0, 0.1);
@@ -604,10 +604,10 @@ TEST(diagnose_fa_angles)
         float *u = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
         if (update(&r, &f, NULL)) {
             memcpy(u, f.m.grads, sizeof(float) * n);
-            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
             memcpy(g, f.m.grads, sizeof(float) * n);
             /* Diagnose overwrites m->grads; its angles must be ours. */
-            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
             CHECK(d.n == 3);
             for (int k = 0; k < 3; k++) {
                 size_t len, off = layer_span(&f.m, k, &len);
@@ -667,7 +667,7 @@ TEST(diagnose_node_perturbation_variance_scales)
         cj_rule_config cfg = cj_rule_defaults(CJ_RULE_NODE_PERTURBATION);
         cfg.samples = samples[s];
         if (rule_open(&r, &f, cfg)) {
-            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, DRAWS, &f.rng, &d, &err) == CJ_OK);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, DRAWS, &f.rng, &d, &err) == CJ_OK);
             CHECK(d.n == 3);
             if (s == 0) own_variance(&r, &f, own);
             for (int k = 0; k < 3; k++) {
@@ -721,7 +721,7 @@ TEST(diagnose_leaves_training_stream)
     if (sa == CJ_OK && sb == CJ_OK) {
         size_t n = f.m.n_params;
         float *ua = malloc(sizeof(float) * n);
-        CHECK(cj_rule_diagnose(&a, &f.m, f.x, &f.t, BATCH, 10, &other, &d, &err) == CJ_OK);
+        CHECK(cj_rule_diagnose(&a, &f.m, f.x, &f.t, 1, BATCH, 10, &other, &d, &err) == CJ_OK);
         if (update(&a, &f, NULL)) {
             memcpy(ua, f.m.grads, sizeof(float) * n);
             if (update(&b, &f, NULL)) CHECK(memcmp(ua, f.m.grads, sizeof(float) * n) == 0);
@@ -746,7 +746,7 @@ TEST(nan_input_is_reported)
         if (rule_open(&r, &f, cj_rule_defaults((cj_rule_kind)k))) {
             cj_error err = {0};
             float L = 0;
-            cj_status st = cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err);
+            cj_status st = cj_rule_update(&r, &f.m, f.x, &f.t, 1, BATCH, &L, &err);
             if (st != CJ_ERR_NUMERIC || !strstr(err.msg, "layer"))
                 printf("  rule %s: status %d, message '%s'\n", cj_rule_name((cj_rule_kind)k), st,
                        err.msg);
@@ -766,11 +766,11 @@ TEST(nan_weight_names_its_layer)
     fixture f;
     cj_rule r;
     if (!fixture_open(&f)) return;
-    f.m.layers[3].weight[2] = NAN;
+    f.m.layers[3].params[0].data[2] = NAN;
     if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
         cj_error err = {0};
         float L = 0;
-        CHECK(cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err) == CJ_ERR_NUMERIC);
+        CHECK(cj_rule_update(&r, &f.m, f.x, &f.t, 1, BATCH, &L, &err) == CJ_ERR_NUMERIC);
         if (!strstr(err.msg, "layer 3")) printf("  message '%s'\n", err.msg);
         CHECK(strstr(err.msg, "layer 3") != NULL);
         cj_rule_free(&r);

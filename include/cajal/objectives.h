@@ -16,8 +16,12 @@ typedef enum {
 /* What the output is compared with: class labels (cross-entropy, or MSE
  * against their one-hot codes) or target values of the output's shape. */
 typedef struct {
-    const int *labels;    /* [batch], or NULL */
-    const float *values;  /* [batch, dim], or NULL */
+    const int *labels;    /* [rows], or NULL */
+    const float *values;  /* [rows, dim], or NULL */
+    /* For a model run over T steps: 1 (or 0) when there is one target per
+     * sample, compared with the last step's output; T when every step has
+     * its own, rows = T x B in time-major order. */
+    int steps;
 } cj_target;
 
 /* Parse "cross_entropy" / "mse". */

@@ -45,9 +45,11 @@ typedef struct {
     cj_rule_config cfg;
     cj_loss_kind loss;
     int n_layers;
-    /* FA, sign symmetry, KP: feedback[i] has layer i's weight shape.
-     * DFA: feedback[i] is [n_outputs, size of the next parametric layer's
-     * input]. NULL for layers that need none. */
+    /* FA, sign symmetry, KP: feedback_buf is laid out like the model's
+     * params, holding a matrix at every weight's place (weights and
+     * recurrent weights; zeros at biases), and feedback[i] points at layer
+     * i's part. DFA: feedback[i] is [n_outputs, size of the next parametric
+     * layer's input]. NULL for layers that need none. */
     float **feedback;
     float *feedback_buf;   /* laid out like the model's params (owned) */
     float *kp_grad;        /* KP: the update proposed for the feedback weights */
@@ -64,9 +66,11 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_
 void cj_rule_free(cj_rule *r);
 
 /* Write the update the rule proposes for batch (x, t) into m->grads, and
+ * x is [T, batch, input] (T = 1 for feed-forward data), run from the
+ * initial state; 
  * the batch loss (before any update) into *loss. Fails with CJ_ERR_NUMERIC
  * naming the first layer whose activations are not finite. */
-cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                          float *loss, cj_error *err);
 
 /* Called after the optimiser has applied m->grads: Kolen-Pollack moves its
@@ -75,7 +79,13 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
 cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
 
 /* The true gradient by backprop, into m->grads; returns the loss. */
-float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int batch);
+float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch);
+
+/* The loss of the model's last output against t, and (dout not NULL) its
+ * gradient into dout [T, B, out]: over every step when t has one target per
+ * step (t->steps == T), else at the last step only (the error is zero at the
+ * others). per_sample (may be NULL) gets each compared row's loss. */
+float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
 
 /* How a rule's update compares with the true gradient on one batch, per
  * parametric layer (weight and bias together):
@@ -97,17 +107,17 @@ typedef struct {
 
 void cj_rule_diagnostics_free(cj_rule_diagnostics *d);
 
-cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                            int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err);
 
 /* Angle in degrees between two vectors (90 if either is zero). */
 double cj_angle_deg(const float *a, const float *b, size_t n);
 
 /* Per-rule entry points used by cj_rule_update. */
-float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
-float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t,
+float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch);
+float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T,
                                         int batch);
-float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
-float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
+float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch);
+float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch);
 
 #endif

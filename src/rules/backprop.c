@@ -1,13 +1,26 @@
 /* backprop.c — the true gradient: forward, loss, backward through every
- * layer's own weights. */
+ * layer's own weights (through time, for recurrent layers). */
+#include <string.h>
+
 #include "cajal/rules.h"
 
-float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int batch)
+float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample)
 {
-    const float *out = cj_model_forward(m, x, batch);
-    int n = m->n_layers;
+    int T = m->steps, B = m->batch;
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    float L = cj_loss_eval(loss, out, t, batch, dim, m->dacts[n], NULL);
-    cj_model_backward(m, m->dacts[n], batch, NULL);
+    const float *out = cj_model_output(m);
+    if (t->steps == T || T == 1) return cj_loss_eval(loss, out, t, T * B, dim, dout, per_sample);
+    /* One target per sample: the last step's output answers. */
+    size_t last = (size_t)(T - 1) * B * dim;
+    if (dout) memset(dout, 0, sizeof(float) * last);
+    return cj_loss_eval(loss, out + last, t, B, dim, dout ? dout + last : NULL, per_sample);
+}
+
+float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch)
+{
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
+    float L = cj_output_loss(loss, m, t, m->dacts[m->n_layers], NULL);
+    cj_model_backward(m, m->dacts[m->n_layers], NULL, 0);
     return L;
 }

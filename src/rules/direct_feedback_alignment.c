@@ -13,37 +13,30 @@
 
 #include "cajal/rules.h"
 
-static void backward_range(cj_model *m, int top, int bottom, int batch)
-{
-    /* Layers top..bottom (top >= bottom); input gradients for all but the
-     * bottom one, whose parameter gradient is what we want. */
-    for (int i = top; i >= bottom; i--)
-        cj_layer_backward(&m->layers[i], m->acts[i], m->acts[i + 1], m->dacts[i + 1], NULL,
-                          i > bottom ? m->dacts[i] : NULL, batch, m->scratch);
-}
-
-float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t,
+float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T,
                                         int batch)
 {
-    const float *out = cj_model_forward(m, x, batch);
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
     int n = m->n_layers;
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    float L = cj_loss_eval(r->loss, out, t, batch, dim, m->dacts[n], NULL);
+    int rows = T * batch; /* every step's error is sent (zero where no target) */
+    float L = cj_output_loss(r->loss, m, t, m->dacts[n], NULL);
     const float *e = m->dacts[n];
 
     int last = n - 1;
     while (last >= 0 && !cj_layer_has_params(&m->layers[last])) last--;
     if (last < 0) return L;
-    backward_range(m, n - 1, last, batch);
+    cj_model_backward_range(m, n - 1, last);
 
-    int next = last;  /* the parametric layer above the current one */
+    int next = last; /* the parametric layer above the current one */
     for (int i = last - 1; i >= 0; i--) {
         if (!cj_layer_has_params(&m->layers[i])) continue;
         int size = (int)cj_shape_size(m->layers[next].in);
-        /* dacts[next] = e [batch, dim] · B_i [dim, size] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, size, dim, 1.0f, e, dim,
-                    r->feedback[i], size, 0.0f, m->dacts[next], size);
-        backward_range(m, next - 1, i, batch);
+        /* dacts[next] = e [rows, dim] · B_i [dim, size] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, size, dim, 1.0f, e, dim, r->feedback[i], size,
+                    0.0f, m->dacts[next], size);
+        cj_model_backward_range(m, next - 1, i);
         next = i;
     }
     return L;

@@ -19,40 +19,47 @@
 
 #include "cajal/rules.h"
 
+static int is_matrix(const cj_param *p) { return p->role == CJ_PARAM_WEIGHT || p->role == CJ_PARAM_RECURRENT; }
+
 static void set_sign_feedback(cj_rule *r, const cj_model *m)
 {
     for (int i = 1; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
-        if (!cj_layer_has_params(l)) continue;
-        double sum = 0.0;
-        for (size_t k = 0; k < l->n_weight; k++) sum += fabsf(l->weight[k]);
-        float scale = (float)(sum / (double)l->n_weight);
-        float *fb = r->feedback[i];
-        for (size_t k = 0; k < l->n_weight; k++)
-            fb[k] = l->weight[k] > 0 ? scale : l->weight[k] < 0 ? -scale : 0.0f;
+        for (int k = 0; k < l->n_params; k++) {
+            const cj_param *p = &l->params[k];
+            if (!is_matrix(p)) continue;
+            double sum = 0.0;
+            for (size_t j = 0; j < p->n; j++) sum += fabsf(p->data[j]);
+            float scale = (float)(sum / (double)p->n);
+            float *fb = r->feedback_buf + cj_model_param_offset(m, p);
+            for (size_t j = 0; j < p->n; j++) fb[j] = p->data[j] > 0 ? scale : p->data[j] < 0 ? -scale : 0.0f;
+        }
     }
 }
 
-float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch)
+float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
     if (r->cfg.kind == CJ_RULE_SIGN_SYMMETRY) set_sign_feedback(r, m);
-    const float *out = cj_model_forward(m, x, batch);
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
     int n = m->n_layers;
-    int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    float L = cj_loss_eval(r->loss, out, t, batch, dim, m->dacts[n], NULL);
-    cj_model_backward(m, m->dacts[n], batch, (const float *const *)r->feedback);
+    float L = cj_output_loss(r->loss, m, t, m->dacts[n], NULL);
+    cj_model_backward(m, m->dacts[n], r->feedback_buf, 0);
 
     if (r->cfg.kind == CJ_RULE_KOLEN_POLLACK) {
         const float lambda = r->cfg.decay;
         for (int i = 0; i < n; i++) {
             cj_layer *l = &m->layers[i];
-            if (!cj_layer_has_params(l)) continue;
-            size_t off = (size_t)(l->weight - m->params);
-            float *gB = r->kp_grad + off;
-            const float *B = r->feedback[i];
-            for (size_t k = 0; k < l->n_weight; k++) {
-                gB[k] = l->dweight[k] + lambda * B[k];
-                l->dweight[k] += lambda * l->weight[k];
+            for (int k = 0; k < l->n_params; k++) {
+                cj_param *p = &l->params[k];
+                if (!is_matrix(p)) continue;
+                size_t off = cj_model_param_offset(m, p);
+                float *gB = r->kp_grad + off;
+                const float *B = r->feedback_buf + off;
+                for (size_t j = 0; j < p->n; j++) {
+                    gB[j] = p->grad[j] + lambda * B[j];
+                    p->grad[j] += lambda * p->data[j];
+                }
             }
         }
     }

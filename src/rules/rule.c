@@ -45,45 +45,50 @@ static int next_param_layer(const cj_model *m, int i)
     return -1;
 }
 
-/* Allocate per-layer feedback weights, laid out like the params. */
-static cj_status create_feedback(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+static int is_matrix(const cj_param *p) { return p->role == CJ_PARAM_WEIGHT || p->role == CJ_PARAM_RECURRENT; }
+
+/* DFA: B maps the output error onto the input of the next parametric
+ * layer, drawn like the weights of a Linear(size, n_out). */
+static cj_status create_direct_feedback(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
 {
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
     size_t total = 0;
     for (int i = 0; i < m->n_layers; i++) {
-        const cj_layer *l = &m->layers[i];
-        if (!cj_layer_has_params(l)) continue;
-        if (r->cfg.kind == CJ_RULE_DFA) {
-            int next = next_param_layer(m, i);
-            if (next >= 0) total += (size_t)n_out * cj_shape_size(m->layers[next].in);
-        } else {
-            total += l->n_weight + l->n_bias;
-        }
+        int next = cj_layer_has_params(&m->layers[i]) ? next_param_layer(m, i) : -1;
+        if (next >= 0) total += (size_t)n_out * cj_shape_size(m->layers[next].in);
     }
     r->feedback_buf = calloc(total ? total : 1, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
     size_t offset = 0;
     for (int i = 0; i < m->n_layers; i++) {
-        const cj_layer *l = &m->layers[i];
+        int next = cj_layer_has_params(&m->layers[i]) ? next_param_layer(m, i) : -1;
+        if (next < 0) continue; /* the output layer gets the true error */
+        size_t size = cj_shape_size(m->layers[next].in);
+        float bound = 1.0f / sqrtf((float)size);
+        r->feedback[i] = r->feedback_buf + offset;
+        cj_rng_fill_uniform(rng, r->feedback[i], (size_t)n_out * size, -bound, bound);
+        offset += (size_t)n_out * size;
+    }
+    return CJ_OK;
+}
+
+/* FA, sign symmetry, KP: a matrix at every weight's place in a buffer laid
+ * out like the params, drawn from the weight's own initial distribution
+ * (for sign symmetry it is overwritten from W before every use). */
+static cj_status create_feedback(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    r->feedback_buf = calloc(m->n_params ? m->n_params : 1, sizeof(float));
+    if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_layer *l = &m->layers[i];
         if (!cj_layer_has_params(l)) continue;
-        float *fb = r->feedback_buf + offset;
-        if (r->cfg.kind == CJ_RULE_DFA) {
-            int next = next_param_layer(m, i);
-            if (next < 0) continue;  /* the output layer gets the true error */
-            /* B maps the output error onto the input of the next parametric
-             * layer; drawn like the weights of a Linear(size, n_out). */
-            size_t size = cj_shape_size(m->layers[next].in);
-            float bound = 1.0f / sqrtf((float)size);
-            cj_rng_fill_uniform(rng, fb, (size_t)n_out * size, -bound, bound);
-            offset += (size_t)n_out * size;
-        } else {
-            /* Drawn from the weights' own initial distribution; for sign
-             * symmetry this is overwritten from W before every use. */
-            float bound = 1.0f / sqrtf((float)(l->n_weight / (size_t)l->out.c));
-            cj_rng_fill_uniform(rng, fb, l->n_weight, -bound, bound);
-            offset += l->n_weight + l->n_bias;
+        r->feedback[i] = r->feedback_buf + cj_model_param_offset(m, &l->params[0]);
+        for (int k = 0; k < l->n_params; k++) {
+            const cj_param *p = &l->params[k];
+            if (!is_matrix(p)) continue;
+            float bound = p->init_bound > 0 ? p->init_bound : 1.0f / sqrtf((float)p->shape[p->ndim - 1]);
+            cj_rng_fill_uniform(rng, r->feedback_buf + cj_model_param_offset(m, p), p->n, -bound, bound);
         }
-        r->feedback[i] = fb;
     }
     return CJ_OK;
 }
@@ -104,16 +109,18 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_
     cj_status st = CJ_OK;
     switch (cfg->kind) {
     case CJ_RULE_FA:
-    case CJ_RULE_DFA:
     case CJ_RULE_SIGN_SYMMETRY:
     case CJ_RULE_KOLEN_POLLACK:
         st = create_feedback(r, m, rng, err);
+        break;
+    case CJ_RULE_DFA:
+        st = create_direct_feedback(r, m, rng, err);
         break;
     case CJ_RULE_NODE_PERTURBATION: {
         size_t outs = 0;
         for (int i = 0; i < m->n_layers; i++)
             if (cj_layer_has_params(&m->layers[i])) outs += cj_shape_size(m->layers[i].out);
-        r->work_floats = (size_t)m->max_batch * (outs + 2);
+        r->work_floats = (size_t)m->max_steps * m->max_batch * (outs + 2);
         break;
     }
     case CJ_RULE_WEIGHT_PERTURBATION:
@@ -161,61 +168,63 @@ static int all_finite(const float *x, size_t n)
  * The loss and the update alone can miss a non-finite input or weight: ReLU
  * maps NaN to 0 (NaN > 0 is false) before it reaches the loss, and weight
  * perturbation never multiplies the input into its update. */
-static int outputs_finite(const cj_model *m, int batch)
+static int outputs_finite(const cj_model *m)
 {
+    size_t rows = (size_t)m->steps * m->batch;
     for (int i = 0; i < m->n_layers; i++)
-        if (!all_finite(m->acts[i + 1], (size_t)batch * cj_shape_size(m->layers[i].out))) return 0;
+        if (!all_finite(m->acts[i + 1], rows * cj_shape_size(m->layers[i].out))) return 0;
     return 1;
 }
 
 /* Name the first layer whose output, or whose parameter update, is not
  * finite. */
-static cj_status report_non_finite(const cj_model *m, int batch, float value, cj_error *err)
+static cj_status report_non_finite(const cj_model *m, float value, cj_error *err)
 {
+    size_t rows = (size_t)m->steps * m->batch;
     const char *loss = isnan(value) ? "NaN" : isinf(value) ? "Inf" : "finite";
     for (int i = 0; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
-        if (!all_finite(m->acts[i + 1], (size_t)batch * cj_shape_size(l->out)))
+        if (!all_finite(m->acts[i + 1], rows * cj_shape_size(l->out)))
             return cj_fail(err, CJ_ERR_NUMERIC,
                            "loss is %s: the output of layer %d (%s) is not finite; lower optim.lr or "
-                           "check the input data", loss, i, cj_layer_kind_name(l->kind));
+                           "check the input data", loss, i, cj_layer_name(l));
     }
     for (int i = 0; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
-        if (cj_layer_has_params(l) && !all_finite(l->dweight, l->n_weight + l->n_bias))
+        if (cj_layer_has_params(l) && !all_finite(l->params[0].grad, cj_layer_param_count(l)))
             return cj_fail(err, CJ_ERR_NUMERIC,
                            "the update for layer %d (%s) is not finite; lower optim.lr or rule.sigma",
-                           i, cj_layer_kind_name(l->kind));
+                           i, cj_layer_name(l));
     }
     return cj_fail(err, CJ_ERR_NUMERIC, "loss is %s; lower optim.lr", loss);
 }
 
-cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                          float *loss, cj_error *err)
 {
     float L = 0.0f;
     switch (r->cfg.kind) {
     case CJ_RULE_BP:
-        L = cj_backprop(m, r->loss, x, t, batch);
+        L = cj_backprop(m, r->loss, x, t, T, batch);
         break;
     case CJ_RULE_FA:
     case CJ_RULE_SIGN_SYMMETRY:
     case CJ_RULE_KOLEN_POLLACK:
-        L = cj_rule_feedback_alignment(r, m, x, t, batch);
+        L = cj_rule_feedback_alignment(r, m, x, t, T, batch);
         break;
     case CJ_RULE_DFA:
-        L = cj_rule_direct_feedback_alignment(r, m, x, t, batch);
+        L = cj_rule_direct_feedback_alignment(r, m, x, t, T, batch);
         break;
     case CJ_RULE_NODE_PERTURBATION:
-        L = cj_rule_node_perturbation(r, m, x, t, batch);
+        L = cj_rule_node_perturbation(r, m, x, t, T, batch);
         break;
     case CJ_RULE_WEIGHT_PERTURBATION:
-        L = cj_rule_weight_perturbation(r, m, x, t, batch);
+        L = cj_rule_weight_perturbation(r, m, x, t, T, batch);
         break;
     }
     *loss = L;
-    if (!isfinite(L) || !all_finite(m->grads, m->n_params) || !outputs_finite(m, batch))
-        return report_non_finite(m, batch, L, err);
+    if (!isfinite(L) || !all_finite(m->grads, m->n_params) || !outputs_finite(m))
+        return report_non_finite(m, L, err);
     return CJ_OK;
 }
 

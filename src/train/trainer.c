@@ -135,7 +135,7 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     fprintf(f, ",\"rule\":\"%s\",\"layers\":[", cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
-        fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_kind_name(m->layers[i].kind));
+        fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_name(&m->layers[i]));
     }
     fputs("],\"align_deg\":", f);
     json_array(f, diag->align_deg, diag->n);
@@ -310,7 +310,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         }
         cj_target t = {.labels = s->batch_labels};
         float loss;
-        cj_status st = cj_rule_update(&s->rule, m, x, &t, b, &loss, err);
+        cj_status st = cj_rule_update(&s->rule, m, x, &t, 1, b, &loss, err);
         if (st) {
             char why[CJ_ERROR_MSG_MAX];
             memcpy(why, err->msg, sizeof why);
@@ -387,7 +387,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
 
     cj_rule_diagnostics *diag = &s->diag;
     cj_target t = {.labels = s->train.y};
-    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, s->diag_n, e->diag_draws, diag_rng, diag, err);
+    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, 1, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
