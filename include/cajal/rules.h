@@ -31,6 +31,7 @@ typedef struct {
     float sigma;   /* perturbation standard deviation (node/weight perturbation) */
     int samples;   /* perturbation draws averaged per update */
     float decay;   /* Kolen-Pollack: decay added to the update of both W and B */
+    int bptt_truncate; /* train.bptt_truncate: backprop through time in chunks of this many steps (0 = whole) */
 } cj_rule_config;
 
 cj_rule_config cj_rule_defaults(cj_rule_kind kind);
@@ -80,6 +81,14 @@ cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt
 
 /* The true gradient by backprop, into m->grads; returns the loss. */
 float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch);
+
+/* The loss of a sequence x [T, B, input] against t and its gradient by
+ * backprop through time into m->grads (overwritten), from the initial
+ * state. K > 0 truncates it to chunks of K steps (train.bptt_truncate; the
+ * model's tape needs only K steps); feedback, when not NULL, is passed to
+ * cj_model_backward (feedback alignment and its relatives). */
+float cj_sequence_gradient(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int B,
+                           int K, const float *feedback);
 
 /* The loss of the model's last output against t, and (dout not NULL) its
  * gradient into dout [T, B, out]: over every step when t has one target per

@@ -18,9 +18,5 @@ float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, f
 
 float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch)
 {
-    cj_model_reset(m, batch);
-    cj_model_forward_seq(m, x, T, batch);
-    float L = cj_output_loss(loss, m, t, m->dacts[m->n_layers], NULL);
-    cj_model_backward(m, m->dacts[m->n_layers], NULL, 0);
-    return L;
+    return cj_sequence_gradient(m, loss, x, t, T, batch, 0, NULL);
 }

@@ -40,11 +40,8 @@ static void set_sign_feedback(cj_rule *r, const cj_model *m)
 float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
     if (r->cfg.kind == CJ_RULE_SIGN_SYMMETRY) set_sign_feedback(r, m);
-    cj_model_reset(m, batch);
-    cj_model_forward_seq(m, x, T, batch);
     int n = m->n_layers;
-    float L = cj_output_loss(r->loss, m, t, m->dacts[n], NULL);
-    cj_model_backward(m, m->dacts[n], r->feedback_buf, 0);
+    float L = cj_sequence_gradient(m, r->loss, x, t, T, batch, r->cfg.bptt_truncate, r->feedback_buf);
 
     if (r->cfg.kind == CJ_RULE_KOLEN_POLLACK) {
         const float lambda = r->cfg.decay;

@@ -104,6 +104,14 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_
     if (cfg->samples < 1) return cj_fail(err, CJ_ERR_CONFIG, "rule.samples = %d must be at least 1", cfg->samples);
     if (cj_rule_is_stochastic(cfg->kind) && !(cfg->sigma > 0))
         return cj_fail(err, CJ_ERR_CONFIG, "rule.sigma = %g must be positive", cfg->sigma);
+    int truncates = cfg->kind == CJ_RULE_BP || cfg->kind == CJ_RULE_FA || cfg->kind == CJ_RULE_SIGN_SYMMETRY ||
+                    cfg->kind == CJ_RULE_KOLEN_POLLACK;
+    if (cfg->bptt_truncate < 0)
+        return cj_fail(err, CJ_ERR_CONFIG, "train.bptt_truncate = %d must be 0 (whole sequences) or positive",
+                       cfg->bptt_truncate);
+    if (cfg->bptt_truncate > 0 && !truncates)
+        return cj_fail(err, CJ_ERR_CONFIG, "train.bptt_truncate applies to rule.name = bp, fa, sign_symmetry or "
+                       "kolen_pollack, not %s", cj_rule_name(cfg->kind));
     r->feedback = calloc((size_t)m->n_layers, sizeof(float *));
     if (!r->feedback) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule state");
     cj_status st = CJ_OK;
@@ -205,7 +213,7 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     float L = 0.0f;
     switch (r->cfg.kind) {
     case CJ_RULE_BP:
-        L = cj_backprop(m, r->loss, x, t, T, batch);
+        L = cj_sequence_gradient(m, r->loss, x, t, T, batch, r->cfg.bptt_truncate, NULL);
         break;
     case CJ_RULE_FA:
     case CJ_RULE_SIGN_SYMMETRY:

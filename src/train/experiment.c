@@ -82,6 +82,7 @@ static const key_def KEYS[] = {
     {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening", SGD_ONLY},
     {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum", SGD_ONLY},
     {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty", ANY},
+    {"optim", "clip_norm", T_FLOAT, OFF(optim.clip_norm), 0, 0, "clip the gradient's 2-norm to this (0 = off)", ANY},
     {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, F_BELOW_ONE, "Adam beta1", ADAM_ONLY},
     {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, F_BELOW_ONE, "Adam beta2", ADAM_ONLY},
     {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon", ADAM_ONLY},
@@ -90,6 +91,8 @@ static const key_def KEYS[] = {
     {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number", ANY},
     {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch", ANY},
     {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)", ANY},
+    {"train", "bptt_truncate", T_INT, OFF(rule.bptt_truncate), 0, 0,
+     "backprop through time in chunks of this many steps (0 = the whole sequence)", ANY},
     {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},
     {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules", ANY},
 };

@@ -316,6 +316,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
             memcpy(why, err->msg, sizeof why);
             return cj_fail(err, st, "epoch %d, step %ld: %s", epoch, *step + 1, why);
         }
+        if (e->optim.clip_norm > 0) cj_clip_grad_norm(m->grads, m->n_params, e->optim.clip_norm);
         cj_optim_step(&s->optim, m->params, m->grads);
         if ((st = cj_rule_after_step(&s->rule, m, &s->optim.cfg, err))) return st;
         ++*step;
