@@ -37,12 +37,12 @@ typedef struct {
 } bench_case;
 
 static const bench_case CASES[] = {
-    {"mlp_bp", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_BP},
-    {"mlp_fa", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_FA},
+    {"mlp_bp", "flatten, dense 256, relu, dense 256, relu, dense 10", &cj_rule_bp},
+    {"mlp_fa", "flatten, dense 256, relu, dense 256, relu, dense 10", &cj_rule_fa},
     {"cnn_bp",
      "conv2d 32 kernel=5 padding=2, relu, maxpool 2, conv2d 64 kernel=5 padding=2, relu, "
      "maxpool 2, flatten, dense 10",
-     CJ_RULE_BP},
+     &cj_rule_bp},
 };
 enum { N_CASES = sizeof CASES / sizeof CASES[0] };
 

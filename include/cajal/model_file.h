@@ -33,7 +33,7 @@ typedef struct {
     cj_shape input;            /* one sample, channels x height x width */
     int classes;               /* classes the model was trained on (<= its outputs) */
     cj_loss_kind loss;         /* the objective */
-    cj_rule_kind rule;         /* the learning rule */
+    const cj_rule_ops *rule;   /* the learning rule */
     cj_pixel_scale scale;      /* how pixels became inputs ... */
     float scale_mean, scale_std;  /* ... with the training set's statistics (of pixel/255) */
     int epoch;                 /* the epoch whose parameters the file holds */

@@ -10,10 +10,45 @@
  * usual generalisation of DFA to convolutional blocks. The output layer
  * receives the true error. */
 #include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include "cajal/rules.h"
 
-float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T,
+/* Index of the first parametric layer after layer i, or -1. */
+static int next_param_layer(const cj_model *m, int i)
+{
+    for (int j = i + 1; j < m->n_layers; j++)
+        if (cj_layer_has_params(&m->layers[j])) return j;
+    return -1;
+}
+
+/* DFA: B maps the output error onto the input of the next parametric
+ * layer, drawn like the weights of a Linear(size, n_out). */
+static cj_status dfa_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    int n_out = (int)cj_shape_size(cj_model_output_shape(m));
+    size_t total = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        int next = cj_layer_has_params(&m->layers[i]) ? next_param_layer(m, i) : -1;
+        if (next >= 0) total += (size_t)n_out * cj_shape_size(m->layers[next].in);
+    }
+    r->feedback_buf = calloc(total ? total : 1, sizeof(float));
+    if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    size_t offset = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        int next = cj_layer_has_params(&m->layers[i]) ? next_param_layer(m, i) : -1;
+        if (next < 0) continue; /* the output layer gets the true error */
+        size_t size = cj_shape_size(m->layers[next].in);
+        float bound = 1.0f / sqrtf((float)size);
+        r->feedback[i] = r->feedback_buf + offset;
+        cj_rng_fill_uniform(rng, r->feedback[i], (size_t)n_out * size, -bound, bound);
+        offset += (size_t)n_out * size;
+    }
+    return CJ_OK;
+}
+
+static float dfa_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T,
                                         int batch)
 {
     cj_model_reset(m, batch);
@@ -41,3 +76,11 @@ float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x,
     }
     return L;
 }
+
+const cj_rule_ops cj_rule_dfa = {
+    .name = "dfa",
+    .summary = "direct feedback alignment: the output error to every layer through fixed random matrices "
+               "(Nøkland 2016)",
+    .create = dfa_create,
+    .update = dfa_update,
+};

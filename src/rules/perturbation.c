@@ -52,7 +52,7 @@ static void add_noise(cj_model *m, int i, void *user)
     ps->xi += size;
 }
 
-float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
+static float node_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
     const float sigma = r->cfg.sigma;
     const int samples = r->cfg.samples;
@@ -98,7 +98,7 @@ float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const c
     return L;
 }
 
-float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
+static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
     const float sigma = r->cfg.sigma;
     const int samples = r->cfg.samples;
@@ -125,3 +125,39 @@ float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const
     cj_model_forward_seq(m, x, T, batch);
     return L;
 }
+
+/* Work: clean and perturbed losses per row, then the noise of every
+ * parametric layer's output. */
+static cj_status node_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    size_t outs = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (cj_layer_has_params(&m->layers[i])) outs += cj_shape_size(m->layers[i].out);
+    r->work_floats = (size_t)m->max_steps * m->max_batch * (outs + 2);
+    return CJ_OK;
+}
+
+/* Work: the saved weights and the noise. */
+static cj_status weight_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    r->work_floats = 2 * m->n_params;
+    return CJ_OK;
+}
+
+const cj_rule_ops cj_rule_node_perturbation = {
+    .name = "node_perturbation",
+    .summary = "gradient estimate from the loss change under noise on units' outputs (Werfel, Xie & Seung 2005)",
+    .keys = CJ_RULE_KEY_SIGMA | CJ_RULE_KEY_SAMPLES,
+    .stochastic = 1,
+    .create = node_create,
+    .update = node_update,
+};
+
+const cj_rule_ops cj_rule_weight_perturbation = {
+    .name = "weight_perturbation",
+    .summary = "gradient estimate from the loss change under noise on all weights (Werfel, Xie & Seung 2005)",
+    .keys = CJ_RULE_KEY_SIGMA | CJ_RULE_KEY_SAMPLES,
+    .stochastic = 1,
+    .create = weight_create,
+    .update = weight_update,
+};
