@@ -1,6 +1,6 @@
-/* test_plot.c — the figure library (ticks, PNG output, gaps), the
- * metrics.jsonl reader and `cajal plot`, on fixture files written to a
- * temporary directory. */
+/* test_plot.c — the figure library (ticks, PNG output, gaps, scaling with
+ * the figure's size), the metrics.jsonl reader and `cajal plot`, on fixture
+ * files written to a temporary directory. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -425,6 +425,101 @@ TEST(cmd_plot_errors_and_usage)
     CHECK(access(out, F_OK) != 0); /* nothing written on failure */
 }
 
+TEST(figure_scale_grows_with_panel_size)
+{
+    /* cajal plot's default sizes draw at the reference scale */
+    CHECK_NEAR(cj_figure_scale(1500, 480, 1, 3), 1, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1200, 900, 2, 2), 1, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1500, 900, 2, 3), 1, 1e-12);
+    /* 2400x1600 in 2x2: panels of 1200x800, the short side decides */
+    CHECK_NEAR(cj_figure_scale(2400, 1600, 2, 2), 800.0 / 450, 1e-12);
+    CHECK_NEAR(cj_figure_scale(2400, 1600, 2, 3), 1.6, 1e-12);
+    /* a wide, low strip keeps text that fits its height */
+    CHECK_NEAR(cj_figure_scale(3000, 480, 1, 3), 480.0 / 450, 1e-12);
+    /* small figures stop shrinking at 0.8; a bad grid counts as 1x1 */
+    CHECK_NEAR(cj_figure_scale(300, 200, 1, 1), 0.8, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1000, 900, 0, -1), 2, 1e-12);
+}
+
+/* Non-white pixels of a PNG, or -1 if it cannot be read. */
+static long ink(const char *png)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    long n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            n += (*(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x) & 0xffffff) !=
+                 0xffffff;
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* One panel with a title, labels, a legend and one red line at y = 0 on a
+ * 0..90 axis (as backprop's alignment angle is drawn). */
+static cj_status angle_figure(int w, int h, const char *path)
+{
+    cj_figure *fig;
+    cj_error err = {0};
+    cj_status st = cj_figure_create(&fig, 1, 1, w, h, &err);
+    if (st) return st;
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    cj_panel_set_title(p, "Alignment with backprop gradient");
+    cj_panel_set_labels(p, "epoch", "angle to backprop (deg)");
+    double x[5] = {1, 2, 3, 4, 5}, y[5] = {0, 0, 0, 0, 0};
+    cj_line_style red = {{1, 0, 0}, CJ_DASH_SOLID, 3, CJ_MARKER_NONE};
+    st = cj_panel_add_line(p, x, y, 5, red, "bp", &err);
+    cj_panel_set_ylim(p, 0, 90);
+    if (!st) st = cj_figure_write_png(fig, path, &err);
+    cj_figure_free(fig);
+    return st;
+}
+
+/* Pixels in image column x with a clear red tint (a red line's
+ * antialiased edges included). */
+static int red_in_column(const char *png, int x)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    int n = 0;
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+        int h = cairo_image_surface_get_height(s), stride = cairo_image_surface_get_stride(s);
+        const unsigned char *d = cairo_image_surface_get_data(s);
+        for (int y = 0; y < h; y++) {
+            uint32_t px = *(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x);
+            int r = (px >> 16) & 255, g = (px >> 8) & 255, b = px & 255;
+            n += r > 200 && r - g > 60 && r - b > 60;
+        }
+    }
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* Everything scales together: at twice the size in both directions the
+ * drawing is the same picture enlarged, so its ink (text, lines, box)
+ * grows ~4x. Fixed-size text and 1 px lines gave ~2.6x (lines only get
+ * longer). A 3 px line lying on the axis limit is drawn whole over the
+ * box: 4 tinted rows (2 full, 2 antialiased halves) at scale 1 and 6 full
+ * rows at scale 2; clipped at the box and drawn under it, as before, it
+ * showed 2 and 3. */
+TEST(figure_text_and_lines_scale_with_size)
+{
+    CHECK(angle_figure(500, 450, tpath("s1.png")) == CJ_OK);
+    CHECK(angle_figure(1000, 900, tpath("s2.png")) == CJ_OK);
+    long a = ink(tpath("s1.png")), b = ink(tpath("s2.png"));
+    CHECK(a > 0 && b > 0);
+    double ratio = a > 0 ? (double)b / a : 0;
+    if (!(ratio > 3.4 && ratio < 4.6)) test_fail("ink grew %.2fx, expected ~4x", ratio);
+    int r1 = red_in_column(tpath("s1.png"), 250), r2 = red_in_column(tpath("s2.png"), 500);
+    if (r1 < 4 || r1 > 5) test_fail("line at 0: %d red rows at scale 1, expected 4", r1);
+    if (r2 < 6 || r2 > 8) test_fail("line at 0: %d red rows at scale 2, expected 6", r2);
+}
+
 /* fontconfig (loaded by cairo for text) leaks a few hundred bytes while
  * parsing its configuration, once per process; LeakSanitizer reads this
  * hook under `make test SANITIZE=1`, so only leaks of ours fail the run. */
@@ -455,6 +550,8 @@ int main(void)
     RUN(cmd_plot_writes_png);
     RUN(cmd_plot_draws_values_equal_to_rounding);
     RUN(cmd_plot_errors_and_usage);
+    RUN(figure_scale_grows_with_panel_size);
+    RUN(figure_text_and_lines_scale_with_size);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");
 }

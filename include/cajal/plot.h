@@ -17,7 +17,10 @@
  *     cj_figure_write_png(fig, "curves.png", &err);
  *     cj_figure_free(fig);
  *
- * Sizes are in pixels of the output image. */
+ * Sizes are in pixels of the output image. Text sizes, line widths,
+ * margins and tick lengths are chosen for panels of about 500 x 450 px and
+ * grow with the figure (cj_figure_scale), so the text of a 2400x1600 figure
+ * is in proportion to it rather than specks. */
 #ifndef CAJAL_PLOT_H
 #define CAJAL_PLOT_H
 
@@ -56,7 +59,7 @@ typedef enum { CJ_CMAP_VIRIDIS, CJ_CMAP_DIVERGING } cj_colormap;
 typedef struct {
     cj_rgb color;
     cj_dash dash;
-    double width;     /* line width in px; <= 0 means 2 */
+    double width;     /* line width in px at scale 1 (see cj_figure_scale); <= 0 means 2 */
     cj_marker marker; /* drawn at every point */
 } cj_line_style;
 
@@ -81,6 +84,13 @@ cj_panel *cj_figure_panel(cj_figure *fig, int row, int col);
  * temporary file in the same directory, then rename), so a reader never
  * sees a torn image. */
 cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err);
+
+/* How much larger than at the reference size everything is drawn on a
+ * width x height figure of rows x cols panels: the smaller of
+ * (width / cols) / 500 and (height / rows) / 450, so that text still fits
+ * the short side of a panel, and never below 0.8 (smaller text would not
+ * be readable). 1 for cajal plot's default sizes. */
+double cj_figure_scale(int width, int height, int rows, int cols);
 
 /* ---- panels ------------------------------------------------------------- */
 

@@ -85,8 +85,8 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
     const double spots[][2] = {{r, t}, {l, t}, {r, b}, {l, b}, {r, cy}, {l, cy}, {cx, t}, {cx, b}};
     for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
         if (!covers(p, f, spots[i][0], spots[i][1], lg->w, lg->h)) {
-            *x = round(spots[i][0]);
-            *y = round(spots[i][1]);
+            *x = spots[i][0];
+            *y = spots[i][1];
             return 1;
         }
     }
@@ -98,8 +98,8 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
         for (int j = GRID; j >= 0; j--) {
             double gx = l + (r - l) * j / GRID, gy = t + (b - t) * i / GRID;
             if (!covers(p, f, gx, gy, lg->w, lg->h)) {
-                *x = round(gx);
-                *y = round(gy);
+                *x = gx;
+                *y = gy;
                 return 1;
             }
         }
@@ -113,11 +113,14 @@ void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, 
     if (lg->n == 0) return;
     cairo_save(cr);
     cairo_set_dash(cr, NULL, 0, 0);
-    cairo_rectangle(cr, x + 0.5, y + 0.5, lg->w, lg->h);
+    double lw = cj_plot_hairline(cr, 1);
+    double x0 = cj_plot_snap(cr, x, lw), y0 = cj_plot_snap(cr, y, lw);
+    cairo_rectangle(cr, x0, y0, cj_plot_snap(cr, x + lg->w, lw) - x0,
+                    cj_plot_snap(cr, y + lg->h, lw) - y0);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
     cairo_fill_preserve(cr);
     cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
-    cairo_set_line_width(cr, 1);
+    cairo_set_line_width(cr, lw);
     cairo_stroke(cr);
 
     cj_plot_font(cr, PLOT_FONT_LEGEND, 0);

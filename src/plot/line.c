@@ -130,13 +130,23 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
          * below it, in columns, costs height instead. */
         cj_plot_legend_columns(&lg, cell.w - 2 * PAD);
         cj_plot_frame_layout(cr, p, cell, 0, lg.h + LEGEND_GAP, p->xinteger, 0, &f);
-        lx = round(fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2));
-        ly = round(cell.y + cell.h - PAD - lg.h);
+        lx = fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2);
+        ly = cell.y + cell.h - PAD - lg.h;
     }
 
+    /* The box goes under the lines and the clip reaches past it by half
+     * the widest line (or marker): a line that lies on an axis limit —
+     * backprop's angle of exactly 0 — is drawn whole over the box instead
+     * of half hidden under it. */
     cj_plot_frame_grid(cr, &f);
+    cj_plot_frame_draw(cr, p, &f);
+    double m = 0;
+    for (int s = 0; s < p->n_series; s++) {
+        const cj_line_style *st = &p->series[s].style;
+        m = fmax(m, st->marker != CJ_MARKER_NONE ? (2.5 * st->width + 2) / 2 : st->width / 2);
+    }
     cairo_save(cr);
-    cairo_rectangle(cr, f.area.x, f.area.y, f.area.w + 1, f.area.h + 1);
+    cairo_rectangle(cr, f.area.x - m, f.area.y - m, f.area.w + 1 + 2 * m, f.area.h + 1 + 2 * m);
     cairo_clip(cr);
     for (int s = 0; s < p->n_series; s++) draw_series(cr, p, &f, &p->series[s]);
     cairo_restore(cr);
@@ -146,6 +156,5 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
         cj_plot_text(cr, "no data", f.area.x + f.area.w / 2, f.area.y + f.area.h / 2, 0.5, 0.5,
                      0);
     }
-    cj_plot_frame_draw(cr, p, &f);
     cj_plot_legend_draw(cr, p, &lg, lx, ly);
 }

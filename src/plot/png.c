@@ -14,8 +14,12 @@ static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsi
 cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err)
 {
     if (!fig || !path || !*path) return cj_fail(err, CJ_ERR_ARG, "write PNG: no figure or path");
-    cairo_surface_t *surf = cj_plot_render(fig);
+    /* RGB24: no alpha channel, so the PNG is smaller and looks the same in
+     * every viewer whatever its background. */
+    cairo_surface_t *surf =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, fig->width, fig->height);
     cairo_status_t cs = cairo_surface_status(surf);
+    if (cs == CAIRO_STATUS_SUCCESS) cs = cj_plot_render(surf, fig, 1.0);
     if (cs != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
         return cj_fail(err, cs == CAIRO_STATUS_NO_MEMORY ? CJ_ERR_NOMEM : CJ_ERR_ARG,
