@@ -1,6 +1,6 @@
-/* test_plot.c — the figure library (ticks, PNG output, gaps, scaling with
- * the figure's size), the metrics.jsonl reader and `cajal plot`, on fixture
- * files written to a temporary directory. */
+/* test_plot.c — the figure library (ticks, PNG/SVG/PDF output, gaps,
+ * scaling with the figure's size), the metrics.jsonl reader and `cajal
+ * plot`, on fixture files written to a temporary directory. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -84,6 +84,26 @@ static int plot_quietly(int argc, char **argv)
     close(err);
     close(null);
     return rc;
+}
+
+/* The whole file in a NUL-terminated buffer (caller frees); NULL if it
+ * cannot be read. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) b[n] = '\0';
+    if (b && len) *len = (size_t)n;
+    return b;
 }
 
 static const char fa_run[] =
@@ -476,7 +496,7 @@ static cj_status angle_figure(int w, int h, const char *path)
     cj_line_style red = {{1, 0, 0}, CJ_DASH_SOLID, 3, CJ_MARKER_NONE};
     st = cj_panel_add_line(p, x, y, 5, red, "bp", &err);
     cj_panel_set_ylim(p, 0, 90);
-    if (!st) st = cj_figure_write_png(fig, path, &err);
+    if (!st) st = cj_figure_write(fig, path, &err);
     cj_figure_free(fig);
     return st;
 }
@@ -520,6 +540,121 @@ TEST(figure_text_and_lines_scale_with_size)
     if (r2 < 6 || r2 > 8) test_fail("line at 0: %d red rows at scale 2, expected 6", r2);
 }
 
+TEST(figure_format_from_extension)
+{
+    cj_figure_format f = CJ_FIGURE_PDF;
+    cj_error err = {0};
+    CHECK(cj_figure_format_of("runs/curves.png", &f, &err) == CJ_OK && f == CJ_FIGURE_PNG);
+    CHECK(cj_figure_format_of("Curves.SVG", &f, &err) == CJ_OK && f == CJ_FIGURE_SVG);
+    CHECK(cj_figure_format_of("a.b/fig.pdf", &f, &err) == CJ_OK && f == CJ_FIGURE_PDF);
+    CHECK(cj_figure_format_of("out/curves.jpg", &f, &err) == CJ_ERR_ARG);
+    CHECK(strstr(err.msg, "out/curves.jpg") && strstr(err.msg, "\".jpg\""));
+    /* a dot in a folder name is no extension */
+    CHECK(cj_figure_format_of("runs.v2/curves", &f, &err) == CJ_ERR_ARG);
+    CHECK(strstr(err.msg, "runs.v2/curves") && strstr(err.msg, "no file extension"));
+    CHECK(cj_figure_format_of("curves.", &f, &err) == CJ_ERR_ARG);
+
+    /* cj_figure_write refuses before creating anything */
+    cj_figure *fig;
+    CHECK(cj_figure_create(&fig, 1, 1, 300, 200, &err) == CJ_OK);
+    CHECK(cj_figure_write(fig, tpath("x.gif"), &err) == CJ_ERR_ARG);
+    CHECK(access(tpath("x.gif"), F_OK) != 0);
+    CHECK(cj_figure_write_svg(fig, tpath("no/such/dir/x.svg"), &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "no/such/dir") != NULL);
+    CHECK(cj_figure_write_pdf(fig, tpath("no/such/dir/x.pdf"), &err) == CJ_ERR_IO);
+    cj_figure_free(fig);
+}
+
+/* Tags in s nest properly (each closing tag closes the innermost open
+ * one, "<x/>" closes itself, "<?...?>" and comments are skipped) and
+ * there is exactly one top-level element, named `root`. A structural
+ * check, not a validating XML parser. */
+static int xml_balanced(const char *s, const char *root)
+{
+    char stack[64][32];
+    int depth = 0, tops = 0;
+    for (const char *c = strchr(s, '<'); c; c = strchr(c, '<')) {
+        if (!strncmp(c, "<?", 2) || !strncmp(c, "<!--", 4)) {
+            const char *e = strstr(c, c[1] == '?' ? "?>" : "-->");
+            if (!e) return 0;
+            c = e + 1;
+            continue;
+        }
+        int closing = c[1] == '/';
+        const char *n = c + 1 + closing;
+        size_t len = strcspn(n, " \t\r\n/>");
+        if (len == 0 || len >= sizeof stack[0]) return 0;
+        const char *e = n + len; /* the tag's end, skipping quoted values */
+        char q = 0;
+        for (; *e && (q || *e != '>'); e++)
+            if (*e == '"' || *e == '\'') q = q == *e ? 0 : q ? q : *e;
+        if (!*e) return 0;
+        int self = e[-1] == '/';
+        if (closing) {
+            if (depth == 0 || strncmp(stack[depth - 1], n, len) || stack[depth - 1][len]) return 0;
+            depth--;
+        } else if (!self) {
+            if (depth == 64) return 0;
+            if (depth == 0 && (tops++ || strncmp(n, root, len) || root[len])) return 0;
+            memcpy(stack[depth], n, len);
+            stack[depth++][len] = '\0';
+        }
+        c = e;
+    }
+    return depth == 0 && tops == 1;
+}
+
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *c = strstr(s, needle); c; c = strstr(c + 1, needle)) n++;
+    return n;
+}
+
+/* The same figure as PNG, SVG and PDF. cairo writes SVG text as glyph
+ * outlines (one <use> per character drawn), so the labels cannot be read
+ * back; what is checked is the structure: balanced tags, the size in px,
+ * the red line's stroke, and at least one glyph per character of the
+ * texts we set. The PDF is checked for its header, page size (0.75 pt
+ * per px), an embedded font and a complete trailer. */
+TEST(figure_writes_svg_and_pdf)
+{
+    const char *texts[] = {"Alignment with backprop gradient", "epoch", "angle to backprop (deg)",
+                           "bp"};
+    size_t chars = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (const char *c = texts[i]; *c; c++) chars += *c != ' ';
+
+    CHECK(angle_figure(640, 320, tpath("f.svg")) == CJ_OK);
+    size_t n = 0;
+    char *svg = slurp(tpath("f.svg"), &n);
+    CHECK(svg != NULL);
+    if (svg) {
+        CHECK(!strncmp(svg, "<?xml", 5));
+        CHECK(xml_balanced(svg, "svg"));
+        CHECK(strstr(svg, "width=\"640px\"") && strstr(svg, "height=\"320px\""));
+        CHECK(strstr(svg, "viewBox=\"0 0 640 320\"") != NULL);
+        CHECK(strstr(svg, "stroke:rgb(100%,0%,0%)") != NULL); /* the red line */
+        size_t glyphs = count_of(svg, "<use");
+        if (glyphs < chars) test_fail("SVG draws %zu glyphs, the texts have %zu", glyphs, chars);
+        free(svg);
+    }
+
+    CHECK(angle_figure(640, 320, tpath("f.pdf")) == CJ_OK);
+    char *pdf = slurp(tpath("f.pdf"), &n);
+    CHECK(pdf != NULL);
+    if (pdf) {
+        CHECK(n > 2000 && !strncmp(pdf, "%PDF-", 5));
+        CHECK(memmem(pdf, n, "/MediaBox [ 0 0 480 240 ]", 25) != NULL);
+        CHECK(memmem(pdf, n, "/FontFile", 9) != NULL);
+        CHECK(n > 16 && memmem(pdf + n - 16, 16, "%%EOF", 5) != NULL);
+        free(pdf);
+    }
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "f.pdf.tmp.%ld", (long)getpid());
+    CHECK(access(tpath(tmp), F_OK) != 0); /* written through a renamed temporary */
+}
+
 /* fontconfig (loaded by cairo for text) leaks a few hundred bytes while
  * parsing its configuration, once per process; LeakSanitizer reads this
  * hook under `make test SANITIZE=1`, so only leaks of ours fail the run. */
@@ -552,6 +687,8 @@ int main(void)
     RUN(cmd_plot_errors_and_usage);
     RUN(figure_scale_grows_with_panel_size);
     RUN(figure_text_and_lines_scale_with_size);
+    RUN(figure_format_from_extension);
+    RUN(figure_writes_svg_and_pdf);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");
 }

@@ -1,5 +1,5 @@
 /* plot.h — figures made of a grid of panels, drawn with cairo and written
- * as PNG.
+ * as PNG, SVG or PDF.
  *
  * A figure owns its panels; a panel is either a line chart (any number of
  * series, each with its own colour, dash, marker and legend label) or a
@@ -14,10 +14,11 @@
  *     cj_panel_set_labels(p, "epoch", "accuracy (%)");
  *     cj_line_style s = cj_line_style_default(0);
  *     cj_panel_add_line(p, epoch, acc, n, s, "mlp (bp)", &err);
- *     cj_figure_write_png(fig, "curves.png", &err);
+ *     cj_figure_write(fig, "curves.svg", &err);   (format from the extension)
  *     cj_figure_free(fig);
  *
- * Sizes are in pixels of the output image. Text sizes, line widths,
+ * Sizes are in pixels of the output image (SVG: CSS px; PDF: 0.75 pt per
+ * px, the same physical size at 96 px per inch). Text sizes, line widths,
  * margins and tick lengths are chosen for panels of about 500 x 450 px and
  * grow with the figure (cj_figure_scale), so the text of a 2400x1600 figure
  * is in proportion to it rather than specks. */
@@ -80,10 +81,24 @@ void cj_figure_set_title(cj_figure *fig, const char *title);
 /* The panel at (row, col), counted from the top left; NULL when out of
  * range. Panels nobody adds data or a title to are left blank. */
 cj_panel *cj_figure_panel(cj_figure *fig, int row, int col);
-/* Render and write the figure as PNG, atomically (cj_atomic_open: a
+
+typedef enum { CJ_FIGURE_PNG, CJ_FIGURE_SVG, CJ_FIGURE_PDF } cj_figure_format;
+
+/* The format a file name asks for: ".png", ".svg" or ".pdf", in any case.
+ * Any other extension, or none, is an error naming the path and the
+ * extension. */
+cj_status cj_figure_format_of(const char *path, cj_figure_format *fmt, cj_error *err);
+/* Render and write the figure in the format its extension names
+ * (cj_figure_format_of). Every writer is atomic (cj_atomic_open: a
  * temporary file in the same directory, then rename), so a reader never
- * sees a torn image. */
+ * sees a torn figure and a failed write leaves no file behind. */
+cj_status cj_figure_write(const cj_figure *fig, const char *path, cj_error *err);
+/* The same for one format, whatever the extension. SVG draws text as
+ * glyph outlines (it looks the same without the fonts; it is not
+ * searchable text); PDF embeds the fonts it uses. */
 cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err);
+cj_status cj_figure_write_svg(const cj_figure *fig, const char *path, cj_error *err);
+cj_status cj_figure_write_pdf(const cj_figure *fig, const char *path, cj_error *err);
 
 /* How much larger than at the reference size everything is drawn on a
  * width x height figure of rows x cols panels: the smaller of
