@@ -1,6 +1,7 @@
 /* test_plot.c — the figure library (ticks, PNG/SVG/PDF output, gaps,
- * scaling with the figure's size), the metrics.jsonl reader and `cajal
- * plot`, on fixture files written to a temporary directory. */
+ * scaling with the figure's size, per-layer legends), the metrics.jsonl
+ * reader and `cajal plot`, on fixture files written to a temporary
+ * directory. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 #include <cairo.h>
 
 #include "../src/cli/commands.h"
+#include "../src/plot/internal.h" /* series labels and legend sizes, to test them directly */
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
 #include "harness.h"
@@ -655,6 +657,113 @@ TEST(figure_writes_svg_and_pdf)
     CHECK(access(tpath(tmp), F_OK) != 0); /* written through a renamed temporary */
 }
 
+static const char *const mlp_layers[] = {"1:Linear", "3:Linear", "5:Linear"};
+static const char *const cnn_layers[] = {"0:Conv2d", "3:Conv2d", "7:Linear", "9:Linear"};
+static const double epochs[2] = {1, 2};
+static const double angles[8] = {80, 60, 0, 0, 75, 55, 0, 0}; /* 2 epochs x up to 4 layers */
+
+static int same_rgb(cj_rgb a, cj_rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+/* An MLP run beside a CNN run: the legend must give each run its own
+ * layer names. It used to label one dash key with the CNN's layers for
+ * both, so the MLP's 1:Linear was listed as "0:Conv2d". */
+TEST(layer_legend_names_each_runs_own_layers)
+{
+    cj_layer_run runs[2] = {
+        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers},
+        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers},
+    };
+    CHECK(!cj_layer_runs_share_layers(runs, 2));
+    cj_figure *fig;
+    cj_error err = {0};
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 2, &err) == CJ_OK);
+    /* per run: a heading, then one labelled line per layer */
+    CHECK(p->n_series == 2 + 3 + 4);
+    int k = 0, lines = 0;
+    for (int r = 0; r < 2 && k < p->n_series; r++) {
+        const plot_series *h = &p->series[k++];
+        CHECK(h->legend_heading && h->n == 0 && h->legend_group == r);
+        CHECK(!strcmp(h->label, runs[r].name));
+        for (int l = 0; l < runs[r].n_layers && k < p->n_series; l++, k++) {
+            const plot_series *s = &p->series[k];
+            CHECK(!s->legend_heading && s->n == 2 && s->legend_group == r);
+            CHECK(!strcmp(s->label, runs[r].layers[l]));
+            CHECK(same_rgb(s->style.color, cj_palette(r)));
+            CHECK(s->style.dash == (cj_dash)l); /* dash tells a run's layers apart */
+            CHECK_NEAR(s->y[1], angles[1 * runs[r].n_layers + l], 0);
+            lines++;
+        }
+    }
+    CHECK(lines == 7);
+    for (int i = 0; i < p->n_series; i++) CHECK(strncmp(p->series[i].label, "layer ", 6));
+
+    /* The legend is a column per run: as tall as the CNN's alone, and wider. */
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 500, 450);
+    cairo_t *cr = cairo_create(surf);
+    plot_legend both, cnn_only;
+    cj_plot_legend_measure(cr, p, &both);
+    CHECK(both.n == 9 && both.grouped);
+    cj_figure *fig2;
+    CHECK(cj_figure_create(&fig2, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *q = cj_figure_panel(fig2, 0, 0);
+    CHECK(cj_panel_add_layer_runs(q, &runs[1], 1, &err) == CJ_OK);
+    cj_plot_legend_measure(cr, q, &cnn_only);
+    CHECK(cnn_only.n == 5 && !cnn_only.grouped);
+    CHECK_NEAR(both.h, cnn_only.h, 0.5);
+    CHECK(both.w > 1.5 * cnn_only.w);
+    /* too narrow for two columns: they wrap into two bands */
+    plot_legend wrapped = both;
+    cj_plot_legend_columns(cr, p, &wrapped, both.w - 10);
+    CHECK(wrapped.h > both.h + 3 * both.row_h && wrapped.w < both.w);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    CHECK(cj_figure_write(fig, tpath("layers.png"), &err) == CJ_OK);
+    cj_figure_free(fig);
+    cj_figure_free(fig2);
+}
+
+/* Runs of one network keep the compact key: a colour per run, a grey dash
+ * per layer, runs + layers entries instead of runs x layers. */
+TEST(layer_legend_shares_a_key_when_layers_match)
+{
+    cj_layer_run runs[2] = {
+        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers},
+        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers},
+    };
+    CHECK(cj_layer_runs_share_layers(runs, 2));
+    static const char *const renamed[] = {"1:Linear", "3:Linear", "6:Linear"};
+    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed};
+    cj_layer_run pair[2] = {runs[0], other};
+    CHECK(!cj_layer_runs_share_layers(pair, 2)); /* same count, another name */
+
+    cj_figure *fig;
+    cj_error err = {0};
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 2, &err) == CJ_OK);
+    CHECK(p->n_series == 6 + 3);
+    const char *want[9] = {"mlp (bp)", "", "", "mlp (fa)", "", "", "layer 1:Linear",
+                           "layer 3:Linear", "layer 5:Linear"};
+    for (int i = 0; i < p->n_series && i < 9; i++) {
+        const plot_series *s = &p->series[i];
+        if (strcmp(s->label, want[i])) test_fail("entry %d is \"%s\", expected \"%s\"", i, s->label, want[i]);
+        CHECK(s->legend_group == 0 && !s->legend_heading);
+        CHECK(s->n == (i < 6 ? 2 : 0));
+    }
+    CHECK(p->series[6 + 2].style.dash == p->series[3 + 2].style.dash);
+    cj_figure_free(fig);
+
+    /* one run: its layers under its name */
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 1, &err) == CJ_OK);
+    CHECK(p->n_series == 4 && p->series[0].legend_heading);
+    CHECK(!strcmp(p->series[0].label, "mlp (bp)") && !strcmp(p->series[3].label, "5:Linear"));
+    cj_figure_free(fig);
+}
+
 /* fontconfig (loaded by cairo for text) leaks a few hundred bytes while
  * parsing its configuration, once per process; LeakSanitizer reads this
  * hook under `make test SANITIZE=1`, so only leaks of ours fail the run. */
@@ -689,6 +798,8 @@ int main(void)
     RUN(figure_text_and_lines_scale_with_size);
     RUN(figure_format_from_extension);
     RUN(figure_writes_svg_and_pdf);
+    RUN(layer_legend_names_each_runs_own_layers);
+    RUN(layer_legend_shares_a_key_when_layers_match);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");
 }

@@ -136,6 +136,36 @@ cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols,
                                double vmax, cj_colormap cmap, const char *cbar_label,
                                cj_error *err);
 
+/* ---- one line per layer, for several runs ------------------------------- */
+
+typedef struct {
+    const char *name;          /* the run's legend name */
+    int color;                 /* palette index: its lines are cj_palette(color) */
+    int n;                     /* points */
+    const double *x;           /* [n] */
+    const double *y;           /* [n * n_layers], point-major: y[i * n_layers + l] */
+    int n_layers;
+    const char *const *layers; /* [n_layers] layer names (NULL: unnamed) */
+} cj_layer_run;
+
+/* Add one line per run and layer to p, for per-layer diagnostics such as
+ * alignment angles: colour says which run, dash (then marker, past four
+ * layers) which layer of that run (cj_layer_style). The legend depends on
+ * whether the runs share their layers (cj_layer_runs_share_layers):
+ *  - several runs with the same layer names (rules compared on one network)
+ *    get one entry per run, in its colour, and one grey entry per layer, in
+ *    its dash, "layer NAME": runs + layers entries instead of runs x layers;
+ *  - one run, or runs whose layers differ (an MLP beside a CNN), get one
+ *    entry per line, "RUN LAYER": a shared dash key would give every run
+ *    the layer names of one of them. */
+cj_status cj_panel_add_layer_runs(cj_panel *p, const cj_layer_run *runs, int n_runs,
+                                  cj_error *err);
+/* 1 when every run has the same number of layers with the same names. */
+int cj_layer_runs_share_layers(const cj_layer_run *runs, int n_runs);
+/* The style of a run's layer line: colour cj_palette(color), dash
+ * layer % 4, then a marker for layers 4 and up. */
+cj_line_style cj_layer_style(int color, int layer);
+
 /* ---- ticks -------------------------------------------------------------- */
 
 #define CJ_TICKS_MAX 32

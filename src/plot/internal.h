@@ -32,6 +32,9 @@ typedef struct {
     int n;
     cj_line_style style;
     char label[PLOT_LABEL_MAX];
+    /* Legend entries of different groups go in different columns (a run's
+     * layers under its name); a heading is a bold label with no line. */
+    int legend_group, legend_heading;
 } plot_series;
 
 typedef struct {
@@ -115,16 +118,19 @@ void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f);
 /* ---- legend.c ---- */
 typedef struct {
     int n;         /* entries (labelled series) */
-    int cols;      /* entries run down each column, then on to the next */
+    int grouped;   /* entries have more than one legend_group */
+    int cols;      /* ungrouped: entries run down each column, then on to the next */
     double w, h;   /* box size, px */
     double row_h;  /* height of one entry */
-    double col_w;  /* width of one column */
+    double col_w;  /* ungrouped: width of one column */
+    double max_w;  /* grouped: content width past which columns wrap */
 } plot_legend;
 
-/* Size of the legend as one column. */
+/* Size of the legend as one column, or with groups side by side. */
 void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg);
-/* Re-flow into as many columns as fit in max_w px (at least one). */
-void cj_plot_legend_columns(plot_legend *lg, double max_w);
+/* Re-flow into as many columns as fit in max_w px (at least one); grouped
+ * legends wrap their group columns into bands instead. */
+void cj_plot_legend_columns(cairo_t *cr, const cj_panel *p, plot_legend *lg, double max_w);
 /* A spot for the legend inside f's plot area that covers no data: sets
  * (*x, *y), its top-left corner, and returns 1; returns 0 if none. */
 int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,
