@@ -88,6 +88,36 @@ static int plot_quietly(int argc, char **argv)
     return rc;
 }
 
+/* Run `cajal plot`, keeping what it prints on stderr in msg (stdout is
+ * thrown away). */
+static int plot_capture(int argc, char **argv, char *msg, size_t len)
+{
+    fflush(stdout);
+    fflush(stderr);
+    const char *path = tpath("stderr.txt");
+    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+    int file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(null, 1);
+    dup2(file, 2);
+    int rc = cj_cmd_plot(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    close(null);
+    close(file);
+    msg[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(msg, 1, len - 1, f);
+        msg[n] = '\0';
+        fclose(f);
+    }
+    return rc;
+}
+
 /* The whole file in a NUL-terminated buffer (caller frees); NULL if it
  * cannot be read. */
 static char *slurp(const char *path, size_t *len)
@@ -764,6 +794,64 @@ TEST(layer_legend_shares_a_key_when_layers_match)
     cj_figure_free(fig);
 }
 
+TEST(cmd_plot_labels_and_formats)
+{
+    write_run("lab_mlp", fa_run);
+    write_run("lab_cnn", "{\"epoch\":1,\"train_loss\":2.1,\"test_acc\":0.3,\"rule\":\"bp\","
+                         "\"layers\":[\"0:Conv2d\",\"3:Conv2d\",\"7:Linear\",\"9:Linear\"],"
+                         "\"align_deg\":[0,0,0,0]}\n");
+    char a0[] = "plot", o[] = "--out", l[] = "--labels", d1[600], d2[600], out[600], msg[1024];
+    snprintf(d1, sizeof d1, "%s", tpath("lab_mlp"));
+    snprintf(d2, sizeof d2, "%s", tpath("lab_cnn"));
+
+    char one[] = "MLP";
+    snprintf(out, sizeof out, "%s", tpath("lab.png"));
+    char *few[] = {a0, d1, d2, l, one, o, out, NULL};
+    CHECK(plot_capture(7, few, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "--labels gives 1 name for 2 runs") != NULL);
+    CHECK(strchr(msg, '\n') == msg + strlen(msg) - 1); /* one line */
+    CHECK(access(out, F_OK) != 0);
+
+    char three[] = "a,b,c", empty[] = "MLP, ", lng[200];
+    char *many[] = {a0, d1, d2, l, three, o, out, NULL};
+    CHECK(plot_capture(7, many, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "--labels gives 3 names for 2 runs") != NULL);
+    char *blank[] = {a0, d1, d2, l, empty, o, out, NULL};
+    CHECK(plot_capture(7, blank, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "name 2 of 2 is empty") != NULL);
+    memset(lng, 'x', 100);
+    snprintf(lng + 100, sizeof lng - 100, ",y");
+    char *toolong[] = {a0, d1, d2, l, lng, o, out, NULL};
+    CHECK(plot_capture(7, toolong, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "name 1") && strstr(msg, "longer than"));
+
+    char good[] = "--labels=feedback alignment , CNN";
+    char *ok[] = {a0, d1, d2, good, o, out, NULL};
+    CHECK(plot_capture(6, ok, msg, sizeof msg) == 0);
+    uint32_t w = 0, h = 0;
+    CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
+
+    /* the format follows the extension; an unknown one is named */
+    char svg[600], pdf[600], jpg[600];
+    snprintf(svg, sizeof svg, "%s", tpath("lab.svg"));
+    snprintf(pdf, sizeof pdf, "%s", tpath("lab.PDF"));
+    snprintf(jpg, sizeof jpg, "%s", tpath("lab.jpg"));
+    char *as_svg[] = {a0, d1, d2, o, svg, NULL};
+    CHECK(plot_capture(5, as_svg, msg, sizeof msg) == 0);
+    char *s = slurp(svg, NULL);
+    CHECK(s && xml_balanced(s, "svg") && strstr(s, "width=\"1500px\""));
+    free(s);
+    char *as_pdf[] = {a0, d1, d2, o, pdf, NULL};
+    CHECK(plot_capture(5, as_pdf, msg, sizeof msg) == 0);
+    s = slurp(pdf, NULL);
+    CHECK(s && !strncmp(s, "%PDF-", 5));
+    free(s);
+    char *as_jpg[] = {a0, d1, d2, o, jpg, NULL};
+    CHECK(plot_capture(5, as_jpg, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "\".jpg\"") && strstr(msg, "lab.jpg"));
+    CHECK(access(jpg, F_OK) != 0);
+}
+
 /* fontconfig (loaded by cairo for text) leaks a few hundred bytes while
  * parsing its configuration, once per process; LeakSanitizer reads this
  * hook under `make test SANITIZE=1`, so only leaks of ours fail the run. */
@@ -800,6 +888,7 @@ int main(void)
     RUN(figure_writes_svg_and_pdf);
     RUN(layer_legend_names_each_runs_own_layers);
     RUN(layer_legend_shares_a_key_when_layers_match);
+    RUN(cmd_plot_labels_and_formats);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");
 }
