@@ -221,6 +221,12 @@ void cj_maxpool_backward(const cj_layer *l, const float *in, const float *out,
 void cj_avgpool_forward(const cj_layer *l, const float *in, float *out, int batch);
 void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int batch);
 
+/* A rate RNN layer's settings (α and f), and its rates r = f(x) for the
+ * current state of B samples into r [B, H]: what a rule with eligibility
+ * traces needs (RFLO). Only for layers of cj_rnn_ops. */
+void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, int *dale);
+void cj_rnn_layer_rates(const cj_layer *l, int B, float *r);
+
 /* The registered kinds (src/nn/registry.c lists them). */
 extern const cj_layer_ops cj_dense_ops, cj_conv2d_ops, cj_maxpool_ops, cj_avgpool_ops, cj_flatten_ops,
     cj_relu_ops, cj_tanh_ops, cj_sigmoid_ops, cj_softplus_ops, cj_rnn_ops, cj_gru_ops, cj_lstm_ops;

@@ -22,6 +22,9 @@ typedef struct {
      * sample, compared with the last step's output; T when every step has
      * its own, rows = T x B in time-major order. */
     int steps;
+    /* A scalar reward or advantage per trial [B] for reward-driven rules
+     * (reward-modulated Hebbian learning, e-prop); NULL otherwise. */
+    const float *reward;
 } cj_target;
 
 /* Parse "cross_entropy" / "mse". */

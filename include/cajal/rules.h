@@ -55,7 +55,7 @@ struct cj_rule_ops {
 /* The registered rules, in the order messages list them, and lookup. */
 const cj_rule_ops *const *cj_rule_registry(int *n);
 extern const cj_rule_ops cj_rule_bp, cj_rule_fa, cj_rule_dfa, cj_rule_sign_symmetry, cj_rule_kolen_pollack,
-    cj_rule_node_perturbation, cj_rule_weight_perturbation;
+    cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo;
 
 cj_rule_config cj_rule_defaults(const cj_rule_ops *kind);
 cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *err);

@@ -220,6 +220,26 @@ static void rnn_backward(cj_layer *l, const cj_pass *ps)
     }
 }
 
+void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, int *dale)
+{
+    const rnn_priv *p = l->priv;
+    *alpha = p->cfg.alpha;
+    *nonlinearity = (int)p->cfg.f;
+    *dale = p->dale;
+}
+
+void cj_rnn_layer_rates(const cj_layer *l, int B, float *r)
+{
+    const rnn_priv *p = l->priv;
+    size_t n = bh(l, B);
+    for (size_t i = 0; i < n; i++) {
+        float x = l->state[i];
+        r[i] = p->cfg.f == CJ_RATE_TANH ? tanhf(x)
+               : p->cfg.f == CJ_RATE_RELU ? (x > 0 ? x : 0.0f)
+                                          : (x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)));
+    }
+}
+
 const cj_layer_ops cj_rnn_ops = {
     .word = "rnn",
     .torch_name = "RNN",
