@@ -79,7 +79,7 @@ struct cj_rule {
     cj_rule_config cfg;
     cj_loss_kind loss;
     int n_layers;
-    /* FA, sign symmetry, KP: feedback_buf is laid out like the model's
+    /* FA, sign symmetry, KP, weight mirror: feedback_buf is laid out like the model's
      * params, holding a matrix at every weight's place (weights and
      * recurrent weights; zeros at biases), and feedback[i] points at layer
      * i's part. DFA: feedback[i] is [n_outputs, size of the next parametric
