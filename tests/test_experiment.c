@@ -343,6 +343,86 @@ TEST(oversized_layers_are_refused_by_name)
     CHECK(floats == 2 * 7850 + 2 * 2 * (784 + 784 + 10));
 }
 
+/* The keys of one data format are errors under the other, like those of
+ * another optimiser; the npy files must make one training set (and at most
+ * one test set) of one target kind that suits the objective. */
+TEST(data_format_keys_and_their_errors)
+{
+    expect_error("[data]\ntrain_inputs = x.npy\n", NULL,
+                 "data.train_inputs is set but applies only to data.format = npy, not data.format = idx (remove it)");
+    expect_error("[data]\nformat = npy\ntrain_images = x.gz\ntrain_inputs = x.npy\ntrain_labels = y.npy\n", NULL,
+                 "data.train_images is set but applies only to data.format = idx, not data.format = npy");
+    expect_error(NULL, "data.sequence=true", "data.sequence is set but applies only to data.format = npy");
+    expect_error(NULL, "data.format=hdf5", "unknown data format 'hdf5' (expected idx or npy)");
+    expect_error("[data]\nformat = npy\n", NULL, "data.format = npy needs data.train_inputs");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\n", NULL,
+                 "needs one of data.train_labels, data.train_targets and data.train_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_labels = y.npy\ntrain_counts = c.npy\n", NULL,
+                 "needs only one of data.train_labels");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_counts = t.npy\n", NULL,
+                 "data.test_counts is set but data.test_inputs is not");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_inputs = t.npy\n"
+                 "test_labels = l.npy\n[objective]\nname = poisson\n",
+                 NULL, "data.test_labels is set but the training set has data.train_counts: give data.test_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_inputs = t.npy\n"
+                 "[objective]\nname = poisson\n",
+                 NULL, "data.test_inputs is set without its targets: give data.test_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_labels = y.npy\nscale = unit\n", NULL,
+                 "data.scale = unit (pixel/255) applies only to data.format = idx");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\n", NULL,
+                 "objective.name = cross_entropy needs class labels (data.train_labels), not data.train_counts: use "
+                 "mse or poisson");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_targets = t.npy\n[objective]\nname = poisson\n",
+                 NULL, "objective.name = poisson fits spike counts (data.train_counts, with data.format = npy), not "
+                 "data.train_targets");
+    expect_error(NULL, "objective.name=poisson", "not the IDX labels");
+    expect_error(NULL, "data.validation=1", "data.validation = '1' must be below 1");
+    expect_error(NULL, "data.train_images=", "data.format = idx needs data.train_images");
+}
+
+TEST(npy_experiment_defaults_and_round_trip)
+{
+    cj_experiment e, back;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, write_ini("npy.ini", "[data]\nformat = npy\ntrain_inputs = x.npy\n"
+                                                      "train_counts = c.npy\ntrain_mask = m.npy\nsequence = true\n"
+                                                      "validation = 0.25\n[objective]\nname = poisson\n"),
+                             &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    if (err.msg[0]) printf("  %s\n", err.msg);
+    /* No Debian folder, no IDX names, values as stored; paths from "." */
+    CHECK(e.data_dir[0] == 0 && e.train_labels[0] == 0 && e.test_labels[0] == 0 && e.train_images[0] == 0);
+    CHECK(e.scale == CJ_SCALE_RAW && e.sequence == 1 && e.format == CJ_DATA_NPY);
+    CHECK_NEAR(e.validation, 0.25, 1e-7);
+    CHECK(!strcmp(e.train_inputs, "./x.npy") && !strcmp(e.train_counts, "./c.npy") && !strcmp(e.train_mask, "./m.npy"));
+    cj_data_files f = cj_experiment_train_files(&e), t = cj_experiment_test_files(&e);
+    CHECK(f.inputs == e.train_inputs && f.counts == e.train_counts && f.mask == e.train_mask && !f.labels[0]);
+    CHECK(!t.inputs[0]);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    cj_experiment_write(&e, m);
+    fclose(m);
+    /* Only the keys that apply: no IDX images. */
+    CHECK(text && strstr(text, "format = npy") && strstr(text, "train_counts = ./c.npy") &&
+          !strstr(text, "train_images") && strstr(text, "validation = 0.25"));
+    cj_experiment_defaults(&back);
+    CHECK(cj_experiment_load(&back, write_ini("npy_back.ini", text), &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&back, &err) == CJ_OK);
+    back.keys_given = e.keys_given;
+    CHECK(memcmp(&e, &back, sizeof e) == 0);
+    free(text);
+    /* An IDX config.ini names no npy key. */
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    m = open_memstream(&text, &len);
+    cj_experiment_write(&e, m);
+    fclose(m);
+    CHECK(text && strstr(text, "format = idx") && !strstr(text, "train_inputs") && !strstr(text, "sequence"));
+    free(text);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -362,6 +442,8 @@ int main(void)
     RUN(set_values_are_checked_like_file_values);
     RUN(relative_data_dir_round_trips);
     RUN(oversized_layers_are_refused_by_name);
+    RUN(data_format_keys_and_their_errors);
+    RUN(npy_experiment_defaults_and_round_trip);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

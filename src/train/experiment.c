@@ -21,15 +21,19 @@ enum { MAX_FILE_BYTES = 1 << 20 };
 /* Ranges of T_FLOAT keys. */
 enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
-typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE } key_type;
+typedef enum {
+    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT
+} key_type;
 
-/* Keys that mean something only for one optimiser or rule: `applies`
- * says whether they do for this experiment, `only` names where they do.
- * PyTorch refuses an unexpected keyword the same way (Adam has no
- * momentum); silently ignoring one hides a mistake in the experiment. */
+/* Keys that mean something only for one data format, optimiser or rule:
+ * `applies` says whether they do for this experiment, `only` names where
+ * they do, `chosen` what the experiment chose instead. PyTorch refuses an
+ * unexpected keyword the same way (Adam has no momentum); silently
+ * ignoring one hides a mistake in the experiment. */
 typedef struct {
     int (*applies)(const cj_experiment *e);
     const char *only;
+    const char *(*chosen)(const cj_experiment *e);
 } key_scope;
 
 typedef struct {
@@ -49,23 +53,42 @@ static int is_perturbation(const cj_experiment *e)
     return e->rule.kind == CJ_RULE_NODE_PERTURBATION || e->rule.kind == CJ_RULE_WEIGHT_PERTURBATION;
 }
 static int is_kolen_pollack(const cj_experiment *e) { return e->rule.kind == CJ_RULE_KOLEN_POLLACK; }
+static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
+static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
 
-#define ANY {NULL, NULL}
-#define SGD_ONLY {is_sgd, "optim.name = sgd"}
-#define ADAM_ONLY {is_adam, "optim.name = adam"}
-#define KOLEN_POLLACK_ONLY {is_kolen_pollack, "rule.name = kolen_pollack"}
-#define PERTURBATION_ONLY {is_perturbation, "rule.name = node_perturbation or weight_perturbation"}
+static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
+static const char *chosen_rule(const cj_experiment *e) { return cj_rule_name(e->rule.kind); }
+static const char *chosen_format(const cj_experiment *e) { return cj_data_format_name(e->format); }
+
+#define ANY {NULL, NULL, NULL}
+#define SGD_ONLY {is_sgd, "optim.name = sgd", chosen_optim}
+#define ADAM_ONLY {is_adam, "optim.name = adam", chosen_optim}
+#define KOLEN_POLLACK_ONLY {is_kolen_pollack, "rule.name = kolen_pollack", chosen_rule}
+#define PERTURBATION_ONLY {is_perturbation, "rule.name = node_perturbation or weight_perturbation", chosen_rule}
+#define IDX_ONLY {is_idx, "data.format = idx", chosen_format}
+#define NPY_ONLY {is_npy, "data.format = npy", chosen_format}
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
 
 static const key_def KEYS[] = {
-    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the IDX files", ANY},
-    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", ANY},
-    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training labels", ANY},
-    {"data", "test_images", T_STRING, STR(test_images), 0, "test images", ANY},
+    {"data", "format", T_FORMAT, OFF(format), 0, 0, "idx (IDX image and label files) or npy (NumPy arrays)", ANY},
+    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the data files", ANY},
+    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", IDX_ONLY},
+    {"data", "train_inputs", T_STRING, STR(train_inputs), 0, "training inputs [N, ...] (.npy)", NPY_ONLY},
+    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training class labels", ANY},
+    {"data", "train_targets", T_STRING, STR(train_targets), 0, "training regression targets (.npy)", NPY_ONLY},
+    {"data", "train_counts", T_STRING, STR(train_counts), 0, "training spike counts (.npy)", NPY_ONLY},
+    {"data", "train_mask", T_STRING, STR(train_mask), 0, "training loss weights (.npy)", NPY_ONLY},
+    {"data", "test_images", T_STRING, STR(test_images), 0, "test images", IDX_ONLY},
+    {"data", "test_inputs", T_STRING, STR(test_inputs), 0, "test inputs (.npy; empty = no test set)", NPY_ONLY},
     {"data", "test_labels", T_STRING, STR(test_labels), 0, "test labels", ANY},
-    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255), raw or standard", ANY},
+    {"data", "test_targets", T_STRING, STR(test_targets), 0, "test regression targets (.npy)", NPY_ONLY},
+    {"data", "test_counts", T_STRING, STR(test_counts), 0, "test spike counts (.npy)", NPY_ONLY},
+    {"data", "test_mask", T_STRING, STR(test_mask), 0, "test loss weights (.npy)", NPY_ONLY},
+    {"data", "sequence", T_BOOL, OFF(sequence), 0, 0, "inputs are sequences [N, T, F]", NPY_ONLY},
+    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255; idx), raw or standard", ANY},
+    {"data", "validation", T_FLOAT, OFF(validation), 0, F_BELOW_ONE, "fraction of the training set held out", ANY},
     {"data", "train_samples", T_INT, OFF(train_samples), 0, 0, "use the first N training samples (0 = all)", ANY},
     {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)", ANY},
     {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list", ANY},
@@ -256,6 +279,7 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     else if (k->type == T_RULE) st = cj_rule_parse(value, field, &inner);
     else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
     else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
+    else if (k->type == T_FORMAT) st = cj_data_format_parse(value, field, &inner);
     if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
     return CJ_OK;
 }
@@ -304,17 +328,27 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
     return st;
 }
 
-/* A key given for another optimiser or rule than the chosen one. */
+/* A key given for another data format, optimiser or rule than the chosen
+ * one. */
 static cj_status check_scopes(const cj_experiment *e, cj_error *err)
 {
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (!(e->keys_given >> i & 1) || !k->scope.applies || k->scope.applies(e)) continue;
-        const char *chosen = !strcmp(k->section, "optim") ? cj_optim_name(e->optim.kind) : cj_rule_name(e->rule.kind);
-        return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %s.name = %s (remove it)",
-                       k->section, k->key, k->scope.only, k->section, chosen);
+        /* "optim.name = sgd" -> the setting's name, "optim.name" */
+        const char *only = k->scope.only, *eq = strchr(only, ' ');
+        return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %.*s = %s (remove it)",
+                       k->section, k->key, only, (int)(eq - only), only, k->scope.chosen(e));
     }
     return CJ_OK;
+}
+
+/* Whether the user gave the key whose field is at `offset`. */
+static int given(const cj_experiment *e, size_t offset)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (KEYS[i].offset == offset) return e->keys_given >> i & 1;
+    return 0;
 }
 
 /* One key (or, with key == NULL, a [section] line) of an experiment file. */
@@ -398,10 +432,91 @@ static cj_status resolve(char *file, const char *key, const char *dir, cj_error 
     return CJ_OK;
 }
 
+#define CLEAR(field) memset(e->field, 0, sizeof e->field)
+
+/* The target file of an npy split: how many of its three are given, and
+ * the first one's kind and key suffix. */
+static int npy_target(const char *labels, const char *targets, const char *counts, cj_target_kind *kind,
+                      const char **name)
+{
+    *kind = labels[0] ? CJ_TARGET_LABELS : targets[0] ? CJ_TARGET_VALUES : CJ_TARGET_COUNTS;
+    *name = labels[0] ? "labels" : targets[0] ? "targets" : "counts";
+    return !!labels[0] + !!targets[0] + !!counts[0];
+}
+
+static cj_status finish_npy_test(cj_experiment *e, cj_target_kind kind, const char *name, cj_error *err)
+{
+    cj_target_kind test_kind;
+    const char *test_name;
+    int n = npy_target(e->test_labels, e->test_targets, e->test_counts, &test_kind, &test_name);
+    if (!e->test_inputs[0]) {
+        if (n || e->test_mask[0])
+            return cj_fail(err, CJ_ERR_CONFIG, "data.test_%s is set but data.test_inputs is not (no test set)",
+                           n ? test_name : "mask");
+        return CJ_OK;
+    }
+    if (n == 0)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.test_inputs is set without its targets: give data.test_%s, as the "
+                       "training set has data.train_%s", name, name);
+    if (n > 1)
+        return cj_fail(err, CJ_ERR_CONFIG, "more than one of data.test_labels, data.test_targets and "
+                       "data.test_counts is set (give one)");
+    if (test_kind != kind)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.test_%s is set but the training set has data.train_%s: give "
+                       "data.test_%s", test_name, name, name);
+    return CJ_OK;
+}
+
+/* The defaults that mean something else for npy (no Debian folder, no
+ * IDX label file names, values as stored), and the files it needs. */
+static cj_status finish_npy(cj_experiment *e, cj_target_kind *kind, const char **name, cj_error *err)
+{
+    if (!given(e, OFF(data_dir))) CLEAR(data_dir);
+    if (!given(e, OFF(train_labels))) CLEAR(train_labels);
+    if (!given(e, OFF(test_labels))) CLEAR(test_labels);
+    CLEAR(train_images);
+    CLEAR(test_images);
+    if (!given(e, OFF(scale))) e->scale = CJ_SCALE_RAW;
+    if (e->scale == CJ_SCALE_UNIT)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.scale = unit (pixel/255) applies only to data.format = idx; for "
+                       "data.format = npy use raw (values as stored, the default) or standard");
+    if (!e->train_inputs[0])
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = npy needs data.train_inputs (a .npy file of inputs [N, ...])");
+    int n = npy_target(e->train_labels, e->train_targets, e->train_counts, kind, name);
+    if (n != 1)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = npy needs %s of data.train_labels, data.train_targets "
+                       "and data.train_counts", n ? "only one" : "one");
+    return finish_npy_test(e, *kind, *name, err);
+}
+
+/* The objective must suit the targets: cross-entropy compares class
+ * labels, Poisson counts; MSE takes any of the three. */
+static cj_status check_objective(const cj_experiment *e, cj_target_kind kind, const char *name, cj_error *err)
+{
+    const char *where = e->format == CJ_DATA_IDX ? "the IDX labels" : NULL;
+    char buf[40];
+    if (!where) snprintf(buf, sizeof buf, "data.train_%s", name), where = buf;
+    if (e->loss == CJ_LOSS_CROSS_ENTROPY && kind != CJ_TARGET_LABELS)
+        return cj_fail(err, CJ_ERR_CONFIG, "objective.name = cross_entropy needs class labels (data.train_labels), "
+                       "not %s: use mse%s", where, kind == CJ_TARGET_COUNTS ? " or poisson" : "");
+    if (e->loss == CJ_LOSS_POISSON && kind != CJ_TARGET_COUNTS)
+        return cj_fail(err, CJ_ERR_CONFIG, "objective.name = poisson fits spike counts (data.train_counts, with "
+                       "data.format = npy), not %s", where);
+    return CJ_OK;
+}
+
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
     cj_status scope = check_scopes(e, err);
     if (scope) return scope;
+    cj_target_kind kind = CJ_TARGET_LABELS;
+    const char *name = "labels";
+    if (e->format == CJ_DATA_NPY && (scope = finish_npy(e, &kind, &name, err))) return scope;
+    if (e->format == CJ_DATA_IDX && (!e->train_images[0] || !e->train_labels[0] || !e->test_images[0] ||
+                                     !e->test_labels[0]))
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = idx needs data.train_images, train_labels, test_images "
+                       "and test_labels (one is empty)");
+    if ((scope = check_objective(e, kind, name, err))) return scope;
     if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
     /* Values from files and --set were checked as they were read; these
      * catch an experiment filled in by code. */
@@ -409,13 +524,30 @@ cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
     if (!(e->optim.beta1 < 1 && e->optim.beta2 < 1))
         return cj_fail(err, CJ_ERR_CONFIG, "optim.beta1 = %.9g and optim.beta2 = %.9g must be below 1",
                        e->optim.beta1, e->optim.beta2);
-    char *paths[] = {e->train_images, e->train_labels, e->test_images, e->test_labels};
-    const char *keys[] = {"train_images", "train_labels", "test_images", "test_labels"};
-    for (int i = 0; i < 4; i++) {
-        cj_status st = resolve(paths[i], keys[i], e->data_dir, err);
+    char *paths[] = {e->train_images, e->train_labels, e->test_images,  e->test_labels,
+                     e->train_inputs, e->train_targets, e->train_counts, e->train_mask,
+                     e->test_inputs,  e->test_targets,  e->test_counts,  e->test_mask};
+    const char *keys[] = {"train_images", "train_labels",  "test_images",  "test_labels",
+                          "train_inputs", "train_targets", "train_counts", "train_mask",
+                          "test_inputs",  "test_targets",  "test_counts",  "test_mask"};
+    for (int i = 0; i < (int)(sizeof paths / sizeof paths[0]); i++) {
+        /* An empty name is a file not given (an npy split's absent parts). */
+        cj_status st = paths[i][0] ? resolve(paths[i], keys[i], e->data_dir, err) : CJ_OK;
         if (st) return st;
     }
     return CJ_OK;
+}
+
+cj_data_files cj_experiment_train_files(const cj_experiment *e)
+{
+    if (e->format == CJ_DATA_IDX) return (cj_data_files){.inputs = e->train_images, .labels = e->train_labels};
+    return (cj_data_files){e->train_inputs, e->train_labels, e->train_targets, e->train_counts, e->train_mask};
+}
+
+cj_data_files cj_experiment_test_files(const cj_experiment *e)
+{
+    if (e->format == CJ_DATA_IDX) return (cj_data_files){.inputs = e->test_images, .labels = e->test_labels};
+    return (cj_data_files){e->test_inputs, e->test_labels, e->test_targets, e->test_counts, e->test_mask};
 }
 
 void cj_experiment_write(const cj_experiment *e, FILE *f)
@@ -441,6 +573,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_kind *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
+        case T_FORMAT: fprintf(f, "%s", cj_data_format_name(*(const cj_data_format *)field)); break;
         }
         fprintf(f, "\n");
     }
