@@ -14,6 +14,14 @@
 #include "harness.h"
 #include "idx_fixture.h"
 
+/* cj_model_file_evaluate on an IDX image/label pair. */
+static cj_status evaluate_idx(const char *model, const char *images, const char *labels, int batch, cj_model_info *info,
+                              cj_eval_result *r, cj_error *err)
+{
+    cj_data_files f = {.inputs = images, .labels = labels};
+    return cj_model_file_evaluate(model, &f, batch, info, r, err);
+}
+
 static char dir[] = "/tmp/cajal-test-eval-XXXXXX";
 static const char *cajal;
 static char output[8192];
@@ -118,7 +126,7 @@ TEST(library_evaluation_matches_the_trainer)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    cj_status st = cj_model_file_evaluate(model_path, test_images, test_labels, 32, &info, &r, &err);
+    cj_status st = evaluate_idx(model_path, test_images, test_labels, 32, &info, &r, &err);
     CHECK(st == CJ_OK);
     if (st) printf("  %s\n", err.msg);
     CHECK(r.samples == 100);
@@ -129,7 +137,7 @@ TEST(library_evaluation_matches_the_trainer)
     CHECK(last.test_acc > 0.9);
     /* Another batch size changes only the rounding. */
     cj_eval_result r7;
-    CHECK(cj_model_file_evaluate(model_path, test_images, test_labels, 7, &info, &r7, &err) == CJ_OK);
+    CHECK(evaluate_idx(model_path, test_images, test_labels, 7, &info, &r7, &err) == CJ_OK);
     CHECK_NEAR(r7.loss, r.loss, 1e-5);
     CHECK_NEAR(r7.accuracy, r.accuracy, 1e-12);
 }
@@ -164,8 +172,8 @@ TEST(scaling_metadata_matters)
     cj_model_info info;
     cj_eval_result a, b;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(unit, test_images, test_labels, 32, &info, &a, &err) == CJ_OK);
-    CHECK(cj_model_file_evaluate(shifted, test_images, test_labels, 32, &info, &b, &err) == CJ_OK);
+    CHECK(evaluate_idx(unit, test_images, test_labels, 32, &info, &a, &err) == CJ_OK);
+    CHECK(evaluate_idx(shifted, test_images, test_labels, 32, &info, &b, &err) == CJ_OK);
     CHECK(fabs(a.loss - last.test_loss) > 1e-3);
     CHECK(fabs(b.loss - last.test_loss) > 1e-3);
     free(unit);
@@ -257,7 +265,7 @@ static void expect_error(const char *file, const char *rest)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(file, test_images, test_labels, 32, &info, &r, &err) != CJ_OK);
+    CHECK(evaluate_idx(file, test_images, test_labels, 32, &info, &r, &err) != CJ_OK);
     char *want = cj_path_printf("%s: %s", file, rest);
     CHECK(!strcmp(err.msg, want));
     if (strcmp(err.msg, want)) printf("    message was: %s\n    expected:    %s\n", err.msg, want);
@@ -304,8 +312,11 @@ TEST(missing_and_malformed_keys_are_named)
         {"classes", "3", "metadata classes = '3' but the layers end with 2 outputs"},
         {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 1 to 2147483647"},
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
-        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy or mse)"},
-        {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite non-negative number"},
+        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse or poisson)"},
+        {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},
+        {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx or npy)"},
+        {"targets", "spikes", "metadata targets: unknown target kind 'spikes' (expected labels, values or counts)"},
+        {"sequence", "yes", "metadata sequence: 'yes' is not true or false"},
         {"scale_std", "1\n", "metadata scale_std = '1\\x0a' is not a finite non-negative number"},
         {"seed", "-3", "metadata seed = '-3' is not a non-negative whole number"},
         {"layers", "flatten, dense 0", "metadata layers = 'flatten, dense 0': model.layers: item 1 (dense): '0' "
@@ -330,7 +341,7 @@ TEST(data_mismatches_name_both_sides)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
+    CHECK(evaluate_idx(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
     char *want = cj_path_printf("%s: images are 1x8x8 but %s takes 1x6x6 (metadata input_shape)", images,
                                 model_path);
     CHECK(!strcmp(err.msg, want));
@@ -345,7 +356,7 @@ TEST(data_mismatches_name_both_sides)
     images = in_dir("three-images.gz");
     labels = in_dir("three-labels.gz");
     CHECK(write_idx(images, idims, 3, px, sizeof px, 0) == 0 && write_idx(labels, ldims, 1, lab, 4, 0) == 0);
-    CHECK(cj_model_file_evaluate(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
+    CHECK(evaluate_idx(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
     want = cj_path_printf("%s: labels go up to 2 but %s was trained on 2 classes (metadata classes)", labels,
                           model_path);
     CHECK(!strcmp(err.msg, want));

@@ -21,9 +21,11 @@ typedef struct {
 typedef struct {
     int epoch, epochs;
     long step;
-    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
+    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;  /* test_*: NaN without a test set;
+                                                                         * test_acc: NaN without labels */
     const cj_rule_diagnostics *diag;  /* align_deg etc. per parametric layer */
     const char *json;                 /* the metrics.jsonl line, without newline */
+    double val_loss, val_acc;         /* on the data.validation part; NaN without one */
 } cj_epoch_report;
 
 typedef struct {

@@ -13,16 +13,18 @@
 #include "cajal/io.h"
 #include "cajal/model_file.h"
 #include "cajal/train.h"
+#include "run_data.h"
 
 typedef struct {
-    cj_dataset train, test;
+    cj_run_data data;
+    cj_source *train;    /* what is trained on: data's training part or whole training set */
     cj_model model;
     cj_rule rule;
     cj_optim optim;
     int have_rule, have_optim;
     int *order;          /* sample order of the current epoch */
-    int *batch_labels;
-    float *diag_x;       /* the fixed diagnostics batch */
+    cj_batch batch;      /* every training step and evaluation chunk, m->max_batch samples */
+    cj_batch diag_batch; /* the fixed diagnostics batch: the first diag_n training samples */
     int diag_n;
     char *log;           /* metrics.jsonl so far */
     size_t log_len, log_cap;
@@ -33,8 +35,8 @@ typedef struct {
     cj_divergence_watch watch;
     cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
     /* Saved with the model, so the file can be used without the experiment
-     * file; the training set's mean and std of pixel/255 are filled in by
-     * load_data, epoch and step at each save. */
+     * file; the training inputs' mean and std are filled in by load_data,
+     * epoch and step at each save. */
     cj_model_info info;
 } run_state;
 
@@ -45,28 +47,47 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void truncate_dataset(cj_dataset *d, int n)
+/* The model is feed-forward: it takes one step per sample. The other
+ * engineer's time axis lifts this (models on [T, B, ...]). */
+static cj_status check_feedforward(const cj_source *src, const char *key, cj_error *err)
 {
-    if (n > 0 && n < d->n) d->n = n;
+    if (src->T == 1) return CJ_OK;
+    return cj_fail(err, CJ_ERR_SHAPE, "%s: %s is a sequence [N, T, F] of T = %d steps; this model has no recurrent "
+                   "layer", key, src->name, src->T);
 }
 
 static cj_status load_data(run_state *s, const cj_experiment *e, cj_error *err)
 {
-    cj_status st = cj_idx_load(e->train_images, e->train_labels, &s->train, err);
-    if (!st) st = cj_idx_load(e->test_images, e->test_labels, &s->test, err);
+    cj_status st = cj_run_data_open(&s->data, e, err);
     if (st) return st;
-    if (s->train.shape.h != s->test.shape.h || s->train.shape.w != s->test.shape.w)
-        return cj_fail(err, CJ_ERR_SHAPE, "%s has %dx%d images but %s has %dx%d", e->train_images,
-                       s->train.shape.h, s->train.shape.w, e->test_images, s->test.shape.h, s->test.shape.w);
-    truncate_dataset(&s->train, e->train_samples);
-    truncate_dataset(&s->test, e->test_samples);
-    float mean, sd;
-    cj_dataset_stats(&s->train, &mean, &sd);
-    cj_dataset_rescale(&s->train, e->scale, mean, sd);
-    cj_dataset_rescale(&s->test, e->scale, mean, sd);
+    s->train = cj_run_data_train(&s->data);
+    const char *key = e->format == CJ_DATA_IDX ? "data.train_images" : "data.train_inputs";
+    if ((st = check_feedforward(s->train, key, err))) return st;
+    if (s->data.has_test && (st = check_feedforward(&s->data.test, "data.test_inputs", err))) return st;
     s->info.scale = e->scale;
-    s->info.scale_mean = mean;
-    s->info.scale_std = sd;
+    s->info.scale_mean = s->data.mean;
+    s->info.scale_std = s->data.sd;
+    return CJ_OK;
+}
+
+/* The outputs the data need: one per class (exactly, for MSE against
+ * one-hot codes), or one per value or count. */
+static cj_status check_outputs(const run_state *s, const cj_experiment *e, int n_out, int *classes, cj_error *err)
+{
+    const cj_source *train = s->train, *test = s->data.has_test ? &s->data.test : NULL;
+    if (train->target != CJ_TARGET_LABELS) {
+        *classes = train->dim;
+        if (n_out != train->dim)
+            return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d %s per sample",
+                           n_out, train->dim, cj_target_kind_name(train->target));
+        return CJ_OK;
+    }
+    /* The whole training set's classes, held-out part included. */
+    *classes = s->data.full.n_classes;
+    if (test && test->n_classes > *classes) *classes = test->n_classes;
+    if (n_out < *classes || (e->loss == CJ_LOSS_MSE && n_out != *classes))
+        return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes", n_out,
+                       *classes);
     return CJ_OK;
 }
 
@@ -107,7 +128,7 @@ static void json_array(FILE *f, const double *v, int n)
 typedef struct {
     int epoch;
     long step;
-    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
+    double train_loss, val_loss, val_acc, test_loss, test_acc, seconds, samples_per_s, lr;
 } epoch_result;
 
 static void json_field(FILE *f, const char *key, double v)
@@ -127,6 +148,8 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     if (!f) return NULL;
     fprintf(f, "{\"epoch\":%d,\"step\":%ld", r->epoch, r->step);
     json_field(f, "train_loss", r->train_loss);
+    json_field(f, "val_loss", r->val_loss);
+    json_field(f, "val_acc", r->val_acc);
     json_field(f, "test_loss", r->test_loss);
     json_field(f, "test_acc", r->test_acc);
     json_field(f, "seconds", r->seconds);
@@ -198,14 +221,31 @@ static cj_status write_config(run_state *s, const cj_experiment *e, cj_error *er
 
 /* The metadata fields that stay the same all run (load_data adds the
  * scaling statistics). */
-static void describe_model(cj_model_info *info, const cj_experiment *e, cj_shape input, int classes)
+static void describe_model(cj_model_info *info, const cj_experiment *e, const cj_source *train, int classes)
 {
     snprintf(info->layers, sizeof info->layers, "%s", e->layers);
-    info->input = input;
+    info->input = train->step;
     info->classes = classes;
     info->loss = e->loss;
     info->rule = e->rule.kind;
+    info->format = e->format;
+    info->targets = train->target;
+    info->sequence = e->sequence;
     info->seed = e->seed;
+}
+
+/* The batch buffers, the epoch order and the fixed diagnostics batch. */
+static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *err)
+{
+    cj_source *train = s->train;
+    s->diag_n = e->diag_batch < train->n ? e->diag_batch : train->n;
+    cj_status st = cj_batch_alloc(&s->batch, train, s->model.max_batch, err);
+    if (!st) st = cj_batch_alloc(&s->diag_batch, train, s->diag_n, err);
+    if (st) return st;
+    s->order = malloc(sizeof(int) * train->n);
+    if (!s->order) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < train->n; i++) s->order[i] = i;
+    return cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
 }
 
 static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir, cj_rng *rng,
@@ -216,14 +256,11 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     if (!st) st = load_data(s, e, err);
     if (st) return st;
     int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch;
-    if ((st = cj_model_create(&s->model, e->layers, s->train.shape, max_batch, err))) return st;
+    if ((st = cj_model_create(&s->model, e->layers, s->train->step, max_batch, err))) return st;
     cj_model *m = &s->model;
-    int n_out = (int)cj_shape_size(cj_model_output_shape(m));
-    int classes = s->train.n_classes > s->test.n_classes ? s->train.n_classes : s->test.n_classes;
-    if (n_out < classes || (e->loss == CJ_LOSS_MSE && n_out != classes))
-        return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes",
-                       n_out, classes);
-    describe_model(&s->info, e, s->train.shape, classes);
+    int n_out = (int)cj_shape_size(cj_model_output_shape(m)), classes;
+    if ((st = check_outputs(s, e, n_out, &classes, err))) return st;
+    describe_model(&s->info, e, s->train, classes);
 
     cj_rng init_rng = cj_rng_split(rng);
     if (e->init[0]) st = load_init(m, e, err);
@@ -234,29 +271,20 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     if ((st = cj_optim_create(&s->optim, &e->optim, m->n_params, err))) return st;
     s->have_optim = 1;
 
-    size_t in = cj_shape_size(s->train.shape);
-    s->diag_n = e->diag_batch < s->train.n ? e->diag_batch : s->train.n;
-    s->order = malloc(sizeof(int) * s->train.n);
-    s->batch_labels = malloc(sizeof(int) * e->batch);
-    s->diag_x = malloc(sizeof(float) * in * s->diag_n);
-    if (!s->order || !s->batch_labels || !s->diag_x) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    memcpy(s->diag_x, s->train.x, sizeof(float) * in * s->diag_n);
-    for (int i = 0; i < s->train.n; i++) s->order[i] = i;
-
+    if ((st = make_batches(s, e, err))) return st;
     if ((st = cj_make_dirs(out_dir, err))) return st;
     return write_config(s, e, err);
 }
 
 static void teardown(run_state *s)
 {
-    cj_dataset_free(&s->train);
-    cj_dataset_free(&s->test);
+    cj_run_data_free(&s->data);
     if (s->have_rule) cj_rule_free(&s->rule);
     if (s->have_optim) cj_optim_free(&s->optim);
     cj_model_free(&s->model);
     free(s->order);
-    free(s->batch_labels);
-    free(s->diag_x);
+    cj_batch_free(&s->batch);
+    cj_batch_free(&s->diag_batch);
     cj_rule_diagnostics_free(&s->diag);
     free(s->log);
     free(s->config_path);
@@ -286,11 +314,12 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
                              const cj_train_callbacks *cb, double *mean_loss, long *samples, cj_error *err)
 {
     cj_model *m = &s->model;
-    const cj_dataset *d = &s->train;
-    size_t in = cj_shape_size(d->shape);
+    cj_source *d = s->train;
     if (e->shuffle) cj_rng_shuffle(shuffle_rng, s->order, (size_t)d->n);
     long batches = (d->n + e->batch - 1) / e->batch;
-    double total = 0.0;
+    /* The epoch's loss is the mean over its batches weighted by their rows
+     * (their mask's total, with a mask). */
+    double total = 0.0, weight = 0.0;
     *samples = 0;
     for (long k = 0; k < batches; k++) {
         if (e->steps > 0 && *step >= e->steps) break;
@@ -302,15 +331,12 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         }
         int start = (int)(k * e->batch);
         int b = d->n - start < e->batch ? d->n - start : e->batch;
-        float *x = m->acts[0];
-        for (int i = 0; i < b; i++) {
-            int idx = s->order[start + i];
-            memcpy(x + (size_t)i * in, d->x + (size_t)idx * in, sizeof(float) * in);
-            s->batch_labels[i] = d->y[idx];
-        }
-        cj_target t = {.labels = s->batch_labels};
+        cj_batch *batch = &s->batch;
+        cj_status st = cj_source_fill(d, s->order + start, b, batch, err);
+        if (st) return st;
+        cj_target t = {.labels = batch->labels, .values = batch->values, .mask = batch->mask};
         float loss;
-        cj_status st = cj_rule_update(&s->rule, m, x, &t, b, &loss, err);
+        st = cj_rule_update(&s->rule, m, batch->x, &t, b, &loss, err);
         if (st) {
             char why[CJ_ERROR_MSG_MAX];
             memcpy(why, err->msg, sizeof why);
@@ -321,14 +347,20 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         ++*step;
         char msg[256];
         if (cj_divergence_step(&s->watch, epoch, *step, loss, msg, sizeof msg)) warn(cb, msg);
-        total += (double)loss * b;
+        double w = b;
+        if (batch->mask) {
+            w = 0.0;
+            for (int i = 0; i < b; i++) w += batch->mask[i];
+        }
+        total += (double)loss * w;
+        weight += w;
         *samples += b;
         if (cb && cb->on_step) {
-            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / *samples)};
+            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / weight)};
             cb->on_step(&p, cb->user);
         }
     }
-    *mean_loss = *samples ? total / *samples : NAN;
+    *mean_loss = weight > 0 ? total / weight : NAN;
     return CJ_OK;
 }
 
@@ -364,6 +396,26 @@ static cj_status save_epoch(run_state *s, int epoch, long step, const char *line
     return cj_fail(err, st, "epoch %d not saved (%s): %s", epoch, held, inner.msg);
 }
 
+/* The held-out part and the test set after an epoch; NaN (null in
+ * metrics.jsonl) for a part the experiment does not have. */
+static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result *r, cj_error *err)
+{
+    cj_eval_result res;
+    cj_status st;
+    r->val_loss = r->val_acc = r->test_loss = r->test_acc = NAN;
+    if (s->data.split) {
+        if ((st = cj_evaluate(&s->model, e->loss, &s->data.val, &s->batch, &res, err))) return st;
+        r->val_loss = res.loss;
+        r->val_acc = res.accuracy;
+    }
+    if (s->data.has_test) {
+        if ((st = cj_evaluate(&s->model, e->loss, &s->data.test, &s->batch, &res, err))) return st;
+        r->test_loss = res.loss;
+        r->test_acc = res.accuracy;
+    }
+    return CJ_OK;
+}
+
 /* Train, evaluate, diagnose and save one epoch. */
 static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long *step, cj_rng *shuffle_rng,
                            cj_rng *diag_rng, const cj_train_callbacks *cb, cj_error *err)
@@ -380,21 +432,30 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.seconds = now_seconds() - t0;
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
-    cj_eval_result test;
-    cj_evaluate(&s->model, e->loss, &s->test, &test);
-    r.test_loss = test.loss;
-    r.test_acc = test.accuracy;
+    if ((st = evaluate_all(s, e, &r, err))) return st;
 
     cj_rule_diagnostics *diag = &s->diag;
-    cj_target t = {.labels = s->train.y};
-    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, s->diag_n, e->diag_draws, diag_rng, diag, err);
+    const cj_batch *db = &s->diag_batch;
+    cj_target t = {.labels = db->labels, .values = db->values, .mask = db->mask};
+    st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
     st = save_epoch(s, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
-        cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
-                               r.seconds, r.samples_per_s, r.lr, diag, line};
+        cj_epoch_report rep = {.epoch = epoch,
+                               .epochs = e->epochs,
+                               .step = r.step,
+                               .train_loss = r.train_loss,
+                               .test_loss = r.test_loss,
+                               .test_acc = r.test_acc,
+                               .seconds = r.seconds,
+                               .samples_per_s = r.samples_per_s,
+                               .lr = r.lr,
+                               .diag = diag,
+                               .json = line,
+                               .val_loss = r.val_loss,
+                               .val_acc = r.val_acc};
         cb->on_epoch(&rep, cb->user);
     }
     free(line);
