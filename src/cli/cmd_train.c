@@ -1,6 +1,7 @@
 /* cmd_train.c — `cajal train EXPERIMENT.ini [--set k=v]... [--out DIR]
  * [--threads N]`. */
 #include <cblas.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,14 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     progress_state *s = user;
     if (s->quiet) return;
     if (s->tty) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "epoch %d/%d  train loss %.4f  test loss %.4f  test acc %.2f%%  %.0f samples/s  align",
-            r->epoch, r->epochs, r->train_loss, r->test_loss, 100 * r->test_acc, r->samples_per_s);
+    fprintf(stderr, "epoch %d/%d  train loss %.4f", r->epoch, r->epochs, r->train_loss);
+    /* Only what the run has: no validation part, no test set, or value
+     * targets (no accuracy) leave their numbers out. */
+    if (isfinite(r->val_loss)) fprintf(stderr, "  val loss %.4f", r->val_loss);
+    if (isfinite(r->val_acc)) fprintf(stderr, "  val acc %.2f%%", 100 * r->val_acc);
+    if (isfinite(r->test_loss)) fprintf(stderr, "  test loss %.4f", r->test_loss);
+    if (isfinite(r->test_acc)) fprintf(stderr, "  test acc %.2f%%", 100 * r->test_acc);
+    fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
     for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
     fprintf(stderr, " deg\n");
 }
