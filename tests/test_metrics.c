@@ -46,6 +46,25 @@ TEST(nul_bytes_are_errors_naming_the_line)
     free(p);
 }
 
+/* val_loss and val_acc (data.validation) read like the other scalars;
+ * files from before they existed read them as NaN. */
+TEST(validation_columns_read_and_default_to_nan)
+{
+    char *p = fixture_text(dir, "val.jsonl",
+                           "{\"epoch\":1,\"val_loss\":0.5,\"val_acc\":0.75,\"test_loss\":0.4}\n"
+                           "{\"epoch\":2,\"val_loss\":null,\"val_acc\":null}\n{\"epoch\":3}\n");
+    cj_metrics m;
+    cj_error err = {0};
+    CHECK(cj_metrics_read(p, &m, &err) == CJ_OK);
+    CHECK(m.n_epochs == 3 && m.val_loss[0] == 0.5 && m.val_acc[0] == 0.75 && m.test_loss[0] == 0.4);
+    CHECK(isnan(m.val_loss[1]) && isnan(m.val_acc[1]) && isnan(m.val_loss[2]) && isnan(m.test_acc[0]));
+    cj_metrics_free(&m);
+    free(p);
+    p = fixture_text(dir, "val_bad.jsonl", "{\"epoch\":1,\"val_acc\":\"high\"}\n");
+    expect_exact(p, "line 1: \"val_acc\" is a string, expected a number");
+    free(p);
+}
+
 TEST(folders_and_missing_files_are_named)
 {
     expect_exact(dir, "is a folder, not a file");
@@ -141,6 +160,7 @@ TEST(bad_lines_give_one_exact_line)
 int main(void)
 {
     dir = fixture_dir("metrics");
+    RUN(validation_columns_read_and_default_to_nan);
     RUN(nul_bytes_are_errors_naming_the_line);
     RUN(folders_and_missing_files_are_named);
     RUN(per_layer_tables_are_bounded_by_the_file);

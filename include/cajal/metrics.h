@@ -1,7 +1,8 @@
 /* metrics.h — reading the metrics.jsonl a training run writes: one JSON
  * object per finished epoch, e.g.
  *
- *   {"epoch":1,"step":938,"train_loss":0.51,"test_loss":0.46,"test_acc":0.84,
+ *   {"epoch":1,"step":938,"train_loss":0.51,"val_loss":0.47,"val_acc":0.83,
+ *    "test_loss":0.46,"test_acc":0.84,
  *    "seconds":2.3,"samples_per_s":25974,"rule":"fa",
  *    "layers":["1.weight","3.weight"],"align_deg":[62.1,45.3],
  *    "grad_bias":null,"grad_variance":null}
@@ -22,6 +23,7 @@ typedef struct {
 
     /* [n_epochs] each; NaN where a line had null or nothing */
     double *epoch, *step, *train_loss, *test_loss, *test_acc, *seconds, *samples_per_s;
+    double *val_loss, *val_acc; /* the data.validation part (null without one) */
 
     /* [n_epochs * n_layers], epoch-major: align_deg[e * n_layers + l] is
      * the angle in degrees between the rule's update and the backprop

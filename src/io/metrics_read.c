@@ -172,6 +172,7 @@ static cj_status parse_object(cj_metrics *m, const cJSON *obj, int e, int capaci
         {"step", m->step},         {"train_loss", m->train_loss},
         {"test_loss", m->test_loss}, {"test_acc", m->test_acc},
         {"seconds", m->seconds},   {"samples_per_s", m->samples_per_s},
+        {"val_loss", m->val_loss}, {"val_acc", m->val_acc},
     };
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         cj_status st = get_number(obj, scalars[i].key, &scalars[i].col[e], w);
@@ -267,15 +268,15 @@ cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err)
         return cj_fail(err, CJ_ERR_FORMAT, "%s: empty file, no metrics lines", path);
     }
 
-    /* The scalar columns share one block of 7 x lines doubles. */
-    double *block = nan_array((size_t)lines * 7);
+    /* The scalar columns share one block of 9 x lines doubles. */
+    double *block = nan_array((size_t)lines * 9);
     if (!block) {
         free(buf);
         return cj_fail(err, CJ_ERR_NOMEM, "%s: %d lines: out of memory", path, lines);
     }
-    double **cols[] = {&m->epoch,  &m->step,    &m->train_loss,   &m->test_loss,
-                       &m->test_acc, &m->seconds, &m->samples_per_s};
-    for (int c = 0; c < 7; c++) *cols[c] = block + (size_t)c * lines;
+    double **cols[] = {&m->epoch,   &m->step,          &m->train_loss, &m->test_loss, &m->test_acc,
+                       &m->seconds, &m->samples_per_s, &m->val_loss,   &m->val_acc};
+    for (int c = 0; c < 9; c++) *cols[c] = block + (size_t)c * lines;
 
     where w = {path, 0, len, err};
     int e = 0;
