@@ -309,6 +309,10 @@ TEST(npy_errors_name_the_file_and_the_fault)
     open_fails(&(cj_data_files){.inputs = x, .labels = y}, 1, "e_x.npy", "[N, T, F]", NULL);
     open_fails(&(cj_data_files){.inputs = x, .labels = y, .counts = cneg}, 0, "e_x.npy", "more than one", NULL);
     open_fails(&(cj_data_files){.inputs = x}, 0, "e_x.npy", "no target file", NULL);
+    /* A dtype the reader does not take (complex), named with the file. */
+    float pairs[8] = {0};
+    char *cplx = npy_typed(tdir, "e_complex.npy", "<c8", 1, s1, pairs, 8);
+    open_fails(&(cj_data_files){.inputs = x, .targets = cplx}, 0, "e_complex.npy", "unsupported dtype '<c8'", NULL);
     char *missing = cj_path_join(tdir, "missing.npy");
     open_fails(&(cj_data_files){.inputs = missing, .labels = y}, 0, "missing.npy", NULL);
     /* Labels and counts under a mask of 0 may hold anything. */
@@ -319,7 +323,7 @@ TEST(npy_errors_name_the_file_and_the_fault)
         cj_source_free(&s);
     }
     char *pieces[] = {x, y, yfrac, yneg, y5, cneg, tnan, empty, ylab2, mask_neg, mask_zero, mask_2d, xnan, x1d,
-                      seq, y45, missing, mask_ok};
+                      seq, y45, missing, mask_ok, cplx};
     for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) free(pieces[i]);
 }
 
