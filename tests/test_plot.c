@@ -381,6 +381,16 @@ TEST(cmd_plot_writes_png)
     char *argv3[] = {a0, d1, d3, a3, out, NULL};
     CHECK(plot_quietly(5, argv3) == 0);
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 900);
+
+    /* data.validation adds a dotted val_loss line; counts have no accuracy */
+    write_run("poisson", "{\"epoch\":1,\"train_loss\":0.3,\"val_loss\":0.2,\"val_acc\":null,\"test_loss\":null,"
+                         "\"test_acc\":null,\"rule\":\"bp\",\"align_deg\":[0]}\n"
+                         "{\"epoch\":2,\"train_loss\":-0.1,\"val_loss\":-0.05,\"rule\":\"bp\",\"align_deg\":[0]}\n");
+    char d4[600];
+    snprintf(d4, sizeof d4, "%s", tpath("poisson"));
+    char *argv4[] = {a0, d4, a3, out, NULL};
+    CHECK(plot_quietly(4, argv4) == 0);
+    CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
 }
 
 /* The figure behind the tick bug: losses equal to 16 digits, epochs near 1e17. */
