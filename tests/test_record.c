@@ -68,6 +68,7 @@ static void check_recording(const char *spec, cj_shape input, int T, int n)
     CHECK(!strncmp(line, first, strlen(first)));
     free(index);
     free(out);
+    free((char *)dir);
     free(x);
     cj_model_free(&m);
     cj_model_free(&one);
@@ -105,6 +106,7 @@ TEST(feature_maps_keep_their_shape)
     free(p);
     /* More steps than the model was built for is an error naming both. */
     CHECK(cj_record(&m, x, 1, 2, dir, &err) == CJ_ERR_ARG && strstr(err.msg, "at most 1"));
+    free((char *)dir);
     cj_model_free(&m);
 }
 
