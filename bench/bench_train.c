@@ -37,12 +37,12 @@ typedef struct {
 } bench_case;
 
 static const bench_case CASES[] = {
-    {"mlp_bp", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_BP},
-    {"mlp_fa", "flatten, dense 256, relu, dense 256, relu, dense 10", CJ_RULE_FA},
+    {"mlp_bp", "flatten, dense 256, relu, dense 256, relu, dense 10", &cj_rule_bp},
+    {"mlp_fa", "flatten, dense 256, relu, dense 256, relu, dense 10", &cj_rule_fa},
     {"cnn_bp",
      "conv2d 32 kernel=5 padding=2, relu, maxpool 2, conv2d 64 kernel=5 padding=2, relu, "
      "maxpool 2, flatten, dense 10",
-     CJ_RULE_BP},
+     &cj_rule_bp},
 };
 enum { N_CASES = sizeof CASES / sizeof CASES[0] };
 
@@ -125,7 +125,7 @@ static cj_status run_steps(bench_state *s, long n, cj_error *err)
         int b = (int)(s->step % N_BATCHES);
         cj_target t = {.labels = s->labels + (size_t)b * BATCH};
         float loss;
-        cj_status st = cj_rule_update(&s->rule, &s->model, s->x + (size_t)b * BATCH * s->in_size, &t, BATCH,
+        cj_status st = cj_rule_update(&s->rule, &s->model, s->x + (size_t)b * BATCH * s->in_size, &t, 1, BATCH,
                                       &loss, err);
         if (st) return st;
         cj_optim_step(&s->optim, s->model.params, s->model.grads);

@@ -29,8 +29,8 @@ static double forward_cost(const cj_model *m)
     for (int i = 0; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
         ops += (double)cj_shape_size(l->in) + (double)cj_shape_size(l->out);
-        if (l->kind == CJ_LAYER_CONV2D) ops += (double)l->n_weight * l->out.h * l->out.w;
-        else if (l->kind == CJ_LAYER_DENSE) ops += (double)l->n_weight;
+        if (l->kind == CJ_LAYER_CONV2D) ops += (double)l->params[0].n * l->out.h * l->out.w;
+        else if (l->kind == CJ_LAYER_DENSE) ops += (double)l->params[0].n;
         else if (l->kind == CJ_LAYER_MAXPOOL || l->kind == CJ_LAYER_AVGPOOL)
             ops += (double)cj_shape_size(l->out) * l->kernel * l->kernel;
     }
@@ -50,7 +50,7 @@ static void build_model(const char *spec, cj_shape in)
         cj_model_init(&m, &rng);
         const float *out = cj_model_forward(&m, m.acts[0], 2);
         (void)out;
-        cj_model_backward(&m, m.dacts[m.n_layers], 2, NULL);
+        cj_model_backward(&m, m.dacts[m.n_layers], NULL, 0);
     }
     cj_model_free(&m);
 }

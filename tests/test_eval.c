@@ -99,7 +99,7 @@ TEST(metadata_describes_the_run)
     CHECK(!strcmp(info.layers, "flatten, dense 8, relu, dense 2"));
     CHECK(!strcmp(cj_safetensors_meta(&st, "input_shape"), "1,6,6"));
     CHECK(info.input.c == 1 && info.input.h == 6 && info.input.w == 6);
-    CHECK(info.classes == 2 && info.loss == CJ_LOSS_CROSS_ENTROPY && info.rule == CJ_RULE_BP);
+    CHECK(info.classes == 2 && info.loss == CJ_LOSS_CROSS_ENTROPY && info.rule == &cj_rule_bp);
     CHECK(info.scale == CJ_SCALE_STANDARD);
     CHECK(info.epoch == 3 && info.step == 39 && info.seed == 7);
     /* The training set's statistics, exactly (the %.9g text reads back to

@@ -39,7 +39,7 @@ TEST(reads_values_and_applies_overrides)
     CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
     CHECK(e.epochs == 7 && e.shuffle == 0 && e.batch == 64);
     CHECK(e.seed == 18446744073709551615ULL);
-    CHECK(e.rule.kind == CJ_RULE_KOLEN_POLLACK);
+    CHECK(e.rule.kind == &cj_rule_kolen_pollack);
     CHECK(e.optim.kind == CJ_OPTIM_ADAM);
     CHECK_NEAR(e.optim.lr, 1e-3, 1e-9); /* Adam's default, since lr was not given */
     CHECK_NEAR(e.optim.weight_decay, 0.5, 1e-9);

@@ -39,13 +39,13 @@ typedef struct {
 
 static cj_rng test_rng;
 
-static void rig_init(rig *t, cj_layer_kind kind, cj_shape in, int out_c, int kernel, int stride,
+static void rig_init(rig *t, const cj_layer_ops *kind, cj_shape in, int out_c, int kernel, int stride,
                      int padding, int batch)
 {
     memset(t, 0, sizeof *t);
-    t->l.kind = kind;
+    t->l.ops = kind;
     t->l.in = in;
-    t->l.out.c = out_c;
+    t->l.units = out_c;
     t->l.kernel = kernel;
     t->l.stride = stride;
     t->l.padding = padding;
@@ -66,12 +66,12 @@ static void rig_init(rig *t, cj_layer_kind kind, cj_shape in, int out_c, int ker
     cj_rng_fill_normal(&test_rng, t->in, ni, 1.0f);
     cj_rng_fill_normal(&test_rng, t->r, no, 1.0f);
     if (cj_layer_has_params(&t->l)) {
-        t->l.weight = malloc(sizeof(float) * t->l.n_weight);
-        t->l.dweight = malloc(sizeof(float) * t->l.n_weight);
-        t->l.bias = malloc(sizeof(float) * t->l.n_bias);
-        t->l.dbias = malloc(sizeof(float) * t->l.n_bias);
-        cj_rng_fill_normal(&test_rng, t->l.weight, t->l.n_weight, 0.5f);
-        cj_rng_fill_normal(&test_rng, t->l.bias, t->l.n_bias, 0.5f);
+        t->l.params[0].data = malloc(sizeof(float) * t->l.params[0].n);
+        t->l.params[0].grad = malloc(sizeof(float) * t->l.params[0].n);
+        t->l.params[1].data = malloc(sizeof(float) * t->l.params[1].n);
+        t->l.params[1].grad = malloc(sizeof(float) * t->l.params[1].n);
+        cj_rng_fill_normal(&test_rng, t->l.params[0].data, t->l.params[0].n, 0.5f);
+        cj_rng_fill_normal(&test_rng, t->l.params[1].data, t->l.params[1].n, 0.5f);
     }
 }
 
@@ -82,10 +82,10 @@ static void rig_free(rig *t)
     free(t->out);
     free(t->r);
     free(t->scratch);
-    free(t->l.weight);
-    free(t->l.dweight);
-    free(t->l.bias);
-    free(t->l.dbias);
+    free(t->l.params[0].data);
+    free(t->l.params[0].grad);
+    free(t->l.params[1].data);
+    free(t->l.params[1].grad);
 }
 
 static size_t rig_out_n(const rig *t) { return (size_t)t->batch * cj_shape_size(t->l.out); }
@@ -170,19 +170,19 @@ static void check_rig_grads(rig *t, float eps, double atol, double rtol, const c
 {
     char what[96];
     rig_backward(t, NULL);
-    size_t nw = t->l.n_weight, nb = t->l.n_bias;
+    size_t nw = t->l.params[0].n, nb = t->l.params[1].n;
     float *din = malloc(sizeof(float) * rig_in_n(t));
     float *dw = nw ? malloc(sizeof(float) * nw) : NULL, *db = nb ? malloc(sizeof(float) * nb) : NULL;
     memcpy(din, t->din, sizeof(float) * rig_in_n(t));
-    if (nw) memcpy(dw, t->l.dweight, sizeof(float) * nw);
-    if (nb) memcpy(db, t->l.dbias, sizeof(float) * nb);
+    if (nw) memcpy(dw, t->l.params[0].grad, sizeof(float) * nw);
+    if (nb) memcpy(db, t->l.params[1].grad, sizeof(float) * nb);
     snprintf(what, sizeof what, "%s din", name);
     fd_check(rig_loss, t, t->in, din, rig_in_n(t), 1, eps, atol, rtol, what);
     if (nw) {
         snprintf(what, sizeof what, "%s dweight", name);
-        fd_check(rig_loss, t, t->l.weight, dw, nw, 1, eps, atol, rtol, what);
+        fd_check(rig_loss, t, t->l.params[0].data, dw, nw, 1, eps, atol, rtol, what);
         snprintf(what, sizeof what, "%s dbias", name);
-        fd_check(rig_loss, t, t->l.bias, db, nb, 1, eps, atol, rtol, what);
+        fd_check(rig_loss, t, t->l.params[1].data, db, nb, 1, eps, atol, rtol, what);
     }
     free(din);
     free(dw);
@@ -206,14 +206,14 @@ static void ref_conv(const rig *t, const float *dout, double *out, double *din, 
     cj_shape is = l->in, os = l->out;
     int k = l->kernel;
     memset(din, 0, sizeof(double) * rig_in_n(t));
-    memset(dw, 0, sizeof(double) * l->n_weight);
-    memset(db, 0, sizeof(double) * l->n_bias);
+    memset(dw, 0, sizeof(double) * l->params[0].n);
+    memset(db, 0, sizeof(double) * l->params[1].n);
     for (int b = 0; b < t->batch; b++)
         for (int o = 0; o < os.c; o++)
             for (int y = 0; y < os.h; y++)
                 for (int x = 0; x < os.w; x++) {
                     size_t oi = (((size_t)b * os.c + o) * os.h + y) * os.w + x;
-                    double sum = l->bias[o], g = dout[oi];
+                    double sum = l->params[1].data[o], g = dout[oi];
                     db[o] += g;
                     for (int c = 0; c < is.c; c++)
                         for (int i = 0; i < k; i++)
@@ -222,11 +222,11 @@ static void ref_conv(const rig *t, const float *dout, double *out, double *din, 
                                 int ix = x * l->stride - l->padding + j;
                                 size_t wi = (((size_t)o * is.c + c) * k + i) * k + j;
                                 double v = in_at(t, t->in, b, c, iy, ix, 0.0);
-                                sum += l->weight[wi] * v;
+                                sum += l->params[0].data[wi] * v;
                                 dw[wi] += g * v;
                                 if (iy >= 0 && iy < is.h && ix >= 0 && ix < is.w)
                                     din[(((size_t)b * is.c + c) * is.h + iy) * is.w + ix] +=
-                                        g * l->weight[wi];
+                                        g * l->params[0].data[wi];
                             }
                     out[oi] = sum;
                 }
@@ -237,7 +237,7 @@ static void ref_pool(const rig *t, double *out)
 {
     const cj_layer *l = &t->l;
     cj_shape os = l->out;
-    int is_max = l->kind == CJ_LAYER_MAXPOOL;
+    int is_max = l->ops == &cj_maxpool_ops;
     for (int b = 0; b < t->batch; b++)
         for (int c = 0; c < os.c; c++)
             for (int y = 0; y < os.h; y++)
@@ -269,7 +269,7 @@ static double max_abs_diff_d(const float *a, const double *b, size_t n)
 TEST(dense_gradients)
 {
     rig t;
-    rig_init(&t, CJ_LAYER_DENSE, (cj_shape){7, 1, 1}, 5, 0, 0, 0, 3);
+    rig_init(&t, &cj_dense_ops, (cj_shape){7, 1, 1}, 5, 0, 0, 0, 3);
     check_rig_grads(&t, 0.25f, 1e-4, 1e-4, "dense");
     rig_free(&t);
 }
@@ -300,7 +300,7 @@ static void check_conv_against_reference(rig *t, double tol, const char *name)
 {
     size_t ni = rig_in_n(t), no = rig_out_n(t);
     double *out = malloc(sizeof(double) * no), *din = malloc(sizeof(double) * ni);
-    double *dw = malloc(sizeof(double) * t->l.n_weight), *db = malloc(sizeof(double) * t->l.n_bias);
+    double *dw = malloc(sizeof(double) * t->l.params[0].n), *db = malloc(sizeof(double) * t->l.params[1].n);
     ref_conv(t, t->r, out, din, dw, db);
     rig_backward(t, NULL);
     struct {
@@ -310,8 +310,8 @@ static void check_conv_against_reference(rig *t, double tol, const char *name)
         size_t n;
     } parts[] = {{"out", t->out, out, no},
                  {"din", t->din, din, ni},
-                 {"dweight", t->l.dweight, dw, t->l.n_weight},
-                 {"dbias", t->l.dbias, db, t->l.n_bias}};
+                 {"dweight", t->l.params[0].grad, dw, t->l.params[0].n},
+                 {"dbias", t->l.params[1].grad, db, t->l.params[1].n}};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         double scale = 1.0;
         for (size_t j = 0; j < parts[i].n; j++)
@@ -333,7 +333,7 @@ TEST(conv2d_matches_direct_sums)
         char name[64];
         conv_case_name(cc, name, sizeof name);
         rig t;
-        rig_init(&t, CJ_LAYER_CONV2D, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
+        rig_init(&t, &cj_conv2d_ops, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
                  cc->batch);
         check_conv_against_reference(&t, 1e-5, name);
         rig_free(&t);
@@ -347,7 +347,7 @@ TEST(conv2d_gradients)
         char name[64];
         conv_case_name(cc, name, sizeof name);
         rig t;
-        rig_init(&t, CJ_LAYER_CONV2D, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
+        rig_init(&t, &cj_conv2d_ops, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
                  cc->batch);
         check_rig_grads(&t, 0.25f, 1e-4, 1e-4, name);
         rig_free(&t);
@@ -370,15 +370,15 @@ TEST(conv2d_chunked_batches)
         char name[64];
         conv_case_name(cc, name, sizeof name);
         rig t;
-        rig_init(&t, CJ_LAYER_CONV2D, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
+        rig_init(&t, &cj_conv2d_ops, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
                  cc->batch);
         check_conv_against_reference(&t, 1e-5, name);
         rig_backward(&t, NULL);
-        float *din = malloc(sizeof(float) * rig_in_n(&t)), *dw = malloc(sizeof(float) * t.l.n_weight);
+        float *din = malloc(sizeof(float) * rig_in_n(&t)), *dw = malloc(sizeof(float) * t.l.params[0].n);
         memcpy(din, t.din, sizeof(float) * rig_in_n(&t));
-        memcpy(dw, t.l.dweight, sizeof(float) * t.l.n_weight);
+        memcpy(dw, t.l.params[0].grad, sizeof(float) * t.l.params[0].n);
         fd_check(rig_loss, &t, t.in, din, rig_in_n(&t), 97, 0.25f, 1e-3, 1e-4, name);
-        fd_check(rig_loss, &t, t.l.weight, dw, t.l.n_weight, 13, 0.25f, 1e-3, 1e-4, name);
+        fd_check(rig_loss, &t, t.l.params[0].data, dw, t.l.params[0].n, 13, 0.25f, 1e-3, 1e-4, name);
         /* Scratch sized for a batch also fits every smaller batch. */
         CHECK(cj_conv2d_scratch_floats(&t.l, 1) <= cj_conv2d_scratch_floats(&t.l, cc->batch));
         CHECK(cj_conv2d_scratch_floats(&t.l, cc->batch) <= cj_conv2d_scratch_floats(&t.l, 64));
@@ -414,17 +414,17 @@ TEST(conv2d_winograd)
         char name[64];
         conv_case_name(cc, name, sizeof name);
         rig t;
-        rig_init(&t, CJ_LAYER_CONV2D, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
+        rig_init(&t, &cj_conv2d_ops, (cj_shape){cc->c, cc->h, cc->w}, cc->o, cc->k, cc->s, cc->p,
                  cc->batch);
         check_conv_against_reference(&t, 1e-5, name);
         rig_backward(&t, NULL);
-        size_t ni = rig_in_n(&t), nw = t.l.n_weight;
+        size_t ni = rig_in_n(&t), nw = t.l.params[0].n;
         float *din = malloc(sizeof(float) * ni), *dw = malloc(sizeof(float) * nw);
         memcpy(din, t.din, sizeof(float) * ni);
-        memcpy(dw, t.l.dweight, sizeof(float) * nw);
+        memcpy(dw, t.l.params[0].grad, sizeof(float) * nw);
         size_t step_in = ni / 400 + 1, step_w = nw / 400 + 1;  /* ~400 elements each */
         fd_check(rig_loss, &t, t.in, din, ni, step_in, 1.0f, 2e-3, 1e-4, name);
-        fd_check(rig_loss, &t, t.l.weight, dw, nw, step_w, 1.0f, 2e-3, 1e-4, name);
+        fd_check(rig_loss, &t, t.l.params[0].data, dw, nw, step_w, 1.0f, 2e-3, 1e-4, name);
         CHECK(cj_conv2d_scratch_floats(&t.l, 1) <= cj_conv2d_scratch_floats(&t.l, cc->batch));
         CHECK(cj_conv2d_scratch_floats(&t.l, cc->batch) <= cj_conv2d_scratch_floats(&t.l, 64));
         free(din);
@@ -435,33 +435,33 @@ TEST(conv2d_winograd)
 
 /* ---- feedback: the hook learning rules use ---------------------------- */
 
-static void check_feedback(cj_layer_kind kind, cj_shape in, int out_c, int k, int s, int p,
+static void check_feedback(const cj_layer_ops *kind, cj_shape in, int out_c, int k, int s, int p,
                            const char *name)
 {
     rig t;
     rig_init(&t, kind, in, out_c, k, s, p, 3);
-    size_t ni = rig_in_n(&t), nw = t.l.n_weight, nb = t.l.n_bias;
+    size_t ni = rig_in_n(&t), nw = t.l.params[0].n, nb = t.l.params[1].n;
     float *fb = malloc(sizeof(float) * nw), *w = malloc(sizeof(float) * nw);
     float *din_w = malloc(sizeof(float) * ni), *din_f = malloc(sizeof(float) * ni);
     float *dw_w = malloc(sizeof(float) * nw), *db_w = malloc(sizeof(float) * nb);
     cj_rng_fill_normal(&test_rng, fb, nw, 0.5f);
-    memcpy(w, t.l.weight, sizeof(float) * nw);
+    memcpy(w, t.l.params[0].data, sizeof(float) * nw);
 
     rig_backward(&t, NULL);  /* backprop */
     memcpy(din_w, t.din, sizeof(float) * ni);
-    memcpy(dw_w, t.l.dweight, sizeof(float) * nw);
-    memcpy(db_w, t.l.dbias, sizeof(float) * nb);
+    memcpy(dw_w, t.l.params[0].grad, sizeof(float) * nw);
+    memcpy(db_w, t.l.params[1].grad, sizeof(float) * nb);
 
     rig_backward(&t, fb);  /* feedback F */
     memcpy(din_f, t.din, sizeof(float) * ni);
     /* The parameter gradients do not depend on F... */
-    CHECK(!memcmp(dw_w, t.l.dweight, sizeof(float) * nw));
-    CHECK(!memcmp(db_w, t.l.dbias, sizeof(float) * nb));
+    CHECK(!memcmp(dw_w, t.l.params[0].grad, sizeof(float) * nw));
+    CHECK(!memcmp(db_w, t.l.params[1].grad, sizeof(float) * nb));
     /* ...and F is really used for din. */
     CHECK(max_rel_diff(din_f, din_w, ni) > 1e-2);
 
     /* din with F == din of the same layer whose weight is F, with F == W. */
-    memcpy(t.l.weight, fb, sizeof(float) * nw);
+    memcpy(t.l.params[0].data, fb, sizeof(float) * nw);
     float *din_wf = malloc(sizeof(float) * ni);
     cj_layer_backward(&t.l, t.in, t.out, t.r, NULL, din_wf, t.batch, t.scratch);
     double d = max_rel_diff(din_f, din_wf, ni);
@@ -480,31 +480,31 @@ static void check_feedback(cj_layer_kind kind, cj_shape in, int out_c, int k, in
 
 TEST(feedback_replaces_weight_in_input_gradient)
 {
-    check_feedback(CJ_LAYER_DENSE, (cj_shape){6, 1, 1}, 4, 0, 0, 0, "dense");
-    check_feedback(CJ_LAYER_CONV2D, (cj_shape){2, 7, 6}, 3, 3, 1, 1, "conv2d");
-    check_feedback(CJ_LAYER_CONV2D, (cj_shape){3, 9, 8}, 2, 3, 2, 0, "conv2d strided");
-    check_feedback(CJ_LAYER_CONV2D, (cj_shape){8, 16, 16}, 4, 5, 1, 2, "conv2d chunked");
-    check_feedback(CJ_LAYER_CONV2D, (cj_shape){8, 7, 6}, 8, 3, 1, 1, "conv2d winograd 3x3");
-    check_feedback(CJ_LAYER_CONV2D, (cj_shape){9, 8, 7}, 10, 5, 1, 2, "conv2d winograd 5x5");
+    check_feedback(&cj_dense_ops, (cj_shape){6, 1, 1}, 4, 0, 0, 0, "dense");
+    check_feedback(&cj_conv2d_ops, (cj_shape){2, 7, 6}, 3, 3, 1, 1, "conv2d");
+    check_feedback(&cj_conv2d_ops, (cj_shape){3, 9, 8}, 2, 3, 2, 0, "conv2d strided");
+    check_feedback(&cj_conv2d_ops, (cj_shape){8, 16, 16}, 4, 5, 1, 2, "conv2d chunked");
+    check_feedback(&cj_conv2d_ops, (cj_shape){8, 7, 6}, 8, 3, 1, 1, "conv2d winograd 3x3");
+    check_feedback(&cj_conv2d_ops, (cj_shape){9, 8, 7}, 10, 5, 1, 2, "conv2d winograd 5x5");
 }
 
 /* ---- pooling ---------------------------------------------------------- */
 
 typedef struct {
-    cj_layer_kind kind;
+    const cj_layer_ops *kind;
     int c, h, w, k, s, p;
 } pool_case;
 
 static const pool_case POOL_CASES[] = {
-    {CJ_LAYER_MAXPOOL, 2, 6, 8, 2, 2, 0},  /* the common 2x2 case */
-    {CJ_LAYER_MAXPOOL, 2, 7, 5, 2, 2, 0},  /* odd sizes: last row and column unused */
-    {CJ_LAYER_MAXPOOL, 2, 7, 6, 3, 2, 1},  /* overlapping windows and padding */
-    {CJ_LAYER_MAXPOOL, 1, 6, 5, 3, 1, 0},  /* heavy overlap */
-    {CJ_LAYER_MAXPOOL, 2, 5, 6, 2, 1, 1},  /* padding on every side */
-    {CJ_LAYER_AVGPOOL, 2, 6, 8, 2, 2, 0},
-    {CJ_LAYER_AVGPOOL, 2, 7, 6, 3, 2, 1},  /* count_include_pad at the border */
-    {CJ_LAYER_AVGPOOL, 1, 6, 5, 3, 1, 1},  /* overlap */
-    {CJ_LAYER_AVGPOOL, 2, 9, 7, 4, 3, 2},
+    {&cj_maxpool_ops, 2, 6, 8, 2, 2, 0},  /* the common 2x2 case */
+    {&cj_maxpool_ops, 2, 7, 5, 2, 2, 0},  /* odd sizes: last row and column unused */
+    {&cj_maxpool_ops, 2, 7, 6, 3, 2, 1},  /* overlapping windows and padding */
+    {&cj_maxpool_ops, 1, 6, 5, 3, 1, 0},  /* heavy overlap */
+    {&cj_maxpool_ops, 2, 5, 6, 2, 1, 1},  /* padding on every side */
+    {&cj_avgpool_ops, 2, 6, 8, 2, 2, 0},
+    {&cj_avgpool_ops, 2, 7, 6, 3, 2, 1},  /* count_include_pad at the border */
+    {&cj_avgpool_ops, 1, 6, 5, 3, 1, 1},  /* overlap */
+    {&cj_avgpool_ops, 2, 9, 7, 4, 3, 2},
 };
 
 /* Distinct inputs 0.1 apart, so a step below 0.05 never changes a window's
@@ -523,7 +523,7 @@ TEST(pool_forward_and_gradients)
     for (size_t i = 0; i < sizeof POOL_CASES / sizeof POOL_CASES[0]; i++) {
         const pool_case *pc = &POOL_CASES[i];
         char name[64];
-        snprintf(name, sizeof name, "%s %dx%dx%d k%d s%d p%d", cj_layer_kind_name(pc->kind), pc->c,
+        snprintf(name, sizeof name, "%s %dx%dx%d k%d s%d p%d", (pc->kind)->torch_name, pc->c,
                  pc->h, pc->w, pc->k, pc->s, pc->p);
         rig t;
         rig_init(&t, pc->kind, (cj_shape){pc->c, pc->h, pc->w}, 0, pc->k, pc->s, pc->p, 3);
@@ -538,7 +538,7 @@ TEST(pool_forward_and_gradients)
          * backward that accumulates without zeroing first. */
         for (size_t j = 0; j < rig_in_n(&t); j++) t.din[j] = 1e3f;
         /* maxpool's step stays below half the 0.1 spacing; avgpool is linear */
-        check_rig_grads(&t, pc->kind == CJ_LAYER_MAXPOOL ? 0.04f : 0.25f, 1e-4, 1e-4, name);
+        check_rig_grads(&t, pc->kind == &cj_maxpool_ops ? 0.04f : 0.25f, 1e-4, 1e-4, name);
         free(ref);
         rig_free(&t);
     }
@@ -550,7 +550,7 @@ static void run_maxpool(const float *x, int h, int w, int k, int s, int p, const
                         float *out, float *din)
 {
     cj_layer l = {0};
-    l.kind = CJ_LAYER_MAXPOOL;
+    l.ops = &cj_maxpool_ops;
     l.in = (cj_shape){1, h, w};
     l.kernel = k;
     l.stride = s;
@@ -604,7 +604,7 @@ TEST(avgpool_counts_padding)
 {
     /* count_include_pad=True: border windows still divide by k^2. */
     cj_layer l = {0};
-    l.kind = CJ_LAYER_AVGPOOL;
+    l.ops = &cj_avgpool_ops;
     l.in = (cj_shape){1, 3, 3};
     l.kernel = 3;
     l.stride = 1;
@@ -628,7 +628,7 @@ TEST(avgpool_counts_padding)
 TEST(flatten_gradients)
 {
     rig t;
-    rig_init(&t, CJ_LAYER_FLATTEN, (cj_shape){3, 4, 2}, 0, 0, 0, 0, 2);
+    rig_init(&t, &cj_flatten_ops, (cj_shape){3, 4, 2}, 0, 0, 0, 0, 2);
     CHECK(t.l.out.c == 24 && t.l.out.h == 1 && t.l.out.w == 1);
     cj_layer_forward(&t.l, t.in, t.out, t.batch, NULL);
     CHECK(!memcmp(t.in, t.out, sizeof(float) * rig_in_n(&t)));
@@ -638,8 +638,7 @@ TEST(flatten_gradients)
 
 TEST(activation_gradients)
 {
-    static const cj_layer_kind kinds[] = {CJ_LAYER_RELU, CJ_LAYER_TANH, CJ_LAYER_SIGMOID,
-                                          CJ_LAYER_SOFTPLUS};
+    static const cj_layer_ops *const kinds[] = {&cj_relu_ops, &cj_tanh_ops, &cj_sigmoid_ops, &cj_softplus_ops};
     for (size_t a = 0; a < sizeof kinds / sizeof kinds[0]; a++) {
         rig t;
         rig_init(&t, kinds[a], (cj_shape){3, 5, 4}, 0, 0, 0, 0, 2);
@@ -657,17 +656,15 @@ TEST(activation_gradients)
         double worst = 0.0;
         for (size_t i = 0; i < n; i++) {
             double x = t.in[i], want;
-            switch (kinds[a]) {
-            case CJ_LAYER_RELU: want = x > 0 ? x : 0; break;
-            case CJ_LAYER_TANH: want = tanh(x); break;
-            case CJ_LAYER_SIGMOID: want = 1.0 / (1.0 + exp(-x)); break;
-            default: want = x > 30 ? x : log1p(exp(x)); break;
-            }
+            if (kinds[a] == &cj_relu_ops) want = x > 0 ? x : 0;
+            else if (kinds[a] == &cj_tanh_ops) want = tanh(x);
+            else if (kinds[a] == &cj_sigmoid_ops) want = 1.0 / (1.0 + exp(-x));
+            else want = x > 30 ? x : log1p(exp(x));
             double d = fabs(t.out[i] - want) / (1.0 + fabs(want));
             if (!(d <= worst)) worst = d;
         }
         char name[64];
-        snprintf(name, sizeof name, "%s", cj_layer_kind_name(kinds[a]));
+        snprintf(name, sizeof name, "%s", (kinds[a])->torch_name);
         if (!(worst <= 1e-6)) printf("  %s: forward off by %.3g\n", name, worst);
         CHECK(worst <= 1e-6);
         check_rig_grads(&t, 1e-2f, 2e-4, 1e-3, name);
@@ -699,7 +696,7 @@ static size_t maxpool_argmaxes(const model_ctx *c, int *idx)
     size_t count = 0;
     for (int li = 0; li < c->m->n_layers; li++) {
         const cj_layer *l = &c->m->layers[li];
-        if (l->kind != CJ_LAYER_MAXPOOL) continue;
+        if (l->ops != &cj_maxpool_ops) continue;
         const float *in = c->m->acts[li];
         for (int pl = 0; pl < c->batch * l->in.c; pl++)
             for (int y = 0; y < l->out.h; y++)
@@ -756,7 +753,7 @@ TEST(model_gradients_match_finite_differences)
     cj_rng_fill_normal(&rng, x, nx, 1.0f);
     cj_rng_fill_normal(&rng, r, ny, 1.0f);
     cj_model_forward(&m, x, batch);
-    cj_model_backward(&m, r, batch, NULL);
+    cj_model_backward(&m, r, NULL, 0);
     float *grads = malloc(sizeof(float) * m.n_params);
     memcpy(grads, m.grads, sizeof(float) * m.n_params);
 
@@ -768,10 +765,8 @@ TEST(model_gradients_match_finite_differences)
                     2e-3, "model params");
 
     /* Passing the weights themselves as feedback is backprop again. */
-    const float *fb[8] = {0};
-    for (int i = 0; i < m.n_layers; i++) fb[i] = m.layers[i].weight;
     cj_model_forward(&m, x, batch);
-    cj_model_backward(&m, r, batch, fb);
+    cj_model_backward(&m, r, m.params, 0);
     CHECK(max_rel_diff(m.grads, grads, m.n_params) <= 1e-6);
 
     free(ctx.argmax);

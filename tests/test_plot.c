@@ -1,6 +1,7 @@
-/* test_plot.c — the figure library (ticks, PNG output, gaps), the
- * metrics.jsonl reader and `cajal plot`, on fixture files written to a
- * temporary directory. */
+/* test_plot.c — the figure library (ticks, PNG/SVG/PDF output, gaps,
+ * scaling with the figure's size, per-layer legends), the metrics.jsonl
+ * reader and `cajal plot`, on fixture files written to a temporary
+ * directory. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 #include <cairo.h>
 
 #include "../src/cli/commands.h"
+#include "../src/plot/internal.h" /* series labels and legend sizes, to test them directly */
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
 #include "harness.h"
@@ -84,6 +86,56 @@ static int plot_quietly(int argc, char **argv)
     close(err);
     close(null);
     return rc;
+}
+
+/* Run `cajal plot`, keeping what it prints on stderr in msg (stdout is
+ * thrown away). */
+static int plot_capture(int argc, char **argv, char *msg, size_t len)
+{
+    fflush(stdout);
+    fflush(stderr);
+    const char *path = tpath("stderr.txt");
+    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+    int file = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(null, 1);
+    dup2(file, 2);
+    int rc = cj_cmd_plot(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    close(null);
+    close(file);
+    msg[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(msg, 1, len - 1, f);
+        msg[n] = '\0';
+        fclose(f);
+    }
+    return rc;
+}
+
+/* The whole file in a NUL-terminated buffer (caller frees); NULL if it
+ * cannot be read. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) b[n] = '\0';
+    if (b && len) *len = (size_t)n;
+    return b;
 }
 
 static const char fa_run[] =
@@ -435,6 +487,381 @@ TEST(cmd_plot_errors_and_usage)
     CHECK(access(out, F_OK) != 0); /* nothing written on failure */
 }
 
+TEST(figure_scale_grows_with_panel_size)
+{
+    /* cajal plot's default sizes draw at the reference scale */
+    CHECK_NEAR(cj_figure_scale(1500, 480, 1, 3), 1, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1200, 900, 2, 2), 1, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1500, 900, 2, 3), 1, 1e-12);
+    /* 2400x1600 in 2x2: panels of 1200x800, the short side decides */
+    CHECK_NEAR(cj_figure_scale(2400, 1600, 2, 2), 800.0 / 450, 1e-12);
+    CHECK_NEAR(cj_figure_scale(2400, 1600, 2, 3), 1.6, 1e-12);
+    /* a wide, low strip keeps text that fits its height */
+    CHECK_NEAR(cj_figure_scale(3000, 480, 1, 3), 480.0 / 450, 1e-12);
+    /* small figures stop shrinking at 0.8; a bad grid counts as 1x1 */
+    CHECK_NEAR(cj_figure_scale(300, 200, 1, 1), 0.8, 1e-12);
+    CHECK_NEAR(cj_figure_scale(1000, 900, 0, -1), 2, 1e-12);
+}
+
+/* Non-white pixels of a PNG, or -1 if it cannot be read. */
+static long ink(const char *png)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    long n = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            n += (*(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x) & 0xffffff) !=
+                 0xffffff;
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* One panel with a title, labels, a legend and one red line at y = 0 on a
+ * 0..90 axis (as backprop's alignment angle is drawn). */
+static cj_status angle_figure(int w, int h, const char *path)
+{
+    cj_figure *fig;
+    cj_error err = {0};
+    cj_status st = cj_figure_create(&fig, 1, 1, w, h, &err);
+    if (st) return st;
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    cj_panel_set_title(p, "Alignment with backprop gradient");
+    cj_panel_set_labels(p, "epoch", "angle to backprop (deg)");
+    double x[5] = {1, 2, 3, 4, 5}, y[5] = {0, 0, 0, 0, 0};
+    cj_line_style red = {{1, 0, 0}, CJ_DASH_SOLID, 3, CJ_MARKER_NONE};
+    st = cj_panel_add_line(p, x, y, 5, red, "bp", &err);
+    cj_panel_set_ylim(p, 0, 90);
+    if (!st) st = cj_figure_write(fig, path, &err);
+    cj_figure_free(fig);
+    return st;
+}
+
+/* Pixels in image column x with a clear red tint (a red line's
+ * antialiased edges included). */
+static int red_in_column(const char *png, int x)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    int n = 0;
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+        int h = cairo_image_surface_get_height(s), stride = cairo_image_surface_get_stride(s);
+        const unsigned char *d = cairo_image_surface_get_data(s);
+        for (int y = 0; y < h; y++) {
+            uint32_t px = *(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x);
+            int r = (px >> 16) & 255, g = (px >> 8) & 255, b = px & 255;
+            n += r > 200 && r - g > 60 && r - b > 60;
+        }
+    }
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* Everything scales together: at twice the size in both directions the
+ * drawing is the same picture enlarged, so its ink (text, lines, box)
+ * grows ~4x. Fixed-size text and 1 px lines gave ~2.6x (lines only get
+ * longer). A 3 px line lying on the axis limit is drawn whole over the
+ * box: 4 tinted rows (2 full, 2 antialiased halves) at scale 1 and 6 full
+ * rows at scale 2; clipped at the box and drawn under it, as before, it
+ * showed 2 and 3. */
+TEST(figure_text_and_lines_scale_with_size)
+{
+    CHECK(angle_figure(500, 450, tpath("s1.png")) == CJ_OK);
+    CHECK(angle_figure(1000, 900, tpath("s2.png")) == CJ_OK);
+    long a = ink(tpath("s1.png")), b = ink(tpath("s2.png"));
+    CHECK(a > 0 && b > 0);
+    double ratio = a > 0 ? (double)b / a : 0;
+    if (!(ratio > 3.4 && ratio < 4.6)) test_fail("ink grew %.2fx, expected ~4x", ratio);
+    int r1 = red_in_column(tpath("s1.png"), 250), r2 = red_in_column(tpath("s2.png"), 500);
+    if (r1 < 4 || r1 > 5) test_fail("line at 0: %d red rows at scale 1, expected 4", r1);
+    if (r2 < 6 || r2 > 8) test_fail("line at 0: %d red rows at scale 2, expected 6", r2);
+}
+
+TEST(figure_format_from_extension)
+{
+    cj_figure_format f = CJ_FIGURE_PDF;
+    cj_error err = {0};
+    CHECK(cj_figure_format_of("runs/curves.png", &f, &err) == CJ_OK && f == CJ_FIGURE_PNG);
+    CHECK(cj_figure_format_of("Curves.SVG", &f, &err) == CJ_OK && f == CJ_FIGURE_SVG);
+    CHECK(cj_figure_format_of("a.b/fig.pdf", &f, &err) == CJ_OK && f == CJ_FIGURE_PDF);
+    CHECK(cj_figure_format_of("out/curves.jpg", &f, &err) == CJ_ERR_ARG);
+    CHECK(strstr(err.msg, "out/curves.jpg") && strstr(err.msg, "\".jpg\""));
+    /* a dot in a folder name is no extension */
+    CHECK(cj_figure_format_of("runs.v2/curves", &f, &err) == CJ_ERR_ARG);
+    CHECK(strstr(err.msg, "runs.v2/curves") && strstr(err.msg, "no file extension"));
+    CHECK(cj_figure_format_of("curves.", &f, &err) == CJ_ERR_ARG);
+
+    /* cj_figure_write refuses before creating anything */
+    cj_figure *fig;
+    CHECK(cj_figure_create(&fig, 1, 1, 300, 200, &err) == CJ_OK);
+    CHECK(cj_figure_write(fig, tpath("x.gif"), &err) == CJ_ERR_ARG);
+    CHECK(access(tpath("x.gif"), F_OK) != 0);
+    CHECK(cj_figure_write_svg(fig, tpath("no/such/dir/x.svg"), &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "no/such/dir") != NULL);
+    CHECK(cj_figure_write_pdf(fig, tpath("no/such/dir/x.pdf"), &err) == CJ_ERR_IO);
+    cj_figure_free(fig);
+}
+
+/* Tags in s nest properly (each closing tag closes the innermost open
+ * one, "<x/>" closes itself, "<?...?>" and comments are skipped) and
+ * there is exactly one top-level element, named `root`. A structural
+ * check, not a validating XML parser. */
+static int xml_balanced(const char *s, const char *root)
+{
+    char stack[64][32];
+    int depth = 0, tops = 0;
+    for (const char *c = strchr(s, '<'); c; c = strchr(c, '<')) {
+        if (!strncmp(c, "<?", 2) || !strncmp(c, "<!--", 4)) {
+            const char *e = strstr(c, c[1] == '?' ? "?>" : "-->");
+            if (!e) return 0;
+            c = e + 1;
+            continue;
+        }
+        int closing = c[1] == '/';
+        const char *n = c + 1 + closing;
+        size_t len = strcspn(n, " \t\r\n/>");
+        if (len == 0 || len >= sizeof stack[0]) return 0;
+        const char *e = n + len; /* the tag's end, skipping quoted values */
+        char q = 0;
+        for (; *e && (q || *e != '>'); e++)
+            if (*e == '"' || *e == '\'') q = q == *e ? 0 : q ? q : *e;
+        if (!*e) return 0;
+        int self = e[-1] == '/';
+        if (closing) {
+            if (depth == 0 || strncmp(stack[depth - 1], n, len) || stack[depth - 1][len]) return 0;
+            depth--;
+        } else if (!self) {
+            if (depth == 64) return 0;
+            if (depth == 0 && (tops++ || strncmp(n, root, len) || root[len])) return 0;
+            memcpy(stack[depth], n, len);
+            stack[depth++][len] = '\0';
+        }
+        c = e;
+    }
+    return depth == 0 && tops == 1;
+}
+
+static size_t count_of(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *c = strstr(s, needle); c; c = strstr(c + 1, needle)) n++;
+    return n;
+}
+
+/* The same figure as PNG, SVG and PDF. cairo writes SVG text as glyph
+ * outlines (one <use> per character drawn), so the labels cannot be read
+ * back; what is checked is the structure: balanced tags, the size in px,
+ * the red line's stroke, and at least one glyph per character of the
+ * texts we set. The PDF is checked for its header, page size (0.75 pt
+ * per px), an embedded font and a complete trailer. */
+TEST(figure_writes_svg_and_pdf)
+{
+    const char *texts[] = {"Alignment with backprop gradient", "epoch", "angle to backprop (deg)",
+                           "bp"};
+    size_t chars = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (const char *c = texts[i]; *c; c++) chars += *c != ' ';
+
+    CHECK(angle_figure(640, 320, tpath("f.svg")) == CJ_OK);
+    size_t n = 0;
+    char *svg = slurp(tpath("f.svg"), &n);
+    CHECK(svg != NULL);
+    if (svg) {
+        CHECK(!strncmp(svg, "<?xml", 5));
+        CHECK(xml_balanced(svg, "svg"));
+        CHECK(strstr(svg, "width=\"640px\"") && strstr(svg, "height=\"320px\""));
+        CHECK(strstr(svg, "viewBox=\"0 0 640 320\"") != NULL);
+        CHECK(strstr(svg, "stroke:rgb(100%,0%,0%)") != NULL); /* the red line */
+        size_t glyphs = count_of(svg, "<use");
+        if (glyphs < chars) test_fail("SVG draws %zu glyphs, the texts have %zu", glyphs, chars);
+        free(svg);
+    }
+
+    CHECK(angle_figure(640, 320, tpath("f.pdf")) == CJ_OK);
+    char *pdf = slurp(tpath("f.pdf"), &n);
+    CHECK(pdf != NULL);
+    if (pdf) {
+        CHECK(n > 2000 && !strncmp(pdf, "%PDF-", 5));
+        CHECK(memmem(pdf, n, "/MediaBox [ 0 0 480 240 ]", 25) != NULL);
+        CHECK(memmem(pdf, n, "/FontFile", 9) != NULL);
+        CHECK(n > 16 && memmem(pdf + n - 16, 16, "%%EOF", 5) != NULL);
+        free(pdf);
+    }
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "f.pdf.tmp.%ld", (long)getpid());
+    CHECK(access(tpath(tmp), F_OK) != 0); /* written through a renamed temporary */
+}
+
+static const char *const mlp_layers[] = {"1:Linear", "3:Linear", "5:Linear"};
+static const char *const cnn_layers[] = {"0:Conv2d", "3:Conv2d", "7:Linear", "9:Linear"};
+static const double epochs[2] = {1, 2};
+static const double angles[8] = {80, 60, 0, 0, 75, 55, 0, 0}; /* 2 epochs x up to 4 layers */
+
+static int same_rgb(cj_rgb a, cj_rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+/* An MLP run beside a CNN run: the legend must give each run its own
+ * layer names. It used to label one dash key with the CNN's layers for
+ * both, so the MLP's 1:Linear was listed as "0:Conv2d". */
+TEST(layer_legend_names_each_runs_own_layers)
+{
+    cj_layer_run runs[2] = {
+        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers},
+        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers},
+    };
+    CHECK(!cj_layer_runs_share_layers(runs, 2));
+    cj_figure *fig;
+    cj_error err = {0};
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 2, &err) == CJ_OK);
+    /* per run: a heading, then one labelled line per layer */
+    CHECK(p->n_series == 2 + 3 + 4);
+    int k = 0, lines = 0;
+    for (int r = 0; r < 2 && k < p->n_series; r++) {
+        const plot_series *h = &p->series[k++];
+        CHECK(h->legend_heading && h->n == 0 && h->legend_group == r);
+        CHECK(!strcmp(h->label, runs[r].name));
+        for (int l = 0; l < runs[r].n_layers && k < p->n_series; l++, k++) {
+            const plot_series *s = &p->series[k];
+            CHECK(!s->legend_heading && s->n == 2 && s->legend_group == r);
+            CHECK(!strcmp(s->label, runs[r].layers[l]));
+            CHECK(same_rgb(s->style.color, cj_palette(r)));
+            CHECK(s->style.dash == (cj_dash)l); /* dash tells a run's layers apart */
+            CHECK_NEAR(s->y[1], angles[1 * runs[r].n_layers + l], 0);
+            lines++;
+        }
+    }
+    CHECK(lines == 7);
+    for (int i = 0; i < p->n_series; i++) CHECK(strncmp(p->series[i].label, "layer ", 6));
+
+    /* The legend is a column per run: as tall as the CNN's alone, and wider. */
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 500, 450);
+    cairo_t *cr = cairo_create(surf);
+    plot_legend both, cnn_only;
+    cj_plot_legend_measure(cr, p, &both);
+    CHECK(both.n == 9 && both.grouped);
+    cj_figure *fig2;
+    CHECK(cj_figure_create(&fig2, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *q = cj_figure_panel(fig2, 0, 0);
+    CHECK(cj_panel_add_layer_runs(q, &runs[1], 1, &err) == CJ_OK);
+    cj_plot_legend_measure(cr, q, &cnn_only);
+    CHECK(cnn_only.n == 5 && !cnn_only.grouped);
+    CHECK_NEAR(both.h, cnn_only.h, 0.5);
+    CHECK(both.w > 1.5 * cnn_only.w);
+    /* too narrow for two columns: they wrap into two bands */
+    plot_legend wrapped = both;
+    cj_plot_legend_columns(cr, p, &wrapped, both.w - 10);
+    CHECK(wrapped.h > both.h + 3 * both.row_h && wrapped.w < both.w);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    CHECK(cj_figure_write(fig, tpath("layers.png"), &err) == CJ_OK);
+    cj_figure_free(fig);
+    cj_figure_free(fig2);
+}
+
+/* Runs of one network keep the compact key: a colour per run, a grey dash
+ * per layer, runs + layers entries instead of runs x layers. */
+TEST(layer_legend_shares_a_key_when_layers_match)
+{
+    cj_layer_run runs[2] = {
+        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers},
+        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers},
+    };
+    CHECK(cj_layer_runs_share_layers(runs, 2));
+    static const char *const renamed[] = {"1:Linear", "3:Linear", "6:Linear"};
+    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed};
+    cj_layer_run pair[2] = {runs[0], other};
+    CHECK(!cj_layer_runs_share_layers(pair, 2)); /* same count, another name */
+
+    cj_figure *fig;
+    cj_error err = {0};
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 2, &err) == CJ_OK);
+    CHECK(p->n_series == 6 + 3);
+    const char *want[9] = {"mlp (bp)", "", "", "mlp (fa)", "", "", "layer 1:Linear",
+                           "layer 3:Linear", "layer 5:Linear"};
+    for (int i = 0; i < p->n_series && i < 9; i++) {
+        const plot_series *s = &p->series[i];
+        if (strcmp(s->label, want[i])) test_fail("entry %d is \"%s\", expected \"%s\"", i, s->label, want[i]);
+        CHECK(s->legend_group == 0 && !s->legend_heading);
+        CHECK(s->n == (i < 6 ? 2 : 0));
+    }
+    CHECK(p->series[6 + 2].style.dash == p->series[3 + 2].style.dash);
+    cj_figure_free(fig);
+
+    /* one run: its layers under its name */
+    CHECK(cj_figure_create(&fig, 1, 1, 500, 450, &err) == CJ_OK);
+    p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_add_layer_runs(p, runs, 1, &err) == CJ_OK);
+    CHECK(p->n_series == 4 && p->series[0].legend_heading);
+    CHECK(!strcmp(p->series[0].label, "mlp (bp)") && !strcmp(p->series[3].label, "5:Linear"));
+    cj_figure_free(fig);
+}
+
+TEST(cmd_plot_labels_and_formats)
+{
+    write_run("lab_mlp", fa_run);
+    write_run("lab_cnn", "{\"epoch\":1,\"train_loss\":2.1,\"test_acc\":0.3,\"rule\":\"bp\","
+                         "\"layers\":[\"0:Conv2d\",\"3:Conv2d\",\"7:Linear\",\"9:Linear\"],"
+                         "\"align_deg\":[0,0,0,0]}\n");
+    char a0[] = "plot", o[] = "--out", l[] = "--labels", d1[600], d2[600], out[600], msg[1024];
+    snprintf(d1, sizeof d1, "%s", tpath("lab_mlp"));
+    snprintf(d2, sizeof d2, "%s", tpath("lab_cnn"));
+
+    char one[] = "MLP";
+    snprintf(out, sizeof out, "%s", tpath("lab.png"));
+    char *few[] = {a0, d1, d2, l, one, o, out, NULL};
+    CHECK(plot_capture(7, few, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "--labels gives 1 name for 2 runs") != NULL);
+    CHECK(strchr(msg, '\n') == msg + strlen(msg) - 1); /* one line */
+    CHECK(access(out, F_OK) != 0);
+
+    char three[] = "a,b,c", empty[] = "MLP, ", lng[200];
+    char *many[] = {a0, d1, d2, l, three, o, out, NULL};
+    CHECK(plot_capture(7, many, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "--labels gives 3 names for 2 runs") != NULL);
+    char *blank[] = {a0, d1, d2, l, empty, o, out, NULL};
+    CHECK(plot_capture(7, blank, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "name 2 of 2 is empty") != NULL);
+    memset(lng, 'x', 100);
+    snprintf(lng + 100, sizeof lng - 100, ",y");
+    char *toolong[] = {a0, d1, d2, l, lng, o, out, NULL};
+    CHECK(plot_capture(7, toolong, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "name 1") && strstr(msg, "longer than"));
+
+    char good[] = "--labels=feedback alignment , CNN";
+    char *ok[] = {a0, d1, d2, good, o, out, NULL};
+    CHECK(plot_capture(6, ok, msg, sizeof msg) == 0);
+    uint32_t w = 0, h = 0;
+    CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
+
+    /* the format follows the extension; an unknown one is named */
+    char svg[600], pdf[600], jpg[600];
+    snprintf(svg, sizeof svg, "%s", tpath("lab.svg"));
+    snprintf(pdf, sizeof pdf, "%s", tpath("lab.PDF"));
+    snprintf(jpg, sizeof jpg, "%s", tpath("lab.jpg"));
+    char *as_svg[] = {a0, d1, d2, o, svg, NULL};
+    CHECK(plot_capture(5, as_svg, msg, sizeof msg) == 0);
+    char *s = slurp(svg, NULL);
+    CHECK(s && xml_balanced(s, "svg") && strstr(s, "width=\"1500px\""));
+    free(s);
+    char *as_pdf[] = {a0, d1, d2, o, pdf, NULL};
+    CHECK(plot_capture(5, as_pdf, msg, sizeof msg) == 0);
+    s = slurp(pdf, NULL);
+    CHECK(s && !strncmp(s, "%PDF-", 5));
+    free(s);
+    char *as_jpg[] = {a0, d1, d2, o, jpg, NULL};
+    CHECK(plot_capture(5, as_jpg, msg, sizeof msg) == 2);
+    CHECK(strstr(msg, "\".jpg\"") && strstr(msg, "lab.jpg"));
+    CHECK(access(jpg, F_OK) != 0);
+}
+
 /* fontconfig (loaded by cairo for text) leaks a few hundred bytes while
  * parsing its configuration, once per process; LeakSanitizer reads this
  * hook under `make test SANITIZE=1`, so only leaks of ours fail the run. */
@@ -465,6 +892,13 @@ int main(void)
     RUN(cmd_plot_writes_png);
     RUN(cmd_plot_draws_values_equal_to_rounding);
     RUN(cmd_plot_errors_and_usage);
+    RUN(figure_scale_grows_with_panel_size);
+    RUN(figure_text_and_lines_scale_with_size);
+    RUN(figure_format_from_extension);
+    RUN(figure_writes_svg_and_pdf);
+    RUN(layer_legend_names_each_runs_own_layers);
+    RUN(layer_legend_shares_a_key_when_layers_match);
+    RUN(cmd_plot_labels_and_formats);
     if (!getenv("CAJAL_KEEP_TMP")) nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return test_summary("plot");
 }

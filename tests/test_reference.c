@@ -185,7 +185,7 @@ static void check_forward_backward(const ref_model *rm)
         d_loss = fmax(d_loss, check_loss(&fx, "loss.cross_entropy", ce));
         d_dlogits = fmax(d_dlogits, compare(&fx, "dlogits.cross_entropy", dlogits, n_out));
 
-        cj_model_backward(&fx.m, dlogits, fx.batch, NULL);
+        cj_model_backward(&fx.m, dlogits, NULL, 0);
         double d_grads = check_params(&fx, "grad", 1);
         printf("  %s: max relative difference: logits %.2g, losses %.2g, dlogits %.2g, gradients %.2g\n",
                rm->name, d_logits, d_loss, d_dlogits, d_grads);
@@ -240,7 +240,7 @@ static void check_optimisers(const ref_model *rm)
             for (int s = 0; s < STEPS; s++) {
                 const float *logits = cj_model_forward(&fx.m, fx.input, fx.batch);
                 cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, logits, &target, fx.batch, fx.dim, dlogits, NULL);
-                cj_model_backward(&fx.m, dlogits, fx.batch, NULL);
+                cj_model_backward(&fx.m, dlogits, NULL, 0);
                 cj_optim_step(&opt, fx.m.params, fx.m.grads);
             }
             cj_optim_free(&opt);

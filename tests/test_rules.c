@@ -143,7 +143,7 @@ static int update(cj_rule *r, fixture *f, float *loss)
 {
     cj_error err = {0};
     float L;
-    cj_status st = cj_rule_update(r, &f->m, f->x, &f->t, BATCH, &L, &err);
+    cj_status st = cj_rule_update(r, &f->m, f->x, &f->t, 1, BATCH, &L, &err);
     if (st) {
         printf("  cj_rule_update(%s): %s\n", cj_rule_name(r->cfg.kind), err.msg);
         harness_current_failed = 1;
@@ -167,8 +167,8 @@ static void set_feedback(cj_rule *r, const float *src, const size_t sizes[3])
 static size_t layer_span(const cj_model *m, int k, size_t *len)
 {
     const cj_layer *l = &m->layers[PLAYER[k]];
-    *len = l->n_weight + l->n_bias;
-    return (size_t)(l->weight - m->params);
+    *len = l->params[0].n + l->params[1].n;
+    return (size_t)(l->params[0].data - m->params);
 }
 
 static double dot(const float *a, const float *b, size_t n)
@@ -199,12 +199,15 @@ TEST(angle_closed_forms)
 TEST(rule_names_round_trip)
 {
     cj_error err = {0};
-    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
-        cj_rule_kind back = CJ_RULE_BP;
-        CHECK(cj_rule_parse(cj_rule_name((cj_rule_kind)k), &back, &err) == CJ_OK);
-        CHECK(back == (cj_rule_kind)k);
+    int n;
+    const cj_rule_ops *const *all = cj_rule_registry(&n);
+    CHECK(n >= 7);
+    for (int k = 0; k < n; k++) {
+        const cj_rule_ops *back = NULL;
+        CHECK(cj_rule_parse(cj_rule_name(all[k]), &back, &err) == CJ_OK);
+        CHECK(back == all[k]);
     }
-    cj_rule_kind kind;
+    const cj_rule_ops *kind;
     CHECK(cj_rule_parse("feedback_alignmnt", &kind, &err) == CJ_ERR_CONFIG);
     CHECK(strstr(err.msg, "feedback_alignmnt") != NULL);
 }
@@ -217,7 +220,7 @@ TEST(bp_matches_reference)
     cj_rule r;
     if (!fixture_open(&f)) return;
     const float *want = ref("bp", (int)f.m.n_params), *loss = ref("loss", 1);
-    if (want && loss && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
+    if (want && loss && rule_open(&r, &f, cj_rule_defaults(&cj_rule_bp))) {
         float L;
         if (update(&r, &f, &L)) {
             CHECK_NEAR(L, loss[0], 1e-6);
@@ -235,7 +238,7 @@ TEST(bp_matches_finite_differences)
 {
     fixture f;
     if (!fixture_open(&f)) return;
-    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
     CHECK(isfinite(L));
     size_t n = f.m.n_params;
     float *g = malloc(sizeof(float) * n), *fd = malloc(sizeof(float) * n);
@@ -269,7 +272,7 @@ TEST(fa_matches_reference)
     const size_t sizes[3] = {30, 20, 12};
     const float *B = ref("fa_B", 62), *want = ref("fa", (int)f.m.n_params);
     const float *bp = ref("bp", (int)f.m.n_params);
-    if (B && want && bp && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+    if (B && want && bp && rule_open(&r, &f, cj_rule_defaults(&cj_rule_fa))) {
         set_feedback(&r, B, sizes);
         if (update(&r, &f, NULL)) {
             CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
@@ -293,7 +296,7 @@ TEST(sign_symmetry_matches_reference)
     cj_rule r;
     if (!fixture_open(&f)) return;
     const float *want = ref("sign_symmetry", (int)f.m.n_params);
-    if (want && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_SIGN_SYMMETRY))) {
+    if (want && rule_open(&r, &f, cj_rule_defaults(&cj_rule_sign_symmetry))) {
         if (update(&r, &f, NULL)) {
             CHECK(max_rel_diff(f.m.grads, want, f.m.n_params) < TOL);
             /* B = sign(W) * mean|W|, layer by layer, for the layers whose
@@ -301,9 +304,9 @@ TEST(sign_symmetry_matches_reference)
             for (int k = 1; k < 3; k++) {
                 const cj_layer *l = &f.m.layers[PLAYER[k]];
                 double mean = 0.0;
-                for (size_t i = 0; i < l->n_weight; i++) mean += fabs(l->weight[i]) / l->n_weight;
-                for (size_t i = 0; i < l->n_weight; i++)
-                    CHECK_NEAR(r.feedback[PLAYER[k]][i], copysign(mean, l->weight[i]), 1e-6);
+                for (size_t i = 0; i < l->params[0].n; i++) mean += fabs(l->params[0].data[i]) / l->params[0].n;
+                for (size_t i = 0; i < l->params[0].n; i++)
+                    CHECK_NEAR(r.feedback[PLAYER[k]][i], copysign(mean, l->params[0].data[i]), 1e-6);
             }
         }
         cj_rule_free(&r);
@@ -318,7 +321,7 @@ TEST(dfa_matches_reference)
     if (!fixture_open(&f)) return;
     const float *D = ref("dfa_B", 27), *want = ref("dfa", (int)f.m.n_params);
     const float *bp = ref("bp", (int)f.m.n_params);
-    if (D && want && bp && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_DFA))) {
+    if (D && want && bp && rule_open(&r, &f, cj_rule_defaults(&cj_rule_dfa))) {
         /* [n_outputs, size of the next Linear's input]: [3, 5] and [3, 4];
          * the output layer needs none. */
         CHECK(r.feedback[5] == NULL);
@@ -354,7 +357,7 @@ TEST(kolen_pollack_matches_reference)
         cj_model_free(&f.m);
         return;
     }
-    cj_rule_config cfg = cj_rule_defaults(CJ_RULE_KOLEN_POLLACK);
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_kolen_pollack);
     cfg.decay = hyper[0];
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_SGD);
     oc.lr = hyper[1];
@@ -396,7 +399,7 @@ TEST(kolen_pollack_mismatch_decays)
     if (!fixture_open(&f)) return;
     const float lambda = 0.3f, lr = 0.5f;
     const int steps = 6;
-    cj_rule_config cfg = cj_rule_defaults(CJ_RULE_KOLEN_POLLACK);
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_kolen_pollack);
     cfg.decay = lambda;
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_SGD);
     oc.lr = lr;
@@ -410,8 +413,8 @@ TEST(kolen_pollack_mismatch_decays)
         for (int k = 0; k < 3; k++) {
             const cj_layer *l = &f.m.layers[PLAYER[k]];
             d0[k] = 0.0;
-            for (size_t i = 0; i < l->n_weight; i++)
-                d0[k] += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            for (size_t i = 0; i < l->params[0].n; i++)
+                d0[k] += pow((double)l->params[0].data[i] - r.feedback[PLAYER[k]][i], 2);
             d0[k] = sqrt(d0[k]);
             CHECK(d0[k] > 0.1);  /* random B starts far from W */
         }
@@ -424,8 +427,8 @@ TEST(kolen_pollack_mismatch_decays)
         for (int k = 0; k < 3; k++) {
             const cj_layer *l = &f.m.layers[PLAYER[k]];
             double d = 0.0;
-            for (size_t i = 0; i < l->n_weight; i++)
-                d += pow((double)l->weight[i] - r.feedback[PLAYER[k]][i], 2);
+            for (size_t i = 0; i < l->params[0].n; i++)
+                d += pow((double)l->params[0].data[i] - r.feedback[PLAYER[k]][i], 2);
             CHECK_NEAR(sqrt(d) / d0[k], shrink, 1e-4);
         }
         cj_rule_free(&r);
@@ -444,7 +447,7 @@ typedef struct {
     double angle, norm_ratio, layer_angle[3], layer_proj[3];
 } estimate_stats;
 
-static int perturbation_vs_gradient(cj_rule_kind kind, int samples, float sigma, estimate_stats *s)
+static int perturbation_vs_gradient(const cj_rule_ops *kind, int samples, float sigma, estimate_stats *s)
 {
     fixture f;
     cj_rule r;
@@ -477,7 +480,7 @@ static int perturbation_vs_gradient(cj_rule_kind kind, int samples, float sigma,
  * seeds), so the bounds leave a margin, while a sign error (180
  * degrees, projection -1), a missing 1/sigma^2 (ratio ~1e6), 1/batch (4) or
  * 1/samples, or one layer scaled wrongly fails. */
-static void check_converges(cj_rule_kind kind, int samples, float sigma)
+static void check_converges(const cj_rule_ops *kind, int samples, float sigma)
 {
     estimate_stats s;
     if (!perturbation_vs_gradient(kind, samples, sigma, &s)) return;
@@ -495,7 +498,7 @@ static void check_converges(cj_rule_kind kind, int samples, float sigma)
 
 /* One draw is an unbiased but very noisy estimate: far from g in angle,
  * and two draws differ. */
-static void check_single_draw_is_noisy(cj_rule_kind kind, float sigma)
+static void check_single_draw_is_noisy(const cj_rule_ops *kind, float sigma)
 {
     estimate_stats s;
     if (!perturbation_vs_gradient(kind, 1, sigma, &s)) return;
@@ -522,33 +525,36 @@ static void check_single_draw_is_noisy(cj_rule_kind kind, float sigma)
 
 TEST(node_perturbation_converges_to_gradient)
 {
-    check_converges(CJ_RULE_NODE_PERTURBATION, 10000, 1e-3f);
+    check_converges(&cj_rule_node_perturbation, 10000, 1e-3f);
 }
 
 TEST(node_perturbation_single_draw_is_noisy)
 {
-    check_single_draw_is_noisy(CJ_RULE_NODE_PERTURBATION, 1e-3f);
+    check_single_draw_is_noisy(&cj_rule_node_perturbation, 1e-3f);
 }
 
 TEST(weight_perturbation_converges_to_gradient)
 {
-    check_converges(CJ_RULE_WEIGHT_PERTURBATION, 10000, 1e-3f);
+    check_converges(&cj_rule_weight_perturbation, 10000, 1e-3f);
 }
 
 TEST(weight_perturbation_single_draw_is_noisy)
 {
-    check_single_draw_is_noisy(CJ_RULE_WEIGHT_PERTURBATION, 1e-3f);
+    check_single_draw_is_noisy(&cj_rule_weight_perturbation, 1e-3f);
 }
 
 /* No rule may leave the parameters moved (perturbation rules perturb and
  * restore them) or the activations perturbed. */
 TEST(rules_leave_parameters_unchanged)
 {
-    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
+    int n_rules;
+    const cj_rule_ops *const *all = cj_rule_registry(&n_rules);
+    for (int k = 0; k < n_rules; k++) {
+        if (all[k] == &cj_rule_rflo) continue; /* needs a recurrent model: tests/test_rflo.c */
         fixture f;
         cj_rule r;
         if (!fixture_open(&f)) return;
-        cj_rule_config cfg = cj_rule_defaults((cj_rule_kind)k);
+        cj_rule_config cfg = cj_rule_defaults(all[k]);
         cfg.samples = 3;
         if (rule_open(&r, &f, cfg)) {
             size_t n = f.m.n_params;
@@ -559,7 +565,7 @@ TEST(rules_leave_parameters_unchanged)
                 memcpy(logits, cj_model_output(&f.m), sizeof logits);
                 CHECK(memcmp(logits, cj_model_forward(&f.m, f.x, BATCH), sizeof logits) == 0);
             }
-            if (harness_current_failed) printf("  rule %s\n", cj_rule_name((cj_rule_kind)k));
+            if (harness_current_failed) printf("  rule %s\n", cj_rule_name(all[k]));
             free(before);
             cj_rule_free(&r);
         }
@@ -576,8 +582,8 @@ TEST(diagnose_bp_is_exact)
     cj_error err = {0};
     cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
-    if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_BP))) {
-        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+    if (rule_open(&r, &f, cj_rule_defaults(&cj_rule_bp))) {
+        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
         CHECK(d.n == 3);
         for (int k = 0; k < d.n && k < 3; k++) {
             CHECK_NEAR(d.align_deg[k], 0.0, 0.1);
@@ -598,16 +604,16 @@ TEST(diagnose_fa_angles)
     if (!fixture_open(&f)) return;
     const size_t sizes[3] = {30, 20, 12};
     const float *B = ref("fa_B", 62), *want = ref("fa_angles", 3);
-    if (B && want && rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+    if (B && want && rule_open(&r, &f, cj_rule_defaults(&cj_rule_fa))) {
         set_feedback(&r, B, sizes);
         size_t n = f.m.n_params;
         float *u = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
         if (update(&r, &f, NULL)) {
             memcpy(u, f.m.grads, sizeof(float) * n);
-            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, BATCH);
+            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
             memcpy(g, f.m.grads, sizeof(float) * n);
             /* Diagnose overwrites m->grads; its angles must be ours. */
-            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
             CHECK(d.n == 3);
             for (int k = 0; k < 3; k++) {
                 size_t len, off = layer_span(&f.m, k, &len);
@@ -664,10 +670,10 @@ TEST(diagnose_node_perturbation_variance_scales)
         cj_error err = {0};
         cj_rule_diagnostics d = {0};
         if (!fixture_open(&f)) return;
-        cj_rule_config cfg = cj_rule_defaults(CJ_RULE_NODE_PERTURBATION);
+        cj_rule_config cfg = cj_rule_defaults(&cj_rule_node_perturbation);
         cfg.samples = samples[s];
         if (rule_open(&r, &f, cfg)) {
-            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, BATCH, DRAWS, &f.rng, &d, &err) == CJ_OK);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, DRAWS, &f.rng, &d, &err) == CJ_OK);
             CHECK(d.n == 3);
             if (s == 0) own_variance(&r, &f, own);
             for (int k = 0; k < 3; k++) {
@@ -710,7 +716,7 @@ TEST(diagnose_leaves_training_stream)
     cj_error err = {0};
     cj_rule_diagnostics d = {0};
     if (!fixture_open(&f)) return;
-    cj_rule_config cfg = cj_rule_defaults(CJ_RULE_WEIGHT_PERTURBATION);
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_perturbation);
     cj_rng seed_a, seed_b, other;
     cj_rng_seed(&seed_a, 99);
     cj_rng_seed(&seed_b, 99);
@@ -721,7 +727,7 @@ TEST(diagnose_leaves_training_stream)
     if (sa == CJ_OK && sb == CJ_OK) {
         size_t n = f.m.n_params;
         float *ua = malloc(sizeof(float) * n);
-        CHECK(cj_rule_diagnose(&a, &f.m, f.x, &f.t, BATCH, 10, &other, &d, &err) == CJ_OK);
+        CHECK(cj_rule_diagnose(&a, &f.m, f.x, &f.t, 1, BATCH, 10, &other, &d, &err) == CJ_OK);
         if (update(&a, &f, NULL)) {
             memcpy(ua, f.m.grads, sizeof(float) * n);
             if (update(&b, &f, NULL)) CHECK(memcmp(ua, f.m.grads, sizeof(float) * n) == 0);
@@ -738,17 +744,20 @@ TEST(diagnose_leaves_training_stream)
 
 TEST(nan_input_is_reported)
 {
-    for (int k = CJ_RULE_BP; k <= CJ_RULE_WEIGHT_PERTURBATION; k++) {
+    int n_rules;
+    const cj_rule_ops *const *all = cj_rule_registry(&n_rules);
+    for (int k = 0; k < n_rules; k++) {
+        if (all[k] == &cj_rule_rflo) continue; /* needs a recurrent model: tests/test_rflo.c */
         fixture f;
         cj_rule r;
         if (!fixture_open(&f)) return;
         f.x[7] = NAN;
-        if (rule_open(&r, &f, cj_rule_defaults((cj_rule_kind)k))) {
+        if (rule_open(&r, &f, cj_rule_defaults(all[k]))) {
             cj_error err = {0};
             float L = 0;
-            cj_status st = cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err);
+            cj_status st = cj_rule_update(&r, &f.m, f.x, &f.t, 1, BATCH, &L, &err);
             if (st != CJ_ERR_NUMERIC || !strstr(err.msg, "layer"))
-                printf("  rule %s: status %d, message '%s'\n", cj_rule_name((cj_rule_kind)k), st,
+                printf("  rule %s: status %d, message '%s'\n", cj_rule_name(all[k]), st,
                        err.msg);
             CHECK(st == CJ_ERR_NUMERIC);
             CHECK(err.code == CJ_ERR_NUMERIC);
@@ -766,11 +775,11 @@ TEST(nan_weight_names_its_layer)
     fixture f;
     cj_rule r;
     if (!fixture_open(&f)) return;
-    f.m.layers[3].weight[2] = NAN;
-    if (rule_open(&r, &f, cj_rule_defaults(CJ_RULE_FA))) {
+    f.m.layers[3].params[0].data[2] = NAN;
+    if (rule_open(&r, &f, cj_rule_defaults(&cj_rule_fa))) {
         cj_error err = {0};
         float L = 0;
-        CHECK(cj_rule_update(&r, &f.m, f.x, &f.t, BATCH, &L, &err) == CJ_ERR_NUMERIC);
+        CHECK(cj_rule_update(&r, &f.m, f.x, &f.t, 1, BATCH, &L, &err) == CJ_ERR_NUMERIC);
         if (!strstr(err.msg, "layer 3")) printf("  message '%s'\n", err.msg);
         CHECK(strstr(err.msg, "layer 3") != NULL);
         cj_rule_free(&r);

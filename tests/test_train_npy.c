@@ -326,7 +326,8 @@ TEST(data_the_model_cannot_take_are_named)
     char *s[4] = {setting("data.train_inputs", seq), setting("data.train_counts", sc),
                   setting("data.train_inputs", train_x), setting("data.train_counts", train_c)};
     const char *sequence[] = {s[0], s[1], "data.sequence=true", "objective.name=poisson", NULL};
-    train_fails(sequence, "is a sequence [N, T, F] of T = 6 steps; this model has no recurrent layer");
+    train_fails(sequence, "is a sequence [N, T, F] of T = 6 steps; this model has no recurrent layer (add rnn, gru "
+                          "or lstm to model.layers)");
     const char *outputs[] = {s[2], s[3], "objective.name=poisson", "model.layers=dense 3", NULL};
     train_fails(outputs, "model.layers ends with 3 outputs but the data have 5 counts per sample");
     for (int i = 0; i < 4; i++) free(s[i]);

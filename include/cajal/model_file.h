@@ -35,7 +35,7 @@ typedef struct {
     int classes;               /* labels: classes trained on (<= its outputs); values and counts:
                                 * values per target (= its outputs) */
     cj_loss_kind loss;         /* the objective */
-    cj_rule_kind rule;         /* the learning rule */
+    const cj_rule_ops *rule;   /* the learning rule */
     cj_data_format format;     /* data.format the inputs came in (absent in older files: idx) */
     cj_target_kind targets;    /* what the outputs were compared with (absent: labels) */
     int sequence;              /* data.sequence: npy inputs were [N, T, F] (absent: false) */
@@ -54,6 +54,11 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
  * missing key and a malformed value are errors naming `path`, the key and
  * the value. */
 cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_model_info *info, cj_error *err);
+
+/* The same for sequences of up to max_steps steps per pass
+ * (cj_model_create_seq); max_steps 1 is cj_model_from_file. */
+cj_status cj_model_from_file_seq(const char *path, int max_steps, int max_batch, cj_model *m, cj_model_info *info,
+                                 cj_error *err);
 
 /* Read only the metadata of the model file at `path` (errors as above). */
 cj_status cj_model_file_info(const char *path, cj_model_info *info, cj_error *err);

@@ -31,9 +31,18 @@ typedef enum {
  * and Poisson against their one-hot codes) or target values of the
  * output's shape (MSE; counts for Poisson), and optionally a mask. */
 typedef struct {
-    const int *labels;    /* [batch], or NULL */
-    const float *values;  /* [batch, dim], or NULL */
-    const float *mask;    /* [batch] non-negative row weights, or NULL (all 1) */
+    const int *labels;    /* [rows], or NULL */
+    const float *values;  /* [rows, dim], or NULL */
+    /* For a model run over T steps: 1 (or 0) when there is one target per
+     * sample, compared with the last step's output; T when every step has
+     * its own, rows = T x B in time-major order. */
+    int steps;
+    /* A scalar reward or advantage per trial [B] for reward-driven rules
+     * (reward-modulated Hebbian learning, e-prop); NULL otherwise. */
+    const float *reward;
+    /* [rows] non-negative weights of the rows in the loss (time-major
+     * [T, B] with per-step targets), or NULL (all 1). */
+    const float *mask;
 } cj_target;
 
 /* Parse "cross_entropy" / "mse" / "poisson". */

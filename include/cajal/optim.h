@@ -29,6 +29,7 @@ typedef struct {
     float weight_decay;  /* L2 penalty added to the gradient (both) */
     float beta1, beta2, eps;  /* Adam */
     cj_schedule_kind schedule;
+    float clip_norm;     /* clip the gradient's 2-norm to this before each step (0 = off) */
 } cj_optim_config;
 
 /* PyTorch's defaults for the kind (lr 1e-3 for Adam, 0.01 for SGD). */
@@ -52,6 +53,10 @@ cj_status cj_optim_create(cj_optim *o, const cj_optim_config *cfg, size_t n, cj_
 void cj_optim_free(cj_optim *o);
 /* params -= update(grads); grads are left unchanged. */
 void cj_optim_step(cj_optim *o, float *params, const float *grads);
+
+/* Scale grads[0..n) so their 2-norm is at most max_norm, as
+ * torch.nn.utils.clip_grad_norm_; returns the norm before clipping. */
+float cj_clip_grad_norm(float *grads, size_t n, float max_norm);
 
 void cj_sgd_step(cj_optim *o, float *params, const float *grads);
 void cj_adam_step(cj_optim *o, float *params, const float *grads);

@@ -1,5 +1,5 @@
 /* plot.h — figures made of a grid of panels, drawn with cairo and written
- * as PNG.
+ * as PNG, SVG or PDF.
  *
  * A figure owns its panels; a panel is either a line chart (any number of
  * series, each with its own colour, dash, marker and legend label) or a
@@ -14,10 +14,14 @@
  *     cj_panel_set_labels(p, "epoch", "accuracy (%)");
  *     cj_line_style s = cj_line_style_default(0);
  *     cj_panel_add_line(p, epoch, acc, n, s, "mlp (bp)", &err);
- *     cj_figure_write_png(fig, "curves.png", &err);
+ *     cj_figure_write(fig, "curves.svg", &err);   (format from the extension)
  *     cj_figure_free(fig);
  *
- * Sizes are in pixels of the output image. */
+ * Sizes are in pixels of the output image (SVG: CSS px; PDF: 0.75 pt per
+ * px, the same physical size at 96 px per inch). Text sizes, line widths,
+ * margins and tick lengths are chosen for panels of about 500 x 450 px and
+ * grow with the figure (cj_figure_scale), so the text of a 2400x1600 figure
+ * is in proportion to it rather than specks. */
 #ifndef CAJAL_PLOT_H
 #define CAJAL_PLOT_H
 
@@ -56,7 +60,7 @@ typedef enum { CJ_CMAP_VIRIDIS, CJ_CMAP_DIVERGING } cj_colormap;
 typedef struct {
     cj_rgb color;
     cj_dash dash;
-    double width;     /* line width in px; <= 0 means 2 */
+    double width;     /* line width in px at scale 1 (see cj_figure_scale); <= 0 means 2 */
     cj_marker marker; /* drawn at every point */
 } cj_line_style;
 
@@ -77,10 +81,31 @@ void cj_figure_set_title(cj_figure *fig, const char *title);
 /* The panel at (row, col), counted from the top left; NULL when out of
  * range. Panels nobody adds data or a title to are left blank. */
 cj_panel *cj_figure_panel(cj_figure *fig, int row, int col);
-/* Render and write the figure as PNG, atomically (cj_atomic_open: a
+
+typedef enum { CJ_FIGURE_PNG, CJ_FIGURE_SVG, CJ_FIGURE_PDF } cj_figure_format;
+
+/* The format a file name asks for: ".png", ".svg" or ".pdf", in any case.
+ * Any other extension, or none, is an error naming the path and the
+ * extension. */
+cj_status cj_figure_format_of(const char *path, cj_figure_format *fmt, cj_error *err);
+/* Render and write the figure in the format its extension names
+ * (cj_figure_format_of). Every writer is atomic (cj_atomic_open: a
  * temporary file in the same directory, then rename), so a reader never
- * sees a torn image. */
+ * sees a torn figure and a failed write leaves no file behind. */
+cj_status cj_figure_write(const cj_figure *fig, const char *path, cj_error *err);
+/* The same for one format, whatever the extension. SVG draws text as
+ * glyph outlines (it looks the same without the fonts; it is not
+ * searchable text); PDF embeds the fonts it uses. */
 cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *err);
+cj_status cj_figure_write_svg(const cj_figure *fig, const char *path, cj_error *err);
+cj_status cj_figure_write_pdf(const cj_figure *fig, const char *path, cj_error *err);
+
+/* How much larger than at the reference size everything is drawn on a
+ * width x height figure of rows x cols panels: the smaller of
+ * (width / cols) / 500 and (height / rows) / 450, so that text still fits
+ * the short side of a panel, and never below 0.8 (smaller text would not
+ * be readable). 1 for cajal plot's default sizes. */
+double cj_figure_scale(int width, int height, int rows, int cols);
 
 /* ---- panels ------------------------------------------------------------- */
 
@@ -110,6 +135,36 @@ cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n
 cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,
                                double vmax, cj_colormap cmap, const char *cbar_label,
                                cj_error *err);
+
+/* ---- one line per layer, for several runs ------------------------------- */
+
+typedef struct {
+    const char *name;          /* the run's legend name */
+    int color;                 /* palette index: its lines are cj_palette(color) */
+    int n;                     /* points */
+    const double *x;           /* [n] */
+    const double *y;           /* [n * n_layers], point-major: y[i * n_layers + l] */
+    int n_layers;
+    const char *const *layers; /* [n_layers] layer names (NULL: unnamed) */
+} cj_layer_run;
+
+/* Add one line per run and layer to p, for per-layer diagnostics such as
+ * alignment angles: colour says which run, dash (then marker, past four
+ * layers) which layer of that run (cj_layer_style). The legend depends on
+ * whether the runs share their layers (cj_layer_runs_share_layers):
+ *  - several runs with the same layer names (rules compared on one network)
+ *    get one entry per run, in its colour, and one grey entry per layer, in
+ *    its dash, "layer NAME": runs + layers entries instead of runs x layers;
+ *  - one run, or runs whose layers differ (an MLP beside a CNN), get one
+ *    entry per line, "RUN LAYER": a shared dash key would give every run
+ *    the layer names of one of them. */
+cj_status cj_panel_add_layer_runs(cj_panel *p, const cj_layer_run *runs, int n_runs,
+                                  cj_error *err);
+/* 1 when every run has the same number of layers with the same names. */
+int cj_layer_runs_share_layers(const cj_layer_run *runs, int n_runs);
+/* The style of a run's layer line: colour cj_palette(color), dash
+ * layer % 4, then a marker for layers 4 and up. */
+cj_line_style cj_layer_style(int color, int layer);
 
 /* ---- ticks -------------------------------------------------------------- */
 

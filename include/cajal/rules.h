@@ -16,38 +16,61 @@
 #include "cajal/rng.h"
 #include "cajal/status.h"
 
-typedef enum {
-    CJ_RULE_BP,                  /* backpropagation */
-    CJ_RULE_FA,                  /* feedback alignment (Lillicrap et al. 2016) */
-    CJ_RULE_DFA,                 /* direct feedback alignment (Nøkland 2016) */
-    CJ_RULE_SIGN_SYMMETRY,       /* sign-concordant feedback (Liao et al. 2016) */
-    CJ_RULE_KOLEN_POLLACK,       /* Kolen-Pollack (Kolen & Pollack 1994; Akrout et al. 2019) */
-    CJ_RULE_NODE_PERTURBATION,   /* node perturbation (Werfel et al. 2005) */
-    CJ_RULE_WEIGHT_PERTURBATION  /* weight perturbation (Werfel et al. 2005) */
-} cj_rule_kind;
+typedef struct cj_rule cj_rule;
+typedef struct cj_rule_ops cj_rule_ops;
+
+/* Which rule.* keys of the experiment file a rule reads (cj_rule_ops.keys);
+ * setting one the chosen rule does not read is an error naming it. */
+enum { CJ_RULE_KEY_SIGMA = 1, CJ_RULE_KEY_SAMPLES = 2, CJ_RULE_KEY_DECAY = 4 };
 
 typedef struct {
-    cj_rule_kind kind;
+    const cj_rule_ops *kind;
     float sigma;   /* perturbation standard deviation (node/weight perturbation) */
     int samples;   /* perturbation draws averaged per update */
     float decay;   /* Kolen-Pollack: decay added to the update of both W and B */
+    int bptt_truncate; /* train.bptt_truncate: backprop through time in chunks of this many steps (0 = whole) */
 } cj_rule_config;
 
-cj_rule_config cj_rule_defaults(cj_rule_kind kind);
-cj_status cj_rule_parse(const char *name, cj_rule_kind *kind, cj_error *err);
-const char *cj_rule_name(cj_rule_kind kind);
-static inline int cj_rule_is_stochastic(cj_rule_kind k)
-{
-    return k == CJ_RULE_NODE_PERTURBATION || k == CJ_RULE_WEIGHT_PERTURBATION;
-}
+/* A learning rule is a table of functions (kann-style). Adding one: write
+ * src/rules/NAME.c with its cj_rule_ops, add one line to src/rules/registry.c
+ * and a test. */
+struct cj_rule_ops {
+    const char *name;      /* rule.name */
+    const char *summary;   /* one line: what it is, with the paper */
+    unsigned keys;         /* CJ_RULE_KEY_* it reads */
+    int stochastic;        /* an update is a random estimate: diagnostics draw several */
+    int truncates;         /* honours train.bptt_truncate */
+    /* Allocate the rule's own state for model m (optional). */
+    cj_status (*create)(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err);
+    /* Write the proposed update for x [T, B, ...] against t into m->grads;
+     * return the batch loss before any update. */
+    float (*update)(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int B);
+    /* After the optimiser applied m->grads (optional): Kolen-Pollack moves
+     * its feedback weights with the same update. */
+    cj_status (*after_step)(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
+    /* Free what create allocated beyond the shared fields (optional). */
+    void (*destroy)(cj_rule *r);
+};
 
-typedef struct {
+/* The registered rules, in the order messages list them, and lookup. */
+const cj_rule_ops *const *cj_rule_registry(int *n);
+extern const cj_rule_ops cj_rule_bp, cj_rule_fa, cj_rule_dfa, cj_rule_sign_symmetry, cj_rule_kolen_pollack,
+    cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo;
+
+cj_rule_config cj_rule_defaults(const cj_rule_ops *kind);
+cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *err);
+static inline const char *cj_rule_name(const cj_rule_ops *kind) { return kind->name; }
+static inline int cj_rule_is_stochastic(const cj_rule_ops *kind) { return kind->stochastic; }
+
+struct cj_rule {
     cj_rule_config cfg;
     cj_loss_kind loss;
     int n_layers;
-    /* FA, sign symmetry, KP: feedback[i] has layer i's weight shape.
-     * DFA: feedback[i] is [n_outputs, size of the next parametric layer's
-     * input]. NULL for layers that need none. */
+    /* FA, sign symmetry, KP: feedback_buf is laid out like the model's
+     * params, holding a matrix at every weight's place (weights and
+     * recurrent weights; zeros at biases), and feedback[i] points at layer
+     * i's part. DFA: feedback[i] is [n_outputs, size of the next parametric
+     * layer's input]. NULL for layers that need none. */
     float **feedback;
     float *feedback_buf;   /* laid out like the model's params (owned) */
     float *kp_grad;        /* KP: the update proposed for the feedback weights */
@@ -55,8 +78,9 @@ typedef struct {
     int kp_optim_ready;
     float *work;           /* scratch: perturbation noise, saved losses */
     size_t work_floats;
+    void *state;           /* a rule's own state beyond these (ops->destroy frees it) */
     cj_rng rng;
-} cj_rule;
+};
 
 /* Prepare rule state for model m (random feedback drawn from rng). */
 cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_loss_kind loss,
@@ -64,9 +88,11 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_
 void cj_rule_free(cj_rule *r);
 
 /* Write the update the rule proposes for batch (x, t) into m->grads, and
+ * x is [T, batch, input] (T = 1 for feed-forward data), run from the
+ * initial state; 
  * the batch loss (before any update) into *loss. Fails with CJ_ERR_NUMERIC
  * naming the first layer whose activations are not finite. */
-cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                          float *loss, cj_error *err);
 
 /* Called after the optimiser has applied m->grads: Kolen-Pollack moves its
@@ -75,7 +101,21 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
 cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
 
 /* The true gradient by backprop, into m->grads; returns the loss. */
-float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int batch);
+float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch);
+
+/* The loss of a sequence x [T, B, input] against t and its gradient by
+ * backprop through time into m->grads (overwritten), from the initial
+ * state. K > 0 truncates it to chunks of K steps (train.bptt_truncate; the
+ * model's tape needs only K steps); feedback, when not NULL, is passed to
+ * cj_model_backward (feedback alignment and its relatives). */
+float cj_sequence_gradient(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int B,
+                           int K, const float *feedback);
+
+/* The loss of the model's last output against t, and (dout not NULL) its
+ * gradient into dout [T, B, out]: over every step when t has one target per
+ * step (t->steps == T), else at the last step only (the error is zero at the
+ * others). per_sample (may be NULL) gets each compared row's loss. */
+float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
 
 /* How a rule's update compares with the true gradient on one batch, per
  * parametric layer (weight and bias together):
@@ -97,17 +137,10 @@ typedef struct {
 
 void cj_rule_diagnostics_free(cj_rule_diagnostics *d);
 
-cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                            int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err);
 
 /* Angle in degrees between two vectors (90 if either is zero). */
 double cj_angle_deg(const float *a, const float *b, size_t n);
-
-/* Per-rule entry points used by cj_rule_update. */
-float cj_rule_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
-float cj_rule_direct_feedback_alignment(cj_rule *r, cj_model *m, const float *x, const cj_target *t,
-                                        int batch);
-float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
-float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch);
 
 #endif

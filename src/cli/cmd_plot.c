@@ -1,9 +1,10 @@
-/* cmd_plot.c — `cajal plot RUN_DIR... [--out FILE.png]`: learning curves
- * and alignment with the backprop gradient for several runs side by side,
- * to compare learning rules as in Richards et al. 2019 (Nat. Neurosci.
- * 22:1761). Each RUN_DIR holds the metrics.jsonl that `cajal train` wrote;
- * a path to the .jsonl file itself works too. */
+/* cmd_plot.c — `cajal plot RUN_DIR... [--out FILE] [--labels A,B,...]`:
+ * learning curves and alignment with the backprop gradient for several runs
+ * side by side, to compare learning rules as in Richards et al. 2019 (Nat.
+ * Neurosci. 22:1761). Each RUN_DIR holds the metrics.jsonl that `cajal
+ * train` wrote; a path to the .jsonl file itself works too. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,17 @@
 #include "commands.h"
 
 static const char usage[] =
-    "usage: cajal plot RUN_DIR... [--out FILE.png] [--size WxH]\n"
+    "usage: cajal plot RUN_DIR... [--out FILE] [--size WxH] [--labels A,B,...]\n"
     "Plot test accuracy, train/test loss and alignment angle per layer against epoch\n"
     "for each run (and gradient-estimate bias/variance when a run has them).\n"
     "  RUN_DIR       a directory holding metrics.jsonl, or the .jsonl file itself\n"
-    "  --out FILE    PNG to write (default curves.png)\n"
-    "  --size WxH    image size in pixels (default 1500x480 for three panels,\n"
-    "                1200x900 for four, 1500x900 for five)\n"
+    "  --out FILE    figure to write, as .png, .svg or .pdf by its extension\n"
+    "                (default curves.png)\n"
+    "  --size WxH    figure size in pixels (default 1500x480 for three panels,\n"
+    "                1200x900 for four, 1500x900 for five); text and lines grow\n"
+    "                with it\n"
+    "  --labels A,B  legend names for the runs, one per RUN_DIR in order, instead\n"
+    "                of \"folder (rule)\"\n"
     "  -h, --help    show this help\n";
 
 #define NAME_MAX_LEN 64
@@ -37,7 +42,8 @@ typedef struct {
 
 typedef struct {
     const char *out;
-    int width, height; /* 0: chosen by panel count */
+    const char *labels; /* --labels as given, or NULL */
+    int width, height;  /* 0: chosen by panel count */
     int n_runs;
     run *runs;
 } options;
@@ -48,6 +54,46 @@ static int usage_error(const char *fmt, const char *what)
     fprintf(stderr, fmt, what);
     fprintf(stderr, "\n%s", usage);
     return 2;
+}
+
+/* A bad value of an option that was used correctly: one line, no usage. */
+static int __attribute__((format(printf, 1, 2))) value_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cajal plot: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 2;
+}
+
+/* Split --labels at commas into the runs' labels, trimming spaces at the
+ * ends of each name. Returns -1 when all is well, else 2 after a one-line
+ * message: a count that differs from the runs', an empty or a too long name. */
+static int apply_labels(options *o)
+{
+    int count = 1;
+    for (const char *c = o->labels; *c; c++) count += *c == ',';
+    if (count != o->n_runs)
+        return value_error("--labels gives %d name%s for %d run%s: one name per RUN_DIR, "
+                           "separated by commas", count, count == 1 ? "" : "s", o->n_runs,
+                           o->n_runs == 1 ? "" : "s");
+    const char *c = o->labels;
+    for (int r = 0; r < o->n_runs; r++) {
+        const char *end = strchr(c, ',');
+        if (!end) end = c + strlen(c);
+        const char *a = c, *b = end;
+        while (a < b && *a == ' ') a++;
+        while (b > a && b[-1] == ' ') b--;
+        if (a == b) return value_error("--labels: name %d of %d is empty", r + 1, o->n_runs);
+        if (b - a >= NAME_MAX_LEN)
+            return value_error("--labels: name %d (\"%.*s\") is longer than %d bytes", r + 1,
+                               (int)(b - a), a, NAME_MAX_LEN - 1);
+        snprintf(o->runs[r].label, sizeof o->runs[r].label, "%.*s", (int)(b - a), a);
+        c = *end ? end + 1 : end;
+    }
+    return -1;
 }
 
 /* Returns -1 when the command should go on, else the exit status to
@@ -64,11 +110,13 @@ static int parse_args(int argc, char **argv, options *o)
                 return 0;
             } else if (!strcmp(a, "--")) {
                 positional_only = 1;
-            } else if (!strcmp(a, "--out") || !strcmp(a, "--size")) {
+            } else if (!strcmp(a, "--out") || !strcmp(a, "--size") || !strcmp(a, "--labels")) {
                 if (i + 1 >= argc) return usage_error("%s needs a value", a);
                 i++;
                 if (!strcmp(a, "--out"))
                     o->out = argv[i];
+                else if (!strcmp(a, "--labels"))
+                    o->labels = argv[i];
                 else if (sscanf(argv[i], "%dx%d", &o->width, &o->height) != 2 ||
                          o->width < 200 || o->height < 150 || o->width > 16000 ||
                          o->height > 16000)
@@ -76,6 +124,8 @@ static int parse_args(int argc, char **argv, options *o)
                                        "200..16000 px", argv[i]);
             } else if (!strncmp(a, "--out=", 6)) {
                 o->out = a + 6;
+            } else if (!strncmp(a, "--labels=", 9)) {
+                o->labels = a + 9;
             } else {
                 return usage_error("unknown option %s", a);
             }
@@ -85,7 +135,11 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->n_runs == 0) return usage_error("%s", "no run directories given");
     if (!*o->out) return usage_error("%s", "--out needs a file name");
-    return -1;
+    /* Checked before any run is read, so a typo costs nothing. */
+    cj_figure_format fmt;
+    cj_error err = {0};
+    if (cj_figure_format_of(o->out, &fmt, &err)) return value_error("--out %s", err.msg);
+    return o->labels ? apply_labels(o) : -1;
 }
 
 /* "runs/mlp_fa/" -> "mlp_fa"; "runs/mlp/metrics.jsonl" -> "mlp". */
@@ -127,6 +181,7 @@ static int load_runs(options *o)
             return 1;
         }
     }
+    if (o->labels) return 0; /* the caller's names, set by apply_labels */
     /* Two runs both called "mlp" (runs/a/mlp, runs/b/mlp) would share a
      * legend label; fall back to the path as given. */
     for (int r = 0; r < o->n_runs; r++)
@@ -224,59 +279,23 @@ static cj_status panel_loss(cj_panel *p, const options *o, cj_error *err)
     return st;
 }
 
-/* Line style of layer l: dash, then marker past four layers. */
-static cj_line_style layer_style(int run_index, int l)
-{
-    cj_line_style s = cj_line_style_default(run_index);
-    s.dash = (cj_dash)(l % CJ_DASH_COUNT);
-    s.marker = (cj_marker)((l / CJ_DASH_COUNT) % 4);
-    return s;
-}
-
-/* One line per run and layer: colour = run, dash (then marker) = layer.
- * With several runs the legend would need runs x layers entries, so it gets
- * one entry per run (its colour) and one grey entry per layer (its dash)
- * instead, as the loss panel does for train and test. */
+/* One line per run and layer; cj_panel_add_layer_runs picks a legend
+ * that names each line right whether or not the runs share layers. Colour
+ * index = position on the command line, as in the other panels. */
 static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj_error *err)
 {
     cj_panel_set_xinteger(p, 1);
-    double *col = NULL;
-    cj_status st = CJ_OK;
-    int shown = 0, key_run = -1, max_layers = 0;
-    for (int r = 0; r < o->n_runs; r++)
-        if (table_of(&o->runs[r].m, k)) shown++;
-    for (int r = 0; r < o->n_runs && !st; r++) {
-        const run *u = &o->runs[r];
-        const cj_metrics *m = &u->m;
-        const double *t = table_of(m, k);
-        if (!t) continue;
-        if (m->n_layers > max_layers) {
-            max_layers = m->n_layers;
-            key_run = r;
-        }
-        double *grown = realloc(col, (size_t)m->n_epochs * sizeof *col);
-        if (!grown) {
-            st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", u->path);
-            break;
-        }
-        col = grown;
-        for (int l = 0; l < m->n_layers && !st; l++) {
-            for (int e = 0; e < m->n_epochs; e++) col[e] = t[(size_t)e * m->n_layers + l];
-            char label[LABEL_LEN];
-            if (shown == 1) snprintf(label, sizeof label, "%s %s", u->name, m->layers[l]);
-            else snprintf(label, sizeof label, "%s", u->label);
-            st = cj_panel_add_line(p, m->epoch, col, m->n_epochs, layer_style(r, l),
-                                   shown == 1 || l == 0 ? label : NULL, err);
-        }
+    cj_layer_run *lr = calloc((size_t)o->n_runs, sizeof *lr);
+    if (!lr) return cj_fail(err, CJ_ERR_NOMEM, "per-layer panel: out of memory");
+    int n = 0;
+    for (int r = 0; r < o->n_runs; r++) {
+        const cj_metrics *m = &o->runs[r].m;
+        if (!table_of(m, k)) continue;
+        lr[n++] = (cj_layer_run){o->runs[r].label, r, m->n_epochs, m->epoch, table_of(m, k),
+                                 m->n_layers, (const char *const *)m->layers};
     }
-    free(col);
-    for (int l = 0; shown > 1 && l < max_layers && !st; l++) {
-        cj_line_style key = layer_style(0, l);
-        key.color = (cj_rgb){0.45, 0.45, 0.45};
-        char label[LABEL_LEN];
-        snprintf(label, sizeof label, "layer %s", o->runs[key_run].m.layers[l]);
-        st = cj_panel_add_line(p, NULL, NULL, 0, key, label, err);
-    }
+    cj_status st = cj_panel_add_layer_runs(p, lr, n, err);
+    free(lr);
     return st;
 }
 
@@ -354,7 +373,7 @@ static cj_status build_and_write(const options *o, cj_error *err)
         choose_log_y(p, o, TABLE_VARIANCE);
         st = panel_per_layer(p, o, TABLE_VARIANCE, err);
     }
-    if (!st) st = cj_figure_write_png(fig, o->out, err);
+    if (!st) st = cj_figure_write(fig, o->out, err);
     cj_figure_free(fig);
     return st;
 }

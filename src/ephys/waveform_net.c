@@ -145,7 +145,7 @@ static double autoencoder_epoch(cj_model *ae, cj_optim *opt, const float *x, con
         const float *y = cj_model_forward(ae, ae->acts[0], b);
         cj_target t = {.values = ae->acts[0]}; /* reconstruct the input */
         float loss = cj_loss_eval(CJ_LOSS_MSE, y, &t, b, in, dout, NULL);
-        cj_model_backward(ae, dout, b, NULL);
+        cj_model_backward(ae, dout, NULL, 0);
         cj_optim_step(opt, ae->params, ae->grads);
         total += (double)loss * b;
     }
@@ -285,7 +285,7 @@ static double contrastive_epoch(cj_wavenet *net, const unit_set *d, nce_state *t
         const float *z = cj_model_forward(m, m->acts[0], 2 * n);
         float loss = cj_infonce_loss(z, z + (size_t)n * dim, n, dim, c->tau, dout, dout + (size_t)n * dim,
                                      t->scratch);
-        cj_model_backward(m, dout, 2 * n, NULL);
+        cj_model_backward(m, dout, NULL, 0);
         cj_optim_step(&t->opt, m->params, m->grads);
         total += (double)loss * n;
         pairs += n;

@@ -62,7 +62,10 @@
 #include <cblas.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "conv2d_internal.h"
+#include "window.h"
 
 /* ---- im2col ----------------------------------------------------------- */
 
@@ -267,8 +270,9 @@ void cj_conv2d_forward(const cj_layer *l, const float *in, float *out, int batch
 {
     geom g = geom_of(l);
     const winograd *wg = cj_winograd_for(&g);
-    if (wg) cj_winograd_forward(&g, wg, l->weight, l->bias, in, out, batch, scratch);
-    else im2col_forward(&g, l->weight, l->bias, in, out, batch, scratch);
+    const float *weight = l->params[0].data, *bias = l->params[1].data;
+    if (wg) cj_winograd_forward(&g, wg, weight, bias, in, out, batch, scratch);
+    else im2col_forward(&g, weight, bias, in, out, batch, scratch);
 }
 
 /* dbias[o] = sum over samples and pixels of dout[b, o, :]. A single running
@@ -298,8 +302,77 @@ void cj_conv2d_backward(const cj_layer *l, const float *in, const float *dout,
 {
     geom g = geom_of(l);
     const winograd *wg = cj_winograd_for(&g);
-    if (l->dbias) bias_grad(l->dbias, dout, batch, &g);
-    if (!l->dweight && !din) return;
-    if (wg) cj_winograd_backward(&g, wg, in, dout, feedback, l->dweight, din, batch, scratch);
-    else im2col_backward(&g, in, dout, feedback, l->dweight, din, batch, scratch);
+    float *dweight = l->params[0].grad, *dbias = l->params[1].grad;
+    if (dbias) bias_grad(dbias, dout, batch, &g);
+    if (!dweight && !din) return;
+    if (wg) cj_winograd_backward(&g, wg, in, dout, feedback, dweight, din, batch, scratch);
+    else im2col_backward(&g, in, dout, feedback, dweight, din, batch, scratch);
 }
+
+/* "conv2d 32 kernel=5 stride=1 padding=2" (torch.nn.Conv2d). */
+static cj_status conv2d_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+{
+    cj_status st = cj_layer_arg_count(a, 1, 0, "number of outputs", &l->units, err);
+    return st ? st : cj_window_parse(l, a, 3, 1, err);
+}
+
+static cj_status conv2d_setup(cj_layer *l, cj_error *err)
+{
+    l->out.c = l->units;
+    cj_status st = cj_window_setup(l, 0, err);
+    if (st) return st;
+    /* The weight [out, in, k, k] and im2col's per-sample columns [in k k, oh ow]. */
+    double kk = (double)l->in.c * l->kernel * l->kernel;
+    if (kk * l->units > CJ_MAX_ELEMENTS)
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (Conv2d): weight %dx%dx%lld is more than %u elements", l->index,
+                       l->units, l->in.c, (long long)l->kernel * l->kernel, CJ_MAX_ELEMENTS);
+    if (kk * l->out.h * l->out.w > CJ_MAX_ELEMENTS)
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (Conv2d): unfolded input %.0fx%dx%d is more than %u elements",
+                       l->index, kk, l->out.h, l->out.w, CJ_MAX_ELEMENTS);
+    float bound = 1.0f / sqrtf((float)kk);
+    cj_layer_add_param(l, "weight", CJ_PARAM_WEIGHT, bound, 4, (int[]){l->units, l->in.c, l->kernel, l->kernel});
+    cj_layer_add_param(l, "bias", CJ_PARAM_BIAS, bound, 1, (int[]){l->units});
+    return CJ_OK;
+}
+
+/* Scratch for the products, plus room to keep the gradients already
+ * summed when a chunk of truncated BPTT must add to them (both products
+ * overwrite). */
+static size_t conv2d_scratch(const cj_layer *l, int T, int B)
+{
+    return cj_conv2d_scratch_floats(l, T * B) + cj_layer_param_count(l);
+}
+
+static void conv2d_layer_forward(cj_layer *l, const cj_pass *p)
+{
+    cj_conv2d_forward(l, p->in, p->out, p->T * p->B, p->scratch);
+}
+
+static void conv2d_layer_backward(cj_layer *l, const cj_pass *p)
+{
+    int rows = p->T * p->B;
+    const float *fb = p->feedback && p->feedback[0] ? p->feedback[0] : l->params[0].data;
+    cj_param *w = &l->params[0], *b = &l->params[1];
+    float *kept = p->scratch + cj_conv2d_scratch_floats(l, rows);
+    if (p->accumulate) {
+        memcpy(kept, w->grad, sizeof(float) * w->n);
+        memcpy(kept + w->n, b->grad, sizeof(float) * b->n);
+    }
+    cj_conv2d_backward(l, p->in, p->dout, fb, p->din, rows, p->scratch);
+    if (p->accumulate) {
+        for (size_t i = 0; i < w->n; i++) w->grad[i] += kept[i];
+        for (size_t i = 0; i < b->n; i++) b->grad[i] += kept[w->n + i];
+    }
+}
+
+const cj_layer_ops cj_conv2d_ops = {
+    .word = "conv2d",
+    .alias = "conv",
+    .torch_name = "Conv2d",
+    .options = "kernel, stride, padding",
+    .parse = conv2d_parse,
+    .setup = conv2d_setup,
+    .scratch_floats = conv2d_scratch,
+    .forward = conv2d_layer_forward,
+    .backward = conv2d_layer_backward,
+};

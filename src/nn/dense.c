@@ -1,6 +1,9 @@
 /* dense.c — fully connected layer, y = x W^T + b (torch.nn.Linear).
- * x: [B, in], W: [out, in], b: [out], y: [B, out]. */
+ * x: [B, in], W: [out, in], b: [out], y: [B, out]. Over a sequence the
+ * T x B steps are independent rows, so a readout at every time step is one
+ * product. */
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 #include "cajal/layers.h"
@@ -13,15 +16,16 @@ void cj_dense_forward(float *out, const float *in, const float *weight, const fl
                 weight, n_in, 1.0f, out, n_out);
 }
 
-/* dW = dy^T x, db = sum_b dy, dx = dy F (F = W for backprop). */
+/* dW = dy^T x, db = sum_b dy, dx = dy F (F = W for backprop); beta = 1
+ * adds the parameter gradients to what dweight and dbias hold. */
 void cj_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
-                       const float *in, const float *feedback, int batch, int n_in, int n_out)
+                       const float *in, const float *feedback, int batch, int n_in, int n_out, float beta)
 {
     if (dweight)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, batch, 1.0f, dout, n_out,
-                    in, n_in, 0.0f, dweight, n_in);
+                    in, n_in, beta, dweight, n_in);
     if (dbias) {
-        memset(dbias, 0, sizeof(float) * n_out);
+        if (beta == 0.0f) memset(dbias, 0, sizeof(float) * n_out);
         for (int b = 0; b < batch; b++) {
             const float *row = dout + (size_t)b * n_out;
             for (int o = 0; o < n_out; o++) dbias[o] += row[o];
@@ -31,3 +35,47 @@ void cj_dense_backward(float *din, float *dweight, float *dbias, const float *do
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, n_in, n_out, 1.0f, dout,
                     n_out, feedback, n_in, 0.0f, din, n_in);
 }
+
+static cj_status dense_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+{
+    return cj_layer_arg_count(a, 1, 0, "number of outputs", &l->units, err);
+}
+
+static cj_status dense_setup(cj_layer *l, cj_error *err)
+{
+    cj_shape in = l->in;
+    if (in.h != 1 || in.w != 1)
+        return cj_fail(err, CJ_ERR_SHAPE,
+                       "layer %d (Linear) needs a flat input but gets %dx%dx%d; add 'flatten' before it", l->index,
+                       in.c, in.h, in.w);
+    if ((size_t)l->units * (size_t)in.c > CJ_MAX_ELEMENTS)
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (Linear): weight %dx%d is more than %u elements", l->index,
+                       l->units, in.c, CJ_MAX_ELEMENTS);
+    l->out = (cj_shape){l->units, 1, 1};
+    float bound = 1.0f / sqrtf((float)in.c);
+    cj_layer_add_param(l, "weight", CJ_PARAM_WEIGHT, bound, 2, (int[]){l->units, in.c});
+    cj_layer_add_param(l, "bias", CJ_PARAM_BIAS, bound, 1, (int[]){l->units});
+    return CJ_OK;
+}
+
+static void dense_layer_forward(cj_layer *l, const cj_pass *p)
+{
+    cj_dense_forward(p->out, p->in, l->params[0].data, l->params[1].data, p->T * p->B, l->in.c, l->out.c);
+}
+
+static void dense_layer_backward(cj_layer *l, const cj_pass *p)
+{
+    const float *fb = p->feedback && p->feedback[0] ? p->feedback[0] : l->params[0].data;
+    cj_dense_backward(p->din, l->params[0].grad, l->params[1].grad, p->dout, p->in, fb, p->T * p->B, l->in.c,
+                      l->out.c, p->accumulate ? 1.0f : 0.0f);
+}
+
+const cj_layer_ops cj_dense_ops = {
+    .word = "dense",
+    .alias = "linear",
+    .torch_name = "Linear",
+    .parse = dense_parse,
+    .setup = dense_setup,
+    .forward = dense_layer_forward,
+    .backward = dense_layer_backward,
+};

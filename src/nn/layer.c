@@ -1,30 +1,218 @@
-/* layer.c — shape bookkeeping and dispatch from a cj_layer to its kind's
- * forward and backward functions. */
+/* layer.c — what every layer shares: parsing a model.layers item into a
+ * kind and its options, size checks around the kind's own setup, the
+ * parameter list, and the one-step convenience passes. The kinds
+ * themselves are tables of functions in their own files (registry.c). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cajal/layers.h"
 
-const char *cj_layer_kind_name(cj_layer_kind kind)
+const cj_layer_ops *cj_layer_ops_find(const char *word)
 {
-    switch (kind) {
-    case CJ_LAYER_DENSE: return "Linear";
-    case CJ_LAYER_CONV2D: return "Conv2d";
-    case CJ_LAYER_MAXPOOL: return "MaxPool2d";
-    case CJ_LAYER_AVGPOOL: return "AvgPool2d";
-    case CJ_LAYER_FLATTEN: return "Flatten";
-    case CJ_LAYER_RELU: return "ReLU";
-    case CJ_LAYER_TANH: return "Tanh";
-    case CJ_LAYER_SIGMOID: return "Sigmoid";
-    case CJ_LAYER_SOFTPLUS: return "Softplus";
-    }
-    return "?";
+    int n;
+    const cj_layer_ops *const *all = cj_layer_registry(&n);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(word, all[i]->word) || (all[i]->alias && !strcmp(word, all[i]->alias))) return all[i];
+    return NULL;
 }
 
-/* a * b, or 0 when it exceeds CJ_MAX_ELEMENTS (no factor here is 0). */
-static size_t mul_capped(size_t a, size_t b)
+cj_param *cj_layer_param(cj_layer *l, cj_param_role role)
 {
-    return a && b > CJ_MAX_ELEMENTS / a ? 0 : a * b;
+    for (int k = 0; k < l->n_params; k++)
+        if (l->params[k].role == role) return &l->params[k];
+    return NULL;
 }
+
+size_t cj_layer_param_count(const cj_layer *l)
+{
+    size_t n = 0;
+    for (int k = 0; k < l->n_params; k++) n += l->params[k].n;
+    return n;
+}
+
+void cj_layer_add_param(cj_layer *l, const char *name, cj_param_role role, float init_bound, int ndim,
+                        const int *shape)
+{
+    cj_param *p = &l->params[l->n_params++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->role = role;
+    p->init_bound = init_bound;
+    p->ndim = ndim;
+    p->n = 1;
+    for (int d = 0; d < ndim; d++) {
+        p->shape[d] = shape[d];
+        p->n *= (size_t)shape[d];
+    }
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+static int find_option(cj_layer_args *a, const char *key)
+{
+    for (int i = 0; i < a->n; i++)
+        if (!strcmp(a->keys[i], key)) {
+            a->used |= 1u << i;
+            return i;
+        }
+    return -1;
+}
+
+cj_status cj_layer_arg_int(cj_layer_args *a, const char *key, int def, int lo, int hi, int *out, cj_error *err)
+{
+    int i = find_option(a, key);
+    if (i < 0) {
+        *out = def;
+        return CJ_OK;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(a->values[i], &end, 10);
+    if (end == a->values[i] || *end || errno || v < lo || v > hi)
+        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not a whole number from %d to %d",
+                       a->index, a->word, key, a->values[i], lo, hi);
+    *out = (int)v;
+    return CJ_OK;
+}
+
+cj_status cj_layer_arg_float(cj_layer_args *a, const char *key, float def, float lo, float hi, float *out,
+                             cj_error *err)
+{
+    int i = find_option(a, key);
+    if (i < 0) {
+        *out = def;
+        return CJ_OK;
+    }
+    char *end;
+    float v = strtof(a->values[i], &end);
+    if (end == a->values[i] || *end || !isfinite(v) || v < lo || v > hi)
+        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not a number from %g to %g",
+                       a->index, a->word, key, a->values[i], lo, hi);
+    *out = v;
+    return CJ_OK;
+}
+
+cj_status cj_layer_arg_choice(cj_layer_args *a, const char *key, const char *choices, int def, int *out,
+                              cj_error *err)
+{
+    int i = find_option(a, key);
+    if (i < 0) {
+        *out = def;
+        return CJ_OK;
+    }
+    const char *v = a->values[i];
+    size_t len = strlen(v);
+    int k = 0;
+    for (const char *c = choices; *c; k++) {
+        const char *bar = strchr(c, '|');
+        size_t n = bar ? (size_t)(bar - c) : strlen(c);
+        if (n == len && !strncmp(c, v, n)) {
+            *out = k;
+            return CJ_OK;
+        }
+        c += n + (bar ? 1 : 0);
+    }
+    return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not one of %s", a->index, a->word,
+                   key, v, choices);
+}
+
+cj_status cj_layer_arg_bool(cj_layer_args *a, const char *key, int def, int *out, cj_error *err)
+{
+    int k;
+    cj_status st = cj_layer_arg_choice(a, key, "false|true|0|1", def, &k, err);
+    if (!st) *out = k % 2;
+    return st;
+}
+
+cj_status cj_layer_arg_count(cj_layer_args *a, int required, int def, const char *what, int *out, cj_error *err)
+{
+    a->count_used = 1;
+    if (!a->count) {
+        if (required)
+            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s) needs its %s, e.g. '%s 64'", a->index,
+                           a->word, what, a->word);
+        *out = def;
+        return CJ_OK;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(a->count, &end, 10);
+    if (end == a->count || *end || errno || v < 1 || v > 1 << 24)
+        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): '%s' is not a positive size", a->index,
+                       a->word, a->count);
+    *out = (int)v;
+    return CJ_OK;
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static cj_status unknown_word(const char *word, int index, cj_error *err)
+{
+    char known[512] = "";
+    size_t len = 0;
+    int n;
+    const cj_layer_ops *const *all = cj_layer_registry(&n);
+    for (int i = 0; i < n && len + 32 < sizeof known; i++)
+        len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "",
+                                all[i]->word);
+    return cj_fail(err, CJ_ERR_CONFIG, "model.layers: unknown layer '%s' (item %d); expected %s", word, index,
+                   known);
+}
+
+cj_status cj_layer_parse(char *item, int index, cj_layer *l, cj_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->index = index;
+    char *save = NULL;
+    char *word = strtok_r(item, " \t", &save);
+    if (!word) return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d is empty", index);
+    l->ops = cj_layer_ops_find(word);
+    if (!l->ops) return unknown_word(word, index, err);
+    cj_layer_args a = {.index = index, .word = l->ops->word};
+    for (char *tok; (tok = strtok_r(NULL, " \t", &save));) {
+        char *eq = strchr(tok, '=');
+        if (!eq && !a.count && !a.n) {
+            a.count = tok;
+            continue;
+        }
+        if (!eq || eq == tok)
+            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s'", index, a.word, tok);
+        if (a.n == CJ_LAYER_MAX_OPTIONS)
+            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): more than %d options", index, a.word,
+                           CJ_LAYER_MAX_OPTIONS);
+        *eq = '\0';
+        a.keys[a.n] = tok;
+        a.values[a.n++] = eq + 1;
+    }
+    if (l->ops->priv_bytes && !(l->priv = calloc(1, l->ops->priv_bytes)))
+        return cj_fail(err, CJ_ERR_NOMEM, "model.layers: item %d (%s): out of memory", index, a.word);
+    cj_status st = l->ops->parse ? l->ops->parse(l, &a, err) : CJ_OK;
+    if (!st && a.count && !a.count_used)
+        st = cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s'", index, a.word, a.count);
+    for (int i = 0; !st && i < a.n; i++)
+        if (!(a.used & 1u << i))
+            st = l->ops->options
+                     ? cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unknown option '%s' (%s)", index,
+                               a.word, a.keys[i], l->ops->options)
+                     : cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s=%s'", index,
+                               a.word, a.keys[i], a.values[i]);
+    if (st) cj_layer_release(l);
+    return st;
+}
+
+void cj_layer_release(cj_layer *l)
+{
+    free(l->priv);
+    l->priv = NULL;
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+/* a * b, or 0 when it exceeds CJ_MAX_ELEMENTS (no factor here is 0). */
+static size_t mul_capped(size_t a, size_t b) { return a && b > CJ_MAX_ELEMENTS / a ? 0 : a * b; }
 
 static size_t shape_capped(long long c, long long h, long long w)
 {
@@ -33,157 +221,39 @@ static size_t shape_capped(long long c, long long h, long long w)
     return ch ? mul_capped(ch, (size_t)w) : 0;
 }
 
-static cj_status too_large(int index, const char *name, const char *what, long long a, long long b, long long c,
-                           cj_error *err)
-{
-    return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): %s %lldx%lldx%lld is more than %u elements", index, name,
-                   what, a, b, c, CJ_MAX_ELEMENTS);
-}
-
-static cj_status setup_dense(cj_layer *l, int index, const char *name, cj_error *err)
-{
-    cj_shape in = l->in;
-    if (in.h != 1 || in.w != 1)
-        return cj_fail(err, CJ_ERR_SHAPE,
-                       "layer %d (%s) needs a flat input but gets %dx%dx%d; add 'flatten' before it", index,
-                       name, in.c, in.h, in.w);
-    l->out.h = l->out.w = 1;
-    if (!shape_capped(l->out.c, in.c, 1))
-        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): weight %dx%d is more than %u elements", index, name,
-                       l->out.c, in.c, CJ_MAX_ELEMENTS);
-    l->n_weight = (size_t)l->out.c * in.c;
-    l->n_bias = (size_t)l->out.c;
-    return CJ_OK;
-}
-
-/* Output size of a sliding window (PyTorch's floor rule), in 64 bits so
- * that a huge padding cannot wrap; < 1 if the kernel does not fit. */
-static long long window_out(long long size, int kernel, int stride, int padding)
-{
-    long long span = size + 2LL * padding - kernel;
-    return span < 0 ? 0 : span / stride + 1;
-}
-
-static cj_status setup_window(cj_layer *l, int index, const char *name, cj_error *err)
-{
-    cj_shape in = l->in;
-    if (l->kernel < 1 || l->stride < 1 || l->padding < 0)
-        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): kernel %d, stride %d, padding %d are invalid", index,
-                       name, l->kernel, l->stride, l->padding);
-    if (l->kind != CJ_LAYER_CONV2D && 2 * l->padding > l->kernel)
-        return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s): padding %d exceeds half the kernel %d", index, name,
-                       l->padding, l->kernel);
-    long long ph = in.h + 2LL * l->padding, pw = in.w + 2LL * l->padding;
-    if (!shape_capped(in.c, ph, pw)) return too_large(index, name, "padded input", in.c, ph, pw, err);
-    long long oh = window_out(in.h, l->kernel, l->stride, l->padding);
-    long long ow = window_out(in.w, l->kernel, l->stride, l->padding);
-    if (oh < 1 || ow < 1)
-        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): kernel %d does not fit its %dx%d input", index, name,
-                       l->kernel, in.h, in.w);
-    l->out.h = (int)oh;  /* below the padded size, so it fits */
-    l->out.w = (int)ow;
-    if (l->kind != CJ_LAYER_CONV2D) {
-        l->out.c = in.c;
-        return CJ_OK;
-    }
-    /* The weight [out, in, k, k] and im2col's per-sample columns [in k k, oh ow]. */
-    size_t kk = shape_capped(in.c, l->kernel, l->kernel);
-    if (!kk || !mul_capped(kk, (size_t)l->out.c))
-        return too_large(index, name, "weight", l->out.c, in.c, (long long)l->kernel * l->kernel, err);
-    if (!mul_capped(kk, (size_t)(oh * ow)))
-        return too_large(index, name, "unfolded input", (long long)kk, oh, ow, err);
-    l->n_weight = kk * l->out.c;
-    l->n_bias = (size_t)l->out.c;
-    return CJ_OK;
-}
-
 cj_status cj_layer_setup(cj_layer *l, int index, cj_error *err)
 {
-    const char *name = cj_layer_kind_name(l->kind);
+    const char *name = cj_layer_name(l);
     cj_shape in = l->in;
-    l->n_weight = l->n_bias = 0;
+    l->index = index;
+    l->n_params = 0;
     if (!shape_capped(in.c, in.h, in.w))
         return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): input %dx%dx%d is empty or more than %u elements", index,
                        name, in.c, in.h, in.w, CJ_MAX_ELEMENTS);
-    cj_status st = CJ_OK;
-    switch (l->kind) {
-    case CJ_LAYER_DENSE:
-        st = setup_dense(l, index, name, err);
-        break;
-    case CJ_LAYER_CONV2D:
-    case CJ_LAYER_MAXPOOL:
-    case CJ_LAYER_AVGPOOL:
-        st = setup_window(l, index, name, err);
-        break;
-    case CJ_LAYER_FLATTEN:
-        /* The input was checked above, so the product fits an int. */
-        l->out = (cj_shape){(int)cj_shape_size(in), 1, 1};
-        break;
-    default:
-        l->out = in;
-        break;
-    }
+    cj_status st = l->ops->setup ? l->ops->setup(l, err) : CJ_OK;
+    if (!l->ops->setup) l->out = in;
     if (st) return st;
     if (l->out.c < 1)
         return cj_fail(err, CJ_ERR_CONFIG, "layer %d (%s) needs a positive number of outputs", index, name);
     if (!shape_capped(l->out.c, l->out.h, l->out.w))
-        return too_large(index, name, "output", l->out.c, l->out.h, l->out.w, err);
+        return cj_fail(err, CJ_ERR_SHAPE, "layer %d (%s): output %dx%dx%d is more than %u elements", index, name,
+                       l->out.c, l->out.h, l->out.w, CJ_MAX_ELEMENTS);
     return CJ_OK;
 }
 
-size_t cj_layer_scratch_floats(const cj_layer *l, int batch)
+/* ---- one-step passes ----------------------------------------------------- */
+
+void cj_layer_forward(cj_layer *l, const float *in, float *out, int batch, float *scratch)
 {
-    return l->kind == CJ_LAYER_CONV2D ? cj_conv2d_scratch_floats(l, batch) : 0;
+    cj_pass p = {.T = 1, .B = batch, .in = in, .out = out, .scratch = scratch};
+    l->ops->forward(l, &p);
 }
 
-void cj_layer_forward(const cj_layer *l, const float *in, float *out, int batch, float *scratch)
-{
-    size_t n = (size_t)batch * cj_shape_size(l->in);
-    switch (l->kind) {
-    case CJ_LAYER_DENSE:
-        cj_dense_forward(out, in, l->weight, l->bias, batch, l->in.c, l->out.c);
-        break;
-    case CJ_LAYER_CONV2D:
-        cj_conv2d_forward(l, in, out, batch, scratch);
-        break;
-    case CJ_LAYER_MAXPOOL:
-        cj_maxpool_forward(l, in, out, batch);
-        break;
-    case CJ_LAYER_AVGPOOL:
-        cj_avgpool_forward(l, in, out, batch);
-        break;
-    case CJ_LAYER_FLATTEN:
-        if (out != in) memcpy(out, in, n * sizeof(float));
-        break;
-    default:
-        cj_activation_forward(l->kind, in, out, n);
-        break;
-    }
-}
-
-void cj_layer_backward(const cj_layer *l, const float *in, const float *out, const float *dout,
+void cj_layer_backward(cj_layer *l, const float *in, const float *out, const float *dout,
                        const float *feedback, float *din, int batch, float *scratch)
 {
-    size_t n = (size_t)batch * cj_shape_size(l->in);
-    if (!feedback) feedback = l->weight;
-    switch (l->kind) {
-    case CJ_LAYER_DENSE:
-        cj_dense_backward(din, l->dweight, l->dbias, dout, in, feedback, batch, l->in.c, l->out.c);
-        break;
-    case CJ_LAYER_CONV2D:
-        cj_conv2d_backward(l, in, dout, feedback, din, batch, scratch);
-        break;
-    case CJ_LAYER_MAXPOOL:
-        if (din) cj_maxpool_backward(l, in, out, dout, din, batch);
-        break;
-    case CJ_LAYER_AVGPOOL:
-        if (din) cj_avgpool_backward(l, dout, din, batch);
-        break;
-    case CJ_LAYER_FLATTEN:
-        if (din && din != dout) memcpy(din, dout, n * sizeof(float));
-        break;
-    default:
-        if (din) cj_activation_backward(l->kind, in, out, dout, din, n);
-        break;
-    }
+    const float *fb[CJ_LAYER_MAX_PARAMS] = {feedback};
+    cj_pass p = {.T = 1, .B = batch, .in = in, .out = (float *)out, .dout = dout, .din = din, .scratch = scratch,
+                 .feedback = feedback ? fb : NULL};
+    l->ops->backward(l, &p);
 }

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cajal/layers.h"
+#include "window.h"
 
 /* Window rows [*a, *b) of output row y, clipped to the input. */
 static void window(int y, int k, int s, int p, int size, int *a, int *b)
@@ -228,3 +228,53 @@ void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int b
     pool_io io = {.l = l, .dout = dout, .din = din, .scale = 1.0f / (float)(l->kernel * l->kernel)};
     for_each_window(l, batch, avgpool_backward_visit, &io);
 }
+
+/* ---- the layers -------------------------------------------------------------
+ * "maxpool 2" or "maxpool kernel=3 stride=2 padding=1"; stride defaults to
+ * the kernel, as in PyTorch. */
+
+static cj_status pool_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+{
+    cj_status st = cj_layer_arg_count(a, 0, 2, "kernel size", &l->kernel, err);
+    return st ? st : cj_window_parse(l, a, 2, 0, err);
+}
+
+static cj_status pool_setup(cj_layer *l, cj_error *err)
+{
+    l->out.c = l->in.c;
+    return cj_window_setup(l, 1, err);
+}
+
+static void maxpool_layer_forward(cj_layer *l, const cj_pass *p) { cj_maxpool_forward(l, p->in, p->out, p->T * p->B); }
+
+static void maxpool_layer_backward(cj_layer *l, const cj_pass *p)
+{
+    if (p->din) cj_maxpool_backward(l, p->in, p->out, p->dout, p->din, p->T * p->B);
+}
+
+static void avgpool_layer_forward(cj_layer *l, const cj_pass *p) { cj_avgpool_forward(l, p->in, p->out, p->T * p->B); }
+
+static void avgpool_layer_backward(cj_layer *l, const cj_pass *p)
+{
+    if (p->din) cj_avgpool_backward(l, p->dout, p->din, p->T * p->B);
+}
+
+const cj_layer_ops cj_maxpool_ops = {
+    .word = "maxpool",
+    .torch_name = "MaxPool2d",
+    .options = "kernel, stride, padding",
+    .parse = pool_parse,
+    .setup = pool_setup,
+    .forward = maxpool_layer_forward,
+    .backward = maxpool_layer_backward,
+};
+
+const cj_layer_ops cj_avgpool_ops = {
+    .word = "avgpool",
+    .torch_name = "AvgPool2d",
+    .options = "kernel, stride, padding",
+    .parse = pool_parse,
+    .setup = pool_setup,
+    .forward = avgpool_layer_forward,
+    .backward = avgpool_layer_backward,
+};

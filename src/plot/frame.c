@@ -64,13 +64,14 @@ static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v;
 void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
                           double bottom_extra, int x_integer, int y_integer, plot_frame *f)
 {
+    f->cell = cell;
     double tick_h = font_height(cr, PLOT_FONT_TICK);
     double label_h = font_height(cr, PLOT_FONT_LABEL);
     double top = PAD + (p->title[0] ? font_height(cr, PLOT_FONT_TITLE) + 8 : 6);
     double bottom = PAD + TICK_LEN + TICK_GAP + tick_h + (p->xlabel[0] ? label_h + 4 : 0) +
                     bottom_extra;
-    f->area.y = round(cell.y + top);
-    f->area.h = fmax(10, round(cell.h - top - bottom));
+    f->area.y = cj_plot_round(cr, cell.y + top);
+    f->area.h = fmax(10, cj_plot_round(cr, cell.h - top - bottom));
 
     /* y ticks first: their labels' width decides how wide the area is,
      * which decides how many x ticks fit. About one y tick per 55 px. */
@@ -78,8 +79,8 @@ void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double
     double left = PAD + (p->ylabel[0] ? label_h + 6 : 0) + widest_label(cr, &f->y) + TICK_GAP +
                   TICK_LEN;
     double right = PAD + 6 + right_extra;
-    f->area.x = round(cell.x + left);
-    f->area.w = fmax(10, round(cell.w - left - right));
+    f->area.x = cj_plot_round(cr, cell.x + left);
+    f->area.w = fmax(10, cj_plot_round(cr, cell.w - left - right));
 
     /* About one x tick per 60 px, fewer while neighbouring labels would
      * have less than 12 px between them. */
@@ -99,20 +100,43 @@ void cj_plot_frame_grid(cairo_t *cr, const plot_frame *f)
     const plot_rect *a = &f->area;
     cairo_save(cr);
     cairo_set_source_rgb(cr, 0.91, 0.91, 0.91);
-    cairo_set_line_width(cr, 1);
+    double lw = cj_plot_hairline(cr, 1);
+    cairo_set_line_width(cr, lw);
     cairo_set_dash(cr, NULL, 0, 0);
     for (int i = 0; i < f->x.ticks.n; i++) {
-        double x = round(cj_plot_px_x(f, f->x.ticks.v[i])) + 0.5;
+        double x = cj_plot_snap(cr, cj_plot_px_x(f, f->x.ticks.v[i]), lw);
         cairo_move_to(cr, x, a->y);
         cairo_line_to(cr, x, a->y + a->h);
     }
     for (int i = 0; i < f->y.ticks.n; i++) {
-        double y = round(cj_plot_px_y(f, f->y.ticks.v[i])) + 0.5;
+        double y = cj_plot_snap(cr, cj_plot_px_y(f, f->y.ticks.v[i]), lw);
         cairo_move_to(cr, a->x, y);
         cairo_line_to(cr, a->x + a->w, y);
     }
     cairo_stroke(cr);
     cairo_restore(cr);
+}
+
+/* Select the font at `size`, or smaller (down to 70%) if s would be
+ * wider than max_w: a long title on a small panel shrinks rather than
+ * being cut off at the panel's edge. Returns the text's width. */
+static double fit_font(cairo_t *cr, const char *s, double size, double max_w)
+{
+    cj_plot_font(cr, size, 0);
+    double w = cj_plot_text_width(cr, s);
+    if (w <= max_w || w <= 0) return w;
+    double shrunk = fmax(0.7 * size, size * max_w / w);
+    cj_plot_font(cr, shrunk, 0);
+    return cj_plot_text_width(cr, s);
+}
+
+/* The centre for text of width w, as close to `want` as keeps the text
+ * inside [lo + PAD, lo + len - PAD]. */
+static double centred(double want, double w, double lo, double len)
+{
+    double min = lo + PAD + w / 2, max = lo + len - PAD - w / 2;
+    if (min > max) return lo + len / 2;
+    return want < min ? min : want > max ? max : want;
 }
 
 void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f)
@@ -122,26 +146,29 @@ void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f)
     cairo_save(cr);
     cairo_set_dash(cr, NULL, 0, 0);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
-    cairo_set_line_width(cr, 1);
+    double lw = cj_plot_hairline(cr, 1);
+    cairo_set_line_width(cr, lw);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    /* +0.5 puts a 1 px line on a pixel row instead of blurring over two */
-    cairo_rectangle(cr, a->x + 0.5, a->y + 0.5, a->w, a->h);
+    /* snapped, so a thin line sits on a pixel row instead of blurring over two */
+    double x0 = cj_plot_snap(cr, a->x, lw), y0 = cj_plot_snap(cr, a->y, lw);
+    cairo_rectangle(cr, x0, y0, cj_plot_snap(cr, a->x + a->w, lw) - x0,
+                    cj_plot_snap(cr, a->y + a->h, lw) - y0);
     cairo_stroke(cr);
 
     cj_plot_font(cr, PLOT_FONT_TICK, 0);
-    double ybase = a->y + a->h + 0.5;
+    double ybase = cj_plot_snap(cr, a->y + a->h, lw);
     for (int i = 0; i < f->x.ticks.n; i++) {
-        double v = f->x.ticks.v[i], x = round(cj_plot_px_x(f, v)) + 0.5;
+        double v = f->x.ticks.v[i], x = cj_plot_snap(cr, cj_plot_px_x(f, v), lw);
         cairo_move_to(cr, x, ybase);
         cairo_line_to(cr, x, ybase + TICK_LEN);
         cairo_stroke(cr);
         cj_tick_label(v, f->x.ticks.step, buf, sizeof buf);
         cj_plot_text(cr, buf, x, ybase + TICK_LEN + TICK_GAP, 0.5, 0, 0);
     }
-    double xbase = a->x + 0.5;
+    double xbase = x0;
     double widest = 0;
     for (int i = 0; i < f->y.ticks.n; i++) {
-        double v = f->y.ticks.v[i], y = round(cj_plot_px_y(f, v)) + 0.5;
+        double v = f->y.ticks.v[i], y = cj_plot_snap(cr, cj_plot_px_y(f, v), lw);
         cairo_move_to(cr, xbase, y);
         cairo_line_to(cr, xbase - TICK_LEN, y);
         cairo_stroke(cr);
@@ -153,13 +180,15 @@ void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f)
 
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     double tick_h = font_height(cr, PLOT_FONT_TICK);
-    cj_plot_font(cr, PLOT_FONT_LABEL, 0);
-    cj_plot_text(cr, p->xlabel, a->x + a->w / 2, ybase + TICK_LEN + TICK_GAP + tick_h + 4, 0.5,
-                 0, 0);
+    const plot_rect *c = &f->cell;
+    double xl = fit_font(cr, p->xlabel, PLOT_FONT_LABEL, c->w - 2 * PAD);
+    cj_plot_text(cr, p->xlabel, centred(a->x + a->w / 2, xl, c->x, c->w),
+                 ybase + TICK_LEN + TICK_GAP + tick_h + 4, 0.5, 0, 0);
     /* The y label reads bottom to top, left of the widest tick label. */
-    cj_plot_text(cr, p->ylabel, xbase - TICK_LEN - TICK_GAP - widest - 6, a->y + a->h / 2, 0.5, 1,
-                 -M_PI / 2);
-    cj_plot_font(cr, PLOT_FONT_TITLE, 0);
-    cj_plot_text(cr, p->title, a->x + a->w / 2, a->y - 8, 0.5, 1, 0);
+    double yl = fit_font(cr, p->ylabel, PLOT_FONT_LABEL, c->h - 2 * PAD);
+    cj_plot_text(cr, p->ylabel, xbase - TICK_LEN - TICK_GAP - widest - 6,
+                 centred(a->y + a->h / 2, yl, c->y, c->h), 0.5, 1, -M_PI / 2);
+    double tl = fit_font(cr, p->title, PLOT_FONT_TITLE, c->w - 2 * PAD);
+    cj_plot_text(cr, p->title, centred(a->x + a->w / 2, tl, c->x, c->w), a->y - 8, 0.5, 1, 0);
     cairo_restore(cr);
 }

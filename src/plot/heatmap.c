@@ -136,14 +136,17 @@ static void draw_cbar(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, do
     cairo_pattern_destroy(g);
 
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, x + 0.5, y + 0.5, CBAR_W, bh);
+    double lw = cj_plot_hairline(cr, 1);
+    cairo_set_line_width(cr, lw);
+    double x0 = cj_plot_snap(cr, x, lw), y0 = cj_plot_snap(cr, y, lw);
+    cairo_rectangle(cr, x0, y0, cj_plot_snap(cr, x + CBAR_W, lw) - x0,
+                    cj_plot_snap(cr, y + bh, lw) - y0);
     cairo_stroke(cr);
     char buf[64];
     double widest = 0;
     cj_plot_font(cr, PLOT_FONT_TICK, 0);
     for (int i = 0; i < t->n; i++) {
-        double ty = round(y + bh - (t->v[i] - vmin) / (vmax - vmin) * bh) + 0.5;
+        double ty = cj_plot_snap(cr, y + bh - (t->v[i] - vmin) / (vmax - vmin) * bh, lw);
         cairo_move_to(cr, x + CBAR_W, ty);
         cairo_line_to(cr, x + CBAR_W + TICK_LEN, ty);
         cairo_stroke(cr);
@@ -176,10 +179,10 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
      * longer side and centre the image in the space it had. */
     double side = fmin(f.area.w / h->cols, f.area.h / h->rows);
     double w = side * h->cols, hh = side * h->rows;
-    f.area.x = round(f.area.x + (f.area.w - w) / 2);
-    f.area.y = round(f.area.y + (f.area.h - hh) / 2);
-    f.area.w = round(w);
-    f.area.h = round(hh);
+    f.area.x = cj_plot_round(cr, f.area.x + (f.area.w - w) / 2);
+    f.area.y = cj_plot_round(cr, f.area.y + (f.area.h - hh) / 2);
+    f.area.w = cj_plot_round(cr, w);
+    f.area.h = cj_plot_round(cr, hh);
     cj_ticks_linear(f.x.lo, f.x.hi, (int)fmax(3, f.area.w / 60), 1, &f.x.ticks);
     cj_ticks_linear(f.y.lo, f.y.hi, (int)fmax(3, f.area.h / 40), 1, &f.y.ticks);
 

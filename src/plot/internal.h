@@ -8,8 +8,16 @@
 
 #include "cajal/plot.h"
 
-/* Text sizes in px of the output image, chosen to read well on panels of
- * about 400-700 px (a 2x2 figure of 1200x900). */
+/* Every length below (text sizes, pads, tick lengths, line widths) is in
+ * figure units: px of the output image on a figure whose panels are about
+ * PLOT_REF_W x PLOT_REF_H px (a 2x2 figure of 1200x900). Larger figures are
+ * drawn with a cairo scale (cj_figure_scale), so their text and lines grow
+ * with them instead of shrinking to specks. */
+#define PLOT_REF_W 500.0
+#define PLOT_REF_H 450.0
+/* Below about 9 px text stops being readable whatever the figure size. */
+#define PLOT_SCALE_MIN 0.8
+
 #define PLOT_FONT_TITLE 14.0
 #define PLOT_FONT_LABEL 12.5
 #define PLOT_FONT_TICK 11.0
@@ -24,6 +32,9 @@ typedef struct {
     int n;
     cj_line_style style;
     char label[PLOT_LABEL_MAX];
+    /* Legend entries of different groups go in different columns (a run's
+     * layers under its name); a heading is a bold label with no line. */
+    int legend_group, legend_heading;
 } plot_series;
 
 typedef struct {
@@ -65,6 +76,7 @@ typedef struct {
 /* A panel's plot area and the axes that map data into it. */
 typedef struct {
     plot_rect area;
+    plot_rect cell; /* the panel's whole share of the figure */
     plot_axis x, y;
 } plot_frame;
 
@@ -77,6 +89,15 @@ double cj_plot_text_width(cairo_t *cr, const char *s);
 void cj_plot_text(cairo_t *cr, const char *s, double x, double y, double ax, double ay,
                   double angle);
 void cj_plot_set_dash(cairo_t *cr, cj_dash dash, double width);
+/* Crisp thin lines on an image: a width that is a whole number of image
+ * pixels, and a coordinate moved so that a line of that width covers whole
+ * pixels rather than blurring over two. Both return their argument
+ * unchanged on vector surfaces (SVG, PDF), where there are no pixels to
+ * hit. They assume the cairo matrix only scales (as cj_plot_render sets). */
+double cj_plot_hairline(cairo_t *cr, double width);
+double cj_plot_snap(cairo_t *cr, double v, double width);
+/* v rounded to a whole image pixel (on vector surfaces, v). */
+double cj_plot_round(cairo_t *cr, double v);
 void cj_plot_marker(cairo_t *cr, cj_marker marker, double x, double y, double size);
 
 /* ---- frame.c ---- */
@@ -97,16 +118,19 @@ void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f);
 /* ---- legend.c ---- */
 typedef struct {
     int n;         /* entries (labelled series) */
-    int cols;      /* entries run down each column, then on to the next */
+    int grouped;   /* entries have more than one legend_group */
+    int cols;      /* ungrouped: entries run down each column, then on to the next */
     double w, h;   /* box size, px */
     double row_h;  /* height of one entry */
-    double col_w;  /* width of one column */
+    double col_w;  /* ungrouped: width of one column */
+    double max_w;  /* grouped: content width past which columns wrap */
 } plot_legend;
 
-/* Size of the legend as one column. */
+/* Size of the legend as one column, or with groups side by side. */
 void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg);
-/* Re-flow into as many columns as fit in max_w px (at least one). */
-void cj_plot_legend_columns(plot_legend *lg, double max_w);
+/* Re-flow into as many columns as fit in max_w px (at least one); grouped
+ * legends wrap their group columns into bands instead. */
+void cj_plot_legend_columns(cairo_t *cr, const cj_panel *p, plot_legend *lg, double max_w);
 /* A spot for the legend inside f's plot area that covers no data: sets
  * (*x, *y), its top-left corner, and returns 1; returns 0 if none. */
 int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,
@@ -119,7 +143,9 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell);
 void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell);
 
 /* ---- render.c ---- */
-/* The whole figure on a new image surface (check cairo_surface_status). */
-cairo_surface_t *cj_plot_render(const cj_figure *fig);
+/* Draw the whole figure onto surf, whose device units are `unit` per px
+ * of the figure (1 for an image, 0.75 for PDF points). Returns the
+ * drawing's status. */
+cairo_status_t cj_plot_render(cairo_surface_t *surf, const cj_figure *fig, double unit);
 
 #endif

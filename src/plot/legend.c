@@ -1,45 +1,122 @@
 /* legend.c — a panel's legend: its size, a place for it that hides no
- * data, and drawing it. */
+ * data, and drawing it. Entries run down columns; entries of different
+ * legend groups (one per run in a per-layer panel) get a column each,
+ * headed by a bold heading entry. */
 #include <math.h>
 
 #include "internal.h"
 
-#define LG_PAD 6.0     /* px inside the legend box */
-#define LG_SAMPLE 28.0 /* px of line shown beside each label */
-#define LG_MARGIN 6.0  /* px between the box and the plot area's edge */
+#define LG_PAD 6.0      /* px inside the legend box */
+#define LG_SAMPLE 28.0  /* px of line shown beside each label */
+#define LG_TEXT_GAP 6.0 /* px between the sample and its label */
+#define LG_COL_GAP 12.0 /* px between columns */
+#define LG_MARGIN 6.0   /* px between the box and the plot area's edge */
 
-void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg)
+static double entry_width(cairo_t *cr, const plot_series *s)
+{
+    cj_plot_font(cr, PLOT_FONT_LEGEND, s->legend_heading);
+    double w = cj_plot_text_width(cr, s->label);
+    return s->legend_heading ? w : LG_SAMPLE + LG_TEXT_GAP + w;
+}
+
+static double font_h(cairo_t *cr)
 {
     cairo_font_extents_t fe;
     cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
     cairo_font_extents(cr, &fe);
-    double widest = 0;
-    lg->n = 0;
-    for (int i = 0; i < p->n_series; i++) {
-        if (!p->series[i].label[0]) continue;
-        double w = cj_plot_text_width(cr, p->series[i].label);
-        if (w > widest) widest = w;
-        lg->n++;
-    }
-    lg->row_h = ceil((fe.ascent + fe.descent) * 1.3);
-    lg->col_w = ceil(LG_SAMPLE + 6 + widest);
-    lg->cols = 1;
-    lg->w = 2 * LG_PAD + lg->col_w;
-    lg->h = ceil(2 * LG_PAD + lg->n * lg->row_h - (lg->row_h - (fe.ascent + fe.descent)));
+    return fe.ascent + fe.descent;
 }
 
-void cj_plot_legend_columns(plot_legend *lg, double max_w)
+/* Index of the labelled series after i, or p->n_series. */
+static int next_entry(const cj_panel *p, int i)
+{
+    for (i++; i < p->n_series && !p->series[i].label[0]; i++) {}
+    return i;
+}
+
+typedef void (*entry_fn)(cairo_t *cr, const plot_series *s, double x, double cy);
+
+/* Lay the entries out — as evenly filled columns of one width, or, when
+ * grouped, one column per group, wrapping onto a new band of columns past
+ * lg->max_w — and call `fn` (when not NULL) with each entry's left edge and
+ * the middle of its row, measured from the top left of the box's content.
+ * Returns the content's width and height in *w, *h. One walk serves both
+ * measuring and drawing, so the two can never disagree. */
+static void walk(cairo_t *cr, const cj_panel *p, const plot_legend *lg, entry_fn fn, double ox,
+                 double oy, double *w, double *h)
+{
+    double fh = font_h(cr);
+    double band_y = 0, band_x = 0, band_rows = 0, width = 0;
+    int i = next_entry(p, -1);
+    int per_col = lg->grouped ? 0 : (lg->n + lg->cols - 1) / lg->cols;
+    while (i < p->n_series) {
+        /* this column: entries [i, end) */
+        int end = i, rows = 0;
+        double cw = 0;
+        while (end < p->n_series &&
+               (lg->grouped ? p->series[end].legend_group == p->series[i].legend_group
+                            : rows < per_col)) {
+            cw = fmax(cw, entry_width(cr, &p->series[end]));
+            rows++;
+            end = next_entry(p, end);
+        }
+        if (!lg->grouped) cw = lg->col_w;
+        if (band_x > 0 && band_x + cw > lg->max_w) { /* wrap: a new band below */
+            band_y += band_rows * lg->row_h + 0.5 * lg->row_h;
+            band_x = 0;
+            band_rows = 0;
+        }
+        int row = 0;
+        for (int k = i; k < end; k = next_entry(p, k), row++)
+            if (fn) fn(cr, &p->series[k], ox + band_x, oy + band_y + row * lg->row_h + fh / 2);
+        width = fmax(width, band_x + cw);
+        band_x += cw + LG_COL_GAP;
+        band_rows = fmax(band_rows, rows);
+        i = end;
+    }
+    *w = ceil(width);
+    *h = ceil(band_y + band_rows * lg->row_h - (band_rows > 0 ? lg->row_h - fh : 0));
+}
+
+static void resize(cairo_t *cr, const cj_panel *p, plot_legend *lg)
+{
+    double w, h;
+    walk(cr, p, lg, NULL, 0, 0, &w, &h);
+    lg->w = 2 * LG_PAD + w;
+    lg->h = 2 * LG_PAD + h;
+}
+
+void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg)
+{
+    double widest = 0;
+    int first_group = -1;
+    lg->n = 0;
+    lg->grouped = 0;
+    for (int i = 0; i < p->n_series; i++) {
+        const plot_series *s = &p->series[i];
+        if (!s->label[0]) continue;
+        widest = fmax(widest, entry_width(cr, s));
+        if (lg->n++ == 0) first_group = s->legend_group;
+        if (s->legend_group != first_group) lg->grouped = 1;
+    }
+    lg->row_h = ceil(font_h(cr) * 1.3);
+    lg->col_w = ceil(widest);
+    lg->cols = 1;
+    lg->max_w = INFINITY; /* groups side by side, others in one column */
+    resize(cr, p, lg);
+}
+
+void cj_plot_legend_columns(cairo_t *cr, const cj_panel *p, plot_legend *lg, double max_w)
 {
     if (lg->n == 0) return;
-    double gap = 2 * LG_PAD; /* between columns */
-    int cols = (int)((max_w - 2 * LG_PAD + gap) / (lg->col_w + gap));
-    cols = cols < 1 ? 1 : cols > lg->n ? lg->n : cols;
-    int rows = (lg->n + cols - 1) / cols;
-    cols = (lg->n + rows - 1) / rows; /* no empty column at the end */
-    double one_row_h = lg->h - (lg->n - 1) * lg->row_h;
-    lg->cols = cols;
-    lg->w = 2 * LG_PAD + cols * lg->col_w + (cols - 1) * gap;
-    lg->h = one_row_h + (rows - 1) * lg->row_h;
+    lg->max_w = max_w - 2 * LG_PAD;
+    if (!lg->grouped) {
+        int cols = (int)((lg->max_w + LG_COL_GAP) / (lg->col_w + LG_COL_GAP));
+        cols = cols < 1 ? 1 : cols > lg->n ? lg->n : cols;
+        int rows = (lg->n + cols - 1) / cols;
+        lg->cols = (lg->n + rows - 1) / rows; /* no empty column at the end */
+    }
+    resize(cr, p, lg);
 }
 
 static int valid_px(double x, double y) { return isfinite(x) && isfinite(y); }
@@ -85,8 +162,8 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
     const double spots[][2] = {{r, t}, {l, t}, {r, b}, {l, b}, {r, cy}, {l, cy}, {cx, t}, {cx, b}};
     for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
         if (!covers(p, f, spots[i][0], spots[i][1], lg->w, lg->h)) {
-            *x = round(spots[i][0]);
-            *y = round(spots[i][1]);
+            *x = spots[i][0];
+            *y = spots[i][1];
             return 1;
         }
     }
@@ -98,13 +175,34 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
         for (int j = GRID; j >= 0; j--) {
             double gx = l + (r - l) * j / GRID, gy = t + (b - t) * i / GRID;
             if (!covers(p, f, gx, gy, lg->w, lg->h)) {
-                *x = round(gx);
-                *y = round(gy);
+                *x = gx;
+                *y = gy;
                 return 1;
             }
         }
     }
     return 0;
+}
+
+static void draw_entry(cairo_t *cr, const plot_series *s, double x, double cy)
+{
+    if (s->legend_heading) {
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cj_plot_font(cr, PLOT_FONT_LEGEND, 1);
+        cj_plot_text(cr, s->label, x, cy, 0, 0.5, 0);
+        return;
+    }
+    double x1 = x + LG_SAMPLE;
+    cairo_set_source_rgb(cr, s->style.color.r, s->style.color.g, s->style.color.b);
+    cairo_set_line_width(cr, s->style.width);
+    cj_plot_set_dash(cr, s->style.dash, s->style.width);
+    cairo_move_to(cr, x, cy);
+    cairo_line_to(cr, x1, cy);
+    cairo_stroke(cr);
+    cj_plot_marker(cr, s->style.marker, (x + x1) / 2, cy, 2.5 * s->style.width + 2);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
+    cj_plot_text(cr, s->label, x1 + LG_TEXT_GAP, cy, 0, 0.5, 0);
 }
 
 void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, double x,
@@ -113,33 +211,16 @@ void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, 
     if (lg->n == 0) return;
     cairo_save(cr);
     cairo_set_dash(cr, NULL, 0, 0);
-    cairo_rectangle(cr, x + 0.5, y + 0.5, lg->w, lg->h);
+    double lw = cj_plot_hairline(cr, 1);
+    double x0 = cj_plot_snap(cr, x, lw), y0 = cj_plot_snap(cr, y, lw);
+    cairo_rectangle(cr, x0, y0, cj_plot_snap(cr, x + lg->w, lw) - x0,
+                    cj_plot_snap(cr, y + lg->h, lw) - y0);
     cairo_set_source_rgba(cr, 1, 1, 1, 0.92);
     cairo_fill_preserve(cr);
     cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
-    cairo_set_line_width(cr, 1);
+    cairo_set_line_width(cr, lw);
     cairo_stroke(cr);
-
-    cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
-    cairo_font_extents_t fe;
-    cairo_font_extents(cr, &fe);
-    int rows = (lg->n + lg->cols - 1) / lg->cols, k = 0;
-    for (int i = 0; i < p->n_series; i++) {
-        const plot_series *s = &p->series[i];
-        if (!s->label[0]) continue;
-        int row = k % rows, col = k / rows;
-        k++;
-        double cy = y + LG_PAD + row * lg->row_h + (fe.ascent + fe.descent) / 2;
-        double sx0 = x + LG_PAD + col * (lg->col_w + 2 * LG_PAD), sx1 = sx0 + LG_SAMPLE;
-        cairo_set_source_rgb(cr, s->style.color.r, s->style.color.g, s->style.color.b);
-        cairo_set_line_width(cr, s->style.width);
-        cj_plot_set_dash(cr, s->style.dash, s->style.width);
-        cairo_move_to(cr, sx0, cy);
-        cairo_line_to(cr, sx1, cy);
-        cairo_stroke(cr);
-        cj_plot_marker(cr, s->style.marker, (sx0 + sx1) / 2, cy, 2.5 * s->style.width + 2);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        cj_plot_text(cr, s->label, sx1 + 6, cy, 0, 0.5, 0);
-    }
+    double w, h;
+    walk(cr, p, lg, draw_entry, x + LG_PAD, y + LG_PAD, &w, &h);
     cairo_restore(cr);
 }

@@ -6,6 +6,7 @@
 
 #define LEGEND_GAP 10.0 /* px between the plot area and an outside legend */
 #define PAD 8.0         /* px, as in frame.c */
+#define LEGEND_MARGIN 6.0 /* px, as in legend.c */
 
 static int shown(const cj_panel *p, double x, double y)
 {
@@ -119,7 +120,16 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     double lx = 0, ly = 0;
     int outside = lg.n > 0 && p->legend == CJ_LEGEND_OUTSIDE;
     if (!outside) cj_plot_frame_layout(cr, p, cell, 0, 0, p->xinteger, 0, &f);
-    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) outside = 1;
+    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) {
+        outside = 1;
+        /* Run columns side by side may be too wide for the plot, yet fit
+         * wrapped into two bands. */
+        if (lg.grouped && lg.w > f.area.w) {
+            cj_plot_legend_columns(cr, p, &lg, f.area.w - 2 * LEGEND_MARGIN);
+            outside = !cj_plot_legend_place(p, &f, &lg, &lx, &ly);
+            if (outside) cj_plot_legend_measure(cr, p, &lg);
+        }
+    }
     if (outside && lg.w + LEGEND_GAP <= 0.35 * cell.w) {
         /* right of the plot, top-aligned */
         cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, 0, p->xinteger, 0, &f);
@@ -128,15 +138,25 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     } else if (outside) {
         /* A wide legend on the right would squeeze the plot to a strip;
          * below it, in columns, costs height instead. */
-        cj_plot_legend_columns(&lg, cell.w - 2 * PAD);
+        cj_plot_legend_columns(cr, p, &lg, cell.w - 2 * PAD);
         cj_plot_frame_layout(cr, p, cell, 0, lg.h + LEGEND_GAP, p->xinteger, 0, &f);
-        lx = round(fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2));
-        ly = round(cell.y + cell.h - PAD - lg.h);
+        lx = fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2);
+        ly = cell.y + cell.h - PAD - lg.h;
     }
 
+    /* The box goes under the lines and the clip reaches past it by half
+     * the widest line (or marker): a line that lies on an axis limit —
+     * backprop's angle of exactly 0 — is drawn whole over the box instead
+     * of half hidden under it. */
     cj_plot_frame_grid(cr, &f);
+    cj_plot_frame_draw(cr, p, &f);
+    double m = 0;
+    for (int s = 0; s < p->n_series; s++) {
+        const cj_line_style *st = &p->series[s].style;
+        m = fmax(m, st->marker != CJ_MARKER_NONE ? (2.5 * st->width + 2) / 2 : st->width / 2);
+    }
     cairo_save(cr);
-    cairo_rectangle(cr, f.area.x, f.area.y, f.area.w + 1, f.area.h + 1);
+    cairo_rectangle(cr, f.area.x - m, f.area.y - m, f.area.w + 1 + 2 * m, f.area.h + 1 + 2 * m);
     cairo_clip(cr);
     for (int s = 0; s < p->n_series; s++) draw_series(cr, p, &f, &p->series[s]);
     cairo_restore(cr);
@@ -146,6 +166,5 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
         cj_plot_text(cr, "no data", f.area.x + f.area.w / 2, f.area.y + f.area.h / 2, 0.5, 0.5,
                      0);
     }
-    cj_plot_frame_draw(cr, p, &f);
     cj_plot_legend_draw(cr, p, &lg, lx, ly);
 }

@@ -88,3 +88,35 @@ void cj_plot_marker(cairo_t *cr, cj_marker marker, double x, double y, double si
     }
     cairo_fill(cr);
 }
+
+/* Image pixels per figure unit; 0 on a vector surface. */
+static double pixel_scale(cairo_t *cr)
+{
+    if (cairo_surface_get_type(cairo_get_target(cr)) != CAIRO_SURFACE_TYPE_IMAGE) return 0;
+    double dx = 1, dy = 0;
+    cairo_user_to_device_distance(cr, &dx, &dy);
+    return hypot(dx, dy);
+}
+
+double cj_plot_hairline(cairo_t *cr, double width)
+{
+    double s = pixel_scale(cr);
+    return s > 0 ? fmax(1, round(width * s)) / s : width;
+}
+
+double cj_plot_snap(cairo_t *cr, double v, double width)
+{
+    double s = pixel_scale(cr);
+    if (s <= 0) return v;
+    /* A line of odd pixel width is centred on a pixel's middle, one of
+     * even width on a pixel edge. */
+    double w = fmax(1, round(width * s));
+    double odd = fmod(w, 2) == 1 ? 0.5 : 0;
+    return (round(v * s) + odd) / s;
+}
+
+double cj_plot_round(cairo_t *cr, double v)
+{
+    double s = pixel_scale(cr);
+    return s > 0 ? round(v * s) / s : v;
+}

@@ -34,7 +34,7 @@ static cj_status diagnostics_size(cj_rule_diagnostics *d, int n, cj_error *err)
     return CJ_OK;
 }
 
-cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch,
+cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch,
                            int draws, cj_rng *rng, cj_rule_diagnostics *out, cj_error *err)
 {
     const size_t n = m->n_params;
@@ -52,7 +52,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
     }
 
-    cj_backprop(m, r->loss, x, t, batch);
+    cj_backprop(m, r->loss, x, t, T, batch);
     memcpy(truth, m->grads, n * sizeof(float));
 
     /* Draws use the caller's stream, not the rule's training stream. */
@@ -61,10 +61,10 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
     cj_status st = CJ_OK;
     for (int d = 0; d < draws && !st; d++) {
         float loss;
-        st = cj_rule_update(r, m, x, t, batch, &loss, err);
+        st = cj_rule_update(r, m, x, t, T, batch, &loss, err);
         for (int k = 0; k < n_param_layers && !st; k++) {
             const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
-            size_t off = (size_t)(l->weight - m->params), len = l->n_weight + l->n_bias;
+            size_t off = cj_model_param_offset(m, &l->params[0]), len = cj_layer_param_count(l);
             out->align_deg[k] += cj_angle_deg(m->grads + off, truth + off, len) / draws;
             double s = 0.0;
             for (size_t i = off; i < off + len; i++) {
@@ -78,7 +78,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
 
     for (int k = 0; k < n_param_layers && !st; k++) {
         const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
-        size_t off = (size_t)(l->weight - m->params), len = l->n_weight + l->n_bias;
+        size_t off = cj_model_param_offset(m, &l->params[0]), len = cj_layer_param_count(l);
         double g2 = 0.0, bias2 = 0.0, mean2 = 0.0;
         for (size_t i = off; i < off + len; i++) {
             double d = (double)mean[i] - truth[i];

@@ -16,66 +16,89 @@
 
 #include "cajal/rules.h"
 
-static float per_sample_loss(cj_rule *r, cj_model *m, const cj_target *t, int batch, float *losses)
+/* Each sample's loss into losses[B]: the mean over the steps compared
+ * (the batch loss is the mean of these). Uses losses[B..] as room for
+ * per-step losses. Returns the batch loss. */
+static float per_sample_loss(cj_rule *r, cj_model *m, const cj_target *t, float *losses)
 {
-    int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    return cj_loss_eval(r->loss, cj_model_output(m), t, batch, dim, NULL, losses);
-}
-
-float cj_rule_node_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch)
-{
-    const float sigma = r->cfg.sigma;
-    const int samples = r->cfg.samples;
-    float *clean = r->work, *perturbed = r->work + batch;
-    float *noise = r->work + 2 * batch;
-
-    cj_model_forward(m, x, batch);
-    float L = per_sample_loss(r, m, t, batch, clean);
-    for (int i = 0; i < m->n_layers; i++)
-        if (cj_layer_has_params(&m->layers[i]))
-            memset(m->dacts[i + 1], 0, sizeof(float) * batch * cj_shape_size(m->layers[i].out));
-
-    for (int s = 0; s < samples; s++) {
-        /* Forward pass with noise added to each parametric layer's output. */
-        float *xi = noise;
-        for (int i = 0; i < m->n_layers; i++) {
-            const cj_layer *l = &m->layers[i];
-            cj_layer_forward(l, m->acts[i], m->acts[i + 1], batch, m->scratch);
-            if (!cj_layer_has_params(l)) continue;
-            size_t size = (size_t)batch * cj_shape_size(l->out);
-            cj_rng_fill_normal(&r->rng, xi, size, sigma);
-            for (size_t k = 0; k < size; k++) m->acts[i + 1][k] += xi[k];
-            xi += size;
+    int T = m->steps, B = m->batch;
+    float L = cj_output_loss(r->loss, m, t, NULL, losses);
+    int rows = t->steps == T && T > 1 ? T : 1;
+    if (losses && rows > 1) {
+        for (int b = 0; b < B; b++) {
+            double sum = 0.0;
+            for (int s = 0; s < rows; s++) sum += losses[(size_t)s * B + b];
+            losses[b] = (float)(sum / rows);
         }
-        per_sample_loss(r, m, t, batch, perturbed);
-        /* The batch loss is the mean of per-sample losses, hence 1/batch. */
-        xi = noise;
-        for (int i = 0; i < m->n_layers; i++) {
-            const cj_layer *l = &m->layers[i];
-            if (!cj_layer_has_params(l)) continue;
-            size_t size = cj_shape_size(l->out);
-            for (int b = 0; b < batch; b++) {
-                float coef = (perturbed[b] - clean[b]) / (sigma * sigma * (float)batch * samples);
-                float *g = m->dacts[i + 1] + (size_t)b * size;
-                const float *xb = xi + (size_t)b * size;
-                for (size_t k = 0; k < size; k++) g[k] += coef * xb[k];
-            }
-            xi += (size_t)batch * size;
-        }
-    }
-
-    /* Clean activations back, then dW = (dL/da)^T x layer by layer. */
-    cj_model_forward(m, x, batch);
-    for (int i = 0; i < m->n_layers; i++) {
-        const cj_layer *l = &m->layers[i];
-        if (cj_layer_has_params(l))
-            cj_layer_backward(l, m->acts[i], m->acts[i + 1], m->dacts[i + 1], NULL, NULL, batch,
-                              m->scratch);
     }
     return L;
 }
 
-float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int batch)
+typedef struct {
+    cj_rule *r;
+    float *xi; /* where the next layer's noise goes */
+} perturb_state;
+
+/* After a parametric layer: add noise xi ~ N(0, sigma^2) to its output. */
+static void add_noise(cj_model *m, int i, void *user)
+{
+    perturb_state *ps = user;
+    const cj_layer *l = &m->layers[i];
+    if (!cj_layer_has_params(l)) return;
+    size_t size = (size_t)m->steps * m->batch * cj_shape_size(l->out);
+    cj_rng_fill_normal(&ps->r->rng, ps->xi, size, ps->r->cfg.sigma);
+    float *a = m->acts[i + 1];
+    for (size_t k = 0; k < size; k++) a[k] += ps->xi[k];
+    ps->xi += size;
+}
+
+static float node_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
+{
+    const float sigma = r->cfg.sigma;
+    const int samples = r->cfg.samples;
+    size_t rows = (size_t)T * batch;
+    float *clean = r->work, *perturbed = r->work + rows;
+    float *noise = r->work + 2 * rows;
+
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
+    float L = per_sample_loss(r, m, t, clean);
+    for (int i = 0; i < m->n_layers; i++)
+        if (cj_layer_has_params(&m->layers[i]))
+            memset(m->dacts[i + 1], 0, sizeof(float) * rows * cj_shape_size(m->layers[i].out));
+
+    for (int s = 0; s < samples; s++) {
+        /* Forward pass with noise added to each parametric layer's output. */
+        perturb_state ps = {r, noise};
+        cj_model_reset(m, batch);
+        cj_model_forward_hook(m, x, T, batch, add_noise, &ps);
+        per_sample_loss(r, m, t, perturbed);
+        /* The batch loss is the mean of per-sample losses, hence 1/batch. */
+        const float *xi = noise;
+        for (int i = 0; i < m->n_layers; i++) {
+            const cj_layer *l = &m->layers[i];
+            if (!cj_layer_has_params(l)) continue;
+            size_t size = cj_shape_size(l->out);
+            for (size_t row = 0; row < rows; row++) {
+                int b = (int)(row % (size_t)batch); /* time-major: row = t B + b */
+                float coef = (perturbed[b] - clean[b]) / (sigma * sigma * (float)batch * samples);
+                float *g = m->dacts[i + 1] + row * size;
+                const float *xb = xi + row * size;
+                for (size_t k = 0; k < size; k++) g[k] += coef * xb[k];
+            }
+            xi += rows * size;
+        }
+    }
+
+    /* Clean activations back, then dW = (dL/da)^T x layer by layer. */
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
+    for (int i = 0; i < m->n_layers; i++)
+        if (cj_layer_has_params(&m->layers[i])) cj_model_backward_range(m, i, i);
+    return L;
+}
+
+static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
     const float sigma = r->cfg.sigma;
     const int samples = r->cfg.samples;
@@ -83,19 +106,58 @@ float cj_rule_weight_perturbation(cj_rule *r, cj_model *m, const float *x, const
     float *saved = r->work, *psi = r->work + n;
     float *grad = m->grads;
 
-    cj_model_forward(m, x, batch);
-    float L = per_sample_loss(r, m, t, batch, NULL);
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
+    float L = per_sample_loss(r, m, t, NULL);
     memcpy(saved, m->params, n * sizeof(float));
     memset(grad, 0, n * sizeof(float));
     for (int s = 0; s < samples; s++) {
         cj_rng_fill_normal(&r->rng, psi, n, sigma);
         for (size_t k = 0; k < n; k++) m->params[k] = saved[k] + psi[k];
-        cj_model_forward(m, x, batch);
-        float L1 = per_sample_loss(r, m, t, batch, NULL);
+        cj_model_reset(m, batch);
+        cj_model_forward_seq(m, x, T, batch);
+        float L1 = per_sample_loss(r, m, t, NULL);
         float coef = (L1 - L) / (sigma * sigma * samples);
         for (size_t k = 0; k < n; k++) grad[k] += coef * psi[k];
     }
     memcpy(m->params, saved, n * sizeof(float));
-    cj_model_forward(m, x, batch);
+    cj_model_reset(m, batch);
+    cj_model_forward_seq(m, x, T, batch);
     return L;
 }
+
+/* Work: clean and perturbed losses per row, then the noise of every
+ * parametric layer's output. */
+static cj_status node_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    size_t outs = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (cj_layer_has_params(&m->layers[i])) outs += cj_shape_size(m->layers[i].out);
+    r->work_floats = (size_t)m->max_steps * m->max_batch * (outs + 2);
+    return CJ_OK;
+}
+
+/* Work: the saved weights and the noise. */
+static cj_status weight_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
+{
+    r->work_floats = 2 * m->n_params;
+    return CJ_OK;
+}
+
+const cj_rule_ops cj_rule_node_perturbation = {
+    .name = "node_perturbation",
+    .summary = "gradient estimate from the loss change under noise on units' outputs (Werfel, Xie & Seung 2005)",
+    .keys = CJ_RULE_KEY_SIGMA | CJ_RULE_KEY_SAMPLES,
+    .stochastic = 1,
+    .create = node_create,
+    .update = node_update,
+};
+
+const cj_rule_ops cj_rule_weight_perturbation = {
+    .name = "weight_perturbation",
+    .summary = "gradient estimate from the loss change under noise on all weights (Werfel, Xie & Seung 2005)",
+    .keys = CJ_RULE_KEY_SIGMA | CJ_RULE_KEY_SAMPLES,
+    .stochastic = 1,
+    .create = weight_create,
+    .update = weight_update,
+};

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cajal/model_file.h"
+#include "cajal/rules.h"
 
 /* sum_b mask_b [argmax(pred_b) == label_b]: the mask-weighted count of
  * correct rows. */
@@ -32,9 +33,9 @@ cj_status cj_evaluate(cj_model *m, cj_loss_kind loss, cj_source *src, cj_batch *
     if (batch->cap.B < chunk)
         return cj_fail(err, CJ_ERR_ARG, "%s: evaluating in chunks of %d through a batch buffer of %d", src->name,
                        chunk, batch->cap.B);
-    if (src->T != 1)
-        return cj_fail(err, CJ_ERR_SHAPE, "%s: sequences of %d steps; this model has no recurrent layer", src->name,
-                       src->T);
+    if (src->T > 1 && src->T > m->max_steps)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: sequences of %d steps, but the model was built for %d", src->name,
+                       src->T, m->max_steps);
     int *idx = malloc(sizeof(int) * (size_t)chunk);
     if (!idx) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", src->name);
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
@@ -46,18 +47,32 @@ cj_status cj_evaluate(cj_model *m, cj_loss_kind loss, cj_source *src, cj_batch *
         int b = src->n - start < chunk ? src->n - start : chunk;
         for (int i = 0; i < b; i++) idx[i] = start + i;
         if ((st = cj_source_fill(src, idx, b, batch, err))) break;
-        const float *out = cj_model_forward(m, batch->x, b);
-        cj_target t = {.labels = batch->labels, .values = batch->values, .mask = batch->mask};
-        double w = b;
+        cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
+                       .mask = batch->mask};
+        /* The rows compared: every step's output with per-step targets,
+         * else the last step's (the only one when T = 1). */
+        int T = batch->T, rows = batch->target_steps * b;
+        const float *out;
+        float L;
+        if (T == 1) {
+            out = cj_model_forward(m, batch->x, b);
+            L = cj_loss_eval(loss, out, &t, b, dim, NULL, NULL);
+        } else {
+            cj_model_reset(m, b);
+            out = cj_model_forward_seq(m, batch->x, T, b);
+            L = cj_output_loss(loss, m, &t, NULL, NULL);
+            if (batch->target_steps == 1) out += (size_t)(T - 1) * b * dim;
+        }
+        double w = rows;
         if (batch->mask) {
             w = 0.0;
-            for (int i = 0; i < b; i++) w += batch->mask[i];
+            for (int i = 0; i < rows; i++) w += batch->mask[i];
         }
-        total += (double)cj_loss_eval(loss, out, &t, b, dim, NULL, NULL) * w;
+        total += (double)L * w;
         weight += w;
         if (batch->labels)
-            correct += batch->mask ? weighted_correct(out, batch->labels, batch->mask, b, dim)
-                                   : cj_count_correct(out, batch->labels, b, dim);
+            correct += batch->mask ? weighted_correct(out, batch->labels, batch->mask, rows, dim)
+                                   : cj_count_correct(out, batch->labels, rows, dim);
     }
     free(idx);
     if (st) return st;
@@ -96,12 +111,15 @@ cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *fi
 {
     if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
     cj_model m;
-    cj_status st = cj_model_from_file(model_path, batch, &m, info, err);
+    /* The metadata says how to read the data; the data how long a
+     * sequence the model must take. */
+    cj_status st = cj_model_file_info(model_path, info, err);
     if (st) return st;
     cj_source d;
     cj_batch buf;
     if (!(st = cj_source_open(info->format, files, info->sequence, &d, err))) {
-        if (!(st = check_data(&d, info, model_path, files, err))) {
+        if (!(st = check_data(&d, info, model_path, files, err)) &&
+            !(st = cj_model_from_file_seq(model_path, d.T, batch, &m, info, err))) {
             /* The training set's statistics, as stored: the same inputs
              * the trainer's own evaluation saw. */
             cj_source_set_scale(&d, info->format, info->scale, info->scale_mean, info->scale_std);
@@ -109,10 +127,10 @@ cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *fi
                 st = cj_evaluate(&m, info->loss, &d, &buf, r, err);
                 cj_batch_free(&buf);
             }
+            cj_model_free(&m);
         }
         cj_source_free(&d);
     }
-    cj_model_free(&m);
     return st;
 }
 

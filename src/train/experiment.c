@@ -48,11 +48,9 @@ typedef struct {
 
 static int is_sgd(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_SGD; }
 static int is_adam(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_ADAM; }
-static int is_perturbation(const cj_experiment *e)
-{
-    return e->rule.kind == CJ_RULE_NODE_PERTURBATION || e->rule.kind == CJ_RULE_WEIGHT_PERTURBATION;
-}
-static int is_kolen_pollack(const cj_experiment *e) { return e->rule.kind == CJ_RULE_KOLEN_POLLACK; }
+static int reads_sigma(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SIGMA) != 0; }
+static int reads_samples(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SAMPLES) != 0; }
+static int reads_decay(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_DECAY) != 0; }
 static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
 static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
 
@@ -63,8 +61,8 @@ static const char *chosen_format(const cj_experiment *e) { return cj_data_format
 #define ANY {NULL, NULL, NULL}
 #define SGD_ONLY {is_sgd, "optim.name = sgd", chosen_optim}
 #define ADAM_ONLY {is_adam, "optim.name = adam", chosen_optim}
-#define KOLEN_POLLACK_ONLY {is_kolen_pollack, "rule.name = kolen_pollack", chosen_rule}
-#define PERTURBATION_ONLY {is_perturbation, "rule.name = node_perturbation or weight_perturbation", chosen_rule}
+/* Rule keys: the rules that read them are listed from the registry. */
+#define RULE_KEY(fn) {fn, NULL, chosen_rule}
 #define IDX_ONLY {is_idx, "data.format = idx", chosen_format}
 #define NPY_ONLY {is_npy, "data.format = npy", chosen_format}
 
@@ -93,11 +91,11 @@ static const key_def KEYS[] = {
     {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)", ANY},
     {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list", ANY},
     {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from", ANY},
-    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy or mse", ANY},
+    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy, mse or poisson", ANY},
     {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule", ANY},
-    {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", PERTURBATION_ONLY},
-    {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", PERTURBATION_ONLY},
-    {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B", KOLEN_POLLACK_ONLY},
+    {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", RULE_KEY(reads_sigma)},
+    {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", RULE_KEY(reads_samples)},
+    {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B", RULE_KEY(reads_decay)},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam", ANY},
     {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate", ANY},
     {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate", ANY},
@@ -105,6 +103,7 @@ static const key_def KEYS[] = {
     {"optim", "dampening", T_FLOAT, OFF(optim.dampening), 0, 0, "SGD dampening", SGD_ONLY},
     {"optim", "nesterov", T_BOOL, OFF(optim.nesterov), 0, 0, "SGD Nesterov momentum", SGD_ONLY},
     {"optim", "weight_decay", T_FLOAT, OFF(optim.weight_decay), 0, 0, "L2 penalty", ANY},
+    {"optim", "clip_norm", T_FLOAT, OFF(optim.clip_norm), 0, 0, "clip the gradient's 2-norm to this (0 = off)", ANY},
     {"optim", "beta1", T_FLOAT, OFF(optim.beta1), 0, F_BELOW_ONE, "Adam beta1", ADAM_ONLY},
     {"optim", "beta2", T_FLOAT, OFF(optim.beta2), 0, F_BELOW_ONE, "Adam beta2", ADAM_ONLY},
     {"optim", "eps", T_FLOAT, OFF(optim.eps), 0, 0, "Adam epsilon", ADAM_ONLY},
@@ -113,6 +112,8 @@ static const key_def KEYS[] = {
     {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number", ANY},
     {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch", ANY},
     {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)", ANY},
+    {"train", "bptt_truncate", T_INT, OFF(rule.bptt_truncate), 0, 0,
+     "backprop through time in chunks of this many steps (0 = the whole sequence)", ANY},
     {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},
     {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules", ANY},
 };
@@ -131,7 +132,7 @@ void cj_experiment_defaults(cj_experiment *e)
     e->scale = CJ_SCALE_UNIT;
     strcpy(e->layers, "flatten, dense 256, relu, dense 256, relu, dense 10");
     e->loss = CJ_LOSS_CROSS_ENTROPY;
-    e->rule = cj_rule_defaults(CJ_RULE_BP);
+    e->rule = cj_rule_defaults(&cj_rule_bp);
     e->optim = cj_optim_defaults(CJ_OPTIM_SGD);
     e->optim.lr = NAN;  /* filled from optim.name by cj_experiment_finish */
     e->epochs = 10;
@@ -328,6 +329,26 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
     return st;
 }
 
+/* "rule.name = a or b": the registered rules for which `applies` holds. */
+static void rules_reading(const cj_experiment *e, int (*applies)(const cj_experiment *), char *out, size_t len)
+{
+    int n, count = 0, found = 0;
+    const cj_rule_ops *const *all = cj_rule_registry(&n);
+    cj_experiment probe = *e;
+    for (int i = 0; i < n; i++) {
+        probe.rule.kind = all[i];
+        count += applies(&probe);
+    }
+    size_t used = (size_t)snprintf(out, len, "rule.name = ");
+    for (int i = 0; i < n && used < len; i++) {
+        probe.rule.kind = all[i];
+        if (!applies(&probe)) continue;
+        found++;
+        used += (size_t)snprintf(out + used, len - used, "%s%s", found == 1 ? "" : found == count ? " or " : ", ",
+                                 all[i]->name);
+    }
+}
+
 /* A key given for another data format, optimiser or rule than the chosen
  * one. */
 static cj_status check_scopes(const cj_experiment *e, cj_error *err)
@@ -335,10 +356,14 @@ static cj_status check_scopes(const cj_experiment *e, cj_error *err)
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (!(e->keys_given >> i & 1) || !k->scope.applies || k->scope.applies(e)) continue;
+        char only[256];
+        if (k->scope.only) snprintf(only, sizeof only, "%s", k->scope.only);
+        else rules_reading(e, k->scope.applies, only, sizeof only);
         /* "optim.name = sgd" -> the setting's name, "optim.name" */
-        const char *only = k->scope.only, *eq = strchr(only, ' ');
+        const char *eq = strchr(only, ' ');
+        int by = eq ? (int)(eq - only) : (int)strlen(only);
         return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %.*s = %s (remove it)",
-                       k->section, k->key, only, (int)(eq - only), only, k->scope.chosen(e));
+                       k->section, k->key, only, by, only, k->scope.chosen(e));
     }
     return CJ_OK;
 }
@@ -570,7 +595,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_BOOL: fprintf(f, "%s", *(const int *)field ? "true" : "false"); break;
         case T_SCALE: fprintf(f, "%s", cj_pixel_scale_name(*(const cj_pixel_scale *)field)); break;
         case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
-        case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_kind *)field)); break;
+        case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_ops *const *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
         case T_FORMAT: fprintf(f, "%s", cj_data_format_name(*(const cj_data_format *)field)); break;

@@ -246,12 +246,14 @@ cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_mode
 }
 
 /* The network the metadata describes, checked against its classes. */
-static cj_status build_model(const cj_model_info *info, const char *path, int max_batch, cj_model *m,
+static cj_status build_model(const cj_model_info *info, const char *path, int max_steps, int max_batch, cj_model *m,
                              cj_error *err)
 {
     cj_error inner;
     char buf[96];
-    if (cj_model_create(m, info->layers, info->input, max_batch, &inner))
+    cj_status st = max_steps > 1 ? cj_model_create_seq(m, info->layers, info->input, max_steps, max_batch, &inner)
+                                 : cj_model_create(m, info->layers, info->input, max_batch, &inner);
+    if (st)
         return cj_fail(err, inner.code, "%s: metadata layers = '%s': %s", path,
                        cj_error_quote(info->layers, buf, sizeof buf), inner.msg);
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
@@ -276,15 +278,21 @@ cj_status cj_model_file_info(const char *path, cj_model_info *info, cj_error *er
     return s;
 }
 
-cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_model_info *info, cj_error *err)
+cj_status cj_model_from_file_seq(const char *path, int max_steps, int max_batch, cj_model *m, cj_model_info *info,
+                                 cj_error *err)
 {
     memset(m, 0, sizeof *m);
     cj_safetensors file;
     cj_status s = cj_safetensors_read(path, &file, err);
     if (s) return s;
     s = cj_model_info_read(&file, path, info, err);
-    if (!s) s = build_model(info, path, max_batch, m, err);
+    if (!s) s = build_model(info, path, max_steps, max_batch, m, err);
     if (!s && (s = cj_model_set_params(m, &file, path, err))) cj_model_free(m);
     cj_safetensors_free(&file);
     return s;
+}
+
+cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_model_info *info, cj_error *err)
+{
+    return cj_model_from_file_seq(path, 1, max_batch, m, info, err);
 }

@@ -47,13 +47,30 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The model is feed-forward: it takes one step per sample. The other
- * engineer's time axis lifts this (models on [T, B, ...]). */
-static cj_status check_feedforward(const cj_source *src, const char *key, cj_error *err)
+/* The source with the longest sequences (train or test): batch buffers
+ * and the model's tape are sized for it. */
+static const cj_source *longest(const run_state *s)
 {
-    if (src->T == 1) return CJ_OK;
-    return cj_fail(err, CJ_ERR_SHAPE, "%s: %s is a sequence [N, T, F] of T = %d steps; this model has no recurrent "
-                   "layer", key, src->name, src->T);
+    return s->data.has_test && s->data.test.T > s->train->T ? &s->data.test : s->train;
+}
+
+/* Sequences need a layer that carries state from step to step: a
+ * feed-forward model would answer a per-sample target from the last step
+ * alone. Truncated BPTT splits per-step targets into chunks whose masks
+ * the rules do not yet cut (src/rules/bptt.c), so that pair is refused. */
+static cj_status check_time(const run_state *s, const cj_experiment *e, cj_error *err)
+{
+    const cj_source *src = longest(s);
+    if (src->T > 1 && !cj_model_is_recurrent(&s->model))
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: %s is a sequence [N, T, F] of T = %d steps; this model has no "
+                       "recurrent layer (add rnn, gru or lstm to model.layers)",
+                       src == s->train ? "data.train_inputs" : "data.test_inputs", src->name, src->T);
+    if (s->train->has_mask && s->train->target_steps > 1 && e->rule.bptt_truncate > 0 &&
+        e->rule.bptt_truncate < s->train->T)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.train_mask with per-step targets and train.bptt_truncate = %d: "
+                       "truncated backprop through time does not take masks yet (use train.bptt_truncate = 0)",
+                       e->rule.bptt_truncate);
+    return CJ_OK;
 }
 
 static cj_status load_data(run_state *s, const cj_experiment *e, cj_error *err)
@@ -61,9 +78,6 @@ static cj_status load_data(run_state *s, const cj_experiment *e, cj_error *err)
     cj_status st = cj_run_data_open(&s->data, e, err);
     if (st) return st;
     s->train = cj_run_data_train(&s->data);
-    const char *key = e->format == CJ_DATA_IDX ? "data.train_images" : "data.train_inputs";
-    if ((st = check_feedforward(s->train, key, err))) return st;
-    if (s->data.has_test && (st = check_feedforward(&s->data.test, "data.test_inputs", err))) return st;
     s->info.scale = e->scale;
     s->info.scale_mean = s->data.mean;
     s->info.scale_std = s->data.sd;
@@ -158,7 +172,7 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     fprintf(f, ",\"rule\":\"%s\",\"layers\":[", cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
-        fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_kind_name(m->layers[i].kind));
+        fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_name(&m->layers[i]));
     }
     fputs("],\"align_deg\":", f);
     json_array(f, diag->align_deg, diag->n);
@@ -239,7 +253,7 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
 {
     cj_source *train = s->train;
     s->diag_n = e->diag_batch < train->n ? e->diag_batch : train->n;
-    cj_status st = cj_batch_alloc(&s->batch, train, s->model.max_batch, err);
+    cj_status st = cj_batch_alloc(&s->batch, longest(s), s->model.max_batch, err);
     if (!st) st = cj_batch_alloc(&s->diag_batch, train, s->diag_n, err);
     if (st) return st;
     s->order = malloc(sizeof(int) * train->n);
@@ -255,8 +269,10 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     if (!st) st = check_init(e, err);
     if (!st) st = load_data(s, e, err);
     if (st) return st;
-    int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch;
-    if ((st = cj_model_create(&s->model, e->layers, s->train->step, max_batch, err))) return st;
+    int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch, T = longest(s)->T;
+    if (T == 1) st = cj_model_create(&s->model, e->layers, s->train->step, max_batch, err);
+    else st = cj_model_create_seq(&s->model, e->layers, s->train->step, T, max_batch, err);
+    if (st || (st = check_time(s, e, err))) return st;
     cj_model *m = &s->model;
     int n_out = (int)cj_shape_size(cj_model_output_shape(m)), classes;
     if ((st = check_outputs(s, e, n_out, &classes, err))) return st;
@@ -334,23 +350,27 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         cj_batch *batch = &s->batch;
         cj_status st = cj_source_fill(d, s->order + start, b, batch, err);
         if (st) return st;
-        cj_target t = {.labels = batch->labels, .values = batch->values, .mask = batch->mask};
+        cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
+                       .mask = batch->mask};
         float loss;
-        st = cj_rule_update(&s->rule, m, batch->x, &t, b, &loss, err);
+        st = cj_rule_update(&s->rule, m, batch->x, &t, batch->T, b, &loss, err);
         if (st) {
             char why[CJ_ERROR_MSG_MAX];
             memcpy(why, err->msg, sizeof why);
             return cj_fail(err, st, "epoch %d, step %ld: %s", epoch, *step + 1, why);
         }
+        if (e->optim.clip_norm > 0) cj_clip_grad_norm(m->grads, m->n_params, e->optim.clip_norm);
         cj_optim_step(&s->optim, m->params, m->grads);
         if ((st = cj_rule_after_step(&s->rule, m, &s->optim.cfg, err))) return st;
         ++*step;
         char msg[256];
         if (cj_divergence_step(&s->watch, epoch, *step, loss, msg, sizeof msg)) warn(cb, msg);
-        double w = b;
+        /* Each target row's weight: 1, or its mask. */
+        int rows = batch->target_steps * b;
+        double w = rows;
         if (batch->mask) {
             w = 0.0;
-            for (int i = 0; i < b; i++) w += batch->mask[i];
+            for (int i = 0; i < rows; i++) w += batch->mask[i];
         }
         total += (double)loss * w;
         weight += w;
@@ -436,8 +456,8 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
 
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
-    cj_target t = {.labels = db->labels, .values = db->values, .mask = db->mask};
-    st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, s->diag_n, e->diag_draws, diag_rng, diag, err);
+    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
+    st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
