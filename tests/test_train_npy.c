@@ -1,7 +1,9 @@
 /* test_train_npy.c — training on .npy data end to end: a linear-nonlinear-
  * Poisson population fitted with the Poisson NLL, a linear regression
- * with MSE, labels with a mask, the held-out validation part, cajal eval
- * on the saved model, and the errors for data the model cannot take. The
+ * with MSE, labels with a mask, the held-out validation part, recurrent
+ * models on sequences (a label per sequence, masked per-step counts),
+ * cajal eval on the saved models, and the errors for data the model
+ * cannot take. The
  * data are generated here and written with the library's .npy writer. */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -305,6 +307,100 @@ TEST(masked_labels_train_and_ones_are_no_mask)
     free(a), free(b), free(c), free(m1), free(mh), free(yh), free(ones), free(half), free(y);
 }
 
+/* Sequences [N, T, F] into a recurrent model: the sign of the summed input
+ * (one label per sequence, read at the last step), and per-step spike
+ * counts of a leaky integrator over trials of different lengths (a mask
+ * drops the padding, whose counts are -1 and must never be read). */
+TEST(recurrent_models_learn_npy_sequences)
+{
+    enum { N = 480, NT = 160, T = 8, TL = 10 };
+    cj_rng rng;
+    cj_rng_seed(&rng, 5);
+    float *x = malloc(sizeof(float) * (N + NT) * TL), *c = malloc(sizeof(float) * (N + NT) * TL);
+    float *m = malloc(sizeof(float) * (N + NT) * TL);
+    int64_t *y = malloc(sizeof(int64_t) * (N + NT));
+    double true_nll = 0.0, rows = 0.0;
+    for (int n = 0; n < N + NT; n++) {
+        double sum = 0.0, h = 0.0;
+        int len = 5 + (int)cj_rng_below(&rng, TL - 4); /* 5 .. TL steps */
+        for (int t = 0; t < TL; t++) {
+            float u = cj_rng_normal(&rng);
+            x[n * TL + t] = u;
+            if (t < T) sum += u;
+            h = 0.7 * h + u;
+            double eta = 0.6 * h - 0.3;
+            int in = t < len;
+            m[n * TL + t] = in ? 1.0f : 0.0f;
+            int k = poisson_draw(&rng, exp(eta));
+            c[n * TL + t] = in ? (float)k : -1.0f;
+            if (in && n >= N) true_nll += exp(eta) - k * eta, rows += 1;
+        }
+        y[n] = sum > 0;
+    }
+    /* The label task uses the first T steps of the same inputs. */
+    float *xs = malloc(sizeof(float) * (N + NT) * T);
+    for (int n = 0; n < N + NT; n++) memcpy(xs + n * T, x + n * TL, sizeof(float) * T);
+    int64_t s8[3] = {N, T, 1}, s8t[3] = {NT, T, 1}, s10[3] = {N, TL, 1}, s10t[3] = {NT, TL, 1};
+    int64_t sy[1] = {N}, syt[1] = {NT}, sm[2] = {N, TL}, smt[2] = {NT, TL};
+    char *f[10] = {npy_f32(tdir, "sq_x.npy", 3, s8, xs), npy_f32(tdir, "sq_xt.npy", 3, s8t, xs + N * T),
+                   npy_typed(tdir, "sq_y.npy", "<i8", 1, sy, y, 8), npy_typed(tdir, "sq_yt.npy", "<i8", 1, syt, y + N, 8),
+                   npy_f32(tdir, "lc_x.npy", 3, s10, x), npy_f32(tdir, "lc_xt.npy", 3, s10t, x + N * TL),
+                   npy_f32(tdir, "lc_c.npy", 3, s10, c), npy_f32(tdir, "lc_ct.npy", 3, s10t, c + N * TL),
+                   npy_f32(tdir, "lc_m.npy", 2, sm, m), npy_f32(tdir, "lc_mt.npy", 2, smt, m + N * TL)};
+    true_nll /= rows;
+    /* One constant rate for every step: what a model ignoring its input
+     * reaches at best. */
+    double mean_count = 0.0, flat_nll = 0.0;
+    for (int i = N * TL; i < (N + NT) * TL; i++) mean_count += m[i] ? c[i] / rows : 0.0;
+    for (int i = N * TL; i < (N + NT) * TL; i++)
+        if (m[i]) flat_nll += (mean_count - c[i] * log(mean_count)) / rows;
+    const char *keys[10] = {"data.train_inputs", "data.test_inputs", "data.train_labels", "data.test_labels",
+                            "data.train_inputs", "data.test_inputs", "data.train_counts", "data.test_counts",
+                            "data.train_mask", "data.test_mask"};
+    char *s[10];
+    for (int i = 0; i < 10; i++) s[i] = setting(keys[i], f[i]);
+    const char *labels[] = {s[0], s[1], s[2], s[3], "data.sequence=true", "model.layers=gru 16, dense 2",
+                            "train.epochs=10", NULL};
+    const char *counts[] = {s[4], s[5], s[6], s[7], s[8], s[9], "data.sequence=true", "objective.name=poisson",
+                            "model.layers=gru 8, dense 1", "train.epochs=10", NULL};
+    cj_experiment e;
+    char *a = experiment(&e, labels) ? train("seq_labels", &e) : NULL;
+    cJSON *la = a ? metrics_line(a, 9) : NULL;
+    if (la) {
+        printf("  gru on the sign of a sum: test accuracy %.3f\n", num(la, "test_acc"));
+        CHECK(num(la, "test_acc") > 0.85);
+    } else {
+        CHECK(la != NULL);
+    }
+    char *b = experiment(&e, counts) ? train("seq_counts", &e) : NULL;
+    cJSON *first = b ? metrics_line(b, 0) : NULL, *lb = b ? metrics_line(b, 9) : NULL;
+    if (first && lb) {
+        double test = num(lb, "test_loss");
+        printf("  gru on per-step counts: test loss %.4f -> %.4f (true rates %.4f, a constant rate %.4f)\n",
+               num(first, "test_loss"), test, true_nll, flat_nll);
+        /* Most of the way from a constant rate to the true rates. */
+        CHECK(isfinite(test) && test < num(first, "test_loss") && test < true_nll + 0.25 * (flat_nll - true_nll));
+        /* cajal eval on the sequences: the same test loss. */
+        char *model = cj_path_join(b, "model.safetensors");
+        cj_data_files df = {.inputs = f[5], .counts = f[7], .mask = f[9]};
+        cj_model_info info;
+        cj_eval_result r;
+        cj_error err = {0};
+        CHECK(cj_model_file_evaluate(model, &df, 64, &info, &r, &err) == CJ_OK);
+        if (err.msg[0]) printf("  %s\n", err.msg);
+        CHECK(info.sequence == 1 && r.samples == NT);
+        CHECK_NEAR(r.loss, test, 1e-5 * (1 + fabs(test)));
+        free(model);
+    } else {
+        CHECK(first && lb);
+    }
+    cJSON_Delete(la);
+    cJSON_Delete(first);
+    cJSON_Delete(lb);
+    for (int i = 0; i < 10; i++) free(s[i]), free(f[i]);
+    free(a), free(b), free(x), free(xs), free(c), free(m), free(y);
+}
+
 /* Loading `sets` and training fails with a message containing `want`. */
 static void train_fails(const char *const *sets, const char *want)
 {
@@ -383,6 +479,7 @@ int main(void)
     RUN(validation_part_is_reported_and_deterministic);
     RUN(masked_labels_train_and_ones_are_no_mask);
     RUN(data_the_model_cannot_take_are_named);
+    RUN(recurrent_models_learn_npy_sequences);
     RUN(cli_trains_and_evaluates_npy_data);
     return test_summary("train_npy");
 }
