@@ -19,7 +19,7 @@ typedef struct {
 static cj_status collect_param(const char *name, cj_tensor *t, void *user)
 {
     param_list *p = user;
-    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: counted from the layers */
+    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: sized from the layers */
     if (!(p->names[p->n] = strdup(name))) return CJ_ERR_NOMEM;
     p->views[p->n++] = *t;
     return CJ_OK;
@@ -35,8 +35,6 @@ static void free_params(param_list *p)
 static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
 {
     p->n = 0;
-    /* Every layer's own count: a GRU or LSTM has four tensors, an RNN
-     * with a trainable h0 five. */
     p->cap = 0;
     for (int i = 0; i < m->n_layers; i++) p->cap += m->layers[i].n_params;
     p->names = malloc(sizeof *p->names * (p->cap ? (size_t)p->cap : 1));
