@@ -70,7 +70,7 @@ static int open_case(fixture *f, const char *name, const char *spec)
         for (int b = 0; b < B; b++) f->labels[b] = (int)ref(f, "labels")[b];
         f->t = (cj_target){.labels = f->labels, .steps = 1};
     } else {
-        f->t = (cj_target){.values = ref(f, "targets"), .steps = T};
+        f->t = (cj_target){.values = ref(f, "targets"), .mask = ref(f, "mask"), .steps = T};
     }
     f->ready = 1;
     return 1;
@@ -106,6 +106,11 @@ static void check_against_numpy(const char *name, const char *spec)
 TEST(rflo_matches_numpy_per_step_mse)
 {
     check_against_numpy("tanh_mse_per_step", "rnn 5 alpha=0.3 nonlinearity=tanh, dense 2");
+}
+
+TEST(rflo_matches_numpy_with_a_mask)
+{
+    check_against_numpy("tanh_mse_masked", "rnn 5 alpha=0.3 nonlinearity=tanh, dense 2");
 }
 
 TEST(rflo_matches_numpy_last_step_with_trained_h0)
@@ -183,6 +188,7 @@ TEST(rflo_refuses_other_models)
 int main(void)
 {
     RUN(rflo_matches_numpy_per_step_mse);
+    RUN(rflo_matches_numpy_with_a_mask);
     RUN(rflo_matches_numpy_last_step_with_trained_h0);
     RUN(rflo_readout_gradient_is_exact);
     RUN(rflo_lowers_the_loss);

@@ -68,6 +68,8 @@ static int load(fixture *f, const char *name, const char *spec, int max_steps)
         f->t.values = cj_safetensors_get(&f->ref, "targets")->data;
         f->t.steps = T;
     }
+    const cj_tensor *mask = cj_safetensors_get(&f->ref, "mask");
+    if (mask) f->t.mask = mask->data;
     f->ok = 1;
     return 1;
 }
@@ -128,6 +130,13 @@ TEST(lstm_with_readout_matches_torch_mse_per_step)
 TEST(truncated_bptt_matches_torch_detach)
 {
     check_case("rnn_truncated", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 3);
+}
+
+/* With a loss mask, each chunk weighs by its share of the mask; one chunk
+ * is all zeros and must add nothing. */
+TEST(truncated_bptt_with_a_mask_matches_torch)
+{
+    check_case("rnn_truncated_masked", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 3);
 }
 
 TEST(clipped_gradient_matches_clip_grad_norm)
@@ -328,6 +337,7 @@ int main(void)
     RUN(gru_with_readout_matches_torch_at_the_last_step);
     RUN(lstm_with_readout_matches_torch_mse_per_step);
     RUN(truncated_bptt_matches_torch_detach);
+    RUN(truncated_bptt_with_a_mask_matches_torch);
     RUN(clipped_gradient_matches_clip_grad_norm);
     RUN(recurrent_parameters_have_torch_names_and_roles);
     RUN(rate_rnn_options_match_finite_differences_through_time);

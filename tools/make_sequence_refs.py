@@ -20,6 +20,8 @@ in PyTorch. It rewrites tests/ref/sequence/<case>.safetensors:
                      rows
     rnn_clipped      as rnn_per_step, then
                      torch.nn.utils.clip_grad_norm_(params, 0.05)
+    rnn_truncated_masked  as rnn_truncated with a loss mask [T, B]: the
+                     loss sum(mask * row loss) / sum(mask), one chunk all 0
 
 Each file holds "input" [T, B, I], "labels" [T, B] or [B] (as floats) or
 "targets" [T, B, O], the parameters under cajal's model names ("0.weight_ih_l0",
@@ -94,7 +96,7 @@ class Net(torch.nn.Module):
         return self.out(torch.cat(outs))
 
 
-def make_case(name, cell, target, seed, chunk=None, clip=None):
+def make_case(name, cell, target, seed, chunk=None, clip=None, masked=False):
     torch.manual_seed(seed)
     net = Net(cell)
     x = torch.randn(T, B, I)
@@ -102,7 +104,17 @@ def make_case(name, cell, target, seed, chunk=None, clip=None):
     out = net(x, chunk)
     if target == "per_step_labels":
         labels = torch.randint(0, O, (T, B))
-        loss = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1))
+        if masked:
+            # rows weighted by the mask, sum(mask * l) / sum(mask); steps 3-5 of
+            # every trial masked out, so one truncated chunk counts for nothing
+            mask = torch.rand(T, B).round()
+            mask[3:6] = 0
+            mask[0, 0] = 1.0
+            rows = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1), reduction="none")
+            loss = (rows * mask.reshape(-1)).sum() / mask.sum()
+            tensors["mask"] = mask
+        else:
+            loss = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1))
         tensors["labels"] = labels.float()
     elif target == "last_labels":
         labels = torch.randint(0, O, (B,))
@@ -134,6 +146,7 @@ def main():
     make_case("lstm_per_step", "lstm", "per_step_values", 3)
     make_case("rnn_truncated", "rnn", "per_step_labels", 4, chunk=3)
     make_case("rnn_clipped", "rnn", "per_step_labels", 5, clip=0.05)
+    make_case("rnn_truncated_masked", "rnn", "per_step_labels", 6, chunk=3, masked=True)
     print("wrote", OUT_DIR)
 
 

@@ -56,8 +56,7 @@ static const cj_source *longest(const run_state *s)
 
 /* Sequences need a layer that carries state from step to step: a
  * feed-forward model would answer a per-sample target from the last step
- * alone. Truncated BPTT splits per-step targets into chunks whose masks
- * the rules do not yet cut (src/rules/bptt.c), so that pair is refused. */
+ * alone. */
 static cj_status check_time(const run_state *s, const cj_experiment *e, cj_error *err)
 {
     const cj_source *src = longest(s);
@@ -65,11 +64,6 @@ static cj_status check_time(const run_state *s, const cj_experiment *e, cj_error
         return cj_fail(err, CJ_ERR_SHAPE, "%s: %s is a sequence [N, T, F] of T = %d steps; this model has no "
                        "recurrent layer (add rnn, gru or lstm to model.layers)",
                        src == s->train ? "data.train_inputs" : "data.test_inputs", src->name, src->T);
-    if (s->train->has_mask && s->train->target_steps > 1 && e->rule.bptt_truncate > 0 &&
-        e->rule.bptt_truncate < s->train->T)
-        return cj_fail(err, CJ_ERR_CONFIG, "data.train_mask with per-step targets and train.bptt_truncate = %d: "
-                       "truncated backprop through time does not take masks yet (use train.bptt_truncate = 0)",
-                       e->rule.bptt_truncate);
     return CJ_OK;
 }
 
