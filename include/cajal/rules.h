@@ -73,12 +73,16 @@ struct cj_rule {
      * layer's input]. NULL for layers that need none. */
     float **feedback;
     float *feedback_buf;   /* laid out like the model's params (owned) */
+    size_t feedback_floats; /* feedback_buf's length (saved to resume a run) */
     float *kp_grad;        /* KP: the update proposed for the feedback weights */
     cj_optim kp_optim;     /* KP: moves the feedback weights as W moves */
     int kp_optim_ready;
     float *work;           /* scratch: perturbation noise, saved losses */
     size_t work_floats;
-    void *state;           /* a rule's own state beyond these (ops->destroy frees it) */
+    /* A rule's own scratch beyond these (ops->destroy frees it). Resuming
+     * a run restores feedback_buf, kp_optim and rng only, so anything here
+     * must not carry from one update to the next. */
+    void *state;
     cj_rng rng;
 };
 

@@ -220,6 +220,13 @@ static void rnn_backward(cj_layer *l, const cj_pass *ps)
     }
 }
 
+/* The noise stream, or NULL without noise (nothing is drawn then). */
+static cj_rng *rnn_rng(cj_layer *l)
+{
+    rnn_priv *p = l->priv;
+    return p->sigma > 0 ? &p->rng : NULL;
+}
+
 void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, int *dale)
 {
     const rnn_priv *p = l->priv;
@@ -253,5 +260,6 @@ const cj_layer_ops cj_rnn_ops = {
     .forward = rnn_forward,
     .backward = rnn_backward,
     .init = rnn_init,
+    .rng = rnn_rng,
     .priv_bytes = sizeof(rnn_priv),
 };

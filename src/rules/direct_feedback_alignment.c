@@ -35,6 +35,7 @@ static cj_status dfa_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
     }
     r->feedback_buf = calloc(total ? total : 1, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    r->feedback_floats = total;
     size_t offset = 0;
     for (int i = 0; i < m->n_layers; i++) {
         int next = cj_layer_has_params(&m->layers[i]) ? next_param_layer(m, i) : -1;

@@ -29,6 +29,7 @@ static cj_status feedback_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error 
 {
     r->feedback_buf = calloc(m->n_params ? m->n_params : 1, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    r->feedback_floats = m->n_params;
     for (int i = 0; i < m->n_layers; i++) {
         cj_layer *l = &m->layers[i];
         if (!cj_layer_has_params(l)) continue;

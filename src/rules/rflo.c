@@ -70,6 +70,7 @@ static cj_status rflo_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err
      * params, drawn as that weight is initialised. */
     r->feedback_buf = calloc(m->n_params, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for the RFLO feedback matrix");
+    r->feedback_floats = m->n_params;
     cj_param *w_out = &m->layers[1].params[0];
     r->feedback[1] = r->feedback_buf + cj_model_param_offset(m, w_out);
     cj_rng_fill_uniform(rng, r->feedback[1], w_out->n, -w_out->init_bound, w_out->init_bound);
