@@ -57,8 +57,8 @@ static int train_toy(void)
     free(set);
     if (!st) st = cj_experiment_finish(&e, &err);
     char *run_dir = in_dir("run");
-    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL, NULL};
-    if (!st) st = cj_train(&e, run_dir, &cb, &err);
+    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL, NULL, NULL};
+    if (!st) st = cj_train(&e, run_dir, NULL, &cb, &err);
     if (st) printf("  training failed: %s\n", err.msg);
     model_path = cj_path_join(run_dir, "model.safetensors");
     free(run_dir);

@@ -80,7 +80,7 @@ TEST(writes_metrics_and_model_and_learns)
     CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
     char run[600];
     snprintf(run, sizeof run, "%s/runs/a", dir);  /* nested folders are created */
-    cj_status st = cj_train(&e, run, NULL, &err);
+    cj_status st = cj_train(&e, run, NULL, NULL, &err);
     CHECK(st == CJ_OK);
     if (st) printf("  %s\n", err.msg);
     cJSON *first = metrics_line(run, 0), *last = metrics_line(run, 2);
@@ -113,7 +113,7 @@ TEST(writes_metrics_and_model_and_learns)
     CHECK(cj_experiment_set(&e, set, &err) == CJ_OK);
     cj_experiment_set(&e, "train.epochs=1", &err);
     snprintf(run, sizeof run, "%s/runs/b", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     cJSON *cont = metrics_line(run, 0);
     CHECK(cont && num(cont, "test_acc") > 0.9);
     cJSON_Delete(cont);
@@ -131,7 +131,7 @@ TEST(same_seed_same_model_other_seed_differs)
     for (int i = 0; i < 3; i++) {
         snprintf(runs[i], sizeof runs[i], "%s/seed%d", dir, i);
         if (i == 2) e.seed = 2;
-        CHECK(cj_train(&e, runs[i], NULL, &err) == CJ_OK);
+        CHECK(cj_train(&e, runs[i], NULL, NULL, &err) == CJ_OK);
     }
     size_t len[3];
     char *data[3];
@@ -156,7 +156,7 @@ TEST(step_limit_and_file_order)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/steps", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     cJSON *l0 = metrics_line(run, 0), *l1 = metrics_line(run, 1);
     CHECK(l0 && l1 && !metrics_line(run, 2));
     if (l0 && l1) {
@@ -176,7 +176,7 @@ TEST(diverging_run_stops_with_step_and_layer)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/nan", dir);
-    cj_status st = cj_train(&e, run, NULL, &err);
+    cj_status st = cj_train(&e, run, NULL, NULL, &err);
     CHECK(st == CJ_ERR_NUMERIC);
     CHECK(strstr(err.msg, "step ") != NULL);
     CHECK(strstr(err.msg, "layer ") != NULL);
@@ -193,13 +193,13 @@ TEST(data_and_model_mismatch_is_reported)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/mismatch", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_SHAPE);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_SHAPE);
     CHECK(strstr(err.msg, "1 outputs but the data have 2 classes") != NULL);
 
     toy_experiment(&e);
     cj_experiment_set(&e, "data.test_labels=missing-labels.gz", &err);
     cj_experiment_finish(&e, &err);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_IO);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_IO);
     CHECK(strstr(err.msg, "missing-labels.gz") != NULL);
 }
 
@@ -217,8 +217,8 @@ static int metrics_lines(const char *run)
     return n;
 }
 
-/* Files in run other than config.ini, metrics.jsonl and model.safetensors
- * (temporary or staged files left behind). */
+/* Files in run other than config.ini, metrics.jsonl, model.safetensors and
+ * train_state.safetensors (temporary or staged files left behind). */
 static int stray_files(const char *run)
 {
     DIR *d = opendir(run);
@@ -227,7 +227,7 @@ static int stray_files(const char *run)
     for (struct dirent *de; (de = readdir(d));) {
         const char *f = de->d_name;
         if (strcmp(f, ".") && strcmp(f, "..") && strcmp(f, "config.ini") && strcmp(f, "metrics.jsonl") &&
-            strcmp(f, "model.safetensors")) {
+            strcmp(f, "model.safetensors") && strcmp(f, "train_state.safetensors")) {
             printf("  stray file %s/%s\n", run, f);
             n++;
         }
@@ -261,7 +261,7 @@ static char *reference_run(const char *name, int epochs, const char *layers)
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, &err);
     char *run = cj_path_join(dir, name);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     return run;
 }
 
@@ -300,8 +300,8 @@ static cj_status run_with_faults(const char *run, fault_plan *f, const char *lay
     e.epochs = epochs;
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, err);
-    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop, NULL};
-    cj_status st = cj_train(&e, run, &cb, err);
+    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop, NULL, NULL};
+    cj_status st = cj_train(&e, run, NULL, &cb, err);
     struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_FSIZE, &none);
     printf("  (message: %s)\n", err->msg);
@@ -342,28 +342,34 @@ TEST(failed_model_write_keeps_both_files_at_the_last_epoch)
     free(ref);
 }
 
-/* The metrics of epoch 5 cannot be written: the staged model is dropped. */
+/* The metrics of epoch 13 cannot be written: the staged model and train
+ * state are dropped. */
 TEST(failed_metrics_write_keeps_both_files_at_the_last_epoch)
 {
-    /* The smallest model is ~700 bytes with its metadata, a metrics line of
-     * it ~230: a file limit a little above both the model and four lines
-     * lets the model be written but not a fifth line. */
+    /* The smallest model is ~700 bytes with its metadata, its train state
+     * ~2200 (the sample order and the experiment), a metrics line of it
+     * ~250: a file limit a little above the model, the state and twelve
+     * lines lets both be staged but not a thirteenth line be written. */
     const char *small = "flatten, dense 2";
-    char *ref = reference_run("ref4", 4, small);
+    char *ref = reference_run("ref12", 12, small);
     char *run = cj_path_join(dir, "full_metrics");
     char *metrics = cj_path_join(ref, "metrics.jsonl"), *model = cj_path_join(ref, "model.safetensors");
-    size_t four_lines = 0, model_bytes = 0;
-    free(slurp(metrics, &four_lines));
+    char *state = cj_path_join(ref, "train_state.safetensors");
+    size_t lines = 0, model_bytes = 0, state_bytes = 0;
+    free(slurp(metrics, &lines));
     free(slurp(model, &model_bytes));
+    free(slurp(state, &state_bytes));
     free(model);
-    size_t limit = (model_bytes > four_lines ? model_bytes : four_lines) + 20;
-    CHECK(limit < four_lines / 4 * 5);  /* a fifth line does not fit */
-    fault_plan f = {0, 0, 4, limit};
+    free(state);
+    size_t limit = model_bytes > lines ? model_bytes : lines;
+    limit = (state_bytes > limit ? state_bytes : limit) + 20;
+    CHECK(limit < lines / 12 * 13);  /* a thirteenth line does not fit */
+    fault_plan f = {0, 0, 12, limit};
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, small, 5, &err) == CJ_ERR_IO);
-    CHECK(strstr(err.msg, "epoch 5 not saved (model.safetensors and metrics.jsonl hold epoch 4): ") == err.msg);
+    CHECK(run_with_faults(run, &f, small, 13, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "epoch 13 not saved (model.safetensors and metrics.jsonl hold epoch 12): ") == err.msg);
     CHECK(strstr(err.msg, "metrics.jsonl: cannot write") != NULL);
-    CHECK(metrics_lines(run) == 4);
+    CHECK(metrics_lines(run) == 12);
     CHECK(same_model(run, ref));
     CHECK(stray_files(run) == 0);
     free(metrics);
@@ -401,7 +407,7 @@ TEST(long_output_paths_are_not_cut)
     toy_experiment(&e);
     e.epochs = 1;
     cj_experiment_finish(&e, &err);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     CHECK(metrics_lines(run) == 1);
     CHECK(same_model(run, run));
     char *config = cj_path_join(run, "config.ini");
@@ -423,7 +429,7 @@ TEST(folder_as_model_init_is_named)
     CHECK(cj_experiment_set(&e, set, &err) == CJ_OK);
     cj_experiment_finish(&e, &err);
     char *run = cj_path_join(dir, "init_dir");
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_IO);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_IO);
     char *want = cj_path_printf("model.init: %s: is a folder, not a file", dir);
     CHECK(!strcmp(err.msg, want));
     free(want);

@@ -162,7 +162,7 @@ static char *train(const char *name, const cj_experiment *e)
 {
     char *run = cj_path_join(tdir, name);
     cj_error err = {0};
-    if (cj_train(e, run, NULL, &err)) {
+    if (cj_train(e, run, NULL, NULL, &err)) {
         test_fail("%s: %s", name, err.msg);
         free(run);
         return NULL;
@@ -408,7 +408,7 @@ static void train_fails(const char *const *sets, const char *want)
     if (!experiment(&e, sets)) return;
     char *run = cj_path_join(tdir, "failed");
     cj_error err = {0};
-    CHECK(cj_train(&e, run, NULL, &err) != CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) != CJ_OK);
     if (!strstr(err.msg, want)) test_fail("message '%s' lacks '%s'", err.msg, want);
     free(run);
 }

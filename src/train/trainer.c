@@ -14,6 +14,8 @@
 #include "cajal/model_file.h"
 #include "cajal/train.h"
 #include "run_data.h"
+#include "run_folder.h"
+#include "train_state.h"
 
 typedef struct {
     cj_run_data data;
@@ -28,12 +30,15 @@ typedef struct {
     int diag_n;
     char *log;           /* metrics.jsonl so far */
     size_t log_len, log_cap;
-    /* Output paths (allocated). The model is first saved as `staged`, so
-     * that a failure before both files are written changes neither. */
-    char *config_path, *metrics_path, *model_path, *staged_path;
+    /* Output paths (allocated). The model and the train state are first
+     * saved as `staged`, so that a failure before all files are written
+     * changes none (run_folder.h). */
+    char *config_path, *metrics_path, *model_path, *staged_path, *state_path, *state_staged_path;
+    char *config_text;   /* the experiment as the train state records it */
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
     cj_divergence_watch watch;
     cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
+    cj_train_parts parts;      /* what train_state.safetensors holds (views into the above) */
     /* Saved with the model, so the file can be used without the experiment
      * file; the training inputs' mean and std are filled in by load_data,
      * epoch and step at each save. */
@@ -193,7 +198,10 @@ static cj_status make_paths(run_state *s, const char *out_dir, cj_error *err)
     s->metrics_path = cj_path_join(out_dir, "metrics.jsonl");
     s->model_path = cj_path_join(out_dir, "model.safetensors");
     s->staged_path = cj_path_join(out_dir, "model.safetensors.new");
-    if (!s->config_path || !s->metrics_path || !s->model_path || !s->staged_path)
+    s->state_path = cj_path_join(out_dir, CJ_RUN_STATE_FILE);
+    s->state_staged_path = cj_path_join(out_dir, CJ_RUN_STATE_FILE ".new");
+    if (!s->config_path || !s->metrics_path || !s->model_path || !s->staged_path || !s->state_path ||
+        !s->state_staged_path)
         return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", out_dir);
     return CJ_OK;
 }
@@ -256,11 +264,12 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
     return cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
 }
 
-static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir, cj_rng *rng,
-                       cj_error *err)
+/* Everything a run needs before its first step, drawn from rng in the
+ * same order whether the run is new or resumed (a resumed run then
+ * overwrites what it saved, and needs no model.init). */
+static cj_status setup(run_state *s, const cj_experiment *e, int resume, cj_rng *rng, cj_error *err)
 {
-    cj_status st = make_paths(s, out_dir, err);
-    if (!st) st = check_init(e, err);
+    cj_status st = resume ? CJ_OK : check_init(e, err);
     if (!st) st = load_data(s, e, err);
     if (st) return st;
     int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch, T = longest(s)->T;
@@ -273,17 +282,18 @@ static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir
     describe_model(&s->info, e, s->train, classes);
 
     cj_rng init_rng = cj_rng_split(rng);
-    if (e->init[0]) st = load_init(m, e, err);
-    else cj_model_init(m, &init_rng);
+    if (e->init[0]) {
+        if (!resume) st = load_init(m, e, err);
+    } else {
+        cj_model_init(m, &init_rng);
+    }
     if (!st) st = cj_rule_create(&s->rule, &e->rule, m, e->loss, rng, err);
     if (st) return st;
     s->have_rule = 1;
     if ((st = cj_optim_create(&s->optim, &e->optim, m->n_params, err))) return st;
     s->have_optim = 1;
 
-    if ((st = make_batches(s, e, err))) return st;
-    if ((st = cj_make_dirs(out_dir, err))) return st;
-    return write_config(s, e, err);
+    return make_batches(s, e, err);
 }
 
 static void teardown(run_state *s)
@@ -301,6 +311,9 @@ static void teardown(run_state *s)
     free(s->metrics_path);
     free(s->model_path);
     free(s->staged_path);
+    free(s->state_path);
+    free(s->state_staged_path);
+    free(s->config_text);
 }
 
 /* What the output folder holds now, for messages about an early stop. */
@@ -378,18 +391,39 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
     return CJ_OK;
 }
 
-/* Write epoch `epoch` so that metrics.jsonl and model.safetensors always
- * hold the same epoch: the model goes to a staging file first, then the
- * metrics (atomically), and only then is the staged model renamed into
- * place. A failure in either write leaves both files as they were and no
- * temporary file behind; the rename needs no disk space. */
-static cj_status save_epoch(run_state *s, int epoch, long step, const char *line, cj_error *err)
+static cj_status stage_state(run_state *s, const cj_experiment *e, int epoch, long step, cj_error *err)
+{
+    cj_train_mark mark = {.epoch = epoch, .epochs = e->epochs, .step = step, .config = s->config_text};
+    return cj_train_state_write(s->state_staged_path, &s->parts, &mark, err);
+}
+
+/* The last rename of a save: metrics.jsonl and model.safetensors hold the
+ * epoch already, so a failure here leaves the staged state for --resume to
+ * finish (run_folder.h). */
+static cj_status commit_state(run_state *s, int epoch, cj_error *err)
+{
+    s->saved_epoch = epoch;
+    if (rename(s->state_staged_path, s->state_path) == 0) return CJ_OK;
+    return cj_fail(err, CJ_ERR_IO, "epoch %d: model.safetensors and metrics.jsonl hold it, but %s cannot be renamed "
+                   "over %s: %s (resuming the run finishes the save)", epoch, s->state_staged_path, s->state_path,
+                   strerror(errno));
+}
+
+/* Write epoch `epoch` so that metrics.jsonl, model.safetensors and
+ * train_state.safetensors always hold the same epoch: the model and the
+ * state go to staging files first, then the metrics (atomically), and only
+ * then are the staged files renamed into place. A failure in any write
+ * leaves the files as they were and no temporary file behind; the renames
+ * need no disk space. */
+static cj_status save_epoch(run_state *s, const cj_experiment *e, int epoch, long step, const char *line,
+                            cj_error *err)
 {
     size_t old_len = s->log_len;
     cj_error inner;
     s->info.epoch = epoch;
     s->info.step = step;
     cj_status st = cj_model_save_info(&s->model, &s->info, s->staged_path, &inner);
+    if (!st) st = stage_state(s, e, epoch, step, &inner);
     if (!st) st = append_log(s, line, &inner);
     if (!st) st = cj_write_file_atomic(s->metrics_path, s->log, s->log_len, &inner);
     if (!st && rename(s->staged_path, s->model_path) != 0) {
@@ -399,11 +433,9 @@ static cj_status save_epoch(run_state *s, int epoch, long step, const char *line
         st = cj_fail(&inner, CJ_ERR_IO, "%s: cannot rename %s over it: %s", s->model_path, s->staged_path,
                      strerror(saved));
     }
-    if (!st) {
-        s->saved_epoch = epoch;
-        return CJ_OK;
-    }
+    if (!st) return commit_state(s, epoch, err);
     remove(s->staged_path);
+    remove(s->state_staged_path);
     s->log_len = old_len;
     char held[128];
     describe_saved(s, held, sizeof held);
@@ -455,7 +487,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
-    st = save_epoch(s, epoch, r.step, line, err);
+    st = save_epoch(s, e, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
         cj_epoch_report rep = {.epoch = epoch,
                                .epochs = e->epochs,
@@ -476,20 +508,83 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     return st;
 }
 
-cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_callbacks *cb, cj_error *err)
+int cj_train_is_done(const cj_experiment *e, int epoch, long step)
 {
+    return epoch >= e->epochs || (e->steps > 0 && step >= e->steps);
+}
+
+/* Before anything is loaded: a new run refuses a folder that holds one; a
+ * resumed run reads its state and checks it against e and metrics.jsonl
+ * (into s->log), and *done says when nothing is left to train. */
+static cj_status open_folder(run_state *s, const cj_experiment *e, const char *out_dir, cj_train_mode mode,
+                             cj_train_state *ts, const cj_train_callbacks *cb, int *done, cj_error *err)
+{
+    if (!(s->config_text = cj_train_config_text(e))) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (mode == CJ_TRAIN_NEW) return cj_run_folder_check_new(out_dir, err);
+    if (mode != CJ_TRAIN_RESUME) return CJ_OK;
+    cj_status st = cj_run_folder_open_state(out_dir, ts, err);
+    if (!st) st = cj_run_folder_check_config(ts, e, err);
+    if (!st) st = cj_run_folder_read_log(out_dir, ts, &s->log, &s->log_len, &s->log_cap, err);
+    if (st) return st;
+    *done = cj_train_is_done(e, ts->mark.epoch, ts->mark.step);
+    if (cb && cb->on_resume) {
+        cj_resume_report r = {ts->mark.epoch, e->epochs, ts->mark.step, *done};
+        cb->on_resume(&r, cb->user);
+    }
+    return CJ_OK;
+}
+
+/* A resumed run after setup: the saved model and train state replace what
+ * setup drew (which it drew in the same order, so nothing else moves). */
+static cj_status restore(run_state *s, const cj_train_state *ts, const char *out_dir, long *step, cj_error *err)
+{
+    cj_status st = cj_run_folder_load_model(out_dir, ts, &s->model, err);
+    if (!st) st = cj_train_state_apply(ts, &s->parts, err);
+    if (st) return st;
+    s->saved_epoch = ts->mark.epoch;
+    *step = ts->mark.step;
+    return CJ_OK;
+}
+
+/* The folder and config.ini, once the run is ready to train; --force
+ * clears the old run only now, after the new experiment has been checked. */
+static cj_status start_folder(run_state *s, const cj_experiment *e, const char *out_dir, cj_train_mode mode,
+                              cj_error *err)
+{
+    cj_status st = cj_make_dirs(out_dir, err);
+    if (!st && mode == CJ_TRAIN_FORCE) st = cj_run_folder_clear(out_dir, err);
+    if (!st) st = write_config(s, e, err);
+    return st;
+}
+
+cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_options *opt,
+                   const cj_train_callbacks *cb, cj_error *err)
+{
+    cj_train_mode mode = opt ? opt->mode : CJ_TRAIN_NEW;
     run_state s;
     memset(&s, 0, sizeof s);
     cj_divergence_init(&s.watch);
     cj_rng rng;
     cj_rng_seed(&rng, e->seed);
     cj_rng shuffle_rng = cj_rng_split(&rng), diag_rng = cj_rng_split(&rng);
-    cj_status st = setup(&s, e, out_dir, &rng, err);
+    cj_train_state ts;
+    memset(&ts, 0, sizeof ts);
+    int done = 0;
     long step = 0;
-    for (int epoch = 1; !st && epoch <= e->epochs; epoch++) {
+    cj_status st = make_paths(&s, out_dir, err);
+    if (!st) st = open_folder(&s, e, out_dir, mode, &ts, cb, &done, err);
+    if (!st && !done) st = setup(&s, e, mode == CJ_TRAIN_RESUME, &rng, err);
+    if (!st && !done) {
+        s.parts = (cj_train_parts){&s.model, &s.rule, &s.optim, &shuffle_rng, &diag_rng, s.order, s.train->n,
+                                   &s.watch};
+        if (mode == CJ_TRAIN_RESUME) st = restore(&s, &ts, out_dir, &step, err);
+    }
+    if (!st && !done) st = start_folder(&s, e, out_dir, mode, err);
+    for (int epoch = s.saved_epoch + 1; !st && !done && epoch <= e->epochs; epoch++) {
         if (e->steps > 0 && step >= e->steps) break;
         st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, err);
     }
+    cj_train_state_free(&ts);
     teardown(&s);
     return st;
 }
