@@ -206,9 +206,9 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     if (text) printf("  (%.*s)\n", (int)strcspn(text, "\n"), text);
     free(text);
     CHECK(held >= 1 && epoch == held + 1 && lines_in(metrics) == held);
-    char tmp_pattern[700];
+    char tmp_pattern[1000];
     snprintf(tmp_pattern, sizeof tmp_pattern, "ls -A %s | grep -qv -e '^config.ini$' -e '^metrics.jsonl$' "
-             "-e '^model.safetensors$'", out);
+             "-e '^model.safetensors$' -e '^train_state.safetensors$'", out);
     CHECK(system(tmp_pattern) != 0);  /* nothing else in the folder */
 
     char args[1600];
