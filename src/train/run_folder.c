@@ -206,8 +206,8 @@ cj_status cj_run_folder_read_log(const char *dir, const cj_train_state *ts, char
     char want[32];
     int k = snprintf(want, sizeof want, "{\"epoch\":%d,", ts->mark.epoch);
     if (!st && (lines != ts->mark.epoch || text[n - 1] != '\n' || strncmp(last, want, (size_t)k)))
-        st = cj_fail(err, CJ_ERR_FORMAT, "%s: does not end with epoch %d after %d lines as %s says (the files "
-                     "disagree; start afresh with --force)", path, ts->mark.epoch, ts->mark.epoch, ts->path);
+        st = cj_fail(err, CJ_ERR_FORMAT, "%s: does not end with epoch %d, which %s holds (the files disagree; "
+                     "start afresh with --force)", path, ts->mark.epoch, ts->path);
     free(path);
     if (st) {
         free(text);
