@@ -178,7 +178,8 @@ static int lines_in(const char *path)
 
 /* Ctrl-C: the run stops between steps, says which epoch the files hold,
  * leaves no temporary file and exits 130; the saved model is exactly the
- * model of a run of that many epochs. */
+ * model of a run of that many epochs, and --resume continues it as if it
+ * had never stopped. */
 TEST(sigint_stops_cleanly_with_consistent_files)
 {
     write_toy_ini("long_run.ini", 1000000);
@@ -217,6 +218,19 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     CHECK(run(args) == 0);
     snprintf(args, sizeof args, "cmp -s %s/model.safetensors %s/sigint_ref/model.safetensors", out, dir);
     CHECK(system(args) == 0);
+
+    /* --resume goes on from there: one more epoch gives the files of a run
+     * of held + 1 epochs. */
+    snprintf(args, sizeof args, "train --resume %s --quiet --threads 1 --set train.epochs=%d", out, held + 1);
+    CHECK(run(args) == 0 && lines_in(metrics) == held + 1);
+    snprintf(args, sizeof args, "train %s --quiet --threads 1 --set train.epochs=%d --out %s/sigint_ref2", ini,
+             held + 1, dir);
+    CHECK(run(args) == 0);
+    const char *same[] = {"model.safetensors", "train_state.safetensors", "config.ini"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "cmp -s %s/%s %s/sigint_ref2/%s", out, same[i], dir, same[i]);
+        CHECK(system(args) == 0);
+    }
 }
 
 int main(void)
