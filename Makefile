@@ -75,7 +75,7 @@ check:
 	$(MAKE) --no-print-directory test SANITIZE=1
 
 demo: cajal
-	./cajal train examples/fmnist_mlp.ini --out runs/mlp
+	./cajal train examples/fmnist_mlp.ini --out runs/mlp --force
 	./cajal plot runs/mlp --out runs/mlp/curves.png
 
 bench: cajal $(BUILD)/bench/bench_train

@@ -9,11 +9,11 @@ threads=${2:-1}
 cajal=${CAJAL:-./cajal}
 [ -x "$cajal" ] || { echo "compare_rules: build first (make)" >&2; exit 1; }
 
-train() {  # name, experiment, extra --set arguments...
+train() {  # name, experiment, extra --set arguments... (a rerun replaces the old runs)
     name=$1 exp=$2
     shift 2
     echo "compare_rules: $name" >&2
-    "$cajal" train "$exp" --quiet --threads "$threads" --out "$out/$name" "$@"
+    "$cajal" train "$exp" --quiet --threads "$threads" --out "$out/$name" --force "$@"
 }
 
 train mlp_bp examples/fmnist_mlp.ini
