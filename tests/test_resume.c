@@ -284,6 +284,29 @@ TEST(recurrent_noise_and_validation)
     free(y);
 }
 
+/* The same from a model.init: the noise stream is seeded without the
+ * layer's init (unseeded, it hung the first noisy forward pass). */
+TEST(recurrent_noise_from_model_init)
+{
+    char *x = cj_path_printf("data.train_inputs=%s", seq_x), *y = cj_path_printf("data.train_labels=%s", seq_y);
+    const char *first[] = {"data.format=npy", x, y, "data.sequence=true", "model.layers=rnn 8 noise=0.1, dense 2",
+                           "train.epochs=1", "train.batch=16", NULL};
+    cj_experiment e;
+    cj_error err = {0};
+    char *run = cj_path_printf("%s/rnn-init-from", tdir);
+    if (!experiment(&e, first, NULL) || train(&e, run, CJ_TRAIN_NEW, NULL, &err)) {
+        test_fail("%s: %s", run, err.msg);
+        return;
+    }
+    char *init = cj_path_printf("model.init=%s/model.safetensors", run);
+    const char *sets[] = {init, "train.epochs=4", NULL};
+    check_resumes_exactly("rnn-init", first, sets, 0);
+    free(init);
+    free(run);
+    free(x);
+    free(y);
+}
+
 /* ---- folders --------------------------------------------------------------- */
 
 /* A finished 2-epoch toy run in tdir/name (allocated path). */
@@ -728,6 +751,7 @@ int main(void)
     RUN(node_perturbation_noise_stream);
     RUN(feedback_alignment_fixed_feedback);
     RUN(recurrent_noise_and_validation);
+    RUN(recurrent_noise_from_model_init);
     RUN(diverging_run_warns_once);
     RUN(a_folder_holding_a_run_needs_resume_or_force);
     RUN(a_finished_run_trains_nothing_unless_epochs_are_raised);

@@ -264,6 +264,17 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
     return cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
 }
 
+/* Layers' own streams (a rate RNN's noise) are seeded by their init,
+ * which model.init skips: left unseeded, such a stream is all zeros, and a
+ * normal draw from it never returns. */
+static void seed_layer_streams(cj_model *m, cj_rng *rng)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *r = cj_rng_split(rng);
+    }
+}
+
 /* Everything a run needs before its first step, drawn from rng in the
  * same order whether the run is new or resumed (a resumed run then
  * overwrites what it saved, and needs no model.init). */
@@ -284,6 +295,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, int resume, cj_rng 
     cj_rng init_rng = cj_rng_split(rng);
     if (e->init[0]) {
         if (!resume) st = load_init(m, e, err);
+        seed_layer_streams(m, &init_rng);
     } else {
         cj_model_init(m, &init_rng);
     }
