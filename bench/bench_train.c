@@ -94,7 +94,7 @@ static cj_status setup(bench_state *s, const bench_case *c, cj_error *err)
     cj_rng_seed(&rng, 1234);
     cj_model_init(&s->model, &rng);
     cj_rule_config rule_cfg = cj_rule_defaults(c->rule);
-    if ((st = cj_rule_create(&s->rule, &rule_cfg, &s->model, CJ_LOSS_CROSS_ENTROPY, &rng, err))) return st;
+    if ((st = cj_rule_create(&s->rule, &rule_cfg, &s->model, &cj_objective_cross_entropy, &rng, err))) return st;
     s->optim_cfg = cj_optim_defaults(CJ_OPTIM_SGD);
     s->optim_cfg.lr = 0.01f;
     s->optim_cfg.momentum = 0.9f;

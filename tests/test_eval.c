@@ -99,7 +99,7 @@ TEST(metadata_describes_the_run)
     CHECK(!strcmp(info.layers, "flatten, dense 8, relu, dense 2"));
     CHECK(!strcmp(cj_safetensors_meta(&st, "input_shape"), "1,6,6"));
     CHECK(info.input.c == 1 && info.input.h == 6 && info.input.w == 6);
-    CHECK(info.classes == 2 && info.loss == CJ_LOSS_CROSS_ENTROPY && info.rule == &cj_rule_bp);
+    CHECK(info.classes == 2 && info.loss == &cj_cross_entropy_ops && info.rule == &cj_rule_bp);
     CHECK(info.scale == CJ_SCALE_STANDARD);
     CHECK(info.epoch == 3 && info.step == 39 && info.seed == 7);
     /* The training set's statistics, exactly (the %.9g text reads back to
@@ -312,7 +312,7 @@ TEST(missing_and_malformed_keys_are_named)
         {"classes", "3", "metadata classes = '3' but the layers end with 2 outputs"},
         {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 1 to 2147483647"},
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
-        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse or poisson)"},
+        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse, poisson or infonce)"},
         {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},
         {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx or npy)"},
         {"targets", "spikes", "metadata targets: unknown target kind 'spikes' (expected labels, values or counts)"},
