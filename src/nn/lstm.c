@@ -14,18 +14,18 @@
  *     dW_ih = Σ da^T x_t,  dW_hh = Σ da^T h_{t−1},  db_ih = db_hh = Σ da
  *
  * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
- * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H] and two
- * [B, H] carries. */
+ * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H], two [B, H]
+ * carries, and W_hh packed for cj_rec_gemm (both passes). */
 #include "recurrent_common.h"
 
 size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh;
+    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + packed_hh_floats(4, H);
 }
 
 typedef struct {
-    float *hs, *cs, *gates, *tc, *da, *dh, *dc;
+    float *hs, *cs, *gates, *tc, *da, *dh, *dc, *packed;
 } lstm_tape;
 
 static lstm_tape lstm_layout(float *w, int T, int B, int H)
@@ -39,22 +39,28 @@ static lstm_tape lstm_layout(float *w, int T, int B, int H)
     t.da = t.tc + tbh;
     t.dh = t.da + 4 * tbh;
     t.dc = t.dh + bh;
+    t.packed = t.dc + bh;
     return t;
 }
 
-/* One row: a = [a_i, a_f, a_g, a_o] in, [i, f, g, o] out. */
+/* One row: a = [a_i, a_f, a_g, a_o] in, [i, f, g, o] out; h and out
+ * receive h_t. */
 static void lstm_cell_row(float *restrict a, float *restrict c, float *restrict tc,
-                          float *restrict h, const float *restrict cprev, int H)
+                          float *restrict h, float *restrict out, const float *restrict cprev,
+                          int H)
 {
     float *restrict i = a, *restrict f = a + H, *restrict g = a + 2 * H, *restrict o = a + 3 * H;
     for (int j = 0; j < H; j++) {
-        i[j] = sigmoidf(i[j]);
-        f[j] = sigmoidf(f[j]);
-        g[j] = tanh_fast(g[j]);
-        o[j] = sigmoidf(o[j]);
-        c[j] = f[j] * cprev[j] + i[j] * g[j];
-        tc[j] = tanh_fast(c[j]);
-        h[j] = o[j] * tc[j];
+        float ij = sigmoidf(i[j]), fj = sigmoidf(f[j]), gj = tanh_fast(g[j]), oj = sigmoidf(o[j]);
+        float cj = fj * cprev[j] + ij * gj;
+        float tcj = tanh_fast(cj);
+        i[j] = ij;
+        f[j] = fj;
+        g[j] = gj;
+        o[j] = oj;
+        c[j] = cj;
+        tc[j] = tcj;
+        h[j] = out[j] = oj * tcj;
     }
 }
 
@@ -64,40 +70,42 @@ void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
+    const float *w_hh = cj_rec_pack(tp.packed, p->weight_hh, 4 * H, H, 1);
 
     copy_or_zero(tp.hs, h0, bh);
     copy_or_zero(tp.cs, c0, bh);
-    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, p->bias_hh, (size_t)T * B, n_in, 4 * H);
+    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, p->bias_hh, 4 * H, (size_t)T * B, n_in,
+                 4 * H);
     for (int t = 0; t < T; t++) {
         float *a = tp.gates + (size_t)t * B * H4;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 4 * H, H, 1.0f,
-                    tp.hs + (size_t)t * bh, H, p->weight_hh, H, 1.0f, a, 4 * H);
+        cj_rec_gemm(a, 4 * H, tp.hs + (size_t)t * bh, H, w_hh, B, 4 * H, H, 1);
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H;
-            lstm_cell_row(a + b * H4, tp.cs + (size_t)(t + 1) * bh + o,
-                          tp.tc + (size_t)t * bh + o, tp.hs + (size_t)(t + 1) * bh + o,
+            lstm_cell_row(a + b * H4, tp.cs + (size_t)(t + 1) * bh + o, tp.tc + (size_t)t * bh + o,
+                          tp.hs + (size_t)(t + 1) * bh + o, out + (size_t)t * bh + o,
                           tp.cs + (size_t)t * bh + o, H);
         }
     }
-    memcpy(out, tp.hs + bh, sizeof(float) * T * bh);
     if (h_n) memcpy(h_n, tp.hs + (size_t)T * bh, sizeof(float) * bh);
     if (c_n) memcpy(c_n, tp.cs + (size_t)T * bh, sizeof(float) * bh);
 }
 
-/* One row of the backward gate maths; dc holds the carried cell gradient
- * on entry and dL/dc_{t−1} on return. */
+/* One row of the backward gate maths; dh is dL/dh_t from step t+1 (dy adds
+ * the output's); dc holds the carried cell gradient on entry and
+ * dL/dc_{t−1} on return. */
 static void lstm_grad_row(float *restrict da, float *restrict dc, const float *restrict dh,
-                          const float *restrict a, const float *restrict tc,
-                          const float *restrict cprev, int H)
+                          const float *restrict dy, const float *restrict a,
+                          const float *restrict tc, const float *restrict cprev, int H)
 {
     const float *restrict i = a, *restrict f = a + H, *restrict g = a + 2 * H,
                           *restrict o = a + 3 * H;
     for (int j = 0; j < H; j++) {
-        float d = dc[j] + dh[j] * o[j] * (1.0f - tc[j] * tc[j]);
+        float dhj = dh[j] + dy[j];
+        float d = dc[j] + dhj * o[j] * (1.0f - tc[j] * tc[j]);
         da[j] = d * g[j] * i[j] * (1.0f - i[j]);
         da[H + j] = d * cprev[j] * f[j] * (1.0f - f[j]);
         da[2 * H + j] = d * i[j] * (1.0f - g[j] * g[j]);
-        da[3 * H + j] = dh[j] * tc[j] * o[j] * (1.0f - o[j]);
+        da[3 * H + j] = dhj * tc[j] * o[j] * (1.0f - o[j]);
         dc[j] = d * f[j];
     }
 }
@@ -109,22 +117,20 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *f_hh = feedback_hh(fb, p);
+    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 4 * H, 0);
 
     copy_or_zero(tp.dh, dh_n, bh);
     copy_or_zero(tp.dc, dc_n, bh);
     for (int t = T - 1; t >= 0; t--) {
-        const float *restrict dy = dout + (size_t)t * bh;
-        for (size_t k = 0; k < bh; k++) tp.dh[k] += dy[k];
         float *da = tp.da + (size_t)t * B * H4;
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H;
-            lstm_grad_row(da + b * H4, tp.dc + o, tp.dh + o, tp.gates + (size_t)t * B * H4 + b * H4,
-                          tp.tc + (size_t)t * bh + o, tp.cs + (size_t)t * bh + o, H);
+            lstm_grad_row(da + b * H4, tp.dc + o, tp.dh + o, dout + (size_t)t * bh + o,
+                          tp.gates + (size_t)t * B * H4 + b * H4, tp.tc + (size_t)t * bh + o,
+                          tp.cs + (size_t)t * bh + o, H);
         }
         /* dL/dh_{t−1} = da W_hh */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 4 * H, 1.0f, da, 4 * H, f_hh,
-                    H, 0.0f, tp.dh, H);
+        cj_rec_gemm(tp.dh, H, da, 4 * H, f_hh, B, H, 4 * H, 0);
     }
     if (dh0)
         for (size_t k = 0; k < bh; k++) dh0[k] += tp.dh[k];

@@ -2,13 +2,23 @@
  *
  * Every cell spends its time in the same three products:
  *   before the time loop   A = X W_ih^T + b          one sgemm over T*B rows
- *   per step               A_t += h_{t-1} W_hh^T     one sgemm over B rows
+ *   per step               A_t += h_{t-1} W_hh^T     cj_rec_gemm over B rows
  *   after the backward loop dW_ih += D^T X, dW_hh += D_h^T H_prev, dX += D F_ih
  *                                                    one sgemm each over T*B rows
  * where D [T*B, G*H] holds dL/d(pre-activations) for all steps. Only the
- * element-wise gate maths between them differs. */
+ * element-wise gate maths between them differs; it is written as loops over
+ * contiguous rows with branch-free exp/sigmoid/tanh so that they vectorise.
+ * Nothing here allocates: every buffer is a slice of the caller's workspace. */
 #ifndef CAJAL_RECURRENT_COMMON_H
 #define CAJAL_RECURRENT_COMMON_H
+
+/* The project builds with -std=c11, in which GCC does not fuse a * b + c
+ * into one fused multiply-add (-ffp-contract=off); the products and the
+ * polynomials below are chains of exactly that, so let it (one rounding
+ * instead of two: never less accurate). Clang contracts by default. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
 
 #include <cblas.h>
 #include <math.h>
@@ -18,17 +28,61 @@
 
 #include "cajal/recurrent.h"
 
+/* ---- the per-step product (recurrent_gemm.c) ---------------------------- */
+
+/* Vector width in floats and the register tile: MR rows x NR columns of C
+ * in MR * NR / VL vector registers (16 of AVX-512's 32, 12 of AVX2's 16),
+ * which leaves room for the row of B and the broadcast value. */
+#if defined(__AVX512F__)
+#define CJ_REC_VL 16
+#define CJ_REC_MR 8
+#else
+#define CJ_REC_VL 8
+#define CJ_REC_MR 6
+#endif
+#define CJ_REC_NR (2 * CJ_REC_VL)
+#define CJ_REC_ALIGN_FLOATS 16 /* 64-byte cache lines */
+
+/* Floats cj_rec_pack needs for a [k, n] operand (alignment slack included). */
+size_t cj_rec_packed_floats(int n, int k);
+
+/* Packs B [k, n] into NR-column panels in dst (cj_rec_packed_floats(n, k)
+ * floats) and returns where they start (dst rounded up to a cache line).
+ * B = w with w [k, n] row-major, or, when transposed, B = w^T with
+ * w [n, k] row-major (as W_hh in h W_hh^T). */
+const float *cj_rec_pack(float *dst, const float *w, int n, int k, int transposed);
+
+/* c [m, n] = a [m, k] B, or c += a B when accumulate; bp from cj_rec_pack.
+ * Row strides ldc and lda in floats. */
+void cj_rec_gemm(float *c, int ldc, const float *a, int lda, const float *bp, int m, int n, int k,
+                 int accumulate);
+
+static inline size_t max_floats(size_t a, size_t b) { return a > b ? a : b; }
+
+/* Workspace for packing W_hh both ways: [H, G*H] (forward, W_hh^T) and
+ * [G*H, H] (backward, W_hh or its feedback matrix); one slot serves both. */
+static inline size_t packed_hh_floats(int G, int H)
+{
+    return max_floats(cj_rec_packed_floats(G * H, H), cj_rec_packed_floats(H, G * H));
+}
+
+/* ---- element-wise maths ---------------------------------------------------- */
+
 /* exp(x) without calls or branches, so the gate loops vectorise (glibc's
  * expf/tanhf are scalar calls without -ffast-math, and the nonlinearities
  * would then cost as much as the matrix products). Cephes' expf: x = n ln2 + r
  * with |r| <= ln2/2, exp(r) by a degree-7 polynomial, 2^n through the
- * exponent bits; relative error about 1 ulp for |x| <= 88 (clamped beyond, so
- * no overflow to inf). */
+ * exponent bits. n is rounded by adding and subtracting 1.5 * 2^23, which
+ * leaves no fraction bits (a call to floorf or rintf would stop the
+ * vectoriser on some targets). The input is clamped to [-87.3, 88.3], so
+ * the result is finite and normal. Relative error at most 2 ulp (measured
+ * against exp in double over [-87, 88]; docs/benchmarks.md). */
 static inline float exp_fast(float x)
 {
-    x = fminf(fmaxf(x, -87.3f), 88.3f);
-    float n = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - n * 0.693359375f;
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.3f ? 88.3f : x;
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f; /* ln 2 = 0.693359375 - 2.12194440e-4, exact first part */
     r = r + n * 2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
@@ -37,7 +91,7 @@ static inline float exp_fast(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    int32_t bits = ((int32_t)n + 127) * (1 << 23);
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
@@ -49,14 +103,19 @@ static inline float sigmoidf(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
  * grows for |x| < 1e-3, where the result is below 1e-3 anyway). */
 static inline float tanh_fast(float x) { return 1.0f - 2.0f / (exp_fast(2.0f * x) + 1.0f); }
 
-/* a [rows, n] = x [rows, k] w^T + b1 + b2 (either bias may be NULL). */
+/* ---- the sequence-wide products ------------------------------------------ */
+
+/* a [rows, n] = x [rows, k] w^T + b1 + b2, where b2 covers only the first
+ * n_b2 columns (GRU adds b_hh's r and z blocks here, not its n block);
+ * either bias may be NULL. */
 static inline void project_rows(float *restrict a, const float *x, const float *w,
-                                const float *b1, const float *b2, size_t rows, int k, int n)
+                                const float *b1, const float *b2, int n_b2, size_t rows, int k,
+                                int n)
 {
-    for (size_t r = 0; r < rows; r++) {
-        float *restrict row = a + r * n;
-        for (int j = 0; j < n; j++) row[j] = (b1 ? b1[j] : 0.0f) + (b2 ? b2[j] : 0.0f);
-    }
+    if (rows == 0) return;
+    float *restrict bias = a; /* the first row, then copied to the others */
+    for (int j = 0; j < n; j++) bias[j] = (b1 ? b1[j] : 0.0f) + (b2 && j < n_b2 ? b2[j] : 0.0f);
+    for (size_t r = 1; r < rows; r++) memcpy(a + r * n, bias, sizeof(float) * n);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, n, k, 1.0f, x, k, w, k, 1.0f,
                 a, n);
 }

@@ -12,19 +12,21 @@
  *     du_t  = dpre_t W_ih
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
- * scratch: D = dpre_1..dpre_T [T, B, H] and three [B, H] rows. */
+ * scratch: D = dpre_1..dpre_T [T, B, H], three [B, H] rows and W_hh packed
+ * for cj_rec_gemm (W_hh^T forward, the feedback matrix backward). */
 #include "recurrent_common.h"
 
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H;
-    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh;
+    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + packed_hh_floats(1, H);
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
 
-/* r = f(x) over n elements. */
-static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_nonlinearity f)
+/* r = f(x) over n elements, also into out when out is not NULL. */
+static void rate(float *restrict r, float *restrict out, const float *restrict x, size_t n,
+                 cj_rate_nonlinearity f)
 {
     switch (f) {
     case CJ_RATE_RELU:
@@ -37,23 +39,31 @@ static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_n
         for (size_t i = 0; i < n; i++) r[i] = softplusf(x[i]);
         break;
     }
+    if (out) memcpy(out, r, sizeof(float) * n);
 }
 
-/* gx[i] = carry[i] + dr[i] f'(x_i), with f' from r = f(x) where that is
- * cheaper: relu' = [r > 0], tanh' = 1 − r², softplus' = σ(x). */
+/* gx = carry + (dr + dy) ⊙ f'(x), dy may be NULL (zero), with f' from
+ * r = f(x) where that is cheaper: relu' = [r > 0], tanh' = 1 − r²,
+ * softplus' = σ(x). */
 static void rate_grad(float *restrict gx, const float *restrict carry, const float *restrict dr,
-                      const float *restrict x, const float *restrict r, size_t n,
-                      cj_rate_nonlinearity f)
+                      const float *restrict dy, const float *restrict x, const float *restrict r,
+                      size_t n, cj_rate_nonlinearity f)
 {
     switch (f) {
     case CJ_RATE_RELU:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] : 0.0f);
+        if (dy)
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] + dy[i] : 0.0f);
+        else
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] : 0.0f);
         break;
     case CJ_RATE_TANH:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
+        if (dy)
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + dy[i]) * (1.0f - r[i] * r[i]);
+        else
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
         break;
     case CJ_RATE_SOFTPLUS:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * sigmoidf(x[i]);
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + (dy ? dy[i] : 0.0f)) * sigmoidf(x[i]);
         break;
     }
 }
@@ -65,24 +75,23 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
     const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
     float *X = workspace, *R = X + (size_t)(T + 1) * bh;
+    const float *w_hh = cj_rec_pack(R + (size_t)(T + 1) * bh + tbh + 3 * bh, p->weight_hh, H, H, 1);
 
     copy_or_zero(X, x0, bh);
-    rate(R, X, bh, cfg->f);
+    rate(R, NULL, X, bh, cfg->f);
     /* X_1..X_T = W_ih u_t + b_ih + b_hh (+ noise_t) for all T*B rows at once. */
-    project_rows(X + bh, in, p->weight_ih, p->bias_ih, p->bias_hh, (size_t)T * B, n_in, H);
+    project_rows(X + bh, in, p->weight_ih, p->bias_ih, p->bias_hh, H, (size_t)T * B, n_in, H);
     if (noise)
         for (size_t i = 0; i < tbh; i++) X[bh + i] += noise[i];
     for (int t = 1; t <= T; t++) {
         float *restrict xt = X + (size_t)t * bh;
         const float *restrict xprev = xt - bh;
         /* pre_t = X_t + r_{t−1} W_hh^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0f, R + (size_t)(t - 1) * bh,
-                    H, p->weight_hh, H, 1.0f, xt, H);
+        cj_rec_gemm(xt, H, R + (size_t)(t - 1) * bh, H, w_hh, B, H, H, 1);
         if (leak != 0.0f)
             for (size_t i = 0; i < bh; i++) xt[i] = leak * xprev[i] + a * xt[i];
-        rate(R + (size_t)t * bh, xt, bh, cfg->f);
+        rate(R + (size_t)t * bh, out + (size_t)(t - 1) * bh, xt, bh, cfg->f);
     }
-    memcpy(out, R + bh, sizeof(float) * tbh);
     if (x_n) memcpy(x_n, X + tbh, sizeof(float) * bh);
 }
 
@@ -98,27 +107,28 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
     float *D = workspace + 2 * (size_t)(T + 1) * bh;
     float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
     float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
-    const float *f_hh = feedback_hh(fb, p);
+    float *gx0 = dr + bh;
+    const float *f_hh = cj_rec_pack(gx0 + bh, feedback_hh(fb, p), H, H, 0);
 
     copy_or_zero(carry, dx_n, bh);
     memset(dr, 0, sizeof(float) * bh);
     for (int t = T; t >= 1; t--) {
-        const float *restrict dy = dout + (size_t)(t - 1) * bh;
         float *restrict d = D + (size_t)(t - 1) * bh;
-        for (size_t i = 0; i < bh; i++) dr[i] += dy[i];
-        rate_grad(d, carry, dr, X + (size_t)t * bh, R + (size_t)t * bh, bh, cfg->f);
+        rate_grad(d, carry, dr, dout + (size_t)(t - 1) * bh, X + (size_t)t * bh,
+                  R + (size_t)t * bh, bh, cfg->f);
         /* d holds dL/dx_t; dpre_t = α dL/dx_t, and the leak carries (1 − α) dL/dx_t. */
-        for (size_t i = 0; i < bh; i++) {
-            carry[i] = leak * d[i];
-            d[i] *= a;
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, d, H, f_hh, H, 0.0f,
-                    dr, H);
+        if (leak != 0.0f)
+            for (size_t i = 0; i < bh; i++) {
+                carry[i] = leak * d[i];
+                d[i] *= a;
+            }
+        else if (t == T) /* α = 1: no leak path after the first step */
+            memset(carry, 0, sizeof(float) * bh);
+        cj_rec_gemm(dr, H, d, H, f_hh, B, H, H, 0);
     }
     /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
     if (dx0) {
-        float *gx0 = dr + bh;
-        rate_grad(gx0, carry, dr, X, R, bh, cfg->f);
+        rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
     sequence_grads(din, g, D, D, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
