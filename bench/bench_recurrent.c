@@ -4,7 +4,8 @@
  * a dense readout to 33 outputs at every step, MSE loss, Adam, one BLAS
  * thread.
  *
- *   bench_recurrent            (bench/run_recurrent.sh runs both sides)
+ *   bench_recurrent [case ...]   cases rnn_h64 ... lstm_h256, default all
+ *                                (bench/run_recurrent.sh runs both sides)
  *
  * One step, as a training loop runs it (and as PyTorch's zero_grad /
  * forward / loss / backward / step): zero the gradients; recurrent forward
@@ -164,7 +165,7 @@ static int bench(const char *name, cell_kind cell, int G, int H, int repeats)
     return bad;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     openblas_set_num_threads(1);
     const char *env = getenv("BENCH_REPEATS");
@@ -177,6 +178,9 @@ int main(void)
         for (int c = 0; c < 3; c++) {
             char name[32];
             snprintf(name, sizeof name, "%s_h%d", CELLS[c], HIDDEN[h]);
+            int wanted = argc < 2;
+            for (int a = 1; a < argc; a++) wanted |= !strcmp(argv[a], name);
+            if (!wanted) continue;
             bad |= bench(name, (cell_kind)c, GATES[c], HIDDEN[h], repeats);
         }
     return bad;

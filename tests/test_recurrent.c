@@ -5,7 +5,8 @@
  *    cajal's rate RNN with α = 1), torch.nn.GRU and torch.nn.LSTM in
  *    float64 and stores outputs, final states and every gradient in
  *    tests/ref/recurrent/; the rate RNN with α = 0.2, noise and softplus or
- *    tanh has a NumPy forward reference and autograd gradients;
+ *    tanh has a NumPy forward reference and autograd gradients; *_wide
+ *    cases at B = 11, H = 40 reach the whole-tile paths of the kernels;
  *  - central finite differences through time of the double-precision loss
  *    L = Σ out·dout + Σ (final states)·(their upstream gradients), for every
  *    cell at T = 7 and T = 1, w.r.t. inputs, initial states and parameters;
@@ -94,7 +95,7 @@ static int rig_open(rig *r, const char *name)
         CHECK(!"reference file readable");
         return 0;
     }
-    r->kind = !strcmp(name, "gru") ? GRU : !strcmp(name, "lstm") ? LSTM : RATE;
+    r->kind = !strncmp(name, "gru", 3) ? GRU : !strncmp(name, "lstm", 4) ? LSTM : RATE;
     r->G = r->kind == GRU ? 3 : r->kind == LSTM ? 4 : 1;
     const cj_tensor *x = cj_safetensors_get(&r->ref, "input");
     const cj_tensor *w = cj_safetensors_get(&r->ref, "weight_hh_l0");
@@ -249,6 +250,14 @@ TEST(gru_matches_torch_gru) { check_reference("gru"); }
 TEST(lstm_matches_torch_lstm) { check_reference("lstm"); }
 TEST(rate_rnn_softplus_leaky_noisy_matches_numpy) { check_reference("rate_softplus"); }
 TEST(rate_rnn_tanh_leaky_noisy_matches_numpy) { check_reference("rate_tanh"); }
+/* B = 11, H = 40: whole register tiles of the per-step product and all its
+ * edges (rows past a multiple of 8 or 6, columns past a multiple of 32 or 16). */
+TEST(wide_cells_match_torch)
+{
+    check_reference("rnn_tanh_wide");
+    check_reference("gru_wide");
+    check_reference("lstm_wide");
+}
 
 /* ---- finite differences through time ------------------------------------ */
 
@@ -506,6 +515,7 @@ int main(void)
     RUN(lstm_matches_torch_lstm);
     RUN(rate_rnn_softplus_leaky_noisy_matches_numpy);
     RUN(rate_rnn_tanh_leaky_noisy_matches_numpy);
+    RUN(wide_cells_match_torch);
     RUN(rate_rnn_softplus_alpha_0_2_finite_differences);
     RUN(rate_rnn_tanh_alpha_0_2_finite_differences);
     RUN(rate_rnn_alpha_1_finite_differences);

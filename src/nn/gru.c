@@ -18,19 +18,22 @@
  * b_ih in the input projection; its n block stays inside r ⊙ gh_n.
  *
  * Tape: HS = h_0..h_T [(T+1), B, H]; GATES = r, z, n [T, B, 3H];
- * HN = gh_n [T, B, H]. Scratch: GH [B, 3H] (forward), DGI and DGH
- * [T, B, 3H], one [B, H] carry (backward), and W_hh packed for
+ * HN = gh_n [T, B, H]. Scratch: D [T, B, 4H] = [da_r, da_z, da_n ⊙ r, da_n]
+ * per row, so that dgh is its first 3H columns and dgi its blocks 0, 1, 3
+ * (GH [B, 3H] in the forward pass uses the same space); one [B, H]
+ * carry; the bias gradients [4H] (column sums of D); W_hh packed for
  * cj_rec_gemm (both passes). */
 #include "recurrent_common.h"
 
 size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return (size_t)(T + 1) * bh + 3 * tbh + tbh + 3 * bh + 6 * tbh + bh + packed_hh_floats(3, H);
+    return (size_t)(T + 1) * bh + 3 * tbh + tbh + 4 * tbh + bh + 4 * (size_t)H +
+           packed_hh_floats(3, H);
 }
 
 typedef struct {
-    float *hs, *gates, *hn, *gh, *dgi, *dgh, *carry, *packed;
+    float *hs, *gates, *hn, *gh, *d, *carry, *db, *slot;
 } gru_tape;
 
 static gru_tape gru_layout(float *w, int T, int B, int H)
@@ -40,11 +43,11 @@ static gru_tape gru_layout(float *w, int T, int B, int H)
     t.hs = w;
     t.gates = t.hs + (size_t)(T + 1) * bh;
     t.hn = t.gates + 3 * tbh;
-    t.gh = t.hn + tbh;
-    t.dgi = t.gh + 3 * bh;
-    t.dgh = t.dgi + 3 * tbh;
-    t.carry = t.dgh + 3 * tbh;
-    t.packed = t.carry + bh;
+    t.d = t.hn + tbh;
+    t.gh = t.d; /* forward only, while D is unused */
+    t.carry = t.d + 4 * tbh;
+    t.db = t.carry + bh;
+    t.slot = t.db + 4 * (size_t)H;
     return t;
 }
 
@@ -75,7 +78,7 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
     gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *w_hh = cj_rec_pack(tp.packed, p->weight_hh, 3 * H, H, 1);
+    const float *w_hh = cj_rec_pack(tp.slot, p->weight_hh, 3 * H, H, 1);
     const float *b_hn = p->bias_hh ? p->bias_hh + 2 * H : NULL;
 
     copy_or_zero(tp.hs, h0, bh);
@@ -94,23 +97,47 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
     if (h_n) memcpy(h_n, tp.hs + (size_t)T * bh, sizeof(float) * bh);
 }
 
-/* One row of the backward gate maths (header comment); carry holds dL/dh_t
- * from step t+1 on entry (dy adds the output's) and dh ⊙ z on return. */
-static void gru_grad_row(float *restrict dgi, float *restrict dgh, float *restrict carry,
-                         const float *restrict dy, const float *restrict g,
-                         const float *restrict hn, const float *restrict hprev, int H)
+/* One row of the backward gate maths (header comment) into d [4H] =
+ * [da_r, da_z, da_n ⊙ r, da_n]; carry holds dL/dh_t from step t+1 on
+ * entry (dy adds the output's) and dh ⊙ z on return. */
+static void gru_grad_row(float *restrict d, float *restrict carry, const float *restrict dy,
+                         const float *restrict g, const float *restrict hn,
+                         const float *restrict hprev, int H)
 {
     const float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
     for (int j = 0; j < H; j++) {
         float dh = carry[j] + dy[j];
         float dan = dh * (1.0f - z[j]) * (1.0f - n[j] * n[j]);
-        float dar = dan * hn[j] * r[j] * (1.0f - r[j]);
-        float daz = dh * (hprev[j] - n[j]) * z[j] * (1.0f - z[j]);
-        dgi[j] = dgh[j] = dar;
-        dgi[H + j] = dgh[H + j] = daz;
-        dgi[2 * H + j] = dan;
-        dgh[2 * H + j] = dan * r[j];
+        d[j] = dan * hn[j] * r[j] * (1.0f - r[j]);
+        d[H + j] = dh * (hprev[j] - n[j]) * z[j] * (1.0f - z[j]);
+        d[2 * H + j] = dan * r[j];
+        d[3 * H + j] = dan;
         carry[j] = dh * z[j];
+    }
+}
+
+/* dW, db and dX from D after the loop: dW_hh from dgh (D's first 3H
+ * columns), dW_ih from dgi (its blocks r, z and da_n), as sgemms over all
+ * T*B rows. */
+static void gru_sequence_grads(float *din, const cj_recurrent_grads *g, const gru_tape *tp,
+                               const float *in, const float *f_ih, size_t rows, int n_in, int H)
+{
+    const int H4 = 4 * H;
+    if (g) {
+        float *wih = g->weight_ih;
+        weight_grad(g->weight_hh, tp->d, H4, tp->hs, rows, 3 * H, H);
+        weight_grad(wih, tp->d, H4, in, rows, 2 * H, n_in);
+        weight_grad(wih ? wih + (size_t)2 * H * n_in : NULL, tp->d + 3 * H, H4, in, rows, H, n_in);
+        add_to(g->bias_ih, tp->db, 2 * H);
+        add_to(g->bias_hh, tp->db, 2 * H);
+        add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp->db + 3 * H, H);
+        add_to(g->bias_hh ? g->bias_hh + 2 * H : NULL, tp->db + 2 * H, H);
+    }
+    if (din) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, 2 * H, 1.0f, tp->d,
+                    H4, f_ih, n_in, 1.0f, din, n_in);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, H, 1.0f,
+                    tp->d + 3 * H, H4, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
     }
 }
 
@@ -119,24 +146,26 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
                      const cj_recurrent_params *p, const cj_recurrent_feedback *fb, int T, int B,
                      int n_in, int H)
 {
-    const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
+    const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H, H4 = 4 * (size_t)H;
     gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 3 * H, 0);
+    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 3 * H, 0);
+    const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.carry, dh_n, bh);
+    memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        float *dgh = tp.dgh + (size_t)t * B * H3;
+        float *d = tp.d + (size_t)t * B * H4;
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)t * B + b;
-            gru_grad_row(tp.dgi + row * H3, dgh + b * H3, tp.carry + (size_t)b * H,
-                         dout + row * H, tp.gates + row * H3, tp.hn + row * H,
+            gru_grad_row(d + b * H4, tp.carry + (size_t)b * H, dout + row * H,
+                         tp.gates + row * H3, tp.hn + row * H,
                          tp.hs + (size_t)t * bh + (size_t)b * H, H);
         }
-        /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh */
-        cj_rec_gemm(tp.carry, H, dgh, 3 * H, f_hh, B, H, 3 * H, 1);
+        if (want_db) add_colsum(tp.db, d, B, 4 * H, 4 * H);
+        /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh, dgh = D's first 3H columns */
+        cj_rec_gemm(tp.carry, H, d, 4 * H, f_hh, B, H, 3 * H, 1);
     }
     if (dh0)
         for (size_t i = 0; i < bh; i++) dh0[i] += tp.carry[i];
-    sequence_grads(din, g, tp.dgi, tp.dgh, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
-                   3 * H);
+    gru_sequence_grads(din, g, &tp, in, feedback_ih(fb, p), (size_t)T * B, n_in, H);
 }

@@ -15,17 +15,19 @@
  *
  * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
  * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H], two [B, H]
- * carries, and W_hh packed for cj_rec_gemm (both passes). */
+ * carries, the bias gradient [4H], and W_hh packed for cj_rec_gemm (both
+ * passes). */
 #include "recurrent_common.h"
 
 size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + packed_hh_floats(4, H);
+    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + 4 * (size_t)H +
+           packed_hh_floats(4, H);
 }
 
 typedef struct {
-    float *hs, *cs, *gates, *tc, *da, *dh, *dc, *packed;
+    float *hs, *cs, *gates, *tc, *da, *dh, *dc, *db, *slot;
 } lstm_tape;
 
 static lstm_tape lstm_layout(float *w, int T, int B, int H)
@@ -39,7 +41,8 @@ static lstm_tape lstm_layout(float *w, int T, int B, int H)
     t.da = t.tc + tbh;
     t.dh = t.da + 4 * tbh;
     t.dc = t.dh + bh;
-    t.packed = t.dc + bh;
+    t.db = t.dc + bh;
+    t.slot = t.db + 4 * (size_t)H;
     return t;
 }
 
@@ -70,7 +73,7 @@ void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *w_hh = cj_rec_pack(tp.packed, p->weight_hh, 4 * H, H, 1);
+    const float *w_hh = cj_rec_pack(tp.slot, p->weight_hh, 4 * H, H, 1);
 
     copy_or_zero(tp.hs, h0, bh);
     copy_or_zero(tp.cs, c0, bh);
@@ -117,10 +120,13 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 4 * H, 0);
+    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 4 * H, 0);
+
+    const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.dh, dh_n, bh);
     copy_or_zero(tp.dc, dc_n, bh);
+    memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
         float *da = tp.da + (size_t)t * B * H4;
         for (int b = 0; b < B; b++) {
@@ -129,6 +135,7 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
                           tp.gates + (size_t)t * B * H4 + b * H4, tp.tc + (size_t)t * bh + o,
                           tp.cs + (size_t)t * bh + o, H);
         }
+        if (want_db) add_colsum(tp.db, da, B, 4 * H, 4 * H);
         /* dL/dh_{t−1} = da W_hh */
         cj_rec_gemm(tp.dh, H, da, 4 * H, f_hh, B, H, 4 * H, 0);
     }
@@ -136,6 +143,6 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
         for (size_t k = 0; k < bh; k++) dh0[k] += tp.dh[k];
     if (dc0)
         for (size_t k = 0; k < bh; k++) dc0[k] += tp.dc[k];
-    sequence_grads(din, g, tp.da, tp.da, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
+    sequence_grads(din, g, tp.da, tp.db, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
                    4 * H);
 }

@@ -31,18 +31,22 @@
 /* ---- the per-step product (recurrent_gemm.c) ---------------------------- */
 
 /* Vector width in floats and the register tile: MR rows x NR columns of C
- * in MR * NR / VL vector registers (16 of AVX-512's 32, 12 of AVX2's 16),
- * which leaves room for the row of B and the broadcast value. */
+ * in MR * NR / VL vector registers (16 of AVX-512's 32, 12 of the 16 of
+ * AVX2 or SSE/NEON), which leaves room for the row of B and the broadcast
+ * value. The width is never wider than the target's registers, so no
+ * vector crosses a function boundary in pieces (-Wpsabi). */
 #if defined(__AVX512F__)
 #define CJ_REC_VL 16
 #define CJ_REC_MR 8
-#else
+#elif defined(__AVX__)
 #define CJ_REC_VL 8
+#define CJ_REC_MR 6
+#else
+#define CJ_REC_VL 4
 #define CJ_REC_MR 6
 #endif
 #define CJ_REC_NR (2 * CJ_REC_VL)
 #define CJ_REC_ALIGN_FLOATS 16 /* 64-byte cache lines */
-
 /* Floats cj_rec_pack needs for a [k, n] operand (alignment slack included). */
 size_t cj_rec_packed_floats(int n, int k);
 
@@ -120,34 +124,56 @@ static inline void project_rows(float *restrict a, const float *x, const float *
                 a, n);
 }
 
-/* acc [n] += sum over rows of d [rows, n]. */
-static inline void add_colsum(float *restrict acc, const float *restrict d, size_t rows, int n)
+/* acc [n] += sum over rows of d [rows, n] (row stride ld). Called per
+ * step on the rows just written, so the bias gradients cost no extra pass
+ * over the whole D. */
+static inline void add_colsum(float *restrict acc, const float *restrict d, int rows, int n,
+                              int ld)
 {
-    for (size_t r = 0; r < rows; r++) {
-        const float *restrict row = d + r * n;
+    for (int r = 0; r < rows; r++) {
+        const float *restrict row = d + (size_t)r * ld;
         for (int j = 0; j < n; j++) acc[j] += row[j];
     }
 }
 
-/* The gradients that are sums over all T*B rows, computed once after the
- * backward loop (eqs. in the header comment above):
- *   dW_ih += D_ih^T X,  db_ih += Σ D_ih,  dW_hh += D_hh^T H_prev,
- *   db_hh += Σ D_hh,    dX += D_ih F_ih
- * D_ih, D_hh [rows, gh]; X [rows, I]; H_prev [rows, H] (h_0..h_{T-1}). */
-static inline void sequence_grads(float *din, const cj_recurrent_grads *g, const float *d_ih,
-                                  const float *d_hh, const float *x, const float *h_prev,
+/* acc [n] += src [n] where acc is not NULL. */
+static inline void add_to(float *restrict acc, const float *restrict src, int n)
+{
+    if (acc)
+        for (int j = 0; j < n; j++) acc[j] += src[j];
+}
+
+/* dw [m, n] += d^T x over all rows: d [rows, m] with row stride ldd,
+ * x [rows, n]; skipped when dw is NULL. One sgemm whose inner dimension is
+ * all T*B rows (cj_rec_gemm's per-step design does not pay here: its
+ * operands would need packing as sgemm's do; docs/benchmarks.md). */
+static inline void weight_grad(float *dw, const float *d, int ldd, const float *x, size_t rows,
+                               int m, int n)
+{
+    if (dw)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, (int)rows, 1.0f, d, ldd, x, n,
+                    1.0f, dw, n);
+}
+
+/* The gradients that are sums over all T*B rows, after the backward loop,
+ * for cells whose input and recurrent pre-activations share one gradient
+ * D [rows, gh] (rate RNN, LSTM), eqs. in the header comment above:
+ *   dW_ih += D^T X,  dW_hh += D^T H_prev,
+ *   db_ih += db, db_hh += db (db = Σ D, summed during the loop),
+ *   dX += D F_ih.
+ * X [rows, I]; H_prev [rows, H] (h_0..h_{T-1}). */
+static inline void sequence_grads(float *din, const cj_recurrent_grads *g, const float *d,
+                                  const float *db, const float *x, const float *h_prev,
                                   const float *f_ih, size_t rows, int n_in, int H, int gh)
 {
-    if (g && g->weight_ih)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, n_in, (int)rows, 1.0f, d_ih, gh, x,
-                    n_in, 1.0f, g->weight_ih, n_in);
-    if (g && g->weight_hh)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, gh, H, (int)rows, 1.0f, d_hh, gh,
-                    h_prev, H, 1.0f, g->weight_hh, H);
-    if (g && g->bias_ih) add_colsum(g->bias_ih, d_ih, rows, gh);
-    if (g && g->bias_hh) add_colsum(g->bias_hh, d_hh, rows, gh);
+    if (g) {
+        weight_grad(g->weight_ih, d, gh, x, rows, gh, n_in);
+        weight_grad(g->weight_hh, d, gh, h_prev, rows, gh, H);
+        add_to(g->bias_ih, db, gh);
+        add_to(g->bias_hh, db, gh);
+    }
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, gh, 1.0f, d_ih, gh,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, gh, 1.0f, d, gh,
                     f_ih, n_in, 1.0f, din, n_in);
 }
 

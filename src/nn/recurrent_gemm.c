@@ -1,17 +1,16 @@
-/* recurrent_gemm.c — the per-step product of the recurrent cells,
- * C [m, n] (+)= A [m, k] B [k, n], with m = the batch (tens of rows) and B a
- * weight matrix that stays the same for all T steps of a sequence.
+/* recurrent_gemm.c — the per-step matrix product of the recurrent cells,
  *
- * Why not sgemm: OpenBLAS packs both operands on every call. Here B is
- * packed once per sequence (cj_rec_pack) and A, a few rows of hidden state
- * already in cache, is read in place, so a step costs only its
- * multiply-adds. For the shapes of bench/bench_recurrent.c (m = 64, k and n
- * 64 to 1024) this runs at 150-165 GFLOP/s on one AVX-512 core against
- * sgemm's 85-110 (docs/benchmarks.md).
+ * per step, C [m, n] (+)= A [m, k] B, with m = the batch (tens of rows)
+ * and B a weight matrix that stays the same for all T steps of a sequence.
  *
- * Method (Goto & van de Geijn 2008, the register tile only): B is cut into
- * panels of NR columns stored k-major, [k][NR], zero-padded to a whole panel;
- * an MR x NR tile of C is held in MR * NR / VL vector registers while k runs,
+ * Why not sgemm: OpenBLAS packs both operands on every call, which for the
+ * per-step shapes costs as much as the multiply-adds. Here B is packed once
+ * per sequence (cj_rec_pack) and A, a few rows of hidden state already in
+ * cache, is read in place. Measured against sgemm in docs/benchmarks.md.
+ *
+ * Method (Goto & van de Geijn 2008, ACM TOMS 34:12): B is cut into panels
+ * of NR columns stored k-major, [k][NR], zero-padded to a whole panel; an
+ * MR x NR tile of C is held in MR * NR / VL vector registers while k runs,
  * each step loading one row of the panel and broadcasting MR values of A.
  * Vectors are GCC/Clang vector extensions, so the same source compiles to
  * AVX-512, AVX2 or NEON; the build's -march picks the width. */
@@ -20,6 +19,8 @@
 #include <string.h>
 
 typedef float vf __attribute__((vector_size(CJ_REC_VL * sizeof(float))));
+
+enum { VL = CJ_REC_VL, MR = CJ_REC_MR, NR = CJ_REC_NR, NV = NR / VL };
 
 /* Unaligned vector load and store (compiled to one instruction). */
 static inline vf vload(const float *p)
@@ -30,92 +31,114 @@ static inline vf vload(const float *p)
 }
 static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 
-#define NV (CJ_REC_NR / CJ_REC_VL) /* vectors per tile row */
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+/* dst rounded up to a cache line, so that no vector load splits two. */
+static inline float *align_line(float *dst)
+{
+    uintptr_t mis = (uintptr_t)dst % (CJ_REC_ALIGN_FLOATS * sizeof(float));
+    return dst + (mis ? CJ_REC_ALIGN_FLOATS - mis / sizeof(float) : 0);
+}
 
 size_t cj_rec_packed_floats(int n, int k)
 {
-    size_t panels = ((size_t)n + CJ_REC_NR - 1) / CJ_REC_NR;
-    return panels * CJ_REC_NR * (size_t)k + CJ_REC_ALIGN_FLOATS;
+    size_t panels = ((size_t)n + NR - 1) / NR;
+    return panels * NR * (size_t)k + CJ_REC_ALIGN_FLOATS;
 }
 
 const float *cj_rec_pack(float *dst, const float *w, int n, int k, int transposed)
 {
-    /* Start each panel on a cache line, so no vector load splits two. */
-    uintptr_t mis = (uintptr_t)dst % (CJ_REC_ALIGN_FLOATS * sizeof(float));
-    float *bp = dst + (mis ? CJ_REC_ALIGN_FLOATS - mis / sizeof(float) : 0);
-    for (int j0 = 0; j0 < n; j0 += CJ_REC_NR) {
+    float *bp = align_line(dst);
+    for (int j0 = 0; j0 < n; j0 += NR) {
         float *panel = bp + (size_t)j0 * k;
-        int nc = n - j0 < CJ_REC_NR ? n - j0 : CJ_REC_NR;
+        int nc = min_int(n - j0, NR);
         for (int kk = 0; kk < k; kk++) {
-            float *row = panel + (size_t)kk * CJ_REC_NR;
+            float *row = panel + (size_t)kk * NR;
             if (transposed)
                 for (int j = 0; j < nc; j++) row[j] = w[(size_t)(j0 + j) * k + kk];
             else
                 memcpy(row, w + (size_t)kk * n + j0, sizeof(float) * nc);
-            for (int j = nc; j < CJ_REC_NR; j++) row[j] = 0.0f;
+            for (int j = nc; j < NR; j++) row[j] = 0.0f;
         }
     }
     return bp;
 }
 
-/* One mr x nc tile (mr <= MR, nc <= NR) of C (+)= A B over all k. Inlined
- * with constant mr = MR and nc = NR for whole tiles, where the loops unroll
- * and the accumulators stay in registers; the edges take a generic copy. */
+/* One mr x NR tile of C (+)= A B over k: A's element (i, kk) is
+ * a[i * a_rs + kk * a_cs]; the first nc columns are stored. Inlined with
+ * constant mr = MR and nc = NR for whole tiles, where the loops unroll and
+ * the accumulators stay in registers; tile_edge is the generic copy. */
 static inline __attribute__((always_inline)) void tile(float *restrict c, int ldc,
-                                                       const float *restrict a, int lda,
-                                                       const float *restrict panel, int k, int mr,
-                                                       int nc, int accumulate)
+                                                       const float *restrict a, size_t a_rs,
+                                                       size_t a_cs, const float *restrict panel,
+                                                       int k, int mr, int nc, int accumulate)
 {
-    vf acc[CJ_REC_MR][NV];
-    for (int i = 0; i < CJ_REC_MR; i++)
+    vf acc[MR][NV];
+    for (int i = 0; i < MR; i++)
         for (int v = 0; v < NV; v++) acc[i][v] = (vf){0};
     for (int kk = 0; kk < k; kk++) {
         vf b[NV];
-        for (int v = 0; v < NV; v++) b[v] = vload(panel + (size_t)kk * CJ_REC_NR + v * CJ_REC_VL);
+        for (int v = 0; v < NV; v++) b[v] = vload(panel + (size_t)kk * NR + v * VL);
         for (int i = 0; i < mr; i++) {
-            float s = a[(size_t)i * lda + kk];
+            float s = a[i * a_rs + kk * a_cs];
             for (int v = 0; v < NV; v++) acc[i][v] += s * b[v];
         }
     }
     for (int i = 0; i < mr; i++) {
         float *row = c + (size_t)i * ldc;
-        if (nc == CJ_REC_NR) {
+        if (nc == NR) {
             for (int v = 0; v < NV; v++) {
                 vf out = acc[i][v];
-                if (accumulate) out += vload(row + v * CJ_REC_VL);
-                vstore(row + v * CJ_REC_VL, out);
+                if (accumulate) out += vload(row + v * VL);
+                vstore(row + v * VL, out);
             }
         } else {
-            float tmp[CJ_REC_NR];
-            for (int v = 0; v < NV; v++) vstore(tmp + v * CJ_REC_VL, acc[i][v]);
+            float tmp[NR];
+            for (int v = 0; v < NV; v++) vstore(tmp + v * VL, acc[i][v]);
             for (int j = 0; j < nc; j++) row[j] = accumulate ? row[j] + tmp[j] : tmp[j];
         }
     }
 }
 
-static void tile_edge(float *c, int ldc, const float *a, int lda, const float *panel, int k,
-                      int mr, int nc, int accumulate)
+static void tile_edge(float *c, int ldc, const float *a, size_t a_rs, size_t a_cs,
+                      const float *panel, int k, int mr, int nc, int accumulate)
 {
-    tile(c, ldc, a, lda, panel, k, mr, nc, accumulate);
+    tile(c, ldc, a, a_rs, a_cs, panel, k, mr, nc, accumulate);
+}
+
+/* Rows [i0, i0 + MR) of one panel's tile, but only rows >= keep stored:
+ * the last block of a batch that is not a multiple of MR is computed as a
+ * whole tile overlapping the one before it. */
+static void tile_overlap(float *c, int ldc, const float *a, int lda, const float *panel, int k,
+                         int keep, int nc, int accumulate)
+{
+    float tmp[MR * NR];
+    tile(tmp, NR, a, (size_t)lda, 1, panel, k, MR, NR, 0);
+    for (int i = keep; i < MR; i++)
+        for (int j = 0; j < nc; j++) {
+            float *o = c + (size_t)i * ldc + j;
+            *o = accumulate ? *o + tmp[i * NR + j] : tmp[i * NR + j];
+        }
 }
 
 void cj_rec_gemm(float *c, int ldc, const float *a, int lda, const float *bp, int m, int n, int k,
                  int accumulate)
 {
-    for (int j0 = 0; j0 < n; j0 += CJ_REC_NR) {
+    for (int j0 = 0; j0 < n; j0 += NR) {
         const float *panel = bp + (size_t)j0 * k;
-        int nc = n - j0 < CJ_REC_NR ? n - j0 : CJ_REC_NR, i0 = 0;
-        if (nc == CJ_REC_NR)
-            for (; i0 + CJ_REC_MR <= m; i0 += CJ_REC_MR) {
-                float *ct = c + (size_t)i0 * ldc + j0;
-                const float *at = a + (size_t)i0 * lda;
-                if (accumulate) tile(ct, ldc, at, lda, panel, k, CJ_REC_MR, CJ_REC_NR, 1);
-                else tile(ct, ldc, at, lda, panel, k, CJ_REC_MR, CJ_REC_NR, 0);
-            }
-        for (; i0 < m; i0 += CJ_REC_MR) {
-            int mr = m - i0 < CJ_REC_MR ? m - i0 : CJ_REC_MR;
-            tile_edge(c + (size_t)i0 * ldc + j0, ldc, a + (size_t)i0 * lda, lda, panel, k, mr, nc,
-                      accumulate);
+        int nc = min_int(n - j0, NR), i0 = 0;
+        for (; i0 + MR <= m; i0 += MR) {
+            float *ct = c + (size_t)i0 * ldc + j0;
+            const float *at = a + (size_t)i0 * lda;
+            if (nc < NR) tile_edge(ct, ldc, at, (size_t)lda, 1, panel, k, MR, nc, accumulate);
+            else if (accumulate) tile(ct, ldc, at, (size_t)lda, 1, panel, k, MR, NR, 1);
+            else tile(ct, ldc, at, (size_t)lda, 1, panel, k, MR, NR, 0);
         }
+        if (i0 < m && m >= MR)
+            tile_overlap(c + (size_t)(m - MR) * ldc + j0, ldc, a + (size_t)(m - MR) * lda, lda,
+                         panel, k, i0 - (m - MR), nc, accumulate);
+        else if (i0 < m)
+            tile_edge(c + (size_t)i0 * ldc + j0, ldc, a + (size_t)i0 * lda, (size_t)lda, 1, panel,
+                      k, m - i0, nc, accumulate);
     }
 }

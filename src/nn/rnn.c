@@ -12,14 +12,16 @@
  *     du_t  = dpre_t W_ih
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
- * scratch: D = dpre_1..dpre_T [T, B, H], three [B, H] rows and W_hh packed
- * for cj_rec_gemm (W_hh^T forward, the feedback matrix backward). */
+ * scratch: D = dpre_1..dpre_T [T, B, H], three [B, H] rows, the bias
+ * gradient [H], and W_hh packed for cj_rec_gemm (W_hh^T forward, the
+ * feedback matrix backward). */
 #include "recurrent_common.h"
 
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H;
-    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + packed_hh_floats(1, H);
+    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + (size_t)H +
+           packed_hh_floats(1, H);
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
@@ -75,7 +77,8 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
     const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
     float *X = workspace, *R = X + (size_t)(T + 1) * bh;
-    const float *w_hh = cj_rec_pack(R + (size_t)(T + 1) * bh + tbh + 3 * bh, p->weight_hh, H, H, 1);
+    float *slot = R + (size_t)(T + 1) * bh + tbh + 3 * bh + H;
+    const float *w_hh = cj_rec_pack(slot, p->weight_hh, H, H, 1);
 
     copy_or_zero(X, x0, bh);
     rate(R, NULL, X, bh, cfg->f);
@@ -107,11 +110,13 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
     float *D = workspace + 2 * (size_t)(T + 1) * bh;
     float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
     float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
-    float *gx0 = dr + bh;
-    const float *f_hh = cj_rec_pack(gx0 + bh, feedback_hh(fb, p), H, H, 0);
+    float *gx0 = dr + bh, *db = gx0 + bh, *slot = db + H;
+    const float *f_hh = cj_rec_pack(slot, feedback_hh(fb, p), H, H, 0);
+    const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(carry, dx_n, bh);
     memset(dr, 0, sizeof(float) * bh);
+    memset(db, 0, sizeof(float) * H);
     for (int t = T; t >= 1; t--) {
         float *restrict d = D + (size_t)(t - 1) * bh;
         rate_grad(d, carry, dr, dout + (size_t)(t - 1) * bh, X + (size_t)t * bh,
@@ -124,6 +129,7 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
             }
         else if (t == T) /* α = 1: no leak path after the first step */
             memset(carry, 0, sizeof(float) * bh);
+        if (want_db) add_colsum(db, d, B, H, H);
         cj_rec_gemm(dr, H, d, H, f_hh, B, H, H, 0);
     }
     /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
@@ -131,5 +137,5 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
         rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
-    sequence_grads(din, g, D, D, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
+    sequence_grads(din, g, D, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
 }
