@@ -14,26 +14,35 @@
  *     dL/dh_{t−1} = dh ⊙ z + dgh W_hh
  *     dW_ih = Σ dgi^T x_t,  dW_hh = Σ dgh^T h_{t−1},  db_ih = Σ dgi,  db_hh = Σ dgh
  *
- * b_hh's r and z blocks enter only through the sums gi + gh, so they join
- * b_ih in the input projection; its n block stays inside r ⊙ gh_n.
+ * Forward, gi + gh of blocks r and z is one product of [x_t | h_{t−1}]
+ * (cj_rec_gemm_xh); block n needs gi_n and gh_n apart, one product each.
  *
  * Tape: HS = h_0..h_T [(T+1), B, H]; GATES = r, z, n [T, B, 3H];
  * HN = gh_n [T, B, H]. Scratch: D [T, B, 4H] = [da_r, da_z, da_n ⊙ r, da_n]
- * per row, so that dgh is its first 3H columns and dgi its blocks 0, 1, 3
- * (GH [B, 3H] in the forward pass uses the same space); one [B, H]
- * carry; the bias gradients [4H] (column sums of D); W_hh packed for
- * cj_rec_gemm (both passes). */
+ * per row, so that dgh is its first 3H columns and dgi its blocks 0, 1, 3;
+ * one [B, H] carry; the bias gradients [4H] (column sums of D); one slot
+ * for the packed weights (forward: packed_forward_floats; backward: the
+ * feedback matrix). */
 #include "recurrent_common.h"
+
+/* The forward products' packed weights, three in one slot:
+ *   rz = [W_ir W_iz | W_hr W_hz]^T + b_ir + b_hr, b_iz + b_hz   (k = I + H)
+ *   xn = W_in^T + b_in (k = I),   hn = W_hn^T + b_hn (k = H)               */
+static size_t packed_forward_floats(int n_in, int H)
+{
+    return cj_rec_packed_xh_floats(2 * H, n_in, H) + cj_rec_packed_xh_floats(H, n_in, 0) +
+           cj_rec_packed_xh_floats(H, 0, H);
+}
 
 size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     return (size_t)(T + 1) * bh + 3 * tbh + tbh + 4 * tbh + bh + 4 * (size_t)H +
-           packed_hh_floats(3, H);
+           max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H));
 }
 
 typedef struct {
-    float *hs, *gates, *hn, *gh, *d, *carry, *db, *slot;
+    float *hs, *gates, *hn, *d, *carry, *db, *slot;
 } gru_tape;
 
 static gru_tape gru_layout(float *w, int T, int B, int H)
@@ -44,27 +53,23 @@ static gru_tape gru_layout(float *w, int T, int B, int H)
     t.gates = t.hs + (size_t)(T + 1) * bh;
     t.hn = t.gates + 3 * tbh;
     t.d = t.hn + tbh;
-    t.gh = t.d; /* forward only, while D is unused */
     t.carry = t.d + 4 * tbh;
     t.db = t.carry + bh;
     t.slot = t.db + 4 * (size_t)H;
     return t;
 }
 
-/* One row of the gate maths: g = [gi_r, gi_z, gi_n] (biases included,
- * but not b_hn) in, [r, z, n] out; h and out receive h_t. */
-static void gru_cell_row(float *restrict g, float *restrict hn, float *restrict h,
-                         float *restrict out, const float *restrict gh, const float *restrict b_hn,
-                         const float *restrict hprev, int H)
+/* One row of the gate maths: g = [gi_r + gh_r, gi_z + gh_z, gi_n] (biases
+ * included) and hn = gh_n in, [r, z, n] out; h and out receive h_t. */
+static void gru_cell_row(float *restrict g, const float *restrict hn, float *restrict h,
+                         float *restrict out, const float *restrict hprev, int H)
 {
     float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
     for (int j = 0; j < H; j++) {
-        float hnj = gh[2 * H + j] + (b_hn ? b_hn[j] : 0.0f);
-        float rj = sigmoidf(r[j] + gh[j]);
-        float zj = sigmoidf(z[j] + gh[H + j]);
-        float nj = tanh_fast(n[j] + rj * hnj);
+        float rj = sigmoidf(r[j]);
+        float zj = sigmoidf(z[j]);
+        float nj = tanh_fast(n[j] + rj * hn[j]);
         float hj = (1.0f - zj) * nj + zj * hprev[j];
-        hn[j] = hnj;
         r[j] = rj;
         z[j] = zj;
         n[j] = nj;
@@ -78,21 +83,26 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
     gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *w_hh = cj_rec_pack(tp.slot, p->weight_hh, 3 * H, H, 1);
-    const float *b_hn = p->bias_hh ? p->bias_hh + 2 * H : NULL;
+    const float *wi = p->weight_ih, *wh = p->weight_hh, *bi = p->bias_ih, *bh_ = p->bias_hh;
+    float *slot2 = tp.slot + cj_rec_packed_xh_floats(2 * H, n_in, H);
+    float *slot3 = slot2 + cj_rec_packed_xh_floats(H, n_in, 0);
+    const float *w_rz = cj_rec_pack_xh(tp.slot, 2 * H, wi, n_in, wh, H, bi, bh_);
+    const float *w_xn = cj_rec_pack_xh(slot2, H, wi + (size_t)2 * H * n_in, n_in, NULL, 0,
+                                       bi ? bi + 2 * H : NULL, NULL);
+    const float *w_hn = cj_rec_pack_xh(slot3, H, NULL, 0, wh + (size_t)2 * H * H, H, NULL,
+                                       bh_ ? bh_ + 2 * H : NULL);
 
     copy_or_zero(tp.hs, h0, bh);
-    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, p->bias_hh, 2 * H, (size_t)T * B, n_in,
-                 3 * H);
     for (int t = 0; t < T; t++) {
-        const float *hprev = tp.hs + (size_t)t * bh;
-        float *h = tp.hs + (size_t)(t + 1) * bh;
-        cj_rec_gemm(tp.gh, 3 * H, hprev, H, w_hh, B, 3 * H, H, 0);
-        for (int b = 0; b < B; b++) {
-            size_t row = (size_t)t * B + b;
-            gru_cell_row(tp.gates + row * H3, tp.hn + row * H, h + (size_t)b * H,
-                         out + row * H, tp.gh + b * H3, b_hn, hprev + (size_t)b * H, H);
-        }
+        const float *hprev = tp.hs + (size_t)t * bh, *x = in + (size_t)t * B * n_in;
+        float *h = tp.hs + (size_t)(t + 1) * bh, *g = tp.gates + (size_t)t * B * H3;
+        float *hn = tp.hn + (size_t)t * bh;
+        cj_rec_gemm_xh(g, 3 * H, x, n_in, n_in, hprev, H, H, w_rz, B, 2 * H);
+        cj_rec_gemm_xh(g + 2 * H, 3 * H, x, n_in, n_in, NULL, 0, 0, w_xn, B, H);
+        cj_rec_gemm_xh(hn, H, NULL, 0, 0, hprev, H, H, w_hn, B, H);
+        for (int b = 0; b < B; b++)
+            gru_cell_row(g + b * H3, hn + (size_t)b * H, h + (size_t)b * H,
+                         out + (size_t)t * bh + (size_t)b * H, hprev + (size_t)b * H, H);
     }
     if (h_n) memcpy(h_n, tp.hs + (size_t)T * bh, sizeof(float) * bh);
 }
@@ -148,7 +158,7 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H, H4 = 4 * (size_t)H;
     gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 3 * H, 0);
+    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 3 * H);
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.carry, dh_n, bh);

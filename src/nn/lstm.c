@@ -15,15 +15,16 @@
  *
  * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
  * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H], two [B, H]
- * carries, the bias gradient [4H], and W_hh packed for cj_rec_gemm (both
- * passes). */
+ * carries, the bias gradient [4H], and one slot for the packed weights:
+ * [W_ih W_hh]^T and the biases forward (cj_rec_gemm_xh), the feedback
+ * matrix backward. */
 #include "recurrent_common.h"
 
 size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + 4 * (size_t)H +
-           packed_hh_floats(4, H);
+           max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H), cj_rec_packed_floats(H, 4 * H));
 }
 
 typedef struct {
@@ -73,15 +74,15 @@ void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *w_hh = cj_rec_pack(tp.slot, p->weight_hh, 4 * H, H, 1);
+    const float *w = cj_rec_pack_xh(tp.slot, 4 * H, p->weight_ih, n_in, p->weight_hh, H,
+                                    p->bias_ih, p->bias_hh);
 
     copy_or_zero(tp.hs, h0, bh);
     copy_or_zero(tp.cs, c0, bh);
-    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, p->bias_hh, 4 * H, (size_t)T * B, n_in,
-                 4 * H);
     for (int t = 0; t < T; t++) {
         float *a = tp.gates + (size_t)t * B * H4;
-        cj_rec_gemm(a, 4 * H, tp.hs + (size_t)t * bh, H, w_hh, B, 4 * H, H, 1);
+        cj_rec_gemm_xh(a, 4 * H, in + (size_t)t * B * n_in, n_in, n_in, tp.hs + (size_t)t * bh, H,
+                       H, w, B, 4 * H);
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H;
             lstm_cell_row(a + b * H4, tp.cs + (size_t)(t + 1) * bh + o, tp.tc + (size_t)t * bh + o,
@@ -120,7 +121,7 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
     lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 4 * H, 0);
+    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 4 * H);
 
     const int want_db = g && (g->bias_ih || g->bias_hh);
 

@@ -1,8 +1,9 @@
 /* recurrent_common.h — what rnn.c, gru.c and lstm.c share (private).
  *
- * Every cell spends its time in the same three products:
- *   before the time loop   A = X W_ih^T + b          one sgemm over T*B rows
- *   per step               A_t += h_{t-1} W_hh^T     cj_rec_gemm over B rows
+ * Every cell spends its time in the same products:
+ *   per step forward       A_t = x_t W_ih^T + h_{t-1} W_hh^T + b
+ *                                                    cj_rec_gemm_xh over B rows
+ *   per step backward      dh_{t-1} (+)= D_t F_hh    cj_rec_gemm over B rows
  *   after the backward loop dW_ih += D^T X, dW_hh += D_h^T H_prev, dX += D F_ih
  *                                                    one sgemm each over T*B rows
  * where D [T*B, G*H] holds dL/d(pre-activations) for all steps. Only the
@@ -50,25 +51,30 @@
 /* Floats cj_rec_pack needs for a [k, n] operand (alignment slack included). */
 size_t cj_rec_packed_floats(int n, int k);
 
-/* Packs B [k, n] into NR-column panels in dst (cj_rec_packed_floats(n, k)
- * floats) and returns where they start (dst rounded up to a cache line).
- * B = w with w [k, n] row-major, or, when transposed, B = w^T with
- * w [n, k] row-major (as W_hh in h W_hh^T). */
-const float *cj_rec_pack(float *dst, const float *w, int n, int k, int transposed);
+/* Packs B = w [k, n] (row-major) into NR-column panels in dst
+ * (cj_rec_packed_floats(n, k) floats) and returns where they start (dst
+ * rounded up to a cache line). Backward: W_hh, or its feedback matrix. */
+const float *cj_rec_pack(float *dst, const float *w, int n, int k);
 
 /* c [m, n] = a [m, k] B, or c += a B when accumulate; bp from cj_rec_pack.
  * Row strides ldc and lda in floats. */
 void cj_rec_gemm(float *c, int ldc, const float *a, int lda, const float *bp, int m, int n, int k,
                  int accumulate);
 
-static inline size_t max_floats(size_t a, size_t b) { return a > b ? a : b; }
+/* Forward: packs B = [w1^T ; w2^T] and the bias row b1 + b2 (either NULL
+ * means zeros), for output columns j with w1 [n, k1] and w2 [n, k2]
+ * row-major (rows of W_ih and W_hh); k1 or k2 may be 0 (w NULL). */
+size_t cj_rec_packed_xh_floats(int n, int k1, int k2);
+const float *cj_rec_pack_xh(float *dst, int n, const float *w1, int k1, const float *w2, int k2,
+                            const float *b1, const float *b2);
 
-/* Workspace for packing W_hh both ways: [H, G*H] (forward, W_hh^T) and
- * [G*H, H] (backward, W_hh or its feedback matrix); one slot serves both. */
-static inline size_t packed_hh_floats(int G, int H)
-{
-    return max_floats(cj_rec_packed_floats(G * H, H), cj_rec_packed_floats(H, G * H));
-}
+/* c [m, n] = a1 [m, k1] w1^T + a2 [m, k2] w2^T + b1 + b2, bp from
+ * cj_rec_pack_xh: one step's pre-activations from its input (a1 = x_t)
+ * and the previous state (a2 = h_{t−1}). */
+void cj_rec_gemm_xh(float *c, int ldc, const float *a1, int lda1, int k1, const float *a2,
+                    int lda2, int k2, const float *bp, int m, int n);
+
+static inline size_t max_floats(size_t a, size_t b) { return a > b ? a : b; }
 
 /* ---- element-wise maths ---------------------------------------------------- */
 
@@ -108,21 +114,6 @@ static inline float sigmoidf(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
 static inline float tanh_fast(float x) { return 1.0f - 2.0f / (exp_fast(2.0f * x) + 1.0f); }
 
 /* ---- the sequence-wide products ------------------------------------------ */
-
-/* a [rows, n] = x [rows, k] w^T + b1 + b2, where b2 covers only the first
- * n_b2 columns (GRU adds b_hh's r and z blocks here, not its n block);
- * either bias may be NULL. */
-static inline void project_rows(float *restrict a, const float *x, const float *w,
-                                const float *b1, const float *b2, int n_b2, size_t rows, int k,
-                                int n)
-{
-    if (rows == 0) return;
-    float *restrict bias = a; /* the first row, then copied to the others */
-    for (int j = 0; j < n; j++) bias[j] = (b1 ? b1[j] : 0.0f) + (b2 && j < n_b2 ? b2[j] : 0.0f);
-    for (size_t r = 1; r < rows; r++) memcpy(a + r * n, bias, sizeof(float) * n);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, n, k, 1.0f, x, k, w, k, 1.0f,
-                a, n);
-}
 
 /* acc [n] += sum over rows of d [rows, n] (row stride ld). Called per
  * step on the rows just written, so the bias gradients cost no extra pass

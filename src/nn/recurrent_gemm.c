@@ -1,19 +1,26 @@
-/* recurrent_gemm.c — the per-step matrix product of the recurrent cells,
- *
- * per step, C [m, n] (+)= A [m, k] B, with m = the batch (tens of rows)
- * and B a weight matrix that stays the same for all T steps of a sequence.
+/* recurrent_gemm.c — the per-step matrix products of the recurrent cells,
+ * C [m, n] = [A1 | A2] B (+ bias) or C (+)= A B, with m = the batch (tens
+ * of rows) and B weight matrices that stay the same for all T steps of a
+ * sequence.
  *
  * Why not sgemm: OpenBLAS packs both operands on every call, which for the
  * per-step shapes costs as much as the multiply-adds. Here B is packed once
- * per sequence (cj_rec_pack) and A, a few rows of hidden state already in
- * cache, is read in place. Measured against sgemm in docs/benchmarks.md.
+ * per sequence (cj_rec_pack, cj_rec_pack_xh) and A, a few rows of input
+ * and hidden state already in cache, is read in place. Measured against
+ * sgemm in docs/benchmarks.md.
  *
- * Method (Goto & van de Geijn 2008, ACM TOMS 34:12): B is cut into panels
- * of NR columns stored k-major, [k][NR], zero-padded to a whole panel; an
- * MR x NR tile of C is held in MR * NR / VL vector registers while k runs,
- * each step loading one row of the panel and broadcasting MR values of A.
- * Vectors are GCC/Clang vector extensions, so the same source compiles to
- * AVX-512, AVX2 or NEON; the build's -march picks the width. */
+ * Forward, the input projection rides along with the recurrent one:
+ * a_t = x_t W_ih^T + h_{t−1} W_hh^T + b is one product over k = I + H, so
+ * the pre-activations of step t are written once, while in cache, instead
+ * of by a T*B-row sgemm before the loop and re-read from memory per step.
+ *
+ * Method (Goto & van de Geijn 2008, ACM TOMS 34:12, the register tile): B
+ * is cut into panels of NR columns stored k-major, [k][NR], zero-padded to
+ * a whole panel; an MR x NR tile of C is held in MR * NR / VL vector
+ * registers while k runs, each step loading one row of the panel and
+ * broadcasting MR values of A. Vectors are GCC/Clang vector extensions, so
+ * the same source compiles to AVX-512, AVX2, SSE or NEON; the build's
+ * -march picks the width. */
 #include "recurrent_common.h"
 
 #include <string.h>
@@ -46,7 +53,7 @@ size_t cj_rec_packed_floats(int n, int k)
     return panels * NR * (size_t)k + CJ_REC_ALIGN_FLOATS;
 }
 
-const float *cj_rec_pack(float *dst, const float *w, int n, int k, int transposed)
+const float *cj_rec_pack(float *dst, const float *w, int n, int k)
 {
     float *bp = align_line(dst);
     for (int j0 = 0; j0 < n; j0 += NR) {
@@ -54,33 +61,76 @@ const float *cj_rec_pack(float *dst, const float *w, int n, int k, int transpose
         int nc = min_int(n - j0, NR);
         for (int kk = 0; kk < k; kk++) {
             float *row = panel + (size_t)kk * NR;
-            if (transposed)
-                for (int j = 0; j < nc; j++) row[j] = w[(size_t)(j0 + j) * k + kk];
-            else
-                memcpy(row, w + (size_t)kk * n + j0, sizeof(float) * nc);
+            memcpy(row, w + (size_t)kk * n + j0, sizeof(float) * nc);
             for (int j = nc; j < NR; j++) row[j] = 0.0f;
         }
     }
     return bp;
 }
 
-/* One mr x NR tile of C (+)= A B over k: A's element (i, kk) is
- * a[i * a_rs + kk * a_cs]; the first nc columns are stored. Inlined with
- * constant mr = MR and nc = NR for whole tiles, where the loops unroll and
- * the accumulators stay in registers; tile_edge is the generic copy. */
+size_t cj_rec_packed_xh_floats(int n, int k1, int k2) { return cj_rec_packed_floats(n, k1 + k2 + 1); }
+
+const float *cj_rec_pack_xh(float *dst, int n, const float *w1, int k1, const float *w2, int k2,
+                            const float *b1, const float *b2)
+{
+    float *bp = align_line(dst);
+    const int k = k1 + k2 + 1;
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        float *panel = bp + (size_t)j0 * k;
+        int nc = min_int(n - j0, NR);
+        for (int kk = 0; kk < k; kk++) {
+            float *row = panel + (size_t)kk * NR;
+            for (int j = 0; j < nc; j++) {
+                size_t col = (size_t)(j0 + j);
+                row[j] = kk < k1       ? w1[col * k1 + kk]
+                         : kk < k - 1 ? w2[col * k2 + (kk - k1)]
+                                      : (b1 ? b1[col] : 0.0f) + (b2 ? b2[col] : 0.0f);
+            }
+            for (int j = nc; j < NR; j++) row[j] = 0.0f;
+        }
+    }
+    return bp;
+}
+
+/* The operands of one product: C (+)= [A1 | A2] B (+ the bias row of B),
+ * A1 [m, k1] and A2 [m, k2] row-major with strides lda1, lda2. */
+typedef struct {
+    const float *a1, *a2;
+    int lda1, lda2, k1, k2;
+    int bias;       /* B has a bias row after its k1 + k2 rows: C starts there */
+    int accumulate; /* C += instead of C = */
+} operands;
+
+/* One mr x NR tile at rows a1, a2 (already offset to the tile's first row)
+ * of C (+)= [A1 | A2] B over k1 + k2; the first nc columns are stored.
+ * Inlined with constant mr = MR and nc = NR for whole tiles, where the
+ * loops unroll and the accumulators stay in registers; tile_edge is the
+ * generic copy. */
 static inline __attribute__((always_inline)) void tile(float *restrict c, int ldc,
-                                                       const float *restrict a, size_t a_rs,
-                                                       size_t a_cs, const float *restrict panel,
-                                                       int k, int mr, int nc, int accumulate)
+                                                       const float *restrict a1,
+                                                       const float *restrict a2,
+                                                       const float *restrict panel,
+                                                       const operands *op, int mr, int nc)
 {
     vf acc[MR][NV];
-    for (int i = 0; i < MR; i++)
-        for (int v = 0; v < NV; v++) acc[i][v] = (vf){0};
-    for (int kk = 0; kk < k; kk++) {
+    const int k1 = op->k1, k = op->k1 + op->k2;
+    for (int v = 0; v < NV; v++) {
+        vf b0 = op->bias ? vload(panel + (size_t)k * NR + v * VL) : (vf){0};
+        for (int i = 0; i < MR; i++) acc[i][v] = b0;
+    }
+    for (int kk = 0; kk < k1; kk++) {
         vf b[NV];
         for (int v = 0; v < NV; v++) b[v] = vload(panel + (size_t)kk * NR + v * VL);
         for (int i = 0; i < mr; i++) {
-            float s = a[i * a_rs + kk * a_cs];
+            float s = a1[(size_t)i * op->lda1 + kk];
+            for (int v = 0; v < NV; v++) acc[i][v] += s * b[v];
+        }
+    }
+    for (int kk = k1; kk < k; kk++) {
+        vf b[NV];
+        for (int v = 0; v < NV; v++) b[v] = vload(panel + (size_t)kk * NR + v * VL);
+        for (int i = 0; i < mr; i++) {
+            float s = a2[(size_t)i * op->lda2 + (kk - k1)];
             for (int v = 0; v < NV; v++) acc[i][v] += s * b[v];
         }
     }
@@ -89,56 +139,90 @@ static inline __attribute__((always_inline)) void tile(float *restrict c, int ld
         if (nc == NR) {
             for (int v = 0; v < NV; v++) {
                 vf out = acc[i][v];
-                if (accumulate) out += vload(row + v * VL);
+                if (op->accumulate) out += vload(row + v * VL);
                 vstore(row + v * VL, out);
             }
         } else {
             float tmp[NR];
             for (int v = 0; v < NV; v++) vstore(tmp + v * VL, acc[i][v]);
-            for (int j = 0; j < nc; j++) row[j] = accumulate ? row[j] + tmp[j] : tmp[j];
+            for (int j = 0; j < nc; j++) row[j] = op->accumulate ? row[j] + tmp[j] : tmp[j];
         }
     }
 }
 
-static void tile_edge(float *c, int ldc, const float *a, size_t a_rs, size_t a_cs,
-                      const float *panel, int k, int mr, int nc, int accumulate)
+static void tile_edge(float *c, int ldc, const float *a1, const float *a2, const float *panel,
+                      const operands *op, int mr, int nc)
 {
-    tile(c, ldc, a, a_rs, a_cs, panel, k, mr, nc, accumulate);
+    tile(c, ldc, a1, a2, panel, op, mr, nc);
 }
 
-/* Rows [i0, i0 + MR) of one panel's tile, but only rows >= keep stored:
- * the last block of a batch that is not a multiple of MR is computed as a
- * whole tile overlapping the one before it. */
-static void tile_overlap(float *c, int ldc, const float *a, int lda, const float *panel, int k,
-                         int keep, int nc, int accumulate)
+/* Whole tiles, specialised on the two flags so that they are constants in
+ * the inner loop. */
+static void tile_full(float *c, int ldc, const float *a1, const float *a2, const float *panel,
+                      const operands *op)
+{
+    operands o = *op;
+    if (o.accumulate) {
+        o.accumulate = 1, o.bias = 0;
+        tile(c, ldc, a1, a2, panel, &o, MR, NR);
+    } else if (o.bias) {
+        o.accumulate = 0, o.bias = 1;
+        tile(c, ldc, a1, a2, panel, &o, MR, NR);
+    } else {
+        o.accumulate = 0, o.bias = 0;
+        tile(c, ldc, a1, a2, panel, &o, MR, NR);
+    }
+}
+
+/* Rows [0, MR) of one panel's tile, but only rows >= keep stored: the last
+ * block of a batch that is not a multiple of MR is computed as a whole
+ * tile overlapping the one before it. */
+static void tile_overlap(float *c, int ldc, const float *a1, const float *a2, const float *panel,
+                         const operands *op, int keep, int nc)
 {
     float tmp[MR * NR];
-    tile(tmp, NR, a, (size_t)lda, 1, panel, k, MR, NR, 0);
+    operands o = *op;
+    o.accumulate = 0;
+    tile_full(tmp, NR, a1, a2, panel, &o);
     for (int i = keep; i < MR; i++)
         for (int j = 0; j < nc; j++) {
-            float *o = c + (size_t)i * ldc + j;
-            *o = accumulate ? *o + tmp[i * NR + j] : tmp[i * NR + j];
+            float *out = c + (size_t)i * ldc + j;
+            *out = op->accumulate ? *out + tmp[i * NR + j] : tmp[i * NR + j];
         }
+}
+
+static void gemm(float *c, int ldc, const float *bp, int m, int n, const operands *op)
+{
+    const int kp = op->k1 + op->k2 + (op->bias ? 1 : 0); /* rows per panel */
+    for (int j0 = 0; j0 < n; j0 += NR) {
+        const float *panel = bp + (size_t)j0 * kp;
+        int nc = min_int(n - j0, NR), i0 = 0;
+#define ROWS(i) (op->a1 ? op->a1 + (size_t)(i) * op->lda1 : NULL), \
+                (op->a2 ? op->a2 + (size_t)(i) * op->lda2 : NULL)
+        for (; i0 + MR <= m; i0 += MR) {
+            float *ct = c + (size_t)i0 * ldc + j0;
+            if (nc < NR) tile_edge(ct, ldc, ROWS(i0), panel, op, MR, nc);
+            else tile_full(ct, ldc, ROWS(i0), panel, op);
+        }
+        if (i0 < m && m >= MR)
+            tile_overlap(c + (size_t)(m - MR) * ldc + j0, ldc, ROWS(m - MR), panel, op,
+                         i0 - (m - MR), nc);
+        else if (i0 < m)
+            tile_edge(c + (size_t)i0 * ldc + j0, ldc, ROWS(i0), panel, op, m - i0, nc);
+#undef ROWS
+    }
 }
 
 void cj_rec_gemm(float *c, int ldc, const float *a, int lda, const float *bp, int m, int n, int k,
                  int accumulate)
 {
-    for (int j0 = 0; j0 < n; j0 += NR) {
-        const float *panel = bp + (size_t)j0 * k;
-        int nc = min_int(n - j0, NR), i0 = 0;
-        for (; i0 + MR <= m; i0 += MR) {
-            float *ct = c + (size_t)i0 * ldc + j0;
-            const float *at = a + (size_t)i0 * lda;
-            if (nc < NR) tile_edge(ct, ldc, at, (size_t)lda, 1, panel, k, MR, nc, accumulate);
-            else if (accumulate) tile(ct, ldc, at, (size_t)lda, 1, panel, k, MR, NR, 1);
-            else tile(ct, ldc, at, (size_t)lda, 1, panel, k, MR, NR, 0);
-        }
-        if (i0 < m && m >= MR)
-            tile_overlap(c + (size_t)(m - MR) * ldc + j0, ldc, a + (size_t)(m - MR) * lda, lda,
-                         panel, k, i0 - (m - MR), nc, accumulate);
-        else if (i0 < m)
-            tile_edge(c + (size_t)i0 * ldc + j0, ldc, a + (size_t)i0 * lda, (size_t)lda, 1, panel,
-                      k, m - i0, nc, accumulate);
-    }
+    operands op = {NULL, a, 0, lda, 0, k, 0, accumulate};
+    gemm(c, ldc, bp, m, n, &op);
+}
+
+void cj_rec_gemm_xh(float *c, int ldc, const float *a1, int lda1, int k1, const float *a2,
+                    int lda2, int k2, const float *bp, int m, int n)
+{
+    operands op = {a1, a2, lda1, lda2, k1, k2, 1, 0};
+    gemm(c, ldc, bp, m, n, &op);
 }

@@ -13,15 +13,15 @@
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
  * scratch: D = dpre_1..dpre_T [T, B, H], three [B, H] rows, the bias
- * gradient [H], and W_hh packed for cj_rec_gemm (W_hh^T forward, the
- * feedback matrix backward). */
+ * gradient [H], and one slot for the packed weights: [W_ih W_hh]^T and
+ * the biases forward (cj_rec_gemm_xh), the feedback matrix backward. */
 #include "recurrent_common.h"
 
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H;
     return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + (size_t)H +
-           packed_hh_floats(1, H);
+           max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
@@ -78,19 +78,21 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
     float *X = workspace, *R = X + (size_t)(T + 1) * bh;
     float *slot = R + (size_t)(T + 1) * bh + tbh + 3 * bh + H;
-    const float *w_hh = cj_rec_pack(slot, p->weight_hh, H, H, 1);
+    const float *w = cj_rec_pack_xh(slot, H, p->weight_ih, n_in, p->weight_hh, H, p->bias_ih,
+                                    p->bias_hh);
 
     copy_or_zero(X, x0, bh);
     rate(R, NULL, X, bh, cfg->f);
-    /* X_1..X_T = W_ih u_t + b_ih + b_hh (+ noise_t) for all T*B rows at once. */
-    project_rows(X + bh, in, p->weight_ih, p->bias_ih, p->bias_hh, H, (size_t)T * B, n_in, H);
-    if (noise)
-        for (size_t i = 0; i < tbh; i++) X[bh + i] += noise[i];
     for (int t = 1; t <= T; t++) {
         float *restrict xt = X + (size_t)t * bh;
         const float *restrict xprev = xt - bh;
-        /* pre_t = X_t + r_{t−1} W_hh^T */
-        cj_rec_gemm(xt, H, R + (size_t)(t - 1) * bh, H, w_hh, B, H, H, 1);
+        /* pre_t = W_ih u_t + W_hh r_{t−1} + b_ih + b_hh (+ noise_t) */
+        cj_rec_gemm_xh(xt, H, in + (size_t)(t - 1) * B * n_in, n_in, n_in,
+                       R + (size_t)(t - 1) * bh, H, H, w, B, H);
+        if (noise) {
+            const float *restrict nt = noise + (size_t)(t - 1) * bh;
+            for (size_t i = 0; i < bh; i++) xt[i] += nt[i];
+        }
         if (leak != 0.0f)
             for (size_t i = 0; i < bh; i++) xt[i] = leak * xprev[i] + a * xt[i];
         rate(R + (size_t)t * bh, out + (size_t)(t - 1) * bh, xt, bh, cfg->f);
@@ -111,7 +113,7 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
     float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
     float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
     float *gx0 = dr + bh, *db = gx0 + bh, *slot = db + H;
-    const float *f_hh = cj_rec_pack(slot, feedback_hh(fb, p), H, H, 0);
+    const float *f_hh = cj_rec_pack(slot, feedback_hh(fb, p), H, H);
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(carry, dx_n, bh);
