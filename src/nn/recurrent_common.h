@@ -19,6 +19,9 @@
  * instead of two: never less accurate). Clang contracts by default. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=fast")
+#if defined(__AVX512F__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #endif
 
 #include <cblas.h>
