@@ -38,7 +38,8 @@ size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     return (size_t)(T + 1) * bh + 3 * tbh + tbh + 4 * tbh + bh + 4 * (size_t)H +
-           max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H));
+           max_floats(max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H)),
+                      (size_t)n_in * 2 * H);
 }
 
 typedef struct {
@@ -136,8 +137,9 @@ static void gru_sequence_grads(float *din, const cj_recurrent_grads *g, const gr
     if (g) {
         float *wih = g->weight_ih;
         weight_grad(g->weight_hh, tp->d, H4, tp->hs, rows, 3 * H, H);
-        weight_grad(wih, tp->d, H4, in, rows, 2 * H, n_in);
-        weight_grad(wih ? wih + (size_t)2 * H * n_in : NULL, tp->d + 3 * H, H4, in, rows, H, n_in);
+        weight_grad_in(wih, tp->d, H4, in, rows, 2 * H, n_in, tp->slot);
+        weight_grad_in(wih ? wih + (size_t)2 * H * n_in : NULL, tp->d + 3 * H, H4, in, rows, H,
+                       n_in, tp->slot);
         add_to(g->bias_ih, tp->db, 2 * H);
         add_to(g->bias_hh, tp->db, 2 * H);
         add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp->db + 3 * H, H);

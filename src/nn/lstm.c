@@ -24,7 +24,9 @@ size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + 4 * (size_t)H +
-           max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H), cj_rec_packed_floats(H, 4 * H));
+           max_floats(max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
+                                 cj_rec_packed_floats(H, 4 * H)),
+                      (size_t)n_in * 4 * H);
 }
 
 typedef struct {
@@ -145,5 +147,5 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
     if (dc0)
         for (size_t k = 0; k < bh; k++) dc0[k] += tp.dc[k];
     sequence_grads(din, g, tp.da, tp.db, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
-                   4 * H);
+                   4 * H, tp.slot);
 }

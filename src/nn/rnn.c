@@ -21,7 +21,8 @@ size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H;
     return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + (size_t)H +
-           max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
+           max_floats(max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H)),
+                      (size_t)n_in * H);
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
@@ -139,5 +140,5 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
         rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
-    sequence_grads(din, g, D, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
+    sequence_grads(din, g, D, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H, slot);
 }
