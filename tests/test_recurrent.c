@@ -6,7 +6,7 @@
  *    float64 and stores outputs, final states and every gradient in
  *    tests/ref/recurrent/; the rate RNN with α = 0.2, noise and softplus or
  *    tanh has a NumPy forward reference and autograd gradients; *_wide
- *    cases at B = 11, H = 40 reach the whole-tile paths of the kernels;
+ *    cases at B = 11, I = 11, H = 40 reach the whole-tile paths of the kernels;
  *  - central finite differences through time of the double-precision loss
  *    L = Σ out·dout + Σ (final states)·(their upstream gradients), for every
  *    cell at T = 7 and T = 1, w.r.t. inputs, initial states and parameters;
@@ -251,7 +251,8 @@ TEST(lstm_matches_torch_lstm) { check_reference("lstm"); }
 TEST(rate_rnn_softplus_leaky_noisy_matches_numpy) { check_reference("rate_softplus"); }
 TEST(rate_rnn_tanh_leaky_noisy_matches_numpy) { check_reference("rate_tanh"); }
 /* B = 11, H = 40: whole register tiles of the per-step product and all its
- * edges (rows past a multiple of 8 or 6, columns past a multiple of 32 or 16). */
+ * edges (rows past a multiple of 8 or 6, columns past a multiple of 32 or 16),
+ * and I = 11 inputs for the weight-gradient tiles over the input features. */
 TEST(wide_cells_match_torch)
 {
     check_reference("rnn_tanh_wide");

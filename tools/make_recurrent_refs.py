@@ -27,7 +27,7 @@ state(s) and every parameter, for the loss
 
 Inputs and parameters are float32 (as cajal's); everything is computed in
 float64. Seeds are fixed and the run is deterministic. The files are small
-(T = 7, B = 3, I = 4, H = 6). The *_wide cases (T = 4, B = 11, I = 5,
+(T = 7, B = 3, I = 4, H = 6). The *_wide cases (T = 4, B = 11, I = 11,
 H = 40) are large enough for whole register tiles of the per-step product
 (src/nn/recurrent_gemm.c: 8 or 6 rows by 32, 16 or 8 columns) plus its edges.
 """
@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 T, B, I, H = 7, 3, 4, 6
-WIDE = (4, 11, 5, 40)  # T, B, I, H of the *_wide cases
+WIDE = (4, 11, 11, 40)  # T, B, I, H of the *_wide cases
 ALPHA = 0.2
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref",
                        "recurrent")

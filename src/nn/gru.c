@@ -19,7 +19,7 @@
  *
  * Tape: HS = h_0..h_T [(T+1), B, H]; GATES = r, z, n [T, B, 3H];
  * HN = gh_n [T, B, H]. Scratch: D [T, B, 4H] = [da_r, da_z, da_n ⊙ r, da_n]
- * per row, so that dgh is its first 3H columns and dgi its blocks 0, 1, 3;
+ * per row (rows d_stride(4H) apart), so that dgh is its first 3H columns and dgi its blocks 0, 1, 3;
  * one [B, H] carry; the bias gradients [4H] (column sums of D); one slot
  * for the packed weights (forward: packed_forward_floats; backward: the
  * feedback matrix). */
@@ -37,9 +37,10 @@ static size_t packed_forward_floats(int n_in, int H)
 size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return (size_t)(T + 1) * bh + 3 * tbh + tbh + 4 * tbh + bh + 4 * (size_t)H +
-           max_floats(max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H)),
-                      (size_t)n_in * 2 * H);
+    size_t slot = max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H));
+    slot = max_floats(slot, cj_rec_weight_grad_floats(2 * H, n_in + H));
+    return (size_t)(T + 1) * bh + 3 * tbh + tbh + (size_t)T * B * d_stride(4 * H) + bh +
+           4 * (size_t)H + slot;
 }
 
 typedef struct {
@@ -54,7 +55,7 @@ static gru_tape gru_layout(float *w, int T, int B, int H)
     t.gates = t.hs + (size_t)(T + 1) * bh;
     t.hn = t.gates + 3 * tbh;
     t.d = t.hn + tbh;
-    t.carry = t.d + 4 * tbh;
+    t.carry = t.d + (size_t)T * B * d_stride(4 * H);
     t.db = t.carry + bh;
     t.slot = t.db + 4 * (size_t)H;
     return t;
@@ -127,19 +128,22 @@ static void gru_grad_row(float *restrict d, float *restrict carry, const float *
     }
 }
 
-/* dW, db and dX from D after the loop: dW_hh from dgh (D's first 3H
- * columns), dW_ih from dgi (its blocks r, z and da_n), as sgemms over all
- * T*B rows. */
+/* dW, db and dX from D after the loop: rows r, z of both weights share
+ * D's first 2H columns (one pass for [dW_ih | dW_hh]); row block n takes
+ * da_n ⊙ r for W_hh and da_n for W_ih. */
 static void gru_sequence_grads(float *din, const cj_recurrent_grads *g, const gru_tape *tp,
                                const float *in, const float *f_ih, size_t rows, int n_in, int H)
 {
-    const int H4 = 4 * H;
+    const int ldd = d_stride(4 * H);
     if (g) {
-        float *wih = g->weight_ih;
-        weight_grad(g->weight_hh, tp->d, H4, tp->hs, rows, 3 * H, H);
-        weight_grad_in(wih, tp->d, H4, in, rows, 2 * H, n_in, tp->slot);
-        weight_grad_in(wih ? wih + (size_t)2 * H * n_in : NULL, tp->d + 3 * H, H4, in, rows, H,
-                       n_in, tp->slot);
+        float *wih = g->weight_ih, *whh = g->weight_hh;
+        weight_grads(wih, in, n_in, whh, tp->hs, H, tp->d, ldd, 2 * H, rows, tp->slot);
+        if (whh)
+            weight_grads(NULL, NULL, 0, whh + (size_t)2 * H * H, tp->hs, H, tp->d + 2 * H, ldd, H,
+                         rows, tp->slot);
+        if (wih)
+            weight_grads(wih + (size_t)2 * H * n_in, in, n_in, NULL, NULL, 0, tp->d + 3 * H, ldd, H,
+                         rows, tp->slot);
         add_to(g->bias_ih, tp->db, 2 * H);
         add_to(g->bias_hh, tp->db, 2 * H);
         add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp->db + 3 * H, H);
@@ -147,9 +151,9 @@ static void gru_sequence_grads(float *din, const cj_recurrent_grads *g, const gr
     }
     if (din) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, 2 * H, 1.0f, tp->d,
-                    H4, f_ih, n_in, 1.0f, din, n_in);
+                    ldd, f_ih, n_in, 1.0f, din, n_in);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, H, 1.0f,
-                    tp->d + 3 * H, H4, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
+                    tp->d + 3 * H, ldd, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
     }
 }
 
@@ -159,6 +163,7 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
                      int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H, H4 = 4 * (size_t)H;
+    const int ldd = d_stride(4 * H);
     gru_tape tp = gru_layout(workspace, T, B, H);
     const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 3 * H);
     const int want_db = g && (g->bias_ih || g->bias_hh);
@@ -166,16 +171,16 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
     copy_or_zero(tp.carry, dh_n, bh);
     memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        float *d = tp.d + (size_t)t * B * H4;
+        float *d = tp.d + (size_t)t * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)t * B + b;
-            gru_grad_row(d + b * H4, tp.carry + (size_t)b * H, dout + row * H,
+            gru_grad_row(d + (size_t)b * ldd, tp.carry + (size_t)b * H, dout + row * H,
                          tp.gates + row * H3, tp.hn + row * H,
                          tp.hs + (size_t)t * bh + (size_t)b * H, H);
         }
-        if (want_db) add_colsum(tp.db, d, B, 4 * H, 4 * H);
+        if (want_db) add_colsum(tp.db, d, B, 4 * H, ldd);
         /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh, dgh = D's first 3H columns */
-        cj_rec_gemm(tp.carry, H, d, 4 * H, f_hh, B, H, 3 * H, 1);
+        cj_rec_gemm(tp.carry, H, d, ldd, f_hh, B, H, 3 * H, 1);
     }
     if (dh0)
         for (size_t i = 0; i < bh; i++) dh0[i] += tp.carry[i];

@@ -14,7 +14,8 @@
  *     dW_ih = Σ da^T x_t,  dW_hh = Σ da^T h_{t−1},  db_ih = db_hh = Σ da
  *
  * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
- * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H], two [B, H]
+ * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H] (rows
+ * d_stride(4H) apart), two [B, H]
  * carries, the bias gradient [4H], and one slot for the packed weights:
  * [W_ih W_hh]^T and the biases forward (cj_rec_gemm_xh), the feedback
  * matrix backward. */
@@ -23,10 +24,11 @@
 size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + 4 * tbh + 2 * bh + 4 * (size_t)H +
-           max_floats(max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
-                                 cj_rec_packed_floats(H, 4 * H)),
-                      (size_t)n_in * 4 * H);
+    size_t slot = max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
+                             cj_rec_packed_floats(H, 4 * H));
+    slot = max_floats(slot, cj_rec_weight_grad_floats(4 * H, n_in + H));
+    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + (size_t)T * B * d_stride(4 * H) + 2 * bh +
+           4 * (size_t)H + slot;
 }
 
 typedef struct {
@@ -42,7 +44,7 @@ static lstm_tape lstm_layout(float *w, int T, int B, int H)
     t.gates = t.cs + (size_t)(T + 1) * bh;
     t.tc = t.gates + 4 * tbh;
     t.da = t.tc + tbh;
-    t.dh = t.da + 4 * tbh;
+    t.dh = t.da + (size_t)T * B * d_stride(4 * H);
     t.dc = t.dh + bh;
     t.db = t.dc + bh;
     t.slot = t.db + 4 * (size_t)H;
@@ -122,30 +124,30 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
                       const cj_recurrent_feedback *fb, int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
+    const int ldd = d_stride(4 * H);
     lstm_tape tp = lstm_layout(workspace, T, B, H);
     const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 4 * H);
-
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.dh, dh_n, bh);
     copy_or_zero(tp.dc, dc_n, bh);
     memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        float *da = tp.da + (size_t)t * B * H4;
+        float *da = tp.da + (size_t)t * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H;
-            lstm_grad_row(da + b * H4, tp.dc + o, tp.dh + o, dout + (size_t)t * bh + o,
+            lstm_grad_row(da + (size_t)b * ldd, tp.dc + o, tp.dh + o, dout + (size_t)t * bh + o,
                           tp.gates + (size_t)t * B * H4 + b * H4, tp.tc + (size_t)t * bh + o,
                           tp.cs + (size_t)t * bh + o, H);
         }
-        if (want_db) add_colsum(tp.db, da, B, 4 * H, 4 * H);
+        if (want_db) add_colsum(tp.db, da, B, 4 * H, ldd);
         /* dL/dh_{t−1} = da W_hh */
-        cj_rec_gemm(tp.dh, H, da, 4 * H, f_hh, B, H, 4 * H, 0);
+        cj_rec_gemm(tp.dh, H, da, ldd, f_hh, B, H, 4 * H, 0);
     }
     if (dh0)
         for (size_t k = 0; k < bh; k++) dh0[k] += tp.dh[k];
     if (dc0)
         for (size_t k = 0; k < bh; k++) dc0[k] += tp.dc[k];
-    sequence_grads(din, g, tp.da, tp.db, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
-                   4 * H, tp.slot);
+    sequence_grads(din, g, tp.da, ldd, tp.db, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in,
+                   H, 4 * H, tp.slot);
 }

@@ -77,6 +77,41 @@ const float *cj_rec_pack_xh(float *dst, int n, const float *w1, int k1, const fl
 void cj_rec_gemm_xh(float *c, int ldc, const float *a1, int lda1, int k1, const float *a2,
                     int lda2, int k2, const float *bp, int m, int n);
 
+/* Weight gradients over all T*B rows: dw1 [m, n1] += d^T x1 and
+ * dw2 [m, n2] += d^T x2, d [rows, m] with row stride ldd (see d_stride),
+ * x1 [rows, n1] and x2 [rows, n2] row-major. A NULL dw skips its block.
+ * scratch holds cj_rec_weight_grad_floats(m, n1 + n2) floats.
+ * cj_rec_weight_grad does both in one pass over d without packing; it beats
+ * OpenBLAS's two sgemms for narrow d (m <= CJ_REC_WG_MAX_M: 105 against
+ * 77 GFLOP/s at m = 64) and loses for wide d (82 against 104 at m = 1024,
+ * where d's rows are pages apart); docs/benchmarks.md. */
+#define CJ_REC_WG_MAX_M 128
+size_t cj_rec_weight_grad_floats(int m, int n);
+void cj_rec_weight_grad(float *dw1, const float *x1, int n1, float *dw2, const float *x2, int n2,
+                        const float *d, int ldd, int m, size_t rows, float *scratch);
+
+/* The same, by cj_rec_weight_grad for narrow d and by sgemm otherwise. */
+static inline void weight_grads(float *dw1, const float *x1, int n1, float *dw2, const float *x2,
+                                int n2, const float *d, int ldd, int m, size_t rows,
+                                float *scratch)
+{
+    if (m <= CJ_REC_WG_MAX_M) {
+        cj_rec_weight_grad(dw1, x1, n1, dw2, x2, n2, d, ldd, m, rows, scratch);
+        return;
+    }
+    if (dw1)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n1, (int)rows, 1.0f, d, ldd, x1, n1,
+                    1.0f, dw1, n1);
+    if (dw2)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n2, (int)rows, 1.0f, d, ldd, x2, n2,
+                    1.0f, dw2, n2);
+}
+
+/* Row stride of a gradient tape D that is gh wide: one cache line more,
+ * so that a 4 KB-multiple width (gh = 1024) does not map a column panel's
+ * rows to one L1 set in cj_rec_weight_grad. */
+static inline int d_stride(int gh) { return gh + CJ_REC_ALIGN_FLOATS; }
+
 static inline size_t max_floats(size_t a, size_t b) { return a > b ? a : b; }
 
 /* ---- element-wise maths ---------------------------------------------------- */
@@ -137,52 +172,27 @@ static inline void add_to(float *restrict acc, const float *restrict src, int n)
         for (int j = 0; j < n; j++) acc[j] += src[j];
 }
 
-/* dw [m, n] += d^T x over all rows: d [rows, m] with row stride ldd,
- * x [rows, n]; skipped when dw is NULL. One sgemm whose inner dimension is
- * all T*B rows (cj_rec_gemm's per-step design does not pay here: its
- * operands would need packing as sgemm's do; docs/benchmarks.md). */
-static inline void weight_grad(float *dw, const float *d, int ldd, const float *x, size_t rows,
-                               int m, int n)
-{
-    if (dw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, (int)rows, 1.0f, d, ldd, x, n,
-                    1.0f, dw, n);
-}
-
-/* The same for the narrow input block (n = I, e.g. 33), computed as its
- * transpose dw^T [n, m] = x^T d into scratch (n * m floats) and added back:
- * OpenBLAS's tile then runs along the wide m, not the 33 (0.39 instead of
- * 0.61 ms at m = 64, 6.5 instead of 7.4 ms at m = 1024; docs/benchmarks.md). */
-static inline void weight_grad_in(float *dw, const float *d, int ldd, const float *x, size_t rows,
-                                  int m, int n, float *restrict scratch)
-{
-    if (!dw) return;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, m, (int)rows, 1.0f, x, n, d, ldd, 0.0f,
-                scratch, m);
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) dw[(size_t)i * n + j] += scratch[(size_t)j * m + i];
-}
-
 /* The gradients that are sums over all T*B rows, after the backward loop,
  * for cells whose input and recurrent pre-activations share one gradient
- * D [rows, gh] (rate RNN, LSTM), eqs. in the header comment above:
- *   dW_ih += D^T X,  dW_hh += D^T H_prev,
+ * D [rows, gh] (row stride ldd; rate RNN, LSTM), eqs. in the header
+ * comment above:
+ *   dW_ih += D^T X and dW_hh += D^T H_prev in one pass over D,
  *   db_ih += db, db_hh += db (db = Σ D, summed during the loop),
  *   dX += D F_ih.
- * X [rows, I]; H_prev [rows, H] (h_0..h_{T-1}); scratch I * gh floats. */
+ * X [rows, I]; H_prev [rows, H] (h_0..h_{T-1}); scratch
+ * cj_rec_weight_grad_floats(gh, I + H) floats. */
 static inline void sequence_grads(float *din, const cj_recurrent_grads *g, const float *d,
-                                  const float *db, const float *x, const float *h_prev,
+                                  int ldd, const float *db, const float *x, const float *h_prev,
                                   const float *f_ih, size_t rows, int n_in, int H, int gh,
                                   float *scratch)
 {
     if (g) {
-        weight_grad_in(g->weight_ih, d, gh, x, rows, gh, n_in, scratch);
-        weight_grad(g->weight_hh, d, gh, h_prev, rows, gh, H);
+        weight_grads(g->weight_ih, x, n_in, g->weight_hh, h_prev, H, d, ldd, gh, rows, scratch);
         add_to(g->bias_ih, db, gh);
         add_to(g->bias_hh, db, gh);
     }
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, gh, 1.0f, d, gh,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, gh, 1.0f, d, ldd,
                     f_ih, n_in, 1.0f, din, n_in);
 }
 

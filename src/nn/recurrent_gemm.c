@@ -226,3 +226,107 @@ void cj_rec_gemm_xh(float *c, int ldc, const float *a1, int lda1, int k1, const 
     operands op = {a1, a2, lda1, lda2, k1, k2, 1, 0};
     gemm(c, ldc, bp, m, n, &op);
 }
+
+/* ---- weight gradients ------------------------------------------------------
+ * dW += D^T X over all T*B rows, computed as its transpose C = X^T D
+ * [n, m] in scratch: the features of X (33 inputs, H states) are the rows
+ * of C, read by broadcasts from X's rows in place, and D's rows are the B
+ * panels, read in place too (the cells give D a row stride that is not a
+ * multiple of 4 KB, so a panel's rows do not all fall into one L1 set).
+ * Nothing is packed except a zero-padded copy of a last, partial panel.
+ * Rows are taken in chunks of KC so that a chunk of D stays in cache while
+ * every tile of C passes over it. */
+
+enum { KC = 128 };
+
+size_t cj_rec_weight_grad_floats(int m, int n)
+{
+    size_t m_pad = ((size_t)m + NR - 1) / NR * NR;
+    return (size_t)n * m_pad + (size_t)KC * NR + 2 * CJ_REC_ALIGN_FLOATS;
+}
+
+/* One tile of C (+)= A B over k with A (i, kk) = a[kk * lda + i] (rows of
+ * X read across) and B rows b + kk * ldb, NR wide; mr rows stored. */
+static inline __attribute__((always_inline)) void tile_t(float *restrict c, int ldc,
+                                                         const float *restrict a, int lda,
+                                                         const float *restrict b, int ldb, int k,
+                                                         int mr, int accumulate)
+{
+    vf acc[MR][NV];
+    for (int i = 0; i < MR; i++)
+        for (int v = 0; v < NV; v++)
+            acc[i][v] = accumulate && i < mr ? vload(c + (size_t)i * ldc + v * VL) : (vf){0};
+    for (int kk = 0; kk < k; kk++) {
+        vf bv[NV];
+        for (int v = 0; v < NV; v++) bv[v] = vload(b + (size_t)kk * ldb + v * VL);
+        for (int i = 0; i < mr; i++) {
+            float s = a[(size_t)kk * lda + i];
+            for (int v = 0; v < NV; v++) acc[i][v] += s * bv[v];
+        }
+    }
+    for (int i = 0; i < mr; i++)
+        for (int v = 0; v < NV; v++) vstore(c + (size_t)i * ldc + v * VL, acc[i][v]);
+}
+
+static void tile_t_edge(float *c, int ldc, const float *a, int lda, const float *b, int ldb, int k,
+                        int mr)
+{
+    tile_t(c, ldc, a, lda, b, ldb, k, mr, 1);
+}
+
+/* C rows [0, n) (+)= x^T over rows [k0, k0 + kb) times one panel of D. */
+static void panel_t(float *c, int ldc, const float *x, int n, const float *b, int ldb, int kb)
+{
+    int i0 = 0;
+    for (; i0 + MR <= n; i0 += MR) tile_t(c + (size_t)i0 * ldc, ldc, x + i0, n, b, ldb, kb, MR, 1);
+    if (i0 < n && n >= MR) {
+        /* the last rows as a whole tile overlapping the one before */
+        float tmp[MR * NR];
+        int keep = i0 - (n - MR);
+        tile_t(tmp, NR, x + (n - MR), n, b, ldb, kb, MR, 0);
+        for (int i = keep; i < MR; i++)
+            for (int j = 0; j < NR; j++) c[(size_t)(n - MR + i) * ldc + j] += tmp[i * NR + j];
+    } else if (i0 < n) {
+        tile_t_edge(c + (size_t)i0 * ldc, ldc, x + i0, n, b, ldb, kb, n - i0);
+    }
+}
+
+/* dw [m, n] += ct^T, ct [n, m_pad], in blocks that stay in L1. */
+static void add_transposed(float *restrict dw, const float *restrict ct, int m, int n, int m_pad)
+{
+    enum { BLK = 16 };
+    for (int u0 = 0; u0 < m; u0 += BLK)
+        for (int f0 = 0; f0 < n; f0 += BLK)
+            for (int u = u0; u < m && u < u0 + BLK; u++)
+                for (int f = f0; f < n && f < f0 + BLK; f++)
+                    dw[(size_t)u * n + f] += ct[(size_t)f * m_pad + u];
+}
+
+void cj_rec_weight_grad(float *dw1, const float *x1, int n1, float *dw2, const float *x2, int n2,
+                        const float *d, int ldd, int m, size_t rows, float *scratch)
+{
+    if (!dw1) n1 = 0;
+    if (!dw2) n2 = 0;
+    if (n1 + n2 == 0 || m == 0) return;
+    const int m_pad = (m + NR - 1) / NR * NR, m_full = m / NR * NR;
+    float *ct = align_line(scratch), *tail = align_line(ct + (size_t)(n1 + n2) * m_pad);
+    memset(ct, 0, sizeof(float) * (size_t)(n1 + n2) * m_pad);
+    for (size_t k0 = 0; k0 < rows; k0 += KC) {
+        int kb = rows - k0 < KC ? (int)(rows - k0) : KC;
+        const float *dk = d + k0 * (size_t)ldd;
+        if (m_full < m) /* D's last columns, zero-padded to a panel */
+            for (int kk = 0; kk < kb; kk++) {
+                float *row = tail + (size_t)kk * NR;
+                memcpy(row, dk + (size_t)kk * ldd + m_full, sizeof(float) * (m - m_full));
+                for (int j = m - m_full; j < NR; j++) row[j] = 0.0f;
+            }
+        for (int j0 = 0; j0 < m; j0 += NR) {
+            const float *b = j0 < m_full ? dk + j0 : tail;
+            int ldb = j0 < m_full ? ldd : NR;
+            if (n1) panel_t(ct + j0, m_pad, x1 + k0 * n1, n1, b, ldb, kb);
+            if (n2) panel_t(ct + (size_t)n1 * m_pad + j0, m_pad, x2 + k0 * n2, n2, b, ldb, kb);
+        }
+    }
+    if (n1) add_transposed(dw1, ct, m, n1, m_pad);
+    if (n2) add_transposed(dw2, ct + (size_t)n1 * m_pad, m, n2, m_pad);
+}

@@ -12,7 +12,8 @@
  *     du_t  = dpre_t W_ih
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
- * scratch: D = dpre_1..dpre_T [T, B, H], three [B, H] rows, the bias
+ * scratch: D = dpre_1..dpre_T [T, B, H] (rows d_stride(H) apart), three
+ * [B, H] rows, the bias
  * gradient [H], and one slot for the packed weights: [W_ih W_hh]^T and
  * the biases forward (cj_rec_gemm_xh), the feedback matrix backward. */
 #include "recurrent_common.h"
@@ -20,9 +21,9 @@
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H;
-    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh + (size_t)H +
-           max_floats(max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H)),
-                      (size_t)n_in * H);
+    size_t slot = max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
+    slot = max_floats(slot, cj_rec_weight_grad_floats(H, n_in + H));
+    return 2 * (size_t)(T + 1) * bh + (size_t)T * B * d_stride(H) + 3 * bh + (size_t)H + slot;
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
@@ -78,7 +79,7 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
     const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
     float *X = workspace, *R = X + (size_t)(T + 1) * bh;
-    float *slot = R + (size_t)(T + 1) * bh + tbh + 3 * bh + H;
+    float *slot = R + (size_t)(T + 1) * bh + (size_t)T * B * d_stride(H) + 3 * bh + H;
     const float *w = cj_rec_pack_xh(slot, H, p->weight_ih, n_in, p->weight_hh, H, p->bias_ih,
                                     p->bias_hh);
 
@@ -108,11 +109,12 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
                           int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H;
+    const int ldd = d_stride(H);
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
     const float *X = workspace, *R = X + (size_t)(T + 1) * bh;
     float *D = workspace + 2 * (size_t)(T + 1) * bh;
-    float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
-    float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
+    float *carry = D + (size_t)T * B * ldd; /* (1 − α) dL/dx_{t+1}: the leak path */
+    float *dr = carry + bh;                 /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
     float *gx0 = dr + bh, *db = gx0 + bh, *slot = db + H;
     const float *f_hh = cj_rec_pack(slot, feedback_hh(fb, p), H, H);
     const int want_db = g && (g->bias_ih || g->bias_hh);
@@ -121,24 +123,27 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
     memset(dr, 0, sizeof(float) * bh);
     memset(db, 0, sizeof(float) * H);
     for (int t = T; t >= 1; t--) {
-        float *restrict d = D + (size_t)(t - 1) * bh;
-        rate_grad(d, carry, dr, dout + (size_t)(t - 1) * bh, X + (size_t)t * bh,
-                  R + (size_t)t * bh, bh, cfg->f);
-        /* d holds dL/dx_t; dpre_t = α dL/dx_t, and the leak carries (1 − α) dL/dx_t. */
-        if (leak != 0.0f)
-            for (size_t i = 0; i < bh; i++) {
-                carry[i] = leak * d[i];
-                d[i] *= a;
-            }
-        else if (t == T) /* α = 1: no leak path after the first step */
+        float *dt = D + (size_t)(t - 1) * B * ldd;
+        for (int b = 0; b < B; b++) {
+            size_t o = (size_t)b * H, row = (size_t)t * bh + o;
+            float *restrict d = dt + (size_t)b * ldd, *restrict cb = carry + o;
+            rate_grad(d, cb, dr + o, dout + (size_t)(t - 1) * bh + o, X + row, R + row, H, cfg->f);
+            /* d holds dL/dx_t; dpre_t = α dL/dx_t, the leak carries (1 − α) dL/dx_t. */
+            if (leak != 0.0f)
+                for (int i = 0; i < H; i++) {
+                    cb[i] = leak * d[i];
+                    d[i] *= a;
+                }
+        }
+        if (leak == 0.0f && t == T) /* α = 1: no leak path after the first step */
             memset(carry, 0, sizeof(float) * bh);
-        if (want_db) add_colsum(db, d, B, H, H);
-        cj_rec_gemm(dr, H, d, H, f_hh, B, H, H, 0);
+        if (want_db) add_colsum(db, dt, B, H, ldd);
+        cj_rec_gemm(dr, H, dt, ldd, f_hh, B, H, H, 0);
     }
     /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
     if (dx0) {
         rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
-    sequence_grads(din, g, D, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H, slot);
+    sequence_grads(din, g, D, ldd, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H, slot);
 }
