@@ -8,7 +8,9 @@ Linear(H, 33) at every step, MSELoss against a fixed target, backward,
 torch.optim.Adam (defaults) step, and loss.item() (cajal's step returns the
 loss too). The input does not require a gradient, as in training.
 
-Output, one line per case: "torch <case> <median ms> <best ms>".
+Output, one line per case:
+    torch <case> <median ms> <best ms> <median CPU ms> <best CPU ms>
+by wall clock and by the process's CPU time (time.process_time).
 BENCH_REPEATS sets the timed repeats (default 20).
 """
 import os
@@ -34,9 +36,9 @@ def bench(name, cls, hidden, repeats):
     loss_fn = nn.MSELoss()
     x = torch.rand(T, B, N_IN) * 2 - 1
     target = torch.rand(T, B, N_OUT) * 2 - 1
-    times = []
+    times, cpu = [], []
     for r in range(WARMUP + repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         h, _ = cell(x)
         loss = loss_fn(readout(h), target)
@@ -45,8 +47,11 @@ def bench(name, cls, hidden, repeats):
         loss.item()
         if r >= WARMUP:
             times.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
     times.sort()
-    print(f"torch {name}_h{hidden} {times[len(times) // 2]:.3f} {times[0]:.3f}", flush=True)
+    cpu.sort()
+    print(f"torch {name}_h{hidden} {times[len(times) // 2]:.3f} {times[0]:.3f} "
+          f"{cpu[len(cpu) // 2]:.3f} {cpu[0]:.3f}", flush=True)
 
 
 def main():
