@@ -6,7 +6,8 @@
  *    float64 and stores outputs, final states and every gradient in
  *    tests/ref/recurrent/; the rate RNN with α = 0.2, noise and softplus or
  *    tanh has a NumPy forward reference and autograd gradients; *_wide
- *    cases at B = 11, I = 11, H = 40 reach the whole-tile paths of the kernels;
+ *    cases at B = 11, I = 11, H = 40 reach the whole-tile paths of the kernels,
+ *    *_long cases at T = 60 the chunked weight gradients;
  *  - central finite differences through time of the double-precision loss
  *    L = Σ out·dout + Σ (final states)·(their upstream gradients), for every
  *    cell at T = 7 and T = 1, w.r.t. inputs, initial states and parameters;
@@ -258,6 +259,13 @@ TEST(wide_cells_match_torch)
     check_reference("rnn_tanh_wide");
     check_reference("gru_wide");
     check_reference("lstm_wide");
+}
+/* T = 60, B = 5: the weight gradients come in two chunks of steps. */
+TEST(long_sequences_match_torch)
+{
+    check_reference("rnn_tanh_long");
+    check_reference("gru_long");
+    check_reference("lstm_long");
 }
 
 /* ---- finite differences through time ------------------------------------ */
@@ -517,6 +525,7 @@ int main(void)
     RUN(rate_rnn_softplus_leaky_noisy_matches_numpy);
     RUN(rate_rnn_tanh_leaky_noisy_matches_numpy);
     RUN(wide_cells_match_torch);
+    RUN(long_sequences_match_torch);
     RUN(rate_rnn_softplus_alpha_0_2_finite_differences);
     RUN(rate_rnn_tanh_alpha_0_2_finite_differences);
     RUN(rate_rnn_alpha_1_finite_differences);

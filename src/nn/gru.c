@@ -18,11 +18,12 @@
  * (cj_rec_gemm_xh); block n needs gi_n and gh_n apart, one product each.
  *
  * Tape: HS = h_0..h_T [(T+1), B, H]; GATES = r, z, n [T, B, 3H];
- * HN = gh_n [T, B, H]. Scratch: D [T, B, 4H] = [da_r, da_z, da_n ⊙ r, da_n]
- * per row (rows d_stride(4H) apart), so that dgh is its first 3H columns and dgi its blocks 0, 1, 3;
- * one [B, H] carry; the bias gradients [4H] (column sums of D); one slot
- * for the packed weights (forward: packed_forward_floats; backward: the
- * feedback matrix). */
+ * HN = gh_n [T, B, H]. Scratch: D, one chunk of steps' rows
+ * [da_r, da_z, da_n ⊙ r, da_n] (d_stride(4H) apart), so that dgh is its
+ * first 3H columns and dgi its blocks 0, 1, 3; one [B, H] carry; the bias
+ * gradients [4H] (column sums of D); the packed weights (forward:
+ * packed_forward_floats; backward: the feedback matrix); the
+ * weight-gradient products' scratch. */
 #include "recurrent_common.h"
 
 /* The forward products' packed weights, three in one slot:
@@ -34,31 +35,40 @@ static size_t packed_forward_floats(int n_in, int H)
            cj_rec_packed_xh_floats(H, 0, H);
 }
 
-size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
-{
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    size_t slot = max_floats(packed_forward_floats(n_in, H), cj_rec_packed_floats(H, 3 * H));
-    slot = max_floats(slot, cj_rec_weight_grad_floats(2 * H, n_in + H));
-    return (size_t)(T + 1) * bh + 3 * tbh + tbh + (size_t)T * B * d_stride(4 * H) + bh +
-           4 * (size_t)H + slot;
-}
-
+/* The tape and the scratch (header comment), as pointers into the
+ * workspace. */
 typedef struct {
-    float *hs, *gates, *hn, *d, *carry, *db, *slot;
+    float *hs, *gates, *hn, *d, *carry, *db, *packed, *wg;
 } gru_tape;
 
-static gru_tape gru_layout(float *w, int T, int B, int H)
+enum { N_PARTS = 8 };
+
+/* Offsets of the parts of gru_tape, in order, in floats; returns the total. */
+static size_t gru_offsets(size_t o[N_PARTS], int T, int B, int n_in, int H)
 {
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    gru_tape t;
-    t.hs = w;
-    t.gates = t.hs + (size_t)(T + 1) * bh;
-    t.hn = t.gates + 3 * tbh;
-    t.d = t.hn + tbh;
-    t.carry = t.d + (size_t)T * B * d_stride(4 * H);
-    t.db = t.carry + bh;
-    t.slot = t.db + 4 * (size_t)H;
+    size_t bh = (size_t)B * H, tbh = (size_t)T * bh, k = 0;
+    const size_t n[N_PARTS] = {(size_t)(T + 1) * bh, 3 * tbh, tbh,
+                               (size_t)chunk_steps(T, B) * B * d_stride(4 * H), bh,
+                               4 * (size_t)H,
+                               max_floats(packed_forward_floats(n_in, H),
+                                          cj_rec_packed_floats(H, 3 * H)),
+                               cj_rec_weight_grad_floats(2 * H, n_in + H)};
+    for (int i = 0; i < N_PARTS; i++) o[i] = k, k += n[i];
+    return k;
+}
+
+static gru_tape gru_layout(float *w, int T, int B, int n_in, int H)
+{
+    size_t o[N_PARTS];
+    gru_offsets(o, T, B, n_in, H);
+    gru_tape t = {w + o[0], w + o[1], w + o[2], w + o[3], w + o[4], w + o[5], w + o[6], w + o[7]};
     return t;
+}
+
+size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
+{
+    size_t o[N_PARTS];
+    return gru_offsets(o, T, B, n_in, H);
 }
 
 /* One row of the gate maths: g = [gi_r + gh_r, gi_z + gh_z, gi_n] (biases
@@ -84,11 +94,11 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
                     const cj_recurrent_params *p, int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
-    gru_tape tp = gru_layout(workspace, T, B, H);
+    gru_tape tp = gru_layout(workspace, T, B, n_in, H);
     const float *wi = p->weight_ih, *wh = p->weight_hh, *bi = p->bias_ih, *bh_ = p->bias_hh;
-    float *slot2 = tp.slot + cj_rec_packed_xh_floats(2 * H, n_in, H);
+    float *slot2 = tp.packed + cj_rec_packed_xh_floats(2 * H, n_in, H);
     float *slot3 = slot2 + cj_rec_packed_xh_floats(H, n_in, 0);
-    const float *w_rz = cj_rec_pack_xh(tp.slot, 2 * H, wi, n_in, wh, H, bi, bh_);
+    const float *w_rz = cj_rec_pack_xh(tp.packed, 2 * H, wi, n_in, wh, H, bi, bh_);
     const float *w_xn = cj_rec_pack_xh(slot2, H, wi + (size_t)2 * H * n_in, n_in, NULL, 0,
                                        bi ? bi + 2 * H : NULL, NULL);
     const float *w_hn = cj_rec_pack_xh(slot3, H, NULL, 0, wh + (size_t)2 * H * H, H, NULL,
@@ -128,32 +138,29 @@ static void gru_grad_row(float *restrict d, float *restrict carry, const float *
     }
 }
 
-/* dW, db and dX from D after the loop: rows r, z of both weights share
- * D's first 2H columns (one pass for [dW_ih | dW_hh]); row block n takes
- * da_n ⊙ r for W_hh and da_n for W_ih. */
-static void gru_sequence_grads(float *din, const cj_recurrent_grads *g, const gru_tape *tp,
-                               const float *in, const float *f_ih, size_t rows, int n_in, int H)
+/* dW and dX from one chunk's rows of D: rows r, z of both weights share
+ * D's first 2H columns (one pass for [dW_ih | dW_hh] where narrow); row
+ * block n takes da_n ⊙ r for W_hh and da_n for W_ih. */
+static void gru_chunk_grads(float *din, const cj_recurrent_grads *g, const float *d,
+                            const float *x, const float *h_prev, const float *f_ih, size_t rows,
+                            int n_in, int H, float *scratch)
 {
     const int ldd = d_stride(4 * H);
     if (g) {
         float *wih = g->weight_ih, *whh = g->weight_hh;
-        weight_grads(wih, in, n_in, whh, tp->hs, H, tp->d, ldd, 2 * H, rows, tp->slot);
+        weight_grads(wih, x, n_in, whh, h_prev, H, d, ldd, 2 * H, rows, scratch);
         if (whh)
-            weight_grads(NULL, NULL, 0, whh + (size_t)2 * H * H, tp->hs, H, tp->d + 2 * H, ldd, H,
-                         rows, tp->slot);
+            weight_grads(NULL, NULL, 0, whh + (size_t)2 * H * H, h_prev, H, d + 2 * H, ldd, H,
+                         rows, scratch);
         if (wih)
-            weight_grads(wih + (size_t)2 * H * n_in, in, n_in, NULL, NULL, 0, tp->d + 3 * H, ldd, H,
-                         rows, tp->slot);
-        add_to(g->bias_ih, tp->db, 2 * H);
-        add_to(g->bias_hh, tp->db, 2 * H);
-        add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp->db + 3 * H, H);
-        add_to(g->bias_hh ? g->bias_hh + 2 * H : NULL, tp->db + 2 * H, H);
+            weight_grads(wih + (size_t)2 * H * n_in, x, n_in, NULL, NULL, 0, d + 3 * H, ldd, H,
+                         rows, scratch);
     }
     if (din) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, 2 * H, 1.0f, tp->d,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, 2 * H, 1.0f, d,
                     ldd, f_ih, n_in, 1.0f, din, n_in);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, H, 1.0f,
-                    tp->d + 3 * H, ldd, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
+                    d + 3 * H, ldd, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
     }
 }
 
@@ -163,15 +170,16 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
                      int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H, H4 = 4 * (size_t)H;
-    const int ldd = d_stride(4 * H);
-    gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 3 * H);
+    const int ldd = d_stride(4 * H), S = chunk_steps(T, B);
+    gru_tape tp = gru_layout(workspace, T, B, n_in, H);
+    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 3 * H);
+    const float *f_ih = feedback_ih(fb, p);
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.carry, dh_n, bh);
     memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        float *d = tp.d + (size_t)t * B * ldd;
+        float *d = tp.d + (size_t)(t % S) * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)t * B + b;
             gru_grad_row(d + (size_t)b * ldd, tp.carry + (size_t)b * H, dout + row * H,
@@ -181,8 +189,18 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
         if (want_db) add_colsum(tp.db, d, B, 4 * H, ldd);
         /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh, dgh = D's first 3H columns */
         cj_rec_gemm(tp.carry, H, d, ldd, f_hh, B, H, 3 * H, 1);
+        if (t % S == 0) { /* steps t .. t + S - 1 are done */
+            size_t r0 = (size_t)t * B, rows = (size_t)(T - t < S ? T - t : S) * B;
+            gru_chunk_grads(din ? din + r0 * n_in : NULL, g, tp.d, in + r0 * n_in, tp.hs + r0 * H,
+                            f_ih, rows, n_in, H, tp.wg);
+        }
     }
     if (dh0)
         for (size_t i = 0; i < bh; i++) dh0[i] += tp.carry[i];
-    gru_sequence_grads(din, g, &tp, in, feedback_ih(fb, p), (size_t)T * B, n_in, H);
+    if (g) {
+        add_to(g->bias_ih, tp.db, 2 * H);
+        add_to(g->bias_hh, tp.db, 2 * H);
+        add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp.db + 3 * H, H);
+        add_to(g->bias_hh ? g->bias_hh + 2 * H : NULL, tp.db + 2 * H, H);
+    }
 }

@@ -14,41 +14,48 @@
  *     dW_ih = Σ da^T x_t,  dW_hh = Σ da^T h_{t−1},  db_ih = db_hh = Σ da
  *
  * Tape: HS = h_0..h_T and CS = c_0..c_T [(T+1), B, H]; GATES = i, f, g, o
- * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA [T, B, 4H] (rows
- * d_stride(4H) apart), two [B, H]
- * carries, the bias gradient [4H], and one slot for the packed weights:
- * [W_ih W_hh]^T and the biases forward (cj_rec_gemm_xh), the feedback
- * matrix backward. */
+ * [T, B, 4H]; TC = tanh c_t [T, B, H]. Scratch: DA, da for one chunk of
+ * steps (rows d_stride(4H) apart); two [B, H] carries; the bias gradient
+ * [4H]; the packed weights ([W_ih W_hh]^T and the biases forward, for
+ * cj_rec_gemm_xh; the feedback matrix backward); the weight-gradient
+ * products' scratch. */
 #include "recurrent_common.h"
+
+/* The tape and the scratch (header comment), as pointers into the
+ * workspace. */
+typedef struct {
+    float *hs, *cs, *gates, *tc, *da, *dh, *dc, *db, *packed, *wg;
+} lstm_tape;
+
+enum { N_PARTS = 10 };
+
+/* Offsets of the parts of lstm_tape, in order, in floats; returns the total. */
+static size_t lstm_offsets(size_t o[N_PARTS], int T, int B, int n_in, int H)
+{
+    size_t bh = (size_t)B * H, tbh = (size_t)T * bh, k = 0;
+    const size_t n[N_PARTS] = {(size_t)(T + 1) * bh, (size_t)(T + 1) * bh, 4 * tbh, tbh,
+                               (size_t)chunk_steps(T, B) * B * d_stride(4 * H), bh, bh,
+                               4 * (size_t)H,
+                               max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
+                                          cj_rec_packed_floats(H, 4 * H)),
+                               cj_rec_weight_grad_floats(4 * H, n_in + H)};
+    for (int i = 0; i < N_PARTS; i++) o[i] = k, k += n[i];
+    return k;
+}
+
+static lstm_tape lstm_layout(float *w, int T, int B, int n_in, int H)
+{
+    size_t o[N_PARTS];
+    lstm_offsets(o, T, B, n_in, H);
+    lstm_tape t = {w + o[0], w + o[1], w + o[2], w + o[3], w + o[4],
+                   w + o[5], w + o[6], w + o[7], w + o[8], w + o[9]};
+    return t;
+}
 
 size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 {
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    size_t slot = max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
-                             cj_rec_packed_floats(H, 4 * H));
-    slot = max_floats(slot, cj_rec_weight_grad_floats(4 * H, n_in + H));
-    return 2 * (size_t)(T + 1) * bh + 4 * tbh + tbh + (size_t)T * B * d_stride(4 * H) + 2 * bh +
-           4 * (size_t)H + slot;
-}
-
-typedef struct {
-    float *hs, *cs, *gates, *tc, *da, *dh, *dc, *db, *slot;
-} lstm_tape;
-
-static lstm_tape lstm_layout(float *w, int T, int B, int H)
-{
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    lstm_tape t;
-    t.hs = w;
-    t.cs = t.hs + (size_t)(T + 1) * bh;
-    t.gates = t.cs + (size_t)(T + 1) * bh;
-    t.tc = t.gates + 4 * tbh;
-    t.da = t.tc + tbh;
-    t.dh = t.da + (size_t)T * B * d_stride(4 * H);
-    t.dc = t.dh + bh;
-    t.db = t.dc + bh;
-    t.slot = t.db + 4 * (size_t)H;
-    return t;
+    size_t o[N_PARTS];
+    return lstm_offsets(o, T, B, n_in, H);
 }
 
 /* One row: a = [a_i, a_f, a_g, a_o] in, [i, f, g, o] out; h and out
@@ -77,8 +84,8 @@ void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const
                      int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
-    lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *w = cj_rec_pack_xh(tp.slot, 4 * H, p->weight_ih, n_in, p->weight_hh, H,
+    lstm_tape tp = lstm_layout(workspace, T, B, n_in, H);
+    const float *w = cj_rec_pack_xh(tp.packed, 4 * H, p->weight_ih, n_in, p->weight_hh, H,
                                     p->bias_ih, p->bias_hh);
 
     copy_or_zero(tp.hs, h0, bh);
@@ -124,16 +131,17 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
                       const cj_recurrent_feedback *fb, int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H4 = 4 * (size_t)H;
-    const int ldd = d_stride(4 * H);
-    lstm_tape tp = lstm_layout(workspace, T, B, H);
-    const float *f_hh = cj_rec_pack(tp.slot, feedback_hh(fb, p), H, 4 * H);
+    const int ldd = d_stride(4 * H), S = chunk_steps(T, B);
+    lstm_tape tp = lstm_layout(workspace, T, B, n_in, H);
+    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 4 * H);
+    const float *f_ih = feedback_ih(fb, p);
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.dh, dh_n, bh);
     copy_or_zero(tp.dc, dc_n, bh);
     memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        float *da = tp.da + (size_t)t * B * ldd;
+        float *da = tp.da + (size_t)(t % S) * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H;
             lstm_grad_row(da + (size_t)b * ldd, tp.dc + o, tp.dh + o, dout + (size_t)t * bh + o,
@@ -143,11 +151,18 @@ void cj_lstm_backward(float *din, float *dh0, float *dc0, const cj_recurrent_gra
         if (want_db) add_colsum(tp.db, da, B, 4 * H, ldd);
         /* dL/dh_{t−1} = da W_hh */
         cj_rec_gemm(tp.dh, H, da, ldd, f_hh, B, H, 4 * H, 0);
+        if (t % S == 0) { /* steps t .. t + S - 1 are done */
+            size_t r0 = (size_t)t * B, rows = (size_t)(T - t < S ? T - t : S) * B;
+            chunk_grads(din ? din + r0 * n_in : NULL, g, tp.da, ldd, in + r0 * n_in,
+                        tp.hs + r0 * H, f_ih, rows, n_in, H, 4 * H, tp.wg);
+        }
     }
     if (dh0)
         for (size_t k = 0; k < bh; k++) dh0[k] += tp.dh[k];
     if (dc0)
         for (size_t k = 0; k < bh; k++) dc0[k] += tp.dc[k];
-    sequence_grads(din, g, tp.da, ldd, tp.db, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in,
-                   H, 4 * H, tp.slot);
+    if (g) {
+        add_to(g->bias_ih, tp.db, 4 * H);
+        add_to(g->bias_hh, tp.db, 4 * H);
+    }
 }

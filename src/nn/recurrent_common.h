@@ -4,9 +4,9 @@
  *   per step forward       A_t = x_t W_ih^T + h_{t-1} W_hh^T + b
  *                                                    cj_rec_gemm_xh over B rows
  *   per step backward      dh_{t-1} (+)= D_t F_hh    cj_rec_gemm over B rows
- *   after the backward loop dW_ih += D^T X, dW_hh += D_h^T H_prev, dX += D F_ih
- *                                                    one sgemm each over T*B rows
- * where D [T*B, G*H] holds dL/d(pre-activations) for all steps. Only the
+ *   per chunk of steps     dW_ih += D^T X, dW_hh += D_h^T H_prev, dX += D F_ih
+ *                          over the chunk's rows (about 256)
+ * where D [rows, G*H] holds dL/d(pre-activations) of one chunk. Only the
  * element-wise gate maths between them differs; it is written as loops over
  * contiguous rows with branch-free exp/sigmoid/tanh so that they vectorise.
  * Nothing here allocates: every buffer is a slice of the caller's workspace. */
@@ -172,25 +172,33 @@ static inline void add_to(float *restrict acc, const float *restrict src, int n)
         for (int j = 0; j < n; j++) acc[j] += src[j];
 }
 
-/* The gradients that are sums over all T*B rows, after the backward loop,
- * for cells whose input and recurrent pre-activations share one gradient
- * D [rows, gh] (row stride ldd; rate RNN, LSTM), eqs. in the header
- * comment above:
- *   dW_ih += D^T X and dW_hh += D^T H_prev in one pass over D,
- *   db_ih += db, db_hh += db (db = Σ D, summed during the loop),
- *   dX += D F_ih.
- * X [rows, I]; H_prev [rows, H] (h_0..h_{T-1}); scratch
- * cj_rec_weight_grad_floats(gh, I + H) floats. */
-static inline void sequence_grads(float *din, const cj_recurrent_grads *g, const float *d,
-                                  int ldd, const float *db, const float *x, const float *h_prev,
-                                  const float *f_ih, size_t rows, int n_in, int H, int gh,
-                                  float *scratch)
+/* Steps per chunk of the backward pass. The gradient tape D holds one
+ * chunk (about CJ_REC_CHUNK_ROWS rows): each chunk's weight gradients are
+ * taken as soon as its first step is done, while D is still in L2, instead
+ * of after the loop from a T*B-row D that has gone to memory (26 MB for
+ * the LSTM at B = 64, T = 100, H = 256). */
+#define CJ_REC_CHUNK_ROWS 256
+static inline int chunk_steps(int T, int B)
 {
-    if (g) {
-        weight_grads(g->weight_ih, x, n_in, g->weight_hh, h_prev, H, d, ldd, gh, rows, scratch);
-        add_to(g->bias_ih, db, gh);
-        add_to(g->bias_hh, db, gh);
-    }
+    int s = CJ_REC_CHUNK_ROWS / (B > 0 ? B : 1);
+    s = s < 1 ? 1 : s;
+    return s < T ? s : (T > 0 ? T : 1);
+}
+
+/* The gradients that are sums over rows, for one chunk of rows after the
+ * backward loop has passed it, for cells whose input and recurrent
+ * pre-activations share one gradient D [rows, gh] (row stride ldd; rate
+ * RNN, LSTM), eqs. in the header comment above:
+ *   dW_ih += D^T X and dW_hh += D^T H_prev (one pass over D where narrow),
+ *   dX += D F_ih,
+ * with X [rows, I], H_prev [rows, H] and dX [rows, I] the chunk's rows;
+ * scratch cj_rec_weight_grad_floats(gh, I + H) floats. (The bias gradients
+ * are summed per step.) */
+static inline void chunk_grads(float *din, const cj_recurrent_grads *g, const float *d, int ldd,
+                               const float *x, const float *h_prev, const float *f_ih, size_t rows,
+                               int n_in, int H, int gh, float *scratch)
+{
+    if (g) weight_grads(g->weight_ih, x, n_in, g->weight_hh, h_prev, H, d, ldd, gh, rows, scratch);
     if (din)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, gh, 1.0f, d, ldd,
                     f_ih, n_in, 1.0f, din, n_in);

@@ -12,18 +12,40 @@
  *     du_t  = dpre_t W_ih
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
- * scratch: D = dpre_1..dpre_T [T, B, H] (rows d_stride(H) apart), three
- * [B, H] rows, the bias
- * gradient [H], and one slot for the packed weights: [W_ih W_hh]^T and
- * the biases forward (cj_rec_gemm_xh), the feedback matrix backward. */
+ * scratch (rnn_layout): D = dpre_t for one chunk of steps (rows
+ * d_stride(H) apart), three [B, H] rows, the bias gradient [H], the packed
+ * weights ([W_ih W_hh]^T and the biases forward, for cj_rec_gemm_xh; the
+ * feedback matrix backward) and the weight-gradient products' scratch. */
 #include "recurrent_common.h"
+
+/* Where things sit in the workspace, in floats: the tape X, R; then
+ * scratch: D (one chunk of steps), carry, dr, gx0 [B, H], db [H], the
+ * packed weights, the weight-gradient products' scratch; total. */
+typedef struct {
+    size_t x, r, d, carry, dr, gx0, db, packed, wg, total;
+} rnn_layout;
+
+static rnn_layout layout(int T, int B, int n_in, int H)
+{
+    size_t bh = (size_t)B * H;
+    rnn_layout l;
+    l.x = 0;
+    l.r = l.x + (size_t)(T + 1) * bh;
+    l.d = l.r + (size_t)(T + 1) * bh;
+    l.carry = l.d + (size_t)chunk_steps(T, B) * B * d_stride(H);
+    l.dr = l.carry + bh;
+    l.gx0 = l.dr + bh;
+    l.db = l.gx0 + bh;
+    l.packed = l.db + H;
+    l.wg = l.packed +
+           max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
+    l.total = l.wg + cj_rec_weight_grad_floats(H, n_in + H);
+    return l;
+}
 
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
-    size_t bh = (size_t)B * H;
-    size_t slot = max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
-    slot = max_floats(slot, cj_rec_weight_grad_floats(H, n_in + H));
-    return 2 * (size_t)(T + 1) * bh + (size_t)T * B * d_stride(H) + 3 * bh + (size_t)H + slot;
+    return layout(T, B, n_in, H).total;
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
@@ -78,9 +100,9 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
 {
     const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
-    float *X = workspace, *R = X + (size_t)(T + 1) * bh;
-    float *slot = R + (size_t)(T + 1) * bh + (size_t)T * B * d_stride(H) + 3 * bh + H;
-    const float *w = cj_rec_pack_xh(slot, H, p->weight_ih, n_in, p->weight_hh, H, p->bias_ih,
+    const rnn_layout l = layout(T, B, n_in, H);
+    float *X = workspace + l.x, *R = workspace + l.r;
+    const float *w = cj_rec_pack_xh(workspace + l.packed, H, p->weight_ih, n_in, p->weight_hh, H, p->bias_ih,
                                     p->bias_hh);
 
     copy_or_zero(X, x0, bh);
@@ -109,25 +131,27 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
                           int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H;
-    const int ldd = d_stride(H);
+    const int ldd = d_stride(H), S = chunk_steps(T, B);
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
-    const float *X = workspace, *R = X + (size_t)(T + 1) * bh;
-    float *D = workspace + 2 * (size_t)(T + 1) * bh;
-    float *carry = D + (size_t)T * B * ldd; /* (1 − α) dL/dx_{t+1}: the leak path */
-    float *dr = carry + bh;                 /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
-    float *gx0 = dr + bh, *db = gx0 + bh, *slot = db + H;
-    const float *f_hh = cj_rec_pack(slot, feedback_hh(fb, p), H, H);
+    const rnn_layout l = layout(T, B, n_in, H);
+    const float *X = workspace + l.x, *R = workspace + l.r, *f_ih = feedback_ih(fb, p);
+    float *D = workspace + l.d;
+    float *carry = workspace + l.carry; /* (1 − α) dL/dx_{t+1}: the leak path */
+    float *dr = workspace + l.dr;       /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
+    float *gx0 = workspace + l.gx0, *db = workspace + l.db;
+    const float *f_hh = cj_rec_pack(workspace + l.packed, feedback_hh(fb, p), H, H);
     const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(carry, dx_n, bh);
     memset(dr, 0, sizeof(float) * bh);
     memset(db, 0, sizeof(float) * H);
     for (int t = T; t >= 1; t--) {
-        float *dt = D + (size_t)(t - 1) * B * ldd;
+        const int s = t - 1; /* 0-based step, in row block s % S of D */
+        float *dt = D + (size_t)(s % S) * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t o = (size_t)b * H, row = (size_t)t * bh + o;
             float *restrict d = dt + (size_t)b * ldd, *restrict cb = carry + o;
-            rate_grad(d, cb, dr + o, dout + (size_t)(t - 1) * bh + o, X + row, R + row, H, cfg->f);
+            rate_grad(d, cb, dr + o, dout + (size_t)s * bh + o, X + row, R + row, H, cfg->f);
             /* d holds dL/dx_t; dpre_t = α dL/dx_t, the leak carries (1 − α) dL/dx_t. */
             if (leak != 0.0f)
                 for (int i = 0; i < H; i++) {
@@ -139,11 +163,19 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
             memset(carry, 0, sizeof(float) * bh);
         if (want_db) add_colsum(db, dt, B, H, ldd);
         cj_rec_gemm(dr, H, dt, ldd, f_hh, B, H, H, 0);
+        if (s % S == 0) { /* steps s .. s + S - 1 are done */
+            size_t r0 = (size_t)s * B, rows = (size_t)((T - s < S ? T - s : S)) * B;
+            chunk_grads(din ? din + r0 * n_in : NULL, g, D, ldd, in + r0 * n_in, R + r0 * H, f_ih,
+                        rows, n_in, H, H, workspace + l.wg);
+        }
     }
     /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
     if (dx0) {
         rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
-    sequence_grads(din, g, D, ldd, db, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H, slot);
+    if (g) {
+        add_to(g->bias_ih, db, H);
+        add_to(g->bias_hh, db, H);
+    }
 }
