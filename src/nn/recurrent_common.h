@@ -32,7 +32,7 @@
 
 #include "cajal/recurrent.h"
 
-/* ---- the per-step product (recurrent_gemm.c) ---------------------------- */
+/* ---- the products (recurrent_gemm.c) ------------------------------------- */
 
 /* Vector width in floats and the register tile: MR rows x NR columns of C
  * in MR * NR / VL vector registers (16 of AVX-512's 32, 12 of the 16 of
@@ -51,6 +51,7 @@
 #endif
 #define CJ_REC_NR (2 * CJ_REC_VL)
 #define CJ_REC_ALIGN_FLOATS 16 /* 64-byte cache lines */
+
 /* Floats cj_rec_pack needs for a [k, n] operand (alignment slack included). */
 size_t cj_rec_packed_floats(int n, int k);
 
@@ -77,14 +78,15 @@ const float *cj_rec_pack_xh(float *dst, int n, const float *w1, int k1, const fl
 void cj_rec_gemm_xh(float *c, int ldc, const float *a1, int lda1, int k1, const float *a2,
                     int lda2, int k2, const float *bp, int m, int n);
 
-/* Weight gradients over all T*B rows: dw1 [m, n1] += d^T x1 and
+/* Weight gradients over a chunk of rows: dw1 [m, n1] += d^T x1 and
  * dw2 [m, n2] += d^T x2, d [rows, m] with row stride ldd (see d_stride),
  * x1 [rows, n1] and x2 [rows, n2] row-major. A NULL dw skips its block.
  * scratch holds cj_rec_weight_grad_floats(m, n1 + n2) floats.
  * cj_rec_weight_grad does both in one pass over d without packing; it beats
  * OpenBLAS's two sgemms for narrow d (m <= CJ_REC_WG_MAX_M: 105 against
- * 77 GFLOP/s at m = 64) and loses for wide d (82 against 104 at m = 1024,
- * where d's rows are pages apart); docs/benchmarks.md. */
+ * 77 GFLOP/s at m = 64, and the whole H = 64 RNN and GRU steps 4-11 %
+ * faster) and loses for wide d (the H = 256 steps 5-17 % slower with it
+ * for every m); docs/benchmarks.md. */
 #define CJ_REC_WG_MAX_M 128
 size_t cj_rec_weight_grad_floats(int m, int n);
 void cj_rec_weight_grad(float *dw1, const float *x1, int n1, float *dw2, const float *x2, int n2,
@@ -123,8 +125,9 @@ static inline size_t max_floats(size_t a, size_t b) { return a > b ? a : b; }
  * exponent bits. n is rounded by adding and subtracting 1.5 * 2^23, which
  * leaves no fraction bits (a call to floorf or rintf would stop the
  * vectoriser on some targets). The input is clamped to [-87.3, 88.3], so
- * the result is finite and normal. Relative error at most 2 ulp (measured
- * against exp in double over [-87, 88]; docs/benchmarks.md). */
+ * the result is finite and normal. Relative error below 8.4e-8 (0.7
+ * FLT_EPSILON; measured against exp in double every 1e-4 over [-87, 88];
+ * docs/benchmarks.md). */
 static inline float exp_fast(float x)
 {
     x = x < -87.3f ? -87.3f : x;
@@ -145,13 +148,15 @@ static inline float exp_fast(float x)
     return p * scale;
 }
 
+/* σ(x) = 1 / (1 + e^{−x}): relative error below 1.5e-7 over [-30, 30]. */
 static inline float sigmoidf(float x) { return 1.0f / (1.0f + exp_fast(-x)); }
 
-/* tanh x = 1 − 2 / (e^{2x} + 1): absolute error ~1e-7 (relative error
- * grows for |x| < 1e-3, where the result is below 1e-3 anyway). */
+/* tanh x = 1 − 2 / (e^{2x} + 1): absolute error below 1.8e-7 over
+ * [-30, 30]; relative error 1.1e-5 at |x| = 0.01, growing as |x| shrinks
+ * (the cancellation in 1 − ...), where the value is that small anyway. */
 static inline float tanh_fast(float x) { return 1.0f - 2.0f / (exp_fast(2.0f * x) + 1.0f); }
 
-/* ---- the sequence-wide products ------------------------------------------ */
+/* ---- the gradient sums ------------------------------------------------------ */
 
 /* acc [n] += sum over rows of d [rows, n] (row stride ld). Called per
  * step on the rows just written, so the bias gradients cost no extra pass
