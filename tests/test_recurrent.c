@@ -515,6 +515,27 @@ TEST(null_biases_act_as_zeros)
     }
 }
 
+/* A workspace sized for the largest T and B serves every smaller call (the
+ * model allocates tapes once for its largest batch). */
+TEST(workspace_never_shrinks_as_T_or_B_grow)
+{
+    size_t (*const size[3])(int, int, int, int) = {cj_rate_rnn_workspace_floats,
+                                                   cj_gru_workspace_floats,
+                                                   cj_lstm_workspace_floats};
+    int bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int H = 1; H <= 70; H += 23)
+            for (int T = 1; T <= 12; T++)
+                for (int B = 1; B <= 300; B++) {
+                    size_t w = size[c](T, B, 5, H);
+                    if (size[c](T + 1, B, 5, H) < w || size[c](T, B + 1, 5, H) < w) {
+                        if (!bad) printf("  cell %d: workspace shrinks after T=%d B=%d H=%d\n", c, T, B, H);
+                        bad++;
+                    }
+                }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -537,5 +558,6 @@ int main(void)
     RUN(truncated_chunks_sum_to_whole_sequence);
     RUN(feedback_replaces_weights_only_in_the_error_path);
     RUN(null_biases_act_as_zeros);
+    RUN(workspace_never_shrinks_as_T_or_B_grow);
     return test_summary("recurrent");
 }

@@ -34,7 +34,7 @@ static size_t lstm_offsets(size_t o[N_PARTS], int T, int B, int n_in, int H)
 {
     size_t bh = (size_t)B * H, tbh = (size_t)T * bh, k = 0;
     const size_t n[N_PARTS] = {(size_t)(T + 1) * bh, (size_t)(T + 1) * bh, 4 * tbh, tbh,
-                               (size_t)chunk_steps(T, B) * B * d_stride(4 * H), bh, bh,
+                               chunk_rows(T, B) * d_stride(4 * H), bh, bh,
                                4 * (size_t)H,
                                max_floats(cj_rec_packed_xh_floats(4 * H, n_in, H),
                                           cj_rec_packed_floats(H, 4 * H)),

@@ -190,6 +190,15 @@ static inline int chunk_steps(int T, int B)
     return s < T ? s : (T > 0 ? T : 1);
 }
 
+/* Rows D is given in the workspace: at least chunk_steps(T, B) * B, and
+ * never fewer for a larger T or B, so that a workspace sized for the
+ * largest batch serves every smaller one (the model sizes tapes so). */
+static inline size_t chunk_rows(int T, int B)
+{
+    size_t cap = B > CJ_REC_CHUNK_ROWS ? (size_t)B : CJ_REC_CHUNK_ROWS, all = (size_t)T * B;
+    return all < cap ? all : cap;
+}
+
 /* The gradients that are sums over rows, for one chunk of rows after the
  * backward loop has passed it, for cells whose input and recurrent
  * pre-activations share one gradient D [rows, gh] (row stride ldd; rate

@@ -32,7 +32,7 @@ static rnn_layout layout(int T, int B, int n_in, int H)
     l.x = 0;
     l.r = l.x + (size_t)(T + 1) * bh;
     l.d = l.r + (size_t)(T + 1) * bh;
-    l.carry = l.d + (size_t)chunk_steps(T, B) * B * d_stride(H);
+    l.carry = l.d + chunk_rows(T, B) * d_stride(H);
     l.dr = l.carry + bh;
     l.gx0 = l.dr + bh;
     l.db = l.gx0 + bh;
