@@ -112,6 +112,21 @@ END {
     print "r(med) = the same for the medians; reps = timed repeats pooled over all rounds."
     print "<case>/cpu rows count samples per second of the process'"'"'s CPU time instead of wall-clock time:"
     print "on a shared machine they leave out the time other processes held the core."
+    # A process that waited for a core has wall-clock samples/s well below its CPU-time ones.
+    for (k = 1; k <= ncases; k++) {
+        c = order[k]
+        if (c ~ /\/cpu$/) continue
+        for (side = 1; side <= 2; side++) {
+            impl = side == 1 ? "cajal" : "torch"
+            if (!stats(impl " " c)) continue
+            wm = median
+            if (!stats(impl " " c "/cpu") || median <= 0) continue
+            if (wm < 0.9 * median) disturbed = disturbed sprintf(" %s %s (%.0f%%)", impl, c, 100 * wm / median)
+        }
+    }
+    if (disturbed != "")
+        print "WARNING: wall-clock medians below 90% of the CPU-time ones (other processes held the core):" disturbed \
+              "; read the /cpu rows."
 
     nlim = 0
     for (k = 1; k <= ncases; k++) {
