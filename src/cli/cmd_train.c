@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cajal/blas.h"
+#include "cajal/data.h"
 #include "cajal/files.h"
 #include "cajal/train.h"
 #include "commands.h"
@@ -58,7 +60,9 @@ static void usage(FILE *f)
             "metrics.jsonl (one JSON object per epoch) and model.safetensors (PyTorch names).\n\n"
             "  --set K=V     override a key of the experiment file, e.g. --set rule.name=fa\n"
             "  --out DIR     output folder (default: runs/<experiment name>)\n"
-            "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
+            "  --threads N   BLAS threads (default: from the sizes of the model's matrix products,\n"
+            "                one per 16 MFLOP of a typical product, at most one per core); a seed and\n"
+            "                N fix every number\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
             "Ctrl-C stops before the next step and keeps the last finished epoch in both files\n"
             "(exit status 130); a second Ctrl-C stops at once.\n"
@@ -110,10 +114,32 @@ static void on_warning(const char *msg, void *user)
     fprintf(stderr, "cajal train: warning: %s\n", msg);
 }
 
+/* The default thread count: from the sizes of the model's matrix products
+ * (cj_blas_threads_for), so that it depends on the experiment and the
+ * machine's core count but never on timings. The input shape comes from the
+ * IDX training images' header. For .npy data, or when the header cannot be
+ * read (cj_train will then say why), it is 1 thread: .npy inputs would
+ * have to be read to learn their shape and sequence length. */
+static int default_threads(const cj_experiment *e, double *typical)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cj_error err = {0};
+    cj_shape input;
+    cj_model m;
+    *typical = 0.0;
+    if (e->format != CJ_DATA_IDX || cj_idx_image_shape(e->train_images, &input, &err)) return 1;
+    /* One sample's worth of buffers: only the layer shapes are needed. */
+    if (cj_model_create(&m, e->layers, input, 1, &err)) return 1;
+    cj_step_work w = cj_step_gemm_work(&m, e->batch);
+    cj_model_free(&m);
+    *typical = w.typical;
+    return cj_blas_threads_for(w, cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores);
+}
+
 int cj_cmd_train(int argc, char **argv)
 {
     const char *config = NULL, *out = NULL;
-    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), quiet = 0;
+    int threads = 0, quiet = 0;  /* 0: default_threads */
     cj_experiment e;
     cj_experiment_defaults(&e);
     cj_error err = {0};
@@ -174,6 +200,9 @@ int cj_cmd_train(int argc, char **argv)
             return 1;
         }
     }
+    double typical = 0.0;
+    int chosen = !threads;
+    if (chosen) threads = default_threads(&e, &typical);
     openblas_set_num_threads(threads);
     progress_state ps = {isatty(STDERR_FILENO), quiet};
     struct sigaction old[2];
@@ -183,6 +212,13 @@ int cj_cmd_train(int argc, char **argv)
         cj_cli_note_blas(stderr, "cajal train");
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
                 cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
+        const char *plural = threads == 1 ? "" : "s";
+        if (!chosen) fprintf(stderr, "cajal train: %d BLAS thread%s (--threads)\n", threads, plural);
+        else if (typical > 0)
+            fprintf(stderr, "cajal train: %d BLAS thread%s (typical matrix product %.1f MFLOP; --threads N to change)\n",
+                    threads, plural, typical / 1e6);
+        else
+            fprintf(stderr, "cajal train: %d BLAS thread%s (--threads N to change)\n", threads, plural);
     }
     st = cj_train(&e, out, &cb, &err);
     restore_signals(old);

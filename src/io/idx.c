@@ -217,6 +217,16 @@ cj_status cj_idx_load(const char *images_path, const char *labels_path, cj_datas
     return st;
 }
 
+cj_status cj_idx_image_shape(const char *images_path, cj_shape *shape, cj_error *err)
+{
+    idx_file im;
+    cj_status st = open_idx(images_path, 3, &im, err);
+    if (st) return st;
+    *shape = (cj_shape){1, (int)im.dims[1], (int)im.dims[2]};
+    gzclose(im.f);
+    return CJ_OK;
+}
+
 void cj_dataset_free(cj_dataset *d)
 {
     free(d->x);
