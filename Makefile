@@ -27,8 +27,9 @@ else ifeq ($(NATIVE),1)
 else
   # Portable: the compiler's baseline target (x86-64: SSE2), so the binary
   # runs on any x86-64. The matrix products are OpenBLAS's, which picks its
-  # kernels for the CPU at run time; the rest loses a few percent against
-  # NATIVE=1 (docs/benchmarks.md, "Portable and native builds").
+  # kernels for the CPU at run time, and the few loops that gain from wider
+  # vectors pick theirs when the program starts (src/core/clones.h;
+  # docs/benchmarks.md, "Portable and native builds").
   BUILD  := build/release
   OPT    := -O3 -g
   LDOPT  :=
