@@ -140,6 +140,9 @@ struct cj_layer_ops {
     /* Initialise parameters; NULL means each param from U(-init_bound, init_bound) in order. */
     void (*init)(cj_layer *l, cj_rng *rng);
     size_t priv_bytes;       /* size of the layer's own settings (l->priv), zeroed before parse */
+    /* The output is the input's memory (flatten): the model gives the
+     * layer no buffers of its own, and forward and backward copy nothing. */
+    int in_place;
 };
 
 struct cj_layer {

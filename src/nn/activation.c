@@ -119,4 +119,5 @@ const cj_layer_ops cj_flatten_ops = {
     .setup = flatten_setup,
     .forward = flatten_forward,
     .backward = flatten_backward,
+    .in_place = 1,
 };
