@@ -35,8 +35,9 @@ static run *the_run(void)
     cj_rng_seed(&rng, 1);
     cj_rule_config rule = cj_rule_defaults(&cj_rule_kolen_pollack);
     cj_optim_config adam = cj_optim_defaults(CJ_OPTIM_ADAM);
+    cj_objective loss = {.ops = &cj_cross_entropy_ops};
     if (cj_model_create_seq(&r.model, "rnn 4 noise=0.1, dense 2", (cj_shape){3, 1, 1}, 2, 4, &err) ||
-        cj_rule_create(&r.rule, &rule, &r.model, CJ_LOSS_CROSS_ENTROPY, &rng, &err) ||
+        cj_rule_create(&r.rule, &rule, &r.model, &loss, &rng, &err) ||
         cj_optim_create(&r.optim, &adam, r.model.n_params, &err)) {
         fprintf(stderr, "fuzz_train_state: %s\n", err.msg);
         abort();

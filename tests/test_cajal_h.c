@@ -23,7 +23,7 @@ TEST(the_umbrella_example_runs)
     cj_optim opt;
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
     oc.lr = 0.01f;
-    CHECK(cj_rule_create(&rule, &rc, &m, CJ_LOSS_MSE, &rng, &err) == CJ_OK);
+    CHECK(cj_rule_create(&rule, &rc, &m, &cj_objective_mse, &rng, &err) == CJ_OK);
     CHECK(cj_optim_create(&opt, &oc, m.n_params, &err) == CJ_OK);
     static float x[T * B * 3], y[T * B * 2];
     cj_rng_fill_normal(&rng, x, T * B * 3, 1.0f);

@@ -11,6 +11,8 @@
 #include "cajal/model_file.h"
 #include "cajal/train.h"
 #include "cli_runner.h"
+#include "cajal/npy.h"
+#include "cajal/objectives.h"
 #include "harness.h"
 #include "idx_fixture.h"
 
@@ -99,7 +101,7 @@ TEST(metadata_describes_the_run)
     CHECK(!strcmp(info.layers, "flatten, dense 8, relu, dense 2"));
     CHECK(!strcmp(cj_safetensors_meta(&st, "input_shape"), "1,6,6"));
     CHECK(info.input.c == 1 && info.input.h == 6 && info.input.w == 6);
-    CHECK(info.classes == 2 && info.loss == CJ_LOSS_CROSS_ENTROPY && info.rule == &cj_rule_bp);
+    CHECK(info.classes == 2 && info.loss == &cj_cross_entropy_ops && info.rule == &cj_rule_bp);
     CHECK(info.scale == CJ_SCALE_STANDARD);
     CHECK(info.epoch == 3 && info.step == 39 && info.seed == 7);
     /* The training set's statistics, exactly (the %.9g text reads back to
@@ -312,7 +314,7 @@ TEST(missing_and_malformed_keys_are_named)
         {"classes", "3", "metadata classes = '3' but the layers end with 2 outputs"},
         {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 1 to 2147483647"},
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
-        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse or poisson)"},
+        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse, poisson or infonce)"},
         {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},
         {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx or npy)"},
         {"targets", "spikes", "metadata targets: unknown target kind 'spikes' (expected labels, values or counts)"},
@@ -400,6 +402,42 @@ TEST(cli_usage_errors_exit_2)
     free(missing);
 }
 
+/* cajal record on the test images: the recorded output layer gives the
+ * trainer's own test accuracy, so the inputs were scaled as in training
+ * (this run standardises them) and every stimulus is in its place. */
+TEST(cli_record_reproduces_the_test_accuracy)
+{
+    char *acts = in_dir("acts");
+    char *args = cj_path_printf("record %s --inputs %s --out %s --batch 7", model_path, test_images, acts);
+    CHECK(run(args) == 0);
+    CHECK(strstr(output, "recorded 100 stimuli") != NULL);
+    char *logits = cj_path_join(acts, "3_dense.npy"), *lab = in_dir("test-labels.gz");
+    cj_npy_array a;
+    cj_dataset d;
+    cj_error err;
+    if (!cj_npy_read(logits, CJ_NPY_F32, &a, &err) && !cj_idx_load(test_images, lab, &d, &err)) {
+        CHECK(a.ndim == 2 && a.shape[0] == 100 && a.shape[1] == 2);
+        int correct = cj_count_correct(a.data, d.y, 100, 2);
+        CHECK_NEAR(correct / 100.0, last.test_acc, 1e-12);
+        cj_npy_free(&a);
+        cj_dataset_free(&d);
+    } else {
+        test_fail("%s", err.msg);
+    }
+    /* Usage errors exit 2 with one line; a wrong input file names it. */
+    CHECK(run("record") == 2 && strstr(output, "no model file given"));
+    free(args);
+    args = cj_path_printf("record %s", model_path);
+    CHECK(run(args) == 2 && strstr(output, "--inputs FILE is needed"));
+    free(args);
+    args = cj_path_printf("record %s --inputs %s/nothing.gz --out %s", model_path, dir, acts);
+    CHECK(run(args) == 1 && strstr(output, "nothing.gz"));
+    free(args);
+    free(logits);
+    free(lab);
+    free(acts);
+}
+
 int main(void)
 {
     cajal = getenv("CAJAL");
@@ -419,6 +457,7 @@ int main(void)
     RUN(missing_and_malformed_keys_are_named);
     RUN(data_mismatches_name_both_sides);
     RUN(cli_usage_errors_exit_2);
+    RUN(cli_record_reproduces_the_test_accuracy);
     char *rm = cj_path_printf("rm -rf %s", dir);
     if (system(rm)) printf("could not remove %s\n", dir);
     free(rm);

@@ -60,7 +60,7 @@ static int open_case(fixture *f, const char *name, const char *spec)
     cj_rng rng;
     cj_rng_seed(&rng, 1);
     cj_rule_config cfg = cj_rule_defaults(&cj_rule_rflo);
-    cj_loss_kind loss = ref(f, "labels") ? CJ_LOSS_CROSS_ENTROPY : CJ_LOSS_MSE;
+    const cj_objective * loss = ref(f, "labels") ? &cj_objective_cross_entropy : &cj_objective_mse;
     if (cj_rule_create(&f->r, &cfg, &f->m, loss, &rng, &err)) {
         test_fail("rflo: %s", err.msg);
         return 0;
@@ -129,7 +129,7 @@ TEST(rflo_readout_gradient_is_exact)
         CHECK(cj_rule_update(&f.r, &f.m, ref(&f, "input"), &f.t, T, B, &L, &err) == CJ_OK);
         float *rflo = malloc(sizeof(float) * f.m.n_params);
         memcpy(rflo, f.m.grads, sizeof(float) * f.m.n_params);
-        float Lbp = cj_backprop(&f.m, CJ_LOSS_MSE, ref(&f, "input"), &f.t, T, B);
+        float Lbp = cj_backprop(&f.m, &cj_objective_mse, ref(&f, "input"), &f.t, T, B);
         CHECK_NEAR(L, Lbp, 1e-6);
         const cj_param *w = &f.m.layers[1].params[0];
         size_t off = cj_model_param_offset(&f.m, w);
@@ -177,7 +177,7 @@ TEST(rflo_refuses_other_models)
         cj_rng_seed(&rng, 1);
         cj_rule r;
         cj_rule_config cfg = cj_rule_defaults(&cj_rule_rflo);
-        cj_status st = cj_rule_create(&r, &cfg, &m, CJ_LOSS_MSE, &rng, &err);
+        cj_status st = cj_rule_create(&r, &cfg, &m, &cj_objective_mse, &rng, &err);
         CHECK(st == CJ_ERR_CONFIG);
         if (st == CJ_OK) cj_rule_free(&r);
         else CHECK(strstr(err.msg, "rule.name = rflo") != NULL);

@@ -131,7 +131,7 @@ static int fixture_open(fixture *f)
 static int rule_open(cj_rule *r, fixture *f, cj_rule_config cfg)
 {
     cj_error err = {0};
-    if (cj_rule_create(r, &cfg, &f->m, CJ_LOSS_CROSS_ENTROPY, &f->rng, &err)) {
+    if (cj_rule_create(r, &cfg, &f->m, &cj_objective_cross_entropy, &f->rng, &err)) {
         printf("  cj_rule_create(%s): %s\n", cj_rule_name(cfg.kind), err.msg);
         harness_current_failed = 1;
         return 0;
@@ -238,7 +238,7 @@ TEST(bp_matches_finite_differences)
 {
     fixture f;
     if (!fixture_open(&f)) return;
-    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
+    float L = cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
     CHECK(isfinite(L));
     size_t n = f.m.n_params;
     float *g = malloc(sizeof(float) * n), *fd = malloc(sizeof(float) * n);
@@ -247,10 +247,10 @@ TEST(bp_matches_finite_differences)
     for (size_t k = 0; k < n; k++) {
         float saved = f.m.params[k], Lp, Lm;
         f.m.params[k] = saved + h;
-        Lp = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+        Lp = cj_loss_eval(&cj_objective_cross_entropy, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
                           NULL, NULL);
         f.m.params[k] = saved - h;
-        Lm = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+        Lm = cj_loss_eval(&cj_objective_cross_entropy, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
                           NULL, NULL);
         f.m.params[k] = saved;
         fd[k] = (Lp - Lm) / (2 * h);
@@ -610,7 +610,7 @@ TEST(diagnose_fa_angles)
         float *u = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
         if (update(&r, &f, NULL)) {
             memcpy(u, f.m.grads, sizeof(float) * n);
-            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
+            cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
             memcpy(g, f.m.grads, sizeof(float) * n);
             /* Diagnose overwrites m->grads; its angles must be ours. */
             CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
@@ -721,8 +721,8 @@ TEST(diagnose_leaves_training_stream)
     cj_rng_seed(&seed_a, 99);
     cj_rng_seed(&seed_b, 99);
     cj_rng_seed(&other, 7);
-    cj_status sa = cj_rule_create(&a, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &seed_a, &err);
-    cj_status sb = cj_rule_create(&b, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &seed_b, &err);
+    cj_status sa = cj_rule_create(&a, &cfg, &f.m, &cj_objective_cross_entropy, &seed_a, &err);
+    cj_status sb = cj_rule_create(&b, &cfg, &f.m, &cj_objective_cross_entropy, &seed_b, &err);
     CHECK(sa == CJ_OK && sb == CJ_OK);
     if (sa == CJ_OK && sb == CJ_OK) {
         size_t n = f.m.n_params;

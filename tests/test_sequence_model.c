@@ -97,7 +97,7 @@ static void check_grads(fixture *f, const char *what, double tol)
     }
 }
 
-static void check_case(const char *name, const char *spec, cj_loss_kind loss, int K)
+static void check_case(const char *name, const char *spec, const cj_objective * loss, int K)
 {
     fixture f;
     if (!load(&f, name, spec, K ? K : T)) return unload(&f);
@@ -113,37 +113,37 @@ static void check_case(const char *name, const char *spec, cj_loss_kind loss, in
 
 TEST(rnn_with_readout_matches_torch_per_step_labels)
 {
-    check_case("rnn_per_step", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 0);
+    check_case("rnn_per_step", "rnn 6, dense 3", &cj_objective_cross_entropy, 0);
 }
 
 TEST(gru_with_readout_matches_torch_at_the_last_step)
 {
-    check_case("gru_last_step", "gru 6, linear 3", CJ_LOSS_CROSS_ENTROPY, 0);
+    check_case("gru_last_step", "gru 6, linear 3", &cj_objective_cross_entropy, 0);
 }
 
 TEST(lstm_with_readout_matches_torch_mse_per_step)
 {
-    check_case("lstm_per_step", "lstm 6, dense 3", CJ_LOSS_MSE, 0);
+    check_case("lstm_per_step", "lstm 6, dense 3", &cj_objective_mse, 0);
 }
 
 /* K = 3 of T = 7: chunks 3, 3, 1, the tape sized for 3 steps only. */
 TEST(truncated_bptt_matches_torch_detach)
 {
-    check_case("rnn_truncated", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 3);
+    check_case("rnn_truncated", "rnn 6, dense 3", &cj_objective_cross_entropy, 3);
 }
 
 /* With a loss mask, each chunk weighs by its share of the mask; one chunk
  * is all zeros and must add nothing. */
 TEST(truncated_bptt_with_a_mask_matches_torch)
 {
-    check_case("rnn_truncated_masked", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 3);
+    check_case("rnn_truncated_masked", "rnn 6, dense 3", &cj_objective_cross_entropy, 3);
 }
 
 TEST(clipped_gradient_matches_clip_grad_norm)
 {
     fixture f;
     if (!load(&f, "rnn_clipped", "rnn 6, dense 3", T)) return unload(&f);
-    cj_sequence_gradient(&f.m, CJ_LOSS_CROSS_ENTROPY, ref(&f, "input"), &f.t, T, B, 0, NULL);
+    cj_sequence_gradient(&f.m, &cj_objective_cross_entropy, ref(&f, "input"), &f.t, T, B, 0, NULL);
     float max_norm = ref(&f, "clip_norm")[0];
     float norm = cj_clip_grad_norm(f.m.grads, f.m.n_params, max_norm);
     CHECK(norm > max_norm); /* the case does clip */
@@ -184,7 +184,7 @@ static double fd_loss(fd_ctx *c)
 {
     cj_model_reset(c->m, B);
     cj_model_forward_seq(c->m, c->x, T, B);
-    return cj_output_loss(CJ_LOSS_MSE, c->m, c->t, NULL, NULL);
+    return cj_output_loss(&cj_objective_mse, c->m, c->t, NULL, NULL);
 }
 
 static void check_rate_rnn_fd(const char *spec)
@@ -205,7 +205,7 @@ static void check_rate_rnn_fd(const char *spec)
     cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
     cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 1.0f);
     cj_target t = {.values = y, .steps = T};
-    cj_sequence_gradient(&m, CJ_LOSS_MSE, x, &t, T, B, 0, NULL);
+    cj_sequence_gradient(&m, &cj_objective_mse, x, &t, T, B, 0, NULL);
     float *g = malloc(sizeof(float) * m.n_params);
     memcpy(g, m.grads, sizeof(float) * m.n_params);
     fd_ctx c = {&m, x, &t};
@@ -260,7 +260,7 @@ TEST(dale_law_keeps_the_signs_of_units)
     cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 3.0f);
     cj_target t = {.values = y, .steps = T};
     for (int s = 0; s < 20; s++) {
-        cj_sequence_gradient(&m, CJ_LOSS_MSE, x, &t, T, B, 0, NULL);
+        cj_sequence_gradient(&m, &cj_objective_mse, x, &t, T, B, 0, NULL);
         cj_optim_step(&o, m.params, m.grads);
     }
     /* The effective weights are on the tape after a forward pass. */

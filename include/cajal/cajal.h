@@ -22,7 +22,7 @@
  *     cj_rule_config rc = cj_rule_defaults(&cj_rule_bp);
  *     cj_optim opt;
  *     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
- *     cj_rule_create(&rule, &rc, &m, CJ_LOSS_MSE, &rng, &err);
+ *     cj_rule_create(&rule, &rc, &m, &cj_objective_mse, &rng, &err);
  *     cj_optim_create(&opt, &oc, m.n_params, &err);
  *
  *     // x [T, B, 3] time-major, y [T, B, 2]: a target at every step

@@ -34,7 +34,7 @@ typedef struct {
     char layers[CJ_SPEC_MAX];
     char init[CJ_PATH_MAX];           /* safetensors to start from; "" = random */
     /* [objective] */
-    cj_loss_kind loss;
+    cj_objective loss;                /* its settings; no work memory */
     /* [rule] */
     cj_rule_config rule;
     /* [optim] */

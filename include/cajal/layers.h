@@ -144,6 +144,9 @@ struct cj_layer_ops {
      * here means the kind has none. */
     cj_rng *(*rng)(cj_layer *l);
     size_t priv_bytes;       /* size of the layer's own settings (l->priv), zeroed before parse */
+    /* The output is the input's memory (flatten): the model gives the
+     * layer no buffers of its own, and forward and backward copy nothing. */
+    int in_place;
 };
 
 struct cj_layer {

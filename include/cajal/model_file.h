@@ -34,7 +34,7 @@ typedef struct {
     cj_shape input;            /* one sample (one time step), channels x height x width */
     int classes;               /* labels: classes trained on (<= its outputs); values and counts:
                                 * values per target (= its outputs) */
-    cj_loss_kind loss;         /* the objective */
+    const cj_objective_ops *loss;  /* the objective */
     const cj_rule_ops *rule;   /* the learning rule */
     cj_data_format format;     /* data.format the inputs came in (absent in older files: idx) */
     cj_target_kind targets;    /* what the outputs were compared with (absent: labels) */
@@ -83,7 +83,7 @@ typedef struct {
  * and the accuracy the mask-weighted fraction correct. accuracy is NaN
  * for value and count targets. Data the feed-forward model cannot take
  * (T > 1) are CJ_ERR_SHAPE. */
-cj_status cj_evaluate(cj_model *m, cj_loss_kind loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
+cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
                       cj_error *err);
 
 /* Evaluate the model file at model_path on a test set in the format the

@@ -64,7 +64,7 @@ static inline int cj_rule_is_stochastic(const cj_rule_ops *kind) { return kind->
 
 struct cj_rule {
     cj_rule_config cfg;
-    cj_loss_kind loss;
+    cj_objective loss;     /* a copy, with its own work memory */
     int n_layers;
     /* FA, sign symmetry, KP: feedback_buf is laid out like the model's
      * params, holding a matrix at every weight's place (weights and
@@ -87,7 +87,7 @@ struct cj_rule {
 };
 
 /* Prepare rule state for model m (random feedback drawn from rng). */
-cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_loss_kind loss,
+cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, const cj_objective *loss,
                          cj_rng *rng, cj_error *err);
 void cj_rule_free(cj_rule *r);
 
@@ -105,21 +105,21 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
 cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
 
 /* The true gradient by backprop, into m->grads; returns the loss. */
-float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch);
+float cj_backprop(cj_model *m, const cj_objective *loss, const float *x, const cj_target *t, int T, int batch);
 
 /* The loss of a sequence x [T, B, input] against t and its gradient by
  * backprop through time into m->grads (overwritten), from the initial
  * state. K > 0 truncates it to chunks of K steps (train.bptt_truncate; the
  * model's tape needs only K steps); feedback, when not NULL, is passed to
  * cj_model_backward (feedback alignment and its relatives). */
-float cj_sequence_gradient(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int B,
+float cj_sequence_gradient(cj_model *m, const cj_objective *loss, const float *x, const cj_target *t, int T, int B,
                            int K, const float *feedback);
 
 /* The loss of the model's last output against t, and (dout not NULL) its
  * gradient into dout [T, B, out]: over every step when t has one target per
  * step (t->steps == T), else at the last step only (the error is zero at the
  * others). per_sample (may be NULL) gets each compared row's loss. */
-float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
+float cj_output_loss(const cj_objective *loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
 
 /* How a rule's update compares with the true gradient on one batch, per
  * parametric layer (weight and bias together):

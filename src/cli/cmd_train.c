@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cajal/blas.h"
+#include "cajal/data.h"
 #include "cajal/files.h"
 #include "cajal/train.h"
 #include "commands.h"
@@ -67,7 +69,9 @@ static void usage(FILE *f)
             "                experiment (DIR/config.ini) and the numbers an uninterrupted run gives;\n"
             "                --set may only raise train.epochs (not with optim.schedule = cosine)\n"
             "                or change train.steps. A finished run trains nothing and exits 0\n"
-            "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
+            "  --threads N   BLAS threads (default: from the sizes of the model's matrix products,\n"
+            "                one per 16 MFLOP of a typical product, at most one per core); a seed and\n"
+            "                N fix every number, also across --resume\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
             "A folder that holds a run is refused without --resume or --force.\n"
             "Ctrl-C stops before the next step and keeps the last finished epoch in the files\n"
@@ -136,11 +140,33 @@ static void on_warning(const char *msg, void *user)
     fprintf(stderr, "cajal train: warning: %s\n", msg);
 }
 
+/* The default thread count: from the sizes of the model's matrix products
+ * (cj_blas_threads_for), so that it depends on the experiment and the
+ * machine's core count but never on timings. The input shape comes from the
+ * IDX training images' header. For .npy data, or when the header cannot be
+ * read (cj_train will then say why), it is 1 thread: .npy inputs would
+ * have to be read to learn their shape and sequence length. */
+static int default_threads(const cj_experiment *e, double *typical)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cj_error err = {0};
+    cj_shape input;
+    cj_model m;
+    *typical = 0.0;
+    if (e->format != CJ_DATA_IDX || cj_idx_image_shape(e->train_images, &input, &err)) return 1;
+    /* One sample's worth of buffers: only the layer shapes are needed. */
+    if (cj_model_create(&m, e->layers, input, 1, &err)) return 1;
+    cj_step_work w = cj_step_gemm_work(&m, e->batch);
+    cj_model_free(&m);
+    *typical = w.typical;
+    return cj_blas_threads_for(w, cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores);
+}
+
 /* What `cajal train` was asked to do. */
 typedef struct {
     const char *config, *out, *resume;
     const char **sets;  /* argc entries; n_sets used */
-    int n_sets, threads, quiet, force;
+    int n_sets, threads, quiet, force;  /* threads 0: default_threads */
 } train_args;
 
 /* A resumed run keeps its experiment: only how long it runs may change. */
@@ -241,7 +267,9 @@ static int train(const train_args *a, const char *config, const char *out)
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return 1;
     }
-    openblas_set_num_threads(a->threads);
+    double typical = 0.0;
+    int threads = a->threads ? a->threads : default_threads(&e, &typical);
+    openblas_set_num_threads(threads);
     progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0};
     struct sigaction old[2];
     catch_stop_signals(old);
@@ -250,6 +278,13 @@ static int train(const train_args *a, const char *config, const char *out)
         cj_cli_note_blas(stderr, "cajal train");
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
                 cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
+        const char *plural = threads == 1 ? "" : "s";
+        if (a->threads) fprintf(stderr, "cajal train: %d BLAS thread%s (--threads)\n", threads, plural);
+        else if (typical > 0)
+            fprintf(stderr, "cajal train: %d BLAS thread%s (typical matrix product %.1f MFLOP; --threads N to change)\n",
+                    threads, plural, typical / 1e6);
+        else
+            fprintf(stderr, "cajal train: %d BLAS thread%s (--threads N to change)\n", threads, plural);
     }
     cj_train_options opt = {a->resume ? CJ_TRAIN_RESUME : a->force ? CJ_TRAIN_FORCE : CJ_TRAIN_NEW};
     cj_status st = cj_train(&e, out, &opt, &cb, &err);
@@ -269,7 +304,7 @@ static int train(const train_args *a, const char *config, const char *out)
 
 int cj_cmd_train(int argc, char **argv)
 {
-    train_args a = {.threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    train_args a = {.threads = 0};
     /* Overrides apply after the file, whatever their order on the line. */
     a.sets = calloc((size_t)argc, sizeof *a.sets);
     if (!a.sets) {

@@ -1,4 +1,4 @@
-/* loss.c — softmax cross-entropy and mean squared error, means over the
+/* loss.c — the cross_entropy and mse objectives, means over the
  * batch as in torch.nn.CrossEntropyLoss and torch.nn.MSELoss, optionally
  * weighted per row by a mask (objectives.h); the Poisson NLL is in
  * poisson.c. Without a mask the arithmetic is exactly that of the plain
@@ -8,22 +8,6 @@
 
 #include "cajal/objectives.h"
 #include "mask_common.h"
-
-cj_status cj_loss_parse(const char *name, cj_loss_kind *kind, cj_error *err)
-{
-    if (!strcmp(name, "cross_entropy")) *kind = CJ_LOSS_CROSS_ENTROPY;
-    else if (!strcmp(name, "mse")) *kind = CJ_LOSS_MSE;
-    else if (!strcmp(name, "poisson")) *kind = CJ_LOSS_POISSON;
-    else
-        return cj_fail(err, CJ_ERR_CONFIG, "unknown objective '%s' (expected cross_entropy, mse or poisson)",
-                       name);
-    return CJ_OK;
-}
-
-const char *cj_loss_name(cj_loss_kind kind)
-{
-    return kind == CJ_LOSS_MSE ? "mse" : kind == CJ_LOSS_POISSON ? "poisson" : "cross_entropy";
-}
 
 /* -log softmax(z)[y] = logsumexp(z) - z[y]; gradient softmax(z) - onehot(y). */
 static double row_cross_entropy(const float *z, int label, int dim, double *lse_out)
@@ -115,17 +99,39 @@ static float mse(const float *pred, const cj_target *t, int batch, int dim, floa
     return (float)(total / ((double)batch * dim));
 }
 
-float cj_loss_eval(cj_loss_kind kind, const float *pred, const cj_target *t, int batch, int dim,
-                   float *dpred, float *per_sample)
+static float cross_entropy_eval(const cj_objective *o, const float *pred, const cj_target *t, int batch, int dim,
+                                float *dpred, float *per_sample)
 {
-    switch (kind) {
-    case CJ_LOSS_CROSS_ENTROPY:
-        if (t->mask) return masked_cross_entropy(pred, t->labels, t->mask, batch, dim, dpred, per_sample);
-        return cross_entropy(pred, t->labels, batch, dim, dpred, per_sample);
-    case CJ_LOSS_POISSON: return cj_poisson_nll(pred, t, batch, dim, dpred, per_sample);
-    case CJ_LOSS_MSE: break;
-    }
+    if (t->mask) return masked_cross_entropy(pred, t->labels, t->mask, batch, dim, dpred, per_sample);
+    return cross_entropy(pred, t->labels, batch, dim, dpred, per_sample);
+}
+
+static float mse_eval(const cj_objective *o, const float *pred, const cj_target *t, int batch, int dim,
+                      float *dpred, float *per_sample)
+{
     return mse(pred, t, batch, dim, dpred, per_sample);
+}
+
+const cj_objective_ops cj_cross_entropy_ops = {
+    .name = "cross_entropy",
+    .summary = "softmax cross-entropy against class labels (nn.CrossEntropyLoss)",
+    .targets = CJ_OBJECTIVE_LABELS,
+    .classifies = 1,
+    .eval = cross_entropy_eval,
+};
+
+const cj_objective_ops cj_mse_ops = {
+    .name = "mse",
+    .summary = "mean squared error against values, counts or one-hot labels (nn.MSELoss)",
+    .targets = CJ_OBJECTIVE_LABELS | CJ_OBJECTIVE_VALUES | CJ_OBJECTIVE_COUNTS,
+    .classifies = 1,
+    .eval = mse_eval,
+};
+
+float cj_loss_eval(const cj_objective *o, const float *pred, const cj_target *t, int batch, int dim, float *dpred,
+                   float *per_sample)
+{
+    return o->ops->eval(o, pred, t, batch, dim, dpred, per_sample);
 }
 
 int cj_count_correct(const float *pred, const int *labels, int batch, int dim)

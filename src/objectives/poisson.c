@@ -42,3 +42,17 @@ float cj_poisson_nll(const float *pred, const cj_target *t, int batch, int dim, 
     if (wsum > 0) return (float)(total / wsum);
     return 0.0f;
 }
+
+static float poisson_eval(const cj_objective *o, const float *pred, const cj_target *t, int batch, int dim,
+                          float *dpred, float *per_sample)
+{
+    return cj_poisson_nll(pred, t, batch, dim, dpred, per_sample);
+}
+
+const cj_objective_ops cj_poisson_ops = {
+    .name = "poisson",
+    .summary = "Poisson negative log-likelihood of spike counts, outputs as log rates "
+               "(nn.PoissonNLLLoss(log_input=True))",
+    .targets = CJ_OBJECTIVE_COUNTS,
+    .eval = poisson_eval,
+};

@@ -38,7 +38,7 @@ static double mask_weight(const float *mask, size_t n)
     return w;
 }
 
-float cj_sequence_gradient(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int B,
+float cj_sequence_gradient(cj_model *m, const cj_objective *loss, const float *x, const cj_target *t, int T, int B,
                            int K, const float *feedback)
 {
     float *dout = m->dacts[m->n_layers];

@@ -52,7 +52,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
     }
 
-    cj_backprop(m, r->loss, x, t, T, batch);
+    cj_backprop(m, &r->loss, x, t, T, batch);
     memcpy(truth, m->grads, n * sizeof(float));
 
     /* Draws use the caller's stream, not the rule's training stream. */

@@ -57,7 +57,7 @@ static float dfa_update(cj_rule *r, cj_model *m, const float *x, const cj_target
     int n = m->n_layers;
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
     int rows = T * batch; /* every step's error is sent (zero where no target) */
-    float L = cj_output_loss(r->loss, m, t, m->dacts[n], NULL);
+    float L = cj_output_loss(&r->loss, m, t, m->dacts[n], NULL);
     const float *e = m->dacts[n];
 
     int last = n - 1;

@@ -64,7 +64,7 @@ static float feedback_update(cj_rule *r, cj_model *m, const float *x, const cj_t
 {
     if (r->cfg.kind == &cj_rule_sign_symmetry) set_sign_feedback(r, m);
     int n = m->n_layers;
-    float L = cj_sequence_gradient(m, r->loss, x, t, T, batch, r->cfg.bptt_truncate, r->feedback_buf);
+    float L = cj_sequence_gradient(m, &r->loss, x, t, T, batch, r->cfg.bptt_truncate, r->feedback_buf);
 
     if (r->cfg.kind == &cj_rule_kolen_pollack) {
         const float lambda = r->cfg.decay;

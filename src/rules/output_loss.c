@@ -4,7 +4,7 @@
 
 #include "cajal/rules.h"
 
-float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample)
+float cj_output_loss(const cj_objective *loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample)
 {
     int T = m->steps, B = m->batch;
     int dim = (int)cj_shape_size(cj_model_output_shape(m));

@@ -22,7 +22,7 @@
 static float per_sample_loss(cj_rule *r, cj_model *m, const cj_target *t, float *losses)
 {
     int T = m->steps, B = m->batch;
-    float L = cj_output_loss(r->loss, m, t, NULL, losses);
+    float L = cj_output_loss(&r->loss, m, t, NULL, losses);
     int rows = t->steps == T && T > 1 ? T : 1;
     if (losses && rows > 1) {
         for (int b = 0; b < B; b++) {

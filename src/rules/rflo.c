@@ -141,7 +141,7 @@ static float rflo_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
         ts.steps = 1;
         if (part == 0.0) continue; /* no target counts at this step */
         float share = per_step ? (float)((t->mask ? part : 1.0) / all) : 1.0f;
-        total += share * cj_loss_eval(r->loss, y, &ts, B, d.n_out, eps, NULL);
+        total += share * cj_loss_eval(&r->loss, y, &ts, B, d.n_out, eps, NULL);
         for (size_t i = 0; i < (size_t)B * d.n_out; i++) eps[i] *= share;
 
         const float *rate = m->acts[1];

@@ -26,7 +26,7 @@ static double weighted_correct(const float *pred, const int *labels, const float
     return correct;
 }
 
-cj_status cj_evaluate(cj_model *m, cj_loss_kind loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
+cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
                       cj_error *err)
 {
     int chunk = m->max_batch;
@@ -124,7 +124,8 @@ cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *fi
              * the trainer's own evaluation saw. */
             cj_source_set_scale(&d, info->format, info->scale, info->scale_mean, info->scale_std);
             if (!(st = cj_batch_alloc(&buf, &d, batch, err))) {
-                st = cj_evaluate(&m, info->loss, &d, &buf, r, err);
+                cj_objective objective = cj_objective_of(info->loss);
+                st = cj_evaluate(&m, &objective, &d, &buf, r, err);
                 cj_batch_free(&buf);
             }
             cj_model_free(&m);

@@ -49,6 +49,10 @@ typedef struct {
 
 static int is_sgd(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_SGD; }
 static int is_adam(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_ADAM; }
+static int reads_temperature(const cj_experiment *e)
+{
+    return (e->loss.ops->keys & CJ_OBJECTIVE_KEY_TEMPERATURE) != 0;
+}
 static int reads_sigma(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SIGMA) != 0; }
 static int reads_samples(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SAMPLES) != 0; }
 static int reads_decay(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_DECAY) != 0; }
@@ -56,6 +60,7 @@ static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
 static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
 
 static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
+static const char *chosen_objective(const cj_experiment *e) { return e->loss.ops->name; }
 static const char *chosen_rule(const cj_experiment *e) { return cj_rule_name(e->rule.kind); }
 static const char *chosen_format(const cj_experiment *e) { return cj_data_format_name(e->format); }
 
@@ -92,7 +97,9 @@ static const key_def KEYS[] = {
     {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)", ANY},
     {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list", ANY},
     {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from", ANY},
-    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy, mse or poisson", ANY},
+    {"objective", "name", T_LOSS, OFF(loss.ops), 0, 0, "cross_entropy, mse, poisson or infonce", ANY},
+    {"objective", "temperature", T_FLOAT, OFF(loss.temperature), 0, F_POSITIVE, "infonce: softmax temperature",
+     {reads_temperature, "objective.name = infonce", chosen_objective}},
     {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule", ANY},
     {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", RULE_KEY(reads_sigma)},
     {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", RULE_KEY(reads_samples)},
@@ -132,7 +139,8 @@ void cj_experiment_defaults(cj_experiment *e)
     strcpy(e->test_labels, "t10k-labels-idx1-ubyte.gz");
     e->scale = CJ_SCALE_UNIT;
     strcpy(e->layers, "flatten, dense 256, relu, dense 256, relu, dense 10");
-    e->loss = CJ_LOSS_CROSS_ENTROPY;
+    e->loss.ops = &cj_cross_entropy_ops; /* fields one by one: memset above zeroed the padding */
+    e->loss.temperature = 0.1f;
     e->rule = cj_rule_defaults(&cj_rule_bp);
     e->optim = cj_optim_defaults(CJ_OPTIM_SGD);
     e->optim.lr = NAN;  /* filled from optim.name by cj_experiment_finish */
@@ -277,7 +285,7 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     cj_error inner;
     cj_status st = CJ_OK;
     if (k->type == T_SCALE) st = cj_pixel_scale_parse(value, field, &inner);
-    else if (k->type == T_LOSS) st = cj_loss_parse(value, field, &inner);
+    else if (k->type == T_LOSS) st = cj_objective_parse(value, field, &inner);
     else if (k->type == T_RULE) st = cj_rule_parse(value, field, &inner);
     else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
     else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
@@ -505,7 +513,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_FLOAT: fprintf(f, "%.9g", *(const float *)field); break;
         case T_BOOL: fprintf(f, "%s", *(const int *)field ? "true" : "false"); break;
         case T_SCALE: fprintf(f, "%s", cj_pixel_scale_name(*(const cj_pixel_scale *)field)); break;
-        case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
+        case T_LOSS: fprintf(f, "%s", (*(const cj_objective_ops *const *)field)->name); break;
         case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_ops *const *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;

@@ -73,12 +73,19 @@ static cj_status check_objective(const cj_experiment *e, cj_target_kind kind, co
     const char *where = e->format == CJ_DATA_IDX ? "the IDX labels" : NULL;
     char buf[40];
     if (!where) snprintf(buf, sizeof buf, "data.train_%s", name), where = buf;
-    if (e->loss == CJ_LOSS_CROSS_ENTROPY && kind != CJ_TARGET_LABELS)
+    if (e->loss.ops == &cj_cross_entropy_ops && kind != CJ_TARGET_LABELS)
         return cj_fail(err, CJ_ERR_CONFIG, "objective.name = cross_entropy needs class labels (data.train_labels), "
                        "not %s: use mse%s", where, kind == CJ_TARGET_COUNTS ? " or poisson" : "");
-    if (e->loss == CJ_LOSS_POISSON && kind != CJ_TARGET_COUNTS)
+    if (e->loss.ops == &cj_poisson_ops && kind != CJ_TARGET_COUNTS)
         return cj_fail(err, CJ_ERR_CONFIG, "objective.name = poisson fits spike counts (data.train_counts, with "
                        "data.format = npy), not %s", where);
+    unsigned takes = kind == CJ_TARGET_LABELS ? CJ_OBJECTIVE_LABELS
+                     : kind == CJ_TARGET_VALUES ? CJ_OBJECTIVE_VALUES
+                                                : CJ_OBJECTIVE_COUNTS;
+    if (!(e->loss.ops->targets & takes))
+        return cj_fail(err, CJ_ERR_CONFIG, "objective.name = %s does not compare outputs with %s (%s)%s",
+                       e->loss.ops->name, where, e->loss.ops->summary,
+                       e->loss.ops->targets == CJ_OBJECTIVE_PAIRS ? "; cajal match trains with it" : "");
     return CJ_OK;
 }
 

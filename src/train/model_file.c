@@ -35,7 +35,7 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
         {"layers", info->layers},
         {"input_shape", shape},
         {"classes", classes},
-        {"objective", cj_loss_name(info->loss)},
+        {"objective", info->loss->name},
         {"rule", cj_rule_name(info->rule)},
         {"data_format", cj_data_format_name(info->format)},
         {"targets", cj_target_kind_name(info->targets)},
@@ -183,7 +183,7 @@ static cj_status get_named(const cj_safetensors *st, const char *path, const cha
     return CJ_OK;
 }
 
-static cj_status parse_loss(const char *v, void *out, cj_error *err) { return cj_loss_parse(v, out, err); }
+static cj_status parse_loss(const char *v, void *out, cj_error *err) { return cj_objective_parse(v, out, err); }
 static cj_status parse_rule(const char *v, void *out, cj_error *err) { return cj_rule_parse(v, out, err); }
 static cj_status parse_scale(const char *v, void *out, cj_error *err) { return cj_pixel_scale_parse(v, out, err); }
 static cj_status parse_format(const char *v, void *out, cj_error *err) { return cj_data_format_parse(v, out, err); }
@@ -259,7 +259,7 @@ static cj_status build_model(const cj_model_info *info, const char *path, int ma
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
     /* Labels need an output per class (exactly, for MSE against one-hot
      * codes); values and counts one output per value. */
-    int exact = info->targets != CJ_TARGET_LABELS || info->loss == CJ_LOSS_MSE;
+    int exact = info->targets != CJ_TARGET_LABELS || info->loss == &cj_mse_ops;
     if (n_out < info->classes || (exact && n_out != info->classes)) {
         cj_model_free(m);
         return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata classes = '%d' but the layers end with %d outputs", path,

@@ -98,7 +98,7 @@ static cj_status check_outputs(const run_state *s, const cj_experiment *e, int n
     /* The whole training set's classes, held-out part included. */
     *classes = s->data.full.n_classes;
     if (test && test->n_classes > *classes) *classes = test->n_classes;
-    if (n_out < *classes || (e->loss == CJ_LOSS_MSE && n_out != *classes))
+    if (n_out < *classes || (e->loss.ops == &cj_mse_ops && n_out != *classes))
         return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes", n_out,
                        *classes);
     return CJ_OK;
@@ -242,7 +242,7 @@ static void describe_model(cj_model_info *info, const cj_experiment *e, const cj
     snprintf(info->layers, sizeof info->layers, "%s", e->layers);
     info->input = train->step;
     info->classes = classes;
-    info->loss = e->loss;
+    info->loss = e->loss.ops;
     info->rule = e->rule.kind;
     info->format = e->format;
     info->targets = train->target;
@@ -299,7 +299,7 @@ static cj_status setup(run_state *s, const cj_experiment *e, int resume, cj_rng 
     } else {
         cj_model_init(m, &init_rng);
     }
-    if (!st) st = cj_rule_create(&s->rule, &e->rule, m, e->loss, rng, err);
+    if (!st) st = cj_rule_create(&s->rule, &e->rule, m, &e->loss, rng, err);
     if (st) return st;
     s->have_rule = 1;
     if ((st = cj_optim_create(&s->optim, &e->optim, m->n_params, err))) return st;
@@ -462,12 +462,12 @@ static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result
     cj_status st;
     r->val_loss = r->val_acc = r->test_loss = r->test_acc = NAN;
     if (s->data.split) {
-        if ((st = cj_evaluate(&s->model, e->loss, &s->data.val, &s->batch, &res, err))) return st;
+        if ((st = cj_evaluate(&s->model, &e->loss, &s->data.val, &s->batch, &res, err))) return st;
         r->val_loss = res.loss;
         r->val_acc = res.accuracy;
     }
     if (s->data.has_test) {
-        if ((st = cj_evaluate(&s->model, e->loss, &s->data.test, &s->batch, &res, err))) return st;
+        if ((st = cj_evaluate(&s->model, &e->loss, &s->data.test, &s->batch, &res, err))) return st;
         r->test_loss = res.loss;
         r->test_acc = res.accuracy;
     }
