@@ -398,7 +398,11 @@ static int expected_key(const cj_train_parts *p, int has_kp, const char *key)
     uint64_t i;
     if (p->model->n_layers < 1 || strncmp(s, "rng.layer.", 10)) return 0;
     s += 10;
-    return take_dec(&s, (uint64_t)p->model->n_layers - 1, &i) && !*s && cj_layer_rng(&p->model->layers[i]);
+    if (!take_dec(&s, (uint64_t)p->model->n_layers - 1, &i) || *s || !cj_layer_rng(&p->model->layers[i])) return 0;
+    /* Only the spelling the writer uses ("rng.layer.01" is not layer 1's). */
+    char canonical[KEY_MAX];
+    snprintf(canonical, sizeof canonical, "rng.layer.%d", (int)i);
+    return !strcmp(key, canonical);
 }
 
 static cj_status check_keys(const cj_train_state *ts, const cj_train_parts *p, const restored *r, cj_error *err)
