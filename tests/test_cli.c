@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fixtures.h"
 #include "harness.h"
 #include "cli_runner.h"
 #include "idx_fixture.h"
@@ -84,17 +85,6 @@ TEST(trains_a_toy_experiment)
 }
 
 
-static char *slurp_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = fread(buf, 1, (1 << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void write_toy_ini(const char *name, int epochs)
 {
     char text[1024];
@@ -170,7 +160,7 @@ static int file_exists(const char *path)
 
 static int lines_in(const char *path)
 {
-    char *text = slurp_text(path);
+    char *text = fixture_read(path, NULL);
     int n = text ? count_lines(text) : -1;
     free(text);
     return n;
@@ -198,7 +188,7 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     int status = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 130);
-    char *text = slurp_text(log);
+    char *text = fixture_read(log, NULL);
     int epoch = 0, held = -1;
     long step = 0;
     CHECK(text && count_lines(text) == 1);

@@ -19,6 +19,7 @@
 #include "../src/plot/internal.h" /* series labels and legend sizes, to test them directly */
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
+#include "fixtures.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -116,26 +117,6 @@ static int plot_capture(int argc, char **argv, char *msg, size_t len)
         fclose(f);
     }
     return rc;
-}
-
-/* The whole file in a NUL-terminated buffer (caller frees); NULL if it
- * cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[n] = '\0';
-    if (b && len) *len = (size_t)n;
-    return b;
 }
 
 static const char fa_run[] =
@@ -669,7 +650,7 @@ TEST(figure_writes_svg_and_pdf)
 
     CHECK(angle_figure(640, 320, tpath("f.svg")) == CJ_OK);
     size_t n = 0;
-    char *svg = slurp(tpath("f.svg"), &n);
+    char *svg = fixture_read(tpath("f.svg"), &n);
     CHECK(svg != NULL);
     if (svg) {
         CHECK(!strncmp(svg, "<?xml", 5));
@@ -683,7 +664,7 @@ TEST(figure_writes_svg_and_pdf)
     }
 
     CHECK(angle_figure(640, 320, tpath("f.pdf")) == CJ_OK);
-    char *pdf = slurp(tpath("f.pdf"), &n);
+    char *pdf = fixture_read(tpath("f.pdf"), &n);
     CHECK(pdf != NULL);
     if (pdf) {
         CHECK(n > 2000 && !strncmp(pdf, "%PDF-", 5));
@@ -848,12 +829,12 @@ TEST(cmd_plot_labels_and_formats)
     snprintf(jpg, sizeof jpg, "%s", tpath("lab.jpg"));
     char *as_svg[] = {a0, d1, d2, o, svg, NULL};
     CHECK(plot_capture(5, as_svg, msg, sizeof msg) == 0);
-    char *s = slurp(svg, NULL);
+    char *s = fixture_read(svg, NULL);
     CHECK(s && xml_balanced(s, "svg") && strstr(s, "width=\"1500px\""));
     free(s);
     char *as_pdf[] = {a0, d1, d2, o, pdf, NULL};
     CHECK(plot_capture(5, as_pdf, msg, sizeof msg) == 0);
-    s = slurp(pdf, NULL);
+    s = fixture_read(pdf, NULL);
     CHECK(s && !strncmp(s, "%PDF-", 5));
     free(s);
     char *as_jpg[] = {a0, d1, d2, o, jpg, NULL};

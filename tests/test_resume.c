@@ -55,35 +55,11 @@ static int experiment(cj_experiment *e, const char *const *base, const char *con
     return ok;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    char *text = NULL;
-    size_t n = 0;
-    cj_error err;
-    if (cj_text_read(path, 1 << 26, &text, &n, &err)) return NULL;
-    if (len) *len = n;
-    return text;
-}
-
-/* Binary files (no NUL check). */
-static char *slurp_bytes(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    *len = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    return buf;
-}
-
 static int same_file(const char *a, const char *b, const char *name)
 {
     char *pa = cj_path_join(a, name), *pb = cj_path_join(b, name);
     size_t la = 0, lb = 0;
-    char *x = slurp_bytes(pa, &la), *y = slurp_bytes(pb, &lb);
+    char *x = fixture_read(pa, &la), *y = fixture_read(pb, &lb);
     int same = x && y && la == lb && !memcmp(x, y, la);
     if (!same) printf("  %s and %s differ (%zu and %zu bytes)\n", pa, pb, la, lb);
     free(x), free(y), free(pa), free(pb);
@@ -94,7 +70,7 @@ static int same_file(const char *a, const char *b, const char *name)
 static char *metrics_sans_timings(const char *run)
 {
     char *path = cj_path_join(run, "metrics.jsonl");
-    char *text = slurp(path, NULL);
+    char *text = fixture_read(path, NULL);
     free(path);
     if (!text) return NULL;
     for (char *p; (p = strstr(text, ",\"seconds\":"));) {
@@ -365,16 +341,15 @@ TEST(a_folder_holding_a_run_needs_resume_or_force)
 TEST(a_finished_run_trains_nothing_unless_epochs_are_raised)
 {
     char *run = finished_run("finished", NULL);
-    char *before = metrics_sans_timings(run);
     char *path = cj_path_join(run, "metrics.jsonl");
     size_t n0 = 0;
-    char *raw0 = slurp(path, &n0);
+    char *raw0 = fixture_read(path, &n0);
     stopper s = {0};
     cj_error err = {0};
     CHECK(resume(run, NULL, &s, &err) == CJ_OK);
     CHECK(s.reports == 1 && s.resumed_after == 2 && s.resumed_done);
     size_t n1 = 0;
-    char *raw1 = slurp(path, &n1);
+    char *raw1 = fixture_read(path, &n1);
     CHECK(raw0 && raw1 && n0 == n1 && !memcmp(raw0, raw1, n0)); /* not even rewritten */
 
     /* Fewer epochs than done is an error; more train them, as a longer run would. */
@@ -388,7 +363,6 @@ TEST(a_finished_run_trains_nothing_unless_epochs_are_raised)
     if (experiment(&e, TOY, NULL)) CHECK(train(&e, whole, CJ_TRAIN_NEW, NULL, &err) == CJ_OK);
     check_same_run(whole, run);
     free(whole);
-    free(before);
     free(raw0);
     free(raw1);
     free(path);
@@ -444,6 +418,17 @@ TEST(an_edited_config_is_named)
 
 /* ---- the state file cut short or altered ------------------------------------ */
 
+static void copy_file(const char *from_dir, const char *name, const char *to_dir, const char *to_name)
+{
+    char *a = cj_path_join(from_dir, name);
+    size_t n = 0;
+    char *data = fixture_read(a, &n);
+    if (data) free(fixture_file(to_dir, to_name, data, n));
+    else test_fail("cannot read %s", a);
+    free(data);
+    free(a);
+}
+
 /* A copy of run's four files in tdir/name, the state file replaced by
  * `bytes` (allocated path). */
 static char *copy_with_state(const char *run, const char *name, const void *bytes, size_t len)
@@ -451,22 +436,8 @@ static char *copy_with_state(const char *run, const char *name, const void *byte
     char *to = cj_path_printf("%s/%s", tdir, name);
     mkdir(to, 0700);
     const char *files[] = {"config.ini", "metrics.jsonl", "model.safetensors"};
-    for (int i = 0; i < 3; i++) {
-        char *a = cj_path_join(run, files[i]), *b = cj_path_join(to, files[i]);
-        size_t n = 0;
-        char *data = slurp_bytes(a, &n);
-        FILE *f = fopen(b, "wb");
-        if (data && f) fwrite(data, 1, n, f);
-        if (f) fclose(f);
-        free(data), free(a), free(b);
-    }
-    char *state = cj_path_join(to, "train_state.safetensors");
-    FILE *f = fopen(state, "wb");
-    if (f) {
-        if (len) fwrite(bytes, 1, len, f);
-        fclose(f);
-    }
-    free(state);
+    for (int i = 0; i < 3; i++) copy_file(run, files[i], to, files[i]);
+    free(fixture_file(to, "train_state.safetensors", bytes, len));
     return to;
 }
 
@@ -479,7 +450,7 @@ TEST(a_truncated_state_is_refused_at_every_length)
     char *run = finished_run("whole_state", NULL);
     char *path = cj_path_join(run, "train_state.safetensors");
     size_t len = 0;
-    char *bytes = slurp_bytes(path, &len);
+    char *bytes = fixture_read(path, &len);
     CHECK(bytes && len > 1000);
     int tries = 0, refused = 0, named = 0;
     const char *more[] = {"train.epochs=3", NULL};
@@ -555,7 +526,7 @@ static char *altered_state(const char *run, const char *name, const alteration *
         test_fail("%s", err.msg);
     } else {
         size_t len = 0;
-        char *bytes = slurp_bytes(tmp, &len);
+        char *bytes = fixture_read(tmp, &len);
         to = copy_with_state(run, name, bytes, len);
         free(bytes);
     }
@@ -631,16 +602,6 @@ TEST(an_altered_state_is_refused_by_name)
 
 /* ---- a save cut short --------------------------------------------------------- */
 
-static void copy_file(const char *from_dir, const char *name, const char *to_dir, const char *to_name)
-{
-    char *a = cj_path_join(from_dir, name), *b = cj_path_join(to_dir, to_name);
-    size_t n = 0;
-    char *data = slurp_bytes(a, &n);
-    FILE *f = fopen(b, "wb");
-    if (data && f) fwrite(data, 1, n, f);
-    if (f) fclose(f);
-    free(data), free(a), free(b);
-}
 
 /* A crash while saving epoch 3: with metrics.jsonl written (the commit
  * record), --resume finishes the renames and goes on from epoch 3; without

@@ -11,6 +11,7 @@
 #include "cajal/io.h"
 #include "cajal/train.h"
 #include "harness.h"
+#include "metrics_fixture.h"
 #include "idx_fixture.h"
 
 static char dir[] = "/tmp/cajal-test-train-XXXXXX";
@@ -34,44 +35,6 @@ static void toy_experiment(cj_experiment *e)
     cj_experiment_set(e, "optim.momentum=0.9", &err);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    if (len) *len = got;
-    return buf;
-}
-
-/* The n-th (0-based) line of a metrics file, parsed. */
-static cJSON *metrics_line(const char *run, int n)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", run);
-    char *text = slurp(path, NULL);
-    if (!text) return NULL;
-    char *line = text;
-    for (int i = 0; i < n && line; i++) {
-        line = strchr(line, '\n');
-        if (line) line++;
-    }
-    cJSON *j = line && *line ? cJSON_Parse(line) : NULL;
-    free(text);
-    return j;
-}
-
-static double num(const cJSON *j, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 TEST(writes_metrics_and_model_and_learns)
 {
     cj_experiment e;
@@ -87,14 +50,14 @@ TEST(writes_metrics_and_model_and_learns)
     CHECK(first && last);
     CHECK(metrics_line(run, 3) == NULL);
     if (!first || !last) return;
-    CHECK(num(last, "epoch") == 3);
-    CHECK(num(last, "step") == 3 * 13);  /* 200 samples / batch 16 = 13 steps an epoch */
-    CHECK(num(last, "test_acc") > 0.9);
-    CHECK(num(last, "train_loss") < num(first, "train_loss"));
-    CHECK(num(last, "samples_per_s") > 0 && num(last, "seconds") > 0);
+    CHECK(json_num(last, "epoch") == 3);
+    CHECK(json_num(last, "step") == 3 * 13);  /* 200 samples / batch 16 = 13 steps an epoch */
+    CHECK(json_num(last, "test_acc") > 0.9);
+    CHECK(json_num(last, "train_loss") < json_num(first, "train_loss"));
+    CHECK(json_num(last, "samples_per_s") > 0 && json_num(last, "seconds") > 0);
     const cJSON *align = cJSON_GetObjectItemCaseSensitive(last, "align_deg");
     CHECK(cJSON_GetArraySize(align) == 2);
-    CHECK(num(last, "test_loss") > 0);
+    CHECK(json_num(last, "test_loss") > 0);
     cJSON_Delete(first);
     cJSON_Delete(last);
 
@@ -115,7 +78,7 @@ TEST(writes_metrics_and_model_and_learns)
     snprintf(run, sizeof run, "%s/runs/b", dir);
     CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     cJSON *cont = metrics_line(run, 0);
-    CHECK(cont && num(cont, "test_acc") > 0.9);
+    CHECK(cont && json_num(cont, "test_acc") > 0.9);
     cJSON_Delete(cont);
 }
 
@@ -138,7 +101,7 @@ TEST(same_seed_same_model_other_seed_differs)
     for (int i = 0; i < 3; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/model.safetensors", runs[i]);
-        data[i] = slurp(path, &len[i]);
+        data[i] = fixture_read(path, &len[i]);
     }
     CHECK(data[0] && data[1] && data[2]);
     CHECK(len[0] == len[1] && memcmp(data[0], data[1], len[0]) == 0);
@@ -160,8 +123,8 @@ TEST(step_limit_and_file_order)
     cJSON *l0 = metrics_line(run, 0), *l1 = metrics_line(run, 1);
     CHECK(l0 && l1 && !metrics_line(run, 2));
     if (l0 && l1) {
-        CHECK(num(l0, "step") == 13);
-        CHECK(num(l1, "step") == 20);  /* stopped inside epoch 2 */
+        CHECK(json_num(l0, "step") == 13);
+        CHECK(json_num(l1, "step") == 20);  /* stopped inside epoch 2 */
     }
     cJSON_Delete(l0);
     cJSON_Delete(l1);
@@ -208,7 +171,7 @@ TEST(data_and_model_mismatch_is_reported)
 static int metrics_lines(const char *run)
 {
     char *path = cj_path_join(run, "metrics.jsonl");
-    char *text = slurp(path, NULL);
+    char *text = fixture_read(path, NULL);
     free(path);
     if (!text) return -1;
     int n = 0;
@@ -241,7 +204,7 @@ static int same_model(const char *run_a, const char *run_b)
 {
     char *pa = cj_path_join(run_a, "model.safetensors"), *pb = cj_path_join(run_b, "model.safetensors");
     size_t la = 0, lb = 0;
-    char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+    char *a = fixture_read(pa, &la), *b = fixture_read(pb, &lb);
     int same = a && b && la == lb && !memcmp(a, b, la);
     free(a);
     free(b);
@@ -356,9 +319,9 @@ TEST(failed_metrics_write_keeps_both_files_at_the_last_epoch)
     char *metrics = cj_path_join(ref, "metrics.jsonl"), *model = cj_path_join(ref, "model.safetensors");
     char *state = cj_path_join(ref, "train_state.safetensors");
     size_t lines = 0, model_bytes = 0, state_bytes = 0;
-    free(slurp(metrics, &lines));
-    free(slurp(model, &model_bytes));
-    free(slurp(state, &state_bytes));
+    free(fixture_read(metrics, &lines));
+    free(fixture_read(model, &model_bytes));
+    free(fixture_read(state, &state_bytes));
     free(model);
     free(state);
     size_t limit = model_bytes > lines ? model_bytes : lines;
@@ -411,7 +374,7 @@ TEST(long_output_paths_are_not_cut)
     CHECK(metrics_lines(run) == 1);
     CHECK(same_model(run, run));
     char *config = cj_path_join(run, "config.ini");
-    char *text = slurp(config, NULL);
+    char *text = fixture_read(config, NULL);
     CHECK(text && strstr(text, "[train]"));
     CHECK(stray_files(run) == 0);
     free(text);

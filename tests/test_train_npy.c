@@ -17,6 +17,7 @@
 #include "cli_runner.h"
 #include "fixtures.h"
 #include "harness.h"
+#include "metrics_fixture.h"
 #include "npy_fixture.h"
 
 static const char *tdir;
@@ -127,36 +128,6 @@ static int experiment(cj_experiment *e, const char *const *sets)
 
 static char *setting(const char *key, const char *value) { return cj_path_printf("%s=%s", key, value); }
 
-static char *slurp(const char *path)
-{
-    char *text;
-    size_t len;
-    cj_error err;
-    return cj_text_read(path, 1 << 24, &text, &len, &err) ? NULL : text;
-}
-
-/* Line n (0-based) of run/metrics.jsonl, parsed; NULL if absent. */
-static cJSON *metrics_line(const char *run, int n)
-{
-    char *path = cj_path_join(run, "metrics.jsonl"), *text = slurp(path);
-    free(path);
-    if (!text) return NULL;
-    char *line = text;
-    for (int i = 0; i < n && line; i++)
-        if ((line = strchr(line, '\n'))) line++;
-    cJSON *j = line && *line ? cJSON_Parse(line) : NULL;
-    free(text);
-    return j;
-}
-
-static double num(const cJSON *j, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static int is_null(const cJSON *j, const char *key) { return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, key)); }
-
 /* Train into tdir/name; returns the run folder (free it) or NULL. */
 static char *train(const char *name, const cj_experiment *e)
 {
@@ -179,13 +150,13 @@ TEST(poisson_fit_of_a_population_approaches_the_true_model)
     char *run = experiment(&e, sets) ? train("poisson", &e) : NULL;
     cJSON *first = run ? metrics_line(run, 0) : NULL, *last = run ? metrics_line(run, 7) : NULL;
     if (first && last) {
-        double l0 = num(first, "train_loss"), l1 = num(last, "train_loss"), test = num(last, "test_loss");
+        double l0 = json_num(first, "train_loss"), l1 = json_num(last, "train_loss"), test = json_num(last, "test_loss");
         printf("  poisson: train loss %.4f -> %.4f, test %.4f (true model %.4f)\n", l0, l1, test, true_test_nll);
         CHECK(l1 < l0);
         /* A linear model of the log rate can be the true model: the fit
          * ends close to the true rates' NLL (sampling noise ~ 0.01). */
         CHECK(fabs(test - true_test_nll) < 0.03);
-        CHECK(is_null(last, "test_acc") && is_null(last, "val_loss") && is_null(last, "val_acc"));
+        CHECK(json_is_null(last, "test_acc") && json_is_null(last, "val_loss") && json_is_null(last, "val_acc"));
     } else {
         CHECK(first && last);
     }
@@ -201,7 +172,7 @@ TEST(poisson_fit_of_a_population_approaches_the_true_model)
         if (err.msg[0]) printf("  %s\n", err.msg);
         CHECK(info.format == CJ_DATA_NPY && info.targets == CJ_TARGET_COUNTS && info.classes == D);
         CHECK(r.samples == N_TEST && isnan(r.accuracy));
-        CHECK_NEAR(r.loss, num(last, "test_loss"), 1e-5 * fabs(r.loss));
+        CHECK_NEAR(r.loss, json_num(last, "test_loss"), 1e-5 * fabs(r.loss));
         /* Labels for a counts model are refused by name. */
         cj_data_files wrong = {.inputs = test_x, .labels = test_y};
         CHECK(cj_model_file_evaluate(model, &wrong, 17, &info, &r, &err) != CJ_OK &&
@@ -223,13 +194,13 @@ TEST(regression_with_mse_and_standard_scaling_lowers_the_loss)
     char *run = experiment(&e, sets) ? train("mse", &e) : NULL;
     cJSON *first = run ? metrics_line(run, 0) : NULL, *last = run ? metrics_line(run, 7) : NULL;
     if (first && last) {
-        double l0 = num(first, "train_loss"), test = num(last, "test_loss");
-        printf("  mse: train loss %.4f -> %.4f, test %.4f (noise variance 0.01)\n", l0, num(last, "train_loss"),
+        double l0 = json_num(first, "train_loss"), test = json_num(last, "test_loss");
+        printf("  mse: train loss %.4f -> %.4f, test %.4f (noise variance 0.01)\n", l0, json_num(last, "train_loss"),
                test);
         /* Standardised inputs are a linear map of x: a linear model still
          * fits, down to about the noise. */
         CHECK(test < 0.3 * l0 && test < 0.03);
-        CHECK(is_null(last, "test_acc"));
+        CHECK(json_is_null(last, "test_acc"));
     } else {
         CHECK(first && last);
     }
@@ -252,10 +223,10 @@ TEST(validation_part_is_reported_and_deterministic)
     cJSON *la = a ? metrics_line(a, 1) : NULL, *lb = b ? metrics_line(b, 1) : NULL;
     if (la && lb) {
         /* 600 - 150 held out = 450 samples: 15 steps of 32 per epoch. */
-        CHECK(num(la, "step") == 30);
-        double acc = num(la, "val_acc"), loss = num(la, "val_loss");
-        CHECK(acc >= 0 && acc <= 1 && loss > 0 && num(la, "test_acc") > 0.4);
-        CHECK(acc == num(lb, "val_acc") && loss == num(lb, "val_loss") && num(la, "test_loss") == num(lb, "test_loss"));
+        CHECK(json_num(la, "step") == 30);
+        double acc = json_num(la, "val_acc"), loss = json_num(la, "val_loss");
+        CHECK(acc >= 0 && acc <= 1 && loss > 0 && json_num(la, "test_acc") > 0.4);
+        CHECK(acc == json_num(lb, "val_acc") && loss == json_num(lb, "val_loss") && json_num(la, "test_loss") == json_num(lb, "test_loss"));
     } else {
         CHECK(la && lb);
     }
@@ -294,8 +265,8 @@ TEST(masked_labels_train_and_ones_are_no_mask)
     char *c = experiment(&e, halved) ? train("mask_half", &e) : NULL;
     cJSON *la = a ? metrics_line(a, 1) : NULL, *lb = b ? metrics_line(b, 1) : NULL, *lc = c ? metrics_line(c, 1) : NULL;
     if (la && lb && lc) {
-        CHECK_NEAR(num(la, "train_loss"), num(lb, "train_loss"), 1e-4);
-        double l = num(lc, "train_loss");
+        CHECK_NEAR(json_num(la, "train_loss"), json_num(lb, "train_loss"), 1e-4);
+        double l = json_num(lc, "train_loss");
         CHECK(isfinite(l) && l > 0 && l < 1.7);
     } else {
         CHECK(la && lb && lc);
@@ -367,19 +338,19 @@ TEST(recurrent_models_learn_npy_sequences)
     char *a = experiment(&e, labels) ? train("seq_labels", &e) : NULL;
     cJSON *la = a ? metrics_line(a, 9) : NULL;
     if (la) {
-        printf("  gru on the sign of a sum: test accuracy %.3f\n", num(la, "test_acc"));
-        CHECK(num(la, "test_acc") > 0.85);
+        printf("  gru on the sign of a sum: test accuracy %.3f\n", json_num(la, "test_acc"));
+        CHECK(json_num(la, "test_acc") > 0.85);
     } else {
         CHECK(la != NULL);
     }
     char *b = experiment(&e, counts) ? train("seq_counts", &e) : NULL;
     cJSON *first = b ? metrics_line(b, 0) : NULL, *lb = b ? metrics_line(b, 9) : NULL;
     if (first && lb) {
-        double test = num(lb, "test_loss");
+        double test = json_num(lb, "test_loss");
         printf("  gru on per-step counts: test loss %.4f -> %.4f (true rates %.4f, a constant rate %.4f)\n",
-               num(first, "test_loss"), test, true_nll, flat_nll);
+               json_num(first, "test_loss"), test, true_nll, flat_nll);
         /* Most of the way from a constant rate to the true rates. */
-        CHECK(isfinite(test) && test < num(first, "test_loss") && test < true_nll + 0.25 * (flat_nll - true_nll));
+        CHECK(isfinite(test) && test < json_num(first, "test_loss") && test < true_nll + 0.25 * (flat_nll - true_nll));
         /* cajal eval on the sequences: the same test loss. */
         char *model = cj_path_join(b, "model.safetensors");
         cj_data_files df = {.inputs = f[5], .counts = f[7], .mask = f[9]};

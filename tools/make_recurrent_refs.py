@@ -35,9 +35,13 @@ in more than one chunk of steps (about 256 rows each, src/nn/recurrent_common.h)
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 import torch
 
 T, B, I, H = 7, 3, 4, 6
@@ -50,27 +54,8 @@ PARAMS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 def write_safetensors(path, tensors):
-    """Write {name: array} as float32 safetensors, atomically (as make_reference.py)."""
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_recurrent_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        if isinstance(t, torch.Tensor):
-            t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
-                        "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-    return 8 + len(text) + offset
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_recurrent_refs.py")
 
 
 def f32(*shape, scale=1.0):

@@ -29,31 +29,21 @@ feedback matrix "feedback" [O, N], "loss" and "grad.<name>".
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 
 T, B, I, H, O = 6, 2, 3, 5, 2
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref", "rflo")
 
 
 def write_safetensors(path, tensors):
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_rflo_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_rflo_refs.py")
 
 
 def f32(rng, *shape, scale=1.0):

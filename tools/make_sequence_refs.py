@@ -31,35 +31,22 @@ Each file holds "input" [T, B, I], "labels" [T, B] or [B] (as floats) or
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 
 T, B, I, H, O = 7, 3, 4, 6, 3
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref", "sequence")
 
 
 def write_safetensors(path, tensors):
-    """Write {name: array} as float32 safetensors, atomically."""
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_sequence_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        if isinstance(t, torch.Tensor):
-            t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_sequence_refs.py")
 
 
 class Net(torch.nn.Module):
