@@ -64,6 +64,7 @@
 #include "cajal/rng.h"
 #include "cajal/rules.h"
 #include "cajal/source.h"
+#include "cajal/stats.h"
 #include "cajal/status.h"
 #include "cajal/tensor.h"
 #include "cajal/train.h"
