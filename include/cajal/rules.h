@@ -128,15 +128,26 @@ float cj_output_loss(const cj_objective *loss, const cj_model *m, const cj_targe
  *   bias[k]       |E[u] - g| / |g|, variance[k] = E|u - E[u]|^2 / |g|^2,
  *                 over `draws` independent updates (stochastic rules only;
  *                 set to NaN for deterministic ones).
- * Arrays have n = cj_model_n_param_layers(m) entries, allocated by
- * cj_rule_diagnose (start from a zeroed struct; calling it again reuses
- * them) and freed by cj_rule_diagnostics_free. Uses its own random stream,
- * so training is unaffected; overwrites m->grads and activations. */
+ * Stochastic rules also get 95% intervals over the draws, as (low, high)
+ * pairs: align_ci[2k], align_ci[2k+1] for the mean angle (Student's t over
+ * the draws' angles), and bias_ci, variance_ci from the delete-a-group
+ * jackknife of the draws (src/rules/diagnostics.c says how; at most 20
+ * groups, so memory is min(draws, 20) x the parameter count in floats).
+ * Each holds its point estimate. NaN for deterministic rules, and for
+ * bias and variance with fewer than 3 draws.
+ * Arrays have n = cj_model_n_param_layers(m) entries (the intervals 2n),
+ * allocated by cj_rule_diagnose (start from a zeroed struct; calling it
+ * again reuses them) and freed by cj_rule_diagnostics_free. Uses its own
+ * random stream, so training is unaffected; the intervals use no random
+ * numbers at all. Overwrites m->grads and activations. */
 typedef struct {
     int n;
-    double *align_deg; /* [n] */
-    double *bias;      /* [n] */
-    double *variance;  /* [n] */
+    double *align_deg;   /* [n] */
+    double *bias;        /* [n] */
+    double *variance;    /* [n] */
+    double *align_ci;    /* [2n]: low, high per layer */
+    double *bias_ci;     /* [2n] */
+    double *variance_ci; /* [2n] */
 } cj_rule_diagnostics;
 
 void cj_rule_diagnostics_free(cj_rule_diagnostics *d);
