@@ -400,6 +400,58 @@ TEST(folder_as_model_init_is_named)
     free(set);
 }
 
+/* Every element of metrics key `ci` is [low, high] around the same layer
+ * of `key`; returns the number of layers, or -1 on a bad shape. */
+static int check_intervals(const cJSON *line, const char *key, const char *ci)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(line, key);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(line, ci);
+    if (!cJSON_IsArray(v) || !cJSON_IsArray(c) || cJSON_GetArraySize(v) != cJSON_GetArraySize(c)) return -1;
+    for (int k = 0; k < cJSON_GetArraySize(c); k++) {
+        const cJSON *pair = cJSON_GetArrayItem(c, k);
+        double x = cJSON_GetArrayItem(v, k)->valuedouble;
+        if (cJSON_GetArraySize(pair) != 2) return -1;
+        double lo = cJSON_GetArrayItem(pair, 0)->valuedouble, hi = cJSON_GetArrayItem(pair, 1)->valuedouble;
+        if (!(lo <= x && x <= hi)) {
+            printf("  %s[%d] = %g, %s = [%g, %g]\n", key, k, x, ci, lo, hi);
+            return -1;
+        }
+    }
+    return cJSON_GetArraySize(c);
+}
+
+/* Stochastic rules write a 95% interval beside each diagnostic, around its
+ * value; deterministic ones write null. */
+TEST(metrics_carry_intervals_for_stochastic_rules)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    const char *rules[2] = {"rule.name=node_perturbation", "rule.name=bp"};
+    for (int r = 0; r < 2; r++) {
+        toy_experiment(&e);
+        cj_experiment_set(&e, rules[r], &err);
+        cj_experiment_set(&e, "train.epochs=1", &err);
+        cj_experiment_set(&e, "train.diag_draws=6", &err);
+        CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+        char run[600];
+        snprintf(run, sizeof run, "%s/ci%d", dir, r);
+        CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
+        cJSON *line = metrics_line(run, 0);
+        CHECK(line != NULL);
+        if (!line) continue;
+        const char *keys[3][2] = {{"align_deg", "align_deg_ci"},
+                                  {"grad_bias", "grad_bias_ci"},
+                                  {"grad_variance", "grad_variance_ci"}};
+        for (int k = 0; k < 3; k++) {
+            if (r == 0)
+                CHECK(check_intervals(line, keys[k][0], keys[k][1]) == 2);
+            else
+                CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(line, keys[k][1])));
+        }
+        cJSON_Delete(line);
+    }
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -416,6 +468,7 @@ int main(void)
     RUN(failed_first_epoch_writes_nothing);
     RUN(long_output_paths_are_not_cut);
     RUN(folder_as_model_init_is_named);
+    RUN(metrics_carry_intervals_for_stochastic_rules);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

@@ -173,15 +173,36 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
         int i = cj_model_param_layer(m, k);
         fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_name(&m->layers[i]));
     }
-    fputs("],\"align_deg\":", f);
-    json_array(f, diag->align_deg, diag->n);
-    if (cj_rule_is_stochastic(e->rule.kind)) {
-        fputs(",\"grad_bias\":", f);
-        json_array(f, diag->bias, diag->n);
-        fputs(",\"grad_variance\":", f);
-        json_array(f, diag->variance, diag->n);
-    } else {
-        fputs(",\"grad_bias\":null,\"grad_variance\":null", f);
+    /* Each per-layer array, then for stochastic rules its 95% intervals
+     * over the draws, [[low,high],...] (null for deterministic rules). */
+    const int stochastic = cj_rule_is_stochastic(e->rule.kind);
+    const struct {
+        const char *key;
+        const double *v, *ci;
+    } cols[] = {{"align_deg", diag->align_deg, diag->align_ci},
+                {"grad_bias", diag->bias, diag->bias_ci},
+                {"grad_variance", diag->variance, diag->variance_ci}};
+    fputc(']', f);
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        fprintf(f, ",\"%s\":", cols[c].key);
+        if (c == 0 || stochastic)
+            json_array(f, cols[c].v, diag->n);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"%s_ci\":", cols[c].key);
+        if (!stochastic) {
+            fputs("null", f);
+            continue;
+        }
+        fputc('[', f);
+        for (int k = 0; k < diag->n; k++) {
+            fputs(k ? ",[" : "[", f);
+            json_num(f, cols[c].ci[2 * k]);
+            fputc(',', f);
+            json_num(f, cols[c].ci[2 * k + 1]);
+            fputc(']', f);
+        }
+        fputc(']', f);
     }
     fputc('}', f);
     int failed = ferror(f);
