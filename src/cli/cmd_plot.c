@@ -207,6 +207,12 @@ static const double *table_of(const cj_metrics *m, table_kind k)
     return k == TABLE_ALIGN ? m->align_deg : k == TABLE_BIAS ? m->grad_bias : m->grad_variance;
 }
 
+/* The table's 95% intervals over the diagnostic draws, or NULL. */
+static const double *ci_of(const cj_metrics *m, table_kind k)
+{
+    return k == TABLE_ALIGN ? m->align_deg_ci : k == TABLE_BIAS ? m->grad_bias_ci : m->grad_variance_ci;
+}
+
 static int any_finite(const double *v, int n, int stride)
 {
     for (int i = 0; v && i < n; i++)
@@ -281,21 +287,27 @@ static cj_status panel_loss(cj_panel *p, const options *o, cj_error *err)
 
 /* One line per run and layer; cj_panel_add_layer_runs picks a legend
  * that names each line right whether or not the runs share layers. Colour
- * index = position on the command line, as in the other panels. */
+ * index = position on the command line, as in the other panels. Runs of
+ * stochastic rules have 95% intervals over the diagnostic draws: a band
+ * under each line, explained once by a grey swatch. */
 static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj_error *err)
 {
     cj_panel_set_xinteger(p, 1);
     cj_layer_run *lr = calloc((size_t)o->n_runs, sizeof *lr);
     if (!lr) return cj_fail(err, CJ_ERR_NOMEM, "per-layer panel: out of memory");
-    int n = 0;
+    int n = 0, bands = 0;
     for (int r = 0; r < o->n_runs; r++) {
         const cj_metrics *m = &o->runs[r].m;
         if (!table_of(m, k)) continue;
+        const double *ci = ci_of(m, k);
+        bands |= any_finite(ci, 2 * m->n_epochs * m->n_layers, 1);
         lr[n++] = (cj_layer_run){o->runs[r].label, r, m->n_epochs, m->epoch, table_of(m, k),
-                                 m->n_layers, (const char *const *)m->layers};
+                                 m->n_layers, (const char *const *)m->layers, ci};
     }
     cj_status st = cj_panel_add_layer_runs(p, lr, n, err);
     free(lr);
+    cj_line_style key = {{0.45, 0.45, 0.45}, CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
+    if (!st && bands) st = cj_panel_add_band(p, NULL, NULL, NULL, 0, key, "95% interval over draws", err);
     return st;
 }
 
