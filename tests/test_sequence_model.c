@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cajal/io.h"
 #include "cajal/model.h"
@@ -303,6 +304,40 @@ TEST(state_carries_between_calls)
     }
 }
 
+/* A noisy rate RNN whose parameters come from a file rather than
+ * cj_model_init (cajal eval, model.init) still draws its noise: before the
+ * fix its stream was all zeros and the first forward pass never returned
+ * (the alarm turns such a hang into a failure of this program). The noise
+ * changes from one pass to the next and is the same for the same model. */
+TEST(rnn_noise_is_drawn_without_init)
+{
+    alarm(60);
+    float x[T * B * I], y[2][T * B * O], first[T * B * O];
+    cj_rng rng;
+    cj_rng_seed(&rng, 5);
+    cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
+    for (int run = 0; run < 2; run++) {
+        cj_model m;
+        cj_error err;
+        CHECK(cj_model_create_seq(&m, "rnn 6 alpha=0.5 noise=0.5, dense 3", (cj_shape){I, 1, 1}, T, B, &err) ==
+              CJ_OK);
+        /* Weights as a loaded file would set them: any values, no init. */
+        for (size_t i = 0; i < m.n_params; i++) m.params[i] = 0.1f * (float)((int)(i % 7) - 3);
+        cj_model_reset(&m, B);
+        memcpy(y[0], cj_model_forward_seq(&m, x, T, B), sizeof y[0]);
+        cj_model_reset(&m, B);
+        memcpy(y[1], cj_model_forward_seq(&m, x, T, B), sizeof y[1]);
+        int finite = 1;
+        for (int i = 0; i < T * B * O; i++) finite &= isfinite(y[0][i]) && isfinite(y[1][i]);
+        CHECK(finite);
+        CHECK(max_rel_diff(y[0], y[1], (size_t)T * B * O) > 1e-3);
+        if (run == 0) memcpy(first, y[0], sizeof first);
+        else CHECK(max_rel_diff(first, y[0], (size_t)T * B * O) == 0.0);
+        cj_model_free(&m);
+    }
+    alarm(0);
+}
+
 TEST(bad_recurrent_options_are_errors_naming_them)
 {
     static const struct {
@@ -343,6 +378,7 @@ int main(void)
     RUN(rate_rnn_options_match_finite_differences_through_time);
     RUN(dale_law_keeps_the_signs_of_units);
     RUN(state_carries_between_calls);
+    RUN(rnn_noise_is_drawn_without_init);
     RUN(bad_recurrent_options_are_errors_naming_them);
     return test_summary("sequence_model");
 }
