@@ -691,8 +691,8 @@ static int same_rgb(cj_rgb a, cj_rgb b) { return a.r == b.r && a.g == b.g && a.b
 TEST(layer_legend_names_each_runs_own_layers)
 {
     cj_layer_run runs[2] = {
-        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers},
-        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers},
+        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers, NULL},
+        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers, NULL},
     };
     CHECK(!cj_layer_runs_share_layers(runs, 2));
     cj_figure *fig;
@@ -750,12 +750,12 @@ TEST(layer_legend_names_each_runs_own_layers)
 TEST(layer_legend_shares_a_key_when_layers_match)
 {
     cj_layer_run runs[2] = {
-        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers},
-        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers},
+        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers, NULL},
+        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers, NULL},
     };
     CHECK(cj_layer_runs_share_layers(runs, 2));
     static const char *const renamed[] = {"1:Linear", "3:Linear", "6:Linear"};
-    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed};
+    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed, NULL};
     cj_layer_run pair[2] = {runs[0], other};
     CHECK(!cj_layer_runs_share_layers(pair, 2)); /* same count, another name */
 

@@ -338,6 +338,45 @@ TEST(rnn_noise_is_drawn_without_init)
     alarm(0);
 }
 
+/* With recurrent noise, the diagnostics replay the noise the next step
+ * would draw for the true gradient and for every draw of the rule, and put
+ * the streams back: backprop is then exactly aligned with itself, node
+ * perturbation estimates the gradient rather than noise-to-noise
+ * differences, and measuring leaves the training run unchanged. */
+TEST(diagnostics_replay_the_recurrent_noise)
+{
+    cj_model m;
+    cj_error err;
+    CHECK(cj_model_create_seq(&m, "rnn 6 noise=0.2 alpha=0.5, dense 3", (cj_shape){I, 1, 1}, T, B, &err) == CJ_OK);
+    cj_rng rng;
+    cj_rng_seed(&rng, 9);
+    cj_model_init(&m, &rng);
+    float x[T * B * I], y[T * B * O];
+    cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
+    cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 1.0f);
+    cj_target t = {.values = y, .steps = T};
+    const cj_rule_ops *rules[] = {&cj_rule_bp, &cj_rule_node_perturbation};
+    for (int k = 0; k < 2; k++) {
+        cj_rule r;
+        cj_rule_config rc = cj_rule_defaults(rules[k]);
+        rc.samples = 50;
+        CHECK(cj_rule_create(&r, &rc, &m, &cj_objective_mse, &rng, &err) == CJ_OK);
+        cj_rng before = *cj_layer_rng(&m.layers[0]);
+        cj_rule_diagnostics d = {0};
+        cj_rng drng;
+        cj_rng_seed(&drng, 4);
+        CHECK(cj_rule_diagnose(&r, &m, x, &t, T, B, 4, &drng, &d, &err) == CJ_OK);
+        cj_rng after = *cj_layer_rng(&m.layers[0]);
+        CHECK(!memcmp(&before, &after, sizeof before));
+        if (k == 0) CHECK(d.align_deg[0] < 1e-3 && d.align_deg[1] < 1e-3);
+        else if (!(d.align_deg[0] < 60 && d.align_deg[1] < 60))
+            test_fail("node perturbation with noise: %.1f / %.1f degrees", d.align_deg[0], d.align_deg[1]);
+        cj_rule_diagnostics_free(&d);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&m);
+}
+
 TEST(bad_recurrent_options_are_errors_naming_them)
 {
     static const struct {
@@ -379,6 +418,7 @@ int main(void)
     RUN(dale_law_keeps_the_signs_of_units);
     RUN(state_carries_between_calls);
     RUN(rnn_noise_is_drawn_without_init);
+    RUN(diagnostics_replay_the_recurrent_noise);
     RUN(bad_recurrent_options_are_errors_naming_them);
     return test_summary("sequence_model");
 }

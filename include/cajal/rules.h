@@ -82,6 +82,7 @@ struct cj_rule {
     /* A rule's own scratch beyond these (ops->destroy frees it). Resuming
      * a run restores feedback_buf, kp_optim and rng only, so anything here
      * must not carry from one update to the next. */
+    cj_rng *streams;       /* the model's layer streams at the start of an update (owned) */
     void *state;
     cj_rng rng;
 };

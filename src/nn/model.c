@@ -298,6 +298,29 @@ void cj_model_backward_range(cj_model *m, int top, int bottom)
     for (int i = top; i >= bottom; i--) layer_backward(m, i, i > bottom, NULL, 0);
 }
 
+int cj_model_n_streams(const cj_model *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->n_layers; i++) n += cj_layer_rng(&m->layers[i]) != NULL;
+    return n;
+}
+
+void cj_model_save_streams(cj_model *m, cj_rng *buf)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *buf++ = *r;
+    }
+}
+
+void cj_model_restore_streams(cj_model *m, const cj_rng *buf)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *r = *buf++;
+    }
+}
+
 int cj_model_n_param_layers(const cj_model *m)
 {
     int count = 0;

@@ -204,6 +204,18 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
     }
 
+    /* Every pass here replays the recurrent noise the next training step
+     * would draw, and leaves the layers' streams as they were: the true
+     * gradient and each draw of the rule see the same noise, and measuring
+     * does not change the training run. */
+    int n_streams = cj_model_n_streams(m);
+    cj_rng *streams = n_streams ? malloc(sizeof(cj_rng) * (size_t)n_streams) : NULL;
+    if (n_streams && !streams) {
+        free(truth), free(mean), free(sq);
+        record_free(&rec);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule diagnostics");
+    }
+    if (streams) cj_model_save_streams(m, streams);
     cj_backprop(m, &r->loss, x, t, T, batch);
     memcpy(truth, m->grads, n * sizeof(float));
 
@@ -213,6 +225,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
     cj_status st = CJ_OK;
     for (int d = 0; d < draws && !st; d++) {
         float loss;
+        if (streams) cj_model_restore_streams(m, streams);
         st = cj_rule_update(r, m, x, t, T, batch, &loss, err);
         for (int k = 0; k < n_param_layers && !st; k++) {
             const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
@@ -232,6 +245,8 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         }
     }
     r->rng = saved_rng;
+    if (streams) cj_model_restore_streams(m, streams);
+    free(streams);
 
     for (int k = 0; k < n_param_layers && !st; k++) {
         const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];

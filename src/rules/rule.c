@@ -55,6 +55,9 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, con
     if (!r->feedback) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule state");
     cj_status st = cj_objective_reserve(&r->loss, m->max_steps * m->max_batch,
                                         (int)cj_shape_size(cj_model_output_shape(m)), err);
+    int n_streams = cj_model_n_streams(m);
+    if (!st && n_streams && !(r->streams = malloc(sizeof(cj_rng) * (size_t)n_streams)))
+        st = cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule state");
     if (!st) st = cfg->kind->create ? cfg->kind->create(r, m, rng, err) : CJ_OK;
     if (!st && r->work_floats) {
         r->work = malloc(r->work_floats * sizeof(float));
@@ -71,6 +74,7 @@ void cj_rule_free(cj_rule *r)
     free(r->feedback_buf);
     free(r->kp_grad);
     free(r->work);
+    free(r->streams);
     cj_objective_release(&r->loss);
     if (r->kp_optim_ready) cj_optim_free(&r->kp_optim);
     memset(r, 0, sizeof *r);

@@ -36,8 +36,17 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
     if (src->T > 1 && src->T > m->max_steps)
         return cj_fail(err, CJ_ERR_SHAPE, "%s: sequences of %d steps, but the model was built for %d", src->name,
                        src->T, m->max_steps);
+    /* Evaluating draws recurrent noise from the layers' streams; they are
+     * put back afterwards, so evaluation does not change the training run. */
+    int n_streams = cj_model_n_streams(m);
     int *idx = malloc(sizeof(int) * (size_t)chunk);
-    if (!idx) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", src->name);
+    cj_rng *streams = n_streams ? malloc(sizeof(cj_rng) * (size_t)n_streams) : NULL;
+    if (!idx || (n_streams && !streams)) {
+        free(idx);
+        free(streams);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", src->name);
+    }
+    if (streams) cj_model_save_streams(m, streams);
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
     /* Each chunk's mean loss weighs by its rows (or their mask): without
      * a mask, exactly the sum of the per-chunk sums over n. */
@@ -74,6 +83,8 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
             correct += batch->mask ? weighted_correct(out, batch->labels, batch->mask, rows, dim)
                                    : cj_count_correct(out, batch->labels, rows, dim);
     }
+    if (streams) cj_model_restore_streams(m, streams);
+    free(streams);
     free(idx);
     if (st) return st;
     r->samples = src->n;
