@@ -238,6 +238,21 @@ TEST(feedback_alignment_fixed_feedback)
     check_resumes_exactly("fa", TOY, sets, 0);
 }
 
+/* DFA calibrates its feedback once, on the first batch: a resumed run
+ * keeps the calibrated matrices and does not scale them again. */
+TEST(dfa_calibrated_feedback)
+{
+    const char *sets[] = {"rule.name=dfa", "optim.name=adam", "optim.lr=0.005", NULL};
+    check_resumes_exactly("dfa", TOY, sets, 0);
+}
+
+/* The weight mirror's feedback learns from its own noise stream. */
+TEST(weight_mirror_learned_feedback)
+{
+    const char *sets[] = {"rule.name=weight_mirror", "optim.name=adam", "optim.lr=0.005", NULL};
+    check_resumes_exactly("wm", TOY, sets, 0);
+}
+
 /* A step size far too large: the divergence watch warns once, and a
  * resumed run remembers that it did (and the first step's loss). */
 TEST(diverging_run_warns_once)
@@ -709,6 +724,8 @@ int main(void)
     RUN(bp_sgd_momentum_shuffled);
     RUN(adam_stopped_twice);
     RUN(kolen_pollack_feedback_and_its_optimiser);
+    RUN(dfa_calibrated_feedback);
+    RUN(weight_mirror_learned_feedback);
     RUN(node_perturbation_noise_stream);
     RUN(feedback_alignment_fixed_feedback);
     RUN(recurrent_noise_and_validation);

@@ -4,7 +4,11 @@
  * reproduce the updates that tools/make_rule_refs.py computes in NumPy from
  * the papers' equations (tests/ref/rules_mlp.txt) for a tiny MLP whose
  * weights, feedback matrices, inputs and labels are fixed there; backprop is
- * also checked against finite differences of cajal's own loss. The
+ * also checked against finite differences of cajal's own loss. DFA's
+ * calibration is checked against backprop's error norms and the reference
+ * update; the weight mirror's engaged mode against the bp and fa
+ * references, its mirror mode against its fixed point (eta / lambda) W on
+ * dense and padded convolutional layers. The
  * stochastic rules (node and weight perturbation) are checked statistically:
  * many averaged draws must approach the true gradient in direction and in
  * size (a sign error, a missing 1/sigma^2 or 1/batch fails), while a single
@@ -322,7 +326,9 @@ TEST(dfa_matches_reference)
     if (!fixture_open(&f)) return;
     const float *D = ref("dfa_B", 27), *want = ref("dfa", (int)f.m.n_params);
     const float *bp = ref("bp", (int)f.m.n_params);
-    if (D && want && bp && rule_open(&r, &f, cj_rule_defaults(&cj_rule_dfa))) {
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_dfa);
+    cfg.calibrate = 0; /* Nøkland's B as the script draws it */
+    if (D && want && bp && rule_open(&r, &f, cfg)) {
         /* [n_outputs, size of the next Linear's input]: [3, 5] and [3, 4];
          * the output layer needs none. */
         CHECK(r.feedback[5] == NULL);
@@ -339,6 +345,224 @@ TEST(dfa_matches_reference)
         cj_rule_free(&r);
     }
     cj_model_free(&f.m);
+}
+
+/* |dL/da| of parametric layer k (dacts after its own output) for the last
+ * pass, over the batch. */
+static double delta_norm(const cj_model *m, int k)
+{
+    int i = PLAYER[k];
+    return sqrt(dot(m->dacts[i + 1], m->dacts[i + 1], (size_t)BATCH * cj_shape_size(m->layers[i].out)));
+}
+
+/* rule.calibrate: on the first batch each B_l is scaled by one number so
+ * that delta_l has backprop's norm there; directions stay those of the
+ * reference DFA (each hidden layer's update is the reference's times that
+ * number, since delta_l is linear in B_l), and later batches leave B alone. */
+TEST(dfa_calibration_matches_backprop_scale)
+{
+    fixture f;
+    cj_rule r;
+    if (!fixture_open(&f)) return;
+    const float *D = ref("dfa_B", 27), *want = ref("dfa", (int)f.m.n_params);
+    double bp_norm[2];
+    cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
+    for (int k = 0; k < 2; k++) bp_norm[k] = delta_norm(&f.m, k);
+    if (D && want && rule_open(&r, &f, cj_rule_defaults(&cj_rule_dfa))) {
+        memcpy(r.feedback[1], D, sizeof(float) * 15);
+        memcpy(r.feedback[3], D + 15, sizeof(float) * 12);
+        if (update(&r, &f, NULL)) {
+            const float *Dk[2] = {D, D + 15};
+            const size_t nB[2] = {15, 12};
+            for (int k = 0; k < 2; k++) {
+                /* B_k is the drawn one times a single factor c. */
+                float *B = r.feedback[PLAYER[k]];
+                double c = B[0] / Dk[k][0];
+                for (size_t i = 0; i < nB[k]; i++) CHECK_NEAR(B[i], c * Dk[k][i], 1e-6 * fabs(c) + 1e-9);
+                double got = delta_norm(&f.m, k);
+                if (fabs(got / bp_norm[k] - 1) > 1e-5)
+                    printf("  layer %d: |delta| %g, backprop's %g (c = %g)\n", PLAYER[k], got, bp_norm[k], c);
+                CHECK_NEAR(got / bp_norm[k], 1.0, 1e-5);
+                /* The fixture's B is off by more than rounding, or the test
+                 * would not see a missing calibration. */
+                CHECK(fabs(c - 1.0) > 0.05);
+                size_t len, off = layer_span(&f.m, k, &len);
+                double worst = 0.0, scale = 0.0;
+                for (size_t i = off; i < off + len; i++) {
+                    worst = fmax(worst, fabs(f.m.grads[i] - c * want[i]));
+                    scale = fmax(scale, fabs(c * want[i]));
+                }
+                CHECK(worst <= 1e-5 * scale);
+            }
+            /* The output layer still gets the true gradient. */
+            size_t len, off = layer_span(&f.m, 2, &len);
+            CHECK(max_rel_diff(f.m.grads + off, want + off, len) < TOL);
+            /* Calibrated once: another batch leaves B as it is. */
+            float kept[15];
+            memcpy(kept, r.feedback[1], sizeof kept);
+            for (int i = 0; i < BATCH * N_IN; i++) f.x[i] *= 2.0f;
+            if (update(&r, &f, NULL)) CHECK(memcmp(kept, r.feedback[1], sizeof kept) == 0);
+        }
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* ---- weight mirror ---- */
+
+/* Angle between B and W, and the least-squares factor B.W / W.W, for the
+ * weight of layer i. */
+static void mirror_match(const cj_rule *r, cj_model *m, int i, double *angle, double *ratio)
+{
+    cj_param *w = cj_layer_param(&m->layers[i], CJ_PARAM_WEIGHT);
+    const float *B = r->feedback_buf + cj_model_param_offset(m, w);
+    *angle = cj_angle_deg(B, w->data, w->n);
+    *ratio = dot(B, w->data, w->n) / dot(w->data, w->data, w->n);
+}
+
+/* With B = W the engaged mode is backprop, and with B from the script and
+ * no mirror steps it is feedback alignment: the NumPy references of both. */
+TEST(weight_mirror_engaged_mode_matches_references)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return;
+    size_t n = f.m.n_params;
+    const float *bp = ref("bp", (int)n), *fa = ref("fa", (int)n), *B = ref("fa_B", 62);
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+    cfg.mirror_steps = 0;
+    if (bp && fa && B && rule_open(&r, &f, cfg)) {
+        for (int k = 0; k < 3; k++) {
+            cj_param *w = &f.m.layers[PLAYER[k]].params[0];
+            memcpy(r.feedback_buf + cj_model_param_offset(&f.m, w), w->data, sizeof(float) * w->n);
+        }
+        if (update(&r, &f, NULL)) CHECK(max_rel_diff(f.m.grads, bp, n) < TOL);
+        const size_t sizes[3] = {30, 20, 12};
+        set_feedback(&r, B, sizes);
+        if (update(&r, &f, NULL)) CHECK(max_rel_diff(f.m.grads, fa, n) < TOL);
+        /* mirror_steps = 0: the mirror leaves B as it is. */
+        CHECK(cj_rule_after_step(&r, &f.m, NULL, &err) == CJ_OK);
+        CHECK(max_rel_diff(r.feedback[3], B + 30, 20) == 0.0);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* Mirror steps alone (W fixed): B's angle to W falls from random (~90
+ * degrees) to a few degrees, and B settles at (eta / lambda) W (Akrout
+ * et al. 2019, Eq. 7 with decay; unit noise) — here 2 W, so a decay applied
+ * wrongly or a lost 1/batch fails; from 4 noise samples per batch
+ * the factor fluctuates by about 0.05. The first layer's B is never
+ * mirrored. */
+TEST(weight_mirror_aligns_feedback_with_weights)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return;
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+    cfg.mirror_lr = 0.01f;
+    cfg.mirror_decay = 0.005f;
+    cfg.mirror_steps = 5;
+    if (rule_open(&r, &f, cfg)) {
+        float first[30];
+        memcpy(first, r.feedback[1], sizeof first);
+        double a0[3], a_mid[3], a_end[3], ratio[3];
+        for (int k = 1; k < 3; k++) mirror_match(&r, &f.m, PLAYER[k], &a0[k], &ratio[k]);
+        for (int s = 0; s < 400; s++) {
+            CHECK(cj_rule_after_step(&r, &f.m, NULL, &err) == CJ_OK);
+            if (s == 19)
+                for (int k = 1; k < 3; k++) mirror_match(&r, &f.m, PLAYER[k], &a_mid[k], &ratio[k]);
+        }
+        for (int k = 1; k < 3; k++) {
+            mirror_match(&r, &f.m, PLAYER[k], &a_end[k], &ratio[k]);
+            if (!(a0[k] > 45 && a_mid[k] < a0[k] && a_end[k] < 8 && fabs(ratio[k] - 2.0) < 0.2))
+                printf("  layer %d: angle %.1f -> %.1f -> %.1f deg, B = %.3f W (expected 2)\n", PLAYER[k], a0[k],
+                       a_mid[k], a_end[k], ratio[k]);
+            CHECK(a0[k] > 45.0);
+            CHECK(a_mid[k] < a0[k]);
+            CHECK(a_end[k] < 8.0);
+            CHECK(fabs(ratio[k] - 2.0) < 0.2);
+        }
+        CHECK(memcmp(first, r.feedback[1], sizeof first) == 0);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+}
+
+/* A padded convolution: edge taps meet fewer inputs (on a 5x5 map with
+ * padding 1 a corner tap meets 16 of 25), and the mirror must still bring
+ * every tap of B to W, not to W times its coverage. */
+TEST(weight_mirror_convolution_every_tap)
+{
+    cj_model m;
+    cj_rule r;
+    cj_error err = {0};
+    cj_rng rng;
+    cj_rng_seed(&rng, 3);
+    if (cj_model_create(&m, "conv2d 2 kernel=3 padding=1, relu, conv2d 3 kernel=3 padding=1, flatten, dense 2",
+                        (cj_shape){1, 5, 5}, 8, &err)) {
+        printf("  %s\n", err.msg);
+        harness_current_failed = 1;
+        return;
+    }
+    cj_model_init(&m, &rng);
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+    cfg.mirror_steps = 10;
+    if (cj_rule_create(&r, &cfg, &m, &cj_objective_cross_entropy, &rng, &err) == CJ_OK) {
+        for (int s = 0; s < 150; s++) CHECK(cj_rule_after_step(&r, &m, NULL, &err) == CJ_OK);
+        cj_param *w = &m.layers[2].params[0]; /* [3, 2, 3, 3] */
+        const float *B = r.feedback_buf + cj_model_param_offset(&m, w);
+        /* Per tap, the least-squares factor from W to B over its 6 weights. */
+        for (int tap = 0; tap < 9; tap++) {
+            double bw = 0.0, ww = 0.0;
+            for (int oc = 0; oc < 6; oc++) {
+                size_t i = (size_t)oc * 9 + tap;
+                bw += (double)B[i] * w->data[i];
+                ww += (double)w->data[i] * w->data[i];
+            }
+            if (!(fabs(bw / ww - 1.0) < 0.1)) printf("  tap %d: B = %.3f W\n", tap, bw / ww);
+            CHECK(fabs(bw / ww - 1.0) < 0.1);
+        }
+        double angle = cj_angle_deg(B, w->data, w->n);
+        if (!(angle < 8.0)) printf("  angle(B, W) %.1f deg\n", angle);
+        CHECK(angle < 8.0);
+        cj_rule_free(&r);
+    } else {
+        printf("  %s\n", err.msg);
+        harness_current_failed = 1;
+    }
+    cj_model_free(&m);
+}
+
+TEST(weight_mirror_refuses_bad_settings)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return;
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+    cfg.mirror_lr = 0.0f;
+    CHECK(cj_rule_create(&r, &cfg, &f.m, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
+    CHECK(strstr(err.msg, "rule.mirror_lr") != NULL);
+    cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+    cfg.mirror_decay = -1.0f;
+    CHECK(cj_rule_create(&r, &cfg, &f.m, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
+    CHECK(strstr(err.msg, "rule.mirror_decay") != NULL);
+    cj_model_free(&f.m);
+
+    cj_model rnn;
+    if (cj_model_create_seq(&rnn, "rnn 4, dense 2", (cj_shape){3, 1, 1}, 5, 2, &err) == CJ_OK) {
+        cfg = cj_rule_defaults(&cj_rule_weight_mirror);
+        CHECK(cj_rule_create(&r, &cfg, &rnn, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
+        if (!strstr(err.msg, "layer 0")) printf("  message '%s'\n", err.msg);
+        CHECK(strstr(err.msg, "layer 0") != NULL);
+        cj_model_free(&rnn);
+    } else {
+        printf("  %s\n", err.msg);
+        harness_current_failed = 1;
+    }
 }
 
 /* One SGD step of W and of B (through cj_rule_after_step) must match the
@@ -912,6 +1136,11 @@ int main(void)
     RUN(dfa_matches_reference);
     RUN(kolen_pollack_matches_reference);
     RUN(kolen_pollack_mismatch_decays);
+    RUN(dfa_calibration_matches_backprop_scale);
+    RUN(weight_mirror_engaged_mode_matches_references);
+    RUN(weight_mirror_aligns_feedback_with_weights);
+    RUN(weight_mirror_convolution_every_tap);
+    RUN(weight_mirror_refuses_bad_settings);
     RUN(node_perturbation_converges_to_gradient);
     RUN(node_perturbation_single_draw_is_noisy);
     RUN(weight_perturbation_converges_to_gradient);

@@ -21,13 +21,25 @@ typedef struct cj_rule_ops cj_rule_ops;
 
 /* Which rule.* keys of the experiment file a rule reads (cj_rule_ops.keys);
  * setting one the chosen rule does not read is an error naming it. */
-enum { CJ_RULE_KEY_SIGMA = 1, CJ_RULE_KEY_SAMPLES = 2, CJ_RULE_KEY_DECAY = 4 };
+enum {
+    CJ_RULE_KEY_SIGMA = 1,
+    CJ_RULE_KEY_SAMPLES = 2,
+    CJ_RULE_KEY_DECAY = 4,
+    CJ_RULE_KEY_CALIBRATE = 8,  /* rule.calibrate (DFA) */
+    CJ_RULE_KEY_MIRROR = 16     /* rule.mirror_lr, mirror_decay, mirror_steps (weight mirror) */
+};
 
 typedef struct {
     const cj_rule_ops *kind;
     float sigma;   /* perturbation standard deviation (node/weight perturbation) */
     int samples;   /* perturbation draws averaged per update */
     float decay;   /* Kolen-Pollack: decay added to the update of both W and B */
+    int calibrate; /* DFA: scale each B_l once so the first batch's error has backprop's size */
+    /* Weight mirror (Akrout et al. 2019): B learns from noise x ~ N(0, 1)
+     * sent through W, dB = lr (W x) x^T - decay B, mirror_steps batches of
+     * noise after every optimiser step; B tends to (lr / decay) W. */
+    float mirror_lr, mirror_decay;
+    int mirror_steps;
     int bptt_truncate; /* train.bptt_truncate: backprop through time in chunks of this many steps (0 = whole) */
 } cj_rule_config;
 
@@ -46,8 +58,13 @@ struct cj_rule_ops {
      * return the batch loss before any update. */
     float (*update)(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int B);
     /* After the optimiser applied m->grads (optional): Kolen-Pollack moves
-     * its feedback weights with the same update. */
+     * its feedback weights with the same update, the weight mirror learns
+     * them from noise (m->grads may be overwritten). */
     cj_status (*after_step)(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
+    /* Called when a stopped run resumes, after the saved feedback weights,
+     * random stream and optimiser state are back (optional): e.g. DFA's
+     * one-time calibration is already in its feedback weights. */
+    void (*resumed)(cj_rule *r);
     /* Free what create allocated beyond the shared fields (optional). */
     void (*destroy)(cj_rule *r);
 };
@@ -55,7 +72,7 @@ struct cj_rule_ops {
 /* The registered rules, in the order messages list them, and lookup. */
 const cj_rule_ops *const *cj_rule_registry(int *n);
 extern const cj_rule_ops cj_rule_bp, cj_rule_fa, cj_rule_dfa, cj_rule_sign_symmetry, cj_rule_kolen_pollack,
-    cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo;
+    cj_rule_weight_mirror, cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo;
 
 cj_rule_config cj_rule_defaults(const cj_rule_ops *kind);
 cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *err);
@@ -101,8 +118,8 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
                          float *loss, cj_error *err);
 
 /* Called after the optimiser has applied m->grads: Kolen-Pollack moves its
- * feedback weights with the same update (optimiser `opt`); the others do
- * nothing. */
+ * feedback weights with the same update (optimiser `opt`), the weight
+ * mirror runs its mirror steps; the others do nothing. */
 cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
 
 /* The true gradient by backprop, into m->grads; returns the loss. */

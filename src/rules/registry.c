@@ -8,6 +8,7 @@ static const cj_rule_ops *const REGISTRY[] = {
     &cj_rule_dfa,
     &cj_rule_sign_symmetry,
     &cj_rule_kolen_pollack,
+    &cj_rule_weight_mirror,
     &cj_rule_node_perturbation,
     &cj_rule_weight_perturbation,
     &cj_rule_rflo,

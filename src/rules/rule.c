@@ -28,7 +28,8 @@ cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *er
 
 cj_rule_config cj_rule_defaults(const cj_rule_ops *kind)
 {
-    cj_rule_config c = {.kind = kind, .samples = 1, .sigma = 1e-3f, .decay = 0.0f};
+    cj_rule_config c = {.kind = kind, .samples = 1, .sigma = 1e-3f, .decay = 0.0f, .calibrate = 1,
+                        .mirror_lr = 0.01f, .mirror_decay = 0.01f, .mirror_steps = 1};
     return c;
 }
 

@@ -58,6 +58,8 @@ static int reads_samples(const cj_experiment *e) { return (e->rule.kind->keys & 
 static int reads_decay(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_DECAY) != 0; }
 static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
 static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
+static int reads_calibrate(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_CALIBRATE) != 0; }
+static int reads_mirror(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_MIRROR) != 0; }
 
 static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
 static const char *chosen_objective(const cj_experiment *e) { return e->loss.ops->name; }
@@ -104,6 +106,14 @@ static const key_def KEYS[] = {
     {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", RULE_KEY(reads_sigma)},
     {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", RULE_KEY(reads_samples)},
     {"rule", "decay", T_FLOAT, OFF(rule.decay), 0, 0, "Kolen-Pollack decay of W and B", RULE_KEY(reads_decay)},
+    {"rule", "calibrate", T_BOOL, OFF(rule.calibrate), 0, 0, "DFA: scale B so the first batch's errors have "
+     "backprop's size", RULE_KEY(reads_calibrate)},
+    {"rule", "mirror_lr", T_FLOAT, OFF(rule.mirror_lr), 0, F_POSITIVE, "weight mirror: learning rate of B",
+     RULE_KEY(reads_mirror)},
+    {"rule", "mirror_decay", T_FLOAT, OFF(rule.mirror_decay), 0, 0, "weight mirror: decay of B",
+     RULE_KEY(reads_mirror)},
+    {"rule", "mirror_steps", T_INT, OFF(rule.mirror_steps), 0, 0, "weight mirror: noise batches after each step",
+     RULE_KEY(reads_mirror)},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam", ANY},
     {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate", ANY},
     {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate", ANY},

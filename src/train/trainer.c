@@ -574,6 +574,7 @@ static cj_status restore(run_state *s, const cj_train_state *ts, const char *out
     cj_status st = cj_run_folder_load_model(out_dir, ts, &s->model, err);
     if (!st) st = cj_train_state_apply(ts, &s->parts, err);
     if (st) return st;
+    if (s->rule.cfg.kind->resumed) s->rule.cfg.kind->resumed(&s->rule);
     s->saved_epoch = ts->mark.epoch;
     *step = ts->mark.step;
     return CJ_OK;
