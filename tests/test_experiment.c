@@ -1,5 +1,6 @@
 /* Experiment files: values, overrides and one-line errors naming the
  * section, key or value at fault. */
+#include <glob.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,23 @@ TEST(npy_experiment_defaults_and_round_trip)
     free(text);
 }
 
+/* Every example a user copies parses and passes the experiment's checks
+ * (keys, values, scopes, data keys against the objective). */
+TEST(every_example_file_is_valid)
+{
+    glob_t g;
+    CHECK(glob("examples/*.ini", 0, NULL, &g) == 0 && g.gl_pathc >= 5);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        cj_experiment e;
+        cj_error err;
+        cj_experiment_defaults(&e);
+        cj_status st = cj_experiment_load(&e, g.gl_pathv[i], &err);
+        if (!st) st = cj_experiment_finish(&e, &err);
+        if (st) test_fail("%s: %s", g.gl_pathv[i], err.msg);
+    }
+    globfree(&g);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -443,6 +461,7 @@ int main(void)
     RUN(set_values_are_checked_like_file_values);
     RUN(relative_data_dir_round_trips);
     RUN(oversized_layers_are_refused_by_name);
+    RUN(every_example_file_is_valid);
     RUN(data_format_keys_and_their_errors);
     RUN(npy_experiment_defaults_and_round_trip);
     char cmd[600];
