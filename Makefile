@@ -1,5 +1,6 @@
 # cajal — build the library, the command-line tool, the tests and benchmarks.
-#   make              libcajal.a and ./cajal (optimised)
+#   make              libcajal.a and ./cajal (optimised, portable: runs on any x86-64)
+#   make NATIVE=1     the same for this machine's CPU only (-march=native), under build/native
 #   make test         all tests; last line "N passed, N failed"
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
 #   make check        the tests, every fuzzer for CHECK_FUZZ_SECONDS, the tests under sanitizers (what CI runs)
@@ -18,9 +19,19 @@ ifeq ($(SANITIZE),1)
   BUILD  := build/san
   OPT    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDOPT  := -fsanitize=address,undefined
-else
-  BUILD  := build/release
+else ifeq ($(NATIVE),1)
+  # Only for the CPU it was built on: the binary may die with SIGILL elsewhere.
+  BUILD  := build/native
   OPT    := -O3 -march=native -g
+  LDOPT  :=
+else
+  # Portable: the compiler's baseline target (x86-64: SSE2), so the binary
+  # runs on any x86-64. The matrix products are OpenBLAS's, which picks its
+  # kernels for the CPU at run time, and the few loops that gain from wider
+  # vectors pick theirs when the program starts (src/core/clones.h;
+  # docs/benchmarks.md, "Portable and native builds").
+  BUILD  := build/release
+  OPT    := -O3 -g
   LDOPT  :=
 endif
 
@@ -37,12 +48,16 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-recurrent fuzz fuzz-build clean
+.PHONY: all test check demo bench bench-kde bench-recurrent fuzz fuzz-build clean FORCE
 all: cajal
 
-# Replace by rename, so a running ./cajal keeps its old binary.
-cajal: $(BUILD)/cajal
-	cp $< $@.tmp && mv -f $@.tmp $@
+# Replace by rename, so a running ./cajal keeps its old binary. Compared
+# rather than dated: `make` after `make NATIVE=1` must bring back the
+# portable binary even though the native one is newer.
+cajal: $(BUILD)/cajal FORCE
+	@cmp -s $< $@ || { echo "cp $< $@"; cp $< $@.tmp && mv -f $@.tmp $@; }
+
+FORCE:
 
 $(BUILD)/cajal: $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB) $(LIB) $(LIBS)
@@ -75,7 +90,7 @@ check:
 	$(MAKE) --no-print-directory test SANITIZE=1
 
 demo: cajal
-	./cajal train examples/fmnist_mlp.ini --out runs/mlp
+	./cajal train examples/fmnist_mlp.ini --out runs/mlp --force
 	./cajal plot runs/mlp --out runs/mlp/curves.png
 
 bench: cajal $(BUILD)/bench/bench_train

@@ -29,9 +29,9 @@ static double forward_cost(const cj_model *m)
     for (int i = 0; i < m->n_layers; i++) {
         const cj_layer *l = &m->layers[i];
         ops += (double)cj_shape_size(l->in) + (double)cj_shape_size(l->out);
-        if (l->kind == CJ_LAYER_CONV2D) ops += (double)l->params[0].n * l->out.h * l->out.w;
-        else if (l->kind == CJ_LAYER_DENSE) ops += (double)l->params[0].n;
-        else if (l->kind == CJ_LAYER_MAXPOOL || l->kind == CJ_LAYER_AVGPOOL)
+        if (l->ops == &cj_conv2d_ops) ops += (double)l->params[0].n * l->out.h * l->out.w;
+        else if (l->ops == &cj_dense_ops) ops += (double)l->params[0].n;
+        else if (l->ops == &cj_maxpool_ops || l->ops == &cj_avgpool_ops)
             ops += (double)cj_shape_size(l->out) * l->kernel * l->kernel;
     }
     return ops;

@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         volatile double sum = 0;
         for (int c = 0; c < 7; c++) sum += sum_table(cols[c], e);
         sum += sum_table(m.align_deg, cells) + sum_table(m.grad_bias, cells) + sum_table(m.grad_variance, cells);
+        sum += sum_table(m.align_deg_ci, 2 * cells) + sum_table(m.grad_bias_ci, 2 * cells) +
+               sum_table(m.grad_variance_ci, 2 * cells);
         volatile size_t chars = m.rule ? strlen(m.rule) : 0;
         for (int l = 0; l < m.n_layers; l++) chars += strlen(m.layers[l]);
         (void)sum;

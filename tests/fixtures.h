@@ -39,6 +39,23 @@ static inline char *fixture_file(const char *dir, const char *name, const void *
     return path;
 }
 
+/* The whole file at path, binary-safe, in a NUL-terminated buffer (free
+ * it), its length in *len (may be NULL); NULL when it cannot be read. */
+static inline char *fixture_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+        size_t got = fread(buf, 1, (size_t)n, f);
+        buf[got] = '\0';
+        if (len) *len = got;
+    }
+    fclose(f);
+    return buf;
+}
+
 /* The same for a NUL-terminated text. */
 static inline char *fixture_text(const char *dir, const char *name, const char *text)
 {

@@ -65,6 +65,65 @@ TEST(cajal_runs_the_best_kernels_unless_told_otherwise)
     if (best) CHECK(strstr(out, "note: OPENBLAS_CORETYPE=Prescott runs OpenBLAS's Prescott kernels") != NULL);
 }
 
+/* Closed forms of the step's product sizes (2 m n k FLOPs each). */
+TEST(step_work_counts_the_products_of_a_step)
+{
+    cj_model m;
+    cj_error err = {0};
+    cj_shape img = {1, 28, 28};
+    CHECK(cj_model_create(&m, "flatten, dense 256, relu, dense 256, relu, dense 10", img, 1, &err) == CJ_OK);
+    /* Forward and weight gradient for each layer, an input gradient for the
+     * last two only. */
+    double f1 = 2.0 * 64 * 784 * 256, f2 = 2.0 * 64 * 256 * 256, f3 = 2.0 * 64 * 256 * 10;
+    double flops = 2 * f1 + 3 * f2 + 3 * f3;
+    cj_step_work w = cj_step_gemm_work(&m, 64);
+    CHECK_NEAR(w.flops, flops, 0.5);
+    CHECK_NEAR(w.typical, (2 * f1 * f1 + 3 * f2 * f2 + 3 * f3 * f3) / flops, 1.0);
+    CHECK_NEAR(w.flops, 77529088.0, 0.5);
+    cj_model_free(&m);
+
+    /* A convolution counts one sample's im2col product per sample. */
+    CHECK(cj_model_create(&m, "conv2d 16 kernel=5 padding=2, relu, maxpool 2, flatten, dense 10", img, 1, &err) ==
+          CJ_OK);
+    double conv = 2.0 * 16 * 1 * 25 * 28 * 28, dense = 2.0 * 8 * 16 * 14 * 14 * 10;
+    flops = 2 * 8 * conv + 3 * dense;
+    w = cj_step_gemm_work(&m, 8);
+    CHECK_NEAR(w.flops, flops, 0.5);
+    CHECK_NEAR(w.typical, (2 * 8 * conv * conv + 3 * dense * dense) / flops, 1.0);
+    cj_model_free(&m);
+
+    /* A recurrent layer: its input weight (3 H x in for a GRU) and its
+     * recurrent weight (3 H x H), whose error goes back in time even in the
+     * first parametric layer. */
+    CHECK(cj_model_create(&m, "flatten, gru 16, dense 10", img, 1, &err) == CJ_OK);
+    double ih = 2.0 * 4 * 48 * 784, hh = 2.0 * 4 * 48 * 16, out = 2.0 * 4 * 10 * 16;
+    flops = 2 * ih + 3 * hh + 3 * out;
+    w = cj_step_gemm_work(&m, 4);
+    CHECK_NEAR(w.flops, flops, 0.5);
+    CHECK_NEAR(w.typical, (2 * ih * ih + 3 * hh * hh + 3 * out * out) / flops, 1.0);
+    cj_model_free(&m);
+
+    CHECK(cj_model_create(&m, "flatten, relu", img, 1, &err) == CJ_OK);
+    w = cj_step_gemm_work(&m, 64);
+    CHECK(w.flops == 0.0 && w.typical == 0.0);
+    cj_model_free(&m);
+}
+
+TEST(threads_follow_the_typical_product)
+{
+    cj_step_work w = {0.0, 0.0};
+    CHECK(cj_blas_threads_for(w, 8) == 1);
+    w.typical = 19.8e6;  /* the 784-256-256-10 MLP at batch 64 */
+    CHECK(cj_blas_threads_for(w, 8) == 1);
+    w.typical = 42.2e6;  /* the same 512 wide */
+    CHECK(cj_blas_threads_for(w, 8) == 2);
+    CHECK(cj_blas_threads_for(w, 1) == 1);
+    w.typical = 1e15;
+    CHECK(cj_blas_threads_for(w, 16) == 16);
+    w.typical = 3.5 * CJ_BLAS_FLOPS_PER_THREAD;
+    CHECK(cj_blas_threads_for(w, 16) == 3);
+}
+
 int main(void)
 {
     cajal = getenv("CAJAL");
@@ -72,5 +131,7 @@ int main(void)
     RUN(kernel_sets_are_ranked_by_vector_width);
     RUN(an_upgrade_is_strictly_better);
     RUN(cajal_runs_the_best_kernels_unless_told_otherwise);
+    RUN(step_work_counts_the_products_of_a_step);
+    RUN(threads_follow_the_typical_product);
     return test_summary("blas");
 }

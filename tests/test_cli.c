@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fixtures.h"
 #include "harness.h"
 #include "cli_runner.h"
 #include "idx_fixture.h"
@@ -84,17 +85,6 @@ TEST(trains_a_toy_experiment)
 }
 
 
-static char *slurp_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(1 << 16);
-    size_t n = fread(buf, 1, (1 << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void write_toy_ini(const char *name, int epochs)
 {
     char text[1024];
@@ -170,7 +160,7 @@ static int file_exists(const char *path)
 
 static int lines_in(const char *path)
 {
-    char *text = slurp_text(path);
+    char *text = fixture_read(path, NULL);
     int n = text ? count_lines(text) : -1;
     free(text);
     return n;
@@ -178,7 +168,8 @@ static int lines_in(const char *path)
 
 /* Ctrl-C: the run stops between steps, says which epoch the files hold,
  * leaves no temporary file and exits 130; the saved model is exactly the
- * model of a run of that many epochs. */
+ * model of a run of that many epochs, and --resume continues it as if it
+ * had never stopped. */
 TEST(sigint_stops_cleanly_with_consistent_files)
 {
     write_toy_ini("long_run.ini", 1000000);
@@ -197,7 +188,7 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     int status = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 130);
-    char *text = slurp_text(log);
+    char *text = fixture_read(log, NULL);
     int epoch = 0, held = -1;
     long step = 0;
     CHECK(text && count_lines(text) == 1);
@@ -206,9 +197,9 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     if (text) printf("  (%.*s)\n", (int)strcspn(text, "\n"), text);
     free(text);
     CHECK(held >= 1 && epoch == held + 1 && lines_in(metrics) == held);
-    char tmp_pattern[700];
+    char tmp_pattern[1000];
     snprintf(tmp_pattern, sizeof tmp_pattern, "ls -A %s | grep -qv -e '^config.ini$' -e '^metrics.jsonl$' "
-             "-e '^model.safetensors$'", out);
+             "-e '^model.safetensors$' -e '^train_state.safetensors$'", out);
     CHECK(system(tmp_pattern) != 0);  /* nothing else in the folder */
 
     char args[1600];
@@ -217,6 +208,19 @@ TEST(sigint_stops_cleanly_with_consistent_files)
     CHECK(run(args) == 0);
     snprintf(args, sizeof args, "cmp -s %s/model.safetensors %s/sigint_ref/model.safetensors", out, dir);
     CHECK(system(args) == 0);
+
+    /* --resume goes on from there: one more epoch gives the files of a run
+     * of held + 1 epochs. */
+    snprintf(args, sizeof args, "train --resume %s --quiet --threads 1 --set train.epochs=%d", out, held + 1);
+    CHECK(run(args) == 0 && lines_in(metrics) == held + 1);
+    snprintf(args, sizeof args, "train %s --quiet --threads 1 --set train.epochs=%d --out %s/sigint_ref2", ini,
+             held + 1, dir);
+    CHECK(run(args) == 0);
+    const char *same[] = {"model.safetensors", "train_state.safetensors", "config.ini"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "cmp -s %s/%s %s/sigint_ref2/%s", out, same[i], dir, same[i]);
+        CHECK(system(args) == 0);
+    }
 }
 
 int main(void)

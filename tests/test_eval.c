@@ -11,8 +11,18 @@
 #include "cajal/model_file.h"
 #include "cajal/train.h"
 #include "cli_runner.h"
+#include "cajal/npy.h"
+#include "cajal/objectives.h"
 #include "harness.h"
 #include "idx_fixture.h"
+
+/* cj_model_file_evaluate on an IDX image/label pair. */
+static cj_status evaluate_idx(const char *model, const char *images, const char *labels, int batch, cj_model_info *info,
+                              cj_eval_result *r, cj_error *err)
+{
+    cj_data_files f = {.inputs = images, .labels = labels};
+    return cj_model_file_evaluate(model, &f, batch, info, r, err);
+}
 
 static char dir[] = "/tmp/cajal-test-eval-XXXXXX";
 static const char *cajal;
@@ -49,8 +59,8 @@ static int train_toy(void)
     free(set);
     if (!st) st = cj_experiment_finish(&e, &err);
     char *run_dir = in_dir("run");
-    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL, NULL};
-    if (!st) st = cj_train(&e, run_dir, &cb, &err);
+    cj_train_callbacks cb = {NULL, keep_last, NULL, NULL, NULL, NULL};
+    if (!st) st = cj_train(&e, run_dir, NULL, &cb, &err);
     if (st) printf("  training failed: %s\n", err.msg);
     model_path = cj_path_join(run_dir, "model.safetensors");
     free(run_dir);
@@ -91,7 +101,7 @@ TEST(metadata_describes_the_run)
     CHECK(!strcmp(info.layers, "flatten, dense 8, relu, dense 2"));
     CHECK(!strcmp(cj_safetensors_meta(&st, "input_shape"), "1,6,6"));
     CHECK(info.input.c == 1 && info.input.h == 6 && info.input.w == 6);
-    CHECK(info.classes == 2 && info.loss == CJ_LOSS_CROSS_ENTROPY && info.rule == &cj_rule_bp);
+    CHECK(info.classes == 2 && info.loss == &cj_cross_entropy_ops && info.rule == &cj_rule_bp);
     CHECK(info.scale == CJ_SCALE_STANDARD);
     CHECK(info.epoch == 3 && info.step == 39 && info.seed == 7);
     /* The training set's statistics, exactly (the %.9g text reads back to
@@ -118,7 +128,7 @@ TEST(library_evaluation_matches_the_trainer)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    cj_status st = cj_model_file_evaluate(model_path, test_images, test_labels, 32, &info, &r, &err);
+    cj_status st = evaluate_idx(model_path, test_images, test_labels, 32, &info, &r, &err);
     CHECK(st == CJ_OK);
     if (st) printf("  %s\n", err.msg);
     CHECK(r.samples == 100);
@@ -129,7 +139,7 @@ TEST(library_evaluation_matches_the_trainer)
     CHECK(last.test_acc > 0.9);
     /* Another batch size changes only the rounding. */
     cj_eval_result r7;
-    CHECK(cj_model_file_evaluate(model_path, test_images, test_labels, 7, &info, &r7, &err) == CJ_OK);
+    CHECK(evaluate_idx(model_path, test_images, test_labels, 7, &info, &r7, &err) == CJ_OK);
     CHECK_NEAR(r7.loss, r.loss, 1e-5);
     CHECK_NEAR(r7.accuracy, r.accuracy, 1e-12);
 }
@@ -164,8 +174,8 @@ TEST(scaling_metadata_matters)
     cj_model_info info;
     cj_eval_result a, b;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(unit, test_images, test_labels, 32, &info, &a, &err) == CJ_OK);
-    CHECK(cj_model_file_evaluate(shifted, test_images, test_labels, 32, &info, &b, &err) == CJ_OK);
+    CHECK(evaluate_idx(unit, test_images, test_labels, 32, &info, &a, &err) == CJ_OK);
+    CHECK(evaluate_idx(shifted, test_images, test_labels, 32, &info, &b, &err) == CJ_OK);
     CHECK(fabs(a.loss - last.test_loss) > 1e-3);
     CHECK(fabs(b.loss - last.test_loss) > 1e-3);
     free(unit);
@@ -257,7 +267,7 @@ static void expect_error(const char *file, const char *rest)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(file, test_images, test_labels, 32, &info, &r, &err) != CJ_OK);
+    CHECK(evaluate_idx(file, test_images, test_labels, 32, &info, &r, &err) != CJ_OK);
     char *want = cj_path_printf("%s: %s", file, rest);
     CHECK(!strcmp(err.msg, want));
     if (strcmp(err.msg, want)) printf("    message was: %s\n    expected:    %s\n", err.msg, want);
@@ -304,8 +314,11 @@ TEST(missing_and_malformed_keys_are_named)
         {"classes", "3", "metadata classes = '3' but the layers end with 2 outputs"},
         {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 1 to 2147483647"},
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
-        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy or mse)"},
-        {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite non-negative number"},
+        {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse, poisson or infonce)"},
+        {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},
+        {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx or npy)"},
+        {"targets", "spikes", "metadata targets: unknown target kind 'spikes' (expected labels, values or counts)"},
+        {"sequence", "yes", "metadata sequence: 'yes' is not true or false"},
         {"scale_std", "1\n", "metadata scale_std = '1\\x0a' is not a finite non-negative number"},
         {"seed", "-3", "metadata seed = '-3' is not a non-negative whole number"},
         {"layers", "flatten, dense 0", "metadata layers = 'flatten, dense 0': model.layers: item 1 (dense): '0' "
@@ -330,7 +343,7 @@ TEST(data_mismatches_name_both_sides)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    CHECK(cj_model_file_evaluate(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
+    CHECK(evaluate_idx(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
     char *want = cj_path_printf("%s: images are 1x8x8 but %s takes 1x6x6 (metadata input_shape)", images,
                                 model_path);
     CHECK(!strcmp(err.msg, want));
@@ -345,7 +358,7 @@ TEST(data_mismatches_name_both_sides)
     images = in_dir("three-images.gz");
     labels = in_dir("three-labels.gz");
     CHECK(write_idx(images, idims, 3, px, sizeof px, 0) == 0 && write_idx(labels, ldims, 1, lab, 4, 0) == 0);
-    CHECK(cj_model_file_evaluate(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
+    CHECK(evaluate_idx(model_path, images, labels, 32, &info, &r, &err) == CJ_ERR_SHAPE);
     want = cj_path_printf("%s: labels go up to 2 but %s was trained on 2 classes (metadata classes)", labels,
                           model_path);
     CHECK(!strcmp(err.msg, want));
@@ -389,6 +402,42 @@ TEST(cli_usage_errors_exit_2)
     free(missing);
 }
 
+/* cajal record on the test images: the recorded output layer gives the
+ * trainer's own test accuracy, so the inputs were scaled as in training
+ * (this run standardises them) and every stimulus is in its place. */
+TEST(cli_record_reproduces_the_test_accuracy)
+{
+    char *acts = in_dir("acts");
+    char *args = cj_path_printf("record %s --inputs %s --out %s --batch 7", model_path, test_images, acts);
+    CHECK(run(args) == 0);
+    CHECK(strstr(output, "recorded 100 stimuli") != NULL);
+    char *logits = cj_path_join(acts, "3_dense.npy"), *lab = in_dir("test-labels.gz");
+    cj_npy_array a;
+    cj_dataset d;
+    cj_error err;
+    if (!cj_npy_read(logits, CJ_NPY_F32, &a, &err) && !cj_idx_load(test_images, lab, &d, &err)) {
+        CHECK(a.ndim == 2 && a.shape[0] == 100 && a.shape[1] == 2);
+        int correct = cj_count_correct(a.data, d.y, 100, 2);
+        CHECK_NEAR(correct / 100.0, last.test_acc, 1e-12);
+        cj_npy_free(&a);
+        cj_dataset_free(&d);
+    } else {
+        test_fail("%s", err.msg);
+    }
+    /* Usage errors exit 2 with one line; a wrong input file names it. */
+    CHECK(run("record") == 2 && strstr(output, "no model file given"));
+    free(args);
+    args = cj_path_printf("record %s", model_path);
+    CHECK(run(args) == 2 && strstr(output, "--inputs FILE is needed"));
+    free(args);
+    args = cj_path_printf("record %s --inputs %s/nothing.gz --out %s", model_path, dir, acts);
+    CHECK(run(args) == 1 && strstr(output, "nothing.gz"));
+    free(args);
+    free(logits);
+    free(lab);
+    free(acts);
+}
+
 int main(void)
 {
     cajal = getenv("CAJAL");
@@ -408,6 +457,7 @@ int main(void)
     RUN(missing_and_malformed_keys_are_named);
     RUN(data_mismatches_name_both_sides);
     RUN(cli_usage_errors_exit_2);
+    RUN(cli_record_reproduces_the_test_accuracy);
     char *rm = cj_path_printf("rm -rf %s", dir);
     if (system(rm)) printf("could not remove %s\n", dir);
     free(rm);

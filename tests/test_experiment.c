@@ -1,5 +1,6 @@
 /* Experiment files: values, overrides and one-line errors naming the
  * section, key or value at fault. */
+#include <glob.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,8 +340,106 @@ TEST(oversized_layers_are_refused_by_name)
     CHECK(cj_model_plan("conv2d 4096 kernel=1", in, 1024, &floats, &err) == CJ_ERR_SHAPE);
     CHECK(!strcmp(err.msg, "output of layer 0: a batch of 1024 samples of 4096x28x28 is more than 2147483647 elements"));
     CHECK(cj_model_plan("flatten, dense 10", in, 2, &floats, &err) == CJ_OK);
-    /* 7850 parameters and gradients, 2 x (784 + 784 + 10) activations. */
-    CHECK(floats == 2 * 7850 + 2 * 2 * (784 + 784 + 10));
+    /* 7850 parameters and gradients, 2 x (784 + 10) activations and their
+     * gradients: flatten works in place, in its input's memory. */
+    CHECK(floats == 2 * 7850 + 2 * 2 * (784 + 10));
+}
+
+/* The keys of one data format are errors under the other, like those of
+ * another optimiser; the npy files must make one training set (and at most
+ * one test set) of one target kind that suits the objective. */
+TEST(data_format_keys_and_their_errors)
+{
+    expect_error("[data]\ntrain_inputs = x.npy\n", NULL,
+                 "data.train_inputs is set but applies only to data.format = npy, not data.format = idx (remove it)");
+    expect_error("[data]\nformat = npy\ntrain_images = x.gz\ntrain_inputs = x.npy\ntrain_labels = y.npy\n", NULL,
+                 "data.train_images is set but applies only to data.format = idx, not data.format = npy");
+    expect_error(NULL, "data.sequence=true", "data.sequence is set but applies only to data.format = npy");
+    expect_error(NULL, "data.format=hdf5", "unknown data format 'hdf5' (expected idx or npy)");
+    expect_error("[data]\nformat = npy\n", NULL, "data.format = npy needs data.train_inputs");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\n", NULL,
+                 "needs one of data.train_labels, data.train_targets and data.train_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_labels = y.npy\ntrain_counts = c.npy\n", NULL,
+                 "needs only one of data.train_labels");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_counts = t.npy\n", NULL,
+                 "data.test_counts is set but data.test_inputs is not");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_inputs = t.npy\n"
+                 "test_labels = l.npy\n[objective]\nname = poisson\n",
+                 NULL, "data.test_labels is set but the training set has data.train_counts: give data.test_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\ntest_inputs = t.npy\n"
+                 "[objective]\nname = poisson\n",
+                 NULL, "data.test_inputs is set without its targets: give data.test_counts");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_labels = y.npy\nscale = unit\n", NULL,
+                 "data.scale = unit (pixel/255) applies only to data.format = idx");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_counts = c.npy\n", NULL,
+                 "objective.name = cross_entropy needs class labels (data.train_labels), not data.train_counts: use "
+                 "mse or poisson");
+    expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\ntrain_targets = t.npy\n[objective]\nname = poisson\n",
+                 NULL, "objective.name = poisson fits spike counts (data.train_counts, with data.format = npy), not "
+                 "data.train_targets");
+    expect_error(NULL, "objective.name=poisson", "not the IDX labels");
+    expect_error(NULL, "data.validation=1", "data.validation = '1' must be below 1");
+    expect_error(NULL, "data.train_images=", "data.format = idx needs data.train_images");
+}
+
+TEST(npy_experiment_defaults_and_round_trip)
+{
+    cj_experiment e, back;
+    cj_error err = {0};
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_load(&e, write_ini("npy.ini", "[data]\nformat = npy\ntrain_inputs = x.npy\n"
+                                                      "train_counts = c.npy\ntrain_mask = m.npy\nsequence = true\n"
+                                                      "validation = 0.25\n[objective]\nname = poisson\n"),
+                             &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    if (err.msg[0]) printf("  %s\n", err.msg);
+    /* No Debian folder, no IDX names, values as stored; paths from "." */
+    CHECK(e.data_dir[0] == 0 && e.train_labels[0] == 0 && e.test_labels[0] == 0 && e.train_images[0] == 0);
+    CHECK(e.scale == CJ_SCALE_RAW && e.sequence == 1 && e.format == CJ_DATA_NPY);
+    CHECK_NEAR(e.validation, 0.25, 1e-7);
+    CHECK(!strcmp(e.train_inputs, "./x.npy") && !strcmp(e.train_counts, "./c.npy") && !strcmp(e.train_mask, "./m.npy"));
+    cj_data_files f = cj_experiment_train_files(&e), t = cj_experiment_test_files(&e);
+    CHECK(f.inputs == e.train_inputs && f.counts == e.train_counts && f.mask == e.train_mask && !f.labels[0]);
+    CHECK(!t.inputs[0]);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    cj_experiment_write(&e, m);
+    fclose(m);
+    /* Only the keys that apply: no IDX images. */
+    CHECK(text && strstr(text, "format = npy") && strstr(text, "train_counts = ./c.npy") &&
+          !strstr(text, "train_images") && strstr(text, "validation = 0.25"));
+    cj_experiment_defaults(&back);
+    CHECK(cj_experiment_load(&back, write_ini("npy_back.ini", text), &err) == CJ_OK);
+    CHECK(cj_experiment_finish(&back, &err) == CJ_OK);
+    back.keys_given = e.keys_given;
+    CHECK(memcmp(&e, &back, sizeof e) == 0);
+    free(text);
+    /* An IDX config.ini names no npy key. */
+    cj_experiment_defaults(&e);
+    CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+    m = open_memstream(&text, &len);
+    cj_experiment_write(&e, m);
+    fclose(m);
+    CHECK(text && strstr(text, "format = idx") && !strstr(text, "train_inputs") && !strstr(text, "sequence"));
+    free(text);
+}
+
+/* Every example a user copies parses and passes the experiment's checks
+ * (keys, values, scopes, data keys against the objective). */
+TEST(every_example_file_is_valid)
+{
+    glob_t g;
+    CHECK(glob("examples/*.ini", 0, NULL, &g) == 0 && g.gl_pathc >= 5);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        cj_experiment e;
+        cj_error err;
+        cj_experiment_defaults(&e);
+        cj_status st = cj_experiment_load(&e, g.gl_pathv[i], &err);
+        if (!st) st = cj_experiment_finish(&e, &err);
+        if (st) test_fail("%s: %s", g.gl_pathv[i], err.msg);
+    }
+    globfree(&g);
 }
 
 int main(void)
@@ -362,6 +461,9 @@ int main(void)
     RUN(set_values_are_checked_like_file_values);
     RUN(relative_data_dir_round_trips);
     RUN(oversized_layers_are_refused_by_name);
+    RUN(every_example_file_is_valid);
+    RUN(data_format_keys_and_their_errors);
+    RUN(npy_experiment_defaults_and_round_trip);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

@@ -197,6 +197,28 @@ TEST(large_gzip_reads_past_the_first_buffer)
     free(lab);
 }
 
+/* The shape from the header alone: a truncated file (data missing) still
+ * has one; a labels file (1 dimension) does not. */
+TEST(image_shape_from_the_header)
+{
+    unsigned char px[3 * 5 * 7] = {0};
+    unsigned idims[3] = {3, 5, 7}, ldims[1] = {3};
+    char ip[512], lp[512];
+    path_of(ip, "shape-images.gz");
+    path_of(lp, "shape-labels.gz");
+    CHECK(write_idx(ip, idims, 3, px, sizeof px, 40) == 0);
+    CHECK(write_idx(lp, ldims, 1, px, 3, 0) == 0);
+    cj_shape s = {0, 0, 0};
+    cj_error err = {0};
+    CHECK(cj_idx_image_shape(ip, &s, &err) == CJ_OK);
+    CHECK(s.c == 1 && s.h == 5 && s.w == 7);
+    CHECK(cj_idx_image_shape(lp, &s, &err) != CJ_OK);
+    CHECK(strstr(err.msg, "expected 3 dimensions") != NULL);
+    path_of(ip, "no-such-images.gz");
+    CHECK(cj_idx_image_shape(ip, &s, &err) != CJ_OK);
+    CHECK(strstr(err.msg, "no-such-images.gz") != NULL);
+}
+
 TEST(pixel_scale_names)
 {
     cj_pixel_scale s;
@@ -216,6 +238,7 @@ int main(void)
     RUN(tiny_gzip_claiming_terabytes_is_truncated);
     RUN(folders_are_refused_by_name);
     RUN(large_gzip_reads_past_the_first_buffer);
+    RUN(image_shape_from_the_header);
     RUN(pixel_scale_names);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -1,6 +1,7 @@
 /* test_metrics.c — reading metrics.jsonl (cj_metrics_read): the bytes and
  * sizes a file can get wrong, each with its exact one-line message. The
- * values themselves are checked in test_plot.c, next to the plots. */
+ * values themselves are checked in test_plot.c, next to the plots, except
+ * the intervals' pairs, checked here with their messages. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,25 @@ TEST(nul_bytes_are_errors_naming_the_line)
     CHECK(cj_metrics_read(p, &m, &err) == CJ_OK);
     CHECK(m.rule && !strcmp(m.rule, "a\\u0000"));
     cj_metrics_free(&m);
+    free(p);
+}
+
+/* val_loss and val_acc (data.validation) read like the other scalars;
+ * files from before they existed read them as NaN. */
+TEST(validation_columns_read_and_default_to_nan)
+{
+    char *p = fixture_text(dir, "val.jsonl",
+                           "{\"epoch\":1,\"val_loss\":0.5,\"val_acc\":0.75,\"test_loss\":0.4}\n"
+                           "{\"epoch\":2,\"val_loss\":null,\"val_acc\":null}\n{\"epoch\":3}\n");
+    cj_metrics m;
+    cj_error err = {0};
+    CHECK(cj_metrics_read(p, &m, &err) == CJ_OK);
+    CHECK(m.n_epochs == 3 && m.val_loss[0] == 0.5 && m.val_acc[0] == 0.75 && m.test_loss[0] == 0.4);
+    CHECK(isnan(m.val_loss[1]) && isnan(m.val_acc[1]) && isnan(m.val_loss[2]) && isnan(m.test_acc[0]));
+    cj_metrics_free(&m);
+    free(p);
+    p = fixture_text(dir, "val_bad.jsonl", "{\"epoch\":1,\"val_acc\":\"high\"}\n");
+    expect_exact(p, "line 1: \"val_acc\" is a string, expected a number");
     free(p);
 }
 
@@ -138,14 +158,73 @@ TEST(bad_lines_give_one_exact_line)
     free(p);
 }
 
+/* The 95% intervals of stochastic rules: [low, high] per layer, a null
+ * entry or a null bound read as NaN; files from before they existed, or
+ * lines of deterministic rules (null), leave the tables NULL. */
+TEST(interval_tables_read_pairs_and_nulls)
+{
+    char *p = fixture_text(dir, "ci.jsonl",
+                           "{\"epoch\":1,\"layers\":[\"1:Linear\",\"3:Linear\"],\"align_deg\":[80,70],"
+                           "\"align_deg_ci\":[[79,81],null],\"grad_bias\":[0.1,0],"
+                           "\"grad_bias_ci\":[[0,0.5],[null,0.4]],\"grad_variance\":[5,6],"
+                           "\"grad_variance_ci\":[[4,6.5],[5.5,7]]}\n"
+                           "{\"epoch\":2,\"align_deg\":[79,69],\"grad_bias_ci\":null}\n");
+    cj_metrics m;
+    cj_error err = {0};
+    CHECK(cj_metrics_read(p, &m, &err) == CJ_OK);
+    CHECK(m.n_epochs == 2 && m.n_layers == 2 && m.align_deg_ci && m.grad_bias_ci && m.grad_variance_ci);
+    if (m.align_deg_ci && m.grad_bias_ci && m.grad_variance_ci) {
+        CHECK(m.align_deg_ci[0] == 79 && m.align_deg_ci[1] == 81 && isnan(m.align_deg_ci[2]) &&
+              isnan(m.align_deg_ci[3]));
+        CHECK(m.grad_bias_ci[1] == 0.5 && isnan(m.grad_bias_ci[2]) && m.grad_bias_ci[3] == 0.4);
+        CHECK(m.grad_variance_ci[2] == 5.5 && m.grad_variance_ci[3] == 7);
+        for (int i = 4; i < 8; i++) /* line 2 has none */
+            CHECK(isnan(m.align_deg_ci[i]) && isnan(m.grad_bias_ci[i]) && isnan(m.grad_variance_ci[i]));
+    }
+    cj_metrics_free(&m);
+    CHECK(m.grad_bias_ci == NULL);
+    free(p);
+    p = fixture_text(dir, "old.jsonl",
+                     "{\"epoch\":1,\"align_deg\":[80],\"grad_bias\":[0.1],\"grad_variance\":[5]}\n"
+                     "{\"epoch\":2,\"align_deg\":[10],\"align_deg_ci\":null,\"grad_bias_ci\":null,"
+                     "\"grad_variance_ci\":null}\n");
+    CHECK(cj_metrics_read(p, &m, &err) == CJ_OK);
+    CHECK(m.n_epochs == 2 && m.grad_bias[0] == 0.1);
+    CHECK(!m.align_deg_ci && !m.grad_bias_ci && !m.grad_variance_ci);
+    cj_metrics_free(&m);
+    free(p);
+}
+
+TEST(bad_intervals_give_one_exact_line)
+{
+    char *p = fixture_text(dir, "ci3.jsonl", "{\"epoch\":1,\"grad_bias_ci\":[[0,1],[0,1,2]]}\n");
+    expect_exact(p, "line 1: \"grad_bias_ci\"[1] is an array of another length, expected [low, high] or null");
+    free(p);
+    p = fixture_text(dir, "cinum.jsonl", "{\"epoch\":1,\"align_deg_ci\":[0.5]}\n");
+    expect_exact(p, "line 1: \"align_deg_ci\"[0] is a number, expected [low, high] or null");
+    free(p);
+    p = fixture_text(dir, "cistr.jsonl", "{\"epoch\":1,\"grad_variance_ci\":[[1,\"2\"]]}\n");
+    expect_exact(p, "line 1: \"grad_variance_ci\"[0][1] is a string, expected a number or null");
+    free(p);
+    p = fixture_text(dir, "cilen.jsonl", "{\"epoch\":1,\"align_deg\":[1,2],\"align_deg_ci\":[[0,1]]}\n");
+    expect_exact(p, "line 1: \"align_deg_ci\" has 1 entries, but earlier lines have 2 layers");
+    free(p);
+    p = fixture_text(dir, "ciobj.jsonl", "{\"epoch\":1,\"grad_bias_ci\":{}}\n");
+    expect_exact(p, "line 1: \"grad_bias_ci\" is an object, expected an array");
+    free(p);
+}
+
 int main(void)
 {
     dir = fixture_dir("metrics");
+    RUN(validation_columns_read_and_default_to_nan);
     RUN(nul_bytes_are_errors_naming_the_line);
     RUN(folders_and_missing_files_are_named);
     RUN(per_layer_tables_are_bounded_by_the_file);
     RUN(sparse_per_layer_tables_still_read);
     RUN(long_names_are_not_cut_short);
     RUN(bad_lines_give_one_exact_line);
+    RUN(interval_tables_read_pairs_and_nulls);
+    RUN(bad_intervals_give_one_exact_line);
     return test_summary("metrics");
 }

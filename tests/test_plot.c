@@ -19,6 +19,7 @@
 #include "../src/plot/internal.h" /* series labels and legend sizes, to test them directly */
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
+#include "fixtures.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -116,26 +117,6 @@ static int plot_capture(int argc, char **argv, char *msg, size_t len)
         fclose(f);
     }
     return rc;
-}
-
-/* The whole file in a NUL-terminated buffer (caller frees); NULL if it
- * cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    if (b) b[n] = '\0';
-    if (b && len) *len = (size_t)n;
-    return b;
 }
 
 static const char fa_run[] =
@@ -433,6 +414,16 @@ TEST(cmd_plot_writes_png)
     char *argv3[] = {a0, d1, d3, a3, out, NULL};
     CHECK(plot_quietly(5, argv3) == 0);
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 900);
+
+    /* data.validation adds a dotted val_loss line; counts have no accuracy */
+    write_run("poisson", "{\"epoch\":1,\"train_loss\":0.3,\"val_loss\":0.2,\"val_acc\":null,\"test_loss\":null,"
+                         "\"test_acc\":null,\"rule\":\"bp\",\"align_deg\":[0]}\n"
+                         "{\"epoch\":2,\"train_loss\":-0.1,\"val_loss\":-0.05,\"rule\":\"bp\",\"align_deg\":[0]}\n");
+    char d4[600];
+    snprintf(d4, sizeof d4, "%s", tpath("poisson"));
+    char *argv4[] = {a0, d4, a3, out, NULL};
+    CHECK(plot_quietly(4, argv4) == 0);
+    CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
 }
 
 /* The figure behind the tick bug: losses equal to 16 digits, epochs near 1e17. */
@@ -659,7 +650,7 @@ TEST(figure_writes_svg_and_pdf)
 
     CHECK(angle_figure(640, 320, tpath("f.svg")) == CJ_OK);
     size_t n = 0;
-    char *svg = slurp(tpath("f.svg"), &n);
+    char *svg = fixture_read(tpath("f.svg"), &n);
     CHECK(svg != NULL);
     if (svg) {
         CHECK(!strncmp(svg, "<?xml", 5));
@@ -673,7 +664,7 @@ TEST(figure_writes_svg_and_pdf)
     }
 
     CHECK(angle_figure(640, 320, tpath("f.pdf")) == CJ_OK);
-    char *pdf = slurp(tpath("f.pdf"), &n);
+    char *pdf = fixture_read(tpath("f.pdf"), &n);
     CHECK(pdf != NULL);
     if (pdf) {
         CHECK(n > 2000 && !strncmp(pdf, "%PDF-", 5));
@@ -700,8 +691,8 @@ static int same_rgb(cj_rgb a, cj_rgb b) { return a.r == b.r && a.g == b.g && a.b
 TEST(layer_legend_names_each_runs_own_layers)
 {
     cj_layer_run runs[2] = {
-        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers},
-        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers},
+        {"mlp (fa)", 0, 2, epochs, angles, 3, mlp_layers, NULL},
+        {"cnn (bp)", 1, 2, epochs, angles, 4, cnn_layers, NULL},
     };
     CHECK(!cj_layer_runs_share_layers(runs, 2));
     cj_figure *fig;
@@ -759,12 +750,12 @@ TEST(layer_legend_names_each_runs_own_layers)
 TEST(layer_legend_shares_a_key_when_layers_match)
 {
     cj_layer_run runs[2] = {
-        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers},
-        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers},
+        {"mlp (bp)", 0, 2, epochs, angles, 3, mlp_layers, NULL},
+        {"mlp (fa)", 1, 2, epochs, angles, 3, mlp_layers, NULL},
     };
     CHECK(cj_layer_runs_share_layers(runs, 2));
     static const char *const renamed[] = {"1:Linear", "3:Linear", "6:Linear"};
-    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed};
+    cj_layer_run other = {"x", 2, 2, epochs, angles, 3, renamed, NULL};
     cj_layer_run pair[2] = {runs[0], other};
     CHECK(!cj_layer_runs_share_layers(pair, 2)); /* same count, another name */
 
@@ -838,12 +829,12 @@ TEST(cmd_plot_labels_and_formats)
     snprintf(jpg, sizeof jpg, "%s", tpath("lab.jpg"));
     char *as_svg[] = {a0, d1, d2, o, svg, NULL};
     CHECK(plot_capture(5, as_svg, msg, sizeof msg) == 0);
-    char *s = slurp(svg, NULL);
+    char *s = fixture_read(svg, NULL);
     CHECK(s && xml_balanced(s, "svg") && strstr(s, "width=\"1500px\""));
     free(s);
     char *as_pdf[] = {a0, d1, d2, o, pdf, NULL};
     CHECK(plot_capture(5, as_pdf, msg, sizeof msg) == 0);
-    s = slurp(pdf, NULL);
+    s = fixture_read(pdf, NULL);
     CHECK(s && !strncmp(s, "%PDF-", 5));
     free(s);
     char *as_jpg[] = {a0, d1, d2, o, jpg, NULL};

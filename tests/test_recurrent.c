@@ -5,7 +5,9 @@
  *    cajal's rate RNN with α = 1), torch.nn.GRU and torch.nn.LSTM in
  *    float64 and stores outputs, final states and every gradient in
  *    tests/ref/recurrent/; the rate RNN with α = 0.2, noise and softplus or
- *    tanh has a NumPy forward reference and autograd gradients;
+ *    tanh has a NumPy forward reference and autograd gradients; *_wide
+ *    cases at B = 11, I = 11, H = 40 reach the whole-tile paths of the kernels,
+ *    *_long cases at T = 60 the chunked weight gradients;
  *  - central finite differences through time of the double-precision loss
  *    L = Σ out·dout + Σ (final states)·(their upstream gradients), for every
  *    cell at T = 7 and T = 1, w.r.t. inputs, initial states and parameters;
@@ -94,7 +96,7 @@ static int rig_open(rig *r, const char *name)
         CHECK(!"reference file readable");
         return 0;
     }
-    r->kind = !strcmp(name, "gru") ? GRU : !strcmp(name, "lstm") ? LSTM : RATE;
+    r->kind = !strncmp(name, "gru", 3) ? GRU : !strncmp(name, "lstm", 4) ? LSTM : RATE;
     r->G = r->kind == GRU ? 3 : r->kind == LSTM ? 4 : 1;
     const cj_tensor *x = cj_safetensors_get(&r->ref, "input");
     const cj_tensor *w = cj_safetensors_get(&r->ref, "weight_hh_l0");
@@ -249,6 +251,22 @@ TEST(gru_matches_torch_gru) { check_reference("gru"); }
 TEST(lstm_matches_torch_lstm) { check_reference("lstm"); }
 TEST(rate_rnn_softplus_leaky_noisy_matches_numpy) { check_reference("rate_softplus"); }
 TEST(rate_rnn_tanh_leaky_noisy_matches_numpy) { check_reference("rate_tanh"); }
+/* B = 11, H = 40: whole register tiles of the per-step product and all its
+ * edges (rows past a multiple of 8 or 6, columns past a multiple of 32 or 16),
+ * and I = 11 inputs for the weight-gradient tiles over the input features. */
+TEST(wide_cells_match_torch)
+{
+    check_reference("rnn_tanh_wide");
+    check_reference("gru_wide");
+    check_reference("lstm_wide");
+}
+/* T = 60, B = 5: the weight gradients come in two chunks of steps. */
+TEST(long_sequences_match_torch)
+{
+    check_reference("rnn_tanh_long");
+    check_reference("gru_long");
+    check_reference("lstm_long");
+}
 
 /* ---- finite differences through time ------------------------------------ */
 
@@ -497,6 +515,27 @@ TEST(null_biases_act_as_zeros)
     }
 }
 
+/* A workspace sized for the largest T and B serves every smaller call (the
+ * model allocates tapes once for its largest batch). */
+TEST(workspace_never_shrinks_as_T_or_B_grow)
+{
+    size_t (*const size[3])(int, int, int, int) = {cj_rate_rnn_workspace_floats,
+                                                   cj_gru_workspace_floats,
+                                                   cj_lstm_workspace_floats};
+    int bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int H = 1; H <= 70; H += 23)
+            for (int T = 1; T <= 12; T++)
+                for (int B = 1; B <= 300; B++) {
+                    size_t w = size[c](T, B, 5, H);
+                    if (size[c](T + 1, B, 5, H) < w || size[c](T, B + 1, 5, H) < w) {
+                        if (!bad) printf("  cell %d: workspace shrinks after T=%d B=%d H=%d\n", c, T, B, H);
+                        bad++;
+                    }
+                }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -506,6 +545,8 @@ int main(void)
     RUN(lstm_matches_torch_lstm);
     RUN(rate_rnn_softplus_leaky_noisy_matches_numpy);
     RUN(rate_rnn_tanh_leaky_noisy_matches_numpy);
+    RUN(wide_cells_match_torch);
+    RUN(long_sequences_match_torch);
     RUN(rate_rnn_softplus_alpha_0_2_finite_differences);
     RUN(rate_rnn_tanh_alpha_0_2_finite_differences);
     RUN(rate_rnn_alpha_1_finite_differences);
@@ -517,5 +558,6 @@ int main(void)
     RUN(truncated_chunks_sum_to_whole_sequence);
     RUN(feedback_replaces_weights_only_in_the_error_path);
     RUN(null_biases_act_as_zeros);
+    RUN(workspace_never_shrinks_as_T_or_B_grow);
     return test_summary("recurrent");
 }

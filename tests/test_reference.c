@@ -177,11 +177,11 @@ static void check_forward_backward(const ref_model *rm)
         const float *logits = cj_model_forward(&fx.m, fx.input, fx.batch);
         double d_logits = compare(&fx, "logits", logits, n_out);
 
-        float mse = cj_loss_eval(CJ_LOSS_MSE, logits, &target, fx.batch, fx.dim, dlogits, NULL);
+        float mse = cj_loss_eval(&cj_objective_mse, logits, &target, fx.batch, fx.dim, dlogits, NULL);
         double d_loss = check_loss(&fx, "loss.mse", mse);
         double d_dlogits = compare(&fx, "dlogits.mse", dlogits, n_out);
 
-        float ce = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, logits, &target, fx.batch, fx.dim, dlogits, NULL);
+        float ce = cj_loss_eval(&cj_objective_cross_entropy, logits, &target, fx.batch, fx.dim, dlogits, NULL);
         d_loss = fmax(d_loss, check_loss(&fx, "loss.cross_entropy", ce));
         d_dlogits = fmax(d_dlogits, compare(&fx, "dlogits.cross_entropy", dlogits, n_out));
 
@@ -239,7 +239,7 @@ static void check_optimisers(const ref_model *rm)
             if (st) continue;
             for (int s = 0; s < STEPS; s++) {
                 const float *logits = cj_model_forward(&fx.m, fx.input, fx.batch);
-                cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, logits, &target, fx.batch, fx.dim, dlogits, NULL);
+                cj_loss_eval(&cj_objective_cross_entropy, logits, &target, fx.batch, fx.dim, dlogits, NULL);
                 cj_model_backward(&fx.m, dlogits, NULL, 0);
                 cj_optim_step(&opt, fx.m.params, fx.m.grads);
             }

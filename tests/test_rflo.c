@@ -60,7 +60,7 @@ static int open_case(fixture *f, const char *name, const char *spec)
     cj_rng rng;
     cj_rng_seed(&rng, 1);
     cj_rule_config cfg = cj_rule_defaults(&cj_rule_rflo);
-    cj_loss_kind loss = ref(f, "labels") ? CJ_LOSS_CROSS_ENTROPY : CJ_LOSS_MSE;
+    const cj_objective * loss = ref(f, "labels") ? &cj_objective_cross_entropy : &cj_objective_mse;
     if (cj_rule_create(&f->r, &cfg, &f->m, loss, &rng, &err)) {
         test_fail("rflo: %s", err.msg);
         return 0;
@@ -70,7 +70,7 @@ static int open_case(fixture *f, const char *name, const char *spec)
         for (int b = 0; b < B; b++) f->labels[b] = (int)ref(f, "labels")[b];
         f->t = (cj_target){.labels = f->labels, .steps = 1};
     } else {
-        f->t = (cj_target){.values = ref(f, "targets"), .steps = T};
+        f->t = (cj_target){.values = ref(f, "targets"), .mask = ref(f, "mask"), .steps = T};
     }
     f->ready = 1;
     return 1;
@@ -108,6 +108,11 @@ TEST(rflo_matches_numpy_per_step_mse)
     check_against_numpy("tanh_mse_per_step", "rnn 5 alpha=0.3 nonlinearity=tanh, dense 2");
 }
 
+TEST(rflo_matches_numpy_with_a_mask)
+{
+    check_against_numpy("tanh_mse_masked", "rnn 5 alpha=0.3 nonlinearity=tanh, dense 2");
+}
+
 TEST(rflo_matches_numpy_last_step_with_trained_h0)
 {
     check_against_numpy("softplus_ce_last_h0", "rnn 5 alpha=0.5 nonlinearity=softplus train_h0=true, dense 2");
@@ -124,7 +129,7 @@ TEST(rflo_readout_gradient_is_exact)
         CHECK(cj_rule_update(&f.r, &f.m, ref(&f, "input"), &f.t, T, B, &L, &err) == CJ_OK);
         float *rflo = malloc(sizeof(float) * f.m.n_params);
         memcpy(rflo, f.m.grads, sizeof(float) * f.m.n_params);
-        float Lbp = cj_backprop(&f.m, CJ_LOSS_MSE, ref(&f, "input"), &f.t, T, B);
+        float Lbp = cj_backprop(&f.m, &cj_objective_mse, ref(&f, "input"), &f.t, T, B);
         CHECK_NEAR(L, Lbp, 1e-6);
         const cj_param *w = &f.m.layers[1].params[0];
         size_t off = cj_model_param_offset(&f.m, w);
@@ -172,7 +177,7 @@ TEST(rflo_refuses_other_models)
         cj_rng_seed(&rng, 1);
         cj_rule r;
         cj_rule_config cfg = cj_rule_defaults(&cj_rule_rflo);
-        cj_status st = cj_rule_create(&r, &cfg, &m, CJ_LOSS_MSE, &rng, &err);
+        cj_status st = cj_rule_create(&r, &cfg, &m, &cj_objective_mse, &rng, &err);
         CHECK(st == CJ_ERR_CONFIG);
         if (st == CJ_OK) cj_rule_free(&r);
         else CHECK(strstr(err.msg, "rule.name = rflo") != NULL);
@@ -183,6 +188,7 @@ TEST(rflo_refuses_other_models)
 int main(void)
 {
     RUN(rflo_matches_numpy_per_step_mse);
+    RUN(rflo_matches_numpy_with_a_mask);
     RUN(rflo_matches_numpy_last_step_with_trained_h0);
     RUN(rflo_readout_gradient_is_exact);
     RUN(rflo_lowers_the_loss);

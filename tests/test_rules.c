@@ -13,7 +13,8 @@
  * many averaged draws must approach the true gradient in direction and in
  * size (a sign error, a missing 1/sigma^2 or 1/batch fails), while a single
  * draw must not equal it. cj_rule_diagnose and cj_angle_deg are checked
- * against closed forms and against angles computed here. */
+ * against closed forms and against angles computed here, and the
+ * diagnostics' intervals by how often they hold a long run's values. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,7 +136,7 @@ static int fixture_open(fixture *f)
 static int rule_open(cj_rule *r, fixture *f, cj_rule_config cfg)
 {
     cj_error err = {0};
-    if (cj_rule_create(r, &cfg, &f->m, CJ_LOSS_CROSS_ENTROPY, &f->rng, &err)) {
+    if (cj_rule_create(r, &cfg, &f->m, &cj_objective_cross_entropy, &f->rng, &err)) {
         printf("  cj_rule_create(%s): %s\n", cj_rule_name(cfg.kind), err.msg);
         harness_current_failed = 1;
         return 0;
@@ -242,7 +243,7 @@ TEST(bp_matches_finite_differences)
 {
     fixture f;
     if (!fixture_open(&f)) return;
-    float L = cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
+    float L = cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
     CHECK(isfinite(L));
     size_t n = f.m.n_params;
     float *g = malloc(sizeof(float) * n), *fd = malloc(sizeof(float) * n);
@@ -251,10 +252,10 @@ TEST(bp_matches_finite_differences)
     for (size_t k = 0; k < n; k++) {
         float saved = f.m.params[k], Lp, Lm;
         f.m.params[k] = saved + h;
-        Lp = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+        Lp = cj_loss_eval(&cj_objective_cross_entropy, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
                           NULL, NULL);
         f.m.params[k] = saved - h;
-        Lm = cj_loss_eval(CJ_LOSS_CROSS_ENTROPY, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
+        Lm = cj_loss_eval(&cj_objective_cross_entropy, cj_model_forward(&f.m, f.x, BATCH), &f.t, BATCH, 3,
                           NULL, NULL);
         f.m.params[k] = saved;
         fd[k] = (Lp - Lm) / (2 * h);
@@ -365,7 +366,7 @@ TEST(dfa_calibration_matches_backprop_scale)
     if (!fixture_open(&f)) return;
     const float *D = ref("dfa_B", 27), *want = ref("dfa", (int)f.m.n_params);
     double bp_norm[2];
-    cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
+    cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
     for (int k = 0; k < 2; k++) bp_norm[k] = delta_norm(&f.m, k);
     if (D && want && rule_open(&r, &f, cj_rule_defaults(&cj_rule_dfa))) {
         memcpy(r.feedback[1], D, sizeof(float) * 15);
@@ -509,7 +510,7 @@ TEST(weight_mirror_convolution_every_tap)
     cj_model_init(&m, &rng);
     cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
     cfg.mirror_steps = 10;
-    if (cj_rule_create(&r, &cfg, &m, CJ_LOSS_CROSS_ENTROPY, &rng, &err) == CJ_OK) {
+    if (cj_rule_create(&r, &cfg, &m, &cj_objective_cross_entropy, &rng, &err) == CJ_OK) {
         for (int s = 0; s < 150; s++) CHECK(cj_rule_after_step(&r, &m, NULL, &err) == CJ_OK);
         cj_param *w = &m.layers[2].params[0]; /* [3, 2, 3, 3] */
         const float *B = r.feedback_buf + cj_model_param_offset(&m, w);
@@ -543,18 +544,18 @@ TEST(weight_mirror_refuses_bad_settings)
     if (!fixture_open(&f)) return;
     cj_rule_config cfg = cj_rule_defaults(&cj_rule_weight_mirror);
     cfg.mirror_lr = 0.0f;
-    CHECK(cj_rule_create(&r, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &f.rng, &err) == CJ_ERR_CONFIG);
+    CHECK(cj_rule_create(&r, &cfg, &f.m, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
     CHECK(strstr(err.msg, "rule.mirror_lr") != NULL);
     cfg = cj_rule_defaults(&cj_rule_weight_mirror);
     cfg.mirror_decay = -1.0f;
-    CHECK(cj_rule_create(&r, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &f.rng, &err) == CJ_ERR_CONFIG);
+    CHECK(cj_rule_create(&r, &cfg, &f.m, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
     CHECK(strstr(err.msg, "rule.mirror_decay") != NULL);
     cj_model_free(&f.m);
 
     cj_model rnn;
     if (cj_model_create_seq(&rnn, "rnn 4, dense 2", (cj_shape){3, 1, 1}, 5, 2, &err) == CJ_OK) {
         cfg = cj_rule_defaults(&cj_rule_weight_mirror);
-        CHECK(cj_rule_create(&r, &cfg, &rnn, CJ_LOSS_CROSS_ENTROPY, &f.rng, &err) == CJ_ERR_CONFIG);
+        CHECK(cj_rule_create(&r, &cfg, &rnn, &cj_objective_cross_entropy, &f.rng, &err) == CJ_ERR_CONFIG);
         if (!strstr(err.msg, "layer 0")) printf("  message '%s'\n", err.msg);
         CHECK(strstr(err.msg, "layer 0") != NULL);
         cj_model_free(&rnn);
@@ -834,7 +835,7 @@ TEST(diagnose_fa_angles)
         float *u = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
         if (update(&r, &f, NULL)) {
             memcpy(u, f.m.grads, sizeof(float) * n);
-            cj_backprop(&f.m, CJ_LOSS_CROSS_ENTROPY, f.x, &f.t, 1, BATCH);
+            cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
             memcpy(g, f.m.grads, sizeof(float) * n);
             /* Diagnose overwrites m->grads; its angles must be ours. */
             CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
@@ -945,8 +946,8 @@ TEST(diagnose_leaves_training_stream)
     cj_rng_seed(&seed_a, 99);
     cj_rng_seed(&seed_b, 99);
     cj_rng_seed(&other, 7);
-    cj_status sa = cj_rule_create(&a, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &seed_a, &err);
-    cj_status sb = cj_rule_create(&b, &cfg, &f.m, CJ_LOSS_CROSS_ENTROPY, &seed_b, &err);
+    cj_status sa = cj_rule_create(&a, &cfg, &f.m, &cj_objective_cross_entropy, &seed_a, &err);
+    cj_status sb = cj_rule_create(&b, &cfg, &f.m, &cj_objective_cross_entropy, &seed_b, &err);
     CHECK(sa == CJ_OK && sb == CJ_OK);
     if (sa == CJ_OK && sb == CJ_OK) {
         size_t n = f.m.n_params;
@@ -962,6 +963,113 @@ TEST(diagnose_leaves_training_stream)
     if (sb == CJ_OK) cj_rule_free(&b);
     cj_rule_diagnostics_free(&d);
     cj_model_free(&f.m);
+}
+
+/* ---- intervals over the diagnostic draws ---- */
+
+/* Diagnose a fresh node-perturbation rule on the fixture with `draws`
+ * draws from a diagnostics stream seeded with `seed`. */
+static int diagnose_np(int draws, uint64_t seed, cj_rule_diagnostics *d)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    if (!fixture_open(&f)) return 0;
+    int ok = 0;
+    if (rule_open(&r, &f, cj_rule_defaults(&cj_rule_node_perturbation))) {
+        cj_rng diag;
+        cj_rng_seed(&diag, seed);
+        ok = cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, draws, &diag, d, &err) == CJ_OK;
+        if (!ok) printf("  cj_rule_diagnose: %s\n", err.msg);
+        CHECK(ok);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+    return ok;
+}
+
+static int holds(const double *ci, int k, double v) { return ci[2 * k] <= v && v <= ci[2 * k + 1]; }
+
+/* Each interval holds its estimate, and 20 times the draws make it several
+ * times narrower: by sqrt(159 / 7) = 4.8 in theory, less the smaller t. */
+TEST(diagnose_intervals_hold_estimates_and_shrink)
+{
+    const int draws[2] = {8, 160};
+    double angle_w[2][3], log_var_w[2][3], bias_hi[2][3];
+    for (int s = 0; s < 2; s++) {
+        cj_rule_diagnostics d = {0};
+        if (!diagnose_np(draws[s], 77, &d)) return;
+        CHECK(d.n == 3);
+        for (int k = 0; k < 3 && d.n == 3; k++) {
+            CHECK(holds(d.align_ci, k, d.align_deg[k]) && holds(d.bias_ci, k, d.bias[k]) &&
+                  holds(d.variance_ci, k, d.variance[k]));
+            CHECK(d.variance_ci[2 * k] > 0 && d.variance_ci[2 * k + 1] > d.variance_ci[2 * k]);
+            CHECK(d.align_ci[2 * k + 1] > d.align_ci[2 * k] && d.bias_ci[2 * k + 1] > 0);
+            angle_w[s][k] = d.align_ci[2 * k + 1] - d.align_ci[2 * k];
+            log_var_w[s][k] = log(d.variance_ci[2 * k + 1] / d.variance_ci[2 * k]);
+            bias_hi[s][k] = d.bias_ci[2 * k + 1];
+        }
+        cj_rule_diagnostics_free(&d);
+    }
+    if (harness_current_failed) return;
+    for (int k = 0; k < 3; k++) {
+        double ra = angle_w[0][k] / angle_w[1][k], rv = log_var_w[0][k] / log_var_w[1][k];
+        if (!(ra > 2 && rv > 2 && bias_hi[1][k] < bias_hi[0][k]))
+            printf("  layer %d: 8 -> 160 draws narrows the angle interval %.2fx, the variance's %.2fx; "
+                   "bias bound %g -> %g\n", PLAYER[k], ra, rv, bias_hi[0][k], bias_hi[1][k]);
+        CHECK(ra > 2 && rv > 2 && bias_hi[1][k] < bias_hi[0][k]);
+    }
+}
+
+/* Over 100 independent diagnoses of 20 draws, the 95% intervals hold the
+ * values that 8000 draws measure about 95% of the time (each layer's
+ * angle and variance; the bias is 0, on the boundary, and held nearly
+ * always). Intervals half or twice as wide as they should be would hold
+ * them some 68% or 100% of the time. */
+TEST(diagnose_intervals_cover_a_long_run)
+{
+    enum { REPS = 100, FEW = 20 };
+    cj_rule_diagnostics ref = {0}, d = {0};
+    if (!diagnose_np(8000, 1, &ref)) return;
+    int angle = 0, var = 0, bias = 0;
+    for (int s = 0; s < REPS && diagnose_np(FEW, 100 + s, &d); s++)
+        for (int k = 0; k < 3; k++) {
+            angle += holds(d.align_ci, k, ref.align_deg[k]);
+            var += holds(d.variance_ci, k, ref.variance[k]);
+            bias += holds(d.bias_ci, k, ref.bias[k]);
+        }
+    double ca = angle / (3.0 * REPS), cv = var / (3.0 * REPS), cb = bias / (3.0 * REPS);
+    if (!(ca > 0.85 && ca < 0.99 && cv > 0.85 && cv < 0.99 && cb > 0.85))
+        test_fail("95%% intervals of %d draws hold the %d-draw angle %.3f, variance %.3f, bias %.3f of the time",
+                  FEW, 8000, ca, cv, cb);
+    cj_rule_diagnostics_free(&ref);
+    cj_rule_diagnostics_free(&d);
+}
+
+/* Deterministic rules have no intervals; two draws give one for the mean
+ * angle but leave too few to jackknife the bias and variance. */
+TEST(diagnose_intervals_need_stochastic_draws)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    cj_rule_diagnostics d = {0};
+    if (!fixture_open(&f)) return;
+    if (rule_open(&r, &f, cj_rule_defaults(&cj_rule_fa))) {
+        CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+        for (int k = 0; k < 2 * d.n; k++)
+            CHECK(isnan(d.align_ci[k]) && isnan(d.bias_ci[k]) && isnan(d.variance_ci[k]));
+        cj_rule_free(&r);
+    }
+    cj_model_free(&f.m);
+    if (diagnose_np(2, 5, &d)) {
+        for (int k = 0; k < d.n; k++) {
+            CHECK(holds(d.align_ci, k, d.align_deg[k]));
+            CHECK(isnan(d.bias_ci[2 * k]) && isnan(d.variance_ci[2 * k + 1]));
+            CHECK(isfinite(d.bias[k]) && isfinite(d.variance[k]));
+        }
+    }
+    cj_rule_diagnostics_free(&d);
 }
 
 /* ---- non-finite values ---- */
@@ -1042,6 +1150,9 @@ int main(void)
     RUN(diagnose_fa_angles);
     RUN(diagnose_node_perturbation_variance_scales);
     RUN(diagnose_leaves_training_stream);
+    RUN(diagnose_intervals_hold_estimates_and_shrink);
+    RUN(diagnose_intervals_cover_a_long_run);
+    RUN(diagnose_intervals_need_stochastic_draws);
     RUN(nan_input_is_reported);
     RUN(nan_weight_names_its_layer);
     free_refs();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cajal/io.h"
 #include "cajal/model.h"
@@ -68,6 +69,8 @@ static int load(fixture *f, const char *name, const char *spec, int max_steps)
         f->t.values = cj_safetensors_get(&f->ref, "targets")->data;
         f->t.steps = T;
     }
+    const cj_tensor *mask = cj_safetensors_get(&f->ref, "mask");
+    if (mask) f->t.mask = mask->data;
     f->ok = 1;
     return 1;
 }
@@ -95,7 +98,7 @@ static void check_grads(fixture *f, const char *what, double tol)
     }
 }
 
-static void check_case(const char *name, const char *spec, cj_loss_kind loss, int K)
+static void check_case(const char *name, const char *spec, const cj_objective * loss, int K)
 {
     fixture f;
     if (!load(&f, name, spec, K ? K : T)) return unload(&f);
@@ -111,30 +114,37 @@ static void check_case(const char *name, const char *spec, cj_loss_kind loss, in
 
 TEST(rnn_with_readout_matches_torch_per_step_labels)
 {
-    check_case("rnn_per_step", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 0);
+    check_case("rnn_per_step", "rnn 6, dense 3", &cj_objective_cross_entropy, 0);
 }
 
 TEST(gru_with_readout_matches_torch_at_the_last_step)
 {
-    check_case("gru_last_step", "gru 6, linear 3", CJ_LOSS_CROSS_ENTROPY, 0);
+    check_case("gru_last_step", "gru 6, linear 3", &cj_objective_cross_entropy, 0);
 }
 
 TEST(lstm_with_readout_matches_torch_mse_per_step)
 {
-    check_case("lstm_per_step", "lstm 6, dense 3", CJ_LOSS_MSE, 0);
+    check_case("lstm_per_step", "lstm 6, dense 3", &cj_objective_mse, 0);
 }
 
 /* K = 3 of T = 7: chunks 3, 3, 1, the tape sized for 3 steps only. */
 TEST(truncated_bptt_matches_torch_detach)
 {
-    check_case("rnn_truncated", "rnn 6, dense 3", CJ_LOSS_CROSS_ENTROPY, 3);
+    check_case("rnn_truncated", "rnn 6, dense 3", &cj_objective_cross_entropy, 3);
+}
+
+/* With a loss mask, each chunk weighs by its share of the mask; one chunk
+ * is all zeros and must add nothing. */
+TEST(truncated_bptt_with_a_mask_matches_torch)
+{
+    check_case("rnn_truncated_masked", "rnn 6, dense 3", &cj_objective_cross_entropy, 3);
 }
 
 TEST(clipped_gradient_matches_clip_grad_norm)
 {
     fixture f;
     if (!load(&f, "rnn_clipped", "rnn 6, dense 3", T)) return unload(&f);
-    cj_sequence_gradient(&f.m, CJ_LOSS_CROSS_ENTROPY, ref(&f, "input"), &f.t, T, B, 0, NULL);
+    cj_sequence_gradient(&f.m, &cj_objective_cross_entropy, ref(&f, "input"), &f.t, T, B, 0, NULL);
     float max_norm = ref(&f, "clip_norm")[0];
     float norm = cj_clip_grad_norm(f.m.grads, f.m.n_params, max_norm);
     CHECK(norm > max_norm); /* the case does clip */
@@ -175,7 +185,7 @@ static double fd_loss(fd_ctx *c)
 {
     cj_model_reset(c->m, B);
     cj_model_forward_seq(c->m, c->x, T, B);
-    return cj_output_loss(CJ_LOSS_MSE, c->m, c->t, NULL, NULL);
+    return cj_output_loss(&cj_objective_mse, c->m, c->t, NULL, NULL);
 }
 
 static void check_rate_rnn_fd(const char *spec)
@@ -196,7 +206,7 @@ static void check_rate_rnn_fd(const char *spec)
     cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
     cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 1.0f);
     cj_target t = {.values = y, .steps = T};
-    cj_sequence_gradient(&m, CJ_LOSS_MSE, x, &t, T, B, 0, NULL);
+    cj_sequence_gradient(&m, &cj_objective_mse, x, &t, T, B, 0, NULL);
     float *g = malloc(sizeof(float) * m.n_params);
     memcpy(g, m.grads, sizeof(float) * m.n_params);
     fd_ctx c = {&m, x, &t};
@@ -251,7 +261,7 @@ TEST(dale_law_keeps_the_signs_of_units)
     cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 3.0f);
     cj_target t = {.values = y, .steps = T};
     for (int s = 0; s < 20; s++) {
-        cj_sequence_gradient(&m, CJ_LOSS_MSE, x, &t, T, B, 0, NULL);
+        cj_sequence_gradient(&m, &cj_objective_mse, x, &t, T, B, 0, NULL);
         cj_optim_step(&o, m.params, m.grads);
     }
     /* The effective weights are on the tape after a forward pass. */
@@ -294,6 +304,79 @@ TEST(state_carries_between_calls)
     }
 }
 
+/* A noisy rate RNN whose parameters come from a file rather than
+ * cj_model_init (cajal eval, model.init) still draws its noise: before the
+ * fix its stream was all zeros and the first forward pass never returned
+ * (the alarm turns such a hang into a failure of this program). The noise
+ * changes from one pass to the next and is the same for the same model. */
+TEST(rnn_noise_is_drawn_without_init)
+{
+    alarm(60);
+    float x[T * B * I], y[2][T * B * O], first[T * B * O];
+    cj_rng rng;
+    cj_rng_seed(&rng, 5);
+    cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
+    for (int run = 0; run < 2; run++) {
+        cj_model m;
+        cj_error err;
+        CHECK(cj_model_create_seq(&m, "rnn 6 alpha=0.5 noise=0.5, dense 3", (cj_shape){I, 1, 1}, T, B, &err) ==
+              CJ_OK);
+        /* Weights as a loaded file would set them: any values, no init. */
+        for (size_t i = 0; i < m.n_params; i++) m.params[i] = 0.1f * (float)((int)(i % 7) - 3);
+        cj_model_reset(&m, B);
+        memcpy(y[0], cj_model_forward_seq(&m, x, T, B), sizeof y[0]);
+        cj_model_reset(&m, B);
+        memcpy(y[1], cj_model_forward_seq(&m, x, T, B), sizeof y[1]);
+        int finite = 1;
+        for (int i = 0; i < T * B * O; i++) finite &= isfinite(y[0][i]) && isfinite(y[1][i]);
+        CHECK(finite);
+        CHECK(max_rel_diff(y[0], y[1], (size_t)T * B * O) > 1e-3);
+        if (run == 0) memcpy(first, y[0], sizeof first);
+        else CHECK(max_rel_diff(first, y[0], (size_t)T * B * O) == 0.0);
+        cj_model_free(&m);
+    }
+    alarm(0);
+}
+
+/* With recurrent noise, the diagnostics replay the noise the next step
+ * would draw for the true gradient and for every draw of the rule, and put
+ * the streams back: backprop is then exactly aligned with itself, node
+ * perturbation estimates the gradient rather than noise-to-noise
+ * differences, and measuring leaves the training run unchanged. */
+TEST(diagnostics_replay_the_recurrent_noise)
+{
+    cj_model m;
+    cj_error err;
+    CHECK(cj_model_create_seq(&m, "rnn 6 noise=0.2 alpha=0.5, dense 3", (cj_shape){I, 1, 1}, T, B, &err) == CJ_OK);
+    cj_rng rng;
+    cj_rng_seed(&rng, 9);
+    cj_model_init(&m, &rng);
+    float x[T * B * I], y[T * B * O];
+    cj_rng_fill_normal(&rng, x, sizeof x / sizeof x[0], 1.0f);
+    cj_rng_fill_normal(&rng, y, sizeof y / sizeof y[0], 1.0f);
+    cj_target t = {.values = y, .steps = T};
+    const cj_rule_ops *rules[] = {&cj_rule_bp, &cj_rule_node_perturbation};
+    for (int k = 0; k < 2; k++) {
+        cj_rule r;
+        cj_rule_config rc = cj_rule_defaults(rules[k]);
+        rc.samples = 50;
+        CHECK(cj_rule_create(&r, &rc, &m, &cj_objective_mse, &rng, &err) == CJ_OK);
+        cj_rng before = *cj_layer_rng(&m.layers[0]);
+        cj_rule_diagnostics d = {0};
+        cj_rng drng;
+        cj_rng_seed(&drng, 4);
+        CHECK(cj_rule_diagnose(&r, &m, x, &t, T, B, 4, &drng, &d, &err) == CJ_OK);
+        cj_rng after = *cj_layer_rng(&m.layers[0]);
+        CHECK(!memcmp(&before, &after, sizeof before));
+        if (k == 0) CHECK(d.align_deg[0] < 1e-3 && d.align_deg[1] < 1e-3);
+        else if (!(d.align_deg[0] < 60 && d.align_deg[1] < 60))
+            test_fail("node perturbation with noise: %.1f / %.1f degrees", d.align_deg[0], d.align_deg[1]);
+        cj_rule_diagnostics_free(&d);
+        cj_rule_free(&r);
+    }
+    cj_model_free(&m);
+}
+
 TEST(bad_recurrent_options_are_errors_naming_them)
 {
     static const struct {
@@ -328,11 +411,14 @@ int main(void)
     RUN(gru_with_readout_matches_torch_at_the_last_step);
     RUN(lstm_with_readout_matches_torch_mse_per_step);
     RUN(truncated_bptt_matches_torch_detach);
+    RUN(truncated_bptt_with_a_mask_matches_torch);
     RUN(clipped_gradient_matches_clip_grad_norm);
     RUN(recurrent_parameters_have_torch_names_and_roles);
     RUN(rate_rnn_options_match_finite_differences_through_time);
     RUN(dale_law_keeps_the_signs_of_units);
     RUN(state_carries_between_calls);
+    RUN(rnn_noise_is_drawn_without_init);
+    RUN(diagnostics_replay_the_recurrent_noise);
     RUN(bad_recurrent_options_are_errors_naming_them);
     return test_summary("sequence_model");
 }

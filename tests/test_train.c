@@ -11,6 +11,7 @@
 #include "cajal/io.h"
 #include "cajal/train.h"
 #include "harness.h"
+#include "metrics_fixture.h"
 #include "idx_fixture.h"
 
 static char dir[] = "/tmp/cajal-test-train-XXXXXX";
@@ -34,44 +35,6 @@ static void toy_experiment(cj_experiment *e)
     cj_experiment_set(e, "optim.momentum=0.9", &err);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    if (len) *len = got;
-    return buf;
-}
-
-/* The n-th (0-based) line of a metrics file, parsed. */
-static cJSON *metrics_line(const char *run, int n)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", run);
-    char *text = slurp(path, NULL);
-    if (!text) return NULL;
-    char *line = text;
-    for (int i = 0; i < n && line; i++) {
-        line = strchr(line, '\n');
-        if (line) line++;
-    }
-    cJSON *j = line && *line ? cJSON_Parse(line) : NULL;
-    free(text);
-    return j;
-}
-
-static double num(const cJSON *j, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 TEST(writes_metrics_and_model_and_learns)
 {
     cj_experiment e;
@@ -80,21 +43,21 @@ TEST(writes_metrics_and_model_and_learns)
     CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
     char run[600];
     snprintf(run, sizeof run, "%s/runs/a", dir);  /* nested folders are created */
-    cj_status st = cj_train(&e, run, NULL, &err);
+    cj_status st = cj_train(&e, run, NULL, NULL, &err);
     CHECK(st == CJ_OK);
     if (st) printf("  %s\n", err.msg);
     cJSON *first = metrics_line(run, 0), *last = metrics_line(run, 2);
     CHECK(first && last);
     CHECK(metrics_line(run, 3) == NULL);
     if (!first || !last) return;
-    CHECK(num(last, "epoch") == 3);
-    CHECK(num(last, "step") == 3 * 13);  /* 200 samples / batch 16 = 13 steps an epoch */
-    CHECK(num(last, "test_acc") > 0.9);
-    CHECK(num(last, "train_loss") < num(first, "train_loss"));
-    CHECK(num(last, "samples_per_s") > 0 && num(last, "seconds") > 0);
+    CHECK(json_num(last, "epoch") == 3);
+    CHECK(json_num(last, "step") == 3 * 13);  /* 200 samples / batch 16 = 13 steps an epoch */
+    CHECK(json_num(last, "test_acc") > 0.9);
+    CHECK(json_num(last, "train_loss") < json_num(first, "train_loss"));
+    CHECK(json_num(last, "samples_per_s") > 0 && json_num(last, "seconds") > 0);
     const cJSON *align = cJSON_GetObjectItemCaseSensitive(last, "align_deg");
     CHECK(cJSON_GetArraySize(align) == 2);
-    CHECK(num(last, "test_loss") > 0);
+    CHECK(json_num(last, "test_loss") > 0);
     cJSON_Delete(first);
     cJSON_Delete(last);
 
@@ -113,9 +76,9 @@ TEST(writes_metrics_and_model_and_learns)
     CHECK(cj_experiment_set(&e, set, &err) == CJ_OK);
     cj_experiment_set(&e, "train.epochs=1", &err);
     snprintf(run, sizeof run, "%s/runs/b", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     cJSON *cont = metrics_line(run, 0);
-    CHECK(cont && num(cont, "test_acc") > 0.9);
+    CHECK(cont && json_num(cont, "test_acc") > 0.9);
     cJSON_Delete(cont);
 }
 
@@ -131,14 +94,14 @@ TEST(same_seed_same_model_other_seed_differs)
     for (int i = 0; i < 3; i++) {
         snprintf(runs[i], sizeof runs[i], "%s/seed%d", dir, i);
         if (i == 2) e.seed = 2;
-        CHECK(cj_train(&e, runs[i], NULL, &err) == CJ_OK);
+        CHECK(cj_train(&e, runs[i], NULL, NULL, &err) == CJ_OK);
     }
     size_t len[3];
     char *data[3];
     for (int i = 0; i < 3; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/model.safetensors", runs[i]);
-        data[i] = slurp(path, &len[i]);
+        data[i] = fixture_read(path, &len[i]);
     }
     CHECK(data[0] && data[1] && data[2]);
     CHECK(len[0] == len[1] && memcmp(data[0], data[1], len[0]) == 0);
@@ -156,12 +119,12 @@ TEST(step_limit_and_file_order)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/steps", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     cJSON *l0 = metrics_line(run, 0), *l1 = metrics_line(run, 1);
     CHECK(l0 && l1 && !metrics_line(run, 2));
     if (l0 && l1) {
-        CHECK(num(l0, "step") == 13);
-        CHECK(num(l1, "step") == 20);  /* stopped inside epoch 2 */
+        CHECK(json_num(l0, "step") == 13);
+        CHECK(json_num(l1, "step") == 20);  /* stopped inside epoch 2 */
     }
     cJSON_Delete(l0);
     cJSON_Delete(l1);
@@ -176,7 +139,7 @@ TEST(diverging_run_stops_with_step_and_layer)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/nan", dir);
-    cj_status st = cj_train(&e, run, NULL, &err);
+    cj_status st = cj_train(&e, run, NULL, NULL, &err);
     CHECK(st == CJ_ERR_NUMERIC);
     CHECK(strstr(err.msg, "step ") != NULL);
     CHECK(strstr(err.msg, "layer ") != NULL);
@@ -193,13 +156,13 @@ TEST(data_and_model_mismatch_is_reported)
     cj_experiment_finish(&e, &err);
     char run[600];
     snprintf(run, sizeof run, "%s/mismatch", dir);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_SHAPE);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_SHAPE);
     CHECK(strstr(err.msg, "1 outputs but the data have 2 classes") != NULL);
 
     toy_experiment(&e);
     cj_experiment_set(&e, "data.test_labels=missing-labels.gz", &err);
     cj_experiment_finish(&e, &err);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_IO);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_IO);
     CHECK(strstr(err.msg, "missing-labels.gz") != NULL);
 }
 
@@ -208,7 +171,7 @@ TEST(data_and_model_mismatch_is_reported)
 static int metrics_lines(const char *run)
 {
     char *path = cj_path_join(run, "metrics.jsonl");
-    char *text = slurp(path, NULL);
+    char *text = fixture_read(path, NULL);
     free(path);
     if (!text) return -1;
     int n = 0;
@@ -217,8 +180,8 @@ static int metrics_lines(const char *run)
     return n;
 }
 
-/* Files in run other than config.ini, metrics.jsonl and model.safetensors
- * (temporary or staged files left behind). */
+/* Files in run other than config.ini, metrics.jsonl, model.safetensors and
+ * train_state.safetensors (temporary or staged files left behind). */
 static int stray_files(const char *run)
 {
     DIR *d = opendir(run);
@@ -227,7 +190,7 @@ static int stray_files(const char *run)
     for (struct dirent *de; (de = readdir(d));) {
         const char *f = de->d_name;
         if (strcmp(f, ".") && strcmp(f, "..") && strcmp(f, "config.ini") && strcmp(f, "metrics.jsonl") &&
-            strcmp(f, "model.safetensors")) {
+            strcmp(f, "model.safetensors") && strcmp(f, "train_state.safetensors")) {
             printf("  stray file %s/%s\n", run, f);
             n++;
         }
@@ -241,7 +204,7 @@ static int same_model(const char *run_a, const char *run_b)
 {
     char *pa = cj_path_join(run_a, "model.safetensors"), *pb = cj_path_join(run_b, "model.safetensors");
     size_t la = 0, lb = 0;
-    char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+    char *a = fixture_read(pa, &la), *b = fixture_read(pb, &lb);
     int same = a && b && la == lb && !memcmp(a, b, la);
     free(a);
     free(b);
@@ -261,7 +224,7 @@ static char *reference_run(const char *name, int epochs, const char *layers)
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, &err);
     char *run = cj_path_join(dir, name);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     return run;
 }
 
@@ -300,8 +263,8 @@ static cj_status run_with_faults(const char *run, fault_plan *f, const char *lay
     e.epochs = epochs;
     if (layers) snprintf(e.layers, sizeof e.layers, "%s", layers);
     cj_experiment_finish(&e, err);
-    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop, NULL};
-    cj_status st = cj_train(&e, run, &cb, err);
+    cj_train_callbacks cb = {fault_on_step, fault_on_epoch, f, &f->stop, NULL, NULL};
+    cj_status st = cj_train(&e, run, NULL, &cb, err);
     struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
     setrlimit(RLIMIT_FSIZE, &none);
     printf("  (message: %s)\n", err->msg);
@@ -342,28 +305,34 @@ TEST(failed_model_write_keeps_both_files_at_the_last_epoch)
     free(ref);
 }
 
-/* The metrics of epoch 5 cannot be written: the staged model is dropped. */
+/* The metrics of epoch 13 cannot be written: the staged model and train
+ * state are dropped. */
 TEST(failed_metrics_write_keeps_both_files_at_the_last_epoch)
 {
-    /* The smallest model is ~700 bytes with its metadata, a metrics line of
-     * it ~230: a file limit a little above both the model and four lines
-     * lets the model be written but not a fifth line. */
+    /* The smallest model is ~700 bytes with its metadata, its train state
+     * ~2200 (the sample order and the experiment), a metrics line of it
+     * ~250: a file limit a little above the model, the state and twelve
+     * lines lets both be staged but not a thirteenth line be written. */
     const char *small = "flatten, dense 2";
-    char *ref = reference_run("ref4", 4, small);
+    char *ref = reference_run("ref12", 12, small);
     char *run = cj_path_join(dir, "full_metrics");
     char *metrics = cj_path_join(ref, "metrics.jsonl"), *model = cj_path_join(ref, "model.safetensors");
-    size_t four_lines = 0, model_bytes = 0;
-    free(slurp(metrics, &four_lines));
-    free(slurp(model, &model_bytes));
+    char *state = cj_path_join(ref, "train_state.safetensors");
+    size_t lines = 0, model_bytes = 0, state_bytes = 0;
+    free(fixture_read(metrics, &lines));
+    free(fixture_read(model, &model_bytes));
+    free(fixture_read(state, &state_bytes));
     free(model);
-    size_t limit = (model_bytes > four_lines ? model_bytes : four_lines) + 20;
-    CHECK(limit < four_lines / 4 * 5);  /* a fifth line does not fit */
-    fault_plan f = {0, 0, 4, limit};
+    free(state);
+    size_t limit = model_bytes > lines ? model_bytes : lines;
+    limit = (state_bytes > limit ? state_bytes : limit) + 20;
+    CHECK(limit < lines / 12 * 13);  /* a thirteenth line does not fit */
+    fault_plan f = {0, 0, 12, limit};
     cj_error err = {0};
-    CHECK(run_with_faults(run, &f, small, 5, &err) == CJ_ERR_IO);
-    CHECK(strstr(err.msg, "epoch 5 not saved (model.safetensors and metrics.jsonl hold epoch 4): ") == err.msg);
+    CHECK(run_with_faults(run, &f, small, 13, &err) == CJ_ERR_IO);
+    CHECK(strstr(err.msg, "epoch 13 not saved (model.safetensors and metrics.jsonl hold epoch 12): ") == err.msg);
     CHECK(strstr(err.msg, "metrics.jsonl: cannot write") != NULL);
-    CHECK(metrics_lines(run) == 4);
+    CHECK(metrics_lines(run) == 12);
     CHECK(same_model(run, ref));
     CHECK(stray_files(run) == 0);
     free(metrics);
@@ -401,11 +370,11 @@ TEST(long_output_paths_are_not_cut)
     toy_experiment(&e);
     e.epochs = 1;
     cj_experiment_finish(&e, &err);
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_OK);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
     CHECK(metrics_lines(run) == 1);
     CHECK(same_model(run, run));
     char *config = cj_path_join(run, "config.ini");
-    char *text = slurp(config, NULL);
+    char *text = fixture_read(config, NULL);
     CHECK(text && strstr(text, "[train]"));
     CHECK(stray_files(run) == 0);
     free(text);
@@ -423,12 +392,64 @@ TEST(folder_as_model_init_is_named)
     CHECK(cj_experiment_set(&e, set, &err) == CJ_OK);
     cj_experiment_finish(&e, &err);
     char *run = cj_path_join(dir, "init_dir");
-    CHECK(cj_train(&e, run, NULL, &err) == CJ_ERR_IO);
+    CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_ERR_IO);
     char *want = cj_path_printf("model.init: %s: is a folder, not a file", dir);
     CHECK(!strcmp(err.msg, want));
     free(want);
     free(run);
     free(set);
+}
+
+/* Every element of metrics key `ci` is [low, high] around the same layer
+ * of `key`; returns the number of layers, or -1 on a bad shape. */
+static int check_intervals(const cJSON *line, const char *key, const char *ci)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(line, key);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(line, ci);
+    if (!cJSON_IsArray(v) || !cJSON_IsArray(c) || cJSON_GetArraySize(v) != cJSON_GetArraySize(c)) return -1;
+    for (int k = 0; k < cJSON_GetArraySize(c); k++) {
+        const cJSON *pair = cJSON_GetArrayItem(c, k);
+        double x = cJSON_GetArrayItem(v, k)->valuedouble;
+        if (cJSON_GetArraySize(pair) != 2) return -1;
+        double lo = cJSON_GetArrayItem(pair, 0)->valuedouble, hi = cJSON_GetArrayItem(pair, 1)->valuedouble;
+        if (!(lo <= x && x <= hi)) {
+            printf("  %s[%d] = %g, %s = [%g, %g]\n", key, k, x, ci, lo, hi);
+            return -1;
+        }
+    }
+    return cJSON_GetArraySize(c);
+}
+
+/* Stochastic rules write a 95% interval beside each diagnostic, around its
+ * value; deterministic ones write null. */
+TEST(metrics_carry_intervals_for_stochastic_rules)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    const char *rules[2] = {"rule.name=node_perturbation", "rule.name=bp"};
+    for (int r = 0; r < 2; r++) {
+        toy_experiment(&e);
+        cj_experiment_set(&e, rules[r], &err);
+        cj_experiment_set(&e, "train.epochs=1", &err);
+        cj_experiment_set(&e, "train.diag_draws=6", &err);
+        CHECK(cj_experiment_finish(&e, &err) == CJ_OK);
+        char run[600];
+        snprintf(run, sizeof run, "%s/ci%d", dir, r);
+        CHECK(cj_train(&e, run, NULL, NULL, &err) == CJ_OK);
+        cJSON *line = metrics_line(run, 0);
+        CHECK(line != NULL);
+        if (!line) continue;
+        const char *keys[3][2] = {{"align_deg", "align_deg_ci"},
+                                  {"grad_bias", "grad_bias_ci"},
+                                  {"grad_variance", "grad_variance_ci"}};
+        for (int k = 0; k < 3; k++) {
+            if (r == 0)
+                CHECK(check_intervals(line, keys[k][0], keys[k][1]) == 2);
+            else
+                CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(line, keys[k][1])));
+        }
+        cJSON_Delete(line);
+    }
 }
 
 int main(void)
@@ -447,6 +468,7 @@ int main(void)
     RUN(failed_first_epoch_writes_nothing);
     RUN(long_output_paths_are_not_cut);
     RUN(folder_as_model_init_is_named);
+    RUN(metrics_carry_intervals_for_stochastic_rules);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) printf("could not remove %s\n", dir);

@@ -290,6 +290,37 @@ TEST(rejects_bad_configs)
 
 /* ---- the network on simulated recordings -------------------------------- */
 
+/* Every rule works with every objective: the same network trained by
+ * feedback alignment (fixed random feedback in both stages, InfoNCE in
+ * the second) still learns, and its halves of a unit come out alike. */
+TEST(feedback_alignment_trains_with_infonce)
+{
+    CHECK(g_loaded);
+    if (!g_loaded) return;
+    cj_wavenet_config c;
+    test_config(&c);
+    c.rule = &cj_rule_fa;
+    cj_rng rng;
+    cj_rng_seed(&rng, 11);
+    cj_wavenet net;
+    cj_error err = {0};
+    cj_status st = cj_wavenet_train(&net, g_sessions, N_SESSIONS, &c, &rng, &err);
+    if (st) printf("  %s\n", err.msg);
+    CHECK(st == CJ_OK);
+    if (st) return;
+    CHECK(net.ae_loss[c.ae_epochs - 1] < 0.7f * net.ae_loss[0]);
+    CHECK(net.nce_loss[c.nce_epochs - 1] < 0.9f * net.nce_loss[0]);
+    int d = cj_wavenet_dim(&net);
+    float *emb = malloc(sizeof(float) * (size_t)g_sessions[0].n_units * 2 * d);
+    CHECK(cj_wavenet_embed(&net, &g_sessions[0], emb, &err) == CJ_OK);
+    double auc = within_auc(emb, g_sessions[0].n_units, d);
+    printf("  fa: reconstruction %.4f -> %.4f, InfoNCE %.3f -> %.3f, within-session AUC %.4f\n", net.ae_loss[0],
+           net.ae_loss[c.ae_epochs - 1], net.nce_loss[0], net.nce_loss[c.nce_epochs - 1], auc);
+    CHECK(auc > 0.9);
+    free(emb);
+    cj_wavenet_free(&net);
+}
+
 TEST(learns_to_tell_units_apart_across_sessions)
 {
     CHECK(g_loaded);
@@ -421,6 +452,7 @@ int main(void)
     RUN(features_follow_the_unit_along_the_probe);
     RUN(features_ignore_the_waveform_length);
     RUN(rejects_bad_configs);
+    RUN(feedback_alignment_trains_with_infonce);
     RUN(learns_to_tell_units_apart_across_sessions);
     RUN(kilosort4_sessions_work_too);
     for (int k = 0; k < N_SESSIONS; k++) {

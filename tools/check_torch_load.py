@@ -28,7 +28,21 @@ import torch.nn as nn
 DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2"}
 KINDS = {"dense": "dense", "linear": "dense", "conv2d": "conv2d", "conv": "conv2d",
          "maxpool": "maxpool", "avgpool": "avgpool", "flatten": "flatten", "relu": "relu",
-         "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+         "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus", "rnn": "rnn", "gru": "gru",
+         "lstm": "lstm"}
+
+
+def sequence_only(cls):
+    """A recurrent module that returns only its output sequence, so it fits in
+    nn.Sequential with PyTorch's own parameter names (weight_ih_l0, ...)."""
+    class SequenceOnly(cls):
+        def forward(self, x):
+            return super().forward(x)[0]
+    SequenceOnly.__name__ = cls.__name__
+    return SequenceOnly
+
+
+RNN, GRU, LSTM = sequence_only(nn.RNN), sequence_only(nn.GRU), sequence_only(nn.LSTM)
 
 
 META_KEYS = ["format", "cajal_version", "layers", "input_shape", "classes", "objective", "rule", "scale",
@@ -97,7 +111,10 @@ def spec_and_shape(path, meta, args):
 
 def build_sequential(spec, input_shape):
     """torch.nn.Sequential for a cajal spec; module i is cajal's layer i."""
-    x = torch.zeros(1, *input_shape)  # traced through to size each layer's input
+    recurrent = any(s.split()[0] in ("rnn", "gru", "lstm") for s in spec.split(",") if s.split())
+    # traced through to size each layer's input: [T, B, F] for sequences
+    x = torch.zeros(3, 1, int(np.prod(input_shape))) if recurrent else torch.zeros(1, *input_shape)
+    feat = 2 if recurrent else 1
     modules = []
     for i, item in enumerate(s.strip() for s in spec.split(",")):
         words = item.split()
@@ -108,18 +125,28 @@ def build_sequential(spec, input_shape):
         for w in words[1:]:
             if "=" in w:
                 key, value = w.split("=", 1)
-                opts[key] = int(value)
+                opts[key] = value
             else:
                 count = int(w)
+        num = {k: int(v) for k, v in opts.items() if v.isdigit()}
         if kind == "dense":
-            m = nn.Linear(x.shape[1], count)
+            m = nn.Linear(x.shape[feat], count)
         elif kind == "conv2d":
-            m = nn.Conv2d(x.shape[1], count, opts.get("kernel", 3), stride=opts.get("stride", 1),
-                          padding=opts.get("padding", 0))
+            m = nn.Conv2d(x.shape[1], count, num.get("kernel", 3), stride=num.get("stride", 1),
+                          padding=num.get("padding", 0))
         elif kind in ("maxpool", "avgpool"):
-            k = opts.get("kernel", count if count is not None else 2)
+            k = num.get("kernel", count if count is not None else 2)
             pool = nn.MaxPool2d if kind == "maxpool" else nn.AvgPool2d
-            m = pool(k, stride=opts.get("stride", k), padding=opts.get("padding", 0))
+            m = pool(k, stride=num.get("stride", k), padding=num.get("padding", 0))
+        elif kind == "rnn":
+            # torch.nn.RNN exactly when alpha = 1 without noise or Dale's law;
+            # otherwise the same tensors under the same names (the dynamics differ)
+            nl = opts.get("nonlinearity", "tanh")
+            m = RNN(x.shape[feat], count, nonlinearity=nl if nl in ("tanh", "relu") else "tanh")
+            if opts.get("train_h0") in ("true", "1"):
+                m.h0 = nn.Parameter(torch.zeros(count))
+        elif kind in ("gru", "lstm"):
+            m = (GRU if kind == "gru" else LSTM)(x.shape[feat], count)
         else:
             m = {"flatten": nn.Flatten, "relu": nn.ReLU, "tanh": nn.Tanh,
                  "sigmoid": nn.Sigmoid, "softplus": nn.Softplus}[kind]()
@@ -141,12 +168,13 @@ def main():
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
         sys.exit(f"{path}: {e}")
+    recurrent = any(isinstance(m, (nn.RNN, nn.GRU, nn.LSTM)) for m in model)
     with torch.no_grad():
-        y = model(torch.randn(2, *shape))
+        y = model(torch.randn(5, 2, int(np.prod(shape))) if recurrent else torch.randn(2, *shape))
     n = sum(p.numel() for p in model.parameters())
     print(f"{path}: loaded {len(state)} tensors ({n} parameters) into")
     print(model)
-    print(f"forward pass on 2x{'x'.join(map(str, shape))} gives {tuple(y.shape)}, "
+    print(f"forward pass on {'5 steps of ' if recurrent else ''}2x{'x'.join(map(str, shape))} gives {tuple(y.shape)}, "
           f"finite: {bool(torch.isfinite(y).all())}")
 
 

@@ -13,11 +13,11 @@ cajal=${CAJAL:-./cajal}
 [ -x "$cajal" ] || { echo "compare_rules: build first (make)" >&2; exit 1; }
 case $which in mlp|cnn|all) ;; *) echo "compare_rules: third argument is mlp, cnn or all" >&2; exit 2;; esac
 
-train() {  # name, experiment, extra --set arguments...
+train() {  # name, experiment, extra --set arguments... (a rerun replaces the old runs)
     name=$1 exp=$2
     shift 2
     echo "compare_rules: $name" >&2
-    nice -n 10 "$cajal" train "$exp" --quiet --threads "$threads" --out "$out/$name" "$@"
+    nice -n 10 "$cajal" train "$exp" --quiet --threads "$threads" --out "$out/$name" --force "$@"
 }
 
 if [ "$which" != cnn ]; then

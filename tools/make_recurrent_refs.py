@@ -27,16 +27,26 @@ state(s) and every parameter, for the loss
 
 Inputs and parameters are float32 (as cajal's); everything is computed in
 float64. Seeds are fixed and the run is deterministic. The files are small
-(T = 7, B = 3, I = 4, H = 6).
+(T = 7, B = 3, I = 4, H = 6). The *_wide cases (T = 4, B = 11, I = 11,
+H = 40) are large enough for whole register tiles of the per-step product
+(src/nn/recurrent_gemm.c: 8 or 6 rows by 32, 16 or 8 columns) plus its edges.
+The *_long cases (T = 60, B = 5) take the backward pass's weight gradients
+in more than one chunk of steps (about 256 rows each, src/nn/recurrent_common.h).
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 import torch
 
 T, B, I, H = 7, 3, 4, 6
+WIDE = (4, 11, 11, 40)  # T, B, I, H of the *_wide cases
+LONG = (60, 5, 3, 6)    # T, B, I, H of the *_long cases
 ALPHA = 0.2
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref",
                        "recurrent")
@@ -44,27 +54,8 @@ PARAMS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 def write_safetensors(path, tensors):
-    """Write {name: array} as float32 safetensors, atomically (as make_reference.py)."""
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_recurrent_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        if isinstance(t, torch.Tensor):
-            t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
-                        "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-    return 8 + len(text) + offset
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_recurrent_refs.py")
 
 
 def f32(*shape, scale=1.0):
@@ -79,7 +70,8 @@ def leaf(t):
 ACT = {"tanh": torch.tanh, "relu": torch.relu, "softplus": torch.nn.functional.softplus}
 
 
-def torch_module_case(name, seed):
+def torch_module_case(name, seed, sizes=(T, B, I, H)):
+    T, B, I, H = sizes  # noqa: F841 (shadows the module's sizes)
     torch.manual_seed(seed)
     if name.startswith("rnn_"):
         nl = name[4:]
@@ -196,6 +188,10 @@ def main():
              for s, n in enumerate(["rnn_tanh", "rnn_relu", "gru", "lstm"], start=2000)]
     cases += [("rate_softplus", lambda: rate_case("softplus", 3000)),
               ("rate_tanh", lambda: rate_case("tanh", 3001))]
+    cases += [(n + "_wide", lambda n=n, s=s: torch_module_case(n, s, WIDE))
+              for s, n in enumerate(["rnn_tanh", "gru", "lstm"], start=4000)]
+    cases += [(n + "_long", lambda n=n, s=s: torch_module_case(n, s, LONG))
+              for s, n in enumerate(["rnn_tanh", "gru", "lstm"], start=5000)]
     total = 0
     for name, make in cases:
         n = write_safetensors(os.path.join(OUT_DIR, name + ".safetensors"), make())

@@ -30,12 +30,16 @@ a JSON header and raw little-endian data, written below in a few lines.
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 
 BATCH = 6
 N_CLASSES = 5
@@ -74,25 +78,8 @@ OPTIMISERS = [
 
 
 def write_safetensors(path, tensors):
-    """Write {name: tensor} as float32 safetensors, atomically."""
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_reference.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        a = np.asarray(t.detach().cpu().numpy(), dtype="<f4")  # tobytes() is row-major
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
-                        "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)  # data section 8-byte aligned, as the spec's writer does
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-    return 8 + len(text) + offset
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_reference.py")
 
 
 def cross_entropy_pass(model, x, y):

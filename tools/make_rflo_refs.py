@@ -24,34 +24,26 @@ feedback matrix "feedback" [O, N], "loss" and "grad.<name>".
     tanh_mse_per_step       alpha 0.3, MSE against a target at every step
     softplus_ce_last_h0     alpha 0.5, softplus, trained x0 ("0.h0"),
                             cross-entropy against one label at the last step
+    tanh_mse_masked         as tanh_mse_per_step with a loss mask [T, B]
+                            (sum(mask * row loss) / sum(mask); step 2 all 0)
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 
 T, B, I, H, O = 6, 2, 3, 5, 2
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref", "rflo")
 
 
 def write_safetensors(path, tensors):
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_rflo_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_rflo_refs.py")
 
 
 def f32(rng, *shape, scale=1.0):
@@ -71,7 +63,7 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def make_case(name, alpha, nl, target, train_h0, seed):
+def make_case(name, alpha, nl, target, train_h0, seed, masked=False):
     rng = np.random.default_rng(seed)
     f, df = F[nl]
     p = {
@@ -90,9 +82,15 @@ def make_case(name, alpha, nl, target, train_h0, seed):
     ptr, q, c, decay = np.zeros((B, H)), np.zeros((B, I)), 0.0, 1.0
     g = {k: np.zeros_like(v) for k, v in p.items()}
     tensors = {"input": u}
+    mask = np.ones((T, B))
     if target == "mse":
         y_target = f32(rng, T, B, O)
         tensors["targets"] = y_target
+        if masked:
+            mask = rng.integers(0, 2, size=(T, B)).astype(np.float64)
+            mask[2] = 0  # a step where nothing counts
+            mask[0, 0] = 1
+            tensors["mask"] = mask
     else:
         labels = rng.integers(0, O, size=B)
         tensors["labels"] = labels.astype(np.float64)
@@ -109,8 +107,9 @@ def make_case(name, alpha, nl, target, train_h0, seed):
         y = r @ p["1.weight"].T + p["1.bias"]
         if target == "mse":
             diff = y - y_target[t]
-            loss += (diff ** 2).mean() / T
-            e = 2 * diff / (B * O) / T
+            # sum over rows of mask * (row mean of squares), / sum(mask)
+            loss += (mask[t] * (diff ** 2).mean(axis=1)).sum() / mask.sum()
+            e = 2 * diff * mask[t][:, None] / O / mask.sum()
         else:
             if t < T - 1:
                 continue
@@ -141,6 +140,7 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     make_case("tanh_mse_per_step", 0.3, "tanh", "mse", False, 1)
     make_case("softplus_ce_last_h0", 0.5, "softplus", "ce", True, 2)
+    make_case("tanh_mse_masked", 0.3, "tanh", "mse", False, 3, masked=True)
     print("wrote", OUT_DIR)
 
 

@@ -20,6 +20,8 @@ in PyTorch. It rewrites tests/ref/sequence/<case>.safetensors:
                      rows
     rnn_clipped      as rnn_per_step, then
                      torch.nn.utils.clip_grad_norm_(params, 0.05)
+    rnn_truncated_masked  as rnn_truncated with a loss mask [T, B]: the
+                     loss sum(mask * row loss) / sum(mask), one chunk all 0
 
 Each file holds "input" [T, B, I], "labels" [T, B] or [B] (as floats) or
 "targets" [T, B, O], the parameters under cajal's model names ("0.weight_ih_l0",
@@ -29,35 +31,22 @@ Each file holds "input" [T, B, I], "labels" [T, B] or [B] (as floats) or
 """
 import json
 import os
+import sys
 import struct
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_out  # noqa: E402  (the shared writer, beside this script)
 
 T, B, I, H, O = 7, 3, 4, 6, 3
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref", "sequence")
 
 
 def write_safetensors(path, tensors):
-    """Write {name: array} as float32 safetensors, atomically."""
-    header = {"__metadata__": {"format": "pt", "producer": "tools/make_sequence_refs.py"}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        if isinstance(t, torch.Tensor):
-            t = t.detach().cpu().numpy()
-        a = np.ascontiguousarray(t, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    """Write {name: array} as float32 safetensors, atomically (safetensors_out.py)."""
+    return safetensors_out.write_safetensors(path, tensors, "tools/make_sequence_refs.py")
 
 
 class Net(torch.nn.Module):
@@ -94,7 +83,7 @@ class Net(torch.nn.Module):
         return self.out(torch.cat(outs))
 
 
-def make_case(name, cell, target, seed, chunk=None, clip=None):
+def make_case(name, cell, target, seed, chunk=None, clip=None, masked=False):
     torch.manual_seed(seed)
     net = Net(cell)
     x = torch.randn(T, B, I)
@@ -102,7 +91,17 @@ def make_case(name, cell, target, seed, chunk=None, clip=None):
     out = net(x, chunk)
     if target == "per_step_labels":
         labels = torch.randint(0, O, (T, B))
-        loss = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1))
+        if masked:
+            # rows weighted by the mask, sum(mask * l) / sum(mask); steps 3-5 of
+            # every trial masked out, so one truncated chunk counts for nothing
+            mask = torch.rand(T, B).round()
+            mask[3:6] = 0
+            mask[0, 0] = 1.0
+            rows = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1), reduction="none")
+            loss = (rows * mask.reshape(-1)).sum() / mask.sum()
+            tensors["mask"] = mask
+        else:
+            loss = torch.nn.functional.cross_entropy(out.reshape(T * B, O), labels.reshape(-1))
         tensors["labels"] = labels.float()
     elif target == "last_labels":
         labels = torch.randint(0, O, (B,))
@@ -134,6 +133,7 @@ def main():
     make_case("lstm_per_step", "lstm", "per_step_values", 3)
     make_case("rnn_truncated", "rnn", "per_step_labels", 4, chunk=3)
     make_case("rnn_clipped", "rnn", "per_step_labels", 5, clip=0.05)
+    make_case("rnn_truncated_masked", "rnn", "per_step_labels", 6, chunk=3, masked=True)
     print("wrote", OUT_DIR)
 
 

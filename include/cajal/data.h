@@ -25,6 +25,11 @@ typedef struct {
  * files fail with a message naming the file. */
 cj_status cj_idx_load(const char *images_path, const char *labels_path, cj_dataset *d, cj_error *err);
 void cj_dataset_free(cj_dataset *d);
+/* The shape of one image of an IDX image file, {1, h, w}, from its header
+ * alone (the data are not read). */
+/* The images alone (no labels: d->y is NULL, n_classes 0), pixels/255. */
+cj_status cj_idx_load_images(const char *images_path, cj_dataset *d, cj_error *err);
+cj_status cj_idx_image_shape(const char *images_path, cj_shape *shape, cj_error *err);
 
 /* Mean and standard deviation of all inputs (use the training set's for
  * both training and test data). */

@@ -12,22 +12,29 @@
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/rules.h"
+#include "cajal/source.h"
 #include "cajal/status.h"
 
 enum { CJ_PATH_MAX = 1024, CJ_SPEC_MAX = 2048 };
 
 typedef struct {
     /* [data] */
+    cj_data_format format;            /* idx or npy */
     char data_dir[CJ_PATH_MAX];
-    char train_images[CJ_PATH_MAX], train_labels[CJ_PATH_MAX];
+    char train_images[CJ_PATH_MAX], train_labels[CJ_PATH_MAX];  /* labels: IDX or .npy */
     char test_images[CJ_PATH_MAX], test_labels[CJ_PATH_MAX];
+    /* npy only ("" = not given): inputs, one target kind, optional mask */
+    char train_inputs[CJ_PATH_MAX], train_targets[CJ_PATH_MAX], train_counts[CJ_PATH_MAX], train_mask[CJ_PATH_MAX];
+    char test_inputs[CJ_PATH_MAX], test_targets[CJ_PATH_MAX], test_counts[CJ_PATH_MAX], test_mask[CJ_PATH_MAX];
+    int sequence;                     /* npy inputs are [N, T, F] */
     cj_pixel_scale scale;
+    float validation;                 /* fraction of the training set held out; 0 = none */
     int train_samples, test_samples;  /* 0 = all */
     /* [model] */
     char layers[CJ_SPEC_MAX];
     char init[CJ_PATH_MAX];           /* safetensors to start from; "" = random */
     /* [objective] */
-    cj_loss_kind loss;
+    cj_objective loss;                /* its settings; no work memory */
     /* [rule] */
     cj_rule_config rule;
     /* [optim] */
@@ -45,15 +52,22 @@ typedef struct {
 /* Defaults: Fashion-MNIST from the Debian package, an MLP, backprop, SGD. */
 void cj_experiment_defaults(cj_experiment *e);
 
+/* The data files of the training or test split, as cj_source_open takes
+ * them (IDX images are the inputs; "" = not given). */
+cj_data_files cj_experiment_train_files(const cj_experiment *e);
+cj_data_files cj_experiment_test_files(const cj_experiment *e);
+
 /* Read an experiment file over the current values. */
 cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err);
 
 /* Apply one "section.key=value" override. */
 cj_status cj_experiment_set(cj_experiment *e, const char *assignment, cj_error *err);
 
-/* Check values that depend on each other (a key given for an optimiser or
- * rule other than the chosen one is an error naming it), fill the optimiser defaults that
- * depend on optim.name and make data paths absolute under data.dir. */
+/* Check values that depend on each other (a key given for a data format,
+ * optimiser or rule other than the chosen one is an error naming it; so
+ * are data files missing for the format and an objective that does not fit
+ * the targets), fill the defaults that depend on data.format and
+ * optim.name and make data paths absolute under data.dir. */
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err);
 
 /* Write the resolved experiment as an INI file that reproduces the run. */

@@ -139,7 +139,14 @@ struct cj_layer_ops {
     void (*backward)(cj_layer *l, const cj_pass *p);
     /* Initialise parameters; NULL means each param from U(-init_bound, init_bound) in order. */
     void (*init)(cj_layer *l, cj_rng *rng);
+    /* The layer's own random stream (the rate RNN's noise), or NULL when it
+     * draws nothing: a run saves and restores it to resume exactly. NULL
+     * here means the kind has none. */
+    cj_rng *(*rng)(cj_layer *l);
     size_t priv_bytes;       /* size of the layer's own settings (l->priv), zeroed before parse */
+    /* The output is the input's memory (flatten): the model gives the
+     * layer no buffers of its own, and forward and backward copy nothing. */
+    int in_place;
 };
 
 struct cj_layer {
@@ -161,6 +168,8 @@ const cj_layer_ops *cj_layer_ops_find(const char *word);
 static inline const char *cj_layer_name(const cj_layer *l) { return l->ops->torch_name; }
 static inline int cj_layer_has_params(const cj_layer *l) { return l->n_params > 0; }
 static inline int cj_layer_is_recurrent(const cj_layer *l) { return l->ops->state_floats != NULL; }
+/* The layer's random stream, or NULL (cj_layer_ops.rng). */
+static inline cj_rng *cj_layer_rng(cj_layer *l) { return l->ops->rng ? l->ops->rng(l) : NULL; }
 /* The first parameter with this role, or NULL. */
 cj_param *cj_layer_param(cj_layer *l, cj_param_role role);
 /* Elements of all the layer's parameters. */

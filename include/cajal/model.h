@@ -102,6 +102,15 @@ void cj_model_backward(cj_model *m, const float *dout, const float *feedback, in
  * traversal rules that send errors their own way (DFA) use. */
 void cj_model_backward_range(cj_model *m, int top, int bottom);
 
+/* The layers' own random streams (a rate RNN's recurrent noise): how many
+ * there are, and copies out and back, so that passes which belong together
+ * (a rule's clean and perturbed passes, the diagnostics' reference pass and
+ * the rule's) draw the same noise, and measuring leaves training's streams
+ * where they were. buf holds cj_model_n_streams(m) states. */
+int cj_model_n_streams(const cj_model *m);
+void cj_model_save_streams(cj_model *m, cj_rng *buf);
+void cj_model_restore_streams(cj_model *m, const cj_rng *buf);
+
 /* Index of the i-th layer with parameters, and how many there are. */
 int cj_model_n_param_layers(const cj_model *m);
 int cj_model_param_layer(const cj_model *m, int i);

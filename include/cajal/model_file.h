@@ -11,7 +11,7 @@
  *     cj_model_info info;
  *     if (cj_model_from_file("runs/mlp/model.safetensors", 256, &m, &info, &err)) ...
  *     cj_eval_result r;
- *     cj_evaluate(&m, info.loss, &test_set, &r);   // test_set scaled as info says
+ *     cj_evaluate(&m, info.loss, &test_source, &batch, &r, &err);  // scaled as info says
  *     cj_model_free(&m);
  */
 #ifndef CAJAL_MODEL_FILE_H
@@ -25,17 +25,22 @@
 #include "cajal/model.h"
 #include "cajal/objectives.h"
 #include "cajal/rules.h"
+#include "cajal/source.h"
 #include "cajal/status.h"
 
 typedef struct {
     char version[32];          /* cajal_version that wrote the file (on reading) */
     char layers[CJ_SPEC_MAX];  /* model.layers, exactly as cajal parses it */
-    cj_shape input;            /* one sample, channels x height x width */
-    int classes;               /* classes the model was trained on (<= its outputs) */
-    cj_loss_kind loss;         /* the objective */
+    cj_shape input;            /* one sample (one time step), channels x height x width */
+    int classes;               /* labels: classes trained on (<= its outputs); values and counts:
+                                * values per target (= its outputs) */
+    const cj_objective_ops *loss;  /* the objective */
     const cj_rule_ops *rule;   /* the learning rule */
-    cj_pixel_scale scale;      /* how pixels became inputs ... */
-    float scale_mean, scale_std;  /* ... with the training set's statistics (of pixel/255) */
+    cj_data_format format;     /* data.format the inputs came in (absent in older files: idx) */
+    cj_target_kind targets;    /* what the outputs were compared with (absent: labels) */
+    int sequence;              /* data.sequence: npy inputs were [N, T, F] (absent: false) */
+    cj_pixel_scale scale;      /* how inputs were scaled ... */
+    float scale_mean, scale_std;  /* ... with the training inputs' statistics (IDX: of pixel/255) */
     int epoch;                 /* the epoch whose parameters the file holds */
     long step;                 /* optimiser steps taken by then */
     uint64_t seed;             /* train.seed */
@@ -50,6 +55,14 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
  * the value. */
 cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_model_info *info, cj_error *err);
 
+/* The same for sequences of up to max_steps steps per pass
+ * (cj_model_create_seq); max_steps 1 is cj_model_from_file. */
+cj_status cj_model_from_file_seq(const char *path, int max_steps, int max_batch, cj_model *m, cj_model_info *info,
+                                 cj_error *err);
+
+/* Read only the metadata of the model file at `path` (errors as above). */
+cj_status cj_model_file_info(const char *path, cj_model_info *info, cj_error *err);
+
 /* Read `path`, rebuild its model for batches of up to max_batch samples
  * and load its parameters. On failure nothing needs freeing; on success
  * free m with cj_model_free. */
@@ -60,19 +73,27 @@ cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_mo
 typedef struct {
     int samples;
     double loss;      /* mean loss over the samples (NaN when there are none) */
-    double accuracy;  /* fraction of samples whose largest output is the label */
+    double accuracy;  /* fraction of samples whose largest output is the label (NaN without labels) */
 } cj_eval_result;
 
-/* Loss and accuracy of m on d (already scaled), in chunks of m->max_batch:
- * what the trainer reports as test_loss and test_acc. */
-void cj_evaluate(cj_model *m, cj_loss_kind loss, const cj_dataset *d, cj_eval_result *r);
+/* Loss and accuracy of m on every sample of src (scaled as the source
+ * says), read through `batch` (capacity at least m->max_batch) in chunks
+ * of m->max_batch: what the trainer reports as test_loss and test_acc
+ * (and val_loss, val_acc). With a mask the loss is the mask-weighted mean
+ * and the accuracy the mask-weighted fraction correct. accuracy is NaN
+ * for value and count targets. Data the feed-forward model cannot take
+ * (T > 1) are CJ_ERR_SHAPE. */
+cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
+                      cj_error *err);
 
-/* Evaluate the model file at model_path on an IDX image/label pair,
- * scaled as in training (the stored scale, mean and std), in batches of
- * `batch`. The images' shape must be the metadata's input_shape and the
- * labels within its classes; either mismatch names both. info gets the
- * file's metadata. */
-cj_status cj_model_file_evaluate(const char *model_path, const char *images, const char *labels, int batch,
+/* Evaluate the model file at model_path on a test set in the format the
+ * metadata names (IDX: files->inputs are the images, files->labels the
+ * labels; npy: inputs with the labels, targets or counts the model was
+ * trained on, and an optional mask), scaled as in training (the stored
+ * scale, mean and std), in batches of `batch`. The inputs' shape must be
+ * the metadata's input_shape, labels within its classes and values of its
+ * size; a mismatch names both. info gets the file's metadata. */
+cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
                                  cj_model_info *info, cj_eval_result *r, cj_error *err);
 
 /* {"model", "data", "samples", "loss", "accuracy", "epoch"} written

@@ -128,6 +128,17 @@ void cj_panel_set_legend(cj_panel *p, cj_legend_pos pos);
 cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
                             cj_line_style style, const char *label, cj_error *err);
 
+/* A shaded band from lo[i] to hi[i] at x[i] (all copied), for an interval
+ * around a line: style.color at low opacity, drawn under every line of the
+ * panel, its two edges thin lines in style.dash (patterned as a line of
+ * style.width; the marker is not used). A NaN leaves a gap,
+ * a point with no neighbour a short bar, and on a log axis a lo <= 0
+ * reaches down to the axis. The axis range takes in both edges, and the
+ * legend avoids bands where it can (else it may cover one, never a line).
+ * n = 0 with a label adds a legend entry only, drawn as a shaded swatch. */
+cj_status cj_panel_add_band(cj_panel *p, const double *x, const double *lo, const double *hi, int n,
+                            cj_line_style style, const char *label, cj_error *err);
+
 /* Make p a heat map of the rows x cols row-major matrix m (copied): row 0
  * at the top, as a similarity matrix is printed. vmin/vmax bound the colour
  * scale; NaN takes them from the data. NaN cells are drawn grey. The colour
@@ -146,11 +157,16 @@ typedef struct {
     const double *y;           /* [n * n_layers], point-major: y[i * n_layers + l] */
     int n_layers;
     const char *const *layers; /* [n_layers] layer names (NULL: unnamed) */
+    /* [n * n_layers * 2], or NULL: an interval around each line, low at
+     * ci[2 * (i * n_layers + l)] and high after it, drawn as a band in the
+     * line's colour (cj_panel_add_band) */
+    const double *ci;
 } cj_layer_run;
 
 /* Add one line per run and layer to p, for per-layer diagnostics such as
  * alignment angles: colour says which run, dash (then marker, past four
- * layers) which layer of that run (cj_layer_style). The legend depends on
+ * layers) which layer of that run (cj_layer_style), and a band under each
+ * line of a run with intervals (ci). The legend depends on
  * whether the runs share their layers (cj_layer_runs_share_layers):
  *  - several runs with the same layer names (rules compared on one network)
  *    get one entry per run, in its colour, and one grey entry per layer, in

@@ -32,6 +32,11 @@
  * chunk k-1's final-state gradient; tests/test_recurrent.c checks that this
  * reproduces the whole-sequence gradient.
  *
+ * Aliasing. The final-state outputs may be the initial-state inputs (x_n
+ * == x0, h_n == h0, c_n == c0): the initial state is copied onto the tape
+ * before anything is written, which is how a model layer carries its state
+ * from one call to the next in place.
+ *
  * Optional pointers. Biases may be NULL (bias=False); any gradient pointer,
  * the initial states (NULL means zeros), the final-state outputs and the
  * final-state gradients (NULL means zero) may be NULL.

@@ -61,6 +61,10 @@ struct cj_rule_ops {
      * its feedback weights with the same update, the weight mirror learns
      * them from noise (m->grads may be overwritten). */
     cj_status (*after_step)(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
+    /* Called when a stopped run resumes, after the saved feedback weights,
+     * random stream and optimiser state are back (optional): e.g. DFA's
+     * one-time calibration is already in its feedback weights. */
+    void (*resumed)(cj_rule *r);
     /* Free what create allocated beyond the shared fields (optional). */
     void (*destroy)(cj_rule *r);
 };
@@ -77,7 +81,7 @@ static inline int cj_rule_is_stochastic(const cj_rule_ops *kind) { return kind->
 
 struct cj_rule {
     cj_rule_config cfg;
-    cj_loss_kind loss;
+    cj_objective loss;     /* a copy, with its own work memory */
     int n_layers;
     /* FA, sign symmetry, KP, weight mirror: feedback_buf is laid out like the model's
      * params, holding a matrix at every weight's place (weights and
@@ -86,17 +90,22 @@ struct cj_rule {
      * layer's input]. NULL for layers that need none. */
     float **feedback;
     float *feedback_buf;   /* laid out like the model's params (owned) */
+    size_t feedback_floats; /* feedback_buf's length (saved to resume a run) */
     float *kp_grad;        /* KP: the update proposed for the feedback weights */
     cj_optim kp_optim;     /* KP: moves the feedback weights as W moves */
     int kp_optim_ready;
     float *work;           /* scratch: perturbation noise, saved losses */
     size_t work_floats;
-    void *state;           /* a rule's own state beyond these (ops->destroy frees it) */
+    /* A rule's own scratch beyond these (ops->destroy frees it). Resuming
+     * a run restores feedback_buf, kp_optim and rng only, so anything here
+     * must not carry from one update to the next. */
+    cj_rng *streams;       /* the model's layer streams at the start of an update (owned) */
+    void *state;
     cj_rng rng;
 };
 
 /* Prepare rule state for model m (random feedback drawn from rng). */
-cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_loss_kind loss,
+cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, const cj_objective *loss,
                          cj_rng *rng, cj_error *err);
 void cj_rule_free(cj_rule *r);
 
@@ -114,21 +123,21 @@ cj_status cj_rule_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
 cj_status cj_rule_after_step(cj_rule *r, cj_model *m, const cj_optim_config *opt, cj_error *err);
 
 /* The true gradient by backprop, into m->grads; returns the loss. */
-float cj_backprop(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int batch);
+float cj_backprop(cj_model *m, const cj_objective *loss, const float *x, const cj_target *t, int T, int batch);
 
 /* The loss of a sequence x [T, B, input] against t and its gradient by
  * backprop through time into m->grads (overwritten), from the initial
  * state. K > 0 truncates it to chunks of K steps (train.bptt_truncate; the
  * model's tape needs only K steps); feedback, when not NULL, is passed to
  * cj_model_backward (feedback alignment and its relatives). */
-float cj_sequence_gradient(cj_model *m, cj_loss_kind loss, const float *x, const cj_target *t, int T, int B,
+float cj_sequence_gradient(cj_model *m, const cj_objective *loss, const float *x, const cj_target *t, int T, int B,
                            int K, const float *feedback);
 
 /* The loss of the model's last output against t, and (dout not NULL) its
  * gradient into dout [T, B, out]: over every step when t has one target per
  * step (t->steps == T), else at the last step only (the error is zero at the
  * others). per_sample (may be NULL) gets each compared row's loss. */
-float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
+float cj_output_loss(const cj_objective *loss, const cj_model *m, const cj_target *t, float *dout, float *per_sample);
 
 /* How a rule's update compares with the true gradient on one batch, per
  * parametric layer (weight and bias together):
@@ -137,15 +146,26 @@ float cj_output_loss(cj_loss_kind loss, const cj_model *m, const cj_target *t, f
  *   bias[k]       |E[u] - g| / |g|, variance[k] = E|u - E[u]|^2 / |g|^2,
  *                 over `draws` independent updates (stochastic rules only;
  *                 set to NaN for deterministic ones).
- * Arrays have n = cj_model_n_param_layers(m) entries, allocated by
- * cj_rule_diagnose (start from a zeroed struct; calling it again reuses
- * them) and freed by cj_rule_diagnostics_free. Uses its own random stream,
- * so training is unaffected; overwrites m->grads and activations. */
+ * Stochastic rules also get 95% intervals over the draws, as (low, high)
+ * pairs: align_ci[2k], align_ci[2k+1] for the mean angle (Student's t over
+ * the draws' angles), and bias_ci, variance_ci from the delete-a-group
+ * jackknife of the draws (src/rules/diagnostics.c says how; at most 20
+ * groups, so memory is min(draws, 20) x the parameter count in floats).
+ * Each holds its point estimate. NaN for deterministic rules, and for
+ * bias and variance with fewer than 3 draws.
+ * Arrays have n = cj_model_n_param_layers(m) entries (the intervals 2n),
+ * allocated by cj_rule_diagnose (start from a zeroed struct; calling it
+ * again reuses them) and freed by cj_rule_diagnostics_free. Uses its own
+ * random stream, so training is unaffected; the intervals use no random
+ * numbers at all. Overwrites m->grads and activations. */
 typedef struct {
     int n;
-    double *align_deg; /* [n] */
-    double *bias;      /* [n] */
-    double *variance;  /* [n] */
+    double *align_deg;   /* [n] */
+    double *bias;        /* [n] */
+    double *variance;    /* [n] */
+    double *align_ci;    /* [2n]: low, high per layer */
+    double *bias_ci;     /* [2n] */
+    double *variance_ci; /* [2n] */
 } cj_rule_diagnostics;
 
 void cj_rule_diagnostics_free(cj_rule_diagnostics *d);

@@ -21,10 +21,18 @@ typedef struct {
 typedef struct {
     int epoch, epochs;
     long step;
-    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
+    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;  /* test_*: NaN without a test set;
+                                                                         * test_acc: NaN without labels */
     const cj_rule_diagnostics *diag;  /* align_deg etc. per parametric layer */
     const char *json;                 /* the metrics.jsonl line, without newline */
+    double val_loss, val_acc;         /* on the data.validation part; NaN without one */
 } cj_epoch_report;
+
+typedef struct {
+    int epoch, epochs;  /* the last finished epoch, of train.epochs */
+    long step;          /* optimiser steps by then */
+    int done;           /* nothing left to train (cj_train_is_done): cj_train returns CJ_OK at once */
+} cj_resume_report;
 
 typedef struct {
     /* Called after every optimiser step (may be NULL). */
@@ -39,17 +47,48 @@ typedef struct {
     /* Called with a one-line warning (may be NULL): a loss more than 10x
      * its first value, or growing for several epochs (divergence.h). */
     void (*on_warning)(const char *msg, void *user);
+    /* A resumed run (CJ_TRAIN_RESUME), once its folder has been checked:
+     * the epoch and step it continues after, and whether nothing is left
+     * to train (may be NULL). */
+    void (*on_resume)(const cj_resume_report *r, void *user);
 } cj_train_callbacks;
 
+/* What to do with an output folder that already holds a run (its
+ * config.ini, metrics.jsonl, model.safetensors or train_state.safetensors). */
+typedef enum {
+    CJ_TRAIN_NEW,    /* refuse it: an error naming the folder */
+    CJ_TRAIN_FORCE,  /* start afresh: its files are removed once the experiment has been checked */
+    CJ_TRAIN_RESUME  /* continue it from its last finished epoch */
+} cj_train_mode;
+
+typedef struct {
+    cj_train_mode mode;
+} cj_train_options;
+
+/* True when a run at `epoch` and `step` has nothing left to train:
+ * train.epochs done, or train.steps reached. */
+int cj_train_is_done(const cj_experiment *e, int epoch, long step);
+
 /* Train as `e` says (after cj_experiment_finish), writing into out_dir
- * (created if missing): config.ini, metrics.jsonl, model.safetensors.
- * After every epoch both files are replaced together, so they always hold
- * the same, last saved epoch, whatever stops the run: a stop request
- * (CJ_ERR_INTERRUPTED, "interrupted at epoch 3 after step 1234;
- * model.safetensors and metrics.jsonl hold epoch 2"), a failed write (the
- * message says which epoch the files still hold; no temporary file is left)
- * or a NaN or Inf loss (a message naming the step and layer). */
-cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_callbacks *cb,
-                   cj_error *err);
+ * (created if missing): config.ini, metrics.jsonl, model.safetensors and
+ * train_state.safetensors (what resuming needs: optimiser state, random
+ * streams, sample order; docs/outputs.md). After every epoch the files are
+ * replaced together, so they always hold the same, last saved epoch,
+ * whatever stops the run: a stop request (CJ_ERR_INTERRUPTED, "interrupted
+ * at epoch 3 after step 1234; model.safetensors and metrics.jsonl hold
+ * epoch 2"), a failed write (the message says which epoch the files still
+ * hold; no temporary file is left) or a NaN or Inf loss (a message naming
+ * the step and layer).
+ *
+ * opt (NULL = CJ_TRAIN_NEW) says what to do with a folder that holds a run.
+ * CJ_TRAIN_RESUME continues it after its last finished epoch with the
+ * numbers an uninterrupted run would give (every metric but the timings,
+ * and the model bit for bit, for the same BLAS thread count). `e` must be
+ * the experiment the run was saved with (load out_dir/config.ini) except
+ * for train.epochs (more epochs, unless optim.schedule = cosine) and
+ * train.steps; files that disagree with each other or with `e` are an error
+ * naming the file. */
+cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_options *opt,
+                   const cj_train_callbacks *cb, cj_error *err);
 
 #endif

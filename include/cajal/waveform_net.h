@@ -28,6 +28,7 @@
 
 #include "cajal/ephys.h"
 #include "cajal/model.h"
+#include "cajal/rules.h"
 #include "cajal/rng.h"
 #include "cajal/status.h"
 
@@ -160,6 +161,10 @@ typedef struct {
     /* Augmentation of each view in the contrastive stage. */
     float aug_shift_rows;  /* window centre moved by U(-a, a) rows (default 1) */
     float aug_gain;        /* log10-amplitude moved by N(0, aug_gain^2) (default 0.05) */
+    /* The learning rule of both stages (default backprop): any rule of
+     * rules.h with the library's own training step, e.g. &cj_rule_fa to
+     * train the contrastive stage by feedback alignment. */
+    const cj_rule_ops *rule;
 } cj_wavenet_config;
 
 typedef struct {

@@ -1,8 +1,10 @@
 /* cmd_eval.c — `cajal eval MODEL.safetensors [--data DIR | --images FILE
- * --labels FILE] [--batch N] [--json FILE] [--threads N]`: a saved model's
- * loss and accuracy on a test set, from the model file alone (its
- * metadata says how to rebuild and feed it; include/cajal/model_file.h). */
+ * --labels FILE | --inputs FILE --labels|--targets|--counts FILE [--mask
+ * FILE]] [--batch N] [--json FILE] [--threads N]`: a saved model's loss
+ * and accuracy on a test set, from the model file alone (its metadata says
+ * how to rebuild and feed it; include/cajal/model_file.h). */
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +23,21 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cajal eval MODEL.safetensors|RUN_DIR [--data DIR | --images FILE --labels FILE] [--batch N]\n"
+            "usage: cajal eval MODEL.safetensors|RUN_DIR [--data DIR | --images FILE --labels FILE |\n"
+            "                  --inputs FILE --labels|--targets|--counts FILE [--mask FILE]] [--batch N]\n"
             "                  [--json FILE] [--threads N]\n\n"
-            "Loss and accuracy of a model saved by cajal train, on an IDX test set. The model\n"
-            "file's metadata gives the layers, input shape and pixel scaling (with the training\n"
-            "set's mean and std), so no experiment file is needed. A run folder stands for its\n"
-            "model.safetensors.\n\n"
+            "Loss and accuracy of a model saved by cajal train, on a test set in the format it\n"
+            "was trained on (IDX or .npy). The model file's metadata gives the layers, input\n"
+            "shape and scaling (with the training inputs' mean and std), so no experiment file\n"
+            "is needed. A run folder stands for its model.safetensors.\n\n"
             "  --data DIR      folder with " TEST_IMAGES " and " TEST_LABELS "\n"
             "                  (default: " DEFAULT_DATA ")\n"
             "  --images FILE   test images (IDX ubyte [n, h, w], gzip or plain), with --labels\n"
-            "  --labels FILE   test labels (IDX ubyte [n])\n"
+            "  --labels FILE   test labels (IDX ubyte [n], or .npy [n] or per step [n, T] with --inputs)\n"
+            "  --inputs FILE   .npy test inputs, for a model trained with data.format = npy, with\n"
+            "                  --labels, --targets (real values) or --counts (spike counts)\n"
+            "  --mask FILE     .npy loss weights [n] (or [n, T] with per-step targets) for --inputs\n"
+            "                  (optional)\n"
             "  --batch N       samples per forward pass (default 256)\n"
             "  --json FILE     also write {model, data, samples, loss, accuracy, epoch} to FILE\n"
             "  --threads N     BLAS threads (default: all cores)\n\n"
@@ -39,6 +46,7 @@ static void usage(FILE *f)
 
 typedef struct {
     const char *model, *data, *images, *labels, *json;
+    const char *inputs, *targets, *counts, *mask;  /* .npy test sets */
     int batch, threads;
 } eval_args;
 
@@ -62,6 +70,10 @@ static int take_option(eval_args *a, const char *name, const char *v)
     else if (!strcmp(name, "--images")) a->images = v;
     else if (!strcmp(name, "--labels")) a->labels = v;
     else if (!strcmp(name, "--json")) a->json = v;
+    else if (!strcmp(name, "--inputs")) a->inputs = v;
+    else if (!strcmp(name, "--targets")) a->targets = v;
+    else if (!strcmp(name, "--counts")) a->counts = v;
+    else if (!strcmp(name, "--mask")) a->mask = v;
     else if (!strcmp(name, "--batch")) return positive(name, v, 1 << 20, &a->batch);
     else if (!strcmp(name, "--threads")) return positive(name, v, 1024, &a->threads);
     else {
@@ -94,7 +106,13 @@ static int parse_args(int argc, char **argv, eval_args *a)
             return 2;
         }
     }
-    const char *problem = !a->model                        ? "no model file given"
+    int npy = a->inputs || a->targets || a->counts || a->mask;
+    int targets = !!a->labels + !!a->targets + !!a->counts;
+    const char *problem = !a->model ? "no model file given"
+                          : npy && (a->data || a->images) ? "--inputs and --data/--images exclude each other"
+                          : npy && !a->inputs             ? "--targets, --counts and --mask go with --inputs"
+                          : npy && targets != 1           ? "--inputs goes with one of --labels, --targets or --counts"
+                          : npy                           ? NULL
                           : a->data && (a->images || a->labels) ? "--data and --images/--labels exclude each other"
                           : !a->images != !a->labels       ? "--images and --labels go together"
                                                            : NULL;
@@ -108,9 +126,29 @@ static int parse_args(int argc, char **argv, eval_args *a)
 static int resolve_data(const eval_args *a, char **images, char **labels)
 {
     const char *dir = a->data ? a->data : DEFAULT_DATA;
-    *images = a->images ? strdup(a->images) : cj_path_join(dir, TEST_IMAGES);
-    *labels = a->labels ? strdup(a->labels) : cj_path_join(dir, TEST_LABELS);
+    const char *in = a->inputs ? a->inputs : a->images;
+    *images = in ? strdup(in) : cj_path_join(dir, TEST_IMAGES);
+    *labels = a->labels ? strdup(a->labels) : a->inputs ? strdup("") : cj_path_join(dir, TEST_LABELS);
     return *images && *labels;
+}
+
+/* The test set's options must be those of the format the model was
+ * trained on; the metadata says which. */
+static int format_fits(const char *model, const eval_args *a, cj_error *err)
+{
+    cj_model_info info;
+    if (cj_model_file_info(model, &info, err)) return 0;
+    if (info.format == CJ_DATA_NPY && !a->inputs) {
+        cj_fail(err, CJ_ERR_ARG, "%s was trained on .npy data (metadata data_format = npy): give --inputs and "
+                "--%s", model, info.targets == CJ_TARGET_LABELS ? "labels" : info.targets == CJ_TARGET_COUNTS ? "counts" : "targets");
+        return 0;
+    }
+    if (info.format == CJ_DATA_IDX && a->inputs) {
+        cj_fail(err, CJ_ERR_ARG, "%s was trained on IDX images (metadata data_format = idx): use --data or "
+                "--images and --labels, not --inputs", model);
+        return 0;
+    }
+    return 1;
 }
 
 int cj_cmd_eval(int argc, char **argv)
@@ -134,12 +172,17 @@ int cj_cmd_eval(int argc, char **argv)
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};
-    cj_status st = cj_model_file_evaluate(model, images, labels, a.batch, &info, &r, &err);
+    cj_data_files files = {images, labels, a.targets, a.counts, a.mask};
+    cj_status st = format_fits(model, &a, &err) ? cj_model_file_evaluate(model, &files, a.batch, &info, &r, &err)
+                                                : err.code;
     if (!st && a.json) st = cj_eval_write_json(a.json, model, images, &info, &r, &err);
     if (st) {
         fprintf(stderr, "cajal eval: %s\n", err.msg);
-    } else {
+    } else if (isfinite(r.accuracy)) {
         printf("loss %.4f  accuracy %.2f%% (%d samples)\n", r.loss, 100 * r.accuracy, r.samples);
+    } else {
+        /* Value and count targets have no accuracy. */
+        printf("loss %.4f (%d samples)\n", r.loss, r.samples);
     }
     free(model);
     free(images);

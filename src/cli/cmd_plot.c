@@ -207,6 +207,12 @@ static const double *table_of(const cj_metrics *m, table_kind k)
     return k == TABLE_ALIGN ? m->align_deg : k == TABLE_BIAS ? m->grad_bias : m->grad_variance;
 }
 
+/* The table's 95% intervals over the diagnostic draws, or NULL. */
+static const double *ci_of(const cj_metrics *m, table_kind k)
+{
+    return k == TABLE_ALIGN ? m->align_deg_ci : k == TABLE_BIAS ? m->grad_bias_ci : m->grad_variance_ci;
+}
+
 static int any_finite(const double *v, int n, int stride)
 {
     for (int i = 0; v && i < n; i++)
@@ -244,54 +250,64 @@ static cj_status panel_accuracy(cj_panel *p, const options *o, cj_error *err)
     return CJ_OK;
 }
 
-/* Colour says which run, line style whether train (solid) or test
- * (dashed); two grey legend entries explain the styles once. */
+/* Colour says which run, line style which data: train (solid),
+ * validation (dotted, with data.validation) or test (dashed); grey legend
+ * entries explain the styles once, when more than one is drawn. */
 static cj_status panel_loss(cj_panel *p, const options *o, cj_error *err)
 {
     cj_panel_set_title(p, "Loss");
     cj_panel_set_labels(p, "epoch", "loss");
     cj_panel_set_xinteger(p, 1);
-    int any_test = 0, any_train = 0;
+    static const cj_dash dash[3] = {CJ_DASH_SOLID, CJ_DASH_DOTTED, CJ_DASH_DASHED};
+    static const char *const name[3] = {"train", "validation", "test"};
+    int any[3] = {0, 0, 0};
     cj_status st = CJ_OK;
     for (int r = 0; r < o->n_runs && !st; r++) {
         const cj_metrics *m = &o->runs[r].m;
-        cj_line_style s = cj_line_style_default(r);
-        int train = any_finite(m->train_loss, m->n_epochs, 1);
-        int test = any_finite(m->test_loss, m->n_epochs, 1);
-        any_train |= train;
-        any_test |= test;
-        if (train) st = cj_panel_add_line(p, m->epoch, m->train_loss, m->n_epochs, s,
-                                          o->runs[r].label, err);
-        s.dash = CJ_DASH_DASHED;
-        if (test && !st)
-            st = cj_panel_add_line(p, m->epoch, m->test_loss, m->n_epochs, s,
-                                   train ? NULL : o->runs[r].label, err);
+        const double *col[3] = {m->train_loss, m->val_loss, m->test_loss};
+        const char *label = o->runs[r].label; /* on the run's first line only */
+        for (int k = 0; k < 3 && !st; k++) {
+            if (!any_finite(col[k], m->n_epochs, 1)) continue;
+            any[k] = 1;
+            cj_line_style s = cj_line_style_default(r);
+            s.dash = dash[k];
+            st = cj_panel_add_line(p, m->epoch, col[k], m->n_epochs, s, label, err);
+            label = NULL;
+        }
     }
-    if (st || !any_test || !any_train) return st;
+    if (st || any[0] + any[1] + any[2] < 2) return st;
     cj_line_style key = {{0.45, 0.45, 0.45}, CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
-    st = cj_panel_add_line(p, NULL, NULL, 0, key, "train", err);
-    key.dash = CJ_DASH_DASHED;
-    if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, key, "test", err);
+    for (int k = 0; k < 3 && !st; k++) {
+        if (!any[k]) continue;
+        key.dash = dash[k];
+        st = cj_panel_add_line(p, NULL, NULL, 0, key, name[k], err);
+    }
     return st;
 }
 
 /* One line per run and layer; cj_panel_add_layer_runs picks a legend
  * that names each line right whether or not the runs share layers. Colour
- * index = position on the command line, as in the other panels. */
+ * index = position on the command line, as in the other panels. Runs of
+ * stochastic rules have 95% intervals over the diagnostic draws: a band
+ * under each line, explained once by a grey swatch. */
 static cj_status panel_per_layer(cj_panel *p, const options *o, table_kind k, cj_error *err)
 {
     cj_panel_set_xinteger(p, 1);
     cj_layer_run *lr = calloc((size_t)o->n_runs, sizeof *lr);
     if (!lr) return cj_fail(err, CJ_ERR_NOMEM, "per-layer panel: out of memory");
-    int n = 0;
+    int n = 0, bands = 0;
     for (int r = 0; r < o->n_runs; r++) {
         const cj_metrics *m = &o->runs[r].m;
         if (!table_of(m, k)) continue;
+        const double *ci = ci_of(m, k);
+        bands |= any_finite(ci, 2 * m->n_epochs * m->n_layers, 1);
         lr[n++] = (cj_layer_run){o->runs[r].label, r, m->n_epochs, m->epoch, table_of(m, k),
-                                 m->n_layers, (const char *const *)m->layers};
+                                 m->n_layers, (const char *const *)m->layers, ci};
     }
     cj_status st = cj_panel_add_layer_runs(p, lr, n, err);
     free(lr);
+    cj_line_style key = {{0.45, 0.45, 0.45}, CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
+    if (!st && bands) st = cj_panel_add_band(p, NULL, NULL, NULL, 0, key, "95% interval over draws", err);
     return st;
 }
 

@@ -1,13 +1,17 @@
 /* cmd_train.c — `cajal train EXPERIMENT.ini [--set k=v]... [--out DIR]
- * [--threads N]`. */
+ * [--force] [--threads N]` and `cajal train --resume DIR`. */
 #include <cblas.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "cajal/blas.h"
+#include "cajal/data.h"
 #include "cajal/files.h"
 #include "cajal/train.h"
 #include "commands.h"
@@ -52,14 +56,25 @@ static char *default_out_dir(const char *config)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cajal train EXPERIMENT.ini [--set section.key=value]... [--out DIR] [--threads N] [--quiet]\n\n"
+            "usage: cajal train EXPERIMENT.ini [--set section.key=value]... [--out DIR] [--force]\n"
+            "                   [--threads N] [--quiet]\n"
+            "       cajal train --resume DIR [--set train.epochs=N] [--set train.steps=N] [--threads N] [--quiet]\n\n"
             "Train the network an experiment file describes. After every epoch DIR gets\n"
-            "metrics.jsonl (one JSON object per epoch) and model.safetensors (PyTorch names).\n\n"
+            "metrics.jsonl (one JSON object per epoch), model.safetensors (PyTorch names) and\n"
+            "train_state.safetensors (what --resume needs).\n\n"
             "  --set K=V     override a key of the experiment file, e.g. --set rule.name=fa\n"
             "  --out DIR     output folder (default: runs/<experiment name>)\n"
-            "  --threads N   BLAS threads (default: all cores); results are reproducible for a given N\n"
+            "  --force       DIR holds a run already: replace it (its files are removed)\n"
+            "  --resume DIR  continue the run in DIR after its last finished epoch, with its\n"
+            "                experiment (DIR/config.ini) and the numbers an uninterrupted run gives;\n"
+            "                --set may only raise train.epochs (not with optim.schedule = cosine)\n"
+            "                or change train.steps. A finished run trains nothing and exits 0\n"
+            "  --threads N   BLAS threads (default: from the sizes of the model's matrix products,\n"
+            "                one per 16 MFLOP of a typical product, at most one per core); a seed and\n"
+            "                N fix every number, also across --resume\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
-            "Ctrl-C stops before the next step and keeps the last finished epoch in both files\n"
+            "A folder that holds a run is refused without --resume or --force.\n"
+            "Ctrl-C stops before the next step and keeps the last finished epoch in the files\n"
             "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
 }
@@ -67,6 +82,8 @@ static void usage(FILE *f)
 typedef struct {
     int tty;
     int quiet;
+    const char *out;  /* the run folder, for messages */
+    int done;         /* a resumed run had nothing left to train */
 } progress_state;
 
 static void on_step(const cj_train_progress *p, void *user)
@@ -89,10 +106,30 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     progress_state *s = user;
     if (s->quiet) return;
     if (s->tty) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "epoch %d/%d  train loss %.4f  test loss %.4f  test acc %.2f%%  %.0f samples/s  align",
-            r->epoch, r->epochs, r->train_loss, r->test_loss, 100 * r->test_acc, r->samples_per_s);
+    fprintf(stderr, "epoch %d/%d  train loss %.4f", r->epoch, r->epochs, r->train_loss);
+    /* Only what the run has: no validation part, no test set, or value
+     * targets (no accuracy) leave their numbers out. */
+    if (isfinite(r->val_loss)) fprintf(stderr, "  val loss %.4f", r->val_loss);
+    if (isfinite(r->val_acc)) fprintf(stderr, "  val acc %.2f%%", 100 * r->val_acc);
+    if (isfinite(r->test_loss)) fprintf(stderr, "  test loss %.4f", r->test_loss);
+    if (isfinite(r->test_acc)) fprintf(stderr, "  test acc %.2f%%", 100 * r->test_acc);
+    fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
     for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
     fprintf(stderr, " deg\n");
+}
+
+/* Where a resumed run continues; a finished one is said even with --quiet,
+ * since nothing else explains a run that trains nothing. */
+static void on_resume(const cj_resume_report *r, void *user)
+{
+    progress_state *s = user;
+    s->done = r->done;
+    if (r->done)
+        fprintf(stderr, "cajal train: %s holds a finished run (epoch %d of %d, step %ld); nothing to train "
+                "(--set train.epochs=N trains more)\n", s->out, r->epoch, r->epochs, r->step);
+    else if (!s->quiet)
+        fprintf(stderr, "cajal train: resuming %s after epoch %d of %d (step %ld)\n", s->out, r->epoch, r->epochs,
+                r->step);
 }
 
 /* Warnings are shown even with --quiet: they are about the results. */
@@ -103,90 +140,193 @@ static void on_warning(const char *msg, void *user)
     fprintf(stderr, "cajal train: warning: %s\n", msg);
 }
 
-int cj_cmd_train(int argc, char **argv)
+/* The default thread count: from the sizes of the model's matrix products
+ * (cj_blas_threads_for), so that it depends on the experiment and the
+ * machine's core count but never on timings. The input shape comes from the
+ * IDX training images' header. For .npy data, or when the header cannot be
+ * read (cj_train will then say why), it is 1 thread: .npy inputs would
+ * have to be read to learn their shape and sequence length. */
+static int default_threads(const cj_experiment *e, double *typical)
 {
-    const char *config = NULL, *out = NULL;
-    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), quiet = 0;
-    cj_experiment e;
-    cj_experiment_defaults(&e);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cj_error err = {0};
-    /* Overrides apply after the file, whatever their order on the line. */
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    int n_sets = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            free(sets);
+    cj_shape input;
+    cj_model m;
+    *typical = 0.0;
+    if (e->format != CJ_DATA_IDX || cj_idx_image_shape(e->train_images, &input, &err)) return 1;
+    /* One sample's worth of buffers: only the layer shapes are needed. */
+    if (cj_model_create(&m, e->layers, input, 1, &err)) return 1;
+    cj_step_work w = cj_step_gemm_work(&m, e->batch);
+    cj_model_free(&m);
+    *typical = w.typical;
+    return cj_blas_threads_for(w, cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores);
+}
+
+/* What `cajal train` was asked to do. */
+typedef struct {
+    const char *config, *out, *resume;
+    const char **sets;  /* argc entries; n_sets used */
+    int n_sets, threads, quiet, force;  /* threads 0: default_threads */
+} train_args;
+
+/* A resumed run keeps its experiment: only how long it runs may change. */
+static int resume_may_set(const char *assignment)
+{
+    size_t n = strcspn(assignment, "=");
+    return (n == 12 && !strncmp(assignment, "train.epochs", n)) || (n == 11 && !strncmp(assignment, "train.steps", n));
+}
+
+static int take_option(train_args *a, const char *name, const char *v)
+{
+    if (!strcmp(name, "--set")) {
+        a->sets[a->n_sets++] = v;
+    } else if (!strcmp(name, "--out")) {
+        a->out = v;
+    } else if (!strcmp(name, "--resume")) {
+        a->resume = v;
+    } else if (!strcmp(name, "--threads")) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || n > 1024) {
+            fprintf(stderr, "cajal train: --threads '%s' is not a positive number\n", v);
             return 0;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = 1;
-        } else if ((!strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--threads")) && i + 1 < argc) {
-            const char *v = argv[++i];
-            if (!strcmp(a, "--set")) sets[n_sets++] = v;
-            else if (!strcmp(a, "--out")) out = v;
-            else {
-                char *end;
-                long n = strtol(v, &end, 10);
-                if (*end || n < 1 || n > 1024) {
-                    fprintf(stderr, "cajal train: --threads '%s' is not a positive number\n", v);
-                    free(sets);
-                    return 2;
-                }
-                threads = (int)n;
+        }
+        a->threads = (int)n;
+    } else {
+        fprintf(stderr, "cajal train: unknown option '%s' (see 'cajal train --help')\n", name);
+        return 0;
+    }
+    return 1;
+}
+
+/* The combination given, checked: NULL when it makes sense. */
+static const char *args_problem(const train_args *a)
+{
+    if (!a->resume) return a->config ? NULL : "no experiment file given";
+    if (a->config) return "--resume takes its experiment from DIR/config.ini; give no experiment file";
+    if (a->out) return "--resume DIR writes into DIR; --out does not go with it";
+    if (a->force) return "--resume and --force exclude each other";
+    for (int i = 0; i < a->n_sets; i++)
+        if (!resume_may_set(a->sets[i]))
+            return "a resumed run keeps its experiment: --set takes only train.epochs and train.steps with --resume";
+    return NULL;
+}
+
+/* -1 go on, 0 help printed, 2 usage error (printed). */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        char name[32];
+        const char *v;
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
+            a->quiet = 1;
+        } else if (!strcmp(arg, "--force")) {
+            a->force = 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
+                fprintf(stderr, "cajal train: unknown or incomplete option '%s' (see 'cajal train --help')\n", arg);
+                return 2;
             }
-        } else if (a[0] == '-') {
-            fprintf(stderr, "cajal train: unknown or incomplete option '%s' (see 'cajal train --help')\n", a);
-            free(sets);
-            return 2;
-        } else if (!config) {
-            config = a;
+            if (!take_option(a, name, v)) return 2;
+        } else if (!a->config) {
+            a->config = arg;
         } else {
-            fprintf(stderr, "cajal train: unexpected argument '%s'\n", a);
-            free(sets);
+            fprintf(stderr, "cajal train: unexpected argument '%s'\n", arg);
             return 2;
         }
     }
-    if (!config) {
-        usage(stderr);
-        free(sets);
-        return 2;
-    }
-    cj_status st = cj_experiment_load(&e, config, &err);
-    for (int i = 0; !st && i < n_sets; i++) st = cj_experiment_set(&e, sets[i], &err);
-    free(sets);
-    if (!st) st = cj_experiment_finish(&e, &err);
-    if (st) {
+    const char *problem = args_problem(a);
+    if (!problem) return -1;
+    if (a->config || a->resume) fprintf(stderr, "cajal train: %s\n", problem);
+    else usage(stderr);
+    return 2;
+}
+
+/* The experiment: the file and --set, or a resumed run's config.ini. */
+static cj_status load_experiment(const train_args *a, const char *config, cj_experiment *e, cj_error *err)
+{
+    cj_experiment_defaults(e);
+    struct stat sb;
+    if (a->resume && stat(config, &sb) != 0)
+        return cj_fail(err, CJ_ERR_IO, "%s: holds no training run to resume (no config.ini)", a->resume);
+    cj_status st = cj_experiment_load(e, config, err);
+    for (int i = 0; !st && i < a->n_sets; i++) st = cj_experiment_set(e, a->sets[i], err);
+    if (!st) st = cj_experiment_finish(e, err);
+    return st;
+}
+
+static int train(const train_args *a, const char *config, const char *out)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    if (load_experiment(a, config, &e, &err)) {
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return 1;
     }
-    char *default_out = NULL;
-    if (!out) {
-        if (!(out = default_out = default_out_dir(config))) {
-            fprintf(stderr, "cajal train: out of memory\n");
-            return 1;
-        }
-    }
+    double typical = 0.0;
+    int threads = a->threads ? a->threads : default_threads(&e, &typical);
     openblas_set_num_threads(threads);
-    progress_state ps = {isatty(STDERR_FILENO), quiet};
+    progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0};
     struct sigaction old[2];
     catch_stop_signals(old);
-    cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal, on_warning};
-    if (!quiet) {
+    cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal, on_warning, on_resume};
+    if (!a->quiet) {
         cj_cli_note_blas(stderr, "cajal train");
         fprintf(stderr, "cajal train: %s, rule %s, optimiser %s, %d epochs -> %s\n", config,
                 cj_rule_name(e.rule.kind), cj_optim_name(e.optim.kind), e.epochs, out);
+        const char *plural = threads == 1 ? "" : "s";
+        if (a->threads) fprintf(stderr, "cajal train: %d BLAS thread%s (--threads)\n", threads, plural);
+        else if (typical > 0)
+            fprintf(stderr, "cajal train: %d BLAS thread%s (typical matrix product %.1f MFLOP; --threads N to change)\n",
+                    threads, plural, typical / 1e6);
+        else
+            fprintf(stderr, "cajal train: %d BLAS thread%s (--threads N to change)\n", threads, plural);
     }
-    st = cj_train(&e, out, &cb, &err);
+    cj_train_options opt = {a->resume ? CJ_TRAIN_RESUME : a->force ? CJ_TRAIN_FORCE : CJ_TRAIN_NEW};
+    cj_status st = cj_train(&e, out, &opt, &cb, &err);
     restore_signals(old);
-    int code = 0;
     if (st) {
-        if (ps.tty && !quiet) fprintf(stderr, "\r\033[K");
-        fprintf(stderr, "cajal train: %s\n", err.msg);
-        code = st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
-    } else if (!quiet) {
-        fprintf(stderr, "cajal train: wrote %s/metrics.jsonl and %s/model.safetensors\n", out, out);
+        if (ps.tty && !a->quiet) fprintf(stderr, "\r\033[K");
+        if (st == CJ_ERR_INTERRUPTED)
+            fprintf(stderr, "cajal train: %s (continue with: cajal train --resume %s)\n", err.msg, out);
+        else
+            fprintf(stderr, "cajal train: %s\n", err.msg);
+        return st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
     }
-    free(default_out);
+    if (!a->quiet && !ps.done)
+        fprintf(stderr, "cajal train: wrote %s/metrics.jsonl and %s/model.safetensors\n", out, out);
+    return 0;
+}
+
+int cj_cmd_train(int argc, char **argv)
+{
+    train_args a = {.threads = 0};
+    /* Overrides apply after the file, whatever their order on the line. */
+    a.sets = calloc((size_t)argc, sizeof *a.sets);
+    if (!a.sets) {
+        fprintf(stderr, "cajal train: out of memory\n");
+        return 1;
+    }
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0) {
+        free(a.sets);
+        return code;
+    }
+    const char *out = a.resume ? a.resume : a.out;
+    char *made_out = out ? NULL : default_out_dir(a.config);
+    char *config = a.resume ? cj_path_join(a.resume, "config.ini") : NULL;
+    if ((!out && !made_out) || (a.resume && !config)) {
+        fprintf(stderr, "cajal train: out of memory\n");
+        code = 1;
+    } else {
+        code = train(&a, config ? config : a.config, out ? out : made_out);
+    }
+    free(made_out);
+    free(config);
+    free(a.sets);
     return code;
 }

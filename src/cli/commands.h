@@ -6,6 +6,7 @@
 
 int cj_cmd_train(int argc, char **argv);
 int cj_cmd_eval(int argc, char **argv);
+int cj_cmd_record(int argc, char **argv);
 int cj_cmd_plot(int argc, char **argv);
 int cj_cmd_ephys(int argc, char **argv);
 int cj_cmd_match(int argc, char **argv);

@@ -16,6 +16,7 @@ static const struct {
 } COMMANDS[] = {
     {"train", cj_cmd_train, "train a network from an experiment file"},
     {"eval", cj_cmd_eval, "evaluate a saved model on a test set, from the model file alone"},
+    {"record", cj_cmd_record, "record every layer of a saved model on a set of stimuli, as .npy"},
     {"plot", cj_cmd_plot, "plot learning curves and alignment angles of runs"},
     {"ephys", cj_cmd_ephys, "neural-data tools (simulate recording sessions)"},
     {"match", cj_cmd_match, "track the same neurons across recording sessions"},

@@ -18,6 +18,7 @@ enum { EMBED_CHUNK = 256 }; /* samples per encoder call when embedding */
 void cj_wavenet_defaults(cj_wavenet_config *c)
 {
     cj_wavefeat_defaults(&c->features);
+    c->rule = &cj_rule_bp;
     c->hidden = 64;
     c->dim = 32;
     c->ae_epochs = 10;
@@ -130,26 +131,38 @@ static void fill_unit(const unit_set *d, const cj_wavefeat_config *c, int g, int
 
 /* ---- stage 1: autoencoder ----------------------------------------------- */
 
-/* One pass over all halves x (n x in) in the order `order`; returns the
- * mean loss. */
-static double autoencoder_epoch(cj_model *ae, cj_optim *opt, const float *x, const int *order, int n,
-                                int batch)
+/* One pass over all halves x (n x in) in the order `order`, each batch one
+ * step of the library's rule and optimiser; returns the mean loss. */
+static cj_status autoencoder_epoch(cj_model *ae, cj_rule *rule, cj_optim *opt, const float *x, const int *order,
+                                   int n, int batch, double *mean, cj_error *err)
 {
     int in = (int)cj_shape_size(ae->input);
-    float *dout = ae->dacts[ae->n_layers];
     double total = 0.0;
     for (int start = 0; start < n; start += batch) {
         int b = n - start < batch ? n - start : batch;
         for (int i = 0; i < b; i++)
             memcpy(ae->acts[0] + (size_t)i * in, x + (size_t)order[start + i] * in, sizeof(float) * in);
-        const float *y = cj_model_forward(ae, ae->acts[0], b);
         cj_target t = {.values = ae->acts[0]}; /* reconstruct the input */
-        float loss = cj_loss_eval(CJ_LOSS_MSE, y, &t, b, in, dout, NULL);
-        cj_model_backward(ae, dout, NULL, 0);
+        float loss;
+        cj_status st = cj_rule_update(rule, ae, ae->acts[0], &t, 1, b, &loss, err);
+        if (!st) st = cj_rule_after_step(rule, ae, &opt->cfg, err);
+        if (st) return st;
         cj_optim_step(opt, ae->params, ae->grads);
         total += (double)loss * b;
     }
-    return total / n;
+    *mean = total / n;
+    return CJ_OK;
+}
+
+/* The stages' rule for model m and objective o. It gets its own random
+ * stream, a child of a copy of `rng`, so that choosing a rule leaves every
+ * other number of the stage as it was. */
+static cj_status stage_rule(cj_rule *r, const cj_wavenet_config *c, cj_model *m, const cj_objective *o,
+                            const cj_rng *rng, cj_error *err)
+{
+    cj_rng copy = *rng, own = cj_rng_split(&copy);
+    cj_rule_config rc = cj_rule_defaults(c->rule ? c->rule : &cj_rule_bp);
+    return cj_rule_create(r, &rc, m, o, &own, err);
 }
 
 static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
@@ -161,6 +174,8 @@ static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *r
              c->hidden, in);
     cj_model ae = {0};
     cj_optim opt = {0};
+    cj_rule rule = {0};
+    int have_rule = 0;
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
     oc.lr = c->ae_lr;
     float *x = malloc(sizeof(float) * (size_t)n * in);
@@ -170,6 +185,7 @@ static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *r
                        ? cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d x %d autoencoder inputs", n, in)
                        : cj_model_create(&ae, spec, (cj_shape){in, 1, 1}, c->ae_batch, err);
     if (!st) st = cj_optim_create(&opt, &oc, ae.n_params, err);
+    if (!st && !(st = stage_rule(&rule, c, &ae, &cj_objective_mse, rng, err))) have_rule = 1;
     if (!st) {
         cj_model_init(&ae, rng); /* the encoder's own initial weights serve only without this stage */
         for (int i = 0; i < n; i++) {
@@ -179,11 +195,14 @@ static cj_status train_autoencoder(cj_wavenet *net, const unit_set *d, cj_rng *r
     }
     for (int e = 0; !st && e < c->ae_epochs; e++) {
         cj_rng_shuffle(rng, order, (size_t)n);
-        net->ae_loss[e] = (float)autoencoder_epoch(&ae, &opt, x, order, n, c->ae_batch);
+        double mean = NAN;
+        if ((st = autoencoder_epoch(&ae, &rule, &opt, x, order, n, c->ae_batch, &mean, err))) break;
+        net->ae_loss[e] = (float)mean;
         if (!isfinite(net->ae_loss[e]))
             st = cj_fail(err, CJ_ERR_NUMERIC, "autoencoder epoch %d: loss is %g", e + 1, (double)net->ae_loss[e]);
     }
     if (!st) memcpy(net->encoder.params, ae.params, sizeof(float) * net->encoder.n_params);
+    if (have_rule) cj_rule_free(&rule);
     cj_optim_free(&opt);
     cj_model_free(&ae);
     free(x);
@@ -202,23 +221,24 @@ typedef struct {
     nce_batch *batches;
     int *batch_order; /* n_batches */
     int *perm;        /* n_units: a shuffle of each session's units, in place */
-    float *scratch;   /* cj_infonce_scratch_floats(nce_batch, dim) */
     cj_optim opt;
+    cj_rule rule;     /* the stage's rule, with the infonce objective */
+    int have_rule;
 } nce_state;
 
 static void nce_state_free(nce_state *t)
 {
     cj_optim_free(&t->opt);
+    if (t->have_rule) cj_rule_free(&t->rule);
     free(t->batches);
     free(t->batch_order);
     free(t->perm);
-    free(t->scratch);
 }
 
 /* Batches of near-equal size (differing by at most one unit) per session,
  * so that no batch is left with only a few negatives. */
-static cj_status nce_state_create(nce_state *t, const unit_set *d, const cj_wavenet_config *c, size_t n_params,
-                                  cj_error *err)
+static cj_status nce_state_create(nce_state *t, const unit_set *d, const cj_wavenet_config *c, cj_model *m,
+                                  const cj_rng *rng, cj_error *err)
 {
     memset(t, 0, sizeof *t);
     for (int s = 0; s < d->n_sessions; s++) {
@@ -230,13 +250,16 @@ static cj_status nce_state_create(nce_state *t, const unit_set *d, const cj_wave
     t->batches = malloc(sizeof *t->batches * (size_t)t->n_batches);
     t->batch_order = malloc(sizeof(int) * (size_t)t->n_batches);
     t->perm = malloc(sizeof(int) * (size_t)d->n_units);
-    t->scratch = malloc(sizeof(float) * cj_infonce_scratch_floats(c->nce_batch, c->dim));
-    if (!t->batches || !t->batch_order || !t->perm || !t->scratch)
+    if (!t->batches || !t->batch_order || !t->perm)
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for contrastive training");
     cj_optim_config oc = cj_optim_defaults(CJ_OPTIM_ADAM);
     oc.lr = c->nce_lr;
-    cj_status st = cj_optim_create(&t->opt, &oc, n_params, err);
+    cj_status st = cj_optim_create(&t->opt, &oc, m->n_params, err);
     if (st) return st;
+    cj_objective nce = cj_objective_of(&cj_infonce_ops);
+    nce.temperature = c->tau;
+    if ((st = stage_rule(&t->rule, c, m, &nce, rng, err))) return st;
+    t->have_rule = 1;
     int k = 0;
     for (int s = 0; s < d->n_sessions; s++) {
         int n = d->first[s + 1] - d->first[s];
@@ -262,13 +285,14 @@ static void augmented_view(const unit_set *d, const cj_wavenet_config *c, int g,
 
 /* One pass over every unit, in batches from one session each: the first
  * halves' embeddings are rows 0..n-1 of the encoder's batch, the second
- * halves' rows n..2n-1. Returns the mean loss per pair. */
-static double contrastive_epoch(cj_wavenet *net, const unit_set *d, nce_state *t, cj_rng *rng)
+ * halves' rows n..2n-1 (the pairs the infonce objective takes). The mean
+ * loss per pair goes to *mean. */
+static cj_status contrastive_epoch(cj_wavenet *net, const unit_set *d, nce_state *t, cj_rng *rng, double *mean,
+                                   cj_error *err)
 {
     const cj_wavenet_config *c = &net->cfg;
     cj_model *m = &net->encoder;
-    int in = net->in_dim, dim = c->dim;
-    float *dout = m->dacts[m->n_layers];
+    int in = net->in_dim;
     for (int s = 0; s < d->n_sessions; s++)
         cj_rng_shuffle(rng, t->perm + d->first[s], (size_t)(d->first[s + 1] - d->first[s]));
     cj_rng_shuffle(rng, t->batch_order, (size_t)t->n_batches);
@@ -282,26 +306,30 @@ static double contrastive_epoch(cj_wavenet *net, const unit_set *d, nce_state *t
             augmented_view(d, c, units[j], 0, rng, m->acts[0] + (size_t)j * in);
             augmented_view(d, c, units[j], 1, rng, m->acts[0] + (size_t)(n + j) * in);
         }
-        const float *z = cj_model_forward(m, m->acts[0], 2 * n);
-        float loss = cj_infonce_loss(z, z + (size_t)n * dim, n, dim, c->tau, dout, dout + (size_t)n * dim,
-                                     t->scratch);
-        cj_model_backward(m, dout, NULL, 0);
+        cj_target none = {0};
+        float loss;
+        cj_status st = cj_rule_update(&t->rule, m, m->acts[0], &none, 1, 2 * n, &loss, err);
+        if (!st) st = cj_rule_after_step(&t->rule, m, &t->opt.cfg, err);
+        if (st) return st;
         cj_optim_step(&t->opt, m->params, m->grads);
         total += (double)loss * n;
         pairs += n;
     }
-    return total / pairs;
+    *mean = total / pairs;
+    return CJ_OK;
 }
 
 static cj_status train_contrastive(cj_wavenet *net, const unit_set *d, cj_rng *rng, cj_error *err)
 {
     int epochs = net->cfg.nce_epochs;
     nce_state t;
-    cj_status st = nce_state_create(&t, d, &net->cfg, net->encoder.n_params, err);
+    cj_status st = nce_state_create(&t, d, &net->cfg, &net->encoder, rng, err);
     if (!st && !(net->nce_loss = calloc((size_t)epochs, sizeof(float))))
         st = cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d epochs", epochs);
     for (int e = 0; !st && e < epochs; e++) {
-        net->nce_loss[e] = (float)contrastive_epoch(net, d, &t, rng);
+        double mean = NAN;
+        if ((st = contrastive_epoch(net, d, &t, rng, &mean, err))) break;
+        net->nce_loss[e] = (float)mean;
         if (!isfinite(net->nce_loss[e]))
             st = cj_fail(err, CJ_ERR_NUMERIC, "contrastive epoch %d: loss is %g", e + 1, (double)net->nce_loss[e]);
     }

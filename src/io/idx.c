@@ -217,6 +217,36 @@ cj_status cj_idx_load(const char *images_path, const char *labels_path, cj_datas
     return st;
 }
 
+cj_status cj_idx_load_images(const char *images_path, cj_dataset *d, cj_error *err)
+{
+    memset(d, 0, sizeof *d);
+    idx_file im = {0};
+    unsigned char *px = NULL;
+    cj_status st = open_idx(images_path, 3, &im, err);
+    if (!st) st = read_data(&im, &px, err);
+    if (!st && !(d->x = malloc(im.count * sizeof(float))))
+        st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu pixels", images_path, im.count);
+    if (!st) {
+        for (size_t i = 0; i < im.count; i++) d->x[i] = px[i] * (1.0f / 255.0f);
+        d->n = (int)im.dims[0];
+        d->shape = (cj_shape){1, (int)im.dims[1], (int)im.dims[2]};
+    }
+    free(px);
+    if (im.f) gzclose(im.f);
+    if (st) cj_dataset_free(d);
+    return st;
+}
+
+cj_status cj_idx_image_shape(const char *images_path, cj_shape *shape, cj_error *err)
+{
+    idx_file im;
+    cj_status st = open_idx(images_path, 3, &im, err);
+    if (st) return st;
+    *shape = (cj_shape){1, (int)im.dims[1], (int)im.dims[2]};
+    gzclose(im.f);
+    return CJ_OK;
+}
+
 void cj_dataset_free(cj_dataset *d)
 {
     free(d->x);

@@ -114,11 +114,29 @@ static cj_status get_layer_names(cj_metrics *m, const cJSON *obj, const where *w
     return CJ_OK;
 }
 
-/* Row `epoch` of a per-layer table such as "align_deg"; the table is made
- * (all NaN) the first time any line has the key. */
-static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key, double **table,
-                               int capacity, int epoch, const where *w)
+/* The per-layer table for `key`, made (all NaN) the first time any line
+ * has the key: capacity lines x count layers x width values. */
+static cj_status make_table(double **table, const char *key, int capacity, int count, int width,
+                            const where *w)
 {
+    if (*table) return CJ_OK;
+    size_t cells = (size_t)capacity * (size_t)count * (size_t)width;
+    if (cells > MIN_CELLS && cells / CELLS_PER_BYTE > w->file_bytes)
+        return cj_fail(w->err, CJ_ERR_FORMAT,
+                       "%s: line %d: \"%s\" has %d entries for %d lines: a table of %zu values is "
+                       "implausibly large for a %zu-byte file", w->path, w->line, key, count, capacity,
+                       cells, w->file_bytes);
+    *table = nan_array(cells);
+    if (!*table) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
+    return CJ_OK;
+}
+
+/* The array under `key`, or NULL (and CJ_OK) when it is null, absent or
+ * empty; its length must match the layers seen before. */
+static cj_status layer_array(cj_metrics *m, const cJSON *obj, const char *key, const cJSON **out,
+                             const where *w)
+{
+    *out = NULL;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v || cJSON_IsNull(v)) return CJ_OK;
     if (!cJSON_IsArray(v))
@@ -127,17 +145,20 @@ static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key,
     int count = cJSON_GetArraySize(v);
     if (count == 0) return CJ_OK;
     cj_status st = check_layers(m, key, count, w);
+    if (!st) *out = v;
+    return st;
+}
+
+/* Row `epoch` of a per-layer table such as "align_deg". */
+static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key, double **table,
+                               int capacity, int epoch, const where *w)
+{
+    const cJSON *v;
+    cj_status st = layer_array(m, obj, key, &v, w);
+    if (st || !v) return st;
+    int count = cJSON_GetArraySize(v);
+    st = make_table(table, key, capacity, count, 1, w);
     if (st) return st;
-    if (!*table) {
-        size_t cells = (size_t)capacity * (size_t)count;
-        if (cells > MIN_CELLS && cells / CELLS_PER_BYTE > w->file_bytes)
-            return cj_fail(w->err, CJ_ERR_FORMAT,
-                           "%s: line %d: \"%s\" has %d entries for %d lines: a table of %zu values is "
-                           "implausibly large for a %zu-byte file", w->path, w->line, key, count, capacity,
-                           cells, w->file_bytes);
-        *table = nan_array(cells);
-        if (!*table) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: out of memory", w->path);
-    }
     double *row = *table + (size_t)epoch * (size_t)count;
     int i = 0;
     const cJSON *e;
@@ -148,6 +169,42 @@ static cj_status get_per_layer(cj_metrics *m, const cJSON *obj, const char *key,
             return cj_fail(w->err, CJ_ERR_FORMAT,
                            "%s: line %d: \"%s\"[%d] is %s, expected a number or null", w->path,
                            w->line, key, i, type_name(e));
+        i++;
+    }
+    return CJ_OK;
+}
+
+/* Row `epoch` of a per-layer interval table such as "grad_bias_ci": one
+ * [low, high] per layer (either may be null), or null for the whole layer. */
+static cj_status get_per_layer_ci(cj_metrics *m, const cJSON *obj, const char *key, double **table,
+                                  int capacity, int epoch, const where *w)
+{
+    const cJSON *v;
+    cj_status st = layer_array(m, obj, key, &v, w);
+    if (st || !v) return st;
+    int count = cJSON_GetArraySize(v);
+    st = make_table(table, key, capacity, count, 2, w);
+    if (st) return st;
+    double *row = *table + (size_t)epoch * (size_t)count * 2;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (!cJSON_IsNull(e)) {
+            if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2)
+                return cj_fail(w->err, CJ_ERR_FORMAT,
+                               "%s: line %d: \"%s\"[%d] is %s, expected [low, high] or null", w->path,
+                               w->line, key, i,
+                               cJSON_IsArray(e) ? "an array of another length" : type_name(e));
+            for (int j = 0; j < 2; j++) {
+                const cJSON *b = cJSON_GetArrayItem(e, j);
+                if (cJSON_IsNumber(b))
+                    row[2 * i + j] = b->valuedouble;
+                else if (!cJSON_IsNull(b))
+                    return cj_fail(w->err, CJ_ERR_FORMAT,
+                                   "%s: line %d: \"%s\"[%d][%d] is %s, expected a number or null",
+                                   w->path, w->line, key, i, j, type_name(b));
+            }
+        }
         i++;
     }
     return CJ_OK;
@@ -172,6 +229,7 @@ static cj_status parse_object(cj_metrics *m, const cJSON *obj, int e, int capaci
         {"step", m->step},         {"train_loss", m->train_loss},
         {"test_loss", m->test_loss}, {"test_acc", m->test_acc},
         {"seconds", m->seconds},   {"samples_per_s", m->samples_per_s},
+        {"val_loss", m->val_loss}, {"val_acc", m->val_acc},
     };
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         cj_status st = get_number(obj, scalars[i].key, &scalars[i].col[e], w);
@@ -191,6 +249,9 @@ static cj_status parse_object(cj_metrics *m, const cJSON *obj, int e, int capaci
     if (!st) st = get_per_layer(m, obj, "align_deg", &m->align_deg, capacity, e, w);
     if (!st) st = get_per_layer(m, obj, "grad_bias", &m->grad_bias, capacity, e, w);
     if (!st) st = get_per_layer(m, obj, "grad_variance", &m->grad_variance, capacity, e, w);
+    if (!st) st = get_per_layer_ci(m, obj, "align_deg_ci", &m->align_deg_ci, capacity, e, w);
+    if (!st) st = get_per_layer_ci(m, obj, "grad_bias_ci", &m->grad_bias_ci, capacity, e, w);
+    if (!st) st = get_per_layer_ci(m, obj, "grad_variance_ci", &m->grad_variance_ci, capacity, e, w);
     return st;
 }
 
@@ -267,15 +328,15 @@ cj_status cj_metrics_read(const char *path, cj_metrics *m, cj_error *err)
         return cj_fail(err, CJ_ERR_FORMAT, "%s: empty file, no metrics lines", path);
     }
 
-    /* The scalar columns share one block of 7 x lines doubles. */
-    double *block = nan_array((size_t)lines * 7);
+    /* The scalar columns share one block of 9 x lines doubles. */
+    double *block = nan_array((size_t)lines * 9);
     if (!block) {
         free(buf);
         return cj_fail(err, CJ_ERR_NOMEM, "%s: %d lines: out of memory", path, lines);
     }
-    double **cols[] = {&m->epoch,  &m->step,    &m->train_loss,   &m->test_loss,
-                       &m->test_acc, &m->seconds, &m->samples_per_s};
-    for (int c = 0; c < 7; c++) *cols[c] = block + (size_t)c * lines;
+    double **cols[] = {&m->epoch,   &m->step,          &m->train_loss, &m->test_loss, &m->test_acc,
+                       &m->seconds, &m->samples_per_s, &m->val_loss,   &m->val_acc};
+    for (int c = 0; c < 9; c++) *cols[c] = block + (size_t)c * lines;
 
     where w = {path, 0, len, err};
     int e = 0;
@@ -301,6 +362,9 @@ void cj_metrics_free(cj_metrics *m)
     free(m->align_deg);
     free(m->grad_bias);
     free(m->grad_variance);
+    free(m->align_deg_ci);
+    free(m->grad_bias_ci);
+    free(m->grad_variance_ci);
     if (m->layers)
         for (int i = 0; i < m->n_layers; i++) free(m->layers[i]);
     free(m->layers);

@@ -19,7 +19,7 @@ typedef struct {
 static cj_status collect_param(const char *name, cj_tensor *t, void *user)
 {
     param_list *p = user;
-    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: two per layer */
+    if (p->n == p->cap) return CJ_ERR_ARG;  /* cannot happen: sized from the layers */
     if (!(p->names[p->n] = strdup(name))) return CJ_ERR_NOMEM;
     p->views[p->n++] = *t;
     return CJ_OK;
@@ -35,7 +35,8 @@ static void free_params(param_list *p)
 static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
 {
     p->n = 0;
-    p->cap = 2 * m->n_layers;
+    p->cap = 0;
+    for (int i = 0; i < m->n_layers; i++) p->cap += m->layers[i].n_params;
     p->names = malloc(sizeof *p->names * (p->cap ? (size_t)p->cap : 1));
     p->views = malloc(sizeof *p->views * (p->cap ? (size_t)p->cap : 1));
     cj_status st = p->names && p->views ? cj_model_each_param(m, collect_param, p) : CJ_ERR_NOMEM;

@@ -14,47 +14,79 @@
  *     dL/dh_{t−1} = dh ⊙ z + dgh W_hh
  *     dW_ih = Σ dgi^T x_t,  dW_hh = Σ dgh^T h_{t−1},  db_ih = Σ dgi,  db_hh = Σ dgh
  *
+ * Forward, gi + gh of blocks r and z is one product of [x_t | h_{t−1}]
+ * (cj_rec_gemm_xh); block n needs gi_n and gh_n apart, one product each.
+ *
  * Tape: HS = h_0..h_T [(T+1), B, H]; GATES = r, z, n [T, B, 3H];
- * HN = gh_n [T, B, H]. Scratch: GH [B, 3H] (forward), DGI and DGH
- * [T, B, 3H] and one [B, H] carry (backward). */
+ * HN = gh_n [T, B, H]. Scratch: D, one chunk of steps' rows
+ * [da_r, da_z, da_n ⊙ r, da_n] (d_stride(4H) apart), so that dgh is its
+ * first 3H columns and dgi its blocks 0, 1, 3; one [B, H] carry; the bias
+ * gradients [4H] (column sums of D); the packed weights (forward:
+ * packed_forward_floats; backward: the feedback matrix); the
+ * weight-gradient products' scratch. */
 #include "recurrent_common.h"
 
-size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
+/* The forward products' packed weights, three in one slot:
+ *   rz = [W_ir W_iz | W_hr W_hz]^T + b_ir + b_hr, b_iz + b_hz   (k = I + H)
+ *   xn = W_in^T + b_in (k = I),   hn = W_hn^T + b_hn (k = H)               */
+static size_t packed_forward_floats(int n_in, int H)
 {
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    return (size_t)(T + 1) * bh + 3 * tbh + tbh + 3 * bh + 6 * tbh + bh;
+    return cj_rec_packed_xh_floats(2 * H, n_in, H) + cj_rec_packed_xh_floats(H, n_in, 0) +
+           cj_rec_packed_xh_floats(H, 0, H);
 }
 
+/* The tape and the scratch (header comment), as pointers into the
+ * workspace. */
 typedef struct {
-    float *hs, *gates, *hn, *gh, *dgi, *dgh, *carry;
+    float *hs, *gates, *hn, *d, *carry, *db, *packed, *wg;
 } gru_tape;
 
-static gru_tape gru_layout(float *w, int T, int B, int H)
+enum { N_PARTS = 8 };
+
+/* Offsets of the parts of gru_tape, in order, in floats; returns the total. */
+static size_t gru_offsets(size_t o[N_PARTS], int T, int B, int n_in, int H)
 {
-    size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
-    gru_tape t;
-    t.hs = w;
-    t.gates = t.hs + (size_t)(T + 1) * bh;
-    t.hn = t.gates + 3 * tbh;
-    t.gh = t.hn + tbh;
-    t.dgi = t.gh + 3 * bh;
-    t.dgh = t.dgi + 3 * tbh;
-    t.carry = t.dgh + 3 * tbh;
+    size_t bh = (size_t)B * H, tbh = (size_t)T * bh, k = 0;
+    const size_t n[N_PARTS] = {(size_t)(T + 1) * bh, 3 * tbh, tbh,
+                               chunk_rows(T, B) * d_stride(4 * H), bh,
+                               4 * (size_t)H,
+                               max_floats(packed_forward_floats(n_in, H),
+                                          cj_rec_packed_floats(H, 3 * H)),
+                               cj_rec_weight_grad_floats(2 * H, n_in + H)};
+    for (int i = 0; i < N_PARTS; i++) o[i] = k, k += n[i];
+    return k;
+}
+
+static gru_tape gru_layout(float *w, int T, int B, int n_in, int H)
+{
+    size_t o[N_PARTS];
+    gru_offsets(o, T, B, n_in, H);
+    gru_tape t = {w + o[0], w + o[1], w + o[2], w + o[3], w + o[4], w + o[5], w + o[6], w + o[7]};
     return t;
 }
 
-/* One row of the gate maths: g = [gi_r, gi_z, gi_n] in, [r, z, n] out. */
-static void gru_cell_row(float *restrict g, float *restrict hn, float *restrict h,
-                         const float *restrict gh, const float *restrict bhh,
-                         const float *restrict hprev, int H)
+size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
+{
+    size_t o[N_PARTS];
+    return gru_offsets(o, T, B, n_in, H);
+}
+
+/* One row of the gate maths: g = [gi_r + gh_r, gi_z + gh_z, gi_n] (biases
+ * included) and hn = gh_n in, [r, z, n] out; h and out receive h_t. */
+static void gru_cell_row(float *restrict g, const float *restrict hn, float *restrict h,
+                         float *restrict out, const float *restrict hprev, int H)
 {
     float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
     for (int j = 0; j < H; j++) {
-        hn[j] = gh[2 * H + j] + (bhh ? bhh[2 * H + j] : 0.0f);
-        r[j] = sigmoidf(r[j] + gh[j] + (bhh ? bhh[j] : 0.0f));
-        z[j] = sigmoidf(z[j] + gh[H + j] + (bhh ? bhh[H + j] : 0.0f));
-        n[j] = tanh_fast(n[j] + r[j] * hn[j]);
-        h[j] = (1.0f - z[j]) * n[j] + z[j] * hprev[j];
+        float rj = sigmoidf(r[j]);
+        float zj = sigmoidf(z[j]);
+        float nj = tanh_fast(n[j] + rj * hn[j]);
+        float hj = (1.0f - zj) * nj + zj * hprev[j];
+        r[j] = rj;
+        z[j] = zj;
+        n[j] = nj;
+        h[j] = hj;
+        out[j] = hj;
     }
 }
 
@@ -62,40 +94,73 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
                     const cj_recurrent_params *p, int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
-    gru_tape tp = gru_layout(workspace, T, B, H);
+    gru_tape tp = gru_layout(workspace, T, B, n_in, H);
+    const float *wi = p->weight_ih, *wh = p->weight_hh, *bi = p->bias_ih, *bh_ = p->bias_hh;
+    float *slot2 = tp.packed + cj_rec_packed_xh_floats(2 * H, n_in, H);
+    float *slot3 = slot2 + cj_rec_packed_xh_floats(H, n_in, 0);
+    const float *w_rz = cj_rec_pack_xh(tp.packed, 2 * H, wi, n_in, wh, H, bi, bh_);
+    const float *w_xn = cj_rec_pack_xh(slot2, H, wi + (size_t)2 * H * n_in, n_in, NULL, 0,
+                                       bi ? bi + 2 * H : NULL, NULL);
+    const float *w_hn = cj_rec_pack_xh(slot3, H, NULL, 0, wh + (size_t)2 * H * H, H, NULL,
+                                       bh_ ? bh_ + 2 * H : NULL);
 
     copy_or_zero(tp.hs, h0, bh);
-    project_rows(tp.gates, in, p->weight_ih, p->bias_ih, NULL, (size_t)T * B, n_in, 3 * H);
     for (int t = 0; t < T; t++) {
-        const float *hprev = tp.hs + (size_t)t * bh;
-        float *h = tp.hs + (size_t)(t + 1) * bh;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 3 * H, H, 1.0f, hprev, H,
-                    p->weight_hh, H, 0.0f, tp.gh, 3 * H);
+        const float *hprev = tp.hs + (size_t)t * bh, *x = in + (size_t)t * B * n_in;
+        float *h = tp.hs + (size_t)(t + 1) * bh, *g = tp.gates + (size_t)t * B * H3;
+        float *hn = tp.hn + (size_t)t * bh;
+        cj_rec_gemm_xh(g, 3 * H, x, n_in, n_in, hprev, H, H, w_rz, B, 2 * H);
+        cj_rec_gemm_xh(g + 2 * H, 3 * H, x, n_in, n_in, NULL, 0, 0, w_xn, B, H);
+        cj_rec_gemm_xh(hn, H, NULL, 0, 0, hprev, H, H, w_hn, B, H);
         for (int b = 0; b < B; b++)
-            gru_cell_row(tp.gates + ((size_t)t * B + b) * H3, tp.hn + ((size_t)t * B + b) * H,
-                         h + (size_t)b * H, tp.gh + b * H3, p->bias_hh, hprev + (size_t)b * H, H);
+            gru_cell_row(g + b * H3, hn + (size_t)b * H, h + (size_t)b * H,
+                         out + (size_t)t * bh + (size_t)b * H, hprev + (size_t)b * H, H);
     }
-    memcpy(out, tp.hs + bh, sizeof(float) * T * bh);
     if (h_n) memcpy(h_n, tp.hs + (size_t)T * bh, sizeof(float) * bh);
 }
 
-/* One row of the backward gate maths (header comment); carry holds dh on
- * entry and dh ⊙ z on return. */
-static void gru_grad_row(float *restrict dgi, float *restrict dgh, float *restrict carry,
+/* One row of the backward gate maths (header comment) into d [4H] =
+ * [da_r, da_z, da_n ⊙ r, da_n]; carry holds dL/dh_t from step t+1 on
+ * entry (dy adds the output's) and dh ⊙ z on return. */
+static void gru_grad_row(float *restrict d, float *restrict carry, const float *restrict dy,
                          const float *restrict g, const float *restrict hn,
                          const float *restrict hprev, int H)
 {
     const float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
     for (int j = 0; j < H; j++) {
-        float dh = carry[j];
+        float dh = carry[j] + dy[j];
         float dan = dh * (1.0f - z[j]) * (1.0f - n[j] * n[j]);
-        float dar = dan * hn[j] * r[j] * (1.0f - r[j]);
-        float daz = dh * (hprev[j] - n[j]) * z[j] * (1.0f - z[j]);
-        dgi[j] = dgh[j] = dar;
-        dgi[H + j] = dgh[H + j] = daz;
-        dgi[2 * H + j] = dan;
-        dgh[2 * H + j] = dan * r[j];
+        d[j] = dan * hn[j] * r[j] * (1.0f - r[j]);
+        d[H + j] = dh * (hprev[j] - n[j]) * z[j] * (1.0f - z[j]);
+        d[2 * H + j] = dan * r[j];
+        d[3 * H + j] = dan;
         carry[j] = dh * z[j];
+    }
+}
+
+/* dW and dX from one chunk's rows of D: rows r, z of both weights share
+ * D's first 2H columns (one pass for [dW_ih | dW_hh] where narrow); row
+ * block n takes da_n ⊙ r for W_hh and da_n for W_ih. */
+static void gru_chunk_grads(float *din, const cj_recurrent_grads *g, const float *d,
+                            const float *x, const float *h_prev, const float *f_ih, size_t rows,
+                            int n_in, int H, float *scratch)
+{
+    const int ldd = d_stride(4 * H);
+    if (g) {
+        float *wih = g->weight_ih, *whh = g->weight_hh;
+        weight_grads(wih, x, n_in, whh, h_prev, H, d, ldd, 2 * H, rows, scratch);
+        if (whh)
+            weight_grads(NULL, NULL, 0, whh + (size_t)2 * H * H, h_prev, H, d + 2 * H, ldd, H,
+                         rows, scratch);
+        if (wih)
+            weight_grads(wih + (size_t)2 * H * n_in, x, n_in, NULL, NULL, 0, d + 3 * H, ldd, H,
+                         rows, scratch);
+    }
+    if (din) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, 2 * H, 1.0f, d,
+                    ldd, f_ih, n_in, 1.0f, din, n_in);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, n_in, H, 1.0f,
+                    d + 3 * H, ldd, f_ih + (size_t)2 * H * n_in, n_in, 1.0f, din, n_in);
     }
 }
 
@@ -104,27 +169,38 @@ void cj_gru_backward(float *din, float *dh0, const cj_recurrent_grads *g, const 
                      const cj_recurrent_params *p, const cj_recurrent_feedback *fb, int T, int B,
                      int n_in, int H)
 {
-    const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H;
-    gru_tape tp = gru_layout(workspace, T, B, H);
-    const float *f_hh = feedback_hh(fb, p);
+    const size_t bh = (size_t)B * H, H3 = 3 * (size_t)H, H4 = 4 * (size_t)H;
+    const int ldd = d_stride(4 * H), S = chunk_steps(T, B);
+    gru_tape tp = gru_layout(workspace, T, B, n_in, H);
+    const float *f_hh = cj_rec_pack(tp.packed, feedback_hh(fb, p), H, 3 * H);
+    const float *f_ih = feedback_ih(fb, p);
+    const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(tp.carry, dh_n, bh);
+    memset(tp.db, 0, sizeof(float) * H4);
     for (int t = T - 1; t >= 0; t--) {
-        const float *restrict dy = dout + (size_t)t * bh;
-        for (size_t i = 0; i < bh; i++) tp.carry[i] += dy[i];
-        float *dgh = tp.dgh + (size_t)t * B * H3;
+        float *d = tp.d + (size_t)(t % S) * B * ldd;
         for (int b = 0; b < B; b++) {
             size_t row = (size_t)t * B + b;
-            gru_grad_row(tp.dgi + row * H3, dgh + b * H3, tp.carry + (size_t)b * H,
+            gru_grad_row(d + (size_t)b * ldd, tp.carry + (size_t)b * H, dout + row * H,
                          tp.gates + row * H3, tp.hn + row * H,
                          tp.hs + (size_t)t * bh + (size_t)b * H, H);
         }
-        /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 3 * H, 1.0f, dgh, 3 * H,
-                    f_hh, H, 1.0f, tp.carry, H);
+        if (want_db) add_colsum(tp.db, d, B, 4 * H, ldd);
+        /* dL/dh_{t−1} = dh ⊙ z + dgh W_hh, dgh = D's first 3H columns */
+        cj_rec_gemm(tp.carry, H, d, ldd, f_hh, B, H, 3 * H, 1);
+        if (t % S == 0) { /* steps t .. t + S - 1 are done */
+            size_t r0 = (size_t)t * B, rows = (size_t)(T - t < S ? T - t : S) * B;
+            gru_chunk_grads(din ? din + r0 * n_in : NULL, g, tp.d, in + r0 * n_in, tp.hs + r0 * H,
+                            f_ih, rows, n_in, H, tp.wg);
+        }
     }
     if (dh0)
         for (size_t i = 0; i < bh; i++) dh0[i] += tp.carry[i];
-    sequence_grads(din, g, tp.dgi, tp.dgh, in, tp.hs, feedback_ih(fb, p), (size_t)T * B, n_in, H,
-                   3 * H);
+    if (g) {
+        add_to(g->bias_ih, tp.db, 2 * H);
+        add_to(g->bias_hh, tp.db, 2 * H);
+        add_to(g->bias_ih ? g->bias_ih + 2 * H : NULL, tp.db + 3 * H, H);
+        add_to(g->bias_hh ? g->bias_hh + 2 * H : NULL, tp.db + 2 * H, H);
+    }
 }

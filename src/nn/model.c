@@ -95,7 +95,7 @@ static cj_status plan_model(model_plan *p, const char *spec, cj_shape input, int
     for (int i = 0; i < p->n; i++) {
         const cj_layer *l = &p->layers[i];
         if ((st = rows_fit("output of layer", i, l->out, rows, T, B, err))) return st;
-        p->floats += 2 * rows * cj_shape_size(l->out);
+        if (!l->ops->in_place) p->floats += 2 * rows * cj_shape_size(l->out);
         p->n_params += cj_layer_param_count(l); /* each below 2^31: no wrap */
         if (p->n_params > CJ_MAX_ELEMENTS)
             return cj_fail(err, CJ_ERR_SHAPE, "model.layers: %zu parameters up to layer %d (%s), more than %u",
@@ -139,8 +139,13 @@ static int allocate(cj_model *m, model_plan *p)
     size_t offset = 0;
     for (int i = 0; i <= n; i++) {
         cj_shape s = i == 0 ? m->input : p->layers[i - 1].out;
-        m->acts[i] = cj_arena_floats(&m->arena, rows * cj_shape_size(s));
-        m->dacts[i] = cj_arena_floats(&m->arena, rows * cj_shape_size(s));
+        if (i > 0 && p->layers[i - 1].ops->in_place) {
+            m->acts[i] = m->acts[i - 1]; /* same elements, same order: no copy */
+            m->dacts[i] = m->dacts[i - 1];
+        } else {
+            m->acts[i] = cj_arena_floats(&m->arena, rows * cj_shape_size(s));
+            m->dacts[i] = cj_arena_floats(&m->arena, rows * cj_shape_size(s));
+        }
         if (!m->acts[i] || !m->dacts[i]) return 0;
         if (i == n) break;
         cj_layer *l = &m->layers[i];
@@ -291,6 +296,29 @@ void cj_model_backward(cj_model *m, const float *dout, const float *feedback, in
 void cj_model_backward_range(cj_model *m, int top, int bottom)
 {
     for (int i = top; i >= bottom; i--) layer_backward(m, i, i > bottom, NULL, 0);
+}
+
+int cj_model_n_streams(const cj_model *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->n_layers; i++) n += cj_layer_rng(&m->layers[i]) != NULL;
+    return n;
+}
+
+void cj_model_save_streams(cj_model *m, cj_rng *buf)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *buf++ = *r;
+    }
+}
+
+void cj_model_restore_streams(cj_model *m, const cj_rng *buf)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *r = *buf++;
+    }
 }
 
 int cj_model_n_param_layers(const cj_model *m)

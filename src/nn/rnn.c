@@ -12,19 +12,47 @@
  *     du_t  = dpre_t W_ih
  *
  * Tape (workspace): X = x_0..x_T and R = r_0..r_T, each [(T+1), B, H];
- * scratch: D = dpre_1..dpre_T [T, B, H] and three [B, H] rows. */
+ * scratch (rnn_layout): D = dpre_t for one chunk of steps (rows
+ * d_stride(H) apart), three [B, H] rows, the bias gradient [H], the packed
+ * weights ([W_ih W_hh]^T and the biases forward, for cj_rec_gemm_xh; the
+ * feedback matrix backward) and the weight-gradient products' scratch. */
 #include "recurrent_common.h"
+
+/* Where things sit in the workspace, in floats: the tape X, R; then
+ * scratch: D (one chunk of steps), carry, dr, gx0 [B, H], db [H], the
+ * packed weights, the weight-gradient products' scratch; total. */
+typedef struct {
+    size_t x, r, d, carry, dr, gx0, db, packed, wg, total;
+} rnn_layout;
+
+static rnn_layout layout(int T, int B, int n_in, int H)
+{
+    size_t bh = (size_t)B * H;
+    rnn_layout l;
+    l.x = 0;
+    l.r = l.x + (size_t)(T + 1) * bh;
+    l.d = l.r + (size_t)(T + 1) * bh;
+    l.carry = l.d + chunk_rows(T, B) * d_stride(H);
+    l.dr = l.carry + bh;
+    l.gx0 = l.dr + bh;
+    l.db = l.gx0 + bh;
+    l.packed = l.db + H;
+    l.wg = l.packed +
+           max_floats(cj_rec_packed_xh_floats(H, n_in, H), cj_rec_packed_floats(H, H));
+    l.total = l.wg + cj_rec_weight_grad_floats(H, n_in + H);
+    return l;
+}
 
 size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 {
-    size_t bh = (size_t)B * H;
-    return 2 * (size_t)(T + 1) * bh + (size_t)T * bh + 3 * bh;
+    return layout(T, B, n_in, H).total;
 }
 
 static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
 
-/* r = f(x) over n elements. */
-static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_nonlinearity f)
+/* r = f(x) over n elements, also into out when out is not NULL. */
+static void rate(float *restrict r, float *restrict out, const float *restrict x, size_t n,
+                 cj_rate_nonlinearity f)
 {
     switch (f) {
     case CJ_RATE_RELU:
@@ -37,23 +65,31 @@ static void rate(float *restrict r, const float *restrict x, size_t n, cj_rate_n
         for (size_t i = 0; i < n; i++) r[i] = softplusf(x[i]);
         break;
     }
+    if (out) memcpy(out, r, sizeof(float) * n);
 }
 
-/* gx[i] = carry[i] + dr[i] f'(x_i), with f' from r = f(x) where that is
- * cheaper: relu' = [r > 0], tanh' = 1 − r², softplus' = σ(x). */
+/* gx = carry + (dr + dy) ⊙ f'(x), dy may be NULL (zero), with f' from
+ * r = f(x) where that is cheaper: relu' = [r > 0], tanh' = 1 − r²,
+ * softplus' = σ(x). */
 static void rate_grad(float *restrict gx, const float *restrict carry, const float *restrict dr,
-                      const float *restrict x, const float *restrict r, size_t n,
-                      cj_rate_nonlinearity f)
+                      const float *restrict dy, const float *restrict x, const float *restrict r,
+                      size_t n, cj_rate_nonlinearity f)
 {
     switch (f) {
     case CJ_RATE_RELU:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] : 0.0f);
+        if (dy)
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] + dy[i] : 0.0f);
+        else
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (r[i] > 0.0f ? dr[i] : 0.0f);
         break;
     case CJ_RATE_TANH:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
+        if (dy)
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + dy[i]) * (1.0f - r[i] * r[i]);
+        else
+            for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
         break;
     case CJ_RATE_SOFTPLUS:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * sigmoidf(x[i]);
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + (dy ? dy[i] : 0.0f)) * sigmoidf(x[i]);
         break;
     }
 }
@@ -64,25 +100,27 @@ void cj_rate_rnn_forward(float *out, float *x_n, float *workspace, const float *
 {
     const size_t bh = (size_t)B * H, tbh = (size_t)T * bh;
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
-    float *X = workspace, *R = X + (size_t)(T + 1) * bh;
+    const rnn_layout l = layout(T, B, n_in, H);
+    float *X = workspace + l.x, *R = workspace + l.r;
+    const float *w = cj_rec_pack_xh(workspace + l.packed, H, p->weight_ih, n_in, p->weight_hh, H, p->bias_ih,
+                                    p->bias_hh);
 
     copy_or_zero(X, x0, bh);
-    rate(R, X, bh, cfg->f);
-    /* X_1..X_T = W_ih u_t + b_ih + b_hh (+ noise_t) for all T*B rows at once. */
-    project_rows(X + bh, in, p->weight_ih, p->bias_ih, p->bias_hh, (size_t)T * B, n_in, H);
-    if (noise)
-        for (size_t i = 0; i < tbh; i++) X[bh + i] += noise[i];
+    rate(R, NULL, X, bh, cfg->f);
     for (int t = 1; t <= T; t++) {
         float *restrict xt = X + (size_t)t * bh;
         const float *restrict xprev = xt - bh;
-        /* pre_t = X_t + r_{t−1} W_hh^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0f, R + (size_t)(t - 1) * bh,
-                    H, p->weight_hh, H, 1.0f, xt, H);
+        /* pre_t = W_ih u_t + W_hh r_{t−1} + b_ih + b_hh (+ noise_t) */
+        cj_rec_gemm_xh(xt, H, in + (size_t)(t - 1) * B * n_in, n_in, n_in,
+                       R + (size_t)(t - 1) * bh, H, H, w, B, H);
+        if (noise) {
+            const float *restrict nt = noise + (size_t)(t - 1) * bh;
+            for (size_t i = 0; i < bh; i++) xt[i] += nt[i];
+        }
         if (leak != 0.0f)
             for (size_t i = 0; i < bh; i++) xt[i] = leak * xprev[i] + a * xt[i];
-        rate(R + (size_t)t * bh, xt, bh, cfg->f);
+        rate(R + (size_t)t * bh, out + (size_t)(t - 1) * bh, xt, bh, cfg->f);
     }
-    memcpy(out, R + bh, sizeof(float) * tbh);
     if (x_n) memcpy(x_n, X + tbh, sizeof(float) * bh);
 }
 
@@ -93,33 +131,51 @@ void cj_rate_rnn_backward(float *din, float *dx0, const cj_recurrent_grads *g,
                           int T, int B, int n_in, int H)
 {
     const size_t bh = (size_t)B * H;
+    const int ldd = d_stride(H), S = chunk_steps(T, B);
     const float a = cfg->alpha, leak = 1.0f - cfg->alpha;
-    const float *X = workspace, *R = X + (size_t)(T + 1) * bh;
-    float *D = workspace + 2 * (size_t)(T + 1) * bh;
-    float *carry = D + (size_t)T * bh; /* (1 − α) dL/dx_{t+1}: the leak path */
-    float *dr = carry + bh;            /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
-    const float *f_hh = feedback_hh(fb, p);
+    const rnn_layout l = layout(T, B, n_in, H);
+    const float *X = workspace + l.x, *R = workspace + l.r, *f_ih = feedback_ih(fb, p);
+    float *D = workspace + l.d;
+    float *carry = workspace + l.carry; /* (1 − α) dL/dx_{t+1}: the leak path */
+    float *dr = workspace + l.dr;       /* dL/dr_t from pre_{t+1}: W_hh^T dpre_{t+1} */
+    float *gx0 = workspace + l.gx0, *db = workspace + l.db;
+    const float *f_hh = cj_rec_pack(workspace + l.packed, feedback_hh(fb, p), H, H);
+    const int want_db = g && (g->bias_ih || g->bias_hh);
 
     copy_or_zero(carry, dx_n, bh);
     memset(dr, 0, sizeof(float) * bh);
+    memset(db, 0, sizeof(float) * H);
     for (int t = T; t >= 1; t--) {
-        const float *restrict dy = dout + (size_t)(t - 1) * bh;
-        float *restrict d = D + (size_t)(t - 1) * bh;
-        for (size_t i = 0; i < bh; i++) dr[i] += dy[i];
-        rate_grad(d, carry, dr, X + (size_t)t * bh, R + (size_t)t * bh, bh, cfg->f);
-        /* d holds dL/dx_t; dpre_t = α dL/dx_t, and the leak carries (1 − α) dL/dx_t. */
-        for (size_t i = 0; i < bh; i++) {
-            carry[i] = leak * d[i];
-            d[i] *= a;
+        const int s = t - 1; /* 0-based step, in row block s % S of D */
+        float *dt = D + (size_t)(s % S) * B * ldd;
+        for (int b = 0; b < B; b++) {
+            size_t o = (size_t)b * H, row = (size_t)t * bh + o;
+            float *restrict d = dt + (size_t)b * ldd, *restrict cb = carry + o;
+            rate_grad(d, cb, dr + o, dout + (size_t)s * bh + o, X + row, R + row, H, cfg->f);
+            /* d holds dL/dx_t; dpre_t = α dL/dx_t, the leak carries (1 − α) dL/dx_t. */
+            if (leak != 0.0f)
+                for (int i = 0; i < H; i++) {
+                    cb[i] = leak * d[i];
+                    d[i] *= a;
+                }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, d, H, f_hh, H, 0.0f,
-                    dr, H);
+        if (leak == 0.0f && t == T) /* α = 1: no leak path after the first step */
+            memset(carry, 0, sizeof(float) * bh);
+        if (want_db) add_colsum(db, dt, B, H, ldd);
+        cj_rec_gemm(dr, H, dt, ldd, f_hh, B, H, H, 0);
+        if (s % S == 0) { /* steps s .. s + S - 1 are done */
+            size_t r0 = (size_t)s * B, rows = (size_t)((T - s < S ? T - s : S)) * B;
+            chunk_grads(din ? din + r0 * n_in : NULL, g, D, ldd, in + r0 * n_in, R + r0 * H, f_ih,
+                        rows, n_in, H, H, workspace + l.wg);
+        }
     }
     /* x_0 reaches the loss through the leak and through r_0 = f(x_0). */
     if (dx0) {
-        float *gx0 = dr + bh;
-        rate_grad(gx0, carry, dr, X, R, bh, cfg->f);
+        rate_grad(gx0, carry, dr, NULL, X, R, bh, cfg->f);
         for (size_t i = 0; i < bh; i++) dx0[i] += gx0[i];
     }
-    sequence_grads(din, g, D, D, in, R, feedback_ih(fb, p), (size_t)T * B, n_in, H, H);
+    if (g) {
+        add_to(g->bias_ih, db, H);
+        add_to(g->bias_hh, db, H);
+    }
 }

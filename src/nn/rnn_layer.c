@@ -75,7 +75,7 @@ static cj_status rnn_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
 
 static cj_status rnn_setup(cj_layer *l, cj_error *err)
 {
-    const rnn_priv *p = l->priv;
+    rnn_priv *p = l->priv;
     int H = l->units, I = l->in.c;
     if (l->in.h != 1 || l->in.w != 1)
         return cj_fail(err, CJ_ERR_SHAPE, "layer %d (RNN) needs a flat input per step but gets %dx%dx%d; add "
@@ -84,6 +84,12 @@ static cj_status rnn_setup(cj_layer *l, cj_error *err)
         return cj_fail(err, CJ_ERR_SHAPE, "layer %d (RNN): %d units and %d inputs make weights of more than %u "
                        "elements", l->index, H, I, CJ_MAX_ELEMENTS);
     l->out = (cj_shape){H, 1, 1};
+    /* A model whose parameters come from a file (cajal eval, model.init)
+     * never calls rnn_init, and an all-zero xoshiro state draws zeros for
+     * ever, on which the normal sampler's rejection loop never ends. So the
+     * noise has a fixed stream from the start, per layer; rnn_init replaces
+     * it with one drawn from train.seed. */
+    cj_rng_seed(&p->rng, 0x6e6f697365ULL + (uint64_t)l->index);
     float bound = 1.0f / sqrtf((float)H); /* torch.nn.RNN's initialisation */
     cj_layer_add_param(l, "weight_ih_l0", CJ_PARAM_WEIGHT, bound, 2, (int[]){H, I});
     cj_layer_add_param(l, "weight_hh_l0", CJ_PARAM_RECURRENT, bound, 2, (int[]){H, H});
@@ -220,6 +226,13 @@ static void rnn_backward(cj_layer *l, const cj_pass *ps)
     }
 }
 
+/* The noise stream, or NULL without noise (nothing is drawn then). */
+static cj_rng *rnn_rng(cj_layer *l)
+{
+    rnn_priv *p = l->priv;
+    return p->sigma > 0 ? &p->rng : NULL;
+}
+
 void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, int *dale)
 {
     const rnn_priv *p = l->priv;
@@ -253,5 +266,6 @@ const cj_layer_ops cj_rnn_ops = {
     .forward = rnn_forward,
     .backward = rnn_backward,
     .init = rnn_init,
+    .rng = rnn_rng,
     .priv_bytes = sizeof(rnn_priv),
 };

@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "../core/clones.h"
 #include "conv2d_internal.h"
 
 /* ---- Winograd F(2x2, r x r) ------------------------------------------- */
@@ -126,8 +127,10 @@ static inline void apply_taps(float *restrict dst, const float *const *src, cons
 #undef TAP_LOOP
 }
 
-/* apply_taps with source m at base + idx[m] stride. */
-static void combine(float *dst, const float *base, size_t stride, const taps *tp, size_t len,
+/* apply_taps with source m at base + idx[m] stride. This, combine_columns
+ * and the channels-last copies hold all of the transforms' vector work, so
+ * they are the functions compiled for wider vectors (clones.h). */
+CJ_TARGET_CLONES static void combine(float *dst, const float *base, size_t stride, const taps *tp, size_t len,
                     int add)
 {
     const float *src[TILE_MAX];
@@ -138,7 +141,7 @@ static void combine(float *dst, const float *base, size_t stride, const taps *tp
 
 /* The same with source m in the parity-split plane below: column 2 tx + j
  * of row y, for all tx at once, is half[j % 2][y][tx + j / 2][...]. */
-static void combine_columns(float *dst, const float *half, size_t half_size, size_t at,
+CJ_TARGET_CLONES static void combine_columns(float *dst, const float *half, size_t half_size, size_t at,
                             size_t ch, const taps *tp, size_t len, int add)
 {
     const float *src[TILE_MAX];
@@ -155,7 +158,7 @@ static void combine_columns(float *dst, const float *half, size_t half_size, siz
  * xx = x + p, zero elsewhere; each half is hq x wh x ch. Tiles start at
  * even columns, so that column 2 tx + j of all tiles of a row is one
  * contiguous run. */
-static void to_channels_last(const float *restrict src, int ch, int h, int w, int p, int hq,
+CJ_TARGET_CLONES static void to_channels_last(const float *restrict src, int ch, int h, int w, int p, int hq,
                              int wh, float *restrict half)
 {
     size_t half_size = (size_t)hq * wh * ch, plane = (size_t)h * w;
@@ -172,7 +175,7 @@ static void to_channels_last(const float *restrict src, int ch, int h, int w, in
 }
 
 /* The inverse: dst[c][y][x] = half[xx % 2][y + p][xx / 2][c], border dropped. */
-static void from_channels_last(const float *restrict half, int ch, int h, int w, int p, int hq,
+CJ_TARGET_CLONES static void from_channels_last(const float *restrict half, int ch, int h, int w, int p, int hq,
                                int wh, float *restrict dst)
 {
     size_t half_size = (size_t)hq * wh * ch, plane = (size_t)h * w;

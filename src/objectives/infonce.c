@@ -83,3 +83,25 @@ float cj_infonce_loss(const float *a, const float *b, int n, int d, float tau, f
     }
     return (float)loss;
 }
+
+/* The objective: 2n rows, pairs (i, n + i); per-row shares are the loss. */
+static float infonce_eval(const cj_objective *o, const float *pred, const cj_target *t, int rows, int dim,
+                          float *dpred, float *per_row)
+{
+    int n = rows / 2;
+    float L = cj_infonce_loss(pred, pred + (size_t)n * dim, n, dim, o->temperature, dpred,
+                              dpred ? dpred + (size_t)n * dim : NULL, o->scratch);
+    for (int i = 0; per_row && i < rows; i++) per_row[i] = L;
+    return L;
+}
+
+static size_t infonce_scratch(int rows, int dim) { return cj_infonce_scratch_floats(rows / 2, dim); }
+
+const cj_objective_ops cj_infonce_ops = {
+    .name = "infonce",
+    .summary = "symmetric InfoNCE over cosine similarities of paired views (CPC, SimCLR, CLIP)",
+    .targets = CJ_OBJECTIVE_PAIRS,
+    .keys = CJ_OBJECTIVE_KEY_TEMPERATURE,
+    .eval = infonce_eval,
+    .scratch_floats = infonce_scratch,
+};

@@ -126,37 +126,58 @@ void cj_panel_set_yscale(cj_panel *p, cj_scale scale) { p->yscale = scale; }
 void cj_panel_set_xinteger(cj_panel *p, int on) { p->xinteger = on != 0; }
 void cj_panel_set_legend(cj_panel *p, cj_legend_pos pos) { p->legend = pos; }
 
-cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
-                            cj_line_style style, const char *label, cj_error *err)
+/* A line, or a band from y up to hi: n points copied into one
+ * allocation. */
+static cj_status add_series(cj_panel *p, const double *x, const double *y, const double *hi, int n,
+                            int band, cj_line_style style, const char *label, cj_error *err)
 {
+    const char *what = band ? "band" : "series";
     if (!label) label = "";
-    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "series \"%s\": panel is a heat map", label);
-    if (n < 0 || (n > 0 && (!x || !y)))
-        return cj_fail(err, CJ_ERR_ARG, "series \"%s\": %d points but no data", label, n);
+    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": panel is a heat map", what, label);
+    if (n < 0 || (n > 0 && (!x || !y || (band && !hi))))
+        return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": %d points but no data", what, label, n);
     if (p->n_series == p->cap_series) {
         int cap = p->cap_series ? 2 * p->cap_series : 8;
         plot_series *s = realloc(p->series, (size_t)cap * sizeof *s);
-        if (!s) return cj_fail(err, CJ_ERR_NOMEM, "series \"%s\": out of memory", label);
+        if (!s) return cj_fail(err, CJ_ERR_NOMEM, "%s \"%s\": out of memory", what, label);
         p->series = s;
         p->cap_series = cap;
     }
     plot_series *s = &p->series[p->n_series];
     memset(s, 0, sizeof *s);
+    size_t columns = band ? 3 : 2;
     if (n > 0) {
-        s->x = malloc(2 * (size_t)n * sizeof *s->x);
+        s->x = malloc(columns * (size_t)n * sizeof *s->x);
         if (!s->x)
-            return cj_fail(err, CJ_ERR_NOMEM, "series \"%s\": %d points: out of memory",
+            return cj_fail(err, CJ_ERR_NOMEM, "%s \"%s\": %d points: out of memory", what,
                            label, n);
         s->y = s->x + n;
         memcpy(s->x, x, (size_t)n * sizeof *x);
         memcpy(s->y, y, (size_t)n * sizeof *y);
+        if (band) {
+            s->hi = s->y + n;
+            memcpy(s->hi, hi, (size_t)n * sizeof *hi);
+        }
     }
+    s->band = band;
     s->n = n;
     if (style.width <= 0) style.width = 2.0;
     s->style = style;
     copy_text(s->label, sizeof s->label, label);
     p->n_series++;
     return CJ_OK;
+}
+
+cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
+                            cj_line_style style, const char *label, cj_error *err)
+{
+    return add_series(p, x, y, NULL, n, 0, style, label, err);
+}
+
+cj_status cj_panel_add_band(cj_panel *p, const double *x, const double *lo, const double *hi, int n,
+                            cj_line_style style, const char *label, cj_error *err)
+{
+    return add_series(p, x, lo, hi, n, 1, style, label, err);
 }
 
 cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,

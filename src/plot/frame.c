@@ -32,6 +32,19 @@ double cj_plot_px_y(const plot_frame *f, double v)
     return f->area.y + (1 - frac(&f->y, v)) * f->area.h;
 }
 
+int cj_plot_band_point(const cj_panel *p, const plot_frame *f, const plot_series *s, int i,
+                       double *x, double *top, double *bottom)
+{
+    double px = cj_plot_px_x(f, s->x[i]), hi = cj_plot_px_y(f, s->hi[i]);
+    double lo = p->yscale == CJ_SCALE_LOG && s->y[i] <= 0 ? f->area.y + f->area.h
+                                                          : cj_plot_px_y(f, s->y[i]);
+    if (!isfinite(px) || !isfinite(hi) || !isfinite(lo)) return 0;
+    if (x) *x = px;
+    if (top) *top = fmin(hi, lo);
+    if (bottom) *bottom = fmax(hi, lo);
+    return 1;
+}
+
 static double font_height(cairo_t *cr, double size)
 {
     cairo_font_extents_t fe;

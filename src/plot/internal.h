@@ -27,9 +27,24 @@
 #define PLOT_TITLE_MAX 128
 #define PLOT_LABEL_MAX 96
 
+/* Opacity of a band's fill (cj_panel_add_band): PLOT_BAND_ALPHA for up to
+ * three bands in a panel, then PLOT_BAND_ALPHA_SUM shared among them (but
+ * not below PLOT_BAND_ALPHA_MIN), so that six bands piled on each other
+ * are about as dark as three. */
+#define PLOT_BAND_ALPHA 0.16
+#define PLOT_BAND_ALPHA_SUM 0.48
+#define PLOT_BAND_ALPHA_MIN 0.06
+/* A band's edges: thin lines in its line's dash, half opaque. */
+#define PLOT_BAND_EDGE_ALPHA 0.7
+#define PLOT_BAND_EDGE_W 1.2
+/* px: the width of a band at a point with no neighbour to span to. */
+#define PLOT_BAND_BAR_W 6.0
+
 typedef struct {
     double *x, *y; /* one allocation, x first; NULL when n == 0 */
+    double *hi;    /* a band's upper edge (y is its lower), in the same allocation */
     int n;
+    int band;      /* a shaded band (cj_panel_add_band), not a line */
     cj_line_style style;
     char label[PLOT_LABEL_MAX];
     /* Legend entries of different groups go in different columns (a run's
@@ -131,12 +146,21 @@ void cj_plot_legend_measure(cairo_t *cr, const cj_panel *p, plot_legend *lg);
 /* Re-flow into as many columns as fit in max_w px (at least one); grouped
  * legends wrap their group columns into bands instead. */
 void cj_plot_legend_columns(cairo_t *cr, const cj_panel *p, plot_legend *lg, double max_w);
-/* A spot for the legend inside f's plot area that covers no data: sets
- * (*x, *y), its top-left corner, and returns 1; returns 0 if none. */
-int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,
+/* A spot for the legend inside f's plot area that covers no data — no
+ * line, and with `bands` no band either: sets (*x, *y), its top-left
+ * corner, and returns 1; returns 0 if none. */
+int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg, int bands,
                          double *x, double *y);
 void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, double x,
                          double y);
+
+/* Pixel position of band s's point i: its x, and the y of its upper and
+ * lower edge (top <= bottom on screen). An edge at or below 0 on a log
+ * axis lies at minus infinity: the band reaches down to the axis. Returns
+ * 0 when the point cannot be drawn (a NaN, or an upper edge that is not
+ * shown); the outputs may be NULL. Shared by drawing and legend placement. */
+int cj_plot_band_point(const cj_panel *p, const plot_frame *f, const plot_series *s, int i,
+                       double *x, double *top, double *bottom);
 
 /* ---- line.c / heatmap.c ---- */
 void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell);

@@ -56,10 +56,10 @@ cj_status cj_panel_add_layer_runs(cj_panel *p, const cj_layer_run *runs, int n_r
     }
     int key = n_runs > 1 && cj_layer_runs_share_layers(runs, n_runs);
     cj_status st = CJ_OK;
-    double *col = NULL;
+    double *col = NULL; /* a layer's line, then its band's low and high edges */
     for (int r = 0; r < n_runs && !st; r++) {
         const cj_layer_run *u = &runs[r];
-        double *grown = realloc(col, (size_t)(u->n > 0 ? u->n : 1) * sizeof *col);
+        double *grown = realloc(col, 3 * (size_t)(u->n > 0 ? u->n : 1) * sizeof *col);
         if (!grown) {
             st = cj_fail(err, CJ_ERR_NOMEM, "layer lines of \"%s\": out of memory",
                          u->name ? u->name : "");
@@ -74,6 +74,15 @@ cj_status cj_panel_add_layer_runs(cj_panel *p, const cj_layer_run *runs, int n_r
             if (!st) heading(p, r);
         }
         for (int l = 0; l < u->n_layers && !st; l++) {
+            if (u->ci) {
+                double *lo = col + u->n, *hi = lo + u->n;
+                for (int i = 0; i < u->n; i++) {
+                    lo[i] = u->ci[2 * ((size_t)i * u->n_layers + l)];
+                    hi[i] = u->ci[2 * ((size_t)i * u->n_layers + l) + 1];
+                }
+                st = cj_panel_add_band(p, u->x, lo, hi, u->n, cj_layer_style(u->color, l), NULL, err);
+                if (st) break;
+            }
             for (int i = 0; i < u->n; i++) col[i] = u->y[(size_t)i * u->n_layers + l];
             const char *label = key ? (l == 0 ? name : "") : layer_name(u, l);
             st = cj_panel_add_line(p, u->x, col, u->n, cj_layer_style(u->color, l), label, err);

@@ -121,36 +121,74 @@ void cj_plot_legend_columns(cairo_t *cr, const cj_panel *p, plot_legend *lg, dou
 
 static int valid_px(double x, double y) { return isfinite(x) && isfinite(y); }
 
-/* Does any drawn part of a series come within 3 px of the box? Segments
- * are walked in 2 px steps, so a line crossing a corner is caught too. */
-static int covers(const cj_panel *p, const plot_frame *f, double bx, double by, double bw,
-                  double bh)
+/* Does line ser come within 3 px of the box [x0, x1] x [y0, y1] (the box
+ * grown by 3 px)? Segments are walked in 2 px steps, so a line crossing a
+ * corner is caught too. */
+static int line_covers(const plot_frame *f, const plot_series *ser, double x0, double x1, double y0,
+                       double y1)
 {
-    double x0 = bx - 3, x1 = bx + bw + 3, y0 = by - 3, y1 = by + bh + 3;
-    for (int s = 0; s < p->n_series; s++) {
-        const plot_series *ser = &p->series[s];
-        double px = NAN, py = NAN;
-        for (int i = 0; i < ser->n; i++) {
-            double qx = cj_plot_px_x(f, ser->x[i]), qy = cj_plot_px_y(f, ser->y[i]);
-            if (!valid_px(qx, qy)) {
-                px = py = NAN;
-                continue;
-            }
-            int steps = valid_px(px, py) ? 1 + (int)(hypot(qx - px, qy - py) / 2) : 0;
-            for (int k = 0; k <= steps; k++) {
-                double t = steps ? (double)k / steps : 1;
-                double x = steps ? px + t * (qx - px) : qx;
-                double y = steps ? py + t * (qy - py) : qy;
-                if (x >= x0 && x <= x1 && y >= y0 && y <= y1) return 1;
-            }
-            px = qx;
-            py = qy;
+    double px = NAN, py = NAN;
+    for (int i = 0; i < ser->n; i++) {
+        double qx = cj_plot_px_x(f, ser->x[i]), qy = cj_plot_px_y(f, ser->y[i]);
+        if (!valid_px(qx, qy)) {
+            px = py = NAN;
+            continue;
+        }
+        int steps = valid_px(px, py) ? 1 + (int)(hypot(qx - px, qy - py) / 2) : 0;
+        for (int k = 0; k <= steps; k++) {
+            double t = steps ? (double)k / steps : 1;
+            double x = steps ? px + t * (qx - px) : qx;
+            double y = steps ? py + t * (qy - py) : qy;
+            if (x >= x0 && x <= x1 && y >= y0 && y <= y1) return 1;
+        }
+        px = qx;
+        py = qy;
+    }
+    return 0;
+}
+
+/* Does band ser's shaded area reach into the box? Walked in 2 px steps
+ * along x, each a vertical span from the upper to the lower edge. */
+static int band_covers(const cj_panel *p, const plot_frame *f, const plot_series *ser, double x0,
+                       double x1, double y0, double y1)
+{
+    for (int i = 0; i < ser->n; i++) {
+        double ax, at, ab, bx, bt, bb;
+        if (!cj_plot_band_point(p, f, ser, i, &ax, &at, &ab)) continue;
+        int next = i + 1 < ser->n && cj_plot_band_point(p, f, ser, i + 1, &bx, &bt, &bb);
+        int prev = i > 0 && cj_plot_band_point(p, f, ser, i - 1, NULL, NULL, NULL);
+        if (!next && !prev) { /* a lone point's bar */
+            double half = PLOT_BAND_BAR_W / 2;
+            if (ax + half >= x0 && ax - half <= x1 && ab >= y0 && at <= y1) return 1;
+            continue;
+        }
+        if (!next) continue;
+        int steps = 1 + (int)(fabs(bx - ax) / 2);
+        for (int k = 0; k <= steps; k++) {
+            double t = (double)k / steps, x = ax + t * (bx - ax);
+            double top = at + t * (bt - at), bottom = ab + t * (bb - ab);
+            if (x >= x0 && x <= x1 && bottom >= y0 && top <= y1) return 1;
         }
     }
     return 0;
 }
 
-int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg,
+/* Does any drawn part of a line, or with `bands` of a band, come within
+ * 3 px of the box? */
+static int covers(const cj_panel *p, const plot_frame *f, int bands, double bx, double by, double bw,
+                  double bh)
+{
+    double x0 = bx - 3, x1 = bx + bw + 3, y0 = by - 3, y1 = by + bh + 3;
+    for (int s = 0; s < p->n_series; s++) {
+        const plot_series *ser = &p->series[s];
+        if (ser->band ? bands && band_covers(p, f, ser, x0, x1, y0, y1)
+                      : line_covers(f, ser, x0, x1, y0, y1))
+            return 1;
+    }
+    return 0;
+}
+
+int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_legend *lg, int bands,
                          double *x, double *y)
 {
     const plot_rect *a = &f->area;
@@ -161,7 +199,7 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
     /* The order people look for a legend in, as matplotlib's "best". */
     const double spots[][2] = {{r, t}, {l, t}, {r, b}, {l, b}, {r, cy}, {l, cy}, {cx, t}, {cx, b}};
     for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
-        if (!covers(p, f, spots[i][0], spots[i][1], lg->w, lg->h)) {
+        if (!covers(p, f, bands, spots[i][0], spots[i][1], lg->w, lg->h)) {
             *x = spots[i][0];
             *y = spots[i][1];
             return 1;
@@ -174,7 +212,7 @@ int cj_plot_legend_place(const cj_panel *p, const plot_frame *f, const plot_lege
     for (int i = 0; i <= GRID; i++) {
         for (int j = GRID; j >= 0; j--) {
             double gx = l + (r - l) * j / GRID, gy = t + (b - t) * i / GRID;
-            if (!covers(p, f, gx, gy, lg->w, lg->h)) {
+            if (!covers(p, f, bands, gx, gy, lg->w, lg->h)) {
                 *x = gx;
                 *y = gy;
                 return 1;
@@ -193,6 +231,17 @@ static void draw_entry(cairo_t *cr, const plot_series *s, double x, double cy)
         return;
     }
     double x1 = x + LG_SAMPLE;
+    if (s->band) { /* a swatch of the band's shading */
+        double fh = font_h(cr);
+        cairo_set_source_rgba(cr, s->style.color.r, s->style.color.g, s->style.color.b,
+                              PLOT_BAND_ALPHA * 2);
+        cairo_rectangle(cr, x, cy - 0.4 * fh, LG_SAMPLE, 0.8 * fh);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
+        cj_plot_text(cr, s->label, x1 + LG_TEXT_GAP, cy, 0, 0.5, 0);
+        return;
+    }
     cairo_set_source_rgb(cr, s->style.color.r, s->style.color.g, s->style.color.b);
     cairo_set_line_width(cr, s->style.width);
     cj_plot_set_dash(cr, s->style.dash, s->style.width);

@@ -24,11 +24,15 @@ static void data_range(const cj_panel *p, double *xlo, double *xhi, double *ylo,
     for (int s = 0; s < p->n_series; s++) {
         const plot_series *ser = &p->series[s];
         for (int i = 0; i < ser->n; i++) {
-            if (!shown(p, ser->x[i], ser->y[i])) continue;
-            *xlo = fmin(*xlo, ser->x[i]);
-            *xhi = fmax(*xhi, ser->x[i]);
-            *ylo = fmin(*ylo, ser->y[i]);
-            *yhi = fmax(*yhi, ser->y[i]);
+            /* a band's edges count too, so no interval is cut off */
+            for (int edge = 0; edge < 1 + ser->band; edge++) {
+                double y = edge ? ser->hi[i] : ser->y[i];
+                if (!shown(p, ser->x[i], y)) continue;
+                *xlo = fmin(*xlo, ser->x[i]);
+                *xhi = fmax(*xhi, ser->x[i]);
+                *ylo = fmin(*ylo, y);
+                *yhi = fmax(*yhi, y);
+            }
         }
     }
 }
@@ -106,6 +110,83 @@ static void draw_series(cairo_t *cr, const cj_panel *p, const plot_frame *f,
     }
 }
 
+/* The upper (edge 0) or lower (edge 1) edge of band s over points
+ * [i, end), as a path. */
+static void band_edge(cairo_t *cr, const cj_panel *p, const plot_frame *f, const plot_series *s, int i,
+                      int end, int edge)
+{
+    for (int k = i; k < end; k++) {
+        double x, top, bottom;
+        cj_plot_band_point(p, f, s, k, &x, &top, &bottom);
+        if (k == i)
+            cairo_move_to(cr, x, edge ? bottom : top);
+        else
+            cairo_line_to(cr, x, edge ? bottom : top);
+    }
+}
+
+/* Band s over each run of usable points: shaded between its edges, then
+ * the edges as thin lines in the line's dash, which say whose band it is
+ * where the bands of several layers overlap. A point with no usable
+ * neighbour gets an error bar instead (capped, as wide as a short band),
+ * so a single epoch still shows its interval. */
+static void draw_band(cairo_t *cr, const cj_panel *p, const plot_frame *f, const plot_series *s,
+                      double alpha)
+{
+    const cj_rgb c = s->style.color;
+    for (int i = 0; i < s->n;) {
+        if (!cj_plot_band_point(p, f, s, i, NULL, NULL, NULL)) {
+            i++;
+            continue;
+        }
+        int end = i;
+        while (end < s->n && cj_plot_band_point(p, f, s, end, NULL, NULL, NULL)) end++;
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+        double x, top, bottom, w = PLOT_BAND_BAR_W;
+        cj_plot_band_point(p, f, s, i, &x, &top, &bottom);
+        if (end == i + 1) {
+            cairo_rectangle(cr, x - w / 2, top, w, bottom - top);
+        } else {
+            band_edge(cr, p, f, s, i, end, 0);
+            for (int k = end - 1; k >= i; k--) {
+                double xk, tk, bk;
+                cj_plot_band_point(p, f, s, k, &xk, &tk, &bk);
+                cairo_line_to(cr, xk, bk);
+            }
+            cairo_close_path(cr);
+        }
+        cairo_fill(cr);
+
+        cairo_set_source_rgba(cr, c.r, c.g, c.b, PLOT_BAND_EDGE_ALPHA);
+        cairo_set_line_width(cr, PLOT_BAND_EDGE_W);
+        if (end == i + 1) {
+            cj_plot_set_dash(cr, CJ_DASH_SOLID, s->style.width);
+            cairo_move_to(cr, x - w / 2, top);
+            cairo_line_to(cr, x + w / 2, top);
+            cairo_move_to(cr, x, top);
+            cairo_line_to(cr, x, bottom);
+            cairo_move_to(cr, x - w / 2, bottom);
+            cairo_line_to(cr, x + w / 2, bottom);
+            cairo_stroke(cr);
+        } else {
+            cj_plot_set_dash(cr, s->style.dash, s->style.width); /* the line's pattern, thinner */
+            for (int edge = 0; edge < 2; edge++) {
+                band_edge(cr, p, f, s, i, end, edge);
+                cairo_stroke(cr);
+            }
+        }
+        i = end;
+    }
+}
+
+/* The legend somewhere inside the plot: clear of bands too if it can be,
+ * else over a band but clear of every line. */
+static int place_legend(const cj_panel *p, const plot_frame *f, const plot_legend *lg, double *x,
+                        double *y)
+{
+    return cj_plot_legend_place(p, f, lg, 1, x, y) || cj_plot_legend_place(p, f, lg, 0, x, y);
+}
+
 void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
 {
     plot_frame f;
@@ -120,13 +201,13 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     double lx = 0, ly = 0;
     int outside = lg.n > 0 && p->legend == CJ_LEGEND_OUTSIDE;
     if (!outside) cj_plot_frame_layout(cr, p, cell, 0, 0, p->xinteger, 0, &f);
-    if (lg.n > 0 && !outside && !cj_plot_legend_place(p, &f, &lg, &lx, &ly)) {
+    if (lg.n > 0 && !outside && !place_legend(p, &f, &lg, &lx, &ly)) {
         outside = 1;
         /* Run columns side by side may be too wide for the plot, yet fit
          * wrapped into two bands. */
         if (lg.grouped && lg.w > f.area.w) {
             cj_plot_legend_columns(cr, p, &lg, f.area.w - 2 * LEGEND_MARGIN);
-            outside = !cj_plot_legend_place(p, &f, &lg, &lx, &ly);
+            outside = !place_legend(p, &f, &lg, &lx, &ly);
             if (outside) cj_plot_legend_measure(cr, p, &lg);
         }
     }
@@ -158,7 +239,16 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     cairo_save(cr);
     cairo_rectangle(cr, f.area.x - m, f.area.y - m, f.area.w + 1 + 2 * m, f.area.h + 1 + 2 * m);
     cairo_clip(cr);
-    for (int s = 0; s < p->n_series; s++) draw_series(cr, p, &f, &p->series[s]);
+    /* Bands first, so every line lies on top of every band. Where many
+     * overlap (several runs' layers), each is fainter, so that the pile of
+     * them stays light enough to see the lines and edges through. */
+    int bands = 0;
+    for (int s = 0; s < p->n_series; s++) bands += p->series[s].band && p->series[s].n > 0;
+    double alpha = fmax(PLOT_BAND_ALPHA_MIN, fmin(PLOT_BAND_ALPHA, PLOT_BAND_ALPHA_SUM / (bands ? bands : 1)));
+    for (int s = 0; s < p->n_series; s++)
+        if (p->series[s].band) draw_band(cr, p, &f, &p->series[s], alpha);
+    for (int s = 0; s < p->n_series; s++)
+        if (!p->series[s].band) draw_series(cr, p, &f, &p->series[s]);
     cairo_restore(cr);
     if (empty) {
         cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);

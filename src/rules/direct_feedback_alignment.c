@@ -63,6 +63,7 @@ static cj_status dfa_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err)
     r->feedback_buf = calloc(total ? total : 1, sizeof(float));
     if (s) s->target = calloc((size_t)m->n_layers, sizeof(double));
     if (!s || !s->target || !r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    r->feedback_floats = total;
     s->calibrated = !r->cfg.calibrate;
     size_t offset = 0;
     for (int i = 0; i < m->n_layers; i++) {
@@ -95,7 +96,7 @@ static float dfa_pass(cj_rule *r, cj_model *m, const float *x, const cj_target *
     int n = m->n_layers;
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
     int rows = T * batch; /* every step's error is sent (zero where no target) */
-    float L = cj_output_loss(r->loss, m, t, m->dacts[n], NULL);
+    float L = cj_output_loss(&r->loss, m, t, m->dacts[n], NULL);
     const float *e = m->dacts[n];
 
     int last = n - 1;
@@ -124,7 +125,7 @@ static void dfa_calibrate(cj_rule *r, cj_model *m, const float *x, const cj_targ
     dfa_state *s = r->state;
     size_t rows = (size_t)T * batch;
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
-    cj_backprop(m, r->loss, x, t, T, batch);
+    cj_backprop(m, &r->loss, x, t, T, batch);
     for (int i = 0; i < m->n_layers; i++)
         if (r->feedback[i]) s->target[i] = norm(m->dacts[i + 1], rows * cj_shape_size(m->layers[i].out));
     dfa_pass(r, m, x, t, T, batch);
@@ -146,6 +147,13 @@ static float dfa_update(cj_rule *r, cj_model *m, const float *x, const cj_target
     return dfa_pass(r, m, x, t, T, batch);
 }
 
+/* A resumed run's feedback weights were calibrated before it stopped. */
+static void dfa_resumed(cj_rule *r)
+{
+    dfa_state *s = r->state;
+    if (s) s->calibrated = 1;
+}
+
 const cj_rule_ops cj_rule_dfa = {
     .name = "dfa",
     .summary = "direct feedback alignment: the output error to every layer through fixed random matrices "
@@ -154,4 +162,5 @@ const cj_rule_ops cj_rule_dfa = {
     .create = dfa_create,
     .update = dfa_update,
     .destroy = dfa_destroy,
+    .resumed = dfa_resumed,
 };

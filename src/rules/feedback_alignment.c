@@ -29,6 +29,7 @@ static cj_status feedback_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error 
 {
     r->feedback_buf = calloc(m->n_params ? m->n_params : 1, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for feedback weights");
+    r->feedback_floats = m->n_params;
     for (int i = 0; i < m->n_layers; i++) {
         cj_layer *l = &m->layers[i];
         if (!cj_layer_has_params(l)) continue;
@@ -63,7 +64,7 @@ static float feedback_update(cj_rule *r, cj_model *m, const float *x, const cj_t
 {
     if (r->cfg.kind == &cj_rule_sign_symmetry) set_sign_feedback(r, m);
     int n = m->n_layers;
-    float L = cj_sequence_gradient(m, r->loss, x, t, T, batch, r->cfg.bptt_truncate, r->feedback_buf);
+    float L = cj_sequence_gradient(m, &r->loss, x, t, T, batch, r->cfg.bptt_truncate, r->feedback_buf);
 
     if (r->cfg.kind == &cj_rule_kolen_pollack) {
         const float lambda = r->cfg.decay;

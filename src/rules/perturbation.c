@@ -22,7 +22,7 @@
 static float per_sample_loss(cj_rule *r, cj_model *m, const cj_target *t, float *losses)
 {
     int T = m->steps, B = m->batch;
-    float L = cj_output_loss(r->loss, m, t, NULL, losses);
+    float L = cj_output_loss(&r->loss, m, t, NULL, losses);
     int rows = t->steps == T && T > 1 ? T : 1;
     if (losses && rows > 1) {
         for (int b = 0; b < B; b++) {
@@ -60,6 +60,9 @@ static float node_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     float *clean = r->work, *perturbed = r->work + rows;
     float *noise = r->work + 2 * rows;
 
+    /* Every pass of the update replays the same recurrent noise, so the
+     * loss changes are the perturbation's alone. */
+    if (r->streams) cj_model_save_streams(m, r->streams);
     cj_model_reset(m, batch);
     cj_model_forward_seq(m, x, T, batch);
     float L = per_sample_loss(r, m, t, clean);
@@ -70,6 +73,7 @@ static float node_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     for (int s = 0; s < samples; s++) {
         /* Forward pass with noise added to each parametric layer's output. */
         perturb_state ps = {r, noise};
+        if (r->streams) cj_model_restore_streams(m, r->streams);
         cj_model_reset(m, batch);
         cj_model_forward_hook(m, x, T, batch, add_noise, &ps);
         per_sample_loss(r, m, t, perturbed);
@@ -91,6 +95,7 @@ static float node_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     }
 
     /* Clean activations back, then dW = (dL/da)^T x layer by layer. */
+    if (r->streams) cj_model_restore_streams(m, r->streams);
     cj_model_reset(m, batch);
     cj_model_forward_seq(m, x, T, batch);
     for (int i = 0; i < m->n_layers; i++)
@@ -106,6 +111,7 @@ static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_tar
     float *saved = r->work, *psi = r->work + n;
     float *grad = m->grads;
 
+    if (r->streams) cj_model_save_streams(m, r->streams);
     cj_model_reset(m, batch);
     cj_model_forward_seq(m, x, T, batch);
     float L = per_sample_loss(r, m, t, NULL);
@@ -114,6 +120,7 @@ static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_tar
     for (int s = 0; s < samples; s++) {
         cj_rng_fill_normal(&r->rng, psi, n, sigma);
         for (size_t k = 0; k < n; k++) m->params[k] = saved[k] + psi[k];
+        if (r->streams) cj_model_restore_streams(m, r->streams);
         cj_model_reset(m, batch);
         cj_model_forward_seq(m, x, T, batch);
         float L1 = per_sample_loss(r, m, t, NULL);
@@ -121,6 +128,7 @@ static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_tar
         for (size_t k = 0; k < n; k++) grad[k] += coef * psi[k];
     }
     memcpy(m->params, saved, n * sizeof(float));
+    if (r->streams) cj_model_restore_streams(m, r->streams);
     cj_model_reset(m, batch);
     cj_model_forward_seq(m, x, T, batch);
     return L;

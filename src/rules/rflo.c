@@ -27,7 +27,8 @@
  * The rule is online: it runs the network one step at a time, carrying the
  * state, and updates its traces and the summed update at every step, so it
  * keeps no tape (memory does not grow with T). It proposes the update at
- * the end of the sequence. */
+ * the end of the sequence. Per-step targets weigh each step by its share
+ * of the loss's rows (of the mask's total, with a mask). */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -69,6 +70,7 @@ static cj_status rflo_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err
      * params, drawn as that weight is initialised. */
     r->feedback_buf = calloc(m->n_params, sizeof(float));
     if (!r->feedback_buf) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for the RFLO feedback matrix");
+    r->feedback_floats = m->n_params;
     cj_param *w_out = &m->layers[1].params[0];
     r->feedback[1] = r->feedback_buf + cj_model_param_offset(m, w_out);
     cj_rng_fill_uniform(rng, r->feedback[1], w_out->n, -w_out->init_bound, w_out->init_bound);
@@ -107,7 +109,11 @@ static float rflo_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     cj_param *w_ih = &rnn->params[0], *w_hh = &rnn->params[1], *b_ih = &rnn->params[2], *b_hh = &rnn->params[3];
     cj_param *h0 = cj_layer_param(rnn, CJ_PARAM_STATE);
     int per_step = t->steps == T;
-    double total = 0.0;
+    double total = 0.0, all = 0.0; /* the loss's weight: rows, or the mask's total */
+    if (per_step && t->mask)
+        for (size_t i = 0; i < (size_t)T * B; i++) all += t->mask[i];
+    else
+        all = per_step ? T : 1;
 
     cj_model_reset(m, B);
     for (int s = 0; s < T; s++) {
@@ -122,13 +128,20 @@ static float rflo_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
 
         /* ε_t, weighted by this step's share of the loss (a mean over T B rows). */
         cj_target ts = *t;
+        double part = B;
         if (per_step) {
             if (t->labels) ts.labels = t->labels + (size_t)s * B;
             if (t->values) ts.values = t->values + (size_t)s * B * d.n_out;
+            if (t->mask) {
+                ts.mask = t->mask + (size_t)s * B;
+                part = 0.0;
+                for (int b = 0; b < B; b++) part += ts.mask[b];
+            }
         }
         ts.steps = 1;
-        float share = per_step ? 1.0f / (float)T : 1.0f;
-        total += share * cj_loss_eval(r->loss, y, &ts, B, d.n_out, eps, NULL);
+        if (part == 0.0) continue; /* no target counts at this step */
+        float share = per_step ? (float)((t->mask ? part : 1.0) / all) : 1.0f;
+        total += share * cj_loss_eval(&r->loss, y, &ts, B, d.n_out, eps, NULL);
         for (size_t i = 0; i < (size_t)B * d.n_out; i++) eps[i] *= share;
 
         const float *rate = m->acts[1];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/clones.h"
 #include "cajal/rules.h"
 
 cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *err)
@@ -32,12 +33,14 @@ cj_rule_config cj_rule_defaults(const cj_rule_ops *kind)
     return c;
 }
 
-cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_loss_kind loss,
+cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, const cj_objective *loss,
                          cj_rng *rng, cj_error *err)
 {
     memset(r, 0, sizeof *r);
     r->cfg = *cfg;
-    r->loss = loss;
+    r->loss = *loss;
+    r->loss.scratch = NULL; /* the rule's own, reserved below */
+    r->loss.scratch_floats = 0;
     r->n_layers = m->n_layers;
     r->rng = cj_rng_split(rng);
     if (cfg->samples < 1) return cj_fail(err, CJ_ERR_CONFIG, "rule.samples = %d must be at least 1", cfg->samples);
@@ -51,7 +54,12 @@ cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, cj_
                        "sequences)", cj_rule_name(cfg->kind));
     r->feedback = calloc((size_t)m->n_layers, sizeof(float *));
     if (!r->feedback) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule state");
-    cj_status st = cfg->kind->create ? cfg->kind->create(r, m, rng, err) : CJ_OK;
+    cj_status st = cj_objective_reserve(&r->loss, m->max_steps * m->max_batch,
+                                        (int)cj_shape_size(cj_model_output_shape(m)), err);
+    int n_streams = cj_model_n_streams(m);
+    if (!st && n_streams && !(r->streams = malloc(sizeof(cj_rng) * (size_t)n_streams)))
+        st = cj_fail(err, CJ_ERR_NOMEM, "out of memory for rule state");
+    if (!st) st = cfg->kind->create ? cfg->kind->create(r, m, rng, err) : CJ_OK;
     if (!st && r->work_floats) {
         r->work = malloc(r->work_floats * sizeof(float));
         if (!r->work) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory for the rule's work buffers");
@@ -67,13 +75,17 @@ void cj_rule_free(cj_rule *r)
     free(r->feedback_buf);
     free(r->kp_grad);
     free(r->work);
+    free(r->streams);
+    cj_objective_release(&r->loss);
     if (r->kp_optim_ready) cj_optim_free(&r->kp_optim);
     memset(r, 0, sizeof *r);
 }
 
 /* NaN and Inf are the floats whose exponent bits are all ones; an integer
- * OR-reduction over them vectorises, unlike a float sum. */
-static int all_finite(const float *x, size_t n)
+ * OR-reduction over them vectorises, unlike a float sum. It reads every
+ * gradient and activation of a step, so it gets wider vectors where the CPU
+ * has them (clones.h). */
+CJ_TARGET_CLONES static int all_finite(const float *x, size_t n)
 {
     uint32_t bad = 0;
     for (size_t i = 0; i < n; i++) {

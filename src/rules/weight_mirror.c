@@ -96,6 +96,7 @@ static cj_status mirror_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *e
     }
     size_t batch = (size_t)m->max_batch, n = m->n_params ? m->n_params : 1;
     r->feedback_buf = calloc(n, sizeof(float));
+    r->feedback_floats = n; /* B learns: a resumed run restores it */
     s->coverage = calloc(n, sizeof(float));
     s->noise = malloc(sizeof(float) * batch * max_in);
     s->response = malloc(sizeof(float) * batch * max_out);
@@ -131,7 +132,7 @@ static void mirror_destroy(cj_rule *r)
 /* The engaged mode: backprop with B in place of W (as feedback alignment). */
 static float mirror_update(cj_rule *r, cj_model *m, const float *x, const cj_target *t, int T, int batch)
 {
-    return cj_sequence_gradient(m, r->loss, x, t, T, batch, 0, r->feedback_buf);
+    return cj_sequence_gradient(m, &r->loss, x, t, T, batch, 0, r->feedback_buf);
 }
 
 /* One mirror batch for layer l: unit noise in, δ = W x out, B moved by

@@ -1,6 +1,6 @@
-/* evaluate.c — loss and accuracy of a model on a labelled data set: the
- * trainer's per-epoch test numbers and `cajal eval` on a saved model file
- * are computed by the same loop, so they agree. */
+/* evaluate.c — loss and accuracy of a model on a data source: the
+ * trainer's per-epoch validation and test numbers and `cajal eval` on a
+ * saved model file are computed by the same loop, so they agree. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,58 +8,141 @@
 #include <cjson/cJSON.h>
 
 #include "cajal/model_file.h"
+#include "cajal/rules.h"
 
-void cj_evaluate(cj_model *m, cj_loss_kind loss, const cj_dataset *d, cj_eval_result *r)
+/* sum_b mask_b [argmax(pred_b) == label_b]: the mask-weighted count of
+ * correct rows. */
+static double weighted_correct(const float *pred, const int *labels, const float *mask, int batch, int dim)
 {
-    size_t in = cj_shape_size(d->shape);
-    int dim = (int)cj_shape_size(cj_model_output_shape(m));
-    double total = 0.0;
-    long correct = 0;
-    for (int start = 0; start < d->n; start += m->max_batch) {
-        int b = d->n - start < m->max_batch ? d->n - start : m->max_batch;
-        const float *out = cj_model_forward(m, d->x + (size_t)start * in, b);
-        cj_target t = {.labels = d->y + start};
-        total += (double)cj_loss_eval(loss, out, &t, b, dim, NULL, NULL) * b;
-        correct += cj_count_correct(out, d->y + start, b, dim);
+    double correct = 0.0;
+    for (int b = 0; b < batch; b++) {
+        if (mask[b] == 0) continue;
+        const float *z = pred + (size_t)b * dim;
+        int best = 0;
+        for (int j = 1; j < dim; j++)
+            if (z[j] > z[best]) best = j;
+        correct += best == labels[b] ? mask[b] : 0.0;
     }
-    r->samples = d->n;
-    r->loss = d->n ? total / d->n : NAN;
-    r->accuracy = d->n ? (double)correct / d->n : NAN;
+    return correct;
 }
 
-/* The data must be what the model was trained on: same sample shape, no
- * label beyond its classes. */
-static cj_status check_data(const cj_dataset *d, const cj_model_info *info, const char *model_path,
-                            const char *images, const char *labels, cj_error *err)
+cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
+                      cj_error *err)
 {
-    cj_shape a = d->shape, b = info->input;
-    if (a.c != b.c || a.h != b.h || a.w != b.w)
-        return cj_fail(err, CJ_ERR_SHAPE, "%s: images are %dx%dx%d but %s takes %dx%dx%d (metadata input_shape)",
-                       images, a.c, a.h, a.w, model_path, b.c, b.h, b.w);
-    if (d->n_classes > info->classes)
-        return cj_fail(err, CJ_ERR_SHAPE, "%s: labels go up to %d but %s was trained on %d classes (metadata "
-                       "classes)", labels, d->n_classes - 1, model_path, info->classes);
+    int chunk = m->max_batch;
+    if (batch->cap.B < chunk)
+        return cj_fail(err, CJ_ERR_ARG, "%s: evaluating in chunks of %d through a batch buffer of %d", src->name,
+                       chunk, batch->cap.B);
+    if (src->T > 1 && src->T > m->max_steps)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: sequences of %d steps, but the model was built for %d", src->name,
+                       src->T, m->max_steps);
+    /* Evaluating draws recurrent noise from the layers' streams; they are
+     * put back afterwards, so evaluation does not change the training run. */
+    int n_streams = cj_model_n_streams(m);
+    int *idx = malloc(sizeof(int) * (size_t)chunk);
+    cj_rng *streams = n_streams ? malloc(sizeof(cj_rng) * (size_t)n_streams) : NULL;
+    if (!idx || (n_streams && !streams)) {
+        free(idx);
+        free(streams);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", src->name);
+    }
+    if (streams) cj_model_save_streams(m, streams);
+    int dim = (int)cj_shape_size(cj_model_output_shape(m));
+    /* Each chunk's mean loss weighs by its rows (or their mask): without
+     * a mask, exactly the sum of the per-chunk sums over n. */
+    double total = 0.0, weight = 0.0, correct = 0.0;
+    cj_status st = CJ_OK;
+    for (int start = 0; start < src->n; start += chunk) {
+        int b = src->n - start < chunk ? src->n - start : chunk;
+        for (int i = 0; i < b; i++) idx[i] = start + i;
+        if ((st = cj_source_fill(src, idx, b, batch, err))) break;
+        cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
+                       .mask = batch->mask};
+        /* The rows compared: every step's output with per-step targets,
+         * else the last step's (the only one when T = 1). */
+        int T = batch->T, rows = batch->target_steps * b;
+        const float *out;
+        float L;
+        if (T == 1) {
+            out = cj_model_forward(m, batch->x, b);
+            L = cj_loss_eval(loss, out, &t, b, dim, NULL, NULL);
+        } else {
+            cj_model_reset(m, b);
+            out = cj_model_forward_seq(m, batch->x, T, b);
+            L = cj_output_loss(loss, m, &t, NULL, NULL);
+            if (batch->target_steps == 1) out += (size_t)(T - 1) * b * dim;
+        }
+        double w = rows;
+        if (batch->mask) {
+            w = 0.0;
+            for (int i = 0; i < rows; i++) w += batch->mask[i];
+        }
+        total += (double)L * w;
+        weight += w;
+        if (batch->labels)
+            correct += batch->mask ? weighted_correct(out, batch->labels, batch->mask, rows, dim)
+                                   : cj_count_correct(out, batch->labels, rows, dim);
+    }
+    if (streams) cj_model_restore_streams(m, streams);
+    free(streams);
+    free(idx);
+    if (st) return st;
+    r->samples = src->n;
+    r->loss = weight > 0 ? total / weight : NAN;
+    r->accuracy = src->target == CJ_TARGET_LABELS && weight > 0 ? correct / weight : NAN;
     return CJ_OK;
 }
 
-cj_status cj_model_file_evaluate(const char *model_path, const char *images, const char *labels, int batch,
+/* The data must be what the model was trained on: the same kind of
+ * targets, the same input shape, no label beyond its classes, as many
+ * values per target as outputs. */
+static cj_status check_data(const cj_source *d, const cj_model_info *info, const char *model_path,
+                            const cj_data_files *files, cj_error *err)
+{
+    if (d->target != info->targets)
+        return cj_fail(err, CJ_ERR_ARG, "%s was trained on %s (metadata targets) but %s come with %s", model_path,
+                       cj_target_kind_name(info->targets), files->inputs, cj_target_kind_name(d->target));
+    cj_shape a = d->step, b = info->input;
+    if (a.c != b.c || a.h != b.h || a.w != b.w)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: %s are %dx%dx%d but %s takes %dx%dx%d (metadata input_shape)",
+                       files->inputs, info->format == CJ_DATA_IDX ? "images" : "inputs", a.c, a.h, a.w, model_path,
+                       b.c, b.h, b.w);
+    if (d->target == CJ_TARGET_LABELS && d->n_classes > info->classes)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: labels go up to %d but %s was trained on %d classes (metadata "
+                       "classes)", files->labels, d->n_classes - 1, model_path, info->classes);
+    if (d->target != CJ_TARGET_LABELS && d->dim != info->classes)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: %d values per target but %s has %d outputs (metadata classes)",
+                       d->target == CJ_TARGET_COUNTS ? files->counts : files->targets, d->dim, model_path,
+                       info->classes);
+    return CJ_OK;
+}
+
+cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
                                  cj_model_info *info, cj_eval_result *r, cj_error *err)
 {
     if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
     cj_model m;
-    cj_status st = cj_model_from_file(model_path, batch, &m, info, err);
+    /* The metadata says how to read the data; the data how long a
+     * sequence the model must take. */
+    cj_status st = cj_model_file_info(model_path, info, err);
     if (st) return st;
-    cj_dataset d;
-    if (!(st = cj_idx_load(images, labels, &d, err))) {
-        if (!(st = check_data(&d, info, model_path, images, labels, err))) {
+    cj_source d;
+    cj_batch buf;
+    if (!(st = cj_source_open(info->format, files, info->sequence, &d, err))) {
+        if (!(st = check_data(&d, info, model_path, files, err)) &&
+            !(st = cj_model_from_file_seq(model_path, d.T, batch, &m, info, err))) {
             /* The training set's statistics, as stored: the same inputs
              * the trainer's own evaluation saw. */
-            cj_dataset_rescale(&d, info->scale, info->scale_mean, info->scale_std);
-            cj_evaluate(&m, info->loss, &d, r);
+            cj_source_set_scale(&d, info->format, info->scale, info->scale_mean, info->scale_std);
+            if (!(st = cj_batch_alloc(&buf, &d, batch, err))) {
+                cj_objective objective = cj_objective_of(info->loss);
+                st = cj_evaluate(&m, &objective, &d, &buf, r, err);
+                cj_batch_free(&buf);
+            }
+            cj_model_free(&m);
         }
-        cj_dataset_free(&d);
+        cj_source_free(&d);
     }
-    cj_model_free(&m);
     return st;
 }
 

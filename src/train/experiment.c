@@ -13,6 +13,7 @@
 
 #include "cajal/experiment.h"
 #include "cajal/files.h"
+#include "experiment_data.h"
 #include "ini.h"
 
 /* An experiment file is a few kilobytes; anything near this is not one. */
@@ -21,15 +22,19 @@ enum { MAX_FILE_BYTES = 1 << 20 };
 /* Ranges of T_FLOAT keys. */
 enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
-typedef enum { T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE } key_type;
+typedef enum {
+    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT
+} key_type;
 
-/* Keys that mean something only for one optimiser or rule: `applies`
- * says whether they do for this experiment, `only` names where they do.
- * PyTorch refuses an unexpected keyword the same way (Adam has no
- * momentum); silently ignoring one hides a mistake in the experiment. */
+/* Keys that mean something only for one data format, optimiser or rule:
+ * `applies` says whether they do for this experiment, `only` names where
+ * they do, `chosen` what the experiment chose instead. PyTorch refuses an
+ * unexpected keyword the same way (Adam has no momentum); silently
+ * ignoring one hides a mistake in the experiment. */
 typedef struct {
     int (*applies)(const cj_experiment *e);
     const char *only;
+    const char *(*chosen)(const cj_experiment *e);
 } key_scope;
 
 typedef struct {
@@ -44,33 +49,59 @@ typedef struct {
 
 static int is_sgd(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_SGD; }
 static int is_adam(const cj_experiment *e) { return e->optim.kind == CJ_OPTIM_ADAM; }
+static int reads_temperature(const cj_experiment *e)
+{
+    return (e->loss.ops->keys & CJ_OBJECTIVE_KEY_TEMPERATURE) != 0;
+}
 static int reads_sigma(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SIGMA) != 0; }
 static int reads_samples(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_SAMPLES) != 0; }
 static int reads_decay(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_DECAY) != 0; }
+static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
+static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
 static int reads_calibrate(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_CALIBRATE) != 0; }
 static int reads_mirror(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_MIRROR) != 0; }
 
-#define ANY {NULL, NULL}
-#define SGD_ONLY {is_sgd, "optim.name = sgd"}
-#define ADAM_ONLY {is_adam, "optim.name = adam"}
+static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
+static const char *chosen_objective(const cj_experiment *e) { return e->loss.ops->name; }
+static const char *chosen_rule(const cj_experiment *e) { return cj_rule_name(e->rule.kind); }
+static const char *chosen_format(const cj_experiment *e) { return cj_data_format_name(e->format); }
+
+#define ANY {NULL, NULL, NULL}
+#define SGD_ONLY {is_sgd, "optim.name = sgd", chosen_optim}
+#define ADAM_ONLY {is_adam, "optim.name = adam", chosen_optim}
 /* Rule keys: the rules that read them are listed from the registry. */
-#define RULE_KEY(fn) {fn, NULL}
+#define RULE_KEY(fn) {fn, NULL, chosen_rule}
+#define IDX_ONLY {is_idx, "data.format = idx", chosen_format}
+#define NPY_ONLY {is_npy, "data.format = npy", chosen_format}
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
 
 static const key_def KEYS[] = {
-    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the IDX files", ANY},
-    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", ANY},
-    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training labels", ANY},
-    {"data", "test_images", T_STRING, STR(test_images), 0, "test images", ANY},
+    {"data", "format", T_FORMAT, OFF(format), 0, 0, "idx (IDX image and label files) or npy (NumPy arrays)", ANY},
+    {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the data files", ANY},
+    {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", IDX_ONLY},
+    {"data", "train_inputs", T_STRING, STR(train_inputs), 0, "training inputs [N, ...] (.npy)", NPY_ONLY},
+    {"data", "train_labels", T_STRING, STR(train_labels), 0, "training class labels", ANY},
+    {"data", "train_targets", T_STRING, STR(train_targets), 0, "training regression targets (.npy)", NPY_ONLY},
+    {"data", "train_counts", T_STRING, STR(train_counts), 0, "training spike counts (.npy)", NPY_ONLY},
+    {"data", "train_mask", T_STRING, STR(train_mask), 0, "training loss weights (.npy)", NPY_ONLY},
+    {"data", "test_images", T_STRING, STR(test_images), 0, "test images", IDX_ONLY},
+    {"data", "test_inputs", T_STRING, STR(test_inputs), 0, "test inputs (.npy; empty = no test set)", NPY_ONLY},
     {"data", "test_labels", T_STRING, STR(test_labels), 0, "test labels", ANY},
-    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255), raw or standard", ANY},
+    {"data", "test_targets", T_STRING, STR(test_targets), 0, "test regression targets (.npy)", NPY_ONLY},
+    {"data", "test_counts", T_STRING, STR(test_counts), 0, "test spike counts (.npy)", NPY_ONLY},
+    {"data", "test_mask", T_STRING, STR(test_mask), 0, "test loss weights (.npy)", NPY_ONLY},
+    {"data", "sequence", T_BOOL, OFF(sequence), 0, 0, "inputs are sequences [N, T, F]", NPY_ONLY},
+    {"data", "scale", T_SCALE, OFF(scale), 0, 0, "unit (pixel/255; idx), raw or standard", ANY},
+    {"data", "validation", T_FLOAT, OFF(validation), 0, F_BELOW_ONE, "fraction of the training set held out", ANY},
     {"data", "train_samples", T_INT, OFF(train_samples), 0, 0, "use the first N training samples (0 = all)", ANY},
     {"data", "test_samples", T_INT, OFF(test_samples), 0, 0, "use the first N test samples (0 = all)", ANY},
     {"model", "layers", T_STRING, STR(layers), 0, "comma-separated layer list", ANY},
     {"model", "init", T_STRING, STR(init), 0, "safetensors file to start from", ANY},
-    {"objective", "name", T_LOSS, OFF(loss), 0, 0, "cross_entropy or mse", ANY},
+    {"objective", "name", T_LOSS, OFF(loss.ops), 0, 0, "cross_entropy, mse, poisson or infonce", ANY},
+    {"objective", "temperature", T_FLOAT, OFF(loss.temperature), 0, F_POSITIVE, "infonce: softmax temperature",
+     {reads_temperature, "objective.name = infonce", chosen_objective}},
     {"rule", "name", T_RULE, OFF(rule.kind), 0, 0, "learning rule", ANY},
     {"rule", "sigma", T_FLOAT, OFF(rule.sigma), 0, 0, "perturbation standard deviation", RULE_KEY(reads_sigma)},
     {"rule", "samples", T_INT, OFF(rule.samples), 0, 1, "perturbation draws per update", RULE_KEY(reads_samples)},
@@ -118,7 +149,8 @@ void cj_experiment_defaults(cj_experiment *e)
     strcpy(e->test_labels, "t10k-labels-idx1-ubyte.gz");
     e->scale = CJ_SCALE_UNIT;
     strcpy(e->layers, "flatten, dense 256, relu, dense 256, relu, dense 10");
-    e->loss = CJ_LOSS_CROSS_ENTROPY;
+    e->loss.ops = &cj_cross_entropy_ops; /* fields one by one: memset above zeroed the padding */
+    e->loss.temperature = 0.1f;
     e->rule = cj_rule_defaults(&cj_rule_bp);
     e->optim = cj_optim_defaults(CJ_OPTIM_SGD);
     e->optim.lr = NAN;  /* filled from optim.name by cj_experiment_finish */
@@ -263,10 +295,11 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     cj_error inner;
     cj_status st = CJ_OK;
     if (k->type == T_SCALE) st = cj_pixel_scale_parse(value, field, &inner);
-    else if (k->type == T_LOSS) st = cj_loss_parse(value, field, &inner);
+    else if (k->type == T_LOSS) st = cj_objective_parse(value, field, &inner);
     else if (k->type == T_RULE) st = cj_rule_parse(value, field, &inner);
     else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
     else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
+    else if (k->type == T_FORMAT) st = cj_data_format_parse(value, field, &inner);
     if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
     return CJ_OK;
 }
@@ -335,20 +368,31 @@ static void rules_reading(const cj_experiment *e, int (*applies)(const cj_experi
     }
 }
 
-/* A key given for another optimiser or rule than the chosen one. */
+/* A key given for another data format, optimiser or rule than the chosen
+ * one. */
 static cj_status check_scopes(const cj_experiment *e, cj_error *err)
 {
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (!(e->keys_given >> i & 1) || !k->scope.applies || k->scope.applies(e)) continue;
-        const char *chosen = !strcmp(k->section, "optim") ? cj_optim_name(e->optim.kind) : cj_rule_name(e->rule.kind);
         char only[256];
         if (k->scope.only) snprintf(only, sizeof only, "%s", k->scope.only);
         else rules_reading(e, k->scope.applies, only, sizeof only);
-        return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %s.name = %s (remove it)",
-                       k->section, k->key, only, k->section, chosen);
+        /* "optim.name = sgd" -> the setting's name, "optim.name" */
+        const char *eq = strchr(only, ' ');
+        int by = eq ? (int)(eq - only) : (int)strlen(only);
+        return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but applies only to %s, not %.*s = %s (remove it)",
+                       k->section, k->key, only, by, only, k->scope.chosen(e));
     }
     return CJ_OK;
+}
+
+/* Whether the user gave the key whose field is at `offset`. */
+static int given(const cj_experiment *e, size_t offset)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (KEYS[i].offset == offset) return e->keys_given >> i & 1;
+    return 0;
 }
 
 /* One key (or, with key == NULL, a [section] line) of an experiment file. */
@@ -436,6 +480,9 @@ cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
     cj_status scope = check_scopes(e, err);
     if (scope) return scope;
+    cj_data_keys_given data = {given(e, OFF(data_dir)), given(e, OFF(train_labels)), given(e, OFF(test_labels)),
+                               given(e, OFF(scale))};
+    if ((scope = cj_experiment_finish_data(e, &data, err))) return scope;
     if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
     /* Values from files and --set were checked as they were read; these
      * catch an experiment filled in by code. */
@@ -443,10 +490,15 @@ cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
     if (!(e->optim.beta1 < 1 && e->optim.beta2 < 1))
         return cj_fail(err, CJ_ERR_CONFIG, "optim.beta1 = %.9g and optim.beta2 = %.9g must be below 1",
                        e->optim.beta1, e->optim.beta2);
-    char *paths[] = {e->train_images, e->train_labels, e->test_images, e->test_labels};
-    const char *keys[] = {"train_images", "train_labels", "test_images", "test_labels"};
-    for (int i = 0; i < 4; i++) {
-        cj_status st = resolve(paths[i], keys[i], e->data_dir, err);
+    char *paths[] = {e->train_images, e->train_labels, e->test_images,  e->test_labels,
+                     e->train_inputs, e->train_targets, e->train_counts, e->train_mask,
+                     e->test_inputs,  e->test_targets,  e->test_counts,  e->test_mask};
+    const char *keys[] = {"train_images", "train_labels",  "test_images",  "test_labels",
+                          "train_inputs", "train_targets", "train_counts", "train_mask",
+                          "test_inputs",  "test_targets",  "test_counts",  "test_mask"};
+    for (int i = 0; i < (int)(sizeof paths / sizeof paths[0]); i++) {
+        /* An empty name is a file not given (an npy split's absent parts). */
+        cj_status st = paths[i][0] ? resolve(paths[i], keys[i], e->data_dir, err) : CJ_OK;
         if (st) return st;
     }
     return CJ_OK;
@@ -471,10 +523,11 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_FLOAT: fprintf(f, "%.9g", *(const float *)field); break;
         case T_BOOL: fprintf(f, "%s", *(const int *)field ? "true" : "false"); break;
         case T_SCALE: fprintf(f, "%s", cj_pixel_scale_name(*(const cj_pixel_scale *)field)); break;
-        case T_LOSS: fprintf(f, "%s", cj_loss_name(*(const cj_loss_kind *)field)); break;
+        case T_LOSS: fprintf(f, "%s", (*(const cj_objective_ops *const *)field)->name); break;
         case T_RULE: fprintf(f, "%s", cj_rule_name(*(const cj_rule_ops *const *)field)); break;
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
+        case T_FORMAT: fprintf(f, "%s", cj_data_format_name(*(const cj_data_format *)field)); break;
         }
         fprintf(f, "\n");
     }

@@ -35,8 +35,11 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
         {"layers", info->layers},
         {"input_shape", shape},
         {"classes", classes},
-        {"objective", cj_loss_name(info->loss)},
+        {"objective", info->loss->name},
         {"rule", cj_rule_name(info->rule)},
+        {"data_format", cj_data_format_name(info->format)},
+        {"targets", cj_target_kind_name(info->targets)},
+        {"sequence", info->sequence ? "true" : "false"},
         {"scale", cj_pixel_scale_name(info->scale)},
         {"scale_mean", mean},
         {"scale_std", sd},
@@ -125,16 +128,20 @@ static cj_status get_u64(const cj_safetensors *st, const char *path, const char 
     return CJ_OK;
 }
 
-/* A finite, non-negative float (the statistics of pixel/255). */
-static cj_status get_float(const cj_safetensors *st, const char *path, const char *key, float *out, cj_error *err)
+/* A finite float, non-negative when `nonneg` (a mean of .npy inputs may
+ * be negative; a standard deviation never is). */
+static cj_status get_float(const cj_safetensors *st, const char *path, const char *key, int nonneg, float *out,
+                           cj_error *err)
 {
     const char *v;
     cj_status s = need(st, path, key, &v, err);
     if (s) return s;
     char *end;
     float x = strtof(v, &end);
-    if (end == v || *end || !isfinite(x) || x < 0 || !(v[0] == '.' || (v[0] >= '0' && v[0] <= '9')))
-        return malformed(path, key, v, "a finite non-negative number", err);
+    const char *digits = v[0] == '-' && !nonneg ? v + 1 : v;
+    if (end == v || *end || !isfinite(x) || (nonneg && x < 0) ||
+        !(digits[0] == '.' || (digits[0] >= '0' && digits[0] <= '9')))
+        return malformed(path, key, v, nonneg ? "a finite non-negative number" : "a finite number", err);
     *out = x;
     return CJ_OK;
 }
@@ -176,9 +183,27 @@ static cj_status get_named(const cj_safetensors *st, const char *path, const cha
     return CJ_OK;
 }
 
-static cj_status parse_loss(const char *v, void *out, cj_error *err) { return cj_loss_parse(v, out, err); }
+static cj_status parse_loss(const char *v, void *out, cj_error *err) { return cj_objective_parse(v, out, err); }
 static cj_status parse_rule(const char *v, void *out, cj_error *err) { return cj_rule_parse(v, out, err); }
 static cj_status parse_scale(const char *v, void *out, cj_error *err) { return cj_pixel_scale_parse(v, out, err); }
+static cj_status parse_format(const char *v, void *out, cj_error *err) { return cj_data_format_parse(v, out, err); }
+static cj_status parse_targets(const char *v, void *out, cj_error *err) { return cj_target_kind_parse(v, out, err); }
+static cj_status parse_flag(const char *v, void *out, cj_error *err)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "false")) {
+        *(int *)out = v[0] == 't';
+        return CJ_OK;
+    }
+    return cj_fail(err, CJ_ERR_FORMAT, "'%s' is not true or false", v);
+}
+
+/* A key that files by an older cajal lack: absent keeps *out's default. */
+static cj_status get_optional(const cj_safetensors *st, const char *path, const char *key,
+                              cj_status (*parse)(const char *, void *, cj_error *), void *out, cj_error *err)
+{
+    if (!cj_safetensors_meta(st, key)) return CJ_OK;
+    return get_named(st, path, key, parse, out, err);
+}
 
 static cj_status get_text(const cj_safetensors *st, const char *path, const char *key, char *dst, size_t cap,
                           cj_error *err)
@@ -205,9 +230,12 @@ cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_mode
     if (!s) s = get_whole(st, path, "classes", 1, MAX_DIM, &classes, err);
     if (!s) s = get_named(st, path, "objective", parse_loss, &info->loss, err);
     if (!s) s = get_named(st, path, "rule", parse_rule, &info->rule, err);
+    if (!s) s = get_optional(st, path, "data_format", parse_format, &info->format, err);
+    if (!s) s = get_optional(st, path, "targets", parse_targets, &info->targets, err);
+    if (!s) s = get_optional(st, path, "sequence", parse_flag, &info->sequence, err);
     if (!s) s = get_named(st, path, "scale", parse_scale, &info->scale, err);
-    if (!s) s = get_float(st, path, "scale_mean", &info->scale_mean, err);
-    if (!s) s = get_float(st, path, "scale_std", &info->scale_std, err);
+    if (!s) s = get_float(st, path, "scale_mean", 0, &info->scale_mean, err);
+    if (!s) s = get_float(st, path, "scale_std", 1, &info->scale_std, err);
     if (!s) s = get_whole(st, path, "epoch", 1, 2147483647, &epoch, err);
     if (!s) s = get_whole(st, path, "step", 0, INT64_MAX, &step, err);
     if (!s) s = get_u64(st, path, "seed", &info->seed, err);
@@ -218,16 +246,21 @@ cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_mode
 }
 
 /* The network the metadata describes, checked against its classes. */
-static cj_status build_model(const cj_model_info *info, const char *path, int max_batch, cj_model *m,
+static cj_status build_model(const cj_model_info *info, const char *path, int max_steps, int max_batch, cj_model *m,
                              cj_error *err)
 {
     cj_error inner;
     char buf[96];
-    if (cj_model_create(m, info->layers, info->input, max_batch, &inner))
+    cj_status st = max_steps > 1 ? cj_model_create_seq(m, info->layers, info->input, max_steps, max_batch, &inner)
+                                 : cj_model_create(m, info->layers, info->input, max_batch, &inner);
+    if (st)
         return cj_fail(err, inner.code, "%s: metadata layers = '%s': %s", path,
                        cj_error_quote(info->layers, buf, sizeof buf), inner.msg);
     int n_out = (int)cj_shape_size(cj_model_output_shape(m));
-    if (n_out < info->classes || (info->loss == CJ_LOSS_MSE && n_out != info->classes)) {
+    /* Labels need an output per class (exactly, for MSE against one-hot
+     * codes); values and counts one output per value. */
+    int exact = info->targets != CJ_TARGET_LABELS || info->loss == &cj_mse_ops;
+    if (n_out < info->classes || (exact && n_out != info->classes)) {
         cj_model_free(m);
         return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata classes = '%d' but the layers end with %d outputs", path,
                        info->classes, n_out);
@@ -235,15 +268,31 @@ static cj_status build_model(const cj_model_info *info, const char *path, int ma
     return CJ_OK;
 }
 
-cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_model_info *info, cj_error *err)
+cj_status cj_model_file_info(const char *path, cj_model_info *info, cj_error *err)
+{
+    cj_safetensors file;
+    cj_status s = cj_safetensors_read(path, &file, err);
+    if (s) return s;
+    s = cj_model_info_read(&file, path, info, err);
+    cj_safetensors_free(&file);
+    return s;
+}
+
+cj_status cj_model_from_file_seq(const char *path, int max_steps, int max_batch, cj_model *m, cj_model_info *info,
+                                 cj_error *err)
 {
     memset(m, 0, sizeof *m);
     cj_safetensors file;
     cj_status s = cj_safetensors_read(path, &file, err);
     if (s) return s;
     s = cj_model_info_read(&file, path, info, err);
-    if (!s) s = build_model(info, path, max_batch, m, err);
+    if (!s) s = build_model(info, path, max_steps, max_batch, m, err);
     if (!s && (s = cj_model_set_params(m, &file, path, err))) cj_model_free(m);
     cj_safetensors_free(&file);
     return s;
+}
+
+cj_status cj_model_from_file(const char *path, int max_batch, cj_model *m, cj_model_info *info, cj_error *err)
+{
+    return cj_model_from_file_seq(path, 1, max_batch, m, info, err);
 }

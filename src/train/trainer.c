@@ -13,28 +13,35 @@
 #include "cajal/io.h"
 #include "cajal/model_file.h"
 #include "cajal/train.h"
+#include "run_data.h"
+#include "run_folder.h"
+#include "train_state.h"
 
 typedef struct {
-    cj_dataset train, test;
+    cj_run_data data;
+    cj_source *train;    /* what is trained on: data's training part or whole training set */
     cj_model model;
     cj_rule rule;
     cj_optim optim;
     int have_rule, have_optim;
     int *order;          /* sample order of the current epoch */
-    int *batch_labels;
-    float *diag_x;       /* the fixed diagnostics batch */
+    cj_batch batch;      /* every training step and evaluation chunk, m->max_batch samples */
+    cj_batch diag_batch; /* the fixed diagnostics batch: the first diag_n training samples */
     int diag_n;
     char *log;           /* metrics.jsonl so far */
     size_t log_len, log_cap;
-    /* Output paths (allocated). The model is first saved as `staged`, so
-     * that a failure before both files are written changes neither. */
-    char *config_path, *metrics_path, *model_path, *staged_path;
+    /* Output paths (allocated). The model and the train state are first
+     * saved as `staged`, so that a failure before all files are written
+     * changes none (run_folder.h). */
+    char *config_path, *metrics_path, *model_path, *staged_path, *state_path, *state_staged_path;
+    char *config_text;   /* the experiment as the train state records it */
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
     cj_divergence_watch watch;
     cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
+    cj_train_parts parts;      /* what train_state.safetensors holds (views into the above) */
     /* Saved with the model, so the file can be used without the experiment
-     * file; the training set's mean and std of pixel/255 are filled in by
-     * load_data, epoch and step at each save. */
+     * file; the training inputs' mean and std are filled in by load_data,
+     * epoch and step at each save. */
     cj_model_info info;
 } run_state;
 
@@ -45,28 +52,55 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void truncate_dataset(cj_dataset *d, int n)
+/* The source with the longest sequences (train or test): batch buffers
+ * and the model's tape are sized for it. */
+static const cj_source *longest(const run_state *s)
 {
-    if (n > 0 && n < d->n) d->n = n;
+    return s->data.has_test && s->data.test.T > s->train->T ? &s->data.test : s->train;
+}
+
+/* Sequences need a layer that carries state from step to step: a
+ * feed-forward model would answer a per-sample target from the last step
+ * alone. */
+static cj_status check_time(const run_state *s, const cj_experiment *e, cj_error *err)
+{
+    const cj_source *src = longest(s);
+    if (src->T > 1 && !cj_model_is_recurrent(&s->model))
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: %s is a sequence [N, T, F] of T = %d steps; this model has no "
+                       "recurrent layer (add rnn, gru or lstm to model.layers)",
+                       src == s->train ? "data.train_inputs" : "data.test_inputs", src->name, src->T);
+    return CJ_OK;
 }
 
 static cj_status load_data(run_state *s, const cj_experiment *e, cj_error *err)
 {
-    cj_status st = cj_idx_load(e->train_images, e->train_labels, &s->train, err);
-    if (!st) st = cj_idx_load(e->test_images, e->test_labels, &s->test, err);
+    cj_status st = cj_run_data_open(&s->data, e, err);
     if (st) return st;
-    if (s->train.shape.h != s->test.shape.h || s->train.shape.w != s->test.shape.w)
-        return cj_fail(err, CJ_ERR_SHAPE, "%s has %dx%d images but %s has %dx%d", e->train_images,
-                       s->train.shape.h, s->train.shape.w, e->test_images, s->test.shape.h, s->test.shape.w);
-    truncate_dataset(&s->train, e->train_samples);
-    truncate_dataset(&s->test, e->test_samples);
-    float mean, sd;
-    cj_dataset_stats(&s->train, &mean, &sd);
-    cj_dataset_rescale(&s->train, e->scale, mean, sd);
-    cj_dataset_rescale(&s->test, e->scale, mean, sd);
+    s->train = cj_run_data_train(&s->data);
     s->info.scale = e->scale;
-    s->info.scale_mean = mean;
-    s->info.scale_std = sd;
+    s->info.scale_mean = s->data.mean;
+    s->info.scale_std = s->data.sd;
+    return CJ_OK;
+}
+
+/* The outputs the data need: one per class (exactly, for MSE against
+ * one-hot codes), or one per value or count. */
+static cj_status check_outputs(const run_state *s, const cj_experiment *e, int n_out, int *classes, cj_error *err)
+{
+    const cj_source *train = s->train, *test = s->data.has_test ? &s->data.test : NULL;
+    if (train->target != CJ_TARGET_LABELS) {
+        *classes = train->dim;
+        if (n_out != train->dim)
+            return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d %s per sample",
+                           n_out, train->dim, cj_target_kind_name(train->target));
+        return CJ_OK;
+    }
+    /* The whole training set's classes, held-out part included. */
+    *classes = s->data.full.n_classes;
+    if (test && test->n_classes > *classes) *classes = test->n_classes;
+    if (n_out < *classes || (e->loss.ops == &cj_mse_ops && n_out != *classes))
+        return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes", n_out,
+                       *classes);
     return CJ_OK;
 }
 
@@ -107,7 +141,7 @@ static void json_array(FILE *f, const double *v, int n)
 typedef struct {
     int epoch;
     long step;
-    double train_loss, test_loss, test_acc, seconds, samples_per_s, lr;
+    double train_loss, val_loss, val_acc, test_loss, test_acc, seconds, samples_per_s, lr;
 } epoch_result;
 
 static void json_field(FILE *f, const char *key, double v)
@@ -127,6 +161,8 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     if (!f) return NULL;
     fprintf(f, "{\"epoch\":%d,\"step\":%ld", r->epoch, r->step);
     json_field(f, "train_loss", r->train_loss);
+    json_field(f, "val_loss", r->val_loss);
+    json_field(f, "val_acc", r->val_acc);
     json_field(f, "test_loss", r->test_loss);
     json_field(f, "test_acc", r->test_acc);
     json_field(f, "seconds", r->seconds);
@@ -137,15 +173,36 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
         int i = cj_model_param_layer(m, k);
         fprintf(f, "%s\"%d:%s\"", k ? "," : "", i, cj_layer_name(&m->layers[i]));
     }
-    fputs("],\"align_deg\":", f);
-    json_array(f, diag->align_deg, diag->n);
-    if (cj_rule_is_stochastic(e->rule.kind)) {
-        fputs(",\"grad_bias\":", f);
-        json_array(f, diag->bias, diag->n);
-        fputs(",\"grad_variance\":", f);
-        json_array(f, diag->variance, diag->n);
-    } else {
-        fputs(",\"grad_bias\":null,\"grad_variance\":null", f);
+    /* Each per-layer array, then for stochastic rules its 95% intervals
+     * over the draws, [[low,high],...] (null for deterministic rules). */
+    const int stochastic = cj_rule_is_stochastic(e->rule.kind);
+    const struct {
+        const char *key;
+        const double *v, *ci;
+    } cols[] = {{"align_deg", diag->align_deg, diag->align_ci},
+                {"grad_bias", diag->bias, diag->bias_ci},
+                {"grad_variance", diag->variance, diag->variance_ci}};
+    fputc(']', f);
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        fprintf(f, ",\"%s\":", cols[c].key);
+        if (c == 0 || stochastic)
+            json_array(f, cols[c].v, diag->n);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"%s_ci\":", cols[c].key);
+        if (!stochastic) {
+            fputs("null", f);
+            continue;
+        }
+        fputc('[', f);
+        for (int k = 0; k < diag->n; k++) {
+            fputs(k ? ",[" : "[", f);
+            json_num(f, cols[c].ci[2 * k]);
+            fputc(',', f);
+            json_num(f, cols[c].ci[2 * k + 1]);
+            fputc(']', f);
+        }
+        fputc(']', f);
     }
     fputc('}', f);
     int failed = ferror(f);
@@ -162,7 +219,10 @@ static cj_status make_paths(run_state *s, const char *out_dir, cj_error *err)
     s->metrics_path = cj_path_join(out_dir, "metrics.jsonl");
     s->model_path = cj_path_join(out_dir, "model.safetensors");
     s->staged_path = cj_path_join(out_dir, "model.safetensors.new");
-    if (!s->config_path || !s->metrics_path || !s->model_path || !s->staged_path)
+    s->state_path = cj_path_join(out_dir, CJ_RUN_STATE_FILE);
+    s->state_staged_path = cj_path_join(out_dir, CJ_RUN_STATE_FILE ".new");
+    if (!s->config_path || !s->metrics_path || !s->model_path || !s->staged_path || !s->state_path ||
+        !s->state_staged_path)
         return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", out_dir);
     return CJ_OK;
 }
@@ -198,71 +258,95 @@ static cj_status write_config(run_state *s, const cj_experiment *e, cj_error *er
 
 /* The metadata fields that stay the same all run (load_data adds the
  * scaling statistics). */
-static void describe_model(cj_model_info *info, const cj_experiment *e, cj_shape input, int classes)
+static void describe_model(cj_model_info *info, const cj_experiment *e, const cj_source *train, int classes)
 {
     snprintf(info->layers, sizeof info->layers, "%s", e->layers);
-    info->input = input;
+    info->input = train->step;
     info->classes = classes;
-    info->loss = e->loss;
+    info->loss = e->loss.ops;
     info->rule = e->rule.kind;
+    info->format = e->format;
+    info->targets = train->target;
+    info->sequence = e->sequence;
     info->seed = e->seed;
 }
 
-static cj_status setup(run_state *s, const cj_experiment *e, const char *out_dir, cj_rng *rng,
-                       cj_error *err)
+/* The batch buffers, the epoch order and the fixed diagnostics batch. */
+static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *err)
 {
-    cj_status st = make_paths(s, out_dir, err);
-    if (!st) st = check_init(e, err);
+    cj_source *train = s->train;
+    s->diag_n = e->diag_batch < train->n ? e->diag_batch : train->n;
+    cj_status st = cj_batch_alloc(&s->batch, longest(s), s->model.max_batch, err);
+    if (!st) st = cj_batch_alloc(&s->diag_batch, train, s->diag_n, err);
+    if (st) return st;
+    s->order = malloc(sizeof(int) * train->n);
+    if (!s->order) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < train->n; i++) s->order[i] = i;
+    return cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
+}
+
+/* Layers' own streams (a rate RNN's noise) are seeded by their init,
+ * which model.init skips: left unseeded, such a stream is all zeros, and a
+ * normal draw from it never returns. */
+static void seed_layer_streams(cj_model *m, cj_rng *rng)
+{
+    for (int i = 0; i < m->n_layers; i++) {
+        cj_rng *r = cj_layer_rng(&m->layers[i]);
+        if (r) *r = cj_rng_split(rng);
+    }
+}
+
+/* Everything a run needs before its first step, drawn from rng in the
+ * same order whether the run is new or resumed (a resumed run then
+ * overwrites what it saved, and needs no model.init). */
+static cj_status setup(run_state *s, const cj_experiment *e, int resume, cj_rng *rng, cj_error *err)
+{
+    cj_status st = resume ? CJ_OK : check_init(e, err);
     if (!st) st = load_data(s, e, err);
     if (st) return st;
-    int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch;
-    if ((st = cj_model_create(&s->model, e->layers, s->train.shape, max_batch, err))) return st;
+    int max_batch = e->batch > e->diag_batch ? e->batch : e->diag_batch, T = longest(s)->T;
+    if (T == 1) st = cj_model_create(&s->model, e->layers, s->train->step, max_batch, err);
+    else st = cj_model_create_seq(&s->model, e->layers, s->train->step, T, max_batch, err);
+    if (st || (st = check_time(s, e, err))) return st;
     cj_model *m = &s->model;
-    int n_out = (int)cj_shape_size(cj_model_output_shape(m));
-    int classes = s->train.n_classes > s->test.n_classes ? s->train.n_classes : s->test.n_classes;
-    if (n_out < classes || (e->loss == CJ_LOSS_MSE && n_out != classes))
-        return cj_fail(err, CJ_ERR_SHAPE, "model.layers ends with %d outputs but the data have %d classes",
-                       n_out, classes);
-    describe_model(&s->info, e, s->train.shape, classes);
+    int n_out = (int)cj_shape_size(cj_model_output_shape(m)), classes;
+    if ((st = check_outputs(s, e, n_out, &classes, err))) return st;
+    describe_model(&s->info, e, s->train, classes);
 
     cj_rng init_rng = cj_rng_split(rng);
-    if (e->init[0]) st = load_init(m, e, err);
-    else cj_model_init(m, &init_rng);
-    if (!st) st = cj_rule_create(&s->rule, &e->rule, m, e->loss, rng, err);
+    if (e->init[0]) {
+        if (!resume) st = load_init(m, e, err);
+        seed_layer_streams(m, &init_rng);
+    } else {
+        cj_model_init(m, &init_rng);
+    }
+    if (!st) st = cj_rule_create(&s->rule, &e->rule, m, &e->loss, rng, err);
     if (st) return st;
     s->have_rule = 1;
     if ((st = cj_optim_create(&s->optim, &e->optim, m->n_params, err))) return st;
     s->have_optim = 1;
 
-    size_t in = cj_shape_size(s->train.shape);
-    s->diag_n = e->diag_batch < s->train.n ? e->diag_batch : s->train.n;
-    s->order = malloc(sizeof(int) * s->train.n);
-    s->batch_labels = malloc(sizeof(int) * e->batch);
-    s->diag_x = malloc(sizeof(float) * in * s->diag_n);
-    if (!s->order || !s->batch_labels || !s->diag_x) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    memcpy(s->diag_x, s->train.x, sizeof(float) * in * s->diag_n);
-    for (int i = 0; i < s->train.n; i++) s->order[i] = i;
-
-    if ((st = cj_make_dirs(out_dir, err))) return st;
-    return write_config(s, e, err);
+    return make_batches(s, e, err);
 }
 
 static void teardown(run_state *s)
 {
-    cj_dataset_free(&s->train);
-    cj_dataset_free(&s->test);
+    cj_run_data_free(&s->data);
     if (s->have_rule) cj_rule_free(&s->rule);
     if (s->have_optim) cj_optim_free(&s->optim);
     cj_model_free(&s->model);
     free(s->order);
-    free(s->batch_labels);
-    free(s->diag_x);
+    cj_batch_free(&s->batch);
+    cj_batch_free(&s->diag_batch);
     cj_rule_diagnostics_free(&s->diag);
     free(s->log);
     free(s->config_path);
     free(s->metrics_path);
     free(s->model_path);
     free(s->staged_path);
+    free(s->state_path);
+    free(s->state_staged_path);
+    free(s->config_text);
 }
 
 /* What the output folder holds now, for messages about an early stop. */
@@ -286,11 +370,12 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
                              const cj_train_callbacks *cb, double *mean_loss, long *samples, cj_error *err)
 {
     cj_model *m = &s->model;
-    const cj_dataset *d = &s->train;
-    size_t in = cj_shape_size(d->shape);
+    cj_source *d = s->train;
     if (e->shuffle) cj_rng_shuffle(shuffle_rng, s->order, (size_t)d->n);
     long batches = (d->n + e->batch - 1) / e->batch;
-    double total = 0.0;
+    /* The epoch's loss is the mean over its batches weighted by their rows
+     * (their mask's total, with a mask). */
+    double total = 0.0, weight = 0.0;
     *samples = 0;
     for (long k = 0; k < batches; k++) {
         if (e->steps > 0 && *step >= e->steps) break;
@@ -302,15 +387,13 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         }
         int start = (int)(k * e->batch);
         int b = d->n - start < e->batch ? d->n - start : e->batch;
-        float *x = m->acts[0];
-        for (int i = 0; i < b; i++) {
-            int idx = s->order[start + i];
-            memcpy(x + (size_t)i * in, d->x + (size_t)idx * in, sizeof(float) * in);
-            s->batch_labels[i] = d->y[idx];
-        }
-        cj_target t = {.labels = s->batch_labels};
+        cj_batch *batch = &s->batch;
+        cj_status st = cj_source_fill(d, s->order + start, b, batch, err);
+        if (st) return st;
+        cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
+                       .mask = batch->mask};
         float loss;
-        cj_status st = cj_rule_update(&s->rule, m, x, &t, 1, b, &loss, err);
+        st = cj_rule_update(&s->rule, m, batch->x, &t, batch->T, b, &loss, err);
         if (st) {
             char why[CJ_ERROR_MSG_MAX];
             memcpy(why, err->msg, sizeof why);
@@ -322,29 +405,58 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         ++*step;
         char msg[256];
         if (cj_divergence_step(&s->watch, epoch, *step, loss, msg, sizeof msg)) warn(cb, msg);
-        total += (double)loss * b;
+        /* Each target row's weight: 1, or its mask. */
+        int rows = batch->target_steps * b;
+        double w = rows;
+        if (batch->mask) {
+            w = 0.0;
+            for (int i = 0; i < rows; i++) w += batch->mask[i];
+        }
+        total += (double)loss * w;
+        weight += w;
         *samples += b;
         if (cb && cb->on_step) {
-            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / *samples)};
+            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / weight)};
             cb->on_step(&p, cb->user);
         }
     }
-    *mean_loss = *samples ? total / *samples : NAN;
+    *mean_loss = weight > 0 ? total / weight : NAN;
     return CJ_OK;
 }
 
-/* Write epoch `epoch` so that metrics.jsonl and model.safetensors always
- * hold the same epoch: the model goes to a staging file first, then the
- * metrics (atomically), and only then is the staged model renamed into
- * place. A failure in either write leaves both files as they were and no
- * temporary file behind; the rename needs no disk space. */
-static cj_status save_epoch(run_state *s, int epoch, long step, const char *line, cj_error *err)
+static cj_status stage_state(run_state *s, const cj_experiment *e, int epoch, long step, cj_error *err)
+{
+    cj_train_mark mark = {.epoch = epoch, .epochs = e->epochs, .step = step, .config = s->config_text};
+    return cj_train_state_write(s->state_staged_path, &s->parts, &mark, err);
+}
+
+/* The last rename of a save: metrics.jsonl and model.safetensors hold the
+ * epoch already, so a failure here leaves the staged state for --resume to
+ * finish (run_folder.h). */
+static cj_status commit_state(run_state *s, int epoch, cj_error *err)
+{
+    s->saved_epoch = epoch;
+    if (rename(s->state_staged_path, s->state_path) == 0) return CJ_OK;
+    return cj_fail(err, CJ_ERR_IO, "epoch %d: model.safetensors and metrics.jsonl hold it, but %s cannot be renamed "
+                   "over %s: %s (resuming the run finishes the save)", epoch, s->state_staged_path, s->state_path,
+                   strerror(errno));
+}
+
+/* Write epoch `epoch` so that metrics.jsonl, model.safetensors and
+ * train_state.safetensors always hold the same epoch: the model and the
+ * state go to staging files first, then the metrics (atomically), and only
+ * then are the staged files renamed into place. A failure in any write
+ * leaves the files as they were and no temporary file behind; the renames
+ * need no disk space. */
+static cj_status save_epoch(run_state *s, const cj_experiment *e, int epoch, long step, const char *line,
+                            cj_error *err)
 {
     size_t old_len = s->log_len;
     cj_error inner;
     s->info.epoch = epoch;
     s->info.step = step;
     cj_status st = cj_model_save_info(&s->model, &s->info, s->staged_path, &inner);
+    if (!st) st = stage_state(s, e, epoch, step, &inner);
     if (!st) st = append_log(s, line, &inner);
     if (!st) st = cj_write_file_atomic(s->metrics_path, s->log, s->log_len, &inner);
     if (!st && rename(s->staged_path, s->model_path) != 0) {
@@ -354,15 +466,33 @@ static cj_status save_epoch(run_state *s, int epoch, long step, const char *line
         st = cj_fail(&inner, CJ_ERR_IO, "%s: cannot rename %s over it: %s", s->model_path, s->staged_path,
                      strerror(saved));
     }
-    if (!st) {
-        s->saved_epoch = epoch;
-        return CJ_OK;
-    }
+    if (!st) return commit_state(s, epoch, err);
     remove(s->staged_path);
+    remove(s->state_staged_path);
     s->log_len = old_len;
     char held[128];
     describe_saved(s, held, sizeof held);
     return cj_fail(err, st, "epoch %d not saved (%s): %s", epoch, held, inner.msg);
+}
+
+/* The held-out part and the test set after an epoch; NaN (null in
+ * metrics.jsonl) for a part the experiment does not have. */
+static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result *r, cj_error *err)
+{
+    cj_eval_result res;
+    cj_status st;
+    r->val_loss = r->val_acc = r->test_loss = r->test_acc = NAN;
+    if (s->data.split) {
+        if ((st = cj_evaluate(&s->model, &e->loss, &s->data.val, &s->batch, &res, err))) return st;
+        r->val_loss = res.loss;
+        r->val_acc = res.accuracy;
+    }
+    if (s->data.has_test) {
+        if ((st = cj_evaluate(&s->model, &e->loss, &s->data.test, &s->batch, &res, err))) return st;
+        r->test_loss = res.loss;
+        r->test_acc = res.accuracy;
+    }
+    return CJ_OK;
 }
 
 /* Train, evaluate, diagnose and save one epoch. */
@@ -381,41 +511,114 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.seconds = now_seconds() - t0;
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
-    cj_eval_result test;
-    cj_evaluate(&s->model, e->loss, &s->test, &test);
-    r.test_loss = test.loss;
-    r.test_acc = test.accuracy;
+    if ((st = evaluate_all(s, e, &r, err))) return st;
 
     cj_rule_diagnostics *diag = &s->diag;
-    cj_target t = {.labels = s->train.y};
-    st = cj_rule_diagnose(&s->rule, &s->model, s->diag_x, &t, 1, s->diag_n, e->diag_draws, diag_rng, diag, err);
+    const cj_batch *db = &s->diag_batch;
+    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
+    st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
-    st = save_epoch(s, epoch, r.step, line, err);
+    st = save_epoch(s, e, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
-        cj_epoch_report rep = {epoch, e->epochs, r.step, r.train_loss, r.test_loss, r.test_acc,
-                               r.seconds, r.samples_per_s, r.lr, diag, line};
+        cj_epoch_report rep = {.epoch = epoch,
+                               .epochs = e->epochs,
+                               .step = r.step,
+                               .train_loss = r.train_loss,
+                               .test_loss = r.test_loss,
+                               .test_acc = r.test_acc,
+                               .seconds = r.seconds,
+                               .samples_per_s = r.samples_per_s,
+                               .lr = r.lr,
+                               .diag = diag,
+                               .json = line,
+                               .val_loss = r.val_loss,
+                               .val_acc = r.val_acc};
         cb->on_epoch(&rep, cb->user);
     }
     free(line);
     return st;
 }
 
-cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_callbacks *cb, cj_error *err)
+int cj_train_is_done(const cj_experiment *e, int epoch, long step)
 {
+    return epoch >= e->epochs || (e->steps > 0 && step >= e->steps);
+}
+
+/* Before anything is loaded: a new run refuses a folder that holds one; a
+ * resumed run reads its state and checks it against e and metrics.jsonl
+ * (into s->log), and *done says when nothing is left to train. */
+static cj_status open_folder(run_state *s, const cj_experiment *e, const char *out_dir, cj_train_mode mode,
+                             cj_train_state *ts, const cj_train_callbacks *cb, int *done, cj_error *err)
+{
+    if (!(s->config_text = cj_train_config_text(e))) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (mode == CJ_TRAIN_NEW) return cj_run_folder_check_new(out_dir, err);
+    if (mode != CJ_TRAIN_RESUME) return CJ_OK;
+    cj_status st = cj_run_folder_open_state(out_dir, ts, err);
+    if (!st) st = cj_run_folder_check_config(ts, e, err);
+    if (!st) st = cj_run_folder_read_log(out_dir, ts, &s->log, &s->log_len, &s->log_cap, err);
+    if (st) return st;
+    *done = cj_train_is_done(e, ts->mark.epoch, ts->mark.step);
+    if (cb && cb->on_resume) {
+        cj_resume_report r = {ts->mark.epoch, e->epochs, ts->mark.step, *done};
+        cb->on_resume(&r, cb->user);
+    }
+    return CJ_OK;
+}
+
+/* A resumed run after setup: the saved model and train state replace what
+ * setup drew (which it drew in the same order, so nothing else moves). */
+static cj_status restore(run_state *s, const cj_train_state *ts, const char *out_dir, long *step, cj_error *err)
+{
+    cj_status st = cj_run_folder_load_model(out_dir, ts, &s->model, err);
+    if (!st) st = cj_train_state_apply(ts, &s->parts, err);
+    if (st) return st;
+    if (s->rule.cfg.kind->resumed) s->rule.cfg.kind->resumed(&s->rule);
+    s->saved_epoch = ts->mark.epoch;
+    *step = ts->mark.step;
+    return CJ_OK;
+}
+
+/* The folder and config.ini, once the run is ready to train; --force
+ * clears the old run only now, after the new experiment has been checked. */
+static cj_status start_folder(run_state *s, const cj_experiment *e, const char *out_dir, cj_train_mode mode,
+                              cj_error *err)
+{
+    cj_status st = cj_make_dirs(out_dir, err);
+    if (!st && mode == CJ_TRAIN_FORCE) st = cj_run_folder_clear(out_dir, err);
+    if (!st) st = write_config(s, e, err);
+    return st;
+}
+
+cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_options *opt,
+                   const cj_train_callbacks *cb, cj_error *err)
+{
+    cj_train_mode mode = opt ? opt->mode : CJ_TRAIN_NEW;
     run_state s;
     memset(&s, 0, sizeof s);
     cj_divergence_init(&s.watch);
     cj_rng rng;
     cj_rng_seed(&rng, e->seed);
     cj_rng shuffle_rng = cj_rng_split(&rng), diag_rng = cj_rng_split(&rng);
-    cj_status st = setup(&s, e, out_dir, &rng, err);
+    cj_train_state ts;
+    memset(&ts, 0, sizeof ts);
+    int done = 0;
     long step = 0;
-    for (int epoch = 1; !st && epoch <= e->epochs; epoch++) {
+    cj_status st = make_paths(&s, out_dir, err);
+    if (!st) st = open_folder(&s, e, out_dir, mode, &ts, cb, &done, err);
+    if (!st && !done) st = setup(&s, e, mode == CJ_TRAIN_RESUME, &rng, err);
+    if (!st && !done) {
+        s.parts = (cj_train_parts){&s.model, &s.rule, &s.optim, &shuffle_rng, &diag_rng, s.order, s.train->n,
+                                   &s.watch};
+        if (mode == CJ_TRAIN_RESUME) st = restore(&s, &ts, out_dir, &step, err);
+    }
+    if (!st && !done) st = start_folder(&s, e, out_dir, mode, err);
+    for (int epoch = s.saved_epoch + 1; !st && !done && epoch <= e->epochs; epoch++) {
         if (e->steps > 0 && step >= e->steps) break;
         st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, err);
     }
+    cj_train_state_free(&ts);
     teardown(&s);
     return st;
 }
