@@ -48,4 +48,24 @@ static inline int count_lines(const char *s)
     return n;
 }
 
+/* Call a subcommand in-process (e.g. cj_cmd_plot) with its stdout and
+ * stderr thrown away (error cases print on purpose); returns its status. */
+static inline int run_command_quietly(int (*cmd)(int, char **), int argc, char **argv)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    int rc = cmd(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    close(null);
+    return rc;
+}
+
 #endif

@@ -20,6 +20,7 @@
 #include "cajal/metrics.h"
 #include "cajal/plot.h"
 #include "fixtures.h"
+#include "cli_runner.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -67,26 +68,6 @@ static int png_size(const char *path, uint32_t *w, uint32_t *h)
     *w = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
     *h = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
     return 1;
-}
-
-/* Run `cajal plot` with its stdout and stderr thrown away (the error
- * cases print on purpose). */
-static int plot_quietly(int argc, char **argv)
-{
-    fflush(stdout);
-    fflush(stderr);
-    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    int rc = cj_cmd_plot(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(out, 1);
-    dup2(err, 2);
-    close(out);
-    close(err);
-    close(null);
-    return rc;
 }
 
 /* Run `cajal plot`, keeping what it prints on stderr in msg (stdout is
@@ -394,14 +375,14 @@ TEST(cmd_plot_writes_png)
     snprintf(d1, sizeof d1, "%s/", tpath("mlp")); /* a trailing slash is fine */
     snprintf(d2, sizeof d2, "%s", tpath("mlp_fa"));
     char *argv[] = {a0, d1, d2, a3, out, a5, a6, NULL};
-    CHECK(plot_quietly(7, argv) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 7, argv) == 0);
     uint32_t w = 0, h = 0;
     CHECK(png_size(out, &w, &h));
     CHECK(w == 900 && h == 600);
 
     /* default size: three panels in a row */
     char *argv2[] = {a0, d1, d2, a3, out, NULL};
-    CHECK(plot_quietly(5, argv2) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 5, argv2) == 0);
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
 
     /* a perturbation run adds bias and variance panels: 2x3 grid */
@@ -412,7 +393,7 @@ TEST(cmd_plot_writes_png)
     char d3[600];
     snprintf(d3, sizeof d3, "%s/metrics.jsonl", tpath("mlp_np")); /* the file itself */
     char *argv3[] = {a0, d1, d3, a3, out, NULL};
-    CHECK(plot_quietly(5, argv3) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 5, argv3) == 0);
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 900);
 
     /* data.validation adds a dotted val_loss line; counts have no accuracy */
@@ -422,7 +403,7 @@ TEST(cmd_plot_writes_png)
     char d4[600];
     snprintf(d4, sizeof d4, "%s", tpath("poisson"));
     char *argv4[] = {a0, d4, a3, out, NULL};
-    CHECK(plot_quietly(4, argv4) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, argv4) == 0);
     CHECK(png_size(out, &w, &h) && w == 1500 && h == 480);
 }
 
@@ -436,7 +417,7 @@ TEST(cmd_plot_draws_values_equal_to_rounding)
     snprintf(dir, sizeof dir, "%s", tpath("flat"));
     snprintf(out, sizeof out, "%s", tpath("flat.png"));
     char *argv[] = {a0, dir, a2, out, NULL};
-    CHECK(plot_quietly(4, argv) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, argv) == 0);
     uint32_t w = 0, h = 0;
     CHECK(png_size(out, &w, &h) && w > 0 && h > 0);
 }
@@ -452,19 +433,19 @@ TEST(cmd_plot_errors_and_usage)
     snprintf(bad, sizeof bad, "%s", tpath("broken"));
 
     char *h[] = {a0, help, NULL};
-    CHECK(plot_quietly(2, h) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 2, h) == 0);
     char *none[] = {a0, NULL};
-    CHECK(plot_quietly(1, none) == 2);
+    CHECK(run_command_quietly(cj_cmd_plot, 1, none) == 2);
     char *unknown[] = {a0, bad, bogus, NULL};
-    CHECK(plot_quietly(3, unknown) == 2);
+    CHECK(run_command_quietly(cj_cmd_plot, 3, unknown) == 2);
     char *noval[] = {a0, bad, outopt, NULL};
-    CHECK(plot_quietly(3, noval) == 2);
+    CHECK(run_command_quietly(cj_cmd_plot, 3, noval) == 2);
     char *sz[] = {a0, bad, size, badsize, NULL};
-    CHECK(plot_quietly(4, sz) == 2);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, sz) == 2);
     char *miss[] = {a0, missing, outopt, out, NULL};
-    CHECK(plot_quietly(4, miss) == 1);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, miss) == 1);
     char *broken[] = {a0, bad, outopt, out, NULL};
-    CHECK(plot_quietly(4, broken) == 1);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, broken) == 1);
     CHECK(access(out, F_OK) != 0); /* nothing written on failure */
 }
 

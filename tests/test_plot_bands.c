@@ -18,6 +18,7 @@
 #include "../src/plot/internal.h" /* the frame layout and legend placement, to test them directly */
 #include "cajal/plot.h"
 #include "fixtures.h"
+#include "cli_runner.h"
 #include "harness.h"
 
 static const char *dir;
@@ -180,25 +181,6 @@ TEST(layer_runs_band_each_line_with_intervals)
     cj_figure_free(fig);
 }
 
-/* Run `cajal plot` with its stdout and stderr thrown away. */
-static int plot_quietly(int argc, char **argv)
-{
-    fflush(stdout);
-    fflush(stderr);
-    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    int rc = cj_cmd_plot(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(out, 1);
-    dup2(err, 2);
-    close(out);
-    close(err);
-    close(null);
-    return rc;
-}
-
 /* Pixels of a PNG that are neither white nor grey: colour (lines, bands). */
 static long colour_pixels(const char *png)
 {
@@ -247,14 +229,14 @@ TEST(cmd_plot_shades_the_intervals)
     char *p1 = cj_path_join(dir, "ci.png"), *p2 = cj_path_join(dir, "old.png");
     char a0[] = "plot", a2[] = "--out";
     char *argv1[] = {a0, d1, a2, p1, NULL}, *argv2[] = {a0, d2, a2, p2, NULL};
-    CHECK(plot_quietly(4, argv1) == 0);
-    CHECK(plot_quietly(4, argv2) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, argv1) == 0);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, argv2) == 0);
     long c1 = colour_pixels(p1), c2 = colour_pixels(p2);
     if (!(c2 > 0 && c1 > 2 * c2)) test_fail("coloured pixels: %ld with intervals, %ld without", c1, c2);
 
     char *bad = fixture_text(dir, "bad.jsonl", "{\"epoch\":1,\"align_deg\":[1],\"align_deg_ci\":[[1]]}\n");
     char *argv3[] = {a0, bad, a2, p2, NULL};
-    CHECK(plot_quietly(4, argv3) == 1);
+    CHECK(run_command_quietly(cj_cmd_plot, 4, argv3) == 1);
     free(bad), free(d1), free(d2), free(p1), free(p2);
 }
 
