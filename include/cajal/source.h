@@ -81,6 +81,7 @@ typedef struct {
         int B, T, target_steps, dim;
         size_t step_size;
         float *x, *values, *mask;
+        int x_borrowed;   /* x belongs to someone else (cj_batch_borrow_x) */
         int *labels;
     } cap;
 } cj_batch;
@@ -128,6 +129,12 @@ struct cj_source {
  * nothing needs freeing. */
 cj_status cj_batch_alloc(cj_batch *b, const cj_source *s, int max_B, cj_error *err);
 void cj_batch_free(cj_batch *b);
+
+/* Fill inputs straight into `x` (floats long, at least the batch's own x
+ * buffer), e.g. a model's input buffer acts[0], so a training step copies
+ * its batch once, not twice. The batch frees its own x buffer and will not
+ * free `x`. */
+cj_status cj_batch_borrow_x(cj_batch *b, float *x, size_t floats, cj_error *err);
 
 /* Fill `out` with samples indices[0..B) of s (1 <= B <= out->cap.B), then
  * scale the inputs (x_scaled, x_offset, x_gain). An index outside [0, s->n) or a

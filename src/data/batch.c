@@ -72,9 +72,21 @@ cj_status cj_batch_alloc(cj_batch *b, const cj_source *s, int max_B, cj_error *e
     return CJ_OK;
 }
 
+cj_status cj_batch_borrow_x(cj_batch *b, float *x, size_t floats, cj_error *err)
+{
+    size_t need = (size_t)b->cap.B * b->cap.T * b->cap.step_size;
+    if (floats < need)
+        return cj_fail(err, CJ_ERR_ARG, "a buffer of %zu floats cannot hold a batch of %zu input floats", floats, need);
+    if (!b->cap.x_borrowed) free(b->cap.x);
+    b->cap.x = x;
+    b->cap.x_borrowed = 1;
+    b->x = x;
+    return CJ_OK;
+}
+
 void cj_batch_free(cj_batch *b)
 {
-    free(b->cap.x);
+    if (!b->cap.x_borrowed) free(b->cap.x);
     free(b->cap.labels);
     free(b->cap.mask);
     free(b->cap.values);

@@ -277,6 +277,11 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
     cj_source *train = s->train;
     s->diag_n = e->diag_batch < train->n ? e->diag_batch : train->n;
     cj_status st = cj_batch_alloc(&s->batch, longest(s), s->model.max_batch, err);
+    /* Batches are filled straight into the model's input buffer: one copy
+     * of the inputs per step, not two. */
+    cj_model *m = &s->model;
+    if (!st) st = cj_batch_borrow_x(&s->batch, m->acts[0], (size_t)m->max_steps * m->max_batch * cj_shape_size(m->input),
+                                    err);
     if (!st) st = cj_batch_alloc(&s->diag_batch, train, s->diag_n, err);
     if (st) return st;
     s->order = malloc(sizeof(int) * train->n);
