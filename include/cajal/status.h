@@ -38,6 +38,11 @@ cj_status cj_fail(cj_error *err, cj_status code, const char *fmt, ...)
  * bytes, at least 16) and returns it. */
 const char *cj_error_quote(const char *s, char *buf, size_t cap);
 
+/* "a, b or c" from the names of n registry entries (layers, rules,
+ * objectives: tables whose first member is their name), into out, for
+ * "expected ..." messages; cut short rather than overflow. */
+void cj_names_join(const void *const *tables, int n, char *out, size_t len);
+
 /* Short name of a status code, e.g. "I/O error". */
 const char *cj_status_name(cj_status code);
 

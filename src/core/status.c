@@ -42,3 +42,15 @@ const char *cj_error_quote(const char *s, char *buf, size_t cap)
     snprintf(buf + o, cap - o, "%s", *s ? "..." : "");
     return buf;
 }
+
+void cj_names_join(const void *const *tables, int n, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && used < len; i++) {
+        const char *name = *(const char *const *)tables[i]; /* the table's first member */
+        int w = snprintf(out + used, len - used, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "", name);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}

@@ -151,13 +151,10 @@ cj_status cj_layer_arg_count(cj_layer_args *a, int required, int def, const char
 
 static cj_status unknown_word(const char *word, int index, cj_error *err)
 {
-    char known[512] = "";
-    size_t len = 0;
+    char known[512];
     int n;
     const cj_layer_ops *const *all = cj_layer_registry(&n);
-    for (int i = 0; i < n && len + 32 < sizeof known; i++)
-        len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "",
-                                all[i]->word);
+    cj_names_join((const void *const *)all, n, known, sizeof known);
     return cj_fail(err, CJ_ERR_CONFIG, "model.layers: unknown layer '%s' (item %d); expected %s", word, index,
                    known);
 }

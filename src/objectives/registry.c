@@ -34,17 +34,13 @@ cj_status cj_objective_parse(const char *name, const cj_objective_ops **ops, cj_
 {
     int n;
     const cj_objective_ops *const *all = cj_objective_registry(&n);
-    char known[256] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (!strcmp(name, all[i]->name)) {
             *ops = all[i];
             return CJ_OK;
         }
-        if (len + 32 < sizeof known)
-            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "",
-                                    all[i]->name);
-    }
+    char known[256];
+    cj_names_join((const void *const *)all, n, known, sizeof known);
     return cj_fail(err, CJ_ERR_CONFIG, "unknown objective '%s' (expected %s)", name, known);
 }
 

@@ -118,7 +118,9 @@ static float rflo_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     cj_model_reset(m, B);
     for (int s = 0; s < T; s++) {
         const float *u = x + (size_t)s * B * d.n_in;
-        cj_rnn_layer_rates(rnn, B, rprev); /* r_{t−1} = f(x_{t−1}) */
+        /* r_{t−1}: the rates the last step produced, or f(x_0) at the start */
+        if (s == 0) cj_rnn_layer_rates(rnn, B, rprev);
+        else memcpy(rprev, m->acts[1], sizeof(float) * bh);
         leak(p, rprev, bh, d.alpha);
         leak(q, u, (size_t)B * d.n_in, d.alpha);
         c = (1.0f - d.alpha) * c + d.alpha;

@@ -12,17 +12,13 @@ cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *er
 {
     int n;
     const cj_rule_ops *const *all = cj_rule_registry(&n);
-    char known[512] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         if (!strcmp(name, all[i]->name)) {
             *kind = all[i];
             return CJ_OK;
         }
-        if (len + 40 < sizeof known)
-            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? (i == n - 1 ? " or " : ", ") : "",
-                                    all[i]->name);
-    }
+    char known[512];
+    cj_names_join((const void *const *)all, n, known, sizeof known);
     return cj_fail(err, CJ_ERR_CONFIG, "unknown learning rule '%s' (expected %s)", name, known);
 }
 
