@@ -31,6 +31,7 @@
 #include <stddef.h>
 
 #include "cajal/rng.h"
+#include "cajal/spec.h"
 #include "cajal/status.h"
 
 /* The most elements any one tensor of a model may have: a sample's input
@@ -69,34 +70,10 @@ typedef struct {
 typedef struct cj_layer cj_layer;
 typedef struct cj_layer_ops cj_layer_ops;
 
-/* One item of model.layers after its word, e.g. "32 kernel=5 padding=2":
- * an optional leading count and key=value options. A layer's parse takes
- * what it knows with cj_layer_arg_*; any option left over is an error
- * naming it and listing the layer's own. */
-enum { CJ_LAYER_MAX_OPTIONS = 16 };
-typedef struct {
-    int index;            /* position in model.layers, for messages */
-    const char *word;
-    const char *count;    /* the leading bare number, or NULL */
-    int n;
-    const char *keys[CJ_LAYER_MAX_OPTIONS], *values[CJ_LAYER_MAX_OPTIONS];
-    unsigned used;        /* bit i: option i was read */
-    int count_used;       /* the count was read */
-} cj_layer_args;
+/* A layer's options (model.layers items) are read with cj_spec_* from
+ * spec.h, e.g. cj_spec_int(a, "kernel", ...); anything left unread is an
+ * error naming it and listing the layer's own options. */
 
-/* Option `key` as an integer in [lo, hi] (default `def` when absent). */
-cj_status cj_layer_arg_int(cj_layer_args *a, const char *key, int def, int lo, int hi, int *out, cj_error *err);
-/* Option `key` as a float in [lo, hi]. */
-cj_status cj_layer_arg_float(cj_layer_args *a, const char *key, float def, float lo, float hi, float *out,
-                             cj_error *err);
-/* Option `key` as one of the '|'-separated words in `choices` ("relu|tanh"): its index. */
-cj_status cj_layer_arg_choice(cj_layer_args *a, const char *key, const char *choices, int def, int *out,
-                              cj_error *err);
-/* Option `key` as a boolean (true/false, 1/0). */
-cj_status cj_layer_arg_bool(cj_layer_args *a, const char *key, int def, int *out, cj_error *err);
-/* The leading count as a positive integer; `what` names it in the error
- * when it is required and missing ("number of outputs"). */
-cj_status cj_layer_arg_count(cj_layer_args *a, int required, int def, const char *what, int *out, cj_error *err);
 
 /* The buffers of one pass over a sequence of T steps of B samples. */
 typedef struct {
@@ -121,7 +98,7 @@ struct cj_layer_ops {
     const char *torch_name;  /* the PyTorch module: "Linear" */
     const char *options;     /* the options it takes, for messages: "kernel, stride, padding" */
     /* Read the item's count and options into l (l->in is not known yet). */
-    cj_status (*parse)(cj_layer *l, cj_layer_args *a, cj_error *err);
+    cj_status (*parse)(cj_layer *l, cj_spec_args *a, cj_error *err);
     /* From l->in: l->out and the parameter list (names, shapes, roles,
      * init bounds). Messages name the layer by l->index. */
     cj_status (*setup)(cj_layer *l, cj_error *err);

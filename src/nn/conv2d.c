@@ -310,9 +310,9 @@ void cj_conv2d_backward(const cj_layer *l, const float *in, const float *dout,
 }
 
 /* "conv2d 32 kernel=5 stride=1 padding=2" (torch.nn.Conv2d). */
-static cj_status conv2d_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+static cj_status conv2d_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
 {
-    cj_status st = cj_layer_arg_count(a, 1, 0, "number of outputs", &l->units, err);
+    cj_status st = cj_spec_count(a, 1, 0, "number of outputs", &l->units, err);
     return st ? st : cj_window_parse(l, a, 3, 1, err);
 }
 

@@ -36,9 +36,9 @@ void cj_dense_backward(float *din, float *dweight, float *dbias, const float *do
                     n_out, feedback, n_in, 0.0f, din, n_in);
 }
 
-static cj_status dense_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+static cj_status dense_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
 {
-    return cj_layer_arg_count(a, 1, 0, "number of outputs", &l->units, err);
+    return cj_spec_count(a, 1, 0, "number of outputs", &l->units, err);
 }
 
 static cj_status dense_setup(cj_layer *l, cj_error *err)

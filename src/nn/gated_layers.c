@@ -17,9 +17,9 @@ enum { P_IH, P_HH, P_BIH, P_BHH };
 static int gates(const cj_layer *l) { return l->ops == &cj_gru_ops ? 3 : 4; }
 static int is_lstm(const cj_layer *l) { return l->ops == &cj_lstm_ops; }
 
-static cj_status gated_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+static cj_status gated_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
 {
-    return cj_layer_arg_count(a, 1, 0, "number of hidden units", &l->units, err);
+    return cj_spec_count(a, 1, 0, "number of hidden units", &l->units, err);
 }
 
 static cj_status gated_setup(cj_layer *l, cj_error *err)

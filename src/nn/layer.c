@@ -2,7 +2,6 @@
  * kind and its options, size checks around the kind's own setup, the
  * parameter list, and the one-step convenience passes. The kinds
  * themselves are tables of functions in their own files (registry.c). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,104 +48,6 @@ void cj_layer_add_param(cj_layer *l, const char *name, cj_param_role role, float
     }
 }
 
-/* ---- options --------------------------------------------------------------- */
-
-static int find_option(cj_layer_args *a, const char *key)
-{
-    for (int i = 0; i < a->n; i++)
-        if (!strcmp(a->keys[i], key)) {
-            a->used |= 1u << i;
-            return i;
-        }
-    return -1;
-}
-
-cj_status cj_layer_arg_int(cj_layer_args *a, const char *key, int def, int lo, int hi, int *out, cj_error *err)
-{
-    int i = find_option(a, key);
-    if (i < 0) {
-        *out = def;
-        return CJ_OK;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(a->values[i], &end, 10);
-    if (end == a->values[i] || *end || errno || v < lo || v > hi)
-        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not a whole number from %d to %d",
-                       a->index, a->word, key, a->values[i], lo, hi);
-    *out = (int)v;
-    return CJ_OK;
-}
-
-cj_status cj_layer_arg_float(cj_layer_args *a, const char *key, float def, float lo, float hi, float *out,
-                             cj_error *err)
-{
-    int i = find_option(a, key);
-    if (i < 0) {
-        *out = def;
-        return CJ_OK;
-    }
-    char *end;
-    float v = strtof(a->values[i], &end);
-    if (end == a->values[i] || *end || !isfinite(v) || v < lo || v > hi)
-        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not a number from %g to %g",
-                       a->index, a->word, key, a->values[i], lo, hi);
-    *out = v;
-    return CJ_OK;
-}
-
-cj_status cj_layer_arg_choice(cj_layer_args *a, const char *key, const char *choices, int def, int *out,
-                              cj_error *err)
-{
-    int i = find_option(a, key);
-    if (i < 0) {
-        *out = def;
-        return CJ_OK;
-    }
-    const char *v = a->values[i];
-    size_t len = strlen(v);
-    int k = 0;
-    for (const char *c = choices; *c; k++) {
-        const char *bar = strchr(c, '|');
-        size_t n = bar ? (size_t)(bar - c) : strlen(c);
-        if (n == len && !strncmp(c, v, n)) {
-            *out = k;
-            return CJ_OK;
-        }
-        c += n + (bar ? 1 : 0);
-    }
-    return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): %s=%s is not one of %s", a->index, a->word,
-                   key, v, choices);
-}
-
-cj_status cj_layer_arg_bool(cj_layer_args *a, const char *key, int def, int *out, cj_error *err)
-{
-    int k;
-    cj_status st = cj_layer_arg_choice(a, key, "false|true|0|1", def, &k, err);
-    if (!st) *out = k % 2;
-    return st;
-}
-
-cj_status cj_layer_arg_count(cj_layer_args *a, int required, int def, const char *what, int *out, cj_error *err)
-{
-    a->count_used = 1;
-    if (!a->count) {
-        if (required)
-            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s) needs its %s, e.g. '%s 64'", a->index,
-                           a->word, what, a->word);
-        *out = def;
-        return CJ_OK;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(a->count, &end, 10);
-    if (end == a->count || *end || errno || v < 1 || v > 1 << 24)
-        return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): '%s' is not a positive size", a->index,
-                       a->word, a->count);
-    *out = (int)v;
-    return CJ_OK;
-}
-
 /* ---- parsing ------------------------------------------------------------- */
 
 static cj_status unknown_word(const char *word, int index, cj_error *err)
@@ -163,39 +64,16 @@ cj_status cj_layer_parse(char *item, int index, cj_layer *l, cj_error *err)
 {
     memset(l, 0, sizeof *l);
     l->index = index;
-    char *save = NULL;
-    char *word = strtok_r(item, " \t", &save);
-    if (!word) return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d is empty", index);
-    l->ops = cj_layer_ops_find(word);
-    if (!l->ops) return unknown_word(word, index, err);
-    cj_layer_args a = {.index = index, .word = l->ops->word};
-    for (char *tok; (tok = strtok_r(NULL, " \t", &save));) {
-        char *eq = strchr(tok, '=');
-        if (!eq && !a.count && !a.n) {
-            a.count = tok;
-            continue;
-        }
-        if (!eq || eq == tok)
-            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s'", index, a.word, tok);
-        if (a.n == CJ_LAYER_MAX_OPTIONS)
-            return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): more than %d options", index, a.word,
-                           CJ_LAYER_MAX_OPTIONS);
-        *eq = '\0';
-        a.keys[a.n] = tok;
-        a.values[a.n++] = eq + 1;
-    }
+    cj_spec_args a;
+    cj_status st = cj_spec_split(item, "model.layers", index, &a, err);
+    if (st) return st;
+    l->ops = cj_layer_ops_find(a.word);
+    if (!l->ops) return unknown_word(a.word, index, err);
+    a.word = l->ops->word; /* the messages name the kind, not an alias */
     if (l->ops->priv_bytes && !(l->priv = calloc(1, l->ops->priv_bytes)))
         return cj_fail(err, CJ_ERR_NOMEM, "model.layers: item %d (%s): out of memory", index, a.word);
-    cj_status st = l->ops->parse ? l->ops->parse(l, &a, err) : CJ_OK;
-    if (!st && a.count && !a.count_used)
-        st = cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s'", index, a.word, a.count);
-    for (int i = 0; !st && i < a.n; i++)
-        if (!(a.used & 1u << i))
-            st = l->ops->options
-                     ? cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unknown option '%s' (%s)", index,
-                               a.word, a.keys[i], l->ops->options)
-                     : cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (%s): unexpected '%s=%s'", index,
-                               a.word, a.keys[i], a.values[i]);
+    st = l->ops->parse ? l->ops->parse(l, &a, err) : CJ_OK;
+    if (!st) st = cj_spec_finish(&a, l->ops->options, err);
     if (st) cj_layer_release(l);
     return st;
 }

@@ -233,9 +233,9 @@ void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int b
  * "maxpool 2" or "maxpool kernel=3 stride=2 padding=1"; stride defaults to
  * the kernel, as in PyTorch. */
 
-static cj_status pool_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+static cj_status pool_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
 {
-    cj_status st = cj_layer_arg_count(a, 0, 2, "kernel size", &l->kernel, err);
+    cj_status st = cj_spec_count(a, 0, 2, "kernel size", &l->kernel, err);
     return st ? st : cj_window_parse(l, a, 2, 0, err);
 }
 

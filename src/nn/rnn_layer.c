@@ -39,20 +39,20 @@ typedef struct {
     int tape_first;     /* the taped call was the first since reset */
 } rnn_priv;
 
-static cj_status rnn_parse(cj_layer *l, cj_layer_args *a, cj_error *err)
+static cj_status rnn_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
 {
     rnn_priv *p = l->priv;
     float alpha, tau, dt, e_fraction;
     int f;
-    cj_status st = cj_layer_arg_count(a, 1, 0, "number of hidden units", &l->units, err);
-    if (!st) st = cj_layer_arg_choice(a, "nonlinearity", "tanh|relu|softplus", 0, &f, err);
-    if (!st) st = cj_layer_arg_float(a, "alpha", 0, 1e-6f, 1, &alpha, err);
-    if (!st) st = cj_layer_arg_float(a, "tau", 0, 1e-6f, 1e9f, &tau, err);
-    if (!st) st = cj_layer_arg_float(a, "dt", 0, 1e-6f, 1e9f, &dt, err);
-    if (!st) st = cj_layer_arg_float(a, "noise", 0, 0, 1e3f, &p->sigma, err);
-    if (!st) st = cj_layer_arg_bool(a, "dale", 0, &p->dale, err);
-    if (!st) st = cj_layer_arg_float(a, "e_fraction", 0.8f, 0, 1, &e_fraction, err);
-    if (!st) st = cj_layer_arg_bool(a, "train_h0", 0, &p->train_h0, err);
+    cj_status st = cj_spec_count(a, 1, 0, "number of hidden units", &l->units, err);
+    if (!st) st = cj_spec_choice(a, "nonlinearity", "tanh|relu|softplus", 0, &f, err);
+    if (!st) st = cj_spec_float(a, "alpha", 0, 1e-6f, 1, &alpha, err);
+    if (!st) st = cj_spec_float(a, "tau", 0, 1e-6f, 1e9f, &tau, err);
+    if (!st) st = cj_spec_float(a, "dt", 0, 1e-6f, 1e9f, &dt, err);
+    if (!st) st = cj_spec_float(a, "noise", 0, 0, 1e3f, &p->sigma, err);
+    if (!st) st = cj_spec_bool(a, "dale", 0, &p->dale, err);
+    if (!st) st = cj_spec_float(a, "e_fraction", 0.8f, 0, 1, &e_fraction, err);
+    if (!st) st = cj_spec_bool(a, "train_h0", 0, &p->train_h0, err);
     if (st) return st;
     if (alpha > 0 && (tau > 0 || dt > 0))
         return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (rnn): give alpha or tau and dt, not both",

@@ -1,12 +1,12 @@
 /* window.c — sliding-window options and output sizes (conv2d, pooling). */
 #include "window.h"
 
-cj_status cj_window_parse(cj_layer *l, cj_layer_args *a, int default_kernel, int default_stride, cj_error *err)
+cj_status cj_window_parse(cj_layer *l, cj_spec_args *a, int default_kernel, int default_stride, cj_error *err)
 {
     enum { BIG = 1 << 24 };
-    cj_status st = cj_layer_arg_int(a, "kernel", l->kernel ? l->kernel : default_kernel, 0, BIG, &l->kernel, err);
-    if (!st) st = cj_layer_arg_int(a, "stride", default_stride ? default_stride : l->kernel, 0, BIG, &l->stride, err);
-    if (!st) st = cj_layer_arg_int(a, "padding", 0, 0, BIG, &l->padding, err);
+    cj_status st = cj_spec_int(a, "kernel", l->kernel ? l->kernel : default_kernel, 0, BIG, &l->kernel, err);
+    if (!st) st = cj_spec_int(a, "stride", default_stride ? default_stride : l->kernel, 0, BIG, &l->stride, err);
+    if (!st) st = cj_spec_int(a, "padding", 0, 0, BIG, &l->padding, err);
     return st;
 }
 

@@ -7,7 +7,7 @@
 
 /* kernel=, stride= (default: default_stride, or the kernel when it is 0)
  * and padding= into l. */
-cj_status cj_window_parse(cj_layer *l, cj_layer_args *a, int default_kernel, int default_stride, cj_error *err);
+cj_status cj_window_parse(cj_layer *l, cj_spec_args *a, int default_kernel, int default_stride, cj_error *err);
 
 /* l->out.h and l->out.w from l->in and the window (out.c is the caller's);
  * pooling (is_pool) also needs padding <= kernel / 2, as PyTorch does. */
