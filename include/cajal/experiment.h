@@ -27,6 +27,9 @@ typedef struct {
     char train_inputs[CJ_PATH_MAX], train_targets[CJ_PATH_MAX], train_counts[CJ_PATH_MAX], train_mask[CJ_PATH_MAX];
     char test_inputs[CJ_PATH_MAX], test_targets[CJ_PATH_MAX], test_counts[CJ_PATH_MAX], test_mask[CJ_PATH_MAX];
     int sequence;                     /* npy inputs are [N, T, F] */
+    /* task only: the tasks (a list of tasks.h items) and trials per epoch / in the test set */
+    char task[CJ_SPEC_MAX];
+    int train_trials, test_trials;
     cj_pixel_scale scale;
     float validation;                 /* fraction of the training set held out; 0 = none */
     int train_samples, test_samples;  /* 0 = all */
@@ -56,6 +59,10 @@ void cj_experiment_defaults(cj_experiment *e);
  * them (IDX images are the inputs; "" = not given). */
 cj_data_files cj_experiment_train_files(const cj_experiment *e);
 cj_data_files cj_experiment_test_files(const cj_experiment *e);
+
+/* data.task parsed into tasks[0..*n) (at most max); errors name the item. */
+struct cj_task;
+cj_status cj_experiment_tasks(const cj_experiment *e, struct cj_task *tasks, int max, int *n, cj_error *err);
 
 /* Read an experiment file over the current values. */
 cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err);

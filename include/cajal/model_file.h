@@ -27,6 +27,7 @@
 #include "cajal/rules.h"
 #include "cajal/source.h"
 #include "cajal/status.h"
+#include "cajal/tasks.h"
 
 typedef struct {
     char version[32];          /* cajal_version that wrote the file (on reading) */
@@ -74,6 +75,12 @@ typedef struct {
     int samples;
     double loss;      /* mean loss over the samples (NaN when there are none) */
     double accuracy;  /* fraction of samples whose largest output is the label (NaN without labels) */
+    /* On a task source (tasks.h): each task's performance, the fraction of
+     * its trials scored correct (cj_task_score), in cj_source_tasks order;
+     * NaN for a task none of the trials came from. n_tasks is 0 otherwise. */
+    int n_tasks;
+    double performance[CJ_SOURCE_MAX_TASKS];
+    int task_trials[CJ_SOURCE_MAX_TASKS];
 } cj_eval_result;
 
 /* Loss and accuracy of m on every sample of src (scaled as the source

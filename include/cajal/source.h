@@ -59,8 +59,9 @@ typedef enum {
 const char *cj_target_kind_name(cj_target_kind kind);
 cj_status cj_target_kind_parse(const char *name, cj_target_kind *kind, cj_error *err);
 
-/* The file formats an experiment can name in data.format. */
-typedef enum { CJ_DATA_IDX, CJ_DATA_NPY } cj_data_format;
+/* What an experiment can name in data.format: files, or trials of a
+ * cognitive task generated as they are needed (tasks.h). */
+typedef enum { CJ_DATA_IDX, CJ_DATA_NPY, CJ_DATA_TASK } cj_data_format;
 const char *cj_data_format_name(cj_data_format f);
 cj_status cj_data_format_parse(const char *name, cj_data_format *f, cj_error *err);
 

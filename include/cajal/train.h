@@ -26,6 +26,10 @@ typedef struct {
     const cj_rule_diagnostics *diag;  /* align_deg etc. per parametric layer */
     const char *json;                 /* the metrics.jsonl line, without newline */
     double val_loss, val_acc;         /* on the data.validation part; NaN without one */
+    /* data.format = task: the test trials' performance per task (tasks.h) */
+    int n_tasks;
+    const double *performance;        /* [n_tasks] */
+    const char *const *task_names;    /* [n_tasks] */
 } cj_epoch_report;
 
 typedef struct {

@@ -113,6 +113,21 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     if (isfinite(r->val_acc)) fprintf(stderr, "  val acc %.2f%%", 100 * r->val_acc);
     if (isfinite(r->test_loss)) fprintf(stderr, "  test loss %.4f", r->test_loss);
     if (isfinite(r->test_acc)) fprintf(stderr, "  test acc %.2f%%", 100 * r->test_acc);
+    /* A task's performance is what a user trains for: per task, up to a
+     * few; beyond that the mean and the worst. */
+    if (r->n_tasks > 0 && r->n_tasks <= 3) {
+        for (int k = 0; k < r->n_tasks; k++)
+            fprintf(stderr, "  %s %.1f%%", r->task_names[k], 100 * r->performance[k]);
+    } else if (r->n_tasks > 3) {
+        double sum = 0, worst = 1;
+        int w = 0;
+        for (int k = 0; k < r->n_tasks; k++) {
+            sum += r->performance[k];
+            if (r->performance[k] < worst) worst = r->performance[k], w = k;
+        }
+        fprintf(stderr, "  performance: mean %.1f%%, worst %s %.1f%%", 100 * sum / r->n_tasks, r->task_names[w],
+                100 * worst);
+    }
     fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
     for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
     fprintf(stderr, " deg\n");

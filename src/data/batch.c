@@ -21,13 +21,17 @@ cj_status cj_target_kind_parse(const char *name, cj_target_kind *kind, cj_error 
     return CJ_OK;
 }
 
-const char *cj_data_format_name(cj_data_format f) { return f == CJ_DATA_NPY ? "npy" : "idx"; }
+const char *cj_data_format_name(cj_data_format f)
+{
+    return f == CJ_DATA_NPY ? "npy" : f == CJ_DATA_TASK ? "task" : "idx";
+}
 
 cj_status cj_data_format_parse(const char *name, cj_data_format *f, cj_error *err)
 {
     if (!strcmp(name, "idx")) *f = CJ_DATA_IDX;
     else if (!strcmp(name, "npy")) *f = CJ_DATA_NPY;
-    else return cj_fail(err, CJ_ERR_CONFIG, "unknown data format '%s' (expected idx or npy)", name);
+    else if (!strcmp(name, "task")) *f = CJ_DATA_TASK;
+    else return cj_fail(err, CJ_ERR_CONFIG, "unknown data format '%s' (expected idx, npy or task)", name);
     return CJ_OK;
 }
 
@@ -200,5 +204,7 @@ cj_status cj_source_open(cj_data_format f, const cj_data_files *files, int seque
                          cj_error *err)
 {
     if (f == CJ_DATA_NPY) return cj_source_npy(files, sequence, out, err);
+    if (f == CJ_DATA_TASK)
+        return cj_fail(err, CJ_ERR_ARG, "data.format = task makes its trials (cj_source_task), it reads no files");
     return cj_source_idx(files->inputs, files->labels, out, err);
 }

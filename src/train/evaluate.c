@@ -26,6 +26,21 @@ static double weighted_correct(const float *pred, const int *labels, const float
     return correct;
 }
 
+/* Score each trial of the batch just filled from a task source on the
+ * model's outputs [T, B, dim] at every step. */
+static void score_trials(const cj_source *src, const float *out, int B, int dim, int *correct, int *trials)
+{
+    int n_tasks, filled;
+    const cj_task *tasks = cj_source_tasks(src, &n_tasks);
+    const int *task_of;
+    const cj_trial *tr = cj_source_task_trials(src, &task_of, &filled);
+    for (int b = 0; b < B && b < filled; b++) {
+        cj_trial_score s = cj_task_score(&tasks[task_of[b]], &tr[b], out + (size_t)b * dim, (size_t)B * dim);
+        correct[task_of[b]] += s.correct;
+        trials[task_of[b]]++;
+    }
+}
+
 cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
                       cj_error *err)
 {
@@ -51,6 +66,8 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
     /* Each chunk's mean loss weighs by its rows (or their mask): without
      * a mask, exactly the sum of the per-chunk sums over n. */
     double total = 0.0, weight = 0.0, correct = 0.0;
+    int is_task = cj_source_is_task(src), task_correct[CJ_SOURCE_MAX_TASKS] = {0};
+    memset(r->task_trials, 0, sizeof r->task_trials);
     cj_status st = CJ_OK;
     for (int start = 0; start < src->n; start += chunk) {
         int b = src->n - start < chunk ? src->n - start : chunk;
@@ -70,6 +87,7 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
             cj_model_reset(m, b);
             out = cj_model_forward_seq(m, batch->x, T, b);
             L = cj_output_loss(loss, m, &t, NULL, NULL);
+            if (is_task) score_trials(src, out, b, dim, task_correct, r->task_trials);
             if (batch->target_steps == 1) out += (size_t)(T - 1) * b * dim;
         }
         double w = rows;
@@ -90,6 +108,10 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
     r->samples = src->n;
     r->loss = weight > 0 ? total / weight : NAN;
     r->accuracy = src->target == CJ_TARGET_LABELS && weight > 0 ? correct / weight : NAN;
+    r->n_tasks = 0;
+    if (is_task) cj_source_tasks(src, &r->n_tasks);
+    for (int k = 0; k < r->n_tasks; k++)
+        r->performance[k] = r->task_trials[k] ? (double)task_correct[k] / r->task_trials[k] : NAN;
     return CJ_OK;
 }
 

@@ -58,6 +58,7 @@ static int reads_samples(const cj_experiment *e) { return (e->rule.kind->keys & 
 static int reads_decay(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_DECAY) != 0; }
 static int is_idx(const cj_experiment *e) { return e->format == CJ_DATA_IDX; }
 static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
+static int is_task(const cj_experiment *e) { return e->format == CJ_DATA_TASK; }
 static int reads_calibrate(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_CALIBRATE) != 0; }
 static int reads_mirror(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_MIRROR) != 0; }
 
@@ -73,12 +74,17 @@ static const char *chosen_format(const cj_experiment *e) { return cj_data_format
 #define RULE_KEY(fn) {fn, NULL, chosen_rule}
 #define IDX_ONLY {is_idx, "data.format = idx", chosen_format}
 #define NPY_ONLY {is_npy, "data.format = npy", chosen_format}
+#define TASK_ONLY {is_task, "data.format = task", chosen_format}
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
 
 static const key_def KEYS[] = {
-    {"data", "format", T_FORMAT, OFF(format), 0, 0, "idx (IDX image and label files) or npy (NumPy arrays)", ANY},
+    {"data", "format", T_FORMAT, OFF(format), 0, 0, "idx (IDX image and label files), npy (NumPy arrays) or "
+     "task (generated trials of cognitive tasks)", ANY},
+    {"data", "task", T_STRING, STR(task), 0, "the tasks, comma-separated, with options (docs/tasks.md)", TASK_ONLY},
+    {"data", "train_trials", T_INT, OFF(train_trials), 0, 1, "new training trials every epoch", TASK_ONLY},
+    {"data", "test_trials", T_INT, OFF(test_trials), 0, 1, "held-out test trials (the same every epoch)", TASK_ONLY},
     {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the data files", ANY},
     {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", IDX_ONLY},
     {"data", "train_inputs", T_STRING, STR(train_inputs), 0, "training inputs [N, ...] (.npy)", NPY_ONLY},
@@ -160,6 +166,8 @@ void cj_experiment_defaults(cj_experiment *e)
     e->seed = 1;
     e->diag_batch = 256;
     e->diag_draws = 20;
+    e->train_trials = 10000;
+    e->test_trials = 2000;
 }
 
 /* Edit distance (insertions, deletions, substitutions) between two short

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cajal/tasks.h"
 #include "experiment_data.h"
 
 #define CLEAR(field) memset(e->field, 0, sizeof e->field)
@@ -66,11 +67,70 @@ static cj_status finish_npy(cj_experiment *e, const cj_data_keys_given *given, c
     return finish_npy_test(e, *kind, *name, err);
 }
 
+cj_status cj_experiment_tasks(const cj_experiment *e, cj_task *tasks, int max, int *n, cj_error *err)
+{
+    char list[CJ_SPEC_MAX];
+    snprintf(list, sizeof list, "%s", e->task);
+    *n = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (*n == max)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: more than %d tasks", max);
+        cj_status st = cj_task_parse(item, *n + 1, &tasks[*n], err);
+        if (st) return st;
+        (*n)++;
+    }
+    if (!*n)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = task needs data.task, e.g. data.task = contextdm "
+                       "(tasks: docs/tasks.md)");
+    return CJ_OK;
+}
+
+/* data.format = task: no files, and data.task written back in full (every
+ * option explicit), so config.ini reproduces the trials even if a default
+ * changes. */
+static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, cj_error *err)
+{
+    if (!given->dir) CLEAR(data_dir);
+    const char *files[] = {e->train_labels, e->test_labels};
+    const char *keys[] = {"train_labels", "test_labels"};
+    for (int i = 0; i < 2; i++)
+        if (files[i][0] && ((i == 0 && given->train_labels) || (i == 1 && given->test_labels)))
+            return cj_fail(err, CJ_ERR_CONFIG, "data.%s is set but data.format = task makes its trials and their "
+                           "targets (remove it)", keys[i]);
+    CLEAR(train_labels);
+    CLEAR(test_labels);
+    CLEAR(train_images);
+    CLEAR(test_images);
+    if (!given->scale) e->scale = CJ_SCALE_RAW;
+    if (e->scale == CJ_SCALE_UNIT)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.scale = unit (pixel/255) applies only to data.format = idx; for "
+                       "data.format = task use raw (the task's inputs, the default) or standard");
+    cj_task tasks[CJ_SOURCE_MAX_TASKS]; /* about 20 kB */
+    int n;
+    cj_status st = cj_experiment_tasks(e, tasks, CJ_SOURCE_MAX_TASKS, &n, err);
+    if (st) return st;
+    char full[CJ_SPEC_MAX];
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        char item[1024];
+        cj_task_format(&tasks[i], item, sizeof item);
+        used += (size_t)snprintf(full + used, sizeof full - used, "%s%s", i ? ", " : "", item);
+        if (used >= sizeof full)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: written out in full the tasks take more than %zu "
+                           "characters", sizeof full - 1);
+    }
+    memcpy(e->task, full, used + 1);
+    return CJ_OK;
+}
+
 /* The objective must suit the targets: cross-entropy compares class
  * labels, Poisson counts; MSE takes any of the three. */
 static cj_status check_objective(const cj_experiment *e, cj_target_kind kind, const char *name, cj_error *err)
 {
-    const char *where = e->format == CJ_DATA_IDX ? "the IDX labels" : NULL;
+    const char *where = e->format == CJ_DATA_IDX    ? "the IDX labels"
+                        : e->format == CJ_DATA_TASK ? "the task's actions"
+                                                    : NULL;
     char buf[40];
     if (!where) snprintf(buf, sizeof buf, "data.train_%s", name), where = buf;
     if (e->loss.ops == &cj_cross_entropy_ops && kind != CJ_TARGET_LABELS)
@@ -95,6 +155,7 @@ cj_status cj_experiment_finish_data(cj_experiment *e, const cj_data_keys_given *
     const char *name = "labels";
     cj_status st;
     if (e->format == CJ_DATA_NPY && (st = finish_npy(e, given, &kind, &name, err))) return st;
+    if (e->format == CJ_DATA_TASK && (st = finish_task(e, given, err))) return st;
     if (e->format == CJ_DATA_IDX && (!e->train_images[0] || !e->train_labels[0] || !e->test_images[0] ||
                                      !e->test_labels[0]))
         return cj_fail(err, CJ_ERR_CONFIG, "data.format = idx needs data.train_images, train_labels, test_images "

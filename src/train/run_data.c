@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cajal/files.h"
+#include "cajal/tasks.h"
 #include "run_data.h"
 
 static void truncate_source(cj_source *s, int n)
@@ -70,17 +71,35 @@ static cj_status stats(cj_run_data *d, cj_error *err)
     return st;
 }
 
-cj_status cj_run_data_open(cj_run_data *d, const cj_experiment *e, cj_error *err)
+/* data.format = task: the training trials (new every epoch) and the test
+ * trials, from the seed on two streams of their own. */
+static cj_status open_tasks(cj_run_data *d, const cj_experiment *e, cj_error *err)
+{
+    cj_task tasks[CJ_SOURCE_MAX_TASKS];
+    int n;
+    cj_status st = cj_experiment_tasks(e, tasks, CJ_SOURCE_MAX_TASKS, &n, err);
+    if (!st) st = cj_source_task(tasks, n, e->train_trials, e->seed, CJ_TASK_STREAM_TRAIN, &d->full, err);
+    if (!st) st = cj_source_task(tasks, n, e->test_trials, e->seed, CJ_TASK_STREAM_TEST, &d->test, err);
+    if (!st) d->has_test = 1;
+    return st;
+}
+
+/* data.format = idx or npy: the files. */
+static cj_status open_files(cj_run_data *d, const cj_experiment *e, cj_error *err)
 {
     cj_data_files train = cj_experiment_train_files(e), test = cj_experiment_test_files(e);
     cj_status st = cj_source_open(e->format, &train, e->sequence, &d->full, err);
+    if (st || !test.inputs[0]) return st;
+    if ((st = cj_source_open(e->format, &test, e->sequence, &d->test, err))) return st;
+    d->has_test = 1;
+    return check_test(&d->full, &d->test, e, err);
+}
+
+cj_status cj_run_data_open(cj_run_data *d, const cj_experiment *e, cj_error *err)
+{
+    cj_status st = e->format == CJ_DATA_TASK ? open_tasks(d, e, err) : open_files(d, e, err);
     if (st) return st;
-    if (test.inputs[0]) {
-        if ((st = cj_source_open(e->format, &test, e->sequence, &d->test, err))) return st;
-        d->has_test = 1;
-        if ((st = check_test(&d->full, &d->test, e, err))) return st;
-        truncate_source(&d->test, e->test_samples);
-    }
+    if (d->has_test) truncate_source(&d->test, e->test_samples);
     truncate_source(&d->full, e->train_samples);
     if (e->validation > 0 && (st = split(d, e, err))) return st;
     if ((st = stats(d, err))) return st;

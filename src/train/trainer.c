@@ -142,6 +142,8 @@ typedef struct {
     int epoch;
     long step;
     double train_loss, val_loss, val_acc, test_loss, test_acc, seconds, samples_per_s, lr;
+    int n_tasks;                               /* data.format = task: the test set's performance per task */
+    double performance[CJ_SOURCE_MAX_TASKS];
 } epoch_result;
 
 static void json_field(FILE *f, const char *key, double v)
@@ -153,7 +155,7 @@ static void json_field(FILE *f, const char *key, double v)
 /* The epoch's metrics.jsonl line (allocated, no newline), or NULL when out
  * of memory. Written to a growing buffer: any number of layers fits. */
 static char *format_metrics(const epoch_result *r, const cj_experiment *e, const cj_model *m,
-                            const cj_rule_diagnostics *diag)
+                            const cj_rule_diagnostics *diag, const cj_source *test)
 {
     char *line = NULL;
     size_t len = 0;
@@ -168,6 +170,18 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     json_field(f, "seconds", r->seconds);
     json_field(f, "samples_per_s", r->samples_per_s);
     json_field(f, "lr", r->lr);
+    fputs(",\"performance\":", f);
+    if (r->n_tasks) {
+        int n;
+        const cj_task *tasks = cj_source_tasks(test, &n);
+        for (int k = 0; k < r->n_tasks; k++) {
+            fprintf(f, "%s\"%s\":", k ? "," : "{", tasks[k].name);
+            json_num(f, r->performance[k]);
+        }
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
     fprintf(f, ",\"rule\":\"%s\",\"layers\":[", cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
@@ -267,7 +281,7 @@ static void describe_model(cj_model_info *info, const cj_experiment *e, const cj
     info->rule = e->rule.kind;
     info->format = e->format;
     info->targets = train->target;
-    info->sequence = e->sequence;
+    info->sequence = e->sequence || e->format == CJ_DATA_TASK;
     info->seed = e->seed;
 }
 
@@ -376,6 +390,8 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
 {
     cj_model *m = &s->model;
     cj_source *d = s->train;
+    /* A task makes new trials every epoch (the test trials stay). */
+    if (cj_source_is_task(&s->data.full)) cj_source_task_set_epoch(&s->data.full, epoch);
     if (e->shuffle) cj_rng_shuffle(shuffle_rng, s->order, (size_t)d->n);
     long batches = (d->n + e->batch - 1) / e->batch;
     /* The epoch's loss is the mean over its batches weighted by their rows
@@ -496,6 +512,8 @@ static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result
         if ((st = cj_evaluate(&s->model, &e->loss, &s->data.test, &s->batch, &res, err))) return st;
         r->test_loss = res.loss;
         r->test_acc = res.accuracy;
+        r->n_tasks = res.n_tasks;
+        memcpy(r->performance, res.performance, sizeof r->performance);
     }
     return CJ_OK;
 }
@@ -523,7 +541,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
     st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
-    char *line = format_metrics(&r, e, &s->model, diag);
+    char *line = format_metrics(&r, e, &s->model, diag, &s->data.test);
     if (!line) return cj_fail(err, CJ_ERR_NOMEM, "epoch %d: out of memory for its metrics line", epoch);
     st = save_epoch(s, e, epoch, r.step, line, err);
     if (!st && cb && cb->on_epoch) {
@@ -539,7 +557,16 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
                                .diag = diag,
                                .json = line,
                                .val_loss = r.val_loss,
-                               .val_acc = r.val_acc};
+                               .val_acc = r.val_acc,
+                               .n_tasks = r.n_tasks,
+                               .performance = r.performance};
+        const char *names[CJ_SOURCE_MAX_TASKS];
+        if (r.n_tasks) {
+            int n;
+            const cj_task *tasks = cj_source_tasks(&s->data.test, &n);
+            for (int k = 0; k < r.n_tasks; k++) names[k] = tasks[k].name;
+            rep.task_names = names;
+        }
         cb->on_epoch(&rep, cb->user);
     }
     free(line);

@@ -1,0 +1,200 @@
+/* tasks.h — cognitive tasks: trials of what animals are trained to do,
+ * generated from a seed, as data sources a recurrent network trains on.
+ *
+ * A trial is a sequence of named periods (fixation, stimulus, delay,
+ * decision) whose durations in ms are drawn from distributions and cut
+ * into steps of dt ms. At every step the task gives the observations
+ * (named input channels), the target action and a loss weight, as
+ * NeuroGym does: action 0 is "fixate", actions 1..n the choices. The trial
+ * also records its condition (coherences, context, the correct choice) for
+ * the analyses that sort trials by it.
+ *
+ * Performance is NeuroGym's and Yang et al. (2019)'s: a trial is correct
+ * when the network held fixation (its most probable action was 0) at
+ * every step before the response window, and its first action other than
+ * fixation inside the window is the correct one. In trials whose correct
+ * response is to keep fixating (no-go), it must fixate throughout.
+ *
+ *     cj_task task;
+ *     char spec[] = "contextdm sigma=1 stimulus=750";
+ *     if (cj_task_parse(spec, 0, &task, &err)) ...
+ *     cj_source src;                                   // 1000 trials of it, from seed 7
+ *     if (cj_source_task(&task, 1, 1000, 7, 0, &src, &err)) ...
+ *     ... cj_batch_alloc / cj_source_fill as for any source (source.h) ...
+ *     cj_trial_score s = cj_task_score(&task, &trial, outputs, stride, n_actions);
+ *
+ * A new task is one file in src/tasks/ with its cj_task_ops table, one
+ * line in src/tasks/registry.c and its test (docs/tasks.md). */
+#ifndef CAJAL_TASKS_H
+#define CAJAL_TASKS_H
+
+#include <stdint.h>
+
+#include "cajal/rng.h"
+#include "cajal/source.h"
+#include "cajal/spec.h"
+#include "cajal/status.h"
+
+/* ---- durations --------------------------------------------------------------
+ * As NeuroGym's timing entries, written in an option value:
+ *     300                    constant, ms
+ *     uniform:300:700        uniform in [300, 700]
+ *     choice:100:200:400     one of the listed values, equally likely
+ *     truncexp:600:300:3000  exponential with mean 600 truncated to [300, 3000]
+ *                            (NeuroGym's truncated_exponential)                      */
+typedef enum { CJ_DURATION_CONSTANT, CJ_DURATION_UNIFORM, CJ_DURATION_CHOICE, CJ_DURATION_TRUNCEXP } cj_duration_kind;
+enum { CJ_DURATION_MAX_CHOICES = 8 };
+
+typedef struct {
+    cj_duration_kind kind;
+    int n;                              /* CHOICE: how many values */
+    float v[CJ_DURATION_MAX_CHOICES];   /* CONSTANT v0; UNIFORM [v0, v1]; CHOICE v[0..n); TRUNCEXP mean v0 in [v1, v2] */
+} cj_duration;
+
+/* Parse `text` as above; why it is not a duration goes into `why` (a
+ * phrase, for the caller's message). Durations are >= 0 and at most
+ * CJ_TASK_MAX_MS. */
+enum { CJ_TASK_MAX_MS = 600000 };
+cj_status cj_duration_parse(const char *text, cj_duration *d, char *why, size_t why_len);
+/* The longest duration it can draw, ms. */
+float cj_duration_max(const cj_duration *d);
+/* A draw, ms. */
+float cj_duration_draw(const cj_duration *d, cj_rng *rng);
+/* As written back into an option value (the inverse of cj_duration_parse). */
+void cj_duration_format(const cj_duration *d, char *out, size_t len);
+
+/* ---- trials ----------------------------------------------------------------- */
+
+enum { CJ_TASK_MAX_PERIODS = 8, CJ_TASK_MAX_CONDITIONS = 8, CJ_TASK_NAME_MAX = 32 };
+
+typedef struct {
+    int T;                 /* steps of this trial; the rest of a batch's T is padding (mask 0) */
+    int n_periods;
+    struct {
+        const char *name;  /* the task's period name ("stimulus") */
+        int start, end;    /* steps [start, end) */
+    } period[CJ_TASK_MAX_PERIODS];
+    int response_start, response_end; /* the response window, steps [start, end) */
+    int ground_truth;      /* the correct action in the window: 1..n_actions-1, or 0 (keep fixating) */
+    double condition[CJ_TASK_MAX_CONDITIONS]; /* the task's conditions, in ops->conditions order */
+} cj_trial;
+
+/* How a network did on one trial, from its outputs at every step. */
+typedef struct {
+    int correct;           /* 1 or 0: performance as defined above */
+    int fixation_broken;   /* it chose an action other than fixation before the window */
+    int response;          /* its first action other than 0 in the window, or 0 (none) */
+    int choice;            /* argmax over actions 1..n at the end of the window (ignores fixation) */
+    int response_step;     /* the step of `response`, or -1 */
+} cj_trial_score;
+
+typedef struct cj_task cj_task;
+
+typedef struct {
+    const char *period;    /* "stimulus" */
+    const char *def;       /* its default duration, as written in an option ("750") */
+} cj_task_period_def;
+
+typedef struct {
+    const char *name;      /* the word in data.task: "contextdm" */
+    const char *summary;   /* one line, for docs and messages */
+    /* The task's own options beyond the common ones (dt=, sigma= and one
+     * per period), for "unknown option" messages: "coherences=, ..." or NULL. */
+    const char *options;
+    /* Its periods in trial order, with default durations; each can be set
+     * by an option of its name ("delay=uniform:300:1500"). 0 ms skips it. */
+    const cj_task_period_def *periods;
+    int n_periods;
+    /* Names of the trial's conditions, comma-separated, in cj_trial.condition
+     * order: the columns of conditions.csv ("context,motion_coh,colour_coh"). */
+    const char *conditions;
+    /* Read the task's own options (cj_spec_*), and set n_obs, n_actions,
+     * obs_names and action_names. dt, sigma and the periods are read. */
+    cj_status (*parse)(cj_task *t, cj_spec_args *a, cj_error *err);
+    /* Make one trial from rng: its periods (cj_task_draw_periods), response
+     * window, ground truth and conditions into *trial; obs[T * n_obs]
+     * (step-major), target[T] and mask[T] for its T steps. The buffers hold
+     * t->max_steps steps and are zeroed before the call. */
+    void (*trial)(const cj_task *t, cj_rng *rng, cj_trial *trial, float *obs, int *target, float *mask);
+    /* Append the task's own options as they are now (" coherences=5:15:50"),
+     * so cj_task_format writes a complete item; NULL when it has none. */
+    void (*format_options)(const cj_task *t, char *out, size_t len);
+} cj_task_ops;
+
+struct cj_task {
+    const cj_task_ops *ops;
+    char name[CJ_TASK_NAME_MAX];   /* ops->name, for metrics */
+    float dt;                      /* ms per step (dt=, default 20 as Song et al. 2016, Yang et al. 2019) */
+    float sigma;                   /* input noise (sigma=): N(0, (sigma/sqrt(dt))^2) per step, as NeuroGym */
+    cj_duration timing[CJ_TASK_MAX_PERIODS]; /* ops->periods' durations */
+    int n_obs, n_actions;          /* input channels; actions including fixation (0) */
+    int max_steps;                 /* the longest trial the timing allows */
+    const char *obs_names;         /* comma-separated, n_obs of them */
+    const char *action_names;      /* comma-separated, n_actions */
+    double priv[32];               /* the task's own settings (ops->priv_bytes <= its 256 bytes),
+                                    * held here so a task is copied by value and owns nothing */
+};
+
+/* One data.task item, e.g. "perceptualdm coherences=0:6.4:51.2 dt=10",
+ * parsed in place (`item` is modified). index is its place in the list,
+ * for messages. An unknown task lists the known ones; an unknown option
+ * lists the task's. */
+cj_status cj_task_parse(char *item, int index, cj_task *t, cj_error *err);
+
+/* The task written back as a data.task item that parses to the same task
+ * (every option explicit), for config.ini. */
+void cj_task_format(const cj_task *t, char *out, size_t len);
+
+/* Draw the periods' durations (ms, rounded to the nearest whole step of
+ * dt) into trial->period and set trial->T. */
+void cj_task_draw_periods(const cj_task *t, cj_rng *rng, cj_trial *trial);
+/* The steps [start, end) of the period called `name`; 0 when the trial
+ * has no such period (or it lasted 0 steps). */
+int cj_trial_period(const cj_trial *trial, const char *name, int *start, int *end);
+
+/* Helpers for the tasks' own code. A list option of numbers, written
+ * "5:15:50", each in [lo, hi], at most max of them (default `def`, in the
+ * same syntax). */
+cj_status cj_task_arg_list(cj_spec_args *a, const char *key, const char *def, float lo, float hi, int max,
+                           float *v, int *n, cj_error *err);
+/* The same list back, ":"-separated, after " key=". */
+void cj_task_format_list(const char *key, const float *v, int n, char *out, size_t len);
+/* Add the task's input noise, N(0, (sigma / sqrt(dt))^2) (NeuroGym), to
+ * channels [ch, ch + n_ch) of steps [start, end) of obs. */
+void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int end, int ch, int n_ch);
+/* Set channel ch of steps [start, end) to value. */
+void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value);
+
+/* Score a trial from the network's outputs: out + t * stride is the
+ * n_actions scores (logits or probabilities) of step t. */
+cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const float *out, size_t stride);
+
+/* The registered tasks (src/tasks/registry.c), and one by name. */
+extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
+const cj_task_ops *const *cj_task_registry(int *n);
+const cj_task_ops *cj_task_ops_find(const char *name);
+
+/* ---- tasks as data sources -------------------------------------------------------
+ * n_trials trials of the tasks (each trial's task drawn uniformly among
+ * them; all must have the same n_obs and n_actions) as a source (source.h):
+ * T = the longest trial; inputs [T, B, n_obs]; labels [T, B] the target
+ * action per step; mask [T, B] the loss weight, 0 after a trial's end.
+ * Trial i is a function of (seed, stream, epoch, i) alone, so any batch
+ * of any order is reproducible; `stream` keeps training and test trials
+ * apart (e.g. 0 and 1). The tasks are copied. */
+enum { CJ_SOURCE_MAX_TASKS = 32 };
+/* The streams the trainer uses: training trials, and the held-out test
+ * trials the analyses also regenerate. */
+enum { CJ_TASK_STREAM_TRAIN = 0, CJ_TASK_STREAM_TEST = 1 };
+cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64_t seed, uint64_t stream,
+                         cj_source *out, cj_error *err);
+/* Is s a task source? Its tasks then. */
+int cj_source_is_task(const cj_source *s);
+const cj_task *cj_source_tasks(const cj_source *s, int *n_tasks);
+/* New trials for a new epoch (the trainer calls it at the start of each). */
+void cj_source_task_set_epoch(cj_source *s, int epoch);
+/* The trials the last cj_source_fill made, [B] of them, and which task
+ * (index into cj_source_tasks) each came from. */
+const cj_trial *cj_source_task_trials(const cj_source *s, const int **task_of, int *B);
+
+#endif

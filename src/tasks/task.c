@@ -1,0 +1,179 @@
+/* task.c — what every task shares (include/cajal/tasks.h): the common
+ * options (dt, sigma, one duration per period), trial timing, and scoring
+ * a network's outputs on a trial. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/tasks.h"
+
+const cj_task_ops *cj_task_ops_find(const char *name)
+{
+    int n;
+    const cj_task_ops *const *all = cj_task_registry(&n);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(name, all[i]->name)) return all[i];
+    return NULL;
+}
+
+/* The common options and the periods, read before the task's own. */
+static cj_status parse_common(cj_task *t, cj_spec_args *a, cj_error *err)
+{
+    cj_status st;
+    if ((st = cj_spec_float(a, "dt", 20.0f, 0.1f, 1000.0f, &t->dt, err))) return st;
+    if ((st = cj_spec_float(a, "sigma", 1.0f, 0.0f, 100.0f, &t->sigma, err))) return st;
+    float longest = 0;
+    for (int i = 0; i < t->ops->n_periods; i++) {
+        const cj_task_period_def *p = &t->ops->periods[i];
+        const char *given = cj_spec_value(a, p->period);
+        char why[160];
+        if (cj_duration_parse(given ? given : p->def, &t->timing[i], why, sizeof why))
+            return cj_spec_fail(a, err, "%s=%s: %s", p->period, given ? given : p->def, why);
+        longest += roundf(cj_duration_max(&t->timing[i]) / t->dt);
+    }
+    if (longest < 1) return cj_spec_fail(a, err, "every period lasts 0 ms: a trial has no steps");
+    if (longest > 100000)
+        return cj_spec_fail(a, err, "trials of up to %.0f steps of dt = %g ms: at most 100000", longest, t->dt);
+    t->max_steps = (int)longest;
+    return CJ_OK;
+}
+
+/* "dt=, sigma=, fixation=, stimulus=, ..." and the task's own. */
+static void known_options(const cj_task *t, char *out, size_t len)
+{
+    size_t used = (size_t)snprintf(out, len, "dt=, sigma=");
+    for (int i = 0; i < t->ops->n_periods && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, ", %s=", t->ops->periods[i].period);
+    if (t->ops->options && used < len) snprintf(out + used, len - used, ", %s", t->ops->options);
+}
+
+cj_status cj_task_parse(char *item, int index, cj_task *t, cj_error *err)
+{
+    memset(t, 0, sizeof *t);
+    cj_spec_args a;
+    cj_status st = cj_spec_split(item, "data.task", index, &a, err);
+    if (st) return st;
+    t->ops = cj_task_ops_find(a.word);
+    if (!t->ops) {
+        char known[512];
+        int n;
+        const cj_task_ops *const *all = cj_task_registry(&n);
+        cj_names_join((const void *const *)all, n, known, sizeof known);
+        return cj_fail(err, CJ_ERR_CONFIG, "data.task: unknown task '%s' (item %d); expected %s", a.word, index,
+                       known);
+    }
+    snprintf(t->name, sizeof t->name, "%s", t->ops->name);
+    if ((st = parse_common(t, &a, err))) return st;
+    if ((st = t->ops->parse(t, &a, err))) return st;
+    char options[512];
+    known_options(t, options, sizeof options);
+    return cj_spec_finish(&a, options, err);
+}
+
+void cj_task_format(const cj_task *t, char *out, size_t len)
+{
+    size_t used = (size_t)snprintf(out, len, "%s dt=%g sigma=%g", t->ops->name, t->dt, t->sigma);
+    for (int i = 0; i < t->ops->n_periods && used < len; i++) {
+        char d[160];
+        cj_duration_format(&t->timing[i], d, sizeof d);
+        used += (size_t)snprintf(out + used, len - used, " %s=%s", t->ops->periods[i].period, d);
+    }
+    if (t->ops->format_options && used < len) t->ops->format_options(t, out + used, len - used);
+}
+
+void cj_task_draw_periods(const cj_task *t, cj_rng *rng, cj_trial *trial)
+{
+    int step = 0;
+    trial->n_periods = t->ops->n_periods;
+    for (int i = 0; i < t->ops->n_periods; i++) {
+        int n = (int)roundf(cj_duration_draw(&t->timing[i], rng) / t->dt);
+        trial->period[i].name = t->ops->periods[i].period;
+        trial->period[i].start = step;
+        trial->period[i].end = step += n;
+    }
+    trial->T = step;
+}
+
+int cj_trial_period(const cj_trial *trial, const char *name, int *start, int *end)
+{
+    for (int i = 0; i < trial->n_periods; i++)
+        if (!strcmp(trial->period[i].name, name)) {
+            *start = trial->period[i].start;
+            *end = trial->period[i].end;
+            return *end > *start;
+        }
+    *start = *end = 0;
+    return 0;
+}
+
+static int argmax(const float *z, int from, int n)
+{
+    int best = from;
+    for (int j = from + 1; j < n; j++)
+        if (z[j] > z[best]) best = j;
+    return best;
+}
+
+cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const float *out, size_t stride)
+{
+    cj_trial_score s = {.response_step = -1};
+    int n = task->n_actions;
+    for (int t = 0; t < trial->response_start && !s.fixation_broken; t++)
+        s.fixation_broken = argmax(out + (size_t)t * stride, 0, n) != 0;
+    for (int t = trial->response_start; t < trial->response_end; t++) {
+        int a = argmax(out + (size_t)t * stride, 0, n);
+        if (a != 0) {
+            s.response = a;
+            s.response_step = t;
+            break;
+        }
+    }
+    if (trial->response_end > trial->response_start && n > 1)
+        s.choice = argmax(out + (size_t)(trial->response_end - 1) * stride, 1, n);
+    s.correct = !s.fixation_broken && s.response == trial->ground_truth;
+    return s;
+}
+
+/* ---- helpers for the tasks --------------------------------------------------- */
+
+cj_status cj_task_arg_list(cj_spec_args *a, const char *key, const char *def, float lo, float hi, int max,
+                           float *v, int *n, cj_error *err)
+{
+    const char *given = cj_spec_value(a, key);
+    const char *text = given ? given : def;
+    *n = 0;
+    for (const char *p = text; *p;) {
+        char *end;
+        float x = strtof(p, &end);
+        if (end == p || (*end && *end != ':') || !isfinite(x) || x < lo || x > hi)
+            return cj_spec_fail(a, err, "%s=%s: '%.*s' is not a number from %g to %g", key, text,
+                                (int)strcspn(p, ":"), p, lo, hi);
+        if (*n == max) return cj_spec_fail(a, err, "%s=%s: more than %d values", key, text, max);
+        v[(*n)++] = x;
+        p = *end ? end + 1 : end;
+        if (*end && !*p) return cj_spec_fail(a, err, "%s=%s ends with ':'", key, text);
+    }
+    if (!*n) return cj_spec_fail(a, err, "%s is empty (values separated by ':', e.g. 5:15:50)", key);
+    return CJ_OK;
+}
+
+void cj_task_format_list(const char *key, const float *v, int n, char *out, size_t len)
+{
+    size_t used = (size_t)snprintf(out, len, " %s=", key);
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%g", i ? ":" : "", v[i]);
+}
+
+void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int end, int ch, int n_ch)
+{
+    if (t->sigma == 0) return;
+    float sd = t->sigma / sqrtf(t->dt);
+    for (int s = start; s < end; s++)
+        for (int c = ch; c < ch + n_ch; c++) obs[(size_t)s * t->n_obs + c] += sd * cj_rng_normal(rng);
+}
+
+void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value)
+{
+    for (int s = start; s < end; s++) obs[(size_t)s * t->n_obs + ch] = value;
+}

@@ -1,0 +1,166 @@
+/* task_source.c — cognitive tasks as data sources (include/cajal/tasks.h):
+ * trial i is generated inside the fill from its own random stream, so a
+ * batch costs its generation and no storage, and any trial can be made
+ * again (for scoring, recording, analyses) from its index alone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/tasks.h"
+
+typedef struct {
+    cj_task tasks[CJ_SOURCE_MAX_TASKS];
+    int n_tasks;
+    uint64_t seed, stream;
+    int epoch;
+    /* One trial's step-major buffers, [max_steps * n_obs], [max_steps]. */
+    float *obs, *mask;
+    int *target;
+    /* The last batch's trials and their tasks, grown to the largest batch. */
+    cj_trial *trials;
+    int *task_of;
+    int cap, last_B;
+} task_source;
+
+/* splitmix64's finaliser: consecutive inputs give unrelated outputs. */
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The random stream of trial i of an epoch. */
+static void trial_rng(const task_source *ts, int i, cj_rng *rng)
+{
+    uint64_t h = mix(ts->seed + 0x9e3779b97f4a7c15ULL);
+    h = mix(h ^ (ts->stream + 1) * 0x9e3779b97f4a7c15ULL);
+    h = mix(h ^ (uint64_t)(ts->epoch + 1) * 0xd1b54a32d192ed03ULL);
+    h = mix(h ^ (uint64_t)i);
+    cj_rng_seed(rng, h);
+}
+
+static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *out, cj_error *err)
+{
+    task_source *ts = s->impl;
+    if (B > ts->cap) {
+        /* Once per larger batch size, not per step. */
+        cj_trial *t = realloc(ts->trials, sizeof *t * (size_t)B);
+        if (t) ts->trials = t;
+        int *k = t ? realloc(ts->task_of, sizeof *k * (size_t)B) : NULL;
+        if (k) ts->task_of = k;
+        if (!t || !k) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for a batch of %d", s->name, B);
+        ts->cap = B;
+    }
+    const int T = s->T, n_obs = s->step.c;
+    for (int b = 0; b < B; b++) {
+        cj_rng rng;
+        trial_rng(ts, indices[b], &rng);
+        int k = ts->n_tasks > 1 ? (int)cj_rng_below(&rng, (uint32_t)ts->n_tasks) : 0;
+        const cj_task *task = &ts->tasks[k];
+        memset(ts->obs, 0, sizeof(float) * (size_t)T * n_obs);
+        memset(ts->target, 0, sizeof(int) * (size_t)T);
+        memset(ts->mask, 0, sizeof(float) * (size_t)T);
+        cj_trial *tr = &ts->trials[b];
+        memset(tr, 0, sizeof *tr);
+        task->ops->trial(task, &rng, tr, ts->obs, ts->target, ts->mask);
+        ts->task_of[b] = k;
+        /* Time-major, as the batch is; the steps after the trial's end
+         * stay zero with mask 0 (padding). */
+        for (int t = 0; t < T; t++) {
+            memcpy(out->x + ((size_t)t * B + b) * n_obs, ts->obs + (size_t)t * n_obs, sizeof(float) * n_obs);
+            out->labels[(size_t)t * B + b] = t < tr->T ? ts->target[t] : 0;
+            out->mask[(size_t)t * B + b] = t < tr->T ? ts->mask[t] : 0.0f;
+        }
+    }
+    ts->last_B = B;
+    return CJ_OK;
+}
+
+static void task_free(cj_source *s)
+{
+    task_source *ts = s->impl;
+    if (!ts) return;
+    free(ts->obs);
+    free(ts->mask);
+    free(ts->target);
+    free(ts->trials);
+    free(ts->task_of);
+    free(ts);
+    s->impl = NULL;
+}
+
+static const cj_source_ops TASK_OPS = {"task", task_fill, task_free};
+
+cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64_t seed, uint64_t stream,
+                         cj_source *out, cj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n_tasks < 1 || n_tasks > CJ_SOURCE_MAX_TASKS)
+        return cj_fail(err, CJ_ERR_ARG, "data.task: %d tasks (1 to %d)", n_tasks, CJ_SOURCE_MAX_TASKS);
+    if (n_trials < 1) return cj_fail(err, CJ_ERR_ARG, "data.task: %d trials (at least 1)", n_trials);
+    int T = 0;
+    for (int k = 0; k < n_tasks; k++) {
+        if (tasks[k].n_obs != tasks[0].n_obs || tasks[k].n_actions != tasks[0].n_actions)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s has %d inputs and %d actions but %s has %d and %d: "
+                           "tasks trained together must share them", tasks[k].name, tasks[k].n_obs,
+                           tasks[k].n_actions, tasks[0].name, tasks[0].n_obs, tasks[0].n_actions);
+        T = tasks[k].max_steps > T ? tasks[k].max_steps : T;
+    }
+    int n_obs = tasks[0].n_obs;
+    if ((size_t)T * n_obs > CJ_MAX_ELEMENTS)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.task: trials of %d steps x %d inputs: more than %u floats", T,
+                       n_obs, CJ_MAX_ELEMENTS);
+    task_source *ts = calloc(1, sizeof *ts);
+    char name[64 + CJ_TASK_NAME_MAX];
+    snprintf(name, sizeof name, n_tasks > 1 ? "data.task (%s and %d more)" : "data.task (%s)", tasks[0].name,
+             n_tasks - 1);
+    char *label = strdup(name);
+    if (ts) {
+        ts->obs = malloc(sizeof(float) * (size_t)T * n_obs);
+        ts->mask = malloc(sizeof(float) * (size_t)T);
+        ts->target = malloc(sizeof(int) * (size_t)T);
+    }
+    out->impl = ts;
+    out->ops = &TASK_OPS;
+    out->name = label;
+    if (!ts || !label || !ts->obs || !ts->mask || !ts->target) {
+        cj_source_free(out);
+        return cj_fail(err, CJ_ERR_NOMEM, "data.task: out of memory");
+    }
+    memcpy(ts->tasks, tasks, sizeof *tasks * (size_t)n_tasks);
+    ts->n_tasks = n_tasks;
+    ts->seed = seed;
+    ts->stream = stream;
+    out->n = n_trials;
+    out->T = T;
+    out->step = (cj_shape){n_obs, 1, 1};
+    out->target = CJ_TARGET_LABELS;
+    out->target_steps = T;
+    out->n_classes = tasks[0].n_actions;
+    out->has_mask = 1;
+    return CJ_OK;
+}
+
+int cj_source_is_task(const cj_source *s) { return s->ops == &TASK_OPS; }
+
+const cj_task *cj_source_tasks(const cj_source *s, int *n_tasks)
+{
+    const task_source *ts = s->impl;
+    *n_tasks = ts->n_tasks;
+    return ts->tasks;
+}
+
+void cj_source_task_set_epoch(cj_source *s, int epoch)
+{
+    task_source *ts = s->impl;
+    ts->epoch = epoch;
+}
+
+const cj_trial *cj_source_task_trials(const cj_source *s, const int **task_of, int *B)
+{
+    const task_source *ts = s->impl;
+    *task_of = ts->task_of;
+    *B = ts->last_B;
+    return ts->trials;
+}
