@@ -45,6 +45,7 @@ typedef struct {
     int epoch;                 /* the epoch whose parameters the file holds */
     long step;                 /* optimiser steps taken by then */
     uint64_t seed;             /* train.seed */
+    char task[CJ_SPEC_MAX];    /* data.format = task: data.task in full (every option written); else "" */
 } cj_model_info;
 
 /* Save m's parameters with info as metadata (cajal_version is this
@@ -81,6 +82,7 @@ typedef struct {
     int n_tasks;
     double performance[CJ_SOURCE_MAX_TASKS];
     int task_trials[CJ_SOURCE_MAX_TASKS];
+    char task_names[CJ_SOURCE_MAX_TASKS][CJ_TASK_NAME_MAX];
 } cj_eval_result;
 
 /* Loss and accuracy of m on every sample of src (scaled as the source
@@ -102,6 +104,13 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
  * size; a mismatch names both. info gets the file's metadata. */
 cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
                                  cj_model_info *info, cj_eval_result *r, cj_error *err);
+
+/* Evaluate a model trained on tasks (metadata data_format = task) on
+ * n_trials new trials of its tasks (metadata task) from (seed, stream):
+ * with the training seed and CJ_TASK_STREAM_TEST these are the trials
+ * whose performance metrics.jsonl reports (its first data.test_trials). */
+cj_status cj_model_file_evaluate_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
+                                      int batch, cj_model_info *info, cj_eval_result *r, cj_error *err);
 
 /* {"model", "data", "samples", "loss", "accuracy", "epoch"} written
  * atomically to json_path. */

@@ -145,6 +145,16 @@ cj_status cj_task_parse(char *item, int index, cj_task *t, cj_error *err);
  * (every option explicit), for config.ini. */
 void cj_task_format(const cj_task *t, char *out, size_t len);
 
+/* A whole data.task list ("contextdm, perceptualdm dt=10") into
+ * tasks[0..*n), at most max; an empty list is an error. The tasks must be
+ * able to train together (the same inputs and actions). */
+cj_status cj_tasks_parse(const char *list, cj_task *tasks, int max, int *n, cj_error *err);
+/* Tasks trained together must have the same inputs and actions. */
+cj_status cj_tasks_check(const cj_task *tasks, int n, cj_error *err);
+/* The list written back in full, ", "-separated; CJ_ERR_CONFIG when it
+ * does not fit in len. */
+cj_status cj_tasks_format(const cj_task *tasks, int n, char *out, size_t len, cj_error *err);
+
 /* Draw the periods' durations (ms, rounded to the nearest whole step of
  * dt) into trial->period and set trial->T. */
 void cj_task_draw_periods(const cj_task *t, cj_rng *rng, cj_trial *trial);
@@ -158,7 +168,7 @@ int cj_trial_period(const cj_trial *trial, const char *name, int *start, int *en
 cj_status cj_task_arg_list(cj_spec_args *a, const char *key, const char *def, float lo, float hi, int max,
                            float *v, int *n, cj_error *err);
 /* The same list back, ":"-separated, after " key=". */
-void cj_task_format_list(const char *key, const float *v, int n, char *out, size_t len);
+void cj_task_format_numbers(const char *key, const float *v, int n, char *out, size_t len);
 /* Add the task's input noise, N(0, (sigma / sqrt(dt))^2) (NeuroGym), to
  * channels [ch, ch + n_ch) of steps [start, end) of obs. */
 void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int end, int ch, int n_ch);

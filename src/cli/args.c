@@ -1,6 +1,8 @@
 /* args.c — command-line helpers shared by the subcommands. */
 #include "args.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,17 @@ static void copy_name(char *name, size_t len, const char *a, size_t n)
     } else if (len) {
         name[0] = '\0';
     }
+}
+
+int cj_cli_parse_u64(const char *text, uint64_t *out)
+{
+    if (!isdigit((unsigned char)text[0])) return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end || errno) return 0;
+    *out = v;
+    return 1;
 }
 
 int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value)

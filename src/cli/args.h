@@ -3,12 +3,16 @@
 #define CAJAL_CLI_ARGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Split argv[*i], an option "--name=value" or "--name" followed by its
  * value in argv[*i + 1] (then *i advances), into name and *value. Returns 0
  * when the value is missing. */
 int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value);
+
+/* A whole number >= 0 written in decimal, all of `text`: 1 and *out, or 0. */
+int cj_cli_parse_u64(const char *text, uint64_t *out);
 
 /* Set by `cajal` before it restarts itself with better OpenBLAS kernels
  * (main.c): the kernels OpenBLAS chose on its own. */

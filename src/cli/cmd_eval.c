@@ -38,16 +38,22 @@ static void usage(FILE *f)
             "                  --labels, --targets (real values) or --counts (spike counts)\n"
             "  --mask FILE     .npy loss weights [n] (or [n, T] with per-step targets) for --inputs\n"
             "                  (optional)\n"
+            "  --trials N      a model trained on tasks (data.format = task): evaluate on N trials\n"
+            "                  (default 2000) made from --seed S (default: the training seed, whose\n"
+            "                  trials are the run's test trials) instead of files\n"
             "  --batch N       samples per forward pass (default 256)\n"
             "  --json FILE     also write {model, data, samples, loss, accuracy, epoch} to FILE\n"
             "  --threads N     BLAS threads (default: all cores)\n\n"
-            "Prints one line: loss L  accuracy A%% (N samples). Metadata keys: docs/outputs.md\n");
+            "Prints one line: loss L  accuracy A%% (N samples), and for tasks each task's\n"
+            "performance. Metadata keys: docs/outputs.md\n");
 }
 
 typedef struct {
     const char *model, *data, *images, *labels, *json;
     const char *inputs, *targets, *counts, *mask;  /* .npy test sets */
     int batch, threads;
+    int trials;                 /* task models; 0 = not given */
+    const char *seed;           /* task models: seed of the trials; NULL = the training seed */
 } eval_args;
 
 /* A whole number in [1, max] for option `name`; 0 when it is not one. */
@@ -75,6 +81,8 @@ static int take_option(eval_args *a, const char *name, const char *v)
     else if (!strcmp(name, "--counts")) a->counts = v;
     else if (!strcmp(name, "--mask")) a->mask = v;
     else if (!strcmp(name, "--batch")) return positive(name, v, 1 << 20, &a->batch);
+    else if (!strcmp(name, "--trials")) return positive(name, v, 100000000, &a->trials);
+    else if (!strcmp(name, "--seed")) a->seed = v;
     else if (!strcmp(name, "--threads")) return positive(name, v, 1024, &a->threads);
     else {
         fprintf(stderr, "cajal eval: unknown option '%s' (see 'cajal eval --help')\n", name);
@@ -143,6 +151,19 @@ static int format_fits(const char *model, const eval_args *a, cj_error *err)
                 "--%s", model, info.targets == CJ_TARGET_LABELS ? "labels" : info.targets == CJ_TARGET_COUNTS ? "counts" : "targets");
         return 0;
     }
+    if (info.format == CJ_DATA_TASK) {
+        if (a->inputs || a->images || a->data || a->labels) {
+            cj_fail(err, CJ_ERR_ARG, "%s was trained on tasks (metadata data_format = task): it makes its own "
+                    "trials (--trials, --seed), it reads no data files", model);
+            return 0;
+        }
+        return 1;
+    }
+    if (a->trials || a->seed) {
+        cj_fail(err, CJ_ERR_ARG, "--trials and --seed are for models trained on tasks; %s was trained on %s data",
+                model, cj_data_format_name(info.format));
+        return 0;
+    }
     if (info.format == CJ_DATA_IDX && a->inputs) {
         cj_fail(err, CJ_ERR_ARG, "%s was trained on IDX images (metadata data_format = idx): use --data or "
                 "--images and --labels, not --inputs", model);
@@ -173,11 +194,25 @@ int cj_cmd_eval(int argc, char **argv)
     cj_eval_result r;
     cj_error err = {0};
     cj_data_files files = {images, labels, a.targets, a.counts, a.mask};
-    cj_status st = format_fits(model, &a, &err) ? cj_model_file_evaluate(model, &files, a.batch, &info, &r, &err)
-                                                : err.code;
-    if (!st && a.json) st = cj_eval_write_json(a.json, model, images, &info, &r, &err);
+    cj_status st = format_fits(model, &a, &err) ? CJ_OK : err.code;
+    cj_model_info peek;
+    int task = !st && !cj_model_file_info(model, &peek, &err) && peek.format == CJ_DATA_TASK;
+    uint64_t seed = peek.seed;
+    if (task && a.seed && !cj_cli_parse_u64(a.seed, &seed)) st = cj_fail(&err, CJ_ERR_ARG, "--seed '%s' is not a "
+                                                                      "whole number >= 0", a.seed);
+    if (!st && task)
+        st = cj_model_file_evaluate_task(model, a.trials ? a.trials : 2000, seed, CJ_TASK_STREAM_TEST, a.batch, &info,
+                                         &r, &err);
+    else if (!st)
+        st = cj_model_file_evaluate(model, &files, a.batch, &info, &r, &err);
+    /* A task model's "data" are its tasks. */
+    if (!st && a.json) st = cj_eval_write_json(a.json, model, task ? info.task : images, &info, &r, &err);
     if (st) {
         fprintf(stderr, "cajal eval: %s\n", err.msg);
+    } else if (r.n_tasks) {
+        printf("loss %.4f  accuracy %.2f%% per step (%d trials)  performance:", r.loss, 100 * r.accuracy, r.samples);
+        for (int k = 0; k < r.n_tasks; k++) printf(" %s %.2f%%", r.task_names[k], 100 * r.performance[k]);
+        printf("\n");
     } else if (isfinite(r.accuracy)) {
         printf("loss %.4f  accuracy %.2f%% (%d samples)\n", r.loss, 100 * r.accuracy, r.samples);
     } else {

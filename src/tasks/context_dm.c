@@ -88,7 +88,7 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, int *
 static void format_options(const cj_task *t, char *out, size_t len)
 {
     const context_dm *p = (const context_dm *)t->priv;
-    cj_task_format_list("coherences", p->coherences, p->n_coherences, out, len);
+    cj_task_format_numbers("coherences", p->coherences, p->n_coherences, out, len);
 }
 
 _Static_assert(sizeof(context_dm) <= sizeof(((cj_task *)0)->priv), "context_dm fits in cj_task.priv");

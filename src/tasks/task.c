@@ -82,6 +82,51 @@ void cj_task_format(const cj_task *t, char *out, size_t len)
     if (t->ops->format_options && used < len) t->ops->format_options(t, out + used, len - used);
 }
 
+cj_status cj_tasks_parse(const char *list, cj_task *tasks, int max, int *n, cj_error *err)
+{
+    char copy[4096];
+    if (strlen(list) >= sizeof copy)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.task: %zu characters (at most %zu)", strlen(list), sizeof copy - 1);
+    memcpy(copy, list, strlen(list) + 1);
+    *n = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (*n == max) return cj_fail(err, CJ_ERR_CONFIG, "data.task: more than %d tasks", max);
+        cj_status st = cj_task_parse(item, *n + 1, &tasks[*n], err);
+        if (st) return st;
+        (*n)++;
+    }
+    if (!*n)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = task needs data.task, e.g. data.task = contextdm "
+                       "(tasks: docs/tasks.md)");
+    return cj_tasks_check(tasks, *n, err);
+}
+
+cj_status cj_tasks_check(const cj_task *tasks, int n, cj_error *err)
+{
+    for (int k = 1; k < n; k++)
+        if (tasks[k].n_obs != tasks[0].n_obs || tasks[k].n_actions != tasks[0].n_actions)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s has %d inputs and %d actions but %s has %d and %d: "
+                           "tasks trained together must share them", tasks[k].name, tasks[k].n_obs,
+                           tasks[k].n_actions, tasks[0].name, tasks[0].n_obs, tasks[0].n_actions);
+    return CJ_OK;
+}
+
+cj_status cj_tasks_format(const cj_task *tasks, int n, char *out, size_t len, cj_error *err)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        char item[1024];
+        cj_task_format(&tasks[i], item, sizeof item);
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", item);
+        if (used >= len)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: written out in full the tasks take more than %zu "
+                           "characters", len - 1);
+    }
+    return CJ_OK;
+}
+
 void cj_task_draw_periods(const cj_task *t, cj_rng *rng, cj_trial *trial)
 {
     int step = 0;
@@ -158,7 +203,7 @@ cj_status cj_task_arg_list(cj_spec_args *a, const char *key, const char *def, fl
     return CJ_OK;
 }
 
-void cj_task_format_list(const char *key, const float *v, int n, char *out, size_t len)
+void cj_task_format_numbers(const char *key, const float *v, int n, char *out, size_t len)
 {
     size_t used = (size_t)snprintf(out, len, " %s=", key);
     for (int i = 0; i < n && used < len; i++)

@@ -99,14 +99,10 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     if (n_tasks < 1 || n_tasks > CJ_SOURCE_MAX_TASKS)
         return cj_fail(err, CJ_ERR_ARG, "data.task: %d tasks (1 to %d)", n_tasks, CJ_SOURCE_MAX_TASKS);
     if (n_trials < 1) return cj_fail(err, CJ_ERR_ARG, "data.task: %d trials (at least 1)", n_trials);
+    cj_status st = cj_tasks_check(tasks, n_tasks, err);
+    if (st) return st;
     int T = 0;
-    for (int k = 0; k < n_tasks; k++) {
-        if (tasks[k].n_obs != tasks[0].n_obs || tasks[k].n_actions != tasks[0].n_actions)
-            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s has %d inputs and %d actions but %s has %d and %d: "
-                           "tasks trained together must share them", tasks[k].name, tasks[k].n_obs,
-                           tasks[k].n_actions, tasks[0].name, tasks[0].n_obs, tasks[0].n_actions);
-        T = tasks[k].max_steps > T ? tasks[k].max_steps : T;
-    }
+    for (int k = 0; k < n_tasks; k++) T = tasks[k].max_steps > T ? tasks[k].max_steps : T;
     int n_obs = tasks[0].n_obs;
     if ((size_t)T * n_obs > CJ_MAX_ELEMENTS)
         return cj_fail(err, CJ_ERR_CONFIG, "data.task: trials of %d steps x %d inputs: more than %u floats", T,

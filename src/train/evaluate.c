@@ -109,9 +109,11 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
     r->loss = weight > 0 ? total / weight : NAN;
     r->accuracy = src->target == CJ_TARGET_LABELS && weight > 0 ? correct / weight : NAN;
     r->n_tasks = 0;
-    if (is_task) cj_source_tasks(src, &r->n_tasks);
-    for (int k = 0; k < r->n_tasks; k++)
+    const cj_task *tasks = is_task ? cj_source_tasks(src, &r->n_tasks) : NULL;
+    for (int k = 0; k < r->n_tasks; k++) {
         r->performance[k] = r->task_trials[k] ? (double)task_correct[k] / r->task_trials[k] : NAN;
+        memcpy(r->task_names[k], tasks[k].name, CJ_TASK_NAME_MAX);
+    }
     return CJ_OK;
 }
 
@@ -168,6 +170,37 @@ cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *fi
     return st;
 }
 
+cj_status cj_model_file_evaluate_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
+                                      int batch, cj_model_info *info, cj_eval_result *r, cj_error *err)
+{
+    if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
+    cj_status st = cj_model_file_info(model_path, info, err);
+    if (st) return st;
+    if (info->format != CJ_DATA_TASK)
+        return cj_fail(err, CJ_ERR_ARG, "%s was trained on %s data, not on tasks (metadata data_format)", model_path,
+                       cj_data_format_name(info->format));
+    cj_task tasks[CJ_SOURCE_MAX_TASKS];
+    int n;
+    cj_error inner;
+    if ((st = cj_tasks_parse(info->task, tasks, CJ_SOURCE_MAX_TASKS, &n, &inner)))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata task: %s", model_path, inner.msg);
+    cj_source src;
+    if ((st = cj_source_task(tasks, n, n_trials, seed, stream, &src, err))) return st;
+    cj_model m;
+    if (!(st = cj_model_from_file_seq(model_path, src.T, batch, &m, info, err))) {
+        cj_source_set_scale(&src, info->format, info->scale, info->scale_mean, info->scale_std);
+        cj_batch buf;
+        if (!(st = cj_batch_alloc(&buf, &src, batch, err))) {
+            cj_objective objective = cj_objective_of(info->loss);
+            st = cj_evaluate(&m, &objective, &src, &buf, r, err);
+            cj_batch_free(&buf);
+        }
+        cj_model_free(&m);
+    }
+    cj_source_free(&src);
+    return st;
+}
+
 cj_status cj_eval_write_json(const char *json_path, const char *model_path, const char *data,
                              const cj_model_info *info, const cj_eval_result *r, cj_error *err)
 {
@@ -176,6 +209,12 @@ cj_status cj_eval_write_json(const char *json_path, const char *model_path, cons
              cJSON_AddNumberToObject(o, "samples", r->samples) && cJSON_AddNumberToObject(o, "loss", r->loss) &&
              cJSON_AddNumberToObject(o, "accuracy", r->accuracy) &&
              cJSON_AddNumberToObject(o, "epoch", info->epoch);
+    if (ok && r->n_tasks) {
+        cJSON *perf = cJSON_AddObjectToObject(o, "performance");
+        ok = perf != NULL;
+        for (int k = 0; ok && k < r->n_tasks; k++)
+            ok = cJSON_AddNumberToObject(perf, r->task_names[k], r->performance[k]) != NULL;
+    }
     char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     if (!text) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory building the JSON", json_path);

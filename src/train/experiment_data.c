@@ -69,21 +69,7 @@ static cj_status finish_npy(cj_experiment *e, const cj_data_keys_given *given, c
 
 cj_status cj_experiment_tasks(const cj_experiment *e, cj_task *tasks, int max, int *n, cj_error *err)
 {
-    char list[CJ_SPEC_MAX];
-    snprintf(list, sizeof list, "%s", e->task);
-    *n = 0;
-    char *save = NULL;
-    for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        if (*n == max)
-            return cj_fail(err, CJ_ERR_CONFIG, "data.task: more than %d tasks", max);
-        cj_status st = cj_task_parse(item, *n + 1, &tasks[*n], err);
-        if (st) return st;
-        (*n)++;
-    }
-    if (!*n)
-        return cj_fail(err, CJ_ERR_CONFIG, "data.format = task needs data.task, e.g. data.task = contextdm "
-                       "(tasks: docs/tasks.md)");
-    return CJ_OK;
+    return cj_tasks_parse(e->task, tasks, max, n, err);
 }
 
 /* data.format = task: no files, and data.task written back in full (every
@@ -111,16 +97,8 @@ static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, 
     cj_status st = cj_experiment_tasks(e, tasks, CJ_SOURCE_MAX_TASKS, &n, err);
     if (st) return st;
     char full[CJ_SPEC_MAX];
-    size_t used = 0;
-    for (int i = 0; i < n; i++) {
-        char item[1024];
-        cj_task_format(&tasks[i], item, sizeof item);
-        used += (size_t)snprintf(full + used, sizeof full - used, "%s%s", i ? ", " : "", item);
-        if (used >= sizeof full)
-            return cj_fail(err, CJ_ERR_CONFIG, "data.task: written out in full the tasks take more than %zu "
-                           "characters", sizeof full - 1);
-    }
-    memcpy(e->task, full, used + 1);
+    if ((st = cj_tasks_format(tasks, n, full, sizeof full, err))) return st;
+    memcpy(e->task, full, sizeof full);
     return CJ_OK;
 }
 

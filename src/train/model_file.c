@@ -46,8 +46,11 @@ cj_status cj_model_save_info(cj_model *m, const cj_model_info *info, const char 
         {"epoch", epoch},
         {"step", step},
         {"seed", seed},
+        {"task", info->task},
     };
-    return cj_model_save_meta(m, path, (int)(sizeof meta / sizeof meta[0]), meta, err);
+    /* "task" only for models trained on tasks: the last entry. */
+    int n = (int)(sizeof meta / sizeof meta[0]) - !info->task[0];
+    return cj_model_save_meta(m, path, n, meta, err);
 }
 
 /* ---- reading -------------------------------------------------------------- */
@@ -239,6 +242,9 @@ cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_mode
     if (!s) s = get_whole(st, path, "epoch", 1, 2147483647, &epoch, err);
     if (!s) s = get_whole(st, path, "step", 0, INT64_MAX, &step, err);
     if (!s) s = get_u64(st, path, "seed", &info->seed, err);
+    if (!s && cj_safetensors_meta(st, "task")) s = get_text(st, path, "task", info->task, sizeof info->task, err);
+    if (!s && info->format == CJ_DATA_TASK && !info->task[0])
+        s = cj_fail(err, CJ_ERR_FORMAT, "%s: metadata data_format = task but no task", path);
     info->classes = (int)classes;
     info->epoch = (int)epoch;
     info->step = (long)step;

@@ -283,6 +283,7 @@ static void describe_model(cj_model_info *info, const cj_experiment *e, const cj
     info->targets = train->target;
     info->sequence = e->sequence || e->format == CJ_DATA_TASK;
     info->seed = e->seed;
+    snprintf(info->task, sizeof info->task, "%s", e->format == CJ_DATA_TASK ? e->task : "");
 }
 
 /* The batch buffers, the epoch order and the fixed diagnostics batch. */
