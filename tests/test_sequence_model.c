@@ -276,6 +276,43 @@ TEST(dale_law_keeps_the_signs_of_units)
     cj_model_free(&m);
 }
 
+/* init=orthogonal gives W W^T = gain^2 I; init=identity gives gain I; the
+ * input weights keep PyTorch's uniform start either way. */
+TEST(recurrent_init_options_start_where_they_say)
+{
+    const char *specs[] = {"rnn 12 init=orthogonal gain=1.5, dense 2", "rnn 12 init=identity gain=0.9, dense 2"};
+    for (int s = 0; s < 2; s++) {
+        cj_model m;
+        cj_error err;
+        if (cj_model_create_seq(&m, specs[s], (cj_shape){I, 1, 1}, T, B, &err)) {
+            test_fail("%s: %s", specs[s], err.msg);
+            continue;
+        }
+        cj_rng rng;
+        cj_rng_seed(&rng, 8);
+        cj_model_init(&m, &rng);
+        const cj_param *w = cj_layer_param(&m.layers[0], CJ_PARAM_RECURRENT);
+        const cj_param *u = cj_layer_param(&m.layers[0], CJ_PARAM_WEIGHT);
+        double worst = 0;
+        for (int i = 0; i < 12; i++)
+            for (int j = 0; j < 12; j++) {
+                double g = 0;
+                if (s == 0) {
+                    for (int k = 0; k < 12; k++) g += (double)w->data[i * 12 + k] * w->data[j * 12 + k];
+                    g -= i == j ? 2.25 : 0;
+                } else {
+                    g = w->data[i * 12 + j] - (i == j ? 0.9 : 0);
+                }
+                worst = fabs(g) > worst ? fabs(g) : worst;
+            }
+        CHECK(worst < 1e-5);
+        float bound = 1 / sqrtf(12.0f), biggest = 0;
+        for (size_t k = 0; k < u->n; k++) biggest = fabsf(u->data[k]) > biggest ? fabsf(u->data[k]) : biggest;
+        CHECK(biggest <= bound && biggest > 0.5f * bound);
+        cj_model_free(&m);
+    }
+}
+
 /* Running T steps at once, or step by step carrying the state, gives the
  * same outputs (the state is kept between calls until reset). */
 TEST(state_carries_between_calls)
@@ -392,6 +429,8 @@ TEST(bad_recurrent_options_are_errors_naming_them)
         {"rnn 4 leak=0.1, dense 2", "unknown option 'leak' (nonlinearity, alpha"},
         {"gru 4 alpha=0.5, dense 2", "unexpected 'alpha=0.5'"},
         {"lstm 4 8, dense 2", "unexpected '8'"},
+        {"rnn 4 init=xavier, dense 2", "init=xavier is not one of pytorch|orthogonal|identity"},
+        {"rnn 4 gain=2, dense 2", "gain= scales init=orthogonal or init=identity"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cj_model m;
@@ -416,6 +455,7 @@ int main(void)
     RUN(recurrent_parameters_have_torch_names_and_roles);
     RUN(rate_rnn_options_match_finite_differences_through_time);
     RUN(dale_law_keeps_the_signs_of_units);
+    RUN(recurrent_init_options_start_where_they_say);
     RUN(state_carries_between_calls);
     RUN(rnn_noise_is_drawn_without_init);
     RUN(diagnostics_replay_the_recurrent_noise);

@@ -14,6 +14,12 @@
  *                                     excitatory, the rest inhibitory, and every
  *                                     recurrent weight keeps its unit's sign
  *   train_h0=true                     a trainable initial state x_0 ("h0")
+ *   init=pytorch|orthogonal|identity  the recurrent weights' start: torch.nn.RNN's
+ *   gain=G                            U(-1/√H, 1/√H) (default), G times a random
+ *                                     orthogonal matrix (Saxe et al. 2014; Yang et
+ *                                     al. 2019's "randortho") or G times the identity
+ *                                     (Le et al. 2015's IRNN; Yang's "diag"), which
+ *                                     start the network as a slow integrator
  *
  * Dale's law (Song et al. 2016, eq. 5): the effective recurrent weight is
  * W_eff = [W]_+ D, D = diag(±1) by presynaptic unit, so weight_hh_l0 stores
@@ -23,17 +29,21 @@
  *
  * State: x [B, H], carried between calls until reset. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cajal/layers.h"
 #include "cajal/recurrent.h"
 
 enum { P_IH, P_HH, P_BIH, P_BHH, P_H0 };
+enum { INIT_PYTORCH, INIT_ORTHOGONAL, INIT_IDENTITY };
 
 typedef struct {
     cj_rate_rnn_config cfg;
     float sigma;        /* σ_rec */
     int dale, n_exc, train_h0;
+    int init;           /* INIT_* */
+    float gain;
     cj_rng rng;         /* the noise (seeded at init) */
     int chunk;          /* calls since reset: the first one's backward reaches x_0 */
     int tape_first;     /* the taped call was the first since reset */
@@ -53,6 +63,10 @@ static cj_status rnn_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
     if (!st) st = cj_spec_bool(a, "dale", 0, &p->dale, err);
     if (!st) st = cj_spec_float(a, "e_fraction", 0.8f, 0, 1, &e_fraction, err);
     if (!st) st = cj_spec_bool(a, "train_h0", 0, &p->train_h0, err);
+    if (!st) st = cj_spec_choice(a, "init", "pytorch|orthogonal|identity", INIT_PYTORCH, &p->init, err);
+    if (!st) st = cj_spec_float(a, "gain", 1, 0, 100, &p->gain, err);
+    if (!st && p->init == INIT_PYTORCH && cj_spec_value(a, "gain"))
+        st = cj_spec_fail(a, err, "gain= scales init=orthogonal or init=identity, not the default init=pytorch");
     if (st) return st;
     if (alpha > 0 && (tau > 0 || dt > 0))
         return cj_fail(err, CJ_ERR_CONFIG, "model.layers: item %d (rnn): give alpha or tau and dt, not both",
@@ -99,6 +113,31 @@ static cj_status rnn_setup(cj_layer *l, cj_error *err)
     return CJ_OK;
 }
 
+/* w [H, H] = gain x a random orthogonal matrix: modified Gram-Schmidt on
+ * the rows of a standard normal matrix, in double (as QR would give, up to
+ * the signs of the rows, which are random anyway). */
+static void orthogonal(float *w, int H, float gain, cj_rng *rng)
+{
+    double *q = malloc(sizeof(double) * (size_t)H * H);
+    if (!q) return; /* keep the uniform start: init cannot fail */
+    for (size_t i = 0; i < (size_t)H * H; i++) q[i] = cj_rng_normal(rng);
+    for (int i = 0; i < H; i++) {
+        double *r = q + (size_t)i * H;
+        for (int j = 0; j < i; j++) {
+            const double *s = q + (size_t)j * H;
+            double dot = 0;
+            for (int k = 0; k < H; k++) dot += r[k] * s[k];
+            for (int k = 0; k < H; k++) r[k] -= dot * s[k];
+        }
+        double norm = 0;
+        for (int k = 0; k < H; k++) norm += r[k] * r[k];
+        norm = sqrt(norm);
+        for (int k = 0; k < H; k++) r[k] /= norm;
+    }
+    for (size_t i = 0; i < (size_t)H * H; i++) w[i] = (float)(gain * q[i]);
+    free(q);
+}
+
 static void rnn_init(cj_layer *l, cj_rng *rng)
 {
     rnn_priv *p = l->priv;
@@ -107,9 +146,14 @@ static void rnn_init(cj_layer *l, cj_rng *rng)
         if (q->init_bound > 0) cj_rng_fill_uniform(rng, q->data, q->n, -q->init_bound, q->init_bound);
         else memset(q->data, 0, sizeof(float) * q->n);
     }
+    int H = l->units;
+    float *w = l->params[P_HH].data;
+    if (p->init == INIT_ORTHOGONAL) orthogonal(w, H, p->gain, rng);
+    if (p->init == INIT_IDENTITY)
+        for (int i = 0; i < H; i++)
+            for (int j = 0; j < H; j++) w[(size_t)i * H + j] = i == j ? p->gain : 0.0f;
     if (p->dale) {
-        int H = l->units;
-        float *w = l->params[P_HH].data, ratio = (float)p->n_exc / (float)(H - p->n_exc);
+        float ratio = (float)p->n_exc / (float)(H - p->n_exc);
         for (int i = 0; i < H; i++)
             for (int j = 0; j < H; j++) {
                 float v = fabsf(w[(size_t)i * H + j]);
@@ -256,7 +300,7 @@ void cj_rnn_layer_rates(const cj_layer *l, int B, float *r)
 const cj_layer_ops cj_rnn_ops = {
     .word = "rnn",
     .torch_name = "RNN",
-    .options = "nonlinearity, alpha, tau, dt, noise, dale, e_fraction, train_h0",
+    .options = "nonlinearity, alpha, tau, dt, noise, dale, e_fraction, train_h0, init, gain",
     .parse = rnn_parse,
     .setup = rnn_setup,
     .tape_floats = rnn_tape,
