@@ -275,6 +275,17 @@ TEST(recurrent_noise_and_validation)
     free(y);
 }
 
+/* A task makes new training trials every epoch from the seed and the
+ * epoch: a resumed run must make the same ones. */
+TEST(task_trials_of_later_epochs)
+{
+    const char *base[] = {"data.format=task", "data.task=perceptualdm stimulus=200 delay=uniform:0:100",
+                          "data.train_trials=64", "data.test_trials=32", "data.validation=0.25",
+                          "model.layers=rnn 8 noise=0.1 tau=100 dt=20, dense 3", "train.epochs=4", "train.batch=16",
+                          "train.diag_batch=16", "optim.name=adam", "optim.lr=0.01", NULL};
+    check_resumes_exactly("task", base, NULL, 0);
+}
+
 /* The same from a model.init: the noise stream is seeded without the
  * layer's init (unseeded, it hung the first noisy forward pass). */
 TEST(recurrent_noise_from_model_init)
@@ -729,6 +740,7 @@ int main(void)
     RUN(node_perturbation_noise_stream);
     RUN(feedback_alignment_fixed_feedback);
     RUN(recurrent_noise_and_validation);
+    RUN(task_trials_of_later_epochs);
     RUN(recurrent_noise_from_model_init);
     RUN(diverging_run_warns_once);
     RUN(a_folder_holding_a_run_needs_resume_or_force);
