@@ -105,6 +105,14 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
 cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
                                  cj_model_info *info, cj_eval_result *r, cj_error *err);
 
+/* A model trained on tasks (metadata data_format = task), rebuilt for
+ * batches of max_batch, and n_trials trials of its tasks (metadata task)
+ * from (seed, stream), scaled as in training. With the training seed and
+ * CJ_TASK_STREAM_TEST they are the run's test trials. On failure nothing
+ * needs freeing; else free m and src. */
+cj_status cj_model_file_open_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
+                                  int max_batch, cj_model *m, cj_model_info *info, cj_source *src, cj_error *err);
+
 /* Evaluate a model trained on tasks (metadata data_format = task) on
  * n_trials new trials of its tasks (metadata task) from (seed, stream):
  * with the training seed and CJ_TASK_STREAM_TEST these are the trials

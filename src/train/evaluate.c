@@ -170,10 +170,10 @@ cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *fi
     return st;
 }
 
-cj_status cj_model_file_evaluate_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
-                                      int batch, cj_model_info *info, cj_eval_result *r, cj_error *err)
+cj_status cj_model_file_open_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
+                                  int max_batch, cj_model *m, cj_model_info *info, cj_source *src, cj_error *err)
 {
-    if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
+    if (max_batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", max_batch);
     cj_status st = cj_model_file_info(model_path, info, err);
     if (st) return st;
     if (info->format != CJ_DATA_TASK)
@@ -184,19 +184,29 @@ cj_status cj_model_file_evaluate_task(const char *model_path, int n_trials, uint
     cj_error inner;
     if ((st = cj_tasks_parse(info->task, tasks, CJ_SOURCE_MAX_TASKS, &n, &inner)))
         return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata task: %s", model_path, inner.msg);
-    cj_source src;
-    if ((st = cj_source_task(tasks, n, n_trials, seed, stream, &src, err))) return st;
-    cj_model m;
-    if (!(st = cj_model_from_file_seq(model_path, src.T, batch, &m, info, err))) {
-        cj_source_set_scale(&src, info->format, info->scale, info->scale_mean, info->scale_std);
-        cj_batch buf;
-        if (!(st = cj_batch_alloc(&buf, &src, batch, err))) {
-            cj_objective objective = cj_objective_of(info->loss);
-            st = cj_evaluate(&m, &objective, &src, &buf, r, err);
-            cj_batch_free(&buf);
-        }
-        cj_model_free(&m);
+    if ((st = cj_source_task(tasks, n, n_trials, seed, stream, src, err))) return st;
+    if ((st = cj_model_from_file_seq(model_path, src->T, max_batch, m, info, err))) {
+        cj_source_free(src);
+        return st;
     }
+    cj_source_set_scale(src, info->format, info->scale, info->scale_mean, info->scale_std);
+    return CJ_OK;
+}
+
+cj_status cj_model_file_evaluate_task(const char *model_path, int n_trials, uint64_t seed, uint64_t stream,
+                                      int batch, cj_model_info *info, cj_eval_result *r, cj_error *err)
+{
+    cj_model m;
+    cj_source src;
+    cj_status st = cj_model_file_open_task(model_path, n_trials, seed, stream, batch, &m, info, &src, err);
+    if (st) return st;
+    cj_batch buf;
+    if (!(st = cj_batch_alloc(&buf, &src, batch, err))) {
+        cj_objective objective = cj_objective_of(info->loss);
+        st = cj_evaluate(&m, &objective, &src, &buf, r, err);
+        cj_batch_free(&buf);
+    }
+    cj_model_free(&m);
     cj_source_free(&src);
     return st;
 }
