@@ -138,10 +138,11 @@ typedef struct {
  * trials <= n_regressors + 1 (too few to fit the coefficients with any
  * residual left), a non-finite value, a regressor constant over trials or a
  * linear combination of the intercept and the regressors before it (the
- * design is rank-deficient), more regressors than units, n_pca outside
- * [0, min(units, conditions x T)] or below n_regressors (the axes could not
- * be independent), an order that is not a permutation, a beta_max of zero
- * or in the span of those before it, and cj_condition_average's errors.
+ * design is rank-deficient), more regressors than units, n_pca above
+ * min(units, conditions x T - 1) (the centred averages' rank) or between
+ * 1 and n_regressors - 1 (the axes could not be independent), an order that
+ * is not a permutation, a beta_max of zero or in the span of those before
+ * it in the order, and cj_condition_average's errors.
  * CJ_ERR_NOMEM or CJ_ERR_NUMERIC (LAPACK) otherwise. On failure *out holds
  * nothing to free (cj_tdr_free is still safe). */
 cj_status cj_tdr_run(const cj_tdr_input *in, cj_tdr *out, cj_error *err);
