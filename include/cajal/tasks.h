@@ -21,7 +21,7 @@
  *     cj_source src;                                   // 1000 trials of it, from seed 7
  *     if (cj_source_task(&task, 1, 1000, 7, 0, &src, &err)) ...
  *     ... cj_batch_alloc / cj_source_fill as for any source (source.h) ...
- *     cj_trial_score s = cj_task_score(&task, &trial, outputs, stride, n_actions);
+ *     cj_trial_score s = cj_task_score(&task, &trial, outputs, stride);
  *
  * A new task is one file in src/tasks/ with its cj_task_ops table, one
  * line in src/tasks/registry.c and its test (docs/tasks.md). */
@@ -90,6 +90,13 @@ typedef struct {
 
 typedef struct cj_task cj_task;
 
+/* Where a trial's targets go, each for its T steps (step-major). */
+typedef struct {
+    int *action;    /* [T] the target action: tasks with target = CJ_TARGET_LABELS */
+    float *values;  /* [T * n_actions] target output values: tasks with CJ_TARGET_VALUES (ring outputs) */
+    float *mask;    /* [T] the loss weight of each step */
+} cj_task_targets;
+
 typedef struct {
     const char *period;    /* "stimulus" */
     const char *def;       /* its default duration, as written in an option ("750") */
@@ -108,14 +115,22 @@ typedef struct {
     /* Names of the trial's conditions, comma-separated, in cj_trial.condition
      * order: the columns of conditions.csv ("context,motion_coh,colour_coh"). */
     const char *conditions;
+    /* What the network is trained to produce: an action per step
+     * (CJ_TARGET_LABELS, cross-entropy; the default, 0) or output values
+     * per step (CJ_TARGET_VALUES, e.g. Yang et al.'s fixation and ring
+     * outputs, MSE). */
+    cj_target_kind target;
     /* Read the task's own options (cj_spec_*), and set n_obs, n_actions,
      * obs_names and action_names. dt, sigma and the periods are read. */
     cj_status (*parse)(cj_task *t, cj_spec_args *a, cj_error *err);
     /* Make one trial from rng: its periods (cj_task_draw_periods), response
      * window, ground truth and conditions into *trial; obs[T * n_obs]
-     * (step-major), target[T] and mask[T] for its T steps. The buffers hold
-     * t->max_steps steps and are zeroed before the call. */
-    void (*trial)(const cj_task *t, cj_rng *rng, cj_trial *trial, float *obs, int *target, float *mask);
+     * (step-major) and the targets of its kind (*y) for its T steps. The
+     * buffers hold t->max_steps steps and are zeroed before the call. */
+    void (*trial)(const cj_task *t, cj_rng *rng, cj_trial *trial, float *obs, const cj_task_targets *y);
+    /* Score the network on a trial (see cj_task_score); NULL: the
+     * discrete-action rule above. */
+    cj_trial_score (*score)(const cj_task *t, const cj_trial *trial, const float *out, size_t stride);
     /* Append the task's own options as they are now (" coherences=5:15:50"),
      * so cj_task_format writes a complete item; NULL when it has none. */
     void (*format_options)(const cj_task *t, char *out, size_t len);
@@ -127,7 +142,8 @@ struct cj_task {
     float dt;                      /* ms per step (dt=, default 20 as Song et al. 2016, Yang et al. 2019) */
     float sigma;                   /* input noise (sigma=): N(0, (sigma/sqrt(dt))^2) per step, as NeuroGym */
     cj_duration timing[CJ_TASK_MAX_PERIODS]; /* ops->periods' durations */
-    int n_obs, n_actions;          /* input channels; actions including fixation (0) */
+    int n_obs, n_actions;          /* input channels; actions including fixation (0), or for
+                                    * CJ_TARGET_VALUES tasks the outputs (fixation first) */
     int max_steps;                 /* the longest trial the timing allows */
     const char *obs_names;         /* comma-separated, n_obs of them */
     const char *action_names;      /* comma-separated, n_actions */
@@ -176,8 +192,11 @@ void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int
 void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value);
 
 /* Score a trial from the network's outputs: out + t * stride is the
- * n_actions scores (logits or probabilities) of step t. */
+ * n_actions scores (logits or probabilities) of step t. The task's own
+ * ops->score when it has one, else cj_task_score_actions. */
 cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const float *out, size_t stride);
+/* The discrete-action rule of the header comment. */
+cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial, const float *out, size_t stride);
 
 /* The registered tasks (src/tasks/registry.c), and one by name. */
 extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
@@ -186,9 +205,10 @@ const cj_task_ops *cj_task_ops_find(const char *name);
 
 /* ---- tasks as data sources -------------------------------------------------------
  * n_trials trials of the tasks (each trial's task drawn uniformly among
- * them; all must have the same n_obs and n_actions) as a source (source.h):
- * T = the longest trial; inputs [T, B, n_obs]; labels [T, B] the target
- * action per step; mask [T, B] the loss weight, 0 after a trial's end.
+ * them; all must have the same n_obs, n_actions and target kind) as a
+ * source (source.h): T = the longest trial; inputs [T, B, n_obs]; labels
+ * [T, B] the target action per step, or values [T, B, n_actions]; mask
+ * [T, B] the loss weight, 0 after a trial's end.
  * Trial i is a function of (seed, stream, epoch, i) alone, so any batch
  * of any order is reproducible; `stream` keeps training and test trials
  * apart (e.g. 0 and 1). The tasks are copied. */

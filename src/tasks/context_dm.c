@@ -53,7 +53,7 @@ static void stimulus(const cj_task *t, float *obs, int s0, int s1, int ch1, floa
     cj_task_set_obs(t, obs, s0, s1, ch1 + 1, 0.5f - c / 200.0f);
 }
 
-static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, int *target, float *mask)
+static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const cj_task_targets *y)
 {
     const context_dm *p = (const context_dm *)t->priv;
     cj_task_draw_periods(t, rng, tr);
@@ -73,8 +73,8 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, int *
     stimulus(t, obs, s0, s1, OBS_COLOUR1, colour);
     cj_task_add_noise(t, rng, obs, s0, s1, OBS_MOTION1, 4);
     for (int s = 0; s < tr->T; s++) {
-        target[s] = s >= d0 ? gt : 0;
-        mask[s] = 1.0f;
+        y->action[s] = s >= d0 ? gt : 0;
+        y->mask[s] = 1.0f;
     }
     tr->response_start = d0;
     tr->response_end = tr->T;

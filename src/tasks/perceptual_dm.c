@@ -42,7 +42,7 @@ static cj_status parse(cj_task *t, cj_spec_args *a, cj_error *err)
     return st;
 }
 
-static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, int *target, float *mask)
+static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const cj_task_targets *y)
 {
     const perceptual_dm *p = (const perceptual_dm *)t->priv;
     cj_task_draw_periods(t, rng, tr);
@@ -55,8 +55,8 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, int *
     cj_task_set_obs(t, obs, s0, s1, gt == 1 ? OBS_CHOICE2 : OBS_CHOICE1, 0.5f - c / 200.0f);
     cj_task_add_noise(t, rng, obs, s0, s1, OBS_CHOICE1, 2);
     for (int s = 0; s < tr->T; s++) {
-        target[s] = s >= d0 ? gt : 0;
-        mask[s] = 1.0f;
+        y->action[s] = s >= d0 ? gt : 0;
+        y->mask[s] = 1.0f;
     }
     tr->response_start = d0;
     tr->response_end = tr->T;

@@ -105,10 +105,13 @@ cj_status cj_tasks_parse(const char *list, cj_task *tasks, int max, int *n, cj_e
 cj_status cj_tasks_check(const cj_task *tasks, int n, cj_error *err)
 {
     for (int k = 1; k < n; k++)
-        if (tasks[k].n_obs != tasks[0].n_obs || tasks[k].n_actions != tasks[0].n_actions)
-            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s has %d inputs and %d actions but %s has %d and %d: "
+        if (tasks[k].n_obs != tasks[0].n_obs || tasks[k].n_actions != tasks[0].n_actions ||
+            tasks[k].ops->target != tasks[0].ops->target)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s has %d inputs and %d %s but %s has %d and %d %s: "
                            "tasks trained together must share them", tasks[k].name, tasks[k].n_obs,
-                           tasks[k].n_actions, tasks[0].name, tasks[0].n_obs, tasks[0].n_actions);
+                           tasks[k].n_actions, tasks[k].ops->target == CJ_TARGET_VALUES ? "output values" : "actions",
+                           tasks[0].name, tasks[0].n_obs, tasks[0].n_actions,
+                           tasks[0].ops->target == CJ_TARGET_VALUES ? "output values" : "actions");
     return CJ_OK;
 }
 
@@ -161,6 +164,11 @@ static int argmax(const float *z, int from, int n)
 }
 
 cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const float *out, size_t stride)
+{
+    return task->ops->score ? task->ops->score(task, trial, out, stride) : cj_task_score_actions(task, trial, out, stride);
+}
+
+cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial, const float *out, size_t stride)
 {
     cj_trial_score s = {.response_step = -1};
     int n = task->n_actions;

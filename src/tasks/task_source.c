@@ -13,8 +13,8 @@ typedef struct {
     int n_tasks;
     uint64_t seed, stream;
     int epoch;
-    /* One trial's step-major buffers, [max_steps * n_obs], [max_steps]. */
-    float *obs, *mask;
+    /* One trial's step-major buffers: [T * n_obs], [T], [T], [T * n_actions]. */
+    float *obs, *mask, *values;
     int *target;
     /* The last batch's trials and their tasks, grown to the largest batch. */
     cj_trial *trials;
@@ -61,15 +61,21 @@ static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *ou
         memset(ts->obs, 0, sizeof(float) * (size_t)T * n_obs);
         memset(ts->target, 0, sizeof(int) * (size_t)T);
         memset(ts->mask, 0, sizeof(float) * (size_t)T);
+        if (ts->values) memset(ts->values, 0, sizeof(float) * (size_t)T * s->dim);
         cj_trial *tr = &ts->trials[b];
         memset(tr, 0, sizeof *tr);
-        task->ops->trial(task, &rng, tr, ts->obs, ts->target, ts->mask);
+        cj_task_targets y = {ts->target, ts->values, ts->mask};
+        task->ops->trial(task, &rng, tr, ts->obs, &y);
         ts->task_of[b] = k;
         /* Time-major, as the batch is; the steps after the trial's end
          * stay zero with mask 0 (padding). */
         for (int t = 0; t < T; t++) {
             memcpy(out->x + ((size_t)t * B + b) * n_obs, ts->obs + (size_t)t * n_obs, sizeof(float) * n_obs);
-            out->labels[(size_t)t * B + b] = t < tr->T ? ts->target[t] : 0;
+            if (ts->values)
+                memcpy(out->values + ((size_t)t * B + b) * s->dim, ts->values + (size_t)t * s->dim,
+                       sizeof(float) * s->dim);
+            else
+                out->labels[(size_t)t * B + b] = t < tr->T ? ts->target[t] : 0;
             out->mask[(size_t)t * B + b] = t < tr->T ? ts->mask[t] : 0.0f;
         }
     }
@@ -83,6 +89,7 @@ static void task_free(cj_source *s)
     if (!ts) return;
     free(ts->obs);
     free(ts->mask);
+    free(ts->values);
     free(ts->target);
     free(ts->trials);
     free(ts->task_of);
@@ -103,7 +110,7 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     if (st) return st;
     int T = 0;
     for (int k = 0; k < n_tasks; k++) T = tasks[k].max_steps > T ? tasks[k].max_steps : T;
-    int n_obs = tasks[0].n_obs;
+    int n_obs = tasks[0].n_obs, values = tasks[0].ops->target == CJ_TARGET_VALUES;
     if ((size_t)T * n_obs > CJ_MAX_ELEMENTS)
         return cj_fail(err, CJ_ERR_CONFIG, "data.task: trials of %d steps x %d inputs: more than %u floats", T,
                        n_obs, CJ_MAX_ELEMENTS);
@@ -116,11 +123,12 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
         ts->obs = malloc(sizeof(float) * (size_t)T * n_obs);
         ts->mask = malloc(sizeof(float) * (size_t)T);
         ts->target = malloc(sizeof(int) * (size_t)T);
+        if (values) ts->values = malloc(sizeof(float) * (size_t)T * tasks[0].n_actions);
     }
     out->impl = ts;
     out->ops = &TASK_OPS;
     out->name = label;
-    if (!ts || !label || !ts->obs || !ts->mask || !ts->target) {
+    if (!ts || !label || !ts->obs || !ts->mask || !ts->target || (values && !ts->values)) {
         cj_source_free(out);
         return cj_fail(err, CJ_ERR_NOMEM, "data.task: out of memory");
     }
@@ -131,9 +139,10 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     out->n = n_trials;
     out->T = T;
     out->step = (cj_shape){n_obs, 1, 1};
-    out->target = CJ_TARGET_LABELS;
+    out->target = values ? CJ_TARGET_VALUES : CJ_TARGET_LABELS;
+    out->dim = values ? tasks[0].n_actions : 0;
     out->target_steps = T;
-    out->n_classes = tasks[0].n_actions;
+    out->n_classes = values ? 0 : tasks[0].n_actions;
     out->has_mask = 1;
     return CJ_OK;
 }

@@ -75,7 +75,8 @@ cj_status cj_experiment_tasks(const cj_experiment *e, cj_task *tasks, int max, i
 /* data.format = task: no files, and data.task written back in full (every
  * option explicit), so config.ini reproduces the trials even if a default
  * changes. */
-static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, cj_error *err)
+static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, cj_target_kind *kind,
+                             cj_error *err)
 {
     if (!given->dir) CLEAR(data_dir);
     const char *files[] = {e->train_labels, e->test_labels};
@@ -96,6 +97,7 @@ static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, 
     int n;
     cj_status st = cj_experiment_tasks(e, tasks, CJ_SOURCE_MAX_TASKS, &n, err);
     if (st) return st;
+    *kind = tasks[0].ops->target;
     char full[CJ_SPEC_MAX];
     if ((st = cj_tasks_format(tasks, n, full, sizeof full, err))) return st;
     memcpy(e->task, full, sizeof full);
@@ -133,7 +135,7 @@ cj_status cj_experiment_finish_data(cj_experiment *e, const cj_data_keys_given *
     const char *name = "labels";
     cj_status st;
     if (e->format == CJ_DATA_NPY && (st = finish_npy(e, given, &kind, &name, err))) return st;
-    if (e->format == CJ_DATA_TASK && (st = finish_task(e, given, err))) return st;
+    if (e->format == CJ_DATA_TASK && (st = finish_task(e, given, &kind, err))) return st;
     if (e->format == CJ_DATA_IDX && (!e->train_images[0] || !e->train_labels[0] || !e->test_images[0] ||
                                      !e->test_labels[0]))
         return cj_fail(err, CJ_ERR_CONFIG, "data.format = idx needs data.train_images, train_labels, test_images "
