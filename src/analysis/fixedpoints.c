@@ -118,7 +118,7 @@ typedef struct {
 
 typedef struct {
     int n, cap;
-    double *x, *r, *trial, *rtrial, *delta, *g; /* [cap, n] */
+    double *x, *r, *rtrial, *delta, *g;         /* [cap, n] */
     double *jac, *a;                            /* [cap, n, n]: dF/dx, then J_rᵀJ_r */
     double *chol;                               /* [n, n] */
     double *xs, *js;                            /* gathered states and Jacobians [cap, n], [cap, n, n] */
@@ -139,7 +139,7 @@ static cj_status group_alloc(group *w, int n, int cap, cj_error *err)
     memset(w, 0, sizeof *w);
     w->n = n, w->cap = cap;
     size_t vn = (size_t)cap * n, mn = vn * n;
-    w->x = malloc(sizeof(double) * (7 * vn + (size_t)n * n));
+    w->x = malloc(sizeof(double) * (6 * vn + (size_t)n * n));
     w->jac = malloc(sizeof(double) * 3 * mn);
     w->idx = malloc(sizeof(int) * cap);
     w->s = malloc(sizeof(run_state) * cap);
@@ -147,7 +147,7 @@ static cj_status group_alloc(group *w, int n, int cap, cj_error *err)
         group_free(w);
         return cj_fail(err, CJ_ERR_NOMEM, "fixed points: no memory for %d runs of %d states", cap, n);
     }
-    w->r = w->x + vn, w->trial = w->r + vn, w->rtrial = w->trial + vn, w->delta = w->rtrial + vn;
+    w->r = w->x + vn, w->rtrial = w->r + vn, w->delta = w->rtrial + vn;
     w->g = w->delta + vn, w->xs = w->g + vn, w->chol = w->xs + vn;
     w->a = w->jac + mn, w->js = w->a + mn;
     return CJ_OK;

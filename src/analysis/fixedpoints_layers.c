@@ -19,8 +19,9 @@
 #include "cajal/fixedpoints.h"
 #include "cajal/recurrent.h"
 
-/* The most states one callback takes: the pre-activation buffer is sized
- * for it at creation, so the callbacks never allocate. */
+/* The rows one pass of the gate maths takes: the pre-activation buffer is
+ * sized for it at creation, so the callbacks never allocate; larger
+ * batches go in pieces. */
 enum { ADAPTER_BATCH = 256 };
 
 typedef enum { KIND_RNN, KIND_GRU, KIND_LSTM } kind;
@@ -63,7 +64,7 @@ static void recurrent_pre(const adapter *a, const double *h, int ld, int batch)
 
 /* ---- rate RNN ----------------------------------------------------------- */
 
-static void rnn_map(void *user, const double *x, double *fx, int batch)
+static void rnn_map_rows(void *user, const double *x, double *fx, int batch)
 {
     adapter *a = user;
     const int H = a->H;
@@ -76,7 +77,7 @@ static void rnn_map(void *user, const double *x, double *fx, int batch)
         }
 }
 
-static void rnn_jacobian(void *user, const double *x, double *jac, int batch)
+static void rnn_jacobian_rows(void *user, const double *x, double *jac, int batch)
 {
     adapter *a = user;
     const int H = a->H;
@@ -91,7 +92,7 @@ static void rnn_jacobian(void *user, const double *x, double *jac, int batch)
 
 /* ---- GRU: gates r, z, n in blocks of H (recurrent.h) ----------------------- */
 
-static void gru_map(void *user, const double *h, double *fx, int batch)
+static void gru_map_rows(void *user, const double *h, double *fx, int batch)
 {
     adapter *a = user;
     const int H = a->H, GH = 3 * H;
@@ -110,7 +111,7 @@ static void gru_map(void *user, const double *h, double *fx, int batch)
 /* With m = W_hn h + b_hn:
  *   dh'_i/dh_j = (h_i − n_i) z_i(1 − z_i) W_hz,ij
  *              + (1 − z_i)(1 − n_i²)(m_i r_i(1 − r_i) W_hr,ij + r_i W_hn,ij) + z_i δ_ij. */
-static void gru_jacobian(void *user, const double *h, double *jac, int batch)
+static void gru_jacobian_rows(void *user, const double *h, double *jac, int batch)
 {
     adapter *a = user;
     const int H = a->H, GH = 3 * H;
@@ -153,7 +154,7 @@ static lstm_unit lstm_unit_at(const adapter *a, const double *p, const double *s
     return v;
 }
 
-static void lstm_map(void *user, const double *s, double *fx, int batch)
+static void lstm_map_rows(void *user, const double *s, double *fx, int batch)
 {
     adapter *a = user;
     const int H = a->H;
@@ -173,7 +174,7 @@ static void lstm_map(void *user, const double *s, double *fx, int batch)
  *   dc'/dh = diag(c σ'_f) W_f + diag(g σ'_i) W_i + diag(i (1 − g²)) W_g,  dc'/dc = diag(f)
  *   dh'/dh = diag(tanh(c') σ'_o) W_o + diag(o (1 − tanh² c')) dc'/dh,
  *   dh'/dc = diag(o (1 − tanh² c') f),  with σ'_x = x (1 − x). */
-static void lstm_jacobian(void *user, const double *s, double *jac, int batch)
+static void lstm_jacobian_rows(void *user, const double *s, double *jac, int batch)
 {
     adapter *a = user;
     const int H = a->H, N = 2 * H;
@@ -200,6 +201,36 @@ static void lstm_jacobian(void *user, const double *s, double *jac, int batch)
         }
     }
 }
+
+/* ---- the callbacks: any batch, in pieces of ADAPTER_BATCH rows -------------- */
+
+typedef void (*rows_fn)(void *user, const double *x, double *out, int batch);
+
+static void in_pieces(rows_fn f, void *user, const double *x, double *out, int batch, size_t in_row,
+                      size_t out_row)
+{
+    for (int b0 = 0; b0 < batch; b0 += ADAPTER_BATCH) {
+        int m = batch - b0 < ADAPTER_BATCH ? batch - b0 : ADAPTER_BATCH;
+        f(user, x + (size_t)b0 * in_row, out + (size_t)b0 * out_row, m);
+    }
+}
+
+static size_t state_size(const adapter *a) { return (size_t)(a->k == KIND_LSTM ? 2 : 1) * a->H; }
+
+#define CALLBACKS(kind)                                                                          \
+    static void kind##_map(void *user, const double *x, double *fx, int batch)                  \
+    {                                                                                            \
+        size_t n = state_size(user);                                                             \
+        in_pieces(kind##_map_rows, user, x, fx, batch, n, n);                                    \
+    }                                                                                            \
+    static void kind##_jacobian(void *user, const double *x, double *jac, int batch)            \
+    {                                                                                            \
+        size_t n = state_size(user);                                                             \
+        in_pieces(kind##_jacobian_rows, user, x, jac, batch, n, n * n);                          \
+    }
+CALLBACKS(rnn)
+CALLBACKS(gru)
+CALLBACKS(lstm)
 
 /* ---- construction ---------------------------------------------------------- */
 
