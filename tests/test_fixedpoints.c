@@ -54,13 +54,14 @@ static double *grid_inits(int n_inits, int n, double lo, double hi, unsigned see
     return x;
 }
 
-/* A = P diag(1.2, 0.3) P⁻¹ with P = [[1, 1], [0.5, −1]]: x* = (I − A)⁻¹ b,
- * a saddle; slow mode λ = 1.2 with right vector P[:,0]/‖P[:,0]‖ and left
- * vector ‖P[:,0]‖ (row 0 of P⁻¹), so that w·v = 1. */
+/* A = P diag(1.5, 0.9) P⁻¹ with P = [[1, 1], [0.5, −2]]: x* = (I − A)⁻¹ b,
+ * a saddle. The slow mode is λ = 0.9 (second by magnitude), with right
+ * vector −P[:,1]/‖P[:,1]‖ (its largest entry, −2, made positive) and left
+ * vector −‖P[:,1]‖ (row 1 of P⁻¹), so that w·v = 1. */
 static void saddle_2d(int with_jacobian, int max_batch)
 {
-    const double p[4] = {1, 1, 0.5, -1}, det = p[0] * p[3] - p[1] * p[2];
-    const double pinv[4] = {p[3] / det, -p[1] / det, -p[2] / det, p[0] / det}, lam[2] = {1.2, 0.3};
+    const double p[4] = {1, 1, 0.5, -2}, det = p[0] * p[3] - p[1] * p[2];
+    const double pinv[4] = {p[3] / det, -p[1] / det, -p[2] / det, p[0] / det}, lam[2] = {1.5, 0.9};
     double a[4];
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++) a[i * 2 + j] = p[i * 2 + 0] * lam[0] * pinv[0 * 2 + j] + p[i * 2 + 1] * lam[1] * pinv[1 * 2 + j];
@@ -88,17 +89,17 @@ static void saddle_2d(int with_jacobian, int max_batch)
         CHECK_NEAR(fp->x[0], xs[0], 1e-6);
         CHECK_NEAR(fp->x[1], xs[1], 1e-6);
         const cj_fp_modes *md = &fp->modes;
-        CHECK_NEAR(md->re[0], 1.2, 1e-8);
-        CHECK_NEAR(md->re[1], 0.3, 1e-8);
+        CHECK_NEAR(md->re[0], 1.5, 1e-8);
+        CHECK_NEAR(md->re[1], 0.9, 1e-8);
         CHECK_NEAR(md->im[0], 0.0, 1e-12);
         CHECK(md->kind == CJ_FP_SADDLE && md->n_unstable == 1);
-        CHECK(md->slow == 0);
-        CHECK_NEAR(md->slow_re, 1.2, 1e-8);
-        double norm = hypot(p[0], p[2]);
-        CHECK_NEAR(md->right_re[0], p[0] / norm, 1e-7);
-        CHECK_NEAR(md->right_re[1], p[2] / norm, 1e-7);
-        CHECK_NEAR(md->left_re[0], norm * pinv[0], 1e-7);
-        CHECK_NEAR(md->left_re[1], norm * pinv[1], 1e-7);
+        CHECK(md->slow == 1);
+        CHECK_NEAR(md->slow_re, 0.9, 1e-8);
+        double norm = hypot(p[1], p[3]);
+        CHECK_NEAR(md->right_re[0], -p[1] / norm, 1e-7);
+        CHECK_NEAR(md->right_re[1], -p[3] / norm, 1e-7);
+        CHECK_NEAR(md->left_re[0], -norm * pinv[2], 1e-7);
+        CHECK_NEAR(md->left_re[1], -norm * pinv[3], 1e-7);
         CHECK_NEAR(md->left_im[0], 0.0, 1e-12);
     }
     cj_fp_result_free(&res);
@@ -423,6 +424,39 @@ TEST(adapter_rnn_dale_noise_leaves_stream) { adapter_vs_layer("rnn 8 nonlinearit
 TEST(adapter_gru) { adapter_vs_layer("gru 6", 0, 0); }
 TEST(adapter_lstm) { adapter_vs_layer("lstm 4", 1, 0); }
 
+/* The adapters' callbacks take batches larger than the rows they work on
+ * at once (256), giving what row-by-row calls give. */
+TEST(adapter_takes_any_batch)
+{
+    enum { N = 600 };
+    cj_model m;
+    cj_error err;
+    if (cj_model_create(&m, "lstm 3", (cj_shape){2, 1, 1}, 1, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    cj_rng rng;
+    cj_rng_seed(&rng, 5);
+    cj_model_init(&m, &rng);
+    cj_fp_system sys;
+    CHECK(cj_fp_layer_system(&m.layers[0], NULL, &sys, &err) == CJ_OK);
+    double *x = grid_inits(N, 6, -2, 2, 9), *all = malloc(sizeof(double) * N * 6 * 2), *one = all + N * 6;
+    double *jall = malloc(sizeof(double) * N * 36 * 2), *jone = jall + N * 36;
+    sys.map(sys.user, x, all, N);
+    sys.jacobian(sys.user, x, jall, N);
+    for (int b = 0; b < N; b++) {
+        sys.map(sys.user, x + b * 6, one + b * 6, 1);
+        sys.jacobian(sys.user, x + b * 6, jone + b * 36, 1);
+    }
+    double d = 0;
+    for (int k = 0; k < N * 6; k++) d = fmax(d, fabs(all[k] - one[k]));
+    for (int k = 0; k < N * 36; k++) d = fmax(d, fabs(jall[k] - jone[k]));
+    CHECK(d < 1e-14);
+    free(x), free(all), free(jall);
+    cj_fp_system_free(&sys);
+    cj_model_free(&m);
+}
+
 /* ---- merging, outliers, slow points, noise ---------------------------------------- */
 
 /* F(x) = x + (x − a)(x − b) in one dimension: roots a and b. */
@@ -667,6 +701,7 @@ int main(void)
     RUN(adapter_rnn_dale_noise_leaves_stream);
     RUN(adapter_gru);
     RUN(adapter_lstm);
+    RUN(adapter_takes_any_batch);
     RUN(unique_merges_within_tol_unique);
     RUN(outliers_by_distance_to_the_initial_centroid);
     RUN(slow_points_are_kept_with_their_q);
