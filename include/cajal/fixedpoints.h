@@ -35,9 +35,14 @@
  * its step; far away, λ grows and the step becomes a short gradient step on
  * q (J_rᵀ r = ∇q), so it still descends. It minimises q rather than solving
  * r = 0, so it also settles on slow points (∇q = 0 with q > 0), which it
- * reports with their q. The price is a Jacobian and an N×N Cholesky solve
- * per iteration, O(N³): nothing for the N ≤ a few hundred of cognitive-task
- * networks.
+ * reports with their q (a slow point usually ends CJ_FP_STOP_STALLED: its
+ * q is too large for a decrease of tol_dq = 1e-20 to be seen in double).
+ * With relu units q is only piecewise smooth, and a run may also stall on
+ * a kink (a unit's state exactly at 0) where ∇q ≠ 0; its q, usually far
+ * above any fixed point's, tells it apart. The price is a Jacobian and an
+ * N×N Cholesky solve per iteration, O(N³): small for the N ≤ a few hundred
+ * of cognitive-task networks. The callbacks of one system share scratch
+ * memory: one search per system at a time.
  *
  * Everything is double precision: the adapters convert the layer's float
  * parameters once and evaluate F, and its Jacobian, in double, so q can
