@@ -305,6 +305,9 @@ TEST(bad_input_rejected)
     const double same[4] = {2, 2, 2, 2};
     d = (cj_psy_data){.n = 4, .x = same, .y = y};
     CHECK(cj_psy_fit_binary(&d, NULL, &f, &e) == CJ_ERR_ARG && has(&e, "x = 2"));
+    const double huge[4] = {-1e308, 1e308, -1e308, 1e308};
+    d = (cj_psy_data){.n = 4, .x = huge, .y = y};
+    CHECK(cj_psy_fit_binary(&d, NULL, &f, &e) == CJ_ERR_ARG && has(&e, "overflow"));
     /* counts: k above its trials, negative trials, bad weights */
     const double k[4] = {1, 5, 2, 3}, m[4] = {4, 4, 4, 4}, mneg[4] = {4, -1, 4, 4};
     d = (cj_psy_data){.n = 4, .x = x, .y = k, .trials = m};

@@ -123,7 +123,8 @@ typedef struct {
 /* Fit the curve. Fails with CJ_ERR_ARG, naming the row and value, for
  * n < 2, NULL x or y, a non-finite x, y outside [0, 1] (or outside
  * [0, trials[i]]), trials or weight negative or not finite, fewer than two
- * rows that carry trials, or all of those at one x; bad options likewise.
+ * rows that carry trials, all of those at one x, or sums of trials or of
+ * squared x that overflow a double; bad options likewise.
  * Separation is not an error: see cj_psy_separation. out is filled (NaN
  * where undefined) whenever the data are valid. */
 cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_psy_fit *out, cj_error *err);

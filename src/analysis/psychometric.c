@@ -243,8 +243,11 @@ static void wald(double est, double se, double z, double ci[2])
     ci[1] = est + z * se;
 }
 
-/* Totals, the saturated and null log-likelihoods, the mean and spread of x. */
-static void describe(const problem *pb, cj_psy_fit *f, double *ll_sat, double *ll_null, double *mu, double *sd)
+/* Totals, the saturated and null log-likelihoods, the mean and spread of
+ * x; fails when the trial mass or the spread of x overflows (x near
+ * 1e308, weights near 1e308), where no step could be computed. */
+static cj_status describe(const problem *pb, cj_psy_fit *f, double *ll_sat, double *ll_null, double *mu, double *sd,
+                          cj_error *err)
 {
     const cj_psy_data *d = pb->d;
     double s1 = 0, s0 = 0, sx = 0, sat = 0;
@@ -273,6 +276,9 @@ static void describe(const problem *pb, cj_psy_fit *f, double *ll_sat, double *l
     *mu = mean;
     *sd = sqrt(ss / m);
     if (!(*sd > 0)) *sd = 1.0; /* distinct x with rounding to 0 spread: keep raw units */
+    if (!isfinite(m) || !isfinite(*sd) || !isfinite(mean))
+        return cj_fail(err, CJ_ERR_ARG, "psychometric fit: %g trials with x spread %g overflow a double", m, *sd);
+    return CJ_OK;
 }
 
 /* Fisher scoring from c; returns the steps taken. *settled is set when
@@ -332,7 +338,7 @@ cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_
     set_nan(out);
     problem pb = {.d = d, .link = o.link};
     double ll_sat, ll_null;
-    describe(&pb, out, &ll_sat, &ll_null, &pb.mu, &pb.sd);
+    if ((st = describe(&pb, out, &ll_sat, &ll_null, &pb.mu, &pb.sd, err))) return st;
     out->null_deviance = 2.0 * (ll_sat - ll_null);
     separation(d, out);
 
