@@ -50,7 +50,10 @@ def logit_fit(x, k1, k0):
     keep = w > 0
     m = LogisticRegression(penalty=None, solver="newton-cholesky", tol=1e-15, max_iter=10000)
     m.fit(X[keep], y[keep], sample_weight=w[keep])
-    return np.array([m.intercept_[0], m.coef_[0, 0]])
+    b = np.array([m.intercept_[0], m.coef_[0, 0]])
+    r = k1 - (k1 + k0) * special.expit(b[0] + b[1] * x)  # the score: zero at the MLE
+    assert abs(r.sum()) < 1e-8 and abs((r * x).sum()) < 1e-8, (r.sum(), (r * x).sum())
+    return b
 
 
 def probit_nll(b, x, k1, k0):

@@ -106,7 +106,9 @@ typedef struct {
     double se_b0, se_b1, cov_b0b1; /* from the inverse expected Fisher information at the MLE */
     double b0_ci[2], b1_ci[2];   /* Wald: b -/+ z se, z = Phi^-1((1 + level) / 2) */
     double pse, pse_se, pse_ci[2]; /* point of subjective equality -b0/b1; se by the delta method */
-    double threshold, threshold_se, threshold_ci[2]; /* F^-1(threshold_p) / b1, delta method */
+    /* x(threshold_p) - pse = F^-1(threshold_p) / b1: the stimulus change from the PSE to
+     * threshold_p choices of 1 (0.75: half-way to certainty); negative with the slope */
+    double threshold, threshold_se, threshold_ci[2];
     double loglik;        /* sum w [k log p + (m - k) log(1 - p)], no binomial coefficients */
     double deviance;      /* 2 (saturated loglik - loglik); = -2 loglik for 0/1 trials */
     double null_deviance; /* the same for the intercept-only model */

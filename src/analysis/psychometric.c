@@ -152,7 +152,8 @@ static double link_quantile(cj_psy_link link, double p)
 typedef struct {
     const cj_psy_data *d;
     cj_psy_link link;
-    double mu, sd;
+    double mu, sd; /* of x, weighted by trials */
+    double ones;   /* weighted choices of 1 */
 } problem;
 
 static double xlogy(double x, double y) { return x > 0 ? x * log(y) : 0.0; }
@@ -246,8 +247,7 @@ static void wald(double est, double se, double z, double ci[2])
 /* Totals, the saturated and null log-likelihoods, the mean and spread of
  * x; fails when the trial mass or the spread of x overflows (x near
  * 1e308, weights near 1e308), where no step could be computed. */
-static cj_status describe(const problem *pb, cj_psy_fit *f, double *ll_sat, double *ll_null, double *mu, double *sd,
-                          cj_error *err)
+static cj_status describe(problem *pb, cj_psy_fit *f, double *ll_sat, double *ll_null, cj_error *err)
 {
     const cj_psy_data *d = pb->d;
     double s1 = 0, s0 = 0, sx = 0, sat = 0;
@@ -273,11 +273,12 @@ static cj_status describe(const problem *pb, cj_psy_fit *f, double *ll_sat, doub
     f->total_trials = m;
     *ll_sat = sat;
     *ll_null = xlogy(s1, s1 / m) + xlogy(s0, s0 / m);
-    *mu = mean;
-    *sd = sqrt(ss / m);
-    if (!(*sd > 0)) *sd = 1.0; /* distinct x with rounding to 0 spread: keep raw units */
-    if (!isfinite(m) || !isfinite(*sd) || !isfinite(mean))
-        return cj_fail(err, CJ_ERR_ARG, "psychometric fit: %g trials with x spread %g overflow a double", m, *sd);
+    pb->ones = s1;
+    pb->mu = mean;
+    pb->sd = sqrt(ss / m);
+    if (!(pb->sd > 0)) pb->sd = 1.0; /* distinct x with rounding to 0 spread: keep raw units */
+    if (!isfinite(m) || !isfinite(pb->sd) || !isfinite(mean))
+        return cj_fail(err, CJ_ERR_ARG, "psychometric fit: %g trials with x spread %g overflow a double", m, pb->sd);
     return CJ_OK;
 }
 
@@ -327,6 +328,27 @@ static int iterate(const problem *pb, const cj_psy_options *o, double c[2], doub
     return it;
 }
 
+/* Standard errors and Wald intervals from V = inv(I), the covariance of
+ * the standardised coefficients c. Back in the units of x, b = A c with
+ * A = [1, -mu/sd; 0, 1/sd], so Cov b = A V A'. */
+static void intervals(cj_psy_fit *f, const double V[3], const problem *pb, double q, double level)
+{
+    double a = -pb->mu / pb->sd, s = 1.0 / pb->sd;
+    double v00 = V[0] + 2.0 * a * V[1] + a * a * V[2], v01 = s * (V[1] + a * V[2]), v11 = s * s * V[2];
+    f->se_b0 = sqrt(v00);
+    f->se_b1 = sqrt(v11);
+    f->cov_b0b1 = v01;
+    double z = cj_psy_normal_quantile(0.5 * (1.0 + level));
+    wald(f->b0, f->se_b0, z, f->b0_ci);
+    wald(f->b1, f->se_b1, z, f->b1_ci);
+    /* Delta method: grad(-b0/b1) = (-1/b1, b0/b1^2), grad(q/b1) = (0, -q/b1^2). */
+    double g0 = -1.0 / f->b1, g1 = f->b0 / (f->b1 * f->b1);
+    f->pse_se = sqrt(g0 * g0 * v00 + 2.0 * g0 * g1 * v01 + g1 * g1 * v11);
+    f->threshold_se = fabs(q) * f->se_b1 / (f->b1 * f->b1);
+    wald(f->pse, f->pse_se, z, f->pse_ci);
+    wald(f->threshold, f->threshold_se, z, f->threshold_ci);
+}
+
 cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_psy_fit *out, cj_error *err)
 {
     cj_psy_options o = opt ? *opt : cj_psy_options_default();
@@ -338,24 +360,21 @@ cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_
     set_nan(out);
     problem pb = {.d = d, .link = o.link};
     double ll_sat, ll_null;
-    if ((st = describe(&pb, out, &ll_sat, &ll_null, &pb.mu, &pb.sd, err))) return st;
+    if ((st = describe(&pb, out, &ll_sat, &ll_null, err))) return st;
     out->null_deviance = 2.0 * (ll_sat - ll_null);
     separation(d, out);
 
+    const double ones = pb.ones; /* weighted choices of 1 */
     if (out->separation == CJ_PSY_SEP_ONE_RESPONSE) {
         /* Every choice the same: F(b0) -> 1 (or 0) fits perfectly, and the
          * slope is not identified at all. */
-        double k1, k0, ones = 0;
-        for (int i = 0; i < d->n; i++) row_mass(d, i, &k1, &k0), ones += k1;
         out->b0 = ones > 0 ? INFINITY : -INFINITY;
         out->loglik = 0.0;
-        out->deviance = 2.0 * ll_sat; /* 0 for 0/1 trials */
+        out->deviance = 2.0 * ll_sat; /* 0: one response is its own saturated fit */
         return CJ_OK;
     }
 
     /* Start from the intercept-only fit: F(c0) = overall proportion. */
-    double k1, k0, ones = 0;
-    for (int i = 0; i < d->n; i++) row_mass(d, i, &k1, &k0), ones += k1;
     double c[2] = {link_quantile(o.link, ones / out->total_trials), 0.0};
     double ll;
     int settled;
@@ -363,8 +382,7 @@ cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_
     out->loglik = ll;
     out->deviance = 2.0 * (ll_sat - ll);
 
-    /* Back to the units of x: b1 = c1 / sd, b0 = c0 - c1 mu / sd, i.e.
-     * b = A c with A = [1, -mu/sd; 0, 1/sd], Cov b = A Cov c A'. */
+    /* Back to the units of x: b1 = c1 / sd, b0 = c0 - c1 mu / sd. */
     out->b1 = c[1] / pb.sd;
     out->b0 = c[0] - c[1] * pb.mu / pb.sd;
     double q = link_quantile(o.link, o.threshold_p);
@@ -376,19 +394,6 @@ cj_status cj_psy_fit_binary(const cj_psy_data *d, const cj_psy_options *opt, cj_
     gradient(&pb, c, g, I);
     if (!invert2(I, V)) return CJ_OK;
     out->converged = settled;
-    double a = -pb.mu / pb.sd, s = 1.0 / pb.sd;
-    double v00 = V[0] + 2.0 * a * V[1] + a * a * V[2], v01 = s * (V[1] + a * V[2]), v11 = s * s * V[2];
-    out->se_b0 = sqrt(v00);
-    out->se_b1 = sqrt(v11);
-    out->cov_b0b1 = v01;
-    double z = cj_psy_normal_quantile(0.5 * (1.0 + o.level));
-    wald(out->b0, out->se_b0, z, out->b0_ci);
-    wald(out->b1, out->se_b1, z, out->b1_ci);
-    /* Delta method: grad(-b0/b1) = (-1/b1, b0/b1^2), grad(q/b1) = (0, -q/b1^2). */
-    double g0 = -1.0 / out->b1, g1 = out->b0 / (out->b1 * out->b1);
-    out->pse_se = sqrt(g0 * g0 * v00 + 2.0 * g0 * g1 * v01 + g1 * g1 * v11);
-    out->threshold_se = fabs(q) * out->se_b1 / (out->b1 * out->b1);
-    wald(out->pse, out->pse_se, z, out->pse_ci);
-    wald(out->threshold, out->threshold_se, z, out->threshold_ci);
+    intervals(out, V, &pb, q, o.level);
     return CJ_OK;
 }

@@ -359,8 +359,11 @@ cj_status cj_trials_select(const cj_trials *t, const char *column, double value,
     *out = (cj_trials){0};
     char q[80];
     const double *key = cj_trials_column(t, column);
-    if (!key) return cj_fail(err, CJ_ERR_ARG, "trial table: no column '%s' to select on", cj_error_quote(column, q, sizeof q));
-    if (isnan(value)) return cj_fail(err, CJ_ERR_ARG, "trial table: selecting '%s' == NaN matches nothing", cj_error_quote(column, q, sizeof q));
+    if (!key)
+        return cj_fail(err, CJ_ERR_ARG, "trial table: no column '%s' to select on", cj_error_quote(column, q, sizeof q));
+    if (isnan(value))
+        return cj_fail(err, CJ_ERR_ARG, "trial table: selecting '%s' == NaN matches nothing",
+                       cj_error_quote(column, q, sizeof q));
     size_t rows = 0;
     for (int i = 0; i < t->n_rows; i++) rows += key[i] == value;
     cj_status st = alloc_table(out, (const char *const *)t->names, t->n_cols, rows, "trial table", err);
