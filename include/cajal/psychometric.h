@@ -16,7 +16,8 @@
  * 1 / (1 + e^-u) or the standard normal CDF Phi (probit), fitted by maximum
  * likelihood with Fisher scoring (iteratively reweighted least squares;
  * McCullagh & Nelder 1989, Generalized Linear Models, 2nd ed., sec. 2.5 and
- * 4.4), halving a step whenever it lowers the likelihood. For the logistic
+ * 4.4), halving a step whenever it lowers the likelihood (beyond rounding).
+ * For the logistic
  * link Fisher scoring is Newton-Raphson.
  *
  * Signed coherence from a two-choice data set that records the unsigned
@@ -31,7 +32,8 @@
  * the sign means "towards target 1", nothing more. At 0% coherence the sign
  * is moot (-0 == +0). cj_psy_sign_by_choice does this mapping.
  *
- * Nothing here prints or keeps state; the fit allocates nothing. */
+ * Nothing here prints or keeps state. The fit allocates nothing;
+ * cj_psy_levels allocates scratch space for a sort and frees it. */
 #ifndef CAJAL_PSYCHOMETRIC_H
 #define CAJAL_PSYCHOMETRIC_H
 
