@@ -17,8 +17,7 @@
  * likelihood with Fisher scoring (iteratively reweighted least squares;
  * McCullagh & Nelder 1989, Generalized Linear Models, 2nd ed., sec. 2.5 and
  * 4.4), halving a step whenever it lowers the likelihood (beyond rounding).
- * For the logistic
- * link Fisher scoring is Newton-Raphson.
+ * For the logistic link Fisher scoring is Newton-Raphson.
  *
  * Signed coherence from a two-choice data set that records the unsigned
  * coherence, whether the trial was correct and which target was chosen
