@@ -22,6 +22,11 @@
 typedef struct {
     int layer;         /* record this layer's output (index into m->layers); -1 for none */
     int keep_outputs;  /* keep the last layer's output at every step */
+    /* Record this recurrent layer's state after every step (a rate RNN's
+     * x rather than its rates f(x); a GRU's h; an LSTM's [h, c]): what the
+     * fixed-point finder starts from. -1 for none. The model then runs one
+     * step at a time, which gives the same numbers. */
+    int state_layer;
 } cj_task_run_options;
 
 typedef struct {
@@ -35,6 +40,8 @@ typedef struct {
     float *outputs;          /* [n, T, n_out], or NULL */
     int layer, units;        /* the recorded layer and its size, or -1 and 0 */
     float *states;           /* [n, T, units], trial-major as `cajal record` writes, or NULL */
+    int state_layer, state_size;  /* the layer whose state was recorded, floats per sample; -1 and 0 */
+    float *hidden;           /* [n, T, state_size], or NULL */
 } cj_task_run;
 
 /* Run m on trials 0..n-1 of the task source src (n <= src->n) in batches

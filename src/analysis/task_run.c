@@ -19,15 +19,19 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
                             cj_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->layer = -1;
+    out->layer = out->state_layer = -1;
     if (!cj_source_is_task(src)) return cj_fail(err, CJ_ERR_ARG, "%s is not a task source", src->name);
     if (n < 1 || n > src->n)
         return cj_fail(err, CJ_ERR_ARG, "%s: %d trials asked of %d", src->name, n, src->n);
     if (src->T > m->max_steps)
         return cj_fail(err, CJ_ERR_SHAPE, "%s: trials of %d steps, but the model was built for %d", src->name, src->T,
                        m->max_steps);
-    if (opt->layer >= m->n_layers)
-        return cj_fail(err, CJ_ERR_ARG, "layer %d: the model has layers 0 to %d", opt->layer, m->n_layers - 1);
+    if (opt->layer >= m->n_layers || opt->state_layer >= m->n_layers)
+        return cj_fail(err, CJ_ERR_ARG, "layer %d: the model has layers 0 to %d",
+                       opt->layer >= m->n_layers ? opt->layer : opt->state_layer, m->n_layers - 1);
+    if (opt->state_layer >= 0 && !cj_layer_is_recurrent(&m->layers[opt->state_layer]))
+        return cj_fail(err, CJ_ERR_ARG, "layer %d (%s) has no state to record", opt->state_layer,
+                       cj_layer_name(&m->layers[opt->state_layer]));
     const cj_task *tasks = cj_source_tasks(src, &out->n_tasks);
     memcpy(out->tasks, tasks, sizeof *tasks * (size_t)out->n_tasks);
     int T = src->T, chunk = m->max_batch;
@@ -37,6 +41,10 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
     if (opt->layer >= 0) {
         out->layer = opt->layer;
         out->units = (int)cj_shape_size(m->layers[opt->layer].out);
+    }
+    if (opt->state_layer >= 0) {
+        out->state_layer = opt->state_layer;
+        out->state_size = (int)m->layers[opt->state_layer].ops->state_floats(&m->layers[opt->state_layer]);
     }
     cj_batch batch;
     cj_status st = cj_batch_alloc(&batch, src, chunk, err);
@@ -49,8 +57,13 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
     out->scores = malloc(sizeof *out->scores * (size_t)n);
     if (opt->keep_outputs) out->outputs = malloc(sizeof(float) * (size_t)n * T * out->n_out);
     if (out->units) out->states = malloc(sizeof(float) * (size_t)n * T * out->units);
+    /* Stepping one step at a time: the outputs of all steps, assembled. */
+    float *y_all = out->state_size ? malloc(sizeof(float) * (size_t)T * chunk * out->n_out) : NULL;
+    float *acts_all = out->state_size && out->units ? malloc(sizeof(float) * (size_t)T * chunk * out->units) : NULL;
+    if (out->state_size) out->hidden = malloc(sizeof(float) * (size_t)n * T * out->state_size);
     if ((n_streams && !streams) || !idx || !out->trials || !out->task_of || !out->scores ||
-        (opt->keep_outputs && !out->outputs) || (out->units && !out->states))
+        (opt->keep_outputs && !out->outputs) || (out->units && !out->states) ||
+        (out->state_size && (!y_all || !out->hidden || (out->units && !acts_all))))
         st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d trials", src->name, n);
     if (!st && streams) cj_model_save_streams(m, streams);
     for (int start = 0; !st && start < n; start += chunk) {
@@ -58,7 +71,24 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
         for (int i = 0; i < b; i++) idx[i] = start + i;
         if ((st = cj_source_fill(src, idx, b, &batch, err))) break;
         cj_model_reset(m, b);
-        const float *y = cj_model_forward_seq(m, batch.x, T, b);
+        const float *y, *acts = NULL;
+        if (out->state_size) {
+            const cj_layer *l = &m->layers[out->state_layer];
+            size_t in = cj_shape_size(m->input), no = (size_t)out->n_out, nu = (size_t)out->units;
+            for (int t = 0; t < T; t++) {
+                const float *yt = cj_model_forward_seq(m, batch.x + (size_t)t * b * in, 1, b);
+                memcpy(y_all + (size_t)t * b * no, yt, sizeof(float) * b * no);
+                if (acts_all) memcpy(acts_all + (size_t)t * b * nu, m->acts[out->layer + 1], sizeof(float) * b * nu);
+                for (int i = 0; i < b; i++)
+                    memcpy(out->hidden + (((size_t)start + i) * T + t) * out->state_size,
+                           l->state + (size_t)i * out->state_size, sizeof(float) * out->state_size);
+            }
+            y = y_all;
+            acts = acts_all;
+        } else {
+            y = cj_model_forward_seq(m, batch.x, T, b);
+            if (out->units) acts = m->acts[out->layer + 1];
+        }
         int filled;
         const int *task_of;
         const cj_trial *trials = cj_source_task_trials(src, &task_of, &filled);
@@ -69,11 +99,13 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
                                                    (size_t)b * out->n_out);
         }
         if (out->outputs) to_trial_major(out->outputs, y, start, b, T, (size_t)out->n_out);
-        if (out->states) to_trial_major(out->states, m->acts[out->layer + 1], start, b, T, (size_t)out->units);
+        if (out->states) to_trial_major(out->states, acts, start, b, T, (size_t)out->units);
     }
     if (streams) cj_model_restore_streams(m, streams);
     free(streams);
     free(idx);
+    free(y_all);
+    free(acts_all);
     cj_batch_free(&batch);
     if (st) cj_task_run_free(out);
     return st;
@@ -86,6 +118,7 @@ void cj_task_run_free(cj_task_run *r)
     free(r->scores);
     free(r->outputs);
     free(r->states);
+    free(r->hidden);
     memset(r, 0, sizeof *r);
 }
 

@@ -10,5 +10,6 @@ int cj_cmd_record(int argc, char **argv);
 int cj_cmd_plot(int argc, char **argv);
 int cj_cmd_ephys(int argc, char **argv);
 int cj_cmd_match(int argc, char **argv);
+int cj_cmd_analyze(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
     {"plot", cj_cmd_plot, "plot learning curves and alignment angles of runs"},
     {"ephys", cj_cmd_ephys, "neural-data tools (simulate recording sessions)"},
     {"match", cj_cmd_match, "track the same neurons across recording sessions"},
+    {"analyze", cj_cmd_analyze, "study a network trained on tasks like a brain (psychometrics, fixed points, ...)"},
 };
 
 static void usage(FILE *f)

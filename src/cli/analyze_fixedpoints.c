@@ -1,0 +1,313 @@
+/* analyze_fixedpoints.c — `cajal analyze fixedpoints`: the fixed and slow
+ * points of the recurrent layer with its input held constant (Sussillo &
+ * Barak 2013; fixedpoints.h), searched from states the network visits on
+ * the task, each with its Jacobian's eigenvalues, drawn over the
+ * condition-averaged trajectories in their top two principal components.
+ *
+ * The input held is, for a task with a context, each context's mean input
+ * during the stimulus period (coherences of both signs average out: the
+ * zero-coherence input of Mante et al. 2013's analysis), else the mean
+ * stimulus input of all trials, or with --condition K that of condition K.
+ * A line attractor shows as slow points along a line (their first PC holds
+ * most of their spread) whose slowest eigenvalue is near 1. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "cajal/fixedpoints.h"
+#include "cajal/plot.h"
+#include "cajal/rng.h"
+#include "cajal/subspace.h"
+
+enum { MAX_GROUPS = 8 };
+
+typedef struct {
+    char label[48];
+    int n_trials;
+    double *u;              /* [n_obs] the input held */
+    cj_fp_result res;
+    int n_slow, n_fixed, n_stable, n_saddle;
+    double line_fraction;   /* the slow points' variance on their first PC */
+    double slow_abs;        /* mean |λ| of their slowest eigenvalue */
+} group;
+
+/* Does trial i belong to group g (its context value, or condition K)? */
+static int in_group(const cj_task_run *run, const int *condition_of, int mode, int g, int i)
+{
+    if (run->task_of[i] != 0) return 0;
+    if (mode == 0) return 1;                                  /* all trials */
+    if (mode == 1) return (int)run->trials[i].condition[0] == g; /* by context */
+    return condition_of[i] == g;                              /* --condition */
+}
+
+/* The mean input over the stimulus period of the group's trials. */
+static cj_status mean_input(cj_analysis *a, const cj_task_run *run, const int *condition_of, int mode, int g,
+                            group *gr, cj_error *err)
+{
+    int n_obs = run->tasks[0].n_obs;
+    gr->u = calloc((size_t)n_obs, sizeof(double));
+    cj_batch b;
+    cj_status st = gr->u ? cj_batch_alloc(&b, &a->src, 1, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (st) return st;
+    long steps = 0;
+    for (int i = 0; !st && i < run->n; i++) {
+        if (!in_group(run, condition_of, mode, g, i)) continue;
+        int s0, s1;
+        if (!cj_trial_period(&run->trials[i], "stimulus", &s0, &s1)) s0 = 0, s1 = run->trials[i].response_start;
+        if ((st = cj_source_fill(&a->src, &i, 1, &b, err))) break;
+        for (int t = s0; t < s1; t++, steps++)
+            for (int k = 0; k < n_obs; k++) gr->u[k] += b.x[(size_t)t * n_obs + k];
+        gr->n_trials++;
+    }
+    cj_batch_free(&b);
+    if (!st && !steps) st = cj_fail(err, CJ_ERR_ARG, "%s: no trial of this group has a stimulus period", gr->label);
+    for (int k = 0; !st && k < n_obs; k++) gr->u[k] /= (double)steps;
+    return st;
+}
+
+/* n initial states drawn uniformly from the group's visited states
+ * (stimulus and later steps). */
+static void draw_inits(const cj_task_run *run, const int *condition_of, int mode, int g, int n, uint64_t seed,
+                       double *init)
+{
+    cj_rng rng;
+    cj_rng_seed(&rng, seed);
+    int N = run->state_size, members = 0, *of = malloc(sizeof(int) * (size_t)run->n);
+    for (int i = 0; of && i < run->n; i++)
+        if (in_group(run, condition_of, mode, g, i)) of[members++] = i;
+    for (int k = 0; k < n; k++) {
+        int i = of && members ? of[cj_rng_below(&rng, (uint32_t)members)] : 0;
+        int s0, s1;
+        if (!cj_trial_period(&run->trials[i], "stimulus", &s0, &s1)) s0 = 0;
+        int t = s0 + (int)cj_rng_below(&rng, (uint32_t)(run->trials[i].T - s0));
+        const float *x = run->hidden + ((size_t)i * run->T + t) * N;
+        for (int j = 0; j < N; j++) init[(size_t)k * N + j] = x[j];
+    }
+    free(of);
+}
+
+/* Count the kinds and measure how line-like the slow points are. */
+static void summarise(group *gr, double q_max, int N)
+{
+    int n = 0;
+    double *pts = malloc(sizeof(double) * (size_t)gr->res.n_points * N), sum = 0;
+    for (int k = 0; k < gr->res.n_points; k++) {
+        const cj_fixed_point *p = &gr->res.points[k];
+        if (p->q > q_max) continue;
+        gr->n_slow++;
+        gr->n_fixed += p->q < 1e-12;
+        gr->n_stable += p->modes.kind == CJ_FP_STABLE;
+        gr->n_saddle += p->modes.kind == CJ_FP_SADDLE;
+        sum += hypot(p->modes.slow_re, p->modes.slow_im);
+        if (pts) memcpy(pts + (size_t)n++ * N, p->x, sizeof(double) * N);
+    }
+    gr->slow_abs = gr->n_slow ? sum / gr->n_slow : NAN;
+    gr->line_fraction = NAN;
+    cj_pca pca = {0};
+    if (pts && n >= 3 && !cj_pca_fit_f64(&pca, pts, (size_t)n, N, 1, NULL))
+        gr->line_fraction = pca.explained_variance_ratio[0];
+    cj_pca_free(&pca);
+    free(pts);
+}
+
+static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, int n_groups, double q_max,
+                        cj_error *err)
+{
+    int N = run->state_size, T = run->T;
+    /* PCs of the visited states: every 4th step of every trial. */
+    size_t rows = 0;
+    float *sample = malloc(sizeof(float) * ((size_t)run->n * ((T + 3) / 4)) * N);
+    if (!sample) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < run->n; i++)
+        for (int t = 0; t < run->trials[i].T; t += 4)
+            memcpy(sample + rows++ * N, run->hidden + ((size_t)i * T + t) * N, sizeof(float) * N);
+    cj_pca pca = {0};
+    cj_figure *fig = NULL;
+    cj_status st = cj_pca_fit(&pca, sample, rows, N, 2, err);
+    free(sample);
+    if (!st) st = cj_figure_create(&fig, 1, n_groups, 560 * n_groups, 500, err);
+    double *tx = malloc(sizeof(double) * T), *ty = malloc(sizeof(double) * T), *xs = malloc(sizeof(double) * N), xy[2];
+    if (!st && (!tx || !ty || !xs)) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (!st) cj_figure_set_title(fig, "Fixed (q < 1e-12) and slow points over 20 single-trial trajectories, in the "
+                                      "states' top 2 PCs");
+    for (int k = 0; !st && k < n_groups; k++) {
+        cj_panel *p = cj_figure_panel(fig, 0, k);
+        char title[96];
+        snprintf(title, sizeof title, "%.40s: %d points, %.0f%% on a line", g[k].label, g[k].n_slow,
+                 100 * (isnan(g[k].line_fraction) ? 0 : g[k].line_fraction));
+        cj_panel_set_title(p, title);
+        cj_panel_set_labels(p, "state PC1", "state PC2");
+        /* A few trials of the group, coloured by their correct choice. */
+        int drawn = 0;
+        for (int i = 0; !st && i < run->n && drawn < 20; i++) {
+            if (run->task_of[i] != 0 || (n_groups > 1 && (int)run->trials[i].condition[0] != k)) continue;
+            int len = run->trials[i].T;
+            for (int t = 0; t < len && !st; t++) {
+                double proj[2];
+                const float *h = run->hidden + ((size_t)i * T + t) * N;
+                for (int j = 0; j < N; j++) xs[j] = h[j];
+                st = cj_pca_project_f64(&pca, xs, 1, 2, proj, err);
+                tx[t] = proj[0], ty[t] = proj[1];
+            }
+            cj_line_style s = cj_line_style_default(run->trials[i].ground_truth - 1);
+            s.width = 0.8;
+            if (!st) st = cj_panel_add_line(p, tx, ty, len, s, NULL, err);
+            drawn++;
+        }
+        for (int j = 0; !st && j < g[k].res.n_points; j++) {
+            const cj_fixed_point *fp = &g[k].res.points[j];
+            if (fp->q > q_max) continue;
+            st = cj_pca_project_f64(&pca, fp->x, 1, 2, xy, err);
+            int stable = fp->modes.kind == CJ_FP_STABLE;
+            cj_line_style s = {.color = stable ? (cj_rgb){0, 0, 0} : (cj_rgb){0.85, 0.1, 0.1}, .width = 0.01,
+                               .marker = fp->q < 1e-12 ? (stable ? CJ_MARKER_CIRCLE : CJ_MARKER_TRIANGLE)
+                                                       : CJ_MARKER_SQUARE};
+            if (!st) st = cj_panel_add_line(p, &xy[0], &xy[1], 1, s, NULL, err);
+        }
+        if (!st && k == 0) {
+            cj_line_style s = {.color = {0, 0, 0}, .width = 0.01, .marker = CJ_MARKER_CIRCLE};
+            st = cj_panel_add_line(p, NULL, NULL, 0, s, "stable fixed point", err);
+            s.color = (cj_rgb){0.85, 0.1, 0.1}, s.marker = CJ_MARKER_TRIANGLE;
+            if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "unstable / saddle", err);
+            s.color = (cj_rgb){0, 0, 0}, s.marker = CJ_MARKER_SQUARE;
+            if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "slow point", err);
+        }
+    }
+    char *path = st ? NULL : cj_analysis_path(a, "fixedpoints.png");
+    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    free(path);
+    free(tx);
+    free(ty);
+    free(xs);
+    cj_figure_free(fig);
+    cj_pca_free(&pca);
+    return st;
+}
+
+static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int N, double q_max, cj_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    fprintf(f, "group,point,q,kind,unstable_modes,slow_re,slow_im,max_abs,runs\n");
+    int total = 0;
+    for (int k = 0; k < n_groups; k++)
+        for (int j = 0; j < g[k].res.n_points; j++) {
+            const cj_fixed_point *p = &g[k].res.points[j];
+            if (p->q > q_max) continue;
+            fprintf(f, "%s,%d,%.6g,%s,%d,%.6f,%.6f,%.6f,%d\n", g[k].label, total++, p->q, cj_fp_kind_name(p->modes.kind),
+                    p->modes.n_unstable, p->modes.slow_re, p->modes.slow_im,
+                    hypot(p->modes.re[0], p->modes.im[0]), p->n_merged);
+        }
+    fclose(f);
+    cj_status st = text ? cj_analysis_write_text(a, "fixedpoints.csv", text, len, err)
+                        : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    free(text);
+    double *x = malloc(sizeof(double) * (size_t)(total ? total : 1) * N);
+    double *ev = malloc(sizeof(double) * (size_t)(total ? total : 1) * N * 2);
+    if (!st && (!x || !ev)) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    int i = 0;
+    for (int k = 0; !st && k < n_groups; k++)
+        for (int j = 0; j < g[k].res.n_points; j++) {
+            const cj_fixed_point *p = &g[k].res.points[j];
+            if (p->q > q_max) continue;
+            memcpy(x + (size_t)i * N, p->x, sizeof(double) * N);
+            for (int e = 0; e < N; e++) {
+                ev[((size_t)i * N + e) * 2] = p->modes.re[e];
+                ev[((size_t)i * N + e) * 2 + 1] = p->modes.im[e];
+            }
+            i++;
+        }
+    if (!st && total) {
+        int64_t s2[2] = {total, N}, s3[3] = {total, N, 2};
+        st = cj_analysis_write_npy(a, "fixedpoints.npy", 2, s2, x, err);
+        if (!st) st = cj_analysis_write_npy(a, "eigenvalues.npy", 3, s3, ev, err);
+    }
+    free(x);
+    free(ev);
+    return st;
+}
+
+static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
+{
+    int *condition_of = NULL, n_conditions = 0, n_values = 0;
+    double *values = NULL;
+    cj_status st = cj_analysis_conditions(run, &condition_of, &n_conditions, &values, &n_values, err);
+    if (st) return st;
+    const char *cond = cj_analysis_option(a, "--condition"), *inits_opt = cj_analysis_option(a, "--inits");
+    const char *q_opt = cj_analysis_option(a, "--q");
+    int n_inits = inits_opt ? atoi(inits_opt) : 256;
+    double q_max = q_opt ? atof(q_opt) : 1e-4;
+    int has_context = !strncmp(run->tasks[0].ops->conditions, "context,", 8);
+    int mode = cond ? 2 : has_context ? 1 : 0, n_groups = mode == 1 ? 2 : 1;
+    if (n_inits < 1 || n_inits > 100000 || !(q_max > 0))
+        st = cj_fail(err, CJ_ERR_ARG, "--inits %s / --q %s: expected 1 to 100000 initial states and q > 0",
+                     inits_opt ? inits_opt : "256", q_opt ? q_opt : "1e-4");
+    int g_cond = cond ? atoi(cond) : 0;
+    if (!st && cond && (g_cond < 0 || g_cond >= n_conditions))
+        st = cj_fail(err, CJ_ERR_ARG, "--condition %s: conditions are 0 to %d (pca's conditions.csv)", cond,
+                     n_conditions - 1);
+    group g[MAX_GROUPS] = {0};
+    int N = run->state_size;
+    double *init = malloc(sizeof(double) * (size_t)n_inits * N);
+    if (!st && !init) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    cj_fp_options o;
+    cj_fp_options_default(&o);
+    for (int k = 0; !st && k < n_groups; k++) {
+        int id = mode == 2 ? g_cond : k;
+        snprintf(g[k].label, sizeof g[k].label, mode == 1 ? "context %d" : mode == 2 ? "condition %d" : "all trials",
+                 id);
+        if ((st = mean_input(a, run, condition_of, mode, id, &g[k], err))) break;
+        draw_inits(run, condition_of, mode, id, n_inits, a->seed + (uint64_t)k, init);
+        float *u = malloc(sizeof(float) * (size_t)run->tasks[0].n_obs);
+        cj_fp_system sys;
+        if (!u) {
+            st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (int j = 0; j < run->tasks[0].n_obs; j++) u[j] = (float)g[k].u[j];
+        st = cj_fp_layer_system(&a->model.layers[a->recurrent], u, &sys, err);
+        free(u);
+        if (st) break;
+        st = cj_fp_find(&sys, init, n_inits, &o, &g[k].res, err);
+        cj_fp_system_free(&sys);
+        if (!st) summarise(&g[k], q_max, N);
+    }
+    if (!st) st = write_tables(a, g, n_groups, N, q_max, err);
+    if (!st) st = figure(a, run, g, n_groups, q_max, err);
+    for (int k = 0; !st && k < n_groups; k++)
+        printf("%s: %d points with q <= %g from %d starts (%d fixed: %d stable, %d saddles); first PC of the points "
+               "%.1f%% of their spread, slowest eigenvalue |lambda| %.4f on average\n",
+               g[k].label, g[k].n_slow, q_max, n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle,
+               100 * g[k].line_fraction, g[k].slow_abs);
+    if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
+    for (int k = 0; k < n_groups; k++) {
+        free(g[k].u);
+        cj_fp_result_free(&g[k].res);
+    }
+    free(init);
+    free(condition_of);
+    free(values);
+    return st;
+}
+
+int cj_analyze_fixedpoints(cj_analysis *a)
+{
+    cj_error err = {0};
+    if (a->recurrent < 0) {
+        fprintf(stderr, "%s: %s has no recurrent layer\n", a->who, a->model_path);
+        return 1;
+    }
+    cj_task_run run;
+    cj_task_run_options o = {.layer = -1, .state_layer = a->recurrent};
+    cj_status st = cj_analysis_run(a, &o, &run, &err);
+    if (!st) {
+        st = analyse(a, &run, &err);
+        cj_task_run_free(&run);
+    }
+    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
+    return st ? 1 : 0;
+}

@@ -1,0 +1,117 @@
+/* analyze_population.c — trials grouped by condition, and the population
+ * activity of the analyses (analyze.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+/* Is condition k of the task the ground truth (not a condition of its own)? */
+static int is_ground_truth(const char *names, int k)
+{
+    const char *p = names;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return p && !strncmp(p, "ground_truth", 12) && (p[12] == ',' || !p[12]);
+}
+
+static int count_names(const char *names)
+{
+    int n = *names ? 1 : 0;
+    for (const char *p = names; *p; p++) n += *p == ',';
+    return n;
+}
+
+cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
+                                 int *n_values, cj_error *err)
+{
+    const char *names = run->tasks[0].ops->conditions;
+    int nv = 0, keep[CJ_TASK_MAX_CONDITIONS];
+    for (int k = 0; k < count_names(names) && k < CJ_TASK_MAX_CONDITIONS; k++)
+        if (!is_ground_truth(names, k)) keep[nv++] = k;
+    int *of = malloc(sizeof(int) * (size_t)run->n);
+    double *v = malloc(sizeof(double) * (size_t)run->n * (nv ? nv : 1));
+    if (!of || !v) {
+        free(of);
+        free(v);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory grouping %d trials", run->n);
+    }
+    int n = 0;
+    for (int i = 0; i < run->n; i++) {
+        of[i] = -1;
+        if (run->task_of[i] != 0) continue;
+        int c = 0;
+        for (; c < n; c++) {
+            int same = 1;
+            for (int k = 0; k < nv && same; k++) same = v[c * nv + k] == run->trials[i].condition[keep[k]];
+            if (same) break;
+        }
+        if (c == n) {
+            for (int k = 0; k < nv; k++) v[n * nv + k] = run->trials[i].condition[keep[k]];
+            n++;
+        }
+        of[i] = c;
+    }
+    *condition_of = of;
+    *values = v;
+    *n_conditions = n;
+    *n_values = nv;
+    return CJ_OK;
+}
+
+cj_status cj_analysis_population_make(const cj_task_run *run, const float *activity, int size,
+                                      cj_analysis_population *p, cj_error *err)
+{
+    memset(p, 0, sizeof *p);
+    cj_status st = cj_analysis_conditions(run, &p->condition_of, &p->n_conditions, &p->values, &p->n_values, err);
+    if (st) return st;
+    int T = run->T;
+    for (int i = 0; i < run->n; i++)
+        if (run->task_of[i] == 0) {
+            p->n++;
+            T = run->trials[i].T < T ? run->trials[i].T : T;
+        }
+    p->T = T;
+    p->units = size;
+    p->trial = malloc(sizeof(int) * (size_t)p->n);
+    p->condition = malloc(sizeof(int) * (size_t)p->n);
+    p->x = malloc(sizeof(float) * (size_t)p->n * T * size);
+    if (!p->trial || !p->condition || !p->x) {
+        cj_analysis_population_free(p);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d trials x %d steps x %d units", run->n, T, size);
+    }
+    int k = 0;
+    for (int i = 0; i < run->n; i++) {
+        if (run->task_of[i] != 0) continue;
+        p->trial[k] = i;
+        p->condition[k] = p->condition_of[i];
+        memcpy(p->x + (size_t)k * T * size, activity + (size_t)i * run->T * size, sizeof(float) * (size_t)T * size);
+        k++;
+    }
+    return CJ_OK;
+}
+
+void cj_analysis_population_free(cj_analysis_population *p)
+{
+    free(p->condition_of);
+    free(p->values);
+    free(p->trial);
+    free(p->condition);
+    free(p->x);
+    memset(p, 0, sizeof *p);
+}
+
+void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len)
+{
+    const char *names = run->tasks[0].ops->conditions;
+    size_t used = 0;
+    out[0] = '\0';
+    const char *p = names;
+    for (int k = 0; p && *p && used < len; k++) {
+        size_t n = strcspn(p, ",");
+        if (!is_ground_truth(names, k))
+            used += (size_t)snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)n, p);
+        p = p[n] ? p + n + 1 : NULL;
+    }
+}

@@ -1,0 +1,148 @@
+/* analyze_trials.c — `cajal analyze trials`: a few example trials drawn as
+ * a lab would show them: the inputs on each channel, and the network's
+ * outputs (choice probabilities for a task with actions, the output values
+ * for ring outputs) over the targets, one row per trial. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "cajal/plot.h"
+
+enum { N_EXAMPLES = 4 };
+
+/* The name of item k of a comma-separated list, into buf. */
+static const char *list_item(const char *list, int k, char *buf, size_t len)
+{
+    const char *p = list;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    if (!p) return "";
+    size_t n = strcspn(p, ",");
+    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p);
+    return buf;
+}
+
+/* Up to N_EXAMPLES trials with different (first condition, ground truth):
+ * for contextdm both contexts and both answers. */
+static int pick(const cj_task_run *run, int *which)
+{
+    int n = 0;
+    for (int i = 0; i < run->n && n < N_EXAMPLES; i++) {
+        int seen = 0;
+        for (int j = 0; j < n && !seen; j++)
+            seen = run->trials[which[j]].condition[0] == run->trials[i].condition[0] &&
+                   run->trials[which[j]].ground_truth == run->trials[i].ground_truth;
+        if (!seen) which[n++] = i;
+    }
+    for (int i = 0; i < run->n && n < N_EXAMPLES; i++) {
+        int seen = 0;
+        for (int j = 0; j < n && !seen; j++) seen = which[j] == i;
+        if (!seen) which[n++] = i;
+    }
+    return n;
+}
+
+/* Softmax of one step's logits (tasks with actions are trained with
+ * cross-entropy, so the outputs are logits). */
+static void softmax(const float *z, int n, double *p)
+{
+    double m = z[0], s = 0;
+    for (int j = 1; j < n; j++) m = z[j] > m ? z[j] : m;
+    for (int j = 0; j < n; j++) s += p[j] = exp(z[j] - m);
+    for (int j = 0; j < n; j++) p[j] /= s;
+}
+
+static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, int n, cj_error *err)
+{
+    const cj_task *task = &run->tasks[0];
+    int values = task->ops->target == CJ_TARGET_VALUES, T = run->T, n_obs = task->n_obs, no = run->n_out;
+    cj_figure *fig;
+    cj_status st = cj_figure_create(&fig, n, 2, 1300, 330 * n, err);
+    if (st) return st;
+    cj_figure_set_title(fig, task->ops->summary);
+    double *t_ms = malloc(sizeof(double) * T), *y = malloc(sizeof(double) * T), *p = malloc(sizeof(double) * no);
+    cj_batch batch;
+    int have_batch = 0;
+    if (!t_ms || !y || !p) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory drawing trials");
+    if (!st && !(st = cj_batch_alloc(&batch, &a->src, 1, err))) have_batch = 1;
+    for (int r = 0; !st && r < n; r++) {
+        const cj_trial *tr = &run->trials[which[r]];
+        int idx = which[r], len = tr->T;
+        /* The trial's inputs again (trial i depends on its index alone). */
+        if ((st = cj_source_fill(&a->src, &idx, 1, &batch, err))) break;
+        for (int t = 0; t < len; t++) t_ms[t] = (t + 1) * task->dt;
+        char title[160], name[48];
+        int used = snprintf(title, sizeof title, "trial %d:", idx);
+        for (int k = 0; k < CJ_TASK_MAX_CONDITIONS && used < (int)sizeof title; k++) {
+            const char *c = list_item(task->ops->conditions, k, name, sizeof name);
+            if (!*c) break;
+            used += snprintf(title + used, sizeof title - used, " %s %g", c, tr->condition[k]);
+        }
+        cj_panel *in = cj_figure_panel(fig, r, 0), *out = cj_figure_panel(fig, r, 1);
+        cj_panel_set_title(in, title);
+        cj_panel_set_labels(in, r == n - 1 ? "time (ms)" : "", "input");
+        for (int k = 0; !st && k < n_obs; k++) {
+            for (int t = 0; t < len; t++) y[t] = batch.x[(size_t)t * n_obs + k];
+            st = cj_panel_add_line(in, t_ms, y, len, cj_line_style_default(k),
+                                   r == 0 ? list_item(task->obs_names, k, name, sizeof name) : NULL, err);
+        }
+        const cj_trial_score *s = &run->scores[which[r]];
+        snprintf(title, sizeof title, "%s: %s", values ? "outputs" : "choice probabilities",
+                 s->correct ? "correct" : s->fixation_broken ? "broke fixation" : "wrong");
+        cj_panel_set_title(out, title);
+        cj_panel_set_labels(out, r == n - 1 ? "time (ms)" : "", values ? "output" : "probability");
+        /* Ring outputs: the fixation output and the ring's peak; actions:
+         * each action's probability, dashed: the target. */
+        int shown = values ? 1 : no;
+        for (int j = 0; !st && j < shown; j++) {
+            for (int t = 0; t < len; t++) {
+                const float *z = run->outputs + ((size_t)which[r] * T + t) * no;
+                if (values) y[t] = z[j];
+                else softmax(z, no, p), y[t] = p[j];
+            }
+            char label[64];
+            snprintf(label, sizeof label, "%s", values ? "fixation output" : list_item(task->action_names, j, name, sizeof name));
+            st = cj_panel_add_line(out, t_ms, y, len, cj_line_style_default(j), r == 0 ? label : NULL, err);
+            if (st || values) break;
+            for (int t = 0; t < len; t++) y[t] = batch.labels[t] == j;
+            cj_line_style dashed = cj_line_style_default(j);
+            dashed.dash = CJ_DASH_DASHED;
+            dashed.width = 1;
+            st = cj_panel_add_line(out, t_ms, y, len, dashed, NULL, err);
+        }
+        if (!st && r == 0 && !values) {
+            cj_line_style key = {.color = {0.4, 0.4, 0.4}, .dash = CJ_DASH_DASHED, .width = 1};
+            st = cj_panel_add_line(out, NULL, NULL, 0, key, "target", err);
+        }
+        cj_panel_set_ylim(out, values ? NAN : -0.05, values ? NAN : 1.05);
+    }
+    char *path = st ? NULL : cj_analysis_path(a, "trials.png");
+    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (!st) printf("wrote %s (%d example trials)\n", path, n);
+    free(path);
+    if (have_batch) cj_batch_free(&batch);
+    free(t_ms);
+    free(y);
+    free(p);
+    cj_figure_free(fig);
+    return st;
+}
+
+int cj_analyze_trials(cj_analysis *a)
+{
+    cj_task_run run;
+    cj_error err = {0};
+    cj_task_run_options o = {.layer = -1, .state_layer = -1, .keep_outputs = 1};
+    int which[N_EXAMPLES];
+    cj_status st = cj_analysis_run(a, &o, &run, &err);
+    if (!st) {
+        st = draw(a, &run, which, pick(&run, which), &err);
+        cj_task_run_free(&run);
+    }
+    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
+    return st ? 1 : 0;
+}
