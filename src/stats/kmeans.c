@@ -195,7 +195,9 @@ static double lloyd(const double *x, int n, int d, int k, int max_iter, double t
 
 static cj_status check_args(const double *x, int n, int d, const cj_kmeans_options *o, cj_error *err)
 {
-    if (n < 1 || d < 1) return cj_fail(err, CJ_ERR_ARG, "k-means: data are [%d, %d], need at least one sample and one feature", n, d);
+    if (n < 1 || d < 1)
+        return cj_fail(err, CJ_ERR_ARG, "k-means: data are [%d, %d], need at least one sample and one feature",
+                       n, d);
     if (o->k < 1 || o->k > n)
         return cj_fail(err, CJ_ERR_ARG, "k-means: k = %d clusters for %d samples (need 1 <= k <= n)", o->k, n);
     if (o->n_init < 1) return cj_fail(err, CJ_ERR_ARG, "k-means: n_init = %d (need >= 1)", o->n_init);

@@ -36,7 +36,8 @@ cj_status cj_silhouette_samples(const double *x, int n, int d, const int *labels
                                 cj_error *err)
 {
     if (n < 2 || d < 1)
-        return cj_fail(err, CJ_ERR_ARG, "silhouette: data are [%d, %d], need at least two samples and one feature", n, d);
+        return cj_fail(err, CJ_ERR_ARG, "silhouette: data are [%d, %d], need at least two samples and one feature",
+                       n, d);
     if (k < 1) return cj_fail(err, CJ_ERR_ARG, "silhouette: k = %d labels (need >= 1)", k);
     for (int i = 0; i < n; i++)
         if (labels[i] < 0 || labels[i] >= k)
