@@ -17,6 +17,8 @@
 #ifndef CAJAL_RECORD_H
 #define CAJAL_RECORD_H
 
+#include <stdint.h>
+
 #include "cajal/model.h"
 #include "cajal/status.h"
 
@@ -34,6 +36,17 @@ cj_status cj_record(cj_model *m, const float *x, int n, int T, const char *out_d
  * number of stimuli goes to *n_stimuli (may be NULL). */
 cj_status cj_model_file_record(const char *model_path, const char *inputs, int batch, const char *out_dir,
                                int *n_stimuli, cj_error *err);
+
+/* Record a model trained on tasks (metadata data_format = task) on
+ * n_trials trials of its tasks made from the seed (the training seed
+ * unless seed_given; then the run's test trials): every layer
+ * [trials, T, ...] and conditions.csv, one row per trial (trial, task,
+ * steps, the tasks' conditions, each period's start and end step, and
+ * correct, fixation_broken, response, response_step, choice as
+ * cj_task_score gives them). Trials shorter than T are padded with zero
+ * inputs; their steps column says where they end. */
+cj_status cj_model_file_record_task(const char *model_path, int n_trials, uint64_t seed, int seed_given, int batch,
+                                    const char *out_dir, cj_error *err);
 
 /* The file name cj_record gives layer i ("3_relu.npy"), into buf. */
 void cj_record_file_name(const cj_model *m, int i, char *buf, size_t len);

@@ -31,7 +31,43 @@ typedef struct {
     int n_slow, n_fixed, n_stable, n_saddle;
     double line_fraction;   /* the slow points' variance on their first PC */
     double slow_abs;        /* mean |λ| of their slowest eigenvalue */
+    double q_visited;       /* the median q of the states visited on the task */
+    double q_max;           /* points kept up to this q */
 } group;
+
+/* The median of q(x) = ½‖F(x) − x‖² over the initial states: how fast the
+ * network moves on the task, the scale "slow" is measured against. */
+static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, double *median, cj_error *err)
+{
+    int N = sys->n, chunk = sys->max_batch > 0 && sys->max_batch < n ? sys->max_batch : n;
+    double *fx = malloc(sizeof(double) * (size_t)chunk * N), *q = malloc(sizeof(double) * (size_t)n);
+    if (!fx || !q) {
+        free(fx);
+        free(q);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    }
+    for (int s = 0; s < n; s += chunk) {
+        int b = n - s < chunk ? n - s : chunk;
+        sys->map(sys->user, x + (size_t)s * N, fx, b);
+        for (int r = 0; r < b; r++) {
+            double sum = 0;
+            for (int j = 0; j < N; j++) {
+                double d = fx[(size_t)r * N + j] - x[((size_t)s + r) * N + j];
+                sum += d * d;
+            }
+            q[s + r] = 0.5 * sum;
+        }
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && q[j - 1] > q[j]; j--) {
+            double t = q[j];
+            q[j] = q[j - 1], q[j - 1] = t;
+        }
+    *median = n % 2 ? q[n / 2] : 0.5 * (q[n / 2 - 1] + q[n / 2]);
+    free(fx);
+    free(q);
+    return CJ_OK;
+}
 
 /* Does trial i belong to group g (its context value, or condition K)? */
 static int in_group(const cj_task_run *run, const int *condition_of, int mode, int g, int i)
@@ -112,8 +148,7 @@ static void summarise(group *gr, double q_max, int N)
     free(pts);
 }
 
-static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, int n_groups, double q_max,
-                        cj_error *err)
+static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, int n_groups, cj_error *err)
 {
     int N = run->state_size, T = run->T;
     /* PCs of the visited states: every 4th step of every trial. */
@@ -158,7 +193,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
         }
         for (int j = 0; !st && j < g[k].res.n_points; j++) {
             const cj_fixed_point *fp = &g[k].res.points[j];
-            if (fp->q > q_max) continue;
+            if (fp->q > g[k].q_max) continue;
             st = cj_pca_project_f64(&pca, fp->x, 1, 2, xy, err);
             int stable = fp->modes.kind == CJ_FP_STABLE;
             cj_line_style s = {.color = stable ? (cj_rgb){0, 0, 0} : (cj_rgb){0.85, 0.1, 0.1}, .width = 0.01,
@@ -186,7 +221,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
     return st;
 }
 
-static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int N, double q_max, cj_error *err)
+static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int N, cj_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -197,7 +232,7 @@ static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int 
     for (int k = 0; k < n_groups; k++)
         for (int j = 0; j < g[k].res.n_points; j++) {
             const cj_fixed_point *p = &g[k].res.points[j];
-            if (p->q > q_max) continue;
+            if (p->q > g[k].q_max) continue;
             fprintf(f, "%s,%d,%.6g,%s,%d,%.6f,%.6f,%.6f,%d\n", g[k].label, total++, p->q, cj_fp_kind_name(p->modes.kind),
                     p->modes.n_unstable, p->modes.slow_re, p->modes.slow_im,
                     hypot(p->modes.re[0], p->modes.im[0]), p->n_merged);
@@ -213,7 +248,7 @@ static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int 
     for (int k = 0; !st && k < n_groups; k++)
         for (int j = 0; j < g[k].res.n_points; j++) {
             const cj_fixed_point *p = &g[k].res.points[j];
-            if (p->q > q_max) continue;
+            if (p->q > g[k].q_max) continue;
             memcpy(x + (size_t)i * N, p->x, sizeof(double) * N);
             for (int e = 0; e < N; e++) {
                 ev[((size_t)i * N + e) * 2] = p->modes.re[e];
@@ -240,12 +275,12 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     const char *cond = cj_analysis_option(a, "--condition"), *inits_opt = cj_analysis_option(a, "--inits");
     const char *q_opt = cj_analysis_option(a, "--q");
     int n_inits = inits_opt ? atoi(inits_opt) : 256;
-    double q_max = q_opt ? atof(q_opt) : 1e-4;
+    double q_max = q_opt ? atof(q_opt) : 0;
     int has_context = !strncmp(run->tasks[0].ops->conditions, "context,", 8);
     int mode = cond ? 2 : has_context ? 1 : 0, n_groups = mode == 1 ? 2 : 1;
-    if (n_inits < 1 || n_inits > 100000 || !(q_max > 0))
+    if (n_inits < 1 || n_inits > 100000 || (q_opt && !(q_max > 0)))
         st = cj_fail(err, CJ_ERR_ARG, "--inits %s / --q %s: expected 1 to 100000 initial states and q > 0",
-                     inits_opt ? inits_opt : "256", q_opt ? q_opt : "1e-4");
+                     inits_opt ? inits_opt : "256", q_opt ? q_opt : "(default)");
     int g_cond = cond ? atoi(cond) : 0;
     if (!st && cond && (g_cond < 0 || g_cond >= n_conditions))
         st = cj_fail(err, CJ_ERR_ARG, "--condition %s: conditions are 0 to %d (pca's conditions.csv)", cond,
@@ -272,17 +307,22 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
         st = cj_fp_layer_system(&a->model.layers[a->recurrent], u, &sys, err);
         free(u);
         if (st) break;
+        if (!q_opt && (st = median_speed(&sys, init, n_inits, &g[k].q_visited, err))) {
+            cj_fp_system_free(&sys);
+            break;
+        }
         st = cj_fp_find(&sys, init, n_inits, &o, &g[k].res, err);
         cj_fp_system_free(&sys);
-        if (!st) summarise(&g[k], q_max, N);
+        g[k].q_max = q_opt ? q_max : 1e-3 * g[k].q_visited;
+        if (!st) summarise(&g[k], g[k].q_max, N);
     }
-    if (!st) st = write_tables(a, g, n_groups, N, q_max, err);
-    if (!st) st = figure(a, run, g, n_groups, q_max, err);
+    if (!st) st = write_tables(a, g, n_groups, N, err);
+    if (!st) st = figure(a, run, g, n_groups, err);
     for (int k = 0; !st && k < n_groups; k++)
-        printf("%s: %d points with q <= %g from %d starts (%d fixed: %d stable, %d saddles); first PC of the points "
-               "%.1f%% of their spread, slowest eigenvalue |lambda| %.4f on average\n",
-               g[k].label, g[k].n_slow, q_max, n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle,
-               100 * g[k].line_fraction, g[k].slow_abs);
+        printf("%s: %d slow points (q <= %.3g%s) from %d starts, %d of them fixed (q < 1e-12): %d stable, %d "
+               "saddles; the points' first PC holds %.1f%% of their spread; slowest eigenvalue |lambda| %.4f on "
+               "average\n", g[k].label, g[k].n_slow, g[k].q_max, q_opt ? "" : ", 1/1000 of the task's median q",
+               n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle, 100 * g[k].line_fraction, g[k].slow_abs);
     if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
     for (int k = 0; k < n_groups; k++) {
         free(g[k].u);

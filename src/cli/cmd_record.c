@@ -17,7 +17,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cajal record MODEL.safetensors|RUN_DIR --inputs FILE [--out DIR] [--batch N]\n"
-            "                    [--threads N]\n\n"
+            "                    [--threads N]\n"
+            "       cajal record RUN_DIR --trials N [--seed S] [--out DIR] [--batch N] [--threads N]\n\n"
             "Record every layer of a model saved by cajal train, like neurons: its response to\n"
             "each stimulus (at every time step for recurrent layers), one LAYER.npy per layer\n"
             "[stimuli, ...] in stimulus order, with layers.txt and stimuli.txt. The model file's\n"
@@ -25,6 +26,9 @@ static void usage(FILE *f)
             "its model.safetensors.\n\n"
             "  --inputs FILE   the stimuli: IDX images for a model trained on IDX data, else .npy\n"
             "                  [N, ...] of the training inputs' shape ([N, T, F] for sequences)\n"
+            "  --trials N      for a model trained on tasks: record N trials of its tasks, made from\n"
+            "                  --seed S (default: the training seed, i.e. the run's test trials);\n"
+            "                  layers are [trials, T, ...] and conditions.csv has one row per trial\n"
             "  --out DIR       where to write (default: acts/ beside the model file)\n"
             "  --batch N       stimuli per forward pass (default 256)\n"
             "  --threads N     BLAS threads (default 1)\n\n"
@@ -45,8 +49,8 @@ static int positive(const char *name, const char *v, long max, int *out)
 
 int cj_cmd_record(int argc, char **argv)
 {
-    const char *model_arg = NULL, *inputs = NULL, *out = NULL;
-    int batch = 256, threads = 1;
+    const char *model_arg = NULL, *inputs = NULL, *out = NULL, *seed_arg = NULL;
+    int batch = 256, threads = 1, trials = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         char name[32];
@@ -60,6 +64,10 @@ int cj_cmd_record(int argc, char **argv)
                 return 2;
             }
             if (!strcmp(name, "--inputs")) inputs = v;
+            else if (!strcmp(name, "--seed")) seed_arg = v;
+            else if (!strcmp(name, "--trials")) {
+                if (!positive(name, v, 10000000, &trials)) return 2;
+            }
             else if (!strcmp(name, "--out")) out = v;
             else if (!strcmp(name, "--batch")) {
                 if (!positive(name, v, 1 << 20, &batch)) return 2;
@@ -76,8 +84,19 @@ int cj_cmd_record(int argc, char **argv)
             return 2;
         }
     }
-    if (!model_arg || !inputs) {
-        fprintf(stderr, "cajal record: %s\n", !model_arg ? "no model file given" : "--inputs FILE is needed");
+    uint64_t seed = 0;
+    if (seed_arg && !cj_cli_parse_u64(seed_arg, &seed)) {
+        fprintf(stderr, "cajal record: --seed '%s' is not a whole number >= 0\n", seed_arg);
+        return 2;
+    }
+    const char *problem = !model_arg                    ? "no model file given"
+                          : inputs && (trials || seed_arg) ? "--inputs is for models trained on data files; "
+                                                             "--trials and --seed for models trained on tasks"
+                          : !inputs && !trials          ? "--inputs FILE (or --trials N for a model trained on "
+                                                          "tasks) is needed"
+                                                        : NULL;
+    if (problem) {
+        fprintf(stderr, "cajal record: %s\n", problem);
         usage(stderr);
         return 2;
     }
@@ -98,6 +117,14 @@ int cj_cmd_record(int argc, char **argv)
     if (!model || !where) {
         fprintf(stderr, "cajal record: out of memory\n");
         rc = 1;
+    } else if (trials) {
+        if (cj_model_file_record_task(model, trials, seed, seed_arg != NULL, batch, where, &err)) {
+            fprintf(stderr, "cajal record: %s\n", err.msg);
+            rc = 1;
+        } else {
+            printf("recorded %d trials into %s (layers.txt lists the files; conditions.csv the trials)\n", trials,
+                   where);
+        }
     } else if (cj_model_file_record(model, inputs, batch, where, &n, &err)) {
         fprintf(stderr, "cajal record: %s\n", err.msg);
         rc = 1;
