@@ -196,13 +196,13 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
             if (fp->q > g[k].q_max) continue;
             st = cj_pca_project_f64(&pca, fp->x, 1, 2, xy, err);
             int stable = fp->modes.kind == CJ_FP_STABLE;
-            cj_line_style s = {.color = stable ? (cj_rgb){0, 0, 0} : (cj_rgb){0.85, 0.1, 0.1}, .width = 0.01,
+            cj_line_style s = {.color = stable ? (cj_rgb){0, 0, 0} : (cj_rgb){0.85, 0.1, 0.1}, .width = 3,
                                .marker = fp->q < 1e-12 ? (stable ? CJ_MARKER_CIRCLE : CJ_MARKER_TRIANGLE)
                                                        : CJ_MARKER_SQUARE};
             if (!st) st = cj_panel_add_line(p, &xy[0], &xy[1], 1, s, NULL, err);
         }
         if (!st && k == 0) {
-            cj_line_style s = {.color = {0, 0, 0}, .width = 0.01, .marker = CJ_MARKER_CIRCLE};
+            cj_line_style s = {.color = {0, 0, 0}, .width = 3, .marker = CJ_MARKER_CIRCLE};
             st = cj_panel_add_line(p, NULL, NULL, 0, s, "stable fixed point", err);
             s.color = (cj_rgb){0.85, 0.1, 0.1}, s.marker = CJ_MARKER_TRIANGLE;
             if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "unstable / saddle", err);
@@ -313,7 +313,7 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
         }
         st = cj_fp_find(&sys, init, n_inits, &o, &g[k].res, err);
         cj_fp_system_free(&sys);
-        g[k].q_max = q_opt ? q_max : 1e-3 * g[k].q_visited;
+        g[k].q_max = q_opt ? q_max : 1e-2 * g[k].q_visited;
         if (!st) summarise(&g[k], g[k].q_max, N);
     }
     if (!st) st = write_tables(a, g, n_groups, N, err);
@@ -321,7 +321,7 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     for (int k = 0; !st && k < n_groups; k++)
         printf("%s: %d slow points (q <= %.3g%s) from %d starts, %d of them fixed (q < 1e-12): %d stable, %d "
                "saddles; the points' first PC holds %.1f%% of their spread; slowest eigenvalue |lambda| %.4f on "
-               "average\n", g[k].label, g[k].n_slow, g[k].q_max, q_opt ? "" : ", 1/1000 of the task's median q",
+               "average\n", g[k].label, g[k].n_slow, g[k].q_max, q_opt ? "" : ", 1/100 of the task's median q",
                n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle, 100 * g[k].line_fraction, g[k].slow_abs);
     if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
     for (int k = 0; k < n_groups; k++) {

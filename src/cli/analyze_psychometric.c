@@ -136,7 +136,7 @@ static cj_status figure(cj_analysis *a, const curve *c, int n_curves, int n_cont
         }
         int colour = c[k].var;
         cj_line_style pts = cj_line_style_default(colour);
-        pts.width = 0.8;
+        pts.width = 1.2;
         pts.marker = CJ_MARKER_CIRCLE;
         st = cj_panel_add_band(p, lx, lo, hi, c[k].n_levels, cj_line_style_default(colour), NULL, err);
         if (!st) st = cj_panel_add_line(p, lx, ly, c[k].n_levels, pts, NULL, err);

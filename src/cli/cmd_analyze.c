@@ -53,7 +53,8 @@ static void usage(FILE *f)
                "                (e.g. ../shared/data/roitman2002/roitman_rts.csv)\n"
                "  fixedpoints:  --condition K   hold the input of condition K (default: each context's\n"
                "                zero-coherence input), --inits N initial states (default 256),\n"
-               "                --q Q  slow points kept up to q = Q (default 1e-4)\n"
+               "                --q Q  slow points kept up to q = Q (default: 1/100 of the median q of\n"
+               "                the states the network visits on the task)\n"
                "  tdr:          --pcs K  principal components that denoise the axes (default 12)\n\n"
                "Outputs (CSV, JSON, .npy, PNG) and their columns: docs/analysis.md\n");
 }
