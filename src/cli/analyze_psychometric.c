@@ -155,13 +155,25 @@ static cj_status figure(cj_analysis *a, const curve *c, int n_curves, int n_cont
     return st;
 }
 
+/* A number, or null when it is not finite (JSON has no NaN). */
+static void json_num(FILE *f, const char *key, double v)
+{
+    if (isfinite(v)) fprintf(f, ",\"%s\":%.9g", key, v);
+    else fprintf(f, ",\"%s\":null", key);
+}
+
 static void json_fit(FILE *f, const curve *c)
 {
     const cj_psy_fit *q = &c->fit;
     static const char *SEP[] = {"none", "quasi-complete", "complete", "one response"};
-    fprintf(f, "{\"context\":%d,\"condition\":\"%s\",\"b0\":%.9g,\"b1\":%.9g,\"se_b1\":%.9g,\"b1_ci\":[%.9g,%.9g],"
-               "\"pse\":%.9g,\"separation\":\"%s\"}", c->context, c->name, q->b0, q->b1, q->se_b1, q->b1_ci[0],
-            q->b1_ci[1], q->pse, SEP[q->separation]);
+    fprintf(f, "{\"context\":%d,\"condition\":\"%s\"", c->context, c->name);
+    json_num(f, "b0", q->b0);
+    json_num(f, "b1", q->b1);
+    json_num(f, "se_b1", q->se_b1);
+    json_num(f, "b1_low", q->b1_ci[0]);
+    json_num(f, "b1_high", q->b1_ci[1]);
+    json_num(f, "pse", q->pse);
+    fprintf(f, ",\"separation\":\"%s\",\"trials\":%d}", SEP[q->separation], (int)q->total_trials);
 }
 
 static cj_status write_tables(cj_analysis *a, const curve *c, int n, cj_error *err)

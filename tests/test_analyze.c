@@ -1,0 +1,241 @@
+/* test_analyze.c — `cajal analyze` and `cajal record --trials` on a small
+ * network trained here on context-dependent integration: every analysis
+ * writes the files it names, readable and of the shapes it documents; the
+ * psychometric fits show the context at work; and the errors (a model not
+ * trained on tasks, an unknown analysis or option, a bad value). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/files.h"
+#include "cajal/npy.h"
+#include "cli_runner.h"
+#include "fixtures.h"
+#include "harness.h"
+
+static const char *tdir;
+static const char *cajal;
+static char *run_dir;
+
+/* A quickly trained contextdm network (a few seconds): it has learned to
+ * follow the stimuli, not yet the context (that takes the example's 40
+ * epochs; docs/results_rnn.md). */
+static const char EXPERIMENT[] = "[data]\nformat = task\ntask = contextdm stimulus=400 sigma=0.5\n"
+                                 "train_trials = 3000\ntest_trials = 200\n"
+                                 "[model]\nlayers = rnn 24 nonlinearity=softplus tau=100 dt=20 init=identity, dense 3\n"
+                                 "[optim]\nname = adam\nlr = 0.003\nclip_norm = 1\nschedule = cosine\n"
+                                 "[train]\nepochs = 12\nbatch = 32\n";
+
+static int train_once(void)
+{
+    if (run_dir) return 1;
+    const char *ini = fixture_text(tdir, "ctx.ini", EXPERIMENT);
+    run_dir = cj_path_printf("%s/ctx", tdir);
+    char *args = cj_path_printf("train %s --out %s --quiet", ini, run_dir);
+    char out[4096];
+    int rc = run_cajal(cajal, args, out, sizeof out);
+    free(args);
+    if (rc) test_fail("train: rc %d: %s", rc, out);
+    return rc == 0;
+}
+
+/* Run `cajal analyze ARGS`; its output into out. */
+static int analyze(const char *args, char *out, size_t len)
+{
+    char *cmd = cj_path_printf("analyze %s", args);
+    int rc = run_cajal(cajal, cmd, out, len);
+    free(cmd);
+    return rc;
+}
+
+static int has_file(const char *dir, const char *name)
+{
+    char *path = cj_path_printf("%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    free(path);
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* The shape of an .npy file, or ndim 0 when it does not read. */
+static int npy_shape(const char *dir, const char *name, int64_t *shape)
+{
+    char *path = cj_path_printf("%s/%s", dir, name);
+    cj_npy_array a;
+    cj_error err;
+    int nd = cj_npy_read(path, CJ_NPY_F32, &a, &err) ? 0 : a.ndim;
+    for (int d = 0; d < nd; d++) shape[d] = a.shape[d];
+    if (nd) cj_npy_free(&a);
+    free(path);
+    return nd;
+}
+
+TEST(trials_figure)
+{
+    if (!train_once()) return;
+    char out[4096], *args = cj_path_printf("trials %s --trials 50", run_dir), *dir = cj_path_printf("%s/trials", run_dir);
+    CHECK(analyze(args, out, sizeof out) == 0 && has_file(dir, "trials.png"));
+    free(args);
+    free(dir);
+}
+
+/* Four curves (two contexts x two modalities), each with a positive,
+ * finite slope: the network chooses the side the evidence favours. */
+TEST(psychometric_fits_follow_the_context)
+{
+    if (!train_once()) return;
+    char out[8192], *args = cj_path_printf("psychometric %s --trials 600 --out %s/psy", run_dir, tdir);
+    int rc = analyze(args, out, sizeof out);
+    CHECK(rc == 0 && strstr(out, "irrelevant/relevant slope"));
+    char *path = cj_path_printf("%s/psy/fits.json", tdir);
+    char *text = fixture_read(path, NULL);
+    cJSON *j = text ? cJSON_Parse(text) : NULL, *fits = j ? cJSON_GetObjectItem(j, "fits") : NULL;
+    CHECK(cJSON_GetArraySize(fits) == 4);
+    int seen = 0;
+    for (int k = 0; fits && k < cJSON_GetArraySize(fits); k++) {
+        cJSON *f = cJSON_GetArrayItem(fits, k);
+        int ctx = cJSON_GetObjectItem(f, "context")->valueint;
+        int colour = !strcmp(cJSON_GetObjectItem(f, "condition")->valuestring, "colour_coh");
+        cJSON *b1 = cJSON_GetObjectItem(f, "b1");
+        CHECK(cJSON_IsNumber(b1) && b1->valuedouble > 0 && isfinite(b1->valuedouble));
+        seen |= 1 << (2 * ctx + colour);
+    }
+    CHECK(seen == 15);
+    char *dir = cj_path_printf("%s/psy", tdir);
+    CHECK(has_file(dir, "psychometric.png") && has_file(dir, "psychometric.csv"));
+    cJSON_Delete(j);
+    free(text);
+    free(path);
+    free(dir);
+    free(args);
+}
+
+/* The monkeys' curves of the shared Roitman data overlay a perceptual
+ * decision network's; a --compare file that is not a trial table is an
+ * error naming it. */
+TEST(psychometric_compare_reads_the_monkeys)
+{
+    if (!train_once()) return;
+    char out[4096];
+    char *args = cj_path_printf("psychometric %s --trials 200 --out %s/cmp --compare "
+                                "../shared/data/roitman2002/roitman_rts.csv", run_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    const char *bad = fixture_text(tdir, "bad.csv", "a,b\n1,2\n");
+    args = cj_path_printf("psychometric %s --trials 200 --out %s/cmp --compare %s", run_dir, tdir, bad);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "bad.csv") && strstr(out, "monkey"));
+    free(args);
+}
+
+TEST(pca_and_tdr_write_their_arrays)
+{
+    if (!train_once()) return;
+    char out[8192], *args = cj_path_printf("pca %s --trials 300 --out %s/pca", run_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    char *dir = cj_path_printf("%s/pca", tdir);
+    int64_t s[4];
+    /* 72 conditions (2 contexts x 6 motion x 6 colour) unless a rare one
+     * is missing among 300 trials; T = (300 + 400 + 100) / 20 = 40 steps. */
+    int nd = npy_shape(dir, "pca_trajectories.npy", s);
+    CHECK(nd == 3 && s[0] >= 60 && s[0] <= 72 && s[1] == 40 && s[2] == 10);
+    CHECK(npy_shape(dir, "pca_components.npy", s) == 2 && s[0] == 10 && s[1] == 24);
+    CHECK(has_file(dir, "pca.png") && has_file(dir, "pca_explained.csv") && has_file(dir, "conditions.csv"));
+    free(args);
+    free(dir);
+    args = cj_path_printf("tdr %s --trials 600 --out %s/tdr", run_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    dir = cj_path_printf("%s/tdr", tdir);
+    CHECK(npy_shape(dir, "tdr_axes.npy", s) == 2 && s[0] == 4 && s[1] == 24);
+    CHECK(npy_shape(dir, "tdr_projections.npy", s) == 3 && s[1] == 40 && s[2] == 4);
+    char *path = cj_path_printf("%s/tdr.json", dir), *text = fixture_read(path, NULL);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON *names = j ? cJSON_GetObjectItem(j, "regressors") : NULL;
+    CHECK(cJSON_GetArraySize(names) == 4 && !strcmp(cJSON_GetArrayItem(names, 0)->valuestring, "choice") &&
+          !strcmp(cJSON_GetArrayItem(names, 3)->valuestring, "context"));
+    cJSON_Delete(j);
+    free(text);
+    free(path);
+    free(dir);
+    free(args);
+    args = cj_path_printf("tdr %s --trials 600 --out %s/tdr --pcs 2", run_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "n_pca"));
+    free(args);
+}
+
+TEST(fixedpoints_reports_its_points)
+{
+    if (!train_once()) return;
+    char out[8192], *args = cj_path_printf("fixedpoints %s --trials 200 --inits 32 --q 10 --out %s/fp", run_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "context 0:") && strstr(out, "context 1:"));
+    char *dir = cj_path_printf("%s/fp", tdir);
+    CHECK(has_file(dir, "fixedpoints.png") && has_file(dir, "fixedpoints.csv"));
+    int64_t s[4];
+    int nd = npy_shape(dir, "fixedpoints.npy", s);
+    CHECK(nd == 0 || (nd == 2 && s[1] == 24));
+    free(dir);
+    free(args);
+    args = cj_path_printf("fixedpoints %s --inits 0", run_dir);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "--inits 0"));
+    free(args);
+}
+
+TEST(record_trials_writes_conditions)
+{
+    if (!train_once()) return;
+    char out[4096], *args = cj_path_printf("record %s --trials 30 --out %s/rec", run_dir, tdir);
+    CHECK(run_cajal(cajal, args, out, sizeof out) == 0);
+    char *dir = cj_path_printf("%s/rec", tdir);
+    int64_t s[4];
+    CHECK(npy_shape(dir, "0_rnn.npy", s) == 3 && s[0] == 30 && s[1] == 40 && s[2] == 24);
+    char *path = cj_path_printf("%s/conditions.csv", dir), *text = fixture_read(path, NULL);
+    CHECK(text && !strncmp(text, "trial,task,steps,context,motion_coh,colour_coh,ground_truth,fixation_start", 74));
+    CHECK(text && count_lines(text) == 31);
+    free(text);
+    free(path);
+    free(dir);
+    free(args);
+}
+
+TEST(analyze_errors)
+{
+    if (!train_once()) return;
+    char out[8192];
+    CHECK(analyze("nosuch x", out, sizeof out) == 2 && strstr(out, "unknown analysis 'nosuch'"));
+    char *args = cj_path_printf("pca %s --colour red", run_dir);
+    CHECK(analyze(args, out, sizeof out) == 2 && strstr(out, "unknown option '--colour'"));
+    free(args);
+    args = cj_path_printf("pca %s --trials 0", run_dir);
+    CHECK(analyze(args, out, sizeof out) == 2 && strstr(out, "--trials '0'"));
+    free(args);
+    CHECK(analyze("pca", out, sizeof out) == 2 && strstr(out, "no run folder"));
+    CHECK(analyze("pca /nonexistent/run", out, sizeof out) == 1 && strstr(out, "/nonexistent/run"));
+    /* A network trained on files, not tasks. */
+    const char *ini = fixture_text(tdir, "npy.ini", "[data]\nformat = idx\n[train]\nepochs = 1\nsteps = 1\n"
+                                                    "[data]\ntrain_samples = 64\ntest_samples = 64\n");
+    char *idx_run = cj_path_printf("%s/idx", tdir);
+    args = cj_path_printf("train %s --out %s --quiet", ini, idx_run);
+    if (run_cajal(cajal, args, out, sizeof out) == 0) {
+        free(args);
+        args = cj_path_printf("pca %s", idx_run);
+        CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "not on tasks"));
+    }
+    free(args);
+    free(idx_run);
+}
+
+int main(void)
+{
+    tdir = fixture_dir("analyze");
+    cajal = getenv("CAJAL");
+    if (!cajal) cajal = "./cajal";
+    RUN(trials_figure);
+    RUN(psychometric_fits_follow_the_context);
+    RUN(psychometric_compare_reads_the_monkeys);
+    RUN(pca_and_tdr_write_their_arrays);
+    RUN(fixedpoints_reports_its_points);
+    RUN(record_trials_writes_conditions);
+    RUN(analyze_errors);
+    free(run_dir);
+    return test_summary("analyze");
+}
