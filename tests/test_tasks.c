@@ -343,6 +343,49 @@ TEST(performance_on_hand_made_outputs)
     free_trials(&f);
 }
 
+/* The critic of a batch rewards as NeuroGym: +1 correct, 0 wrong, -0.1
+ * for breaking fixation; trials with the same conditions share a type. */
+TEST(critic_rewards_the_batch_it_captured)
+{
+    cj_task t;
+    if (!parse("contextdm", &t)) return;
+    trials_fixture f;
+    enum { B = 40 };
+    if (!make_trials(&t, B, 4, 0, &f)) return;
+    cj_task_critic c = {0};
+    cj_error err = {0};
+    CHECK(cj_task_critic_capture(&c, &f.src, &err) == CJ_OK);
+    /* Another batch filled afterwards (the same trials in reverse order)
+     * does not change what it judges: the outputs below follow the
+     * captured trials. */
+    int other[B];
+    for (int i = 0; i < B; i++) other[i] = B - 1 - i;
+    CHECK(cj_source_fill(&f.src, other, B, &f.batch, &err) == CJ_OK);
+    f.trials = c.trials;
+    const struct {
+        policy p;
+        double reward;
+    } cases[] = {{perfect, 1.0}, {wrong, 0.0}, {impatient, -0.1}, {silent, 0.0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        float *out = outputs(&f, cases[k].p);
+        for (int b = 0; b < B; b++)
+            CHECK_NEAR(c.critic.reward(c.critic.user, b, out + (size_t)b * 3, (size_t)B * 3), cases[k].reward, 1e-12);
+        free(out);
+    }
+    int same = 0, differ = 0;
+    for (int a = 0; a < B; a++)
+        for (int b = a + 1; b < B; b++) {
+            int ta = c.critic.trial_type(c.critic.user, a), tb = c.critic.trial_type(c.critic.user, b);
+            CHECK(ta >= 0 && ta < CJ_CRITIC_TYPES);
+            int equal = !memcmp(f.trials[a].condition, f.trials[b].condition, sizeof f.trials[a].condition);
+            if (equal) same += ta == tb;
+            else differ += ta != tb;
+        }
+    CHECK(same > 0 && differ > 0);
+    cj_task_critic_free(&c);
+    free_trials(&f);
+}
+
 /* ---- reproducibility ------------------------------------------------------------ */
 
 /* Trial i is the same whichever batch it is filled in, in whatever
@@ -415,6 +458,7 @@ int main(void)
     RUN(context_dm_trials_follow_the_definition);
     RUN(input_noise_has_neurogym_scale);
     RUN(performance_on_hand_made_outputs);
+    RUN(critic_rewards_the_batch_it_captured);
     RUN(trials_depend_only_on_seed_stream_epoch_and_index);
     RUN(task_sources_refuse_what_does_not_fit);
     return test_summary("tasks");

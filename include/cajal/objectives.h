@@ -24,6 +24,18 @@
 /* What the output is compared with: class labels (cross-entropy, or MSE
  * and Poisson against their one-hot codes) or target values of the
  * output's shape (MSE; counts for Poisson), and optionally a mask. */
+/* How a reward-driven rule learns what its actions earned: the task judges
+ * the network's outputs on trial b of the batch (out + t * stride is step
+ * t's output), as an environment rewards an animal, and says which type
+ * of trial it was, so that a rule can keep a reward baseline per type
+ * (Miconi 2017's running average per trial type). */
+enum { CJ_CRITIC_TYPES = 64 };
+typedef struct cj_critic {
+    double (*reward)(void *user, int b, const float *out, size_t stride);
+    int (*trial_type)(void *user, int b); /* in [0, CJ_CRITIC_TYPES) */
+    void *user;
+} cj_critic;
+
 typedef struct {
     const int *labels;    /* [rows], or NULL */
     const float *values;  /* [rows, dim], or NULL */
@@ -31,9 +43,9 @@ typedef struct {
      * sample, compared with the last step's output; T when every step has
      * its own, rows = T x B in time-major order. */
     int steps;
-    /* A scalar reward or advantage per trial [B] for reward-driven rules
-     * (reward-modulated Hebbian learning, e-prop); NULL otherwise. */
-    const float *reward;
+    /* For reward-driven rules (reward-modulated Hebbian learning): what
+     * the network's actions earned, judged by its task; NULL otherwise. */
+    const struct cj_critic *critic;
     /* [rows] non-negative weights of the rows in the loss (time-major
      * [T, B] with per-step targets), or NULL (all 1). */
     const float *mask;

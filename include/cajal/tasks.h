@@ -30,6 +30,7 @@
 
 #include <stdint.h>
 
+#include "cajal/objectives.h"
 #include "cajal/rng.h"
 #include "cajal/source.h"
 #include "cajal/spec.h"
@@ -226,5 +227,25 @@ void cj_source_task_set_epoch(cj_source *s, int epoch);
 /* The trials the last cj_source_fill made, [B] of them, and which task
  * (index into cj_source_tasks) each came from. */
 const cj_trial *cj_source_task_trials(const cj_source *s, const int **task_of, int *B);
+
+/* ---- rewards ------------------------------------------------------------------
+ * A task source's batch as a critic (objectives.h) for reward-driven
+ * rules: trial b's reward is its task's reward for the network's outputs
+ * (NeuroGym's: +1 for a correct choice, 0 for a wrong one, -0.1 for
+ * breaking fixation, the abort penalty), and its type a hash of its
+ * conditions, so trials that look alike to the animal share a baseline. */
+typedef struct {
+    cj_critic critic;          /* points at this struct: pass &c->critic in cj_target */
+    const cj_source *src;
+    cj_trial *trials;          /* the captured batch, [n] */
+    int *task_of;
+    int n, cap;
+} cj_task_critic;
+
+/* Capture the trials of the batch just filled from src (a task source) so
+ * that the critic judges them even after src fills another batch. Grows
+ * its copy to the largest batch once; no allocation after that. */
+cj_status cj_task_critic_capture(cj_task_critic *c, const cj_source *src, cj_error *err);
+void cj_task_critic_free(cj_task_critic *c);
 
 #endif

@@ -12,6 +12,7 @@
 #include "cajal/divergence.h"
 #include "cajal/io.h"
 #include "cajal/model_file.h"
+#include "cajal/tasks.h"
 #include "cajal/train.h"
 #include "run_data.h"
 #include "run_folder.h"
@@ -38,6 +39,8 @@ typedef struct {
     int saved_epoch;     /* the epoch metrics.jsonl and model.safetensors hold; 0 = none yet */
     cj_divergence_watch watch;
     cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
+    int is_task;               /* data.format = task: batches come with a critic (rewards) */
+    cj_task_critic critic, diag_critic;
     cj_train_parts parts;      /* what train_state.safetensors holds (views into the above) */
     /* Saved with the model, so the file can be used without the experiment
      * file; the training inputs' mean and std are filled in by load_data,
@@ -302,7 +305,10 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
     s->order = malloc(sizeof(int) * train->n);
     if (!s->order) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     for (int i = 0; i < train->n; i++) s->order[i] = i;
-    return cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
+    st = cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
+    s->is_task = cj_source_is_task(&s->data.full);
+    if (!st && s->is_task) st = cj_task_critic_capture(&s->diag_critic, &s->data.full, err);
+    return st;
 }
 
 /* Layers' own streams (a rate RNN's noise) are seeded by their init,
@@ -358,6 +364,8 @@ static void teardown(run_state *s)
     free(s->order);
     cj_batch_free(&s->batch);
     cj_batch_free(&s->diag_batch);
+    cj_task_critic_free(&s->critic);
+    cj_task_critic_free(&s->diag_critic);
     cj_rule_diagnostics_free(&s->diag);
     free(s->log);
     free(s->config_path);
@@ -414,6 +422,11 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         if (st) return st;
         cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
                        .mask = batch->mask};
+        if (s->is_task) {
+            /* A reward-driven rule hears from the task what its actions earned. */
+            if ((st = cj_task_critic_capture(&s->critic, &s->data.full, err))) return st;
+            t.critic = &s->critic.critic;
+        }
         float loss;
         st = cj_rule_update(&s->rule, m, batch->x, &t, batch->T, b, &loss, err);
         if (st) {
@@ -540,6 +553,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
     cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
+    if (s->is_task) t.critic = &s->diag_critic.critic;
     st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
     char *line = format_metrics(&r, e, &s->model, diag, &s->data.test);
