@@ -41,9 +41,10 @@ static const float PI = 3.14159265358979323846f;
 
 /* Yang's list (task.py rules_dict['all']): the order of the rule inputs. */
 static const char *const RULES[CJ_YANG_RULES] = {
-    "fdgo",     "reactgo",  "delaygo",         "fdanti",          "reactanti",    "delayanti", "dm1",
-    "dm2",      "contextdm1", "contextdm2",    "multidm",         "delaydm1",     "delaydm2",  "contextdelaydm1",
-    "contextdelaydm2", "multidelaydm", "dmsgo", "dmsnogo",        "dmcgo",        "dmcnogo",
+    "fdgo", "reactgo", "delaygo", "fdanti", "reactanti", "delayanti",                     /* go, anti */
+    "dm1", "dm2", "contextdm1", "contextdm2", "multidm",                                 /* decision making */
+    "delaydm1", "delaydm2", "contextdelaydm1", "contextdelaydm2", "multidelaydm",        /* delayed */
+    "dmsgo", "dmsnogo", "dmcgo", "dmcnogo",                                              /* matching */
 };
 
 static const char OBS_NAMES[] =
