@@ -201,6 +201,16 @@ cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial,
 
 /* The registered tasks (src/tasks/registry.c), and one by name. */
 extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
+/* The 20 tasks of Yang et al. (2019, Nat Neurosci 22:297), in their order:
+ * 85 inputs (fixation, two rings of 32, 20 rule inputs), 33 output values
+ * (fixation, a ring of 32); src/tasks/yang.h. */
+extern const cj_task_ops cj_yang_fdgo_ops, cj_yang_reactgo_ops, cj_yang_delaygo_ops,
+    cj_yang_fdanti_ops, cj_yang_reactanti_ops, cj_yang_delayanti_ops,
+    cj_yang_dm1_ops, cj_yang_dm2_ops, cj_yang_contextdm1_ops,
+    cj_yang_contextdm2_ops, cj_yang_multidm_ops, cj_yang_delaydm1_ops,
+    cj_yang_delaydm2_ops, cj_yang_contextdelaydm1_ops,
+    cj_yang_contextdelaydm2_ops, cj_yang_multidelaydm_ops, cj_yang_dmsgo_ops,
+    cj_yang_dmsnogo_ops, cj_yang_dmcgo_ops, cj_yang_dmcnogo_ops;
 const cj_task_ops *const *cj_task_registry(int *n);
 const cj_task_ops *cj_task_ops_find(const char *name);
 

@@ -5,6 +5,27 @@
 static const cj_task_ops *const TASKS[] = {
     &cj_perceptual_dm_ops,
     &cj_context_dm_ops,
+    /* Yang et al. (2019)'s 20 tasks, in their order (src/tasks/yang_*.c) */
+    &cj_yang_fdgo_ops,
+    &cj_yang_reactgo_ops,
+    &cj_yang_delaygo_ops,
+    &cj_yang_fdanti_ops,
+    &cj_yang_reactanti_ops,
+    &cj_yang_delayanti_ops,
+    &cj_yang_dm1_ops,
+    &cj_yang_dm2_ops,
+    &cj_yang_contextdm1_ops,
+    &cj_yang_contextdm2_ops,
+    &cj_yang_multidm_ops,
+    &cj_yang_delaydm1_ops,
+    &cj_yang_delaydm2_ops,
+    &cj_yang_contextdelaydm1_ops,
+    &cj_yang_contextdelaydm2_ops,
+    &cj_yang_multidelaydm_ops,
+    &cj_yang_dmsgo_ops,
+    &cj_yang_dmsnogo_ops,
+    &cj_yang_dmcgo_ops,
+    &cj_yang_dmcnogo_ops,
 };
 
 const cj_task_ops *const *cj_task_registry(int *n)
