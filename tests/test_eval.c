@@ -316,7 +316,7 @@ TEST(missing_and_malformed_keys_are_named)
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
         {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse, poisson or infonce)"},
         {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},
-        {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx or npy)"},
+        {"data_format", "hdf5", "metadata data_format: unknown data format 'hdf5' (expected idx, npy or task)"},
         {"targets", "spikes", "metadata targets: unknown target kind 'spikes' (expected labels, values or counts)"},
         {"sequence", "yes", "metadata sequence: 'yes' is not true or false"},
         {"scale_std", "1\n", "metadata scale_std = '1\\x0a' is not a finite non-negative number"},

@@ -355,7 +355,7 @@ TEST(data_format_keys_and_their_errors)
     expect_error("[data]\nformat = npy\ntrain_images = x.gz\ntrain_inputs = x.npy\ntrain_labels = y.npy\n", NULL,
                  "data.train_images is set but applies only to data.format = idx, not data.format = npy");
     expect_error(NULL, "data.sequence=true", "data.sequence is set but applies only to data.format = npy");
-    expect_error(NULL, "data.format=hdf5", "unknown data format 'hdf5' (expected idx or npy)");
+    expect_error(NULL, "data.format=hdf5", "unknown data format 'hdf5' (expected idx, npy or task)");
     expect_error("[data]\nformat = npy\n", NULL, "data.format = npy needs data.train_inputs");
     expect_error("[data]\nformat = npy\ntrain_inputs = x.npy\n", NULL,
                  "needs one of data.train_labels, data.train_targets and data.train_counts");

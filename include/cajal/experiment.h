@@ -14,6 +14,7 @@
 #include "cajal/rules.h"
 #include "cajal/source.h"
 #include "cajal/status.h"
+#include "cajal/tasks.h"
 
 enum { CJ_PATH_MAX = 1024, CJ_SPEC_MAX = 2048 };
 
@@ -28,7 +29,7 @@ typedef struct {
     char test_inputs[CJ_PATH_MAX], test_targets[CJ_PATH_MAX], test_counts[CJ_PATH_MAX], test_mask[CJ_PATH_MAX];
     int sequence;                     /* npy inputs are [N, T, F] */
     /* task only: the tasks (a list of tasks.h items) and trials per epoch / in the test set */
-    char task[CJ_SPEC_MAX];
+    char task[CJ_TASK_SPEC_MAX];
     int train_trials, test_trials;
     cj_pixel_scale scale;
     float validation;                 /* fraction of the training set held out; 0 = none */
@@ -61,8 +62,7 @@ cj_data_files cj_experiment_train_files(const cj_experiment *e);
 cj_data_files cj_experiment_test_files(const cj_experiment *e);
 
 /* data.task parsed into tasks[0..*n) (at most max); errors name the item. */
-struct cj_task;
-cj_status cj_experiment_tasks(const cj_experiment *e, struct cj_task *tasks, int max, int *n, cj_error *err);
+cj_status cj_experiment_tasks(const cj_experiment *e, cj_task *tasks, int max, int *n, cj_error *err);
 
 /* Read an experiment file over the current values. */
 cj_status cj_experiment_load(cj_experiment *e, const char *path, cj_error *err);

@@ -45,7 +45,7 @@ typedef struct {
     int epoch;                 /* the epoch whose parameters the file holds */
     long step;                 /* optimiser steps taken by then */
     uint64_t seed;             /* train.seed */
-    char task[CJ_SPEC_MAX];    /* data.format = task: data.task in full (every option written); else "" */
+    char task[CJ_TASK_SPEC_MAX]; /* data.format = task: data.task in full (every option written); else "" */
 } cj_model_info;
 
 /* Save m's parameters with info as metadata (cajal_version is this

@@ -67,6 +67,9 @@ void cj_duration_format(const cj_duration *d, char *out, size_t len);
 /* ---- trials ----------------------------------------------------------------- */
 
 enum { CJ_TASK_MAX_PERIODS = 8, CJ_TASK_MAX_CONDITIONS = 8, CJ_TASK_NAME_MAX = 32 };
+/* The longest data.task list, written out in full (the 20 tasks of Yang
+ * et al. 2019 take about 2.5 kB). */
+enum { CJ_TASK_SPEC_MAX = 8192 };
 
 typedef struct {
     int T;                 /* steps of this trial; the rest of a batch's T is padding (mask 0) */

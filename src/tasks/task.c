@@ -84,7 +84,7 @@ void cj_task_format(const cj_task *t, char *out, size_t len)
 
 cj_status cj_tasks_parse(const char *list, cj_task *tasks, int max, int *n, cj_error *err)
 {
-    char copy[4096];
+    char copy[CJ_TASK_SPEC_MAX];
     if (strlen(list) >= sizeof copy)
         return cj_fail(err, CJ_ERR_CONFIG, "data.task: %zu characters (at most %zu)", strlen(list), sizeof copy - 1);
     memcpy(copy, list, strlen(list) + 1);

@@ -98,7 +98,7 @@ static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, 
     cj_status st = cj_experiment_tasks(e, tasks, CJ_SOURCE_MAX_TASKS, &n, err);
     if (st) return st;
     *kind = tasks[0].ops->target;
-    char full[CJ_SPEC_MAX];
+    char full[CJ_TASK_SPEC_MAX];
     if ((st = cj_tasks_format(tasks, n, full, sizeof full, err))) return st;
     memcpy(e->task, full, sizeof full);
     return CJ_OK;
