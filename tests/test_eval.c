@@ -428,7 +428,7 @@ TEST(cli_record_reproduces_the_test_accuracy)
     CHECK(run("record") == 2 && strstr(output, "no model file given"));
     free(args);
     args = cj_path_printf("record %s", model_path);
-    CHECK(run(args) == 2 && strstr(output, "--inputs FILE is needed"));
+    CHECK(run(args) == 2 && strstr(output, "--inputs FILE (or --trials N for a model trained on tasks) is needed"));
     free(args);
     args = cj_path_printf("record %s --inputs %s/nothing.gz --out %s", model_path, dir, acts);
     CHECK(run(args) == 1 && strstr(output, "nothing.gz"));
