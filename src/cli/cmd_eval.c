@@ -210,7 +210,9 @@ int cj_cmd_eval(int argc, char **argv)
     if (st) {
         fprintf(stderr, "cajal eval: %s\n", err.msg);
     } else if (r.n_tasks) {
-        printf("loss %.4f  accuracy %.2f%% per step (%d trials)  performance:", r.loss, 100 * r.accuracy, r.samples);
+        printf("loss %.4f", r.loss);
+        if (isfinite(r.accuracy)) printf("  accuracy %.2f%% per step", 100 * r.accuracy);
+        printf(" (%d trials)  performance:", r.samples);
         for (int k = 0; k < r.n_tasks; k++) printf(" %s %.2f%%", r.task_names[k], 100 * r.performance[k]);
         printf("\n");
     } else if (isfinite(r.accuracy)) {
