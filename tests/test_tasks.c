@@ -10,6 +10,7 @@
 
 #include "cajal/tasks.h"
 #include "harness.h"
+#include "task_fixture.h"
 
 /* Parse a task item (copied: parsing tokenises in place). */
 static int parse(const char *spec, cj_task *t)
@@ -34,41 +35,6 @@ static void parse_fails(const char *spec, const char *want)
         return;
     }
     if (!strstr(err.msg, want)) test_fail("'%s': message '%s' lacks '%s'", spec, err.msg, want);
-}
-
-/* One batch of B trials 0..B-1 of a single task. */
-typedef struct {
-    cj_source src;
-    cj_batch batch;
-    const cj_trial *trials;
-} trials_fixture;
-
-static int make_trials(const cj_task *task, int B, uint64_t seed, uint64_t stream, trials_fixture *f)
-{
-    cj_error err = {0};
-    if (cj_source_task(task, 1, B, seed, stream, &f->src, &err) || cj_batch_alloc(&f->batch, &f->src, B, &err)) {
-        test_fail("task source: %s", err.msg);
-        return 0;
-    }
-    int *idx = malloc(sizeof(int) * (size_t)B);
-    for (int i = 0; i < B; i++) idx[i] = i;
-    cj_status st = cj_source_fill(&f->src, idx, B, &f->batch, &err);
-    free(idx);
-    if (st) {
-        test_fail("fill: %s", err.msg);
-        return 0;
-    }
-    const int *task_of;
-    int n;
-    f->trials = cj_source_task_trials(&f->src, &task_of, &n);
-    CHECK(n == B);
-    return 1;
-}
-
-static void free_trials(trials_fixture *f)
-{
-    cj_batch_free(&f->batch);
-    cj_source_free(&f->src);
 }
 
 /* ---- durations ----------------------------------------------------------- */
@@ -169,9 +135,9 @@ TEST(perceptual_dm_trials_follow_the_definition)
 {
     cj_task t;
     if (!parse("perceptualdm sigma=0 fixation=100 stimulus=400 delay=choice:0:200 decision=100", &t)) return;
-    trials_fixture f;
+    task_trials f;
     enum { B = 64 };
-    if (!make_trials(&t, B, 3, 0, &f)) return;
+    if (!task_trials_make(&t, 1, B, 3, 0, &f)) return;
     int T = f.src.T, padded = 0, seen_delay = 0;
     CHECK(T == (100 + 400 + 200 + 100) / 20);
     for (int b = 0; b < B; b++) {
@@ -209,7 +175,7 @@ TEST(perceptual_dm_trials_follow_the_definition)
         }
     }
     CHECK(padded > 0 && padded < B && padded == B - seen_delay);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* Context-dependent integration, sigma = 0: both stimuli on, the context
@@ -219,9 +185,9 @@ TEST(context_dm_trials_follow_the_definition)
 {
     cj_task t;
     if (!parse("contextdm sigma=0", &t)) return;
-    trials_fixture f;
+    task_trials f;
     enum { B = 400 };
-    if (!make_trials(&t, B, 11, 0, &f)) return;
+    if (!task_trials_make(&t, 1, B, 11, 0, &f)) return;
     int contexts[2] = {0}, agree = 0;
     for (int b = 0; b < B; b++) {
         const cj_trial *tr = &f.trials[b];
@@ -248,7 +214,7 @@ TEST(context_dm_trials_follow_the_definition)
     }
     CHECK(contexts[0] > 150 && contexts[1] > 150);
     CHECK(agree > 150 && agree < 250);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* The noise is N(0, sigma^2 / dt) on the stimulus channels during the
@@ -257,9 +223,9 @@ TEST(input_noise_has_neurogym_scale)
 {
     cj_task t;
     if (!parse("perceptualdm sigma=1 dt=20 coherences=0", &t)) return;
-    trials_fixture f;
+    task_trials f;
     enum { B = 200 };
-    if (!make_trials(&t, B, 2, 0, &f)) return;
+    if (!task_trials_make(&t, 1, B, 2, 0, &f)) return;
     double sum = 0, sq = 0;
     long n = 0;
     for (int b = 0; b < B; b++) {
@@ -282,7 +248,7 @@ TEST(input_noise_has_neurogym_scale)
     double mean = sum / n, sd = sqrt(sq / n - mean * mean);
     CHECK_NEAR(mean, 0, 0.005);
     CHECK_NEAR(sd, 1 / sqrt(20.0), 0.005);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* ---- performance ------------------------------------------------------------ */
@@ -297,7 +263,7 @@ static int silent(const cj_trial *tr, int s) { return 0; }
 static int late(const cj_trial *tr, int s) { return s < tr->response_end - 1 ? 0 : tr->ground_truth; }
 static int hesitant(const cj_trial *tr, int s) { return s == tr->response_start ? 3 - tr->ground_truth : perfect(tr, s); }
 
-static float *outputs(const trials_fixture *f, policy p)
+static float *outputs(const task_trials *f, policy p)
 {
     int T = f->src.T, B = f->batch.B;
     float *out = calloc((size_t)T * B * 3, sizeof(float));
@@ -314,9 +280,9 @@ TEST(performance_on_hand_made_outputs)
 {
     cj_task t;
     if (!parse("contextdm", &t)) return;
-    trials_fixture f;
+    task_trials f;
     enum { B = 50 };
-    if (!make_trials(&t, B, 1, 0, &f)) return;
+    if (!task_trials_make(&t, 1, B, 1, 0, &f)) return;
     const struct {
         policy p;
         int correct, broken, responds, choice_right;
@@ -340,7 +306,7 @@ TEST(performance_on_hand_made_outputs)
         }
         free(out);
     }
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* The critic of a batch rewards as NeuroGym: +1 correct, 0 wrong, -0.1
@@ -349,9 +315,9 @@ TEST(critic_rewards_the_batch_it_captured)
 {
     cj_task t;
     if (!parse("contextdm", &t)) return;
-    trials_fixture f;
+    task_trials f;
     enum { B = 40 };
-    if (!make_trials(&t, B, 4, 0, &f)) return;
+    if (!task_trials_make(&t, 1, B, 4, 0, &f)) return;
     cj_task_critic c = {0};
     cj_error err = {0};
     CHECK(cj_task_critic_capture(&c, &f.src, &err) == CJ_OK);
@@ -383,7 +349,7 @@ TEST(critic_rewards_the_batch_it_captured)
         }
     CHECK(same > 0 && differ > 0);
     cj_task_critic_free(&c);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* ---- reproducibility ------------------------------------------------------------ */

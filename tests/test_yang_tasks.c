@@ -21,6 +21,7 @@
 #include "../src/tasks/yang.h"
 #include "cajal/tasks.h"
 #include "harness.h"
+#include "task_fixture.h"
 #include "ref_text.h"
 
 static const double PI = 3.14159265358979323846;
@@ -122,41 +123,6 @@ static int parse(const char *spec, cj_task *t)
     return st == CJ_OK;
 }
 
-typedef struct {
-    cj_source src;
-    cj_batch batch;
-    const cj_trial *trials;
-    int B;
-} trials_fixture;
-
-static int make_trials(const cj_task *tasks, int n_tasks, int B, uint64_t seed, trials_fixture *f)
-{
-    cj_error err = {0};
-    memset(f, 0, sizeof *f);
-    if (cj_source_task(tasks, n_tasks, B, seed, 0, &f->src, &err) || cj_batch_alloc(&f->batch, &f->src, B, &err)) {
-        test_fail("task source: %s", err.msg);
-        return 0;
-    }
-    int *idx = malloc(sizeof(int) * (size_t)B);
-    for (int i = 0; i < B; i++) idx[i] = i;
-    cj_status st = cj_source_fill(&f->src, idx, B, &f->batch, &err);
-    free(idx);
-    if (st) {
-        test_fail("fill: %s", err.msg);
-        return 0;
-    }
-    const int *task_of;
-    int n;
-    f->trials = cj_source_task_trials(&f->src, &task_of, &n);
-    f->B = B;
-    return n == B;
-}
-
-static void free_trials(trials_fixture *f)
-{
-    cj_batch_free(&f->batch);
-    cj_source_free(&f->src);
-}
 
 static int count_names(const char *list)
 {
@@ -323,15 +289,15 @@ TEST(options_are_checked)
     }
     cj_task t;
     if (parse("dm2 coherences=0.5 stim1=1000", &t)) {
-        trials_fixture f;
-        if (make_trials(&t, 1, 16, 3, &f)) {
+        task_trials f;
+        if (task_trials_make(&t, 1, 16, 3, 0, &f)) {
             for (int b = 0; b < 16; b++) {
                 const double *c = f.trials[b].condition;
                 CHECK_NEAR(fabs(c[5] - c[6]) / 2, 0.5, 1e-5);
                 int a0, a1;
                 CHECK(period(&f.trials[b], "stim1", &a0, &a1) && a1 - a0 == 50);
             }
-            free_trials(&f);
+            task_trials_free(&f);
         }
     }
 }
@@ -346,8 +312,8 @@ TEST(periods_are_yang_epochs_in_his_ranges)
         char spec[64];
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
-        trials_fixture f;
-        if (!parse(spec, &t) || !make_trials(&t, 1, B, 11, &f)) continue;
+        task_trials f;
+        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 11, 0, &f)) continue;
         const epochs *want = expected_epochs(TASKS[k].fam);
         int longest = 0, failed = 0;
         for (int b = 0; b < B && !failed; b++) {
@@ -377,7 +343,7 @@ TEST(periods_are_yang_epochs_in_his_ranges)
             }
         }
         CHECK(f.src.T == t.max_steps && longest <= t.max_steps);
-        free_trials(&f);
+        task_trials_free(&f);
     }
 }
 
@@ -387,8 +353,8 @@ TEST(inputs_are_fixation_rings_and_rule)
         char spec[64];
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
-        trials_fixture f;
-        if (!parse(spec, &t) || !make_trials(&t, 1, B, 12, &f)) continue;
+        task_trials f;
+        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 12, 0, &f)) continue;
         int T = f.src.T, failed = 0;
         double ring[64];
         for (int b = 0; b < B && !failed; b++) {
@@ -424,7 +390,7 @@ TEST(inputs_are_fixation_rings_and_rule)
                     }
             }
         }
-        free_trials(&f);
+        task_trials_free(&f);
     }
 }
 
@@ -437,8 +403,8 @@ TEST(conditions_follow_the_rules_of_each_task)
         char spec[64];
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
-        trials_fixture f;
-        if (!parse(spec, &t) || !make_trials(&t, 1, B, 13, &f)) continue;
+        task_trials f;
+        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 13, 0, &f)) continue;
         int go_trials = 0, matches = 0, failed = 0, mods[3] = {0};
         for (int b = 0; b < B && !failed; b++) {
             const cj_trial *tr = &f.trials[b];
@@ -496,7 +462,7 @@ TEST(conditions_follow_the_rules_of_each_task)
         } else
             CHECK(go_trials == B);
         if (fam != F_DM && fam != F_DELAYDM) CHECK(mods[1] > B / 5 && mods[2] > B / 5);
-        free_trials(&f);
+        task_trials_free(&f);
     }
 }
 
@@ -506,8 +472,8 @@ TEST(targets_and_mask_are_yang_s)
         char spec[64];
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
-        trials_fixture f;
-        if (!parse(spec, &t) || !make_trials(&t, 1, B, 14, &f)) continue;
+        task_trials f;
+        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 14, 0, &f)) continue;
         int T = f.src.T, failed = 0;
         CHECK(f.batch.values && f.batch.dim == 33 && f.batch.mask);
         for (int b = 0; b < B && !failed; b++) {
@@ -536,7 +502,7 @@ TEST(targets_and_mask_are_yang_s)
                 }
             }
         }
-        free_trials(&f);
+        task_trials_free(&f);
     }
 }
 
@@ -545,7 +511,7 @@ TEST(targets_and_mask_are_yang_s)
 typedef enum { P_PERFECT, P_WRONG_DIRECTION, P_IMPATIENT, P_SILENT, P_RESPOND_ALWAYS } policy;
 
 /* Hand-made outputs [T, B, 33]: the targets themselves, then altered. */
-static float *outputs(const trials_fixture *f, policy p)
+static float *outputs(const task_trials *f, policy p)
 {
     int T = f->src.T;
     size_t n = (size_t)T * f->B * 33;
@@ -580,8 +546,8 @@ TEST(performance_on_hand_made_outputs)
         char spec[64];
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
-        trials_fixture f;
-        if (!parse(spec, &t) || !make_trials(&t, 1, B, 15, &f)) continue;
+        task_trials f;
+        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 15, 0, &f)) continue;
         for (policy p = P_PERFECT; p <= P_RESPOND_ALWAYS; p++) {
             float *out = outputs(&f, p);
             int failed = 0;
@@ -609,7 +575,7 @@ TEST(performance_on_hand_made_outputs)
             }
             free(out);
         }
-        free_trials(&f);
+        task_trials_free(&f);
     }
 }
 
@@ -664,8 +630,8 @@ TEST(ring_code_matches_yang_reference)
 TEST(default_noise_is_yang_s)
 {
     cj_task t;
-    trials_fixture f;
-    if (!parse("delaygo", &t) || !make_trials(&t, 1, 64, 9, &f)) return;
+    task_trials f;
+    if (!parse("delaygo", &t) || !task_trials_make(&t, 1, 64, 9, 0, &f)) return;
     double sq = 0, sum = 0;
     long n = 0;
     for (int b = 0; b < 64; b++)
@@ -681,7 +647,7 @@ TEST(default_noise_is_yang_s)
     double mean = sum / n, sd = sqrt(sq / n - mean * mean);
     CHECK_NEAR(mean, 0, 0.001);
     CHECK_NEAR(sd, 0.01 * sqrt(10.0), 0.0006);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 TEST(trials_are_reproducible_by_seed)
@@ -689,15 +655,15 @@ TEST(trials_are_reproducible_by_seed)
     for (int k = 0; k < 20; k++) {
         cj_task t;
         if (!parse(TASKS[k].name, &t)) continue;
-        trials_fixture a, b, c;
-        if (!make_trials(&t, 1, 6, 77, &a)) continue;
-        if (!make_trials(&t, 1, 6, 77, &b)) {
-            free_trials(&a);
+        task_trials a, b, c;
+        if (!task_trials_make(&t, 1, 6, 77, 0, &a)) continue;
+        if (!task_trials_make(&t, 1, 6, 77, 0, &b)) {
+            task_trials_free(&a);
             continue;
         }
-        if (!make_trials(&t, 1, 6, 78, &c)) {
-            free_trials(&a);
-            free_trials(&b);
+        if (!task_trials_make(&t, 1, 6, 78, 0, &c)) {
+            task_trials_free(&a);
+            task_trials_free(&b);
             continue;
         }
         size_t nx = (size_t)a.src.T * 6 * 85, nv = (size_t)a.src.T * 6 * 33, nm = (size_t)a.src.T * 6;
@@ -706,9 +672,9 @@ TEST(trials_are_reproducible_by_seed)
         CHECK(!memcmp(a.batch.mask, b.batch.mask, sizeof(float) * nm));
         CHECK(!memcmp(a.trials[3].condition, b.trials[3].condition, sizeof a.trials[3].condition));
         CHECK(memcmp(a.batch.x, c.batch.x, sizeof(float) * nx) != 0);
-        free_trials(&a);
-        free_trials(&b);
-        free_trials(&c);
+        task_trials_free(&a);
+        task_trials_free(&b);
+        task_trials_free(&c);
     }
 }
 
@@ -734,9 +700,9 @@ TEST(all_twenty_train_together)
     cj_task again[CJ_SOURCE_MAX_TASKS];
     int n2 = 0;
     CHECK(cj_tasks_parse(back, again, CJ_SOURCE_MAX_TASKS, &n2, &err) == CJ_OK && n2 == 20);
-    trials_fixture f;
+    task_trials f;
     enum { NB = 200 };
-    if (!make_trials(tasks, n, NB, 21, &f)) return;
+    if (!task_trials_make(tasks, n, NB, 21, 0, &f)) return;
     int longest = 0;
     for (int k = 0; k < 20; k++) longest = tasks[k].max_steps > longest ? tasks[k].max_steps : longest;
     CHECK(f.src.T == longest && f.src.target == CJ_TARGET_VALUES && f.src.dim == 33 && f.src.step.c == 85);
@@ -754,7 +720,7 @@ TEST(all_twenty_train_together)
     CHECK(!wrong_rule);
     for (int k = 0; k < 20; k++)
         if (!seen[k]) test_fail("no trial of %s among %d", TASKS[k].name, NB);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 int main(void)

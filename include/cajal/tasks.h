@@ -192,6 +192,10 @@ void cj_task_format_numbers(const char *key, const float *v, int n, char *out, s
 /* Add the task's input noise, N(0, (sigma / sqrt(dt))^2) (NeuroGym), to
  * channels [ch, ch + n_ch) of steps [start, end) of obs. */
 void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int end, int ch, int n_ch);
+/* NeuroGym's targets for a trial decided from step d0 on: fixate (0)
+ * before it, gt from it to the end, every step weighing 1; the response
+ * window is [d0, T) and the ground truth gt. */
+void cj_task_decision_targets(cj_trial *tr, const cj_task_targets *y, int d0, int gt);
 /* Set channel ch of steps [start, end) to value. */
 void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value);
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cajal/model_file.h"
+#include "cajal/plot.h"
 #include "cajal/task_run.h"
 
 enum { CJ_ANALYSIS_MAX_OPTIONS = 8 };
@@ -30,8 +31,6 @@ typedef struct {
 
 /* The value of the analysis' own option `name` ("--compare"), or NULL. */
 const char *cj_analysis_option(const cj_analysis *a, const char *name);
-/* Run the network on the trials, recording what opt asks. */
-cj_status cj_analysis_run(cj_analysis *a, const cj_task_run_options *opt, cj_task_run *run, cj_error *err);
 /* out_dir/name, allocated. */
 char *cj_analysis_path(const cj_analysis *a, const char *name);
 /* Write text to out_dir/name atomically. */
@@ -67,13 +66,17 @@ void cj_analysis_population_free(cj_analysis_population *p);
  * comma-separated: "context,motion_coh,colour_coh". */
 void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len);
 
-/* One analysis: parse nothing more, compute, write into a->out_dir, and
- * print one line per file written (or a summary). 0 ok, 1 failure. */
-typedef int (*cj_analysis_fn)(cj_analysis *a);
-int cj_analyze_trials(cj_analysis *a);
-int cj_analyze_psychometric(cj_analysis *a);
-int cj_analyze_pca(cj_analysis *a);
-int cj_analyze_fixedpoints(cj_analysis *a);
-int cj_analyze_tdr(cj_analysis *a);
+/* Write fig to out_dir/name (its format from the extension). */
+cj_status cj_analysis_write_figure(const cj_analysis *a, const cj_figure *fig, const char *name, cj_error *err);
+
+/* One analysis: given the network run on the trials (recording what its
+ * table entry in cmd_analyze.c asks), compute, write into a->out_dir and
+ * print a summary and the files written. */
+typedef cj_status (*cj_analysis_fn)(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_trials(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_pca(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err);
 
 #endif

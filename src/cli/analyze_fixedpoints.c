@@ -210,9 +210,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
             if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "slow point", err);
         }
     }
-    char *path = st ? NULL : cj_analysis_path(a, "fixedpoints.png");
-    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    free(path);
+    if (!st) st = cj_analysis_write_figure(a, fig, "fixedpoints.png", err);
     free(tx);
     free(ty);
     free(xs);
@@ -266,7 +264,7 @@ static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int 
     return st;
 }
 
-static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
+cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     int *condition_of = NULL, n_conditions = 0, n_values = 0;
     double *values = NULL;
@@ -332,22 +330,4 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     free(condition_of);
     free(values);
     return st;
-}
-
-int cj_analyze_fixedpoints(cj_analysis *a)
-{
-    cj_error err = {0};
-    if (a->recurrent < 0) {
-        fprintf(stderr, "%s: %s has no recurrent layer\n", a->who, a->model_path);
-        return 1;
-    }
-    cj_task_run run;
-    cj_task_run_options o = {.layer = -1, .state_layer = a->recurrent};
-    cj_status st = cj_analysis_run(a, &o, &run, &err);
-    if (!st) {
-        st = analyse(a, &run, &err);
-        cj_task_run_free(&run);
-    }
-    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
-    return st ? 1 : 0;
 }

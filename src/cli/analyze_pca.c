@@ -104,14 +104,12 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const cj_analysi
     }
     free(px);
     free(py);
-    char *path = st ? NULL : cj_analysis_path(a, "pca.png");
-    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    free(path);
+    if (!st) st = cj_analysis_write_figure(a, fig, "pca.png", err);
     cj_figure_free(fig);
     return st;
 }
 
-static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
+cj_status cj_analyze_pca(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     cj_analysis_population p;
     cj_status st = cj_analysis_population_make(run, run->states, run->units, &p, err);
@@ -163,22 +161,4 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     free(proj);
     cj_analysis_population_free(&p);
     return st;
-}
-
-int cj_analyze_pca(cj_analysis *a)
-{
-    cj_error err = {0};
-    if (a->recurrent < 0) {
-        fprintf(stderr, "%s: %s has no recurrent layer\n", a->who, a->model_path);
-        return 1;
-    }
-    cj_task_run run;
-    cj_task_run_options o = {.layer = a->recurrent, .state_layer = -1};
-    cj_status st = cj_analysis_run(a, &o, &run, &err);
-    if (!st) {
-        st = analyse(a, &run, &err);
-        cj_task_run_free(&run);
-    }
-    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
-    return st ? 1 : 0;
 }

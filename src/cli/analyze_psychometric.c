@@ -148,9 +148,7 @@ static cj_status figure(cj_analysis *a, const curve *c, int n_curves, int n_cont
         if (!st) st = cj_panel_add_line(p, fx, fy, 100, fit, label, err);
         if (!st && compare && k == 0) st = add_monkeys(p, compare, err);
     }
-    char *path = st ? NULL : cj_analysis_path(a, "psychometric.png");
-    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    free(path);
+    if (!st) st = cj_analysis_write_figure(a, fig, "psychometric.png", err);
     cj_figure_free(fig);
     return st;
 }
@@ -208,7 +206,7 @@ static cj_status write_tables(cj_analysis *a, const curve *c, int n, cj_error *e
     return st;
 }
 
-static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
+cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     const char *names = run->tasks[0].ops->conditions;
     char buf[32];
@@ -249,18 +247,4 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     free(x);
     free(y);
     return st;
-}
-
-int cj_analyze_psychometric(cj_analysis *a)
-{
-    cj_error err = {0};
-    cj_task_run run;
-    cj_task_run_options o = {.layer = -1, .state_layer = -1};
-    cj_status st = cj_analysis_run(a, &o, &run, &err);
-    if (!st) {
-        st = analyse(a, &run, &err);
-        cj_task_run_free(&run);
-    }
-    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
-    return st ? 1 : 0;
 }

@@ -122,9 +122,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const regressors
         }
     free(x);
     free(y);
-    char *path = st ? NULL : cj_analysis_path(a, "tdr.png");
-    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    free(path);
+    if (!st) st = cj_analysis_write_figure(a, fig, "tdr.png", err);
     cj_figure_free(fig);
     return st;
 }
@@ -152,7 +150,7 @@ static cj_status write_json(cj_analysis *a, const regressors *r, const cj_tdr *t
     return st;
 }
 
-static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
+cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     regressors r;
     plan(run, &r);
@@ -221,22 +219,4 @@ static cj_status analyse(cj_analysis *a, const cj_task_run *run, cj_error *err)
     free(F);
     cj_analysis_population_free(&all);
     return st;
-}
-
-int cj_analyze_tdr(cj_analysis *a)
-{
-    cj_error err = {0};
-    if (a->recurrent < 0) {
-        fprintf(stderr, "%s: %s has no recurrent layer\n", a->who, a->model_path);
-        return 1;
-    }
-    cj_task_run run;
-    cj_task_run_options o = {.layer = a->recurrent, .state_layer = -1};
-    cj_status st = cj_analysis_run(a, &o, &run, &err);
-    if (!st) {
-        st = analyse(a, &run, &err);
-        cj_task_run_free(&run);
-    }
-    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
-    return st ? 1 : 0;
 }

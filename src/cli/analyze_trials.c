@@ -160,10 +160,8 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
         }
         cj_panel_set_ylim(out, values ? NAN : -0.05, values ? NAN : 1.05);
     }
-    char *path = st ? NULL : cj_analysis_path(a, "trials.png");
-    if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    if (!st) printf("wrote %s (%d example trials)\n", path, n);
-    free(path);
+    if (!st) st = cj_analysis_write_figure(a, fig, "trials.png", err);
+    if (!st) printf("wrote %s/trials.png (%d example trials)\n", a->out_dir, n);
     if (have_batch) cj_batch_free(&batch);
     free(t_ms);
     free(y);
@@ -172,17 +170,8 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
     return st;
 }
 
-int cj_analyze_trials(cj_analysis *a)
+cj_status cj_analyze_trials(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
-    cj_task_run run;
-    cj_error err = {0};
-    cj_task_run_options o = {.layer = -1, .state_layer = -1, .keep_outputs = 1};
     int which[N_EXAMPLES];
-    cj_status st = cj_analysis_run(a, &o, &run, &err);
-    if (!st) {
-        st = draw(a, &run, which, pick(&run, which), &err);
-        cj_task_run_free(&run);
-    }
-    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
-    return st ? 1 : 0;
+    return draw(a, run, which, pick(run, which), err);
 }

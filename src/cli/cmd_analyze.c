@@ -17,21 +17,27 @@
 #include "cajal/npy.h"
 #include "commands.h"
 
+/* What an analysis needs recorded while the network runs. */
+enum { NEEDS_OUTPUTS = 1, NEEDS_RATES = 2, NEEDS_STATES = 4 };
+
 static const struct {
     const char *name;
     cj_analysis_fn run;
+    unsigned needs;      /* NEEDS_*: the outputs, the first recurrent layer's rates or its states */
     const char *summary;
     const char *options; /* its own options, for usage and checking: "--compare" */
 } ANALYSES[] = {
-    {"trials", cj_analyze_trials, "example trials: inputs, targets and the network's outputs (PNG)", ""},
-    {"psychometric", cj_analyze_psychometric,
+    {"trials", cj_analyze_trials, NEEDS_OUTPUTS, "example trials: inputs, targets and the network's outputs (PNG)",
+     ""},
+    {"psychometric", cj_analyze_psychometric, 0,
      "choices against signed coherence per context and modality, with logistic fits", "--compare"},
-    {"pca", cj_analyze_pca, "condition-averaged hidden-state trajectories in the top principal components", ""},
-    {"fixedpoints", cj_analyze_fixedpoints,
+    {"pca", cj_analyze_pca, NEEDS_RATES,
+     "condition-averaged hidden-state trajectories in the top principal components", ""},
+    {"fixedpoints", cj_analyze_fixedpoints, NEEDS_STATES,
      "fixed and slow points (Sussillo & Barak 2013) with their Jacobian spectra, over the trajectories",
      "--condition --inits --q"},
-    {"tdr", cj_analyze_tdr, "targeted dimensionality reduction (Mante et al. 2013): the task axes of the units",
-     "--pcs"},
+    {"tdr", cj_analyze_tdr, NEEDS_RATES,
+     "targeted dimensionality reduction (Mante et al. 2013): the task axes of the units", "--pcs"},
 };
 enum { N_ANALYSES = sizeof ANALYSES / sizeof ANALYSES[0] };
 
@@ -96,9 +102,35 @@ cj_status cj_analysis_write_npy(const cj_analysis *a, const char *name, int ndim
     return st;
 }
 
-cj_status cj_analysis_run(cj_analysis *a, const cj_task_run_options *opt, cj_task_run *run, cj_error *err)
+cj_status cj_analysis_write_figure(const cj_analysis *a, const cj_figure *fig, const char *name, cj_error *err)
 {
-    return cj_task_run_model(&a->model, &a->src, a->trials, opt, run, err);
+    char *path = cj_analysis_path(a, name);
+    cj_status st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    free(path);
+    return st;
+}
+
+/* Run the network on the trials, recording what analysis k needs, and
+ * hand the run to it. 0 ok, 1 failure (printed). */
+static int run_analysis(cj_analysis *a, int k)
+{
+    unsigned needs = ANALYSES[k].needs;
+    if ((needs & (NEEDS_RATES | NEEDS_STATES)) && a->recurrent < 0) {
+        fprintf(stderr, "%s: %s has no recurrent layer\n", a->who, a->model_path);
+        return 1;
+    }
+    cj_task_run_options o = {.layer = needs & NEEDS_RATES ? a->recurrent : -1,
+                             .state_layer = needs & NEEDS_STATES ? a->recurrent : -1,
+                             .keep_outputs = (needs & NEEDS_OUTPUTS) != 0};
+    cj_task_run run;
+    cj_error err = {0};
+    cj_status st = cj_task_run_model(&a->model, &a->src, a->trials, &o, &run, &err);
+    if (!st) {
+        st = ANALYSES[k].run(a, &run, &err);
+        cj_task_run_free(&run);
+    }
+    if (st) fprintf(stderr, "%s: %s\n", a->who, err.msg);
+    return st ? 1 : 0;
 }
 
 static int first_recurrent(const cj_model *m)
@@ -235,7 +267,7 @@ int cj_cmd_analyze(int argc, char **argv)
     char *out_alloc = NULL;
     if (!code) {
         openblas_set_num_threads(threads);
-        code = open_analysis(&a, run_arg, ANALYSES[k].name, &out_alloc) ? ANALYSES[k].run(&a) : 1;
+        code = open_analysis(&a, run_arg, ANALYSES[k].name, &out_alloc) ? run_analysis(&a, k) : 1;
     } else {
         code = code == 1 ? 0 : 2;
     }

@@ -72,13 +72,7 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const
     stimulus(t, obs, s0, s1, OBS_MOTION1, motion);
     stimulus(t, obs, s0, s1, OBS_COLOUR1, colour);
     cj_task_add_noise(t, rng, obs, s0, s1, OBS_MOTION1, 4);
-    for (int s = 0; s < tr->T; s++) {
-        y->action[s] = s >= d0 ? gt : 0;
-        y->mask[s] = 1.0f;
-    }
-    tr->response_start = d0;
-    tr->response_end = tr->T;
-    tr->ground_truth = gt;
+    cj_task_decision_targets(tr, y, d0, gt);
     tr->condition[0] = context;
     tr->condition[1] = motion;
     tr->condition[2] = colour;

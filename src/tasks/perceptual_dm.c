@@ -54,13 +54,7 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const
     cj_task_set_obs(t, obs, s0, s1, gt == 1 ? OBS_CHOICE1 : OBS_CHOICE2, 0.5f + c / 200.0f);
     cj_task_set_obs(t, obs, s0, s1, gt == 1 ? OBS_CHOICE2 : OBS_CHOICE1, 0.5f - c / 200.0f);
     cj_task_add_noise(t, rng, obs, s0, s1, OBS_CHOICE1, 2);
-    for (int s = 0; s < tr->T; s++) {
-        y->action[s] = s >= d0 ? gt : 0;
-        y->mask[s] = 1.0f;
-    }
-    tr->response_start = d0;
-    tr->response_end = tr->T;
-    tr->ground_truth = gt;
+    cj_task_decision_targets(tr, y, d0, gt);
     tr->condition[0] = gt == 1 ? c : -c;
     tr->condition[1] = gt;
 }

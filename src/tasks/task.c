@@ -226,6 +226,17 @@ void cj_task_add_noise(const cj_task *t, cj_rng *rng, float *obs, int start, int
         for (int c = ch; c < ch + n_ch; c++) obs[(size_t)s * t->n_obs + c] += sd * cj_rng_normal(rng);
 }
 
+void cj_task_decision_targets(cj_trial *tr, const cj_task_targets *y, int d0, int gt)
+{
+    for (int s = 0; s < tr->T; s++) {
+        y->action[s] = s >= d0 ? gt : 0;
+        y->mask[s] = 1.0f;
+    }
+    tr->response_start = d0;
+    tr->response_end = tr->T;
+    tr->ground_truth = gt;
+}
+
 void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value)
 {
     for (int s = start; s < end; s++) obs[(size_t)s * t->n_obs + ch] = value;
