@@ -9,10 +9,23 @@
 #ifndef CAJAL_TEST_TASK_FIXTURE_H
 #define CAJAL_TEST_TASK_FIXTURE_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cajal/tasks.h"
+
+/* Parse a task item (copied: parsing tokenises in place), failing the
+ * test with the message when it does not parse. */
+static inline int task_parse_ok(const char *spec, cj_task *t)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    cj_error err = {0};
+    cj_status st = cj_task_parse(buf, 1, t, &err);
+    if (st) test_fail("'%s': %s", spec, err.msg);
+    return st == CJ_OK;
+}
 
 typedef struct {
     cj_source src;

@@ -12,17 +12,6 @@
 #include "harness.h"
 #include "task_fixture.h"
 
-/* Parse a task item (copied: parsing tokenises in place). */
-static int parse(const char *spec, cj_task *t)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    cj_error err = {0};
-    cj_status st = cj_task_parse(buf, 1, t, &err);
-    if (st) test_fail("'%s': %s", spec, err.msg);
-    return st == CJ_OK;
-}
-
 /* Parsing must fail with a message containing `want`. */
 static void parse_fails(const char *spec, const char *want)
 {
@@ -96,17 +85,17 @@ TEST(duration_draws_match_their_distributions)
 TEST(task_options_parse_and_write_back)
 {
     cj_task t, again;
-    if (!parse("contextdm", &t)) return;
+    if (!task_parse_ok("contextdm", &t)) return;
     CHECK(t.n_obs == 7 && t.n_actions == 3 && t.dt == 20 && t.sigma == 1);
     CHECK(t.max_steps == 15 + 38 + 0 + 5); /* 750 / 20 = 37.5 rounds to 38 */
-    if (!parse("perceptualdm dt=10 sigma=0.5 stimulus=uniform:200:800 coherences=0:10:20", &t)) return;
+    if (!task_parse_ok("perceptualdm dt=10 sigma=0.5 stimulus=uniform:200:800 coherences=0:10:20", &t)) return;
     CHECK(t.dt == 10 && t.sigma == 0.5f);
     CHECK(t.max_steps == (100 + 800 + 0 + 100) / 10);
     char text[512];
     cj_task_format(&t, text, sizeof text);
     CHECK(!strcmp(text, "perceptualdm dt=10 sigma=0.5 fixation=100 stimulus=uniform:200:800 delay=0 decision=100 "
                         "coherences=0:10:20"));
-    if (!parse(text, &again)) return;
+    if (!task_parse_ok(text, &again)) return;
     char text2[512];
     cj_task_format(&again, text2, sizeof text2);
     CHECK(!strcmp(text, text2));
@@ -134,7 +123,7 @@ TEST(task_errors_name_the_problem)
 TEST(perceptual_dm_trials_follow_the_definition)
 {
     cj_task t;
-    if (!parse("perceptualdm sigma=0 fixation=100 stimulus=400 delay=choice:0:200 decision=100", &t)) return;
+    if (!task_parse_ok("perceptualdm sigma=0 fixation=100 stimulus=400 delay=choice:0:200 decision=100", &t)) return;
     task_trials f;
     enum { B = 64 };
     if (!task_trials_make(&t, 1, B, 3, 0, &f)) return;
@@ -184,7 +173,7 @@ TEST(perceptual_dm_trials_follow_the_definition)
 TEST(context_dm_trials_follow_the_definition)
 {
     cj_task t;
-    if (!parse("contextdm sigma=0", &t)) return;
+    if (!task_parse_ok("contextdm sigma=0", &t)) return;
     task_trials f;
     enum { B = 400 };
     if (!task_trials_make(&t, 1, B, 11, 0, &f)) return;
@@ -222,7 +211,7 @@ TEST(context_dm_trials_follow_the_definition)
 TEST(input_noise_has_neurogym_scale)
 {
     cj_task t;
-    if (!parse("perceptualdm sigma=1 dt=20 coherences=0", &t)) return;
+    if (!task_parse_ok("perceptualdm sigma=1 dt=20 coherences=0", &t)) return;
     task_trials f;
     enum { B = 200 };
     if (!task_trials_make(&t, 1, B, 2, 0, &f)) return;
@@ -279,7 +268,7 @@ static float *outputs(const task_trials *f, policy p)
 TEST(performance_on_hand_made_outputs)
 {
     cj_task t;
-    if (!parse("contextdm", &t)) return;
+    if (!task_parse_ok("contextdm", &t)) return;
     task_trials f;
     enum { B = 50 };
     if (!task_trials_make(&t, 1, B, 1, 0, &f)) return;
@@ -314,7 +303,7 @@ TEST(performance_on_hand_made_outputs)
 TEST(critic_rewards_the_batch_it_captured)
 {
     cj_task t;
-    if (!parse("contextdm", &t)) return;
+    if (!task_parse_ok("contextdm", &t)) return;
     task_trials f;
     enum { B = 40 };
     if (!task_trials_make(&t, 1, B, 4, 0, &f)) return;
@@ -359,7 +348,7 @@ TEST(critic_rewards_the_batch_it_captured)
 TEST(trials_depend_only_on_seed_stream_epoch_and_index)
 {
     cj_task t;
-    if (!parse("contextdm delay=uniform:0:400", &t)) return;
+    if (!task_parse_ok("contextdm delay=uniform:0:400", &t)) return;
     cj_error err = {0};
     cj_source s;
     cj_batch one, many;
@@ -406,7 +395,7 @@ TEST(task_sources_refuse_what_does_not_fit)
     cj_task a, b;
     cj_source s;
     cj_error err = {0};
-    if (!parse("contextdm", &a) || !parse("perceptualdm", &b)) return;
+    if (!task_parse_ok("contextdm", &a) || !task_parse_ok("perceptualdm", &b)) return;
     cj_task both[2] = {a, b};
     CHECK(cj_source_task(both, 2, 10, 1, 0, &s, &err) == CJ_ERR_CONFIG);
     CHECK(strstr(err.msg, "perceptualdm has 3 inputs and 3 actions but contextdm has 7 and 3") != NULL);

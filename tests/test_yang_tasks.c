@@ -113,16 +113,6 @@ static const epochs *expected_epochs(family f)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static int parse(const char *spec, cj_task *t)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    cj_error err = {0};
-    cj_status st = cj_task_parse(buf, 1, t, &err);
-    if (st) test_fail("'%s': %s", spec, err.msg);
-    return st == CJ_OK;
-}
-
 
 static int count_names(const char *list)
 {
@@ -227,7 +217,7 @@ TEST(all_twenty_are_registered_with_yang_shape)
 {
     for (int k = 0; k < 20; k++) {
         cj_task t;
-        if (!parse(TASKS[k].name, &t)) continue;
+        if (!task_parse_ok(TASKS[k].name, &t)) continue;
         CHECK(cj_yang_rule_index(TASKS[k].name) == k);
         CHECK(t.n_obs == 85 && t.n_actions == 33 && t.ops->target == CJ_TARGET_VALUES && t.ops->score);
         CHECK(t.dt == 20 && t.sigma == 0.1414f);
@@ -247,24 +237,24 @@ TEST(all_twenty_are_registered_with_yang_shape)
         char text[512], again_text[512];
         cj_task_format(&t, text, sizeof text);
         cj_task again;
-        if (!parse(text, &again)) continue;
+        if (!task_parse_ok(text, &again)) continue;
         cj_task_format(&again, again_text, sizeof again_text);
         CHECK(!strcmp(text, again_text));
         CHECK(again.sigma == t.sigma);
     }
     cj_task t;
-    if (parse("dm1", &t)) {
+    if (task_parse_ok("dm1", &t)) {
         char text[512];
         cj_task_format(&t, text, sizeof text);
         CHECK(!strcmp(text, "dm1 dt=20 sigma=0.1414 fix1=uniform:100:400 stim1=choice:400:800:1600 go1=500 "
                             "coherences=0.01:0.02:0.04:0.08"));
     }
-    if (parse("delaydm2", &t)) {
+    if (task_parse_ok("delaydm2", &t)) {
         char text[512];
         cj_task_format(&t, text, sizeof text);
         CHECK(strstr(text, " coherences=0.08:0.16:0.32") != NULL);
     }
-    if (parse("fdgo sigma=1", &t)) CHECK(t.sigma == 1);
+    if (task_parse_ok("fdgo sigma=1", &t)) CHECK(t.sigma == 1);
 }
 
 TEST(options_are_checked)
@@ -288,7 +278,7 @@ TEST(options_are_checked)
             test_fail("'%s': '%s' lacks '%s'", bad[i].spec, err.msg, bad[i].want);
     }
     cj_task t;
-    if (parse("dm2 coherences=0.5 stim1=1000", &t)) {
+    if (task_parse_ok("dm2 coherences=0.5 stim1=1000", &t)) {
         task_trials f;
         if (task_trials_make(&t, 1, 16, 3, 0, &f)) {
             for (int b = 0; b < 16; b++) {
@@ -313,7 +303,7 @@ TEST(periods_are_yang_epochs_in_his_ranges)
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
         task_trials f;
-        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 11, 0, &f)) continue;
+        if (!task_parse_ok(spec, &t) || !task_trials_make(&t, 1, B, 11, 0, &f)) continue;
         const epochs *want = expected_epochs(TASKS[k].fam);
         int longest = 0, failed = 0;
         for (int b = 0; b < B && !failed; b++) {
@@ -354,7 +344,7 @@ TEST(inputs_are_fixation_rings_and_rule)
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
         task_trials f;
-        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 12, 0, &f)) continue;
+        if (!task_parse_ok(spec, &t) || !task_trials_make(&t, 1, B, 12, 0, &f)) continue;
         int T = f.src.T, failed = 0;
         double ring[64];
         for (int b = 0; b < B && !failed; b++) {
@@ -404,7 +394,7 @@ TEST(conditions_follow_the_rules_of_each_task)
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
         task_trials f;
-        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 13, 0, &f)) continue;
+        if (!task_parse_ok(spec, &t) || !task_trials_make(&t, 1, B, 13, 0, &f)) continue;
         int go_trials = 0, matches = 0, failed = 0, mods[3] = {0};
         for (int b = 0; b < B && !failed; b++) {
             const cj_trial *tr = &f.trials[b];
@@ -473,7 +463,7 @@ TEST(targets_and_mask_are_yang_s)
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
         task_trials f;
-        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 14, 0, &f)) continue;
+        if (!task_parse_ok(spec, &t) || !task_trials_make(&t, 1, B, 14, 0, &f)) continue;
         int T = f.src.T, failed = 0;
         CHECK(f.batch.values && f.batch.dim == 33 && f.batch.mask);
         for (int b = 0; b < B && !failed; b++) {
@@ -547,7 +537,7 @@ TEST(performance_on_hand_made_outputs)
         snprintf(spec, sizeof spec, "%s sigma=0", TASKS[k].name);
         cj_task t;
         task_trials f;
-        if (!parse(spec, &t) || !task_trials_make(&t, 1, B, 15, 0, &f)) continue;
+        if (!task_parse_ok(spec, &t) || !task_trials_make(&t, 1, B, 15, 0, &f)) continue;
         for (policy p = P_PERFECT; p <= P_RESPOND_ALWAYS; p++) {
             float *out = outputs(&f, p);
             int failed = 0;
@@ -631,7 +621,7 @@ TEST(default_noise_is_yang_s)
 {
     cj_task t;
     task_trials f;
-    if (!parse("delaygo", &t) || !task_trials_make(&t, 1, 64, 9, 0, &f)) return;
+    if (!task_parse_ok("delaygo", &t) || !task_trials_make(&t, 1, 64, 9, 0, &f)) return;
     double sq = 0, sum = 0;
     long n = 0;
     for (int b = 0; b < 64; b++)
@@ -654,7 +644,7 @@ TEST(trials_are_reproducible_by_seed)
 {
     for (int k = 0; k < 20; k++) {
         cj_task t;
-        if (!parse(TASKS[k].name, &t)) continue;
+        if (!task_parse_ok(TASKS[k].name, &t)) continue;
         task_trials a, b, c;
         if (!task_trials_make(&t, 1, 6, 77, 0, &a)) continue;
         if (!task_trials_make(&t, 1, 6, 77, 0, &b)) {
