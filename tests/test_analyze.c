@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "cajal/files.h"
+#include "cajal/lesion.h"
+#include "cajal/model.h"
+#include "cajal/rng.h"
 #include "cajal/npy.h"
 #include "cli_runner.h"
 #include "fixtures.h"
@@ -197,6 +200,85 @@ TEST(record_trials_writes_conditions)
     free(args);
 }
 
+/* Two of Yang et al.'s tasks trained together: task variance clusters the
+ * units and lesion measures both tasks again. */
+TEST(taskvariance_and_lesion)
+{
+    const char *ini = fixture_text(tdir, "two.ini", "[data]\nformat = task\ntask = fdgo, fdanti\n"
+                                                    "train_trials = 640\ntest_trials = 100\n"
+                                                    "[model]\nlayers = rnn 16 nonlinearity=softplus tau=100 dt=20, "
+                                                    "dense 33\n[objective]\nname = mse\n"
+                                                    "[optim]\nname = adam\nlr = 0.003\n[train]\nepochs = 2\n");
+    char out[8192], *run = cj_path_printf("%s/two", tdir);
+    char *args = cj_path_printf("train %s --out %s --quiet", ini, run);
+    int rc = run_cajal(cajal, args, out, sizeof out);
+    free(args);
+    if (rc) {
+        test_fail("train: %s", out);
+        free(run);
+        return;
+    }
+    args = cj_path_printf("taskvariance %s --trials 400", run);
+    CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "clusters (silhouette"));
+    free(args);
+    char *dir = cj_path_printf("%s/taskvariance", run);
+    int64_t s[4];
+    CHECK(npy_shape(dir, "taskvariance.npy", s) == 2 && s[0] == 16 && s[1] == 2);
+    char *path = cj_path_printf("%s/clusters.csv", dir), *text = fixture_read(path, NULL);
+    CHECK(text && !strncmp(text, "unit,active,cluster,fdgo,fdanti\n", 31) && count_lines(text) == 17);
+    free(text);
+    free(path);
+    CHECK(has_file(dir, "taskvariance.png") && has_file(dir, "silhouette.csv"));
+    free(dir);
+    args = cj_path_printf("lesion %s --trials 400 --units cluster:0", run);
+    CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "units silenced"));
+    free(args);
+    args = cj_path_printf("lesion %s --trials 400 --units random:16 --out %s/all", run, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    path = cj_path_printf("%s/all/lesion.csv", tdir);
+    text = fixture_read(path, NULL);
+    CHECK(text && !strncmp(text, "task,intact,lesioned,change\nfdgo,", 33) && strstr(text, "\nfdanti,"));
+    free(text);
+    free(path);
+    args = cj_path_printf("lesion %s --units 3,99", run);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "'99' is not a unit from 0 to 15"));
+    free(args);
+    free(run);
+}
+
+/* Silenced units reach nothing: with every unit of the layer silenced the
+ * outputs are the readout's bias for any input; with some silenced, a
+ * change of those units' activity changes no output. */
+TEST(lesioned_units_reach_nothing)
+{
+    const char *specs[] = {"rnn 6 alpha=0.5, dense 2", "gru 6, dense 2", "lstm 6, dense 2"};
+    for (int s = 0; s < 3; s++) {
+        cj_model m;
+        cj_error err;
+        if (cj_model_create_seq(&m, specs[s], (cj_shape){3, 1, 1}, 5, 2, &err)) {
+            test_fail("%s: %s", specs[s], err.msg);
+            continue;
+        }
+        cj_rng rng;
+        cj_rng_seed(&rng, 4);
+        cj_model_init(&m, &rng);
+        int all[6] = {0, 1, 2, 3, 4, 5};
+        CHECK(cj_lesion_units(&m, 0, all, 6, &err) == CJ_OK);
+        float x[5 * 2 * 3];
+        cj_rng_fill_normal(&rng, x, 30, 1.0f);
+        cj_model_reset(&m, 2);
+        const float *y = cj_model_forward_seq(&m, x, 5, 2);
+        const cj_param *b = cj_layer_param(&m.layers[1], CJ_PARAM_BIAS);
+        for (int i = 0; i < 5 * 2; i++)
+            for (int j = 0; j < 2; j++) CHECK_NEAR(y[i * 2 + j], b->data[j], 1e-6);
+        int bad[1] = {6};
+        CHECK(cj_lesion_units(&m, 0, bad, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "unit 6"));
+        CHECK(cj_lesion_units(&m, 1, all, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "no recurrent weight"));
+        cj_model_free(&m);
+    }
+}
+
 TEST(analyze_errors)
 {
     if (!train_once()) return;
@@ -235,6 +317,8 @@ int main(void)
     RUN(pca_and_tdr_write_their_arrays);
     RUN(fixedpoints_reports_its_points);
     RUN(record_trials_writes_conditions);
+    RUN(taskvariance_and_lesion);
+    RUN(lesioned_units_reach_nothing);
     RUN(analyze_errors);
     free(run_dir);
     return test_summary("analyze");

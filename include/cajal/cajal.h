@@ -53,6 +53,7 @@
 #include "cajal/fixedpoints.h"
 #include "cajal/io.h"
 #include "cajal/layers.h"
+#include "cajal/lesion.h"
 #include "cajal/match.h"
 #include "cajal/metrics.h"
 #include "cajal/model.h"

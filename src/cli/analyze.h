@@ -47,6 +47,10 @@ cj_status cj_analysis_write_npy(const cj_analysis *a, const char *name, int ndim
 cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
                                  int *n_values, cj_error *err);
 
+/* The same for the trials of task `task` (an index into run->tasks). */
+cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **condition_of, int *n_conditions,
+                                      double **values, int *n_values, cj_error *err);
+
 /* The activity of task 0's trials (the tasks' first), cut to the shortest
  * trial so that every trial has every step, with their conditions:
  * x [n, T, units] trial-major, trial[k] its index in the run, condition[k]
@@ -78,5 +82,7 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
 cj_status cj_analyze_pca(cj_analysis *a, const cj_task_run *run, cj_error *err);
 cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_error *err);
 cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_taskvariance(cj_analysis *a, const cj_task_run *run, cj_error *err);
+cj_status cj_analyze_lesion(cj_analysis *a, const cj_task_run *run, cj_error *err);
 
 #endif

@@ -26,7 +26,13 @@ static int count_names(const char *names)
 cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
                                  int *n_values, cj_error *err)
 {
-    const char *names = run->tasks[0].ops->conditions;
+    return cj_analysis_task_conditions(run, 0, condition_of, n_conditions, values, n_values, err);
+}
+
+cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **condition_of, int *n_conditions,
+                                      double **values, int *n_values, cj_error *err)
+{
+    const char *names = run->tasks[task].ops->conditions;
     int nv = 0, keep[CJ_TASK_MAX_CONDITIONS];
     for (int k = 0; k < count_names(names) && k < CJ_TASK_MAX_CONDITIONS; k++)
         if (!is_ground_truth(names, k)) keep[nv++] = k;
@@ -40,7 +46,7 @@ cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int
     int n = 0;
     for (int i = 0; i < run->n; i++) {
         of[i] = -1;
-        if (run->task_of[i] != 0) continue;
+        if (run->task_of[i] != task) continue;
         int c = 0;
         for (; c < n; c++) {
             int same = 1;

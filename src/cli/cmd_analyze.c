@@ -38,6 +38,10 @@ static const struct {
      "--condition --inits --q"},
     {"tdr", cj_analyze_tdr, NEEDS_RATES,
      "targeted dimensionality reduction (Mante et al. 2013): the task axes of the units", "--pcs"},
+    {"taskvariance", cj_analyze_taskvariance, NEEDS_RATES,
+     "each unit's variance across conditions per task, units clustered (Yang et al. 2019, Fig. 2)", ""},
+    {"lesion", cj_analyze_lesion, 0, "silence units (a cluster, a random set, a list) and measure every task again",
+     "--units"},
 };
 enum { N_ANALYSES = sizeof ANALYSES / sizeof ANALYSES[0] };
 
@@ -61,7 +65,9 @@ static void usage(FILE *f)
                "                zero-coherence input), --inits N initial states (default 256),\n"
                "                --q Q  slow points kept up to q = Q (default: 1/100 of the median q of\n"
                "                the states the network visits on the task)\n"
-               "  tdr:          --pcs K  principal components that denoise the axes (default 12)\n\n"
+               "  tdr:          --pcs K  principal components that denoise the axes (default 12)\n"
+               "  lesion:       --units SET  the units to silence: cluster:K (taskvariance's clusters.csv),\n"
+               "                random:N (N units drawn from --seed) or a list 3,17,20\n\n"
                "Outputs (CSV, JSON, .npy, PNG) and their columns: docs/analysis.md\n");
 }
 
@@ -254,8 +260,8 @@ int cj_cmd_analyze(int argc, char **argv)
     int k = 0;
     while (k < N_ANALYSES && strcmp(argv[1], ANALYSES[k].name)) k++;
     if (k == N_ANALYSES) {
-        fprintf(stderr, "cajal analyze: unknown analysis '%s' (expected trials, psychometric, pca, fixedpoints or "
-                "tdr)\n", argv[1]);
+        fprintf(stderr, "cajal analyze: unknown analysis '%s' (expected trials, psychometric, pca, fixedpoints, "
+                "tdr, taskvariance or lesion)\n", argv[1]);
         return 2;
     }
     char who[64];
