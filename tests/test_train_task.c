@@ -126,6 +126,34 @@ TEST(eval_reproduces_the_trainers_test_performance)
     free(args);
 }
 
+/* train.stop_at_performance ends the run after the first epoch at which
+ * every task reaches it, and a resumed run then has nothing to train. */
+TEST(stop_at_performance_ends_the_run)
+{
+    const char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
+    char *run = cj_path_printf("%s/stop", tdir);
+    char *args = cj_path_printf("train %s --out %s --quiet --set train.epochs=12 --set train.stop_at_performance=0.6",
+                                ini, run);
+    char out[4096];
+    CHECK(run_cajal(cajal, args, out, sizeof out) == 0 && strstr(out, "every task reached train.stop_at_performance"));
+    free(args);
+    char *path = cj_path_printf("%s/metrics.jsonl", run), *text = fixture_read(path, NULL);
+    int n = text ? count_lines(text) : 0;
+    CHECK(n >= 1 && n < 12);
+    for (int epoch = 0; epoch < n; epoch++) {
+        cJSON *j = metrics_line(run, epoch);
+        double p = j ? json_num(cJSON_GetObjectItem(j, "performance"), "perceptualdm") : NAN;
+        CHECK(epoch == n - 1 ? p >= 0.6 : p < 0.6);
+        cJSON_Delete(j);
+    }
+    args = cj_path_printf("train --resume %s", run);
+    CHECK(run_cajal(cajal, args, out, sizeof out) == 0 && strstr(out, "nothing to train"));
+    free(args);
+    free(text);
+    free(path);
+    free(run);
+}
+
 TEST(task_experiment_errors)
 {
     const struct {
@@ -140,6 +168,7 @@ TEST(task_experiment_errors)
         {"data.scale=unit", "data.scale = unit (pixel/255) applies only to data.format = idx"},
         {"data.train_trials=0", "train_trials"},
         {"model.layers=rnn 8, dense 2", "3"},
+        {"train.stop_at_performance=1.5", "stop_at_performance"},
     };
     const char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -166,6 +195,7 @@ int main(void)
     RUN(metrics_report_performance_per_task);
     RUN(config_holds_the_task_in_full);
     RUN(eval_reproduces_the_trainers_test_performance);
+    RUN(stop_at_performance_ends_the_run);
     RUN(task_experiment_errors);
     free(run_dir);
     return test_summary("train_task");

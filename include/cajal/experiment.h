@@ -47,6 +47,7 @@ typedef struct {
     int epochs, batch, shuffle, steps;
     uint64_t seed;
     int diag_batch, diag_draws;
+    float stop_at_performance;        /* task: stop when every task's test performance reaches it; 0 = off */
     /* Which keys a file or --set gave (bit i: the i-th key of the table in
      * experiment.c): a key that does not apply to the chosen optimiser or
      * rule is an error only when the user set it. */

@@ -30,12 +30,14 @@ typedef struct {
     int n_tasks;
     const double *performance;        /* [n_tasks] */
     const char *const *task_names;    /* [n_tasks] */
+    int reached;                      /* train.stop_at_performance was met: the last epoch trained */
 } cj_epoch_report;
 
 typedef struct {
     int epoch, epochs;  /* the last finished epoch, of train.epochs */
     long step;          /* optimiser steps by then */
     int done;           /* nothing left to train (cj_train_is_done): cj_train returns CJ_OK at once */
+    int reached;        /* ... because its last epoch met train.stop_at_performance */
 } cj_resume_report;
 
 typedef struct {

@@ -104,7 +104,12 @@ static void on_step(const cj_train_progress *p, void *user)
 static void on_epoch(const cj_epoch_report *r, void *user)
 {
     progress_state *s = user;
-    if (s->quiet) return;
+    /* Why a run ends early is said even with --quiet. */
+    static const char REACHED[] = "cajal train: every task reached train.stop_at_performance at epoch %d: done\n";
+    if (s->quiet) {
+        if (r->reached) fprintf(stderr, REACHED, r->epoch);
+        return;
+    }
     if (s->tty) fprintf(stderr, "\r\033[K");
     fprintf(stderr, "epoch %d/%d  train loss %.4f", r->epoch, r->epochs, r->train_loss);
     /* Only what the run has: no validation part, no test set, or value
@@ -131,6 +136,7 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
     for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
     fprintf(stderr, " deg\n");
+    if (r->reached) fprintf(stderr, REACHED, r->epoch);
 }
 
 /* Where a resumed run continues; a finished one is said even with --quiet,
@@ -139,7 +145,10 @@ static void on_resume(const cj_resume_report *r, void *user)
 {
     progress_state *s = user;
     s->done = r->done;
-    if (r->done)
+    if (r->done && r->reached)
+        fprintf(stderr, "cajal train: %s holds a finished run: every task reached train.stop_at_performance at "
+                "epoch %d (step %ld); nothing to train\n", s->out, r->epoch, r->step);
+    else if (r->done)
         fprintf(stderr, "cajal train: %s holds a finished run (epoch %d of %d, step %ld); nothing to train "
                 "(--set train.epochs=N trains more)\n", s->out, r->epoch, r->epochs, r->step);
     else if (!s->quiet)

@@ -136,6 +136,8 @@ static const key_def KEYS[] = {
     {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number", ANY},
     {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch", ANY},
     {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)", ANY},
+    {"train", "stop_at_performance", T_FLOAT, OFF(stop_at_performance), 0, F_BELOW_ONE,
+     "stop once every task's test performance is at least this (0 = off)", TASK_ONLY},
     {"train", "bptt_truncate", T_INT, OFF(rule.bptt_truncate), 0, 0,
      "backprop through time in chunks of this many steps (0 = the whole sequence)", ANY},
     {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},

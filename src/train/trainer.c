@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "cajal/files.h"
 #include "cajal/divergence.h"
 #include "cajal/io.h"
@@ -532,9 +534,37 @@ static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result
     return CJ_OK;
 }
 
+/* train.stop_at_performance: is every task at or above it? */
+static int reached(const cj_experiment *e, int n_tasks, const double *performance)
+{
+    if (!(e->stop_at_performance > 0) || n_tasks < 1) return 0;
+    for (int k = 0; k < n_tasks; k++)
+        if (!(performance[k] >= e->stop_at_performance)) return 0;
+    return 1;
+}
+
+/* The same for a resumed run, from the last line of metrics.jsonl: a run
+ * stopped there has nothing left to train. */
+static int reached_in_log(const cj_experiment *e, const char *log, size_t len)
+{
+    if (!(e->stop_at_performance > 0) || !log || !len) return 0;
+    const char *last = log + len - 1;
+    while (last > log && last[-1] != '\n') last--;
+    if (last == log + len - 1 && last > log) /* the trailing newline: step back one line */
+        for (last--; last > log && last[-1] != '\n'; last--) {}
+    cJSON *j = cJSON_ParseWithLength(last, (size_t)(log + len - last));
+    const cJSON *perf = j ? cJSON_GetObjectItem(j, "performance") : NULL;
+    double p[CJ_SOURCE_MAX_TASKS];
+    int n = 0;
+    for (const cJSON *c = perf ? perf->child : NULL; c && n < CJ_SOURCE_MAX_TASKS; c = c->next)
+        p[n++] = cJSON_IsNumber(c) ? c->valuedouble : NAN;
+    cJSON_Delete(j);
+    return reached(e, n, p);
+}
+
 /* Train, evaluate, diagnose and save one epoch. */
 static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long *step, cj_rng *shuffle_rng,
-                           cj_rng *diag_rng, const cj_train_callbacks *cb, cj_error *err)
+                           cj_rng *diag_rng, const cj_train_callbacks *cb, int *done, cj_error *err)
 {
     epoch_result r = {.epoch = epoch};
     long samples;
@@ -549,6 +579,7 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
     if ((st = evaluate_all(s, e, &r, err))) return st;
+    *done = reached(e, r.n_tasks, r.performance);
 
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
@@ -574,7 +605,8 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
                                .val_loss = r.val_loss,
                                .val_acc = r.val_acc,
                                .n_tasks = r.n_tasks,
-                               .performance = r.performance};
+                               .performance = r.performance,
+                               .reached = reached(e, r.n_tasks, r.performance)};
         const char *names[CJ_SOURCE_MAX_TASKS];
         if (r.n_tasks) {
             int n;
@@ -606,9 +638,10 @@ static cj_status open_folder(run_state *s, const cj_experiment *e, const char *o
     if (!st) st = cj_run_folder_check_config(ts, e, err);
     if (!st) st = cj_run_folder_read_log(out_dir, ts, &s->log, &s->log_len, &s->log_cap, err);
     if (st) return st;
-    *done = cj_train_is_done(e, ts->mark.epoch, ts->mark.step);
+    int met = reached_in_log(e, s->log, s->log_len);
+    *done = cj_train_is_done(e, ts->mark.epoch, ts->mark.step) || met;
     if (cb && cb->on_resume) {
-        cj_resume_report r = {ts->mark.epoch, e->epochs, ts->mark.step, *done};
+        cj_resume_report r = {ts->mark.epoch, e->epochs, ts->mark.step, *done, met};
         cb->on_resume(&r, cb->user);
     }
     return CJ_OK;
@@ -663,7 +696,7 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_o
     if (!st && !done) st = start_folder(&s, e, out_dir, mode, err);
     for (int epoch = s.saved_epoch + 1; !st && !done && epoch <= e->epochs; epoch++) {
         if (e->steps > 0 && step >= e->steps) break;
-        st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, err);
+        st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, &done, err);
     }
     cj_train_state_free(&ts);
     teardown(&s);
