@@ -344,7 +344,7 @@ TEST(hebbian_resumes_exactly)
     } else {
         test_fail("%s", err.msg);
     }
-    free(state), free(ma), free(mb), free(whole), free(cut);
+    free(state), free(ma), free(mb), free(whole), free(cut), free((char *)tdir);
 }
 
 int main(void)
