@@ -212,6 +212,19 @@ void cj_avgpool_backward(const cj_layer *l, const float *dout, float *din, int b
  * traces needs (RFLO). Only for layers of cj_rnn_ops. */
 void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, int *dale);
 void cj_rnn_layer_rates(const cj_layer *l, int B, float *r);
+/* A perturbation from outside for the next forward call only: xi [T, B, H]
+ * (that call's T and B) is added to the input current inside the α(...)
+ * term at every step, where the layer's own noise enters,
+ *     x_t = (1 − α) x_{t−1} + α (W_hh r_{t−1} + W_ih u_t + b + noise_t + ξ_t),
+ * so its gradient is that of the bias. The call uses xi and forgets it;
+ * NULL (or no call) adds nothing. For node perturbation through time and
+ * reward-modulated Hebbian learning (src/rules/). */
+void cj_rnn_layer_perturb(cj_layer *l, const float *xi);
+/* The current state x [B, H] (x_t after a forward call of t steps). */
+const float *cj_rnn_layer_state(const cj_layer *l);
+/* With dale=true, how many units (the first ones) are excitatory; else 0.
+ * weight_hh_l0 then holds magnitudes: W_eff = [W]_+ diag(±1). */
+int cj_rnn_layer_excitatory(const cj_layer *l);
 
 /* The registered kinds (src/nn/registry.c lists them). */
 extern const cj_layer_ops cj_dense_ops, cj_conv2d_ops, cj_maxpool_ops, cj_avgpool_ops, cj_flatten_ops,

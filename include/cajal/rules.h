@@ -26,7 +26,8 @@ enum {
     CJ_RULE_KEY_SAMPLES = 2,
     CJ_RULE_KEY_DECAY = 4,
     CJ_RULE_KEY_CALIBRATE = 8,  /* rule.calibrate (DFA) */
-    CJ_RULE_KEY_MIRROR = 16     /* rule.mirror_lr, mirror_decay, mirror_steps (weight mirror) */
+    CJ_RULE_KEY_MIRROR = 16,    /* rule.mirror_lr, mirror_decay, mirror_steps (weight mirror) */
+    CJ_RULE_KEY_EXPLORE = 32    /* rule.perturb_rate, perturb_amp (reward-modulated Hebbian) */
 };
 
 typedef struct {
@@ -41,6 +42,11 @@ typedef struct {
     float mirror_lr, mirror_decay;
     int mirror_steps;
     int bptt_truncate; /* train.bptt_truncate: backprop through time in chunks of this many steps (0 = whole) */
+    /* Reward-modulated Hebbian learning (Miconi 2017): each unit is kicked
+     * independently with this probability per step, by an amplitude drawn
+     * from U(-perturb_amp, perturb_amp) added to its input current. 0 means
+     * Miconi's values: 0.003 per 1 ms step (3 Hz) and 16 (src/rules/hebbian.c). */
+    float perturb_rate, perturb_amp;
 } cj_rule_config;
 
 /* A learning rule is a table of functions (kann-style). Adding one: write
@@ -72,7 +78,7 @@ struct cj_rule_ops {
 /* The registered rules, in the order messages list them, and lookup. */
 const cj_rule_ops *const *cj_rule_registry(int *n);
 extern const cj_rule_ops cj_rule_bp, cj_rule_fa, cj_rule_dfa, cj_rule_sign_symmetry, cj_rule_kolen_pollack,
-    cj_rule_weight_mirror, cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo;
+    cj_rule_weight_mirror, cj_rule_node_perturbation, cj_rule_weight_perturbation, cj_rule_rflo, cj_rule_hebbian;
 
 cj_rule_config cj_rule_defaults(const cj_rule_ops *kind);
 cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *err);
@@ -97,12 +103,38 @@ struct cj_rule {
     float *work;           /* scratch: perturbation noise, saved losses */
     size_t work_floats;
     /* A rule's own scratch beyond these (ops->destroy frees it). Resuming
-     * a run restores feedback_buf, kp_optim and rng only, so anything here
-     * must not carry from one update to the next. */
+     * a run restores feedback_buf, kp_optim, rng and `saved` only, so
+     * anything here must not carry from one update to the next. */
     cj_rng *streams;       /* the model's layer streams at the start of an update (owned) */
     void *state;
+    /* A rule's own state that carries from one update to the next and is
+     * not feedback weights (the Hebbian rule's reward baselines): a run
+     * saves it ("rule.state" in train_state.safetensors) and --resume
+     * restores it bit for bit. The rule's create allocates it and its
+     * destroy frees it; NULL for rules without such state. */
+    float *saved;
+    size_t saved_floats;
+    /* A fixed perturbation for the next updates in place of random draws
+     * (cj_rule_fix_perturbation); NULL: draw them. */
+    const float *fixed_perturbation;
     cj_rng rng;
 };
+
+/* Tests: make the perturbation rules use xi instead of drawing it, until
+ * called with NULL. The layout is the rule's own: node_perturbation takes
+ * every parametric layer's noise in order, [T, B, units] each (a rate RNN's
+ * enters inside its recurrence, the others' on their outputs), the same
+ * for each of rule.samples; hebbian takes the RNN's [T, B, H] kicks (zeros
+ * where a unit is not kicked). The caller keeps xi alive meanwhile. */
+static inline void cj_rule_fix_perturbation(cj_rule *r, const float *xi) { r->fixed_perturbation = xi; }
+
+/* Reward-modulated Hebbian learning (src/rules/hebbian.c), after an update
+ * of T steps of B trials: trial b's eligibility traces e [H, H] (e_ij, i
+ * postsynaptic), and the reward R and baseline R̄ its update used (R̄
+ * before that trial; NULL to skip either). Fails with CJ_ERR_ARG when r is
+ * not a hebbian rule or b is not a trial of the last update. */
+cj_status cj_rule_hebbian_trace(const cj_rule *r, int b, float *e, double *reward, double *baseline,
+                                cj_error *err);
 
 /* Prepare rule state for model m (random feedback drawn from rng). */
 cj_status cj_rule_create(cj_rule *r, const cj_rule_config *cfg, cj_model *m, const cj_objective *loss,

@@ -47,6 +47,7 @@ typedef struct {
     cj_rng rng;         /* the noise (seeded at init) */
     int chunk;          /* calls since reset: the first one's backward reaches x_0 */
     int tape_first;     /* the taped call was the first since reset */
+    const float *perturb; /* a rule's perturbation for the next forward call only (cj_rnn_layer_perturb) */
 } rnn_priv;
 
 static cj_status rnn_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
@@ -221,12 +222,18 @@ static void rnn_forward(cj_layer *l, const cj_pass *ps)
 {
     rnn_priv *p = l->priv;
     int T = ps->T, B = ps->B, H = l->units;
-    const float *noise = NULL;
+    const float *noise = p->perturb;
     if (p->sigma > 0) {
+        /* The layer's own noise, plus a rule's perturbation where one is
+         * set: both enter inside the α(...) term. */
         float *z = ps->scratch;
-        cj_rng_fill_normal(&p->rng, z, (size_t)T * bh(l, B), sqrtf(2.0f / p->cfg.alpha) * p->sigma);
+        size_t n = (size_t)T * bh(l, B);
+        cj_rng_fill_normal(&p->rng, z, n, sqrtf(2.0f / p->cfg.alpha) * p->sigma);
+        if (p->perturb)
+            for (size_t i = 0; i < n; i++) z[i] += p->perturb[i];
         noise = z;
     }
+    p->perturb = NULL; /* once: the caller's buffer need not outlive the call */
     cj_recurrent_params rp = params_of(l, effective_hh(l, ps->tape, T, B));
     cj_rate_rnn_forward(ps->out, l->state, ps->tape, ps->in, l->state, noise, &rp, &p->cfg, T, B, l->in.c, H);
     p->tape_first = p->chunk++ == 0;
@@ -283,6 +290,20 @@ void cj_rnn_layer_dynamics(const cj_layer *l, float *alpha, int *nonlinearity, i
     *alpha = p->cfg.alpha;
     *nonlinearity = (int)p->cfg.f;
     *dale = p->dale;
+}
+
+void cj_rnn_layer_perturb(cj_layer *l, const float *xi)
+{
+    rnn_priv *p = l->priv;
+    p->perturb = xi;
+}
+
+const float *cj_rnn_layer_state(const cj_layer *l) { return l->state; }
+
+int cj_rnn_layer_excitatory(const cj_layer *l)
+{
+    const rnn_priv *p = l->priv;
+    return p->dale ? p->n_exc : 0;
 }
 
 void cj_rnn_layer_rates(const cj_layer *l, int B, float *r)

@@ -12,6 +12,7 @@ static const cj_rule_ops *const REGISTRY[] = {
     &cj_rule_node_perturbation,
     &cj_rule_weight_perturbation,
     &cj_rule_rflo,
+    &cj_rule_hebbian,
 };
 
 const cj_rule_ops *const *cj_rule_registry(int *n)

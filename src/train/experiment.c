@@ -61,6 +61,7 @@ static int is_npy(const cj_experiment *e) { return e->format == CJ_DATA_NPY; }
 static int is_task(const cj_experiment *e) { return e->format == CJ_DATA_TASK; }
 static int reads_calibrate(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_CALIBRATE) != 0; }
 static int reads_mirror(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_MIRROR) != 0; }
+static int reads_explore(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_EXPLORE) != 0; }
 
 static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
 static const char *chosen_objective(const cj_experiment *e) { return e->loss.ops->name; }
@@ -120,6 +121,10 @@ static const key_def KEYS[] = {
      RULE_KEY(reads_mirror)},
     {"rule", "mirror_steps", T_INT, OFF(rule.mirror_steps), 0, 0, "weight mirror: noise batches after each step",
      RULE_KEY(reads_mirror)},
+    {"rule", "perturb_rate", T_FLOAT, OFF(rule.perturb_rate), 0, F_BELOW_ONE, "Hebbian: chance per unit and "
+     "step of an exploratory kick (0 = Miconi's 0.003, 3 Hz at dt = 1 ms)", RULE_KEY(reads_explore)},
+    {"rule", "perturb_amp", T_FLOAT, OFF(rule.perturb_amp), 0, 0, "Hebbian: kicks are U(-A, A) in the input "
+     "current (0 = Miconi's 16)", RULE_KEY(reads_explore)},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam", ANY},
     {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate", ANY},
     {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate", ANY},

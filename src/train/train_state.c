@@ -18,7 +18,7 @@
 #define FORMAT_VERSION "1"
 
 /* Room for the longest short value: a stream, 4 x 17 + 8 characters. */
-enum { VALUE_MAX = 96, KEY_MAX = 32, MAX_TENSORS = 5, FIXED_META = 12 };
+enum { VALUE_MAX = 96, KEY_MAX = 32, MAX_TENSORS = 6, FIXED_META = 12 };
 
 /* ---- text forms ---------------------------------------------------------- */
 
@@ -185,6 +185,7 @@ static void add_floats(writer *w, const cj_train_parts *p)
     add_tensor(w, "optim.m", p->optim->m, p->optim->n);
     if (p->optim->v) add_tensor(w, "optim.v", p->optim->v, p->optim->n);
     if (r->feedback_buf && r->feedback_floats) add_tensor(w, "rule.feedback", r->feedback_buf, r->feedback_floats);
+    if (r->saved && r->saved_floats) add_tensor(w, "rule.state", r->saved, r->saved_floats);
     if (r->kp_optim_ready) {
         add_tensor(w, "rule.kp_optim.m", r->kp_optim.m, r->kp_optim.n);
         if (r->kp_optim.v) add_tensor(w, "rule.kp_optim.v", r->kp_optim.v, r->kp_optim.n);
@@ -441,6 +442,8 @@ static cj_status plan_slots(const cj_train_state *ts, const cj_train_parts *p, r
     if (o->v) add_slot(r, "optim.v", "optimiser's second moments", o->v, o->n);
     if (rule->feedback_buf && rule->feedback_floats)
         add_slot(r, "rule.feedback", "rule's feedback weights", rule->feedback_buf, rule->feedback_floats);
+    if (rule->saved && rule->saved_floats)
+        add_slot(r, "rule.state", "rule's own state (e.g. reward baselines)", rule->saved, rule->saved_floats);
     r->has_kp = cj_safetensors_get(&ts->file, "rule.kp_optim.m") != NULL;
     int kp_rule = rule->kp_grad != NULL;
     if (r->has_kp && !kp_rule)
