@@ -33,12 +33,13 @@ static const char EXPERIMENT[] = "[data]\nformat = task\ntask = contextdm stimul
 static int train_once(void)
 {
     if (run_dir) return 1;
-    const char *ini = fixture_text(tdir, "ctx.ini", EXPERIMENT);
+    char *ini = fixture_text(tdir, "ctx.ini", EXPERIMENT);
     run_dir = cj_path_printf("%s/ctx", tdir);
     char *args = cj_path_printf("train %s --out %s --quiet", ini, run_dir);
     char out[4096];
     int rc = run_cajal(cajal, args, out, sizeof out);
     free(args);
+    free(ini);
     if (rc) test_fail("train: rc %d: %s", rc, out);
     return rc == 0;
 }
@@ -125,10 +126,11 @@ TEST(psychometric_compare_reads_the_monkeys)
                                 "../shared/data/roitman2002/roitman_rts.csv", run_dir, tdir);
     CHECK(analyze(args, out, sizeof out) == 0);
     free(args);
-    const char *bad = fixture_text(tdir, "bad.csv", "a,b\n1,2\n");
+    char *bad = fixture_text(tdir, "bad.csv", "a,b\n1,2\n");
     args = cj_path_printf("psychometric %s --trials 200 --out %s/cmp --compare %s", run_dir, tdir, bad);
     CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "bad.csv") && strstr(out, "monkey"));
     free(args);
+    free(bad);
 }
 
 TEST(pca_and_tdr_write_their_arrays)
@@ -204,7 +206,7 @@ TEST(record_trials_writes_conditions)
  * units and lesion measures both tasks again. */
 TEST(taskvariance_and_lesion)
 {
-    const char *ini = fixture_text(tdir, "two.ini", "[data]\nformat = task\ntask = fdgo, fdanti\n"
+    char *ini = fixture_text(tdir, "two.ini", "[data]\nformat = task\ntask = fdgo, fdanti\n"
                                                     "train_trials = 640\ntest_trials = 100\n"
                                                     "[model]\nlayers = rnn 16 nonlinearity=softplus tau=100 dt=20, "
                                                     "dense 33\n[objective]\nname = mse\n"
@@ -213,6 +215,8 @@ TEST(taskvariance_and_lesion)
     char *args = cj_path_printf("train %s --out %s --quiet", ini, run);
     int rc = run_cajal(cajal, args, out, sizeof out);
     free(args);
+    free(ini);
+    ini = NULL;
     if (rc) {
         test_fail("train: %s", out);
         free(run);
@@ -245,6 +249,7 @@ TEST(taskvariance_and_lesion)
     CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "'99' is not a unit from 0 to 15"));
     free(args);
     free(run);
+    free(ini);
 }
 
 /* Silenced units reach nothing: with every unit of the layer silenced the
@@ -293,7 +298,7 @@ TEST(analyze_errors)
     CHECK(analyze("pca", out, sizeof out) == 2 && strstr(out, "no run folder"));
     CHECK(analyze("pca /nonexistent/run", out, sizeof out) == 1 && strstr(out, "/nonexistent/run"));
     /* A network trained on files, not tasks. */
-    const char *ini = fixture_text(tdir, "npy.ini", "[data]\nformat = idx\n[train]\nepochs = 1\nsteps = 1\n"
+    char *ini = fixture_text(tdir, "npy.ini", "[data]\nformat = idx\n[train]\nepochs = 1\nsteps = 1\n"
                                                     "[data]\ntrain_samples = 64\ntest_samples = 64\n");
     char *idx_run = cj_path_printf("%s/idx", tdir);
     args = cj_path_printf("train %s --out %s --quiet", ini, idx_run);
@@ -304,6 +309,7 @@ TEST(analyze_errors)
     }
     free(args);
     free(idx_run);
+    free(ini);
 }
 
 int main(void)

@@ -35,13 +35,14 @@ static char *run_dir;
 static void train_once(void)
 {
     if (run_dir) return;
-    const char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
+    char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
     run_dir = cj_path_printf("%s/run", tdir);
     char *args = cj_path_printf("train %s --out %s --quiet", ini, run_dir);
     char out[4096];
     int rc = run_cajal(cajal, args, out, sizeof out);
     if (rc) test_fail("cajal %s: rc %d: %s", args, rc, out);
     free(args);
+    free(ini);
 }
 
 /* Every epoch's line has "performance": {"perceptualdm": fraction}. */
@@ -130,7 +131,7 @@ TEST(eval_reproduces_the_trainers_test_performance)
  * every task reaches it, and a resumed run then has nothing to train. */
 TEST(stop_at_performance_ends_the_run)
 {
-    const char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
+    char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
     char *run = cj_path_printf("%s/stop", tdir);
     char *args = cj_path_printf("train %s --out %s --quiet --set train.epochs=12 --set train.stop_at_performance=0.6",
                                 ini, run);
@@ -152,6 +153,7 @@ TEST(stop_at_performance_ends_the_run)
     free(text);
     free(path);
     free(run);
+    free(ini);
 }
 
 TEST(task_experiment_errors)
@@ -170,7 +172,7 @@ TEST(task_experiment_errors)
         {"model.layers=rnn 8, dense 2", "3"},
         {"train.stop_at_performance=1.5", "stop_at_performance"},
     };
-    const char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
+    char *ini = fixture_text(tdir, "task.ini", EXPERIMENT);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *args = cj_path_printf("train %s --out %s/bad --force --quiet --set '%s'", ini, tdir, cases[i].set);
         char out[4096];
@@ -179,12 +181,14 @@ TEST(task_experiment_errors)
         free(args);
     }
     /* Task keys under another format are refused too. */
-    const char *idx = fixture_text(tdir, "idx.ini", "[data]\nformat = idx\ntask = contextdm\n");
+    char *idx = fixture_text(tdir, "idx.ini", "[data]\nformat = idx\ntask = contextdm\n");
     char *args = cj_path_printf("train %s --out %s/bad --force --quiet", idx, tdir);
     char out[4096];
     int rc = run_cajal(cajal, args, out, sizeof out);
     if (rc == 0 || !strstr(out, "data.task is set but applies only to data.format = task, not data.format = idx")) test_fail("rc %d: %s", rc, out);
     free(args);
+    free(ini);
+    free(idx);
 }
 
 int main(void)
