@@ -105,7 +105,7 @@ TEST(task_errors_name_the_problem)
 {
     parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, fdgo");
     parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, fixation=, stimulus=, delay=, "
-                                     "decision=, coherences=)");
+                                     "decision=, coherences=, baseline=)");
     parse_fails("contextdm stimulus=uniform:900:100", "data.task: item 1 (contextdm): stimulus=uniform:900:100: "
                                                        "uniform:LO:HI needs LO <= HI");
     parse_fails("contextdm coherences=5:x", "coherences=5:x: 'x' is not a number from 0 to 100");

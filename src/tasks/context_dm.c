@@ -15,6 +15,7 @@
  * ground truth (1 or 2). Mante's monkeys saw a delay after the dots;
  * delay=truncexp:600:300:3000 gives NeuroGym's (the default here is none,
  * to train fast). */
+#include <stdio.h>
 #include <string.h>
 
 #include "cajal/tasks.h"
@@ -24,6 +25,7 @@ enum { MAX_COHERENCES = 16 };
 typedef struct {
     float coherences[MAX_COHERENCES];
     int n_coherences;
+    float baseline;     /* each stimulus channel's level at coherence 0 (NeuroGym's 0.5) */
 } context_dm;
 
 enum { OBS_FIXATION, OBS_MOTION1, OBS_MOTION2, OBS_COLOUR1, OBS_COLOUR2, OBS_CTX_MOTION, OBS_CTX_COLOUR, N_OBS };
@@ -39,6 +41,7 @@ static cj_status parse(cj_task *t, cj_spec_args *a, cj_error *err)
     /* NeuroGym's coherences, %, each drawn with either sign. */
     cj_status st = cj_task_arg_list(a, "coherences", "5:15:50", 0, 100, MAX_COHERENCES, p->coherences,
                                     &p->n_coherences, err);
+    if (!st) st = cj_spec_float(a, "baseline", 0.5f, -10, 10, &p->baseline, err);
     t->n_obs = N_OBS;
     t->n_actions = 3;
     t->obs_names = "fixation,motion1,motion2,colour1,colour2,context_motion,context_colour";
@@ -49,8 +52,9 @@ static cj_status parse(cj_task *t, cj_spec_args *a, cj_error *err)
 /* One stimulus's pair of channels for signed coherence c. */
 static void stimulus(const cj_task *t, float *obs, int s0, int s1, int ch1, float c)
 {
-    cj_task_set_obs(t, obs, s0, s1, ch1, 0.5f + c / 200.0f);
-    cj_task_set_obs(t, obs, s0, s1, ch1 + 1, 0.5f - c / 200.0f);
+    const context_dm *p = (const context_dm *)t->priv;
+    cj_task_set_obs(t, obs, s0, s1, ch1, p->baseline + c / 200.0f);
+    cj_task_set_obs(t, obs, s0, s1, ch1 + 1, p->baseline - c / 200.0f);
 }
 
 static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const cj_task_targets *y)
@@ -83,6 +87,8 @@ static void format_options(const cj_task *t, char *out, size_t len)
 {
     const context_dm *p = (const context_dm *)t->priv;
     cj_task_format_numbers("coherences", p->coherences, p->n_coherences, out, len);
+    size_t used = strlen(out);
+    if (used < len) snprintf(out + used, len - used, " baseline=%g", p->baseline);
 }
 
 _Static_assert(sizeof(context_dm) <= sizeof(((cj_task *)0)->priv), "context_dm fits in cj_task.priv");
@@ -90,7 +96,7 @@ _Static_assert(sizeof(context_dm) <= sizeof(((cj_task *)0)->priv), "context_dm f
 const cj_task_ops cj_context_dm_ops = {
     .name = "contextdm",
     .summary = "context-dependent integration of motion or colour (Mante et al. 2013; NeuroGym ContextDecisionMaking)",
-    .options = "coherences=",
+    .options = "coherences=, baseline=",
     .periods = PERIODS,
     .n_periods = N_PERIODS,
     .conditions = "context,motion_coh,colour_coh,ground_truth",
