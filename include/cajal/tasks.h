@@ -134,6 +134,9 @@ typedef struct {
     /* Append the task's own options as they are now (" coherences=5:15:50"),
      * so cj_task_format writes a complete item; NULL when it has none. */
     void (*format_options)(const cj_task *t, char *out, size_t len);
+    /* The reward of a whole trial, for reward-driven rules (see
+     * cj_task_reward); NULL: cj_task_reward_default. */
+    double (*reward)(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
 } cj_task_ops;
 
 struct cj_task {
@@ -198,8 +201,23 @@ cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const f
 /* The discrete-action rule of the header comment. */
 cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial, const float *out, size_t stride);
 
+/* ---- rewards ------------------------------------------------------------------
+ * The reward-based version of every task: the same trials, scored by one
+ * reward per trial (from its cj_trial_score) for rules that learn from
+ * reward alone (node perturbation, Miconi 2017's rule, REINFORCE).
+ * NeuroGym's defaults (rewards = {abort: -0.1, correct: +1, fail: 0}):
+ *     -0.1  fixation was broken before the response window (the abort
+ *           penalty; NeuroGym gives it per step, here once per trial)
+ *     +1    correct (including keeping fixation on a no-go trial)
+ *      0    wrong, or no response where one was required
+ * A task whose NeuroGym rewards differ (gonogo) has its own ops->reward. */
+double cj_task_reward_default(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
+/* The task's own ops->reward when it has one, else the default. */
+double cj_task_reward(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
+
 /* The registered tasks (src/tasks/registry.c), and one by name. */
 extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
+extern const cj_task_ops cj_perceptual_dm_rt_ops, cj_romo_ops, cj_dms_ops, cj_dnms_ops, cj_gonogo_ops;
 const cj_task_ops *const *cj_task_registry(int *n);
 const cj_task_ops *cj_task_ops_find(const char *name);
 
