@@ -103,7 +103,7 @@ TEST(task_options_parse_and_write_back)
 
 TEST(task_errors_name_the_problem)
 {
-    parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, fdgo");
+    parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, perceptualdm_rt");
     parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, fixation=, stimulus=, delay=, "
                                      "decision=, coherences=, baseline=)");
     parse_fails("contextdm stimulus=uniform:900:100", "data.task: item 1 (contextdm): stimulus=uniform:900:100: "

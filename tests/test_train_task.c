@@ -162,7 +162,7 @@ TEST(task_experiment_errors)
         const char *set, *want;
     } cases[] = {
         {"data.task=", "data.format = task needs data.task, e.g. data.task = contextdm"},
-        {"data.task=nosuch", "data.task: unknown task 'nosuch' (item 1); expected perceptualdm, contextdm, fdgo"},
+        {"data.task=nosuch", "data.task: unknown task 'nosuch' (item 1); expected perceptualdm, contextdm, perceptualdm_rt"},
         {"data.task=contextdm, perceptualdm", "perceptualdm has 3 inputs and 3 actions but contextdm has 7 and 3"},
         {"data.task=perceptualdm delay=-3", "delay=-3: '-3' is not a duration in ms"},
         {"objective.name=poisson", "not the task's actions"},

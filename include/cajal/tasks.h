@@ -138,6 +138,9 @@ typedef struct {
     /* Append the task's own options as they are now (" coherences=5:15:50"),
      * so cj_task_format writes a complete item; NULL when it has none. */
     void (*format_options)(const cj_task *t, char *out, size_t len);
+    /* The reward of a whole trial, for reward-driven rules (see
+     * cj_task_reward); NULL: cj_task_reward_default. */
+    double (*reward)(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
 } cj_task_ops;
 
 struct cj_task {
@@ -206,6 +209,20 @@ cj_trial_score cj_task_score(const cj_task *task, const cj_trial *trial, const f
 /* The discrete-action rule of the header comment. */
 cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial, const float *out, size_t stride);
 
+/* ---- rewards ------------------------------------------------------------------
+ * The reward-based version of every task: the same trials, scored by one
+ * reward per trial (from its cj_trial_score) for rules that learn from
+ * reward alone (node perturbation, Miconi 2017's rule, REINFORCE).
+ * NeuroGym's defaults (rewards = {abort: -0.1, correct: +1, fail: 0}):
+ *     -0.1  fixation was broken before the response window (the abort
+ *           penalty; NeuroGym gives it per step, here once per trial)
+ *     +1    correct (including keeping fixation on a no-go trial)
+ *      0    wrong, or no response where one was required
+ * A task whose NeuroGym rewards differ (gonogo) has its own ops->reward. */
+double cj_task_reward_default(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
+/* The task's own ops->reward when it has one, else the default. */
+double cj_task_reward(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
+
 /* The registered tasks (src/tasks/registry.c), and one by name. */
 extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
 /* The 20 tasks of Yang et al. (2019, Nat Neurosci 22:297), in their order:
@@ -218,6 +235,7 @@ extern const cj_task_ops cj_yang_fdgo_ops, cj_yang_reactgo_ops, cj_yang_delaygo_
     cj_yang_delaydm2_ops, cj_yang_contextdelaydm1_ops,
     cj_yang_contextdelaydm2_ops, cj_yang_multidelaydm_ops, cj_yang_dmsgo_ops,
     cj_yang_dmsnogo_ops, cj_yang_dmcgo_ops, cj_yang_dmcnogo_ops;
+extern const cj_task_ops cj_perceptual_dm_rt_ops, cj_romo_ops, cj_dms_ops, cj_dnms_ops, cj_gonogo_ops;
 const cj_task_ops *const *cj_task_registry(int *n);
 const cj_task_ops *cj_task_ops_find(const char *name);
 
@@ -248,8 +266,7 @@ const cj_trial *cj_source_task_trials(const cj_source *s, const int **task_of, i
 /* ---- rewards ------------------------------------------------------------------
  * A task source's batch as a critic (objectives.h) for reward-driven
  * rules: trial b's reward is its task's reward for the network's outputs
- * (NeuroGym's: +1 for a correct choice, 0 for a wrong one, -0.1 for
- * breaking fixation, the abort penalty), and its type a hash of its
+ * (cj_task_reward), and its type a hash of its
  * conditions, so trials that look alike to the animal share a baseline. */
 typedef struct {
     cj_critic critic;          /* points at this struct: pass &c->critic in cj_target */

@@ -5,6 +5,11 @@
 static const cj_task_ops *const TASKS[] = {
     &cj_perceptual_dm_ops,
     &cj_context_dm_ops,
+    &cj_perceptual_dm_rt_ops,
+    &cj_romo_ops,
+    &cj_dms_ops,
+    &cj_dnms_ops,
+    &cj_gonogo_ops,
     /* Yang et al. (2019)'s 20 tasks, in their order (src/tasks/yang_*.c) */
     &cj_yang_fdgo_ops,
     &cj_yang_reactgo_ops,

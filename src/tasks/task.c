@@ -241,3 +241,17 @@ void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, f
 {
     for (int s = start; s < end; s++) obs[(size_t)s * t->n_obs + ch] = value;
 }
+
+/* ---- rewards (tasks.h) ------------------------------------------------------ */
+
+double cj_task_reward_default(const cj_task *t, const cj_trial *trial, const cj_trial_score *s)
+{
+    (void)t, (void)trial;
+    if (s->fixation_broken) return -0.1; /* NeuroGym's rewards["abort"] */
+    return s->correct ? 1.0 : 0.0;       /* rewards["correct"], rewards["fail"] */
+}
+
+double cj_task_reward(const cj_task *t, const cj_trial *trial, const cj_trial_score *s)
+{
+    return t->ops->reward ? t->ops->reward(t, trial, s) : cj_task_reward_default(t, trial, s);
+}

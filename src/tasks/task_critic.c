@@ -5,14 +5,6 @@
 
 #include "cajal/tasks.h"
 
-/* NeuroGym's rewards: +1 correct, 0 wrong, -0.1 for breaking fixation. */
-static double task_reward(const cj_task *t, const cj_trial *tr, const cj_trial_score *s)
-{
-    (void)t;
-    (void)tr;
-    return s->fixation_broken ? -0.1 : s->correct ? 1.0 : 0.0;
-}
-
 static double critic_reward(void *user, int b, const float *out, size_t stride)
 {
     const cj_task_critic *c = user;
@@ -21,7 +13,7 @@ static double critic_reward(void *user, int b, const float *out, size_t stride)
     tasks = cj_source_tasks(c->src, &n);
     const cj_task *t = &tasks[c->task_of[b]];
     cj_trial_score s = cj_task_score(t, &c->trials[b], out, stride);
-    return task_reward(t, &c->trials[b], &s);
+    return cj_task_reward(t, &c->trials[b], &s);
 }
 
 /* FNV-1a over the task and the conditions' bits: a stable type per
