@@ -622,7 +622,7 @@ TEST(new_tasks_register_parse_and_write_back)
         cj_task_format(&t, text, sizeof text);
         CHECK(!strcmp(text, "perceptualdm_rt dt=20 sigma=1 fixation=100 stimulus=2000 decision=0 coherences=0:50"));
     }
-    parse_fails("dms coherences=5", "unknown option 'coherences' (dt=, sigma=, fixation=, sample=, delay=, test=, "
+    parse_fails("dms coherences=5", "unknown option 'coherences' (dt=, sigma=, weight=, fixation=, sample=, delay=, test=, "
                                     "delay2=, decision=)");
     parse_fails("romo speed=1", "pairs=)");
 }

@@ -104,7 +104,7 @@ TEST(task_options_parse_and_write_back)
 TEST(task_errors_name_the_problem)
 {
     parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, perceptualdm_rt");
-    parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, fixation=, stimulus=, delay=, "
+    parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, weight=, fixation=, stimulus=, delay=, "
                                      "decision=, coherences=, baseline=)");
     parse_fails("contextdm stimulus=uniform:900:100", "data.task: item 1 (contextdm): stimulus=uniform:900:100: "
                                                        "uniform:LO:HI needs LO <= HI");
@@ -390,6 +390,27 @@ TEST(trials_depend_only_on_seed_stream_epoch_and_index)
     cj_source_free(&s);
 }
 
+/* weight= sets how often a task's trials come: 3 to 1 gives 75%; the
+ * weight is written back only when it is not 1. */
+TEST(task_weights_set_the_mix)
+{
+    cj_task two[2];
+    if (!task_parse_ok("fdgo weight=3", &two[0]) || !task_parse_ok("fdanti", &two[1])) return;
+    char text[512];
+    cj_task_format(&two[0], text, sizeof text);
+    CHECK(strstr(text, " weight=3") != NULL);
+    cj_task_format(&two[1], text, sizeof text);
+    CHECK(strstr(text, "weight") == NULL);
+    task_trials f;
+    enum { B = 4000 };
+    if (!task_trials_make(two, 2, B, 9, 0, &f)) return;
+    int first = 0;
+    for (int b = 0; b < B; b++) first += f.task_of[b] == 0;
+    /* Binomial(4000, 0.75): sd 27. */
+    CHECK_NEAR(first, 3000, 120);
+    task_trials_free(&f);
+}
+
 TEST(task_sources_refuse_what_does_not_fit)
 {
     cj_task a, b;
@@ -415,6 +436,7 @@ int main(void)
     RUN(performance_on_hand_made_outputs);
     RUN(critic_rewards_the_batch_it_captured);
     RUN(trials_depend_only_on_seed_stream_epoch_and_index);
+    RUN(task_weights_set_the_mix);
     RUN(task_sources_refuse_what_does_not_fit);
     return test_summary("tasks");
 }

@@ -263,7 +263,7 @@ TEST(options_are_checked)
         const char *spec, *want;
     } bad[] = {
         {"dm1 coherences=0", "coherences=0: '0' is not a number from 0.001 to 0.8"},
-        {"fdgo coherences=0.1", "unknown option 'coherences' (dt=, sigma=, fix1=, stim1=, go1=)"},
+        {"fdgo coherences=0.1", "unknown option 'coherences' (dt=, sigma=, weight=, fix1=, stim1=, go1=)"},
         {"dmsgo stim2=100", "unknown option 'stim2'"},
         {"delaygo delay1=choice:x", "delay1=choice:x"},
     };

@@ -148,6 +148,7 @@ struct cj_task {
     char name[CJ_TASK_NAME_MAX];   /* ops->name, for metrics */
     float dt;                      /* ms per step (dt=, default 20 as Song et al. 2016, Yang et al. 2019) */
     float sigma;                   /* input noise (sigma=): N(0, (sigma/sqrt(dt))^2) per step, as NeuroGym */
+    float weight;                  /* weight=: how often its trials come, relative to the others' (1) */
     cj_duration timing[CJ_TASK_MAX_PERIODS]; /* ops->periods' durations */
     int n_obs, n_actions;          /* input channels; actions including fixation (0), or for
                                     * CJ_TARGET_VALUES tasks the outputs (fixation first) */
@@ -240,8 +241,9 @@ const cj_task_ops *const *cj_task_registry(int *n);
 const cj_task_ops *cj_task_ops_find(const char *name);
 
 /* ---- tasks as data sources -------------------------------------------------------
- * n_trials trials of the tasks (each trial's task drawn uniformly among
- * them; all must have the same n_obs, n_actions and target kind) as a
+ * n_trials trials of the tasks (each trial's task drawn among them in
+ * proportion to their weight=; all must have the same n_obs, n_actions
+ * and target kind) as a
  * source (source.h): T = the longest trial; inputs [T, B, n_obs]; labels
  * [T, B] the target action per step, or values [T, B, n_actions]; mask
  * [T, B] the loss weight, 0 after a trial's end.

@@ -23,6 +23,7 @@ static cj_status parse_common(cj_task *t, cj_spec_args *a, cj_error *err)
     cj_status st;
     if ((st = cj_spec_float(a, "dt", 20.0f, 0.1f, 1000.0f, &t->dt, err))) return st;
     if ((st = cj_spec_float(a, "sigma", 1.0f, 0.0f, 100.0f, &t->sigma, err))) return st;
+    if ((st = cj_spec_float(a, "weight", 1.0f, 1e-6f, 1e6f, &t->weight, err))) return st;
     float longest = 0;
     for (int i = 0; i < t->ops->n_periods; i++) {
         const cj_task_period_def *p = &t->ops->periods[i];
@@ -42,7 +43,7 @@ static cj_status parse_common(cj_task *t, cj_spec_args *a, cj_error *err)
 /* "dt=, sigma=, fixation=, stimulus=, ..." and the task's own. */
 static void known_options(const cj_task *t, char *out, size_t len)
 {
-    size_t used = (size_t)snprintf(out, len, "dt=, sigma=");
+    size_t used = (size_t)snprintf(out, len, "dt=, sigma=, weight=");
     for (int i = 0; i < t->ops->n_periods && used < len; i++)
         used += (size_t)snprintf(out + used, len - used, ", %s=", t->ops->periods[i].period);
     if (t->ops->options && used < len) snprintf(out + used, len - used, ", %s", t->ops->options);
@@ -74,6 +75,7 @@ cj_status cj_task_parse(char *item, int index, cj_task *t, cj_error *err)
 void cj_task_format(const cj_task *t, char *out, size_t len)
 {
     size_t used = (size_t)snprintf(out, len, "%s dt=%g sigma=%g", t->ops->name, t->dt, t->sigma);
+    if (t->weight != 1.0f && used < len) used += (size_t)snprintf(out + used, len - used, " weight=%g", t->weight);
     for (int i = 0; i < t->ops->n_periods && used < len; i++) {
         char d[160];
         cj_duration_format(&t->timing[i], d, sizeof d);

@@ -13,6 +13,8 @@ typedef struct {
     int n_tasks;
     uint64_t seed, stream;
     int epoch;
+    int uniform;         /* every weight 1 */
+    double total_weight;
     /* One trial's step-major buffers: [T * n_obs], [T], [T], [T * n_actions]. */
     float *obs, *mask, *values;
     int *target;
@@ -40,6 +42,20 @@ static void trial_rng(const task_source *ts, int i, cj_rng *rng)
     cj_rng_seed(rng, h);
 }
 
+/* A task's weight; a task set up by hand with weight 0 counts as 1. */
+static double weight_of(const cj_task *t) { return t->weight > 0 ? t->weight : 1.0; }
+
+/* A task in proportion to the weights (all 1: uniform, one draw below n). */
+static int pick_task(const task_source *ts, cj_rng *rng)
+{
+    if (ts->n_tasks == 1) return 0;
+    if (ts->uniform) return (int)cj_rng_below(rng, (uint32_t)ts->n_tasks);
+    double u = cj_rng_uniform(rng) * ts->total_weight, sum = 0;
+    for (int k = 0; k < ts->n_tasks - 1; k++)
+        if (u < (sum += weight_of(&ts->tasks[k]))) return k;
+    return ts->n_tasks - 1;
+}
+
 static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *out, cj_error *err)
 {
     task_source *ts = s->impl;
@@ -56,7 +72,7 @@ static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *ou
     for (int b = 0; b < B; b++) {
         cj_rng rng;
         trial_rng(ts, indices[b], &rng);
-        int k = ts->n_tasks > 1 ? (int)cj_rng_below(&rng, (uint32_t)ts->n_tasks) : 0;
+        int k = pick_task(ts, &rng);
         const cj_task *task = &ts->tasks[k];
         memset(ts->obs, 0, sizeof(float) * (size_t)T * n_obs);
         memset(ts->target, 0, sizeof(int) * (size_t)T);
@@ -134,6 +150,11 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     }
     memcpy(ts->tasks, tasks, sizeof *tasks * (size_t)n_tasks);
     ts->n_tasks = n_tasks;
+    ts->uniform = 1;
+    for (int k = 0; k < n_tasks; k++) {
+        ts->total_weight += weight_of(&tasks[k]);
+        if (weight_of(&tasks[k]) != 1.0) ts->uniform = 0;
+    }
     ts->seed = seed;
     ts->stream = stream;
     out->n = n_trials;
