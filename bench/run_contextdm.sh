@@ -61,6 +61,11 @@ med = (secs[(len(secs) - 1) // 2] + secs[len(secs) // 2]) / 2
 print(f"cajal time_to_90 {'%.3f' % reached[0] if reached else 'none'} epoch {reached[1] if reached else 'none'} "
       f"best {best[0]:.4f} seconds_per_epoch {med:.3f}")
 EOF
+# The same network and task on both sides: cajal's trained weights, run in
+# PyTorch's network on PyTorch's test trials, should score what cajal did.
+check=$("$py" bench/torch_contextdm.py --eval-cajal "$run/model.safetensors") || exit 1
+echo "check:   cajal's trained model in torch_contextdm.py's network, on its test trials: ${check##* performance }" \
+     "(cajal, its own test trials: $(awk '$2 == "epoch" {p = $5} END {print p}' "$tmp/cajal.txt"))"
 "$py" bench/torch_contextdm.py > "$tmp/torch.txt" || exit 1
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (after PyTorch)"
 if [ "$per_trial" -gt 0 ]; then

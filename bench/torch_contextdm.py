@@ -52,11 +52,15 @@ Output, one line per epoch, then a summary line:
     torch time_to_90 <cumulative s> epoch <e> best <p> seconds_per_epoch <median s>
 ("time_to_90 none" when performance never reached 0.9).
 --epochs-run N stops after N epochs of the 40-epoch schedule (to time a
-slow generator without a full run).
+slow generator without a full run). --eval-cajal RUN/model.safetensors
+scores a network cajal trained on this script's test trials, in this
+script's network: a check that both sides compute the same thing.
 """
 import argparse
 import math
 import os
+import json
+import struct
 import time
 
 # One thread everywhere, set before torch and NumPy load their libraries.
@@ -222,11 +226,29 @@ def performance(logits, target):
     return float(np.mean(held & (first == target[D0])))
 
 
+def load_cajal(net, path):
+    """cajal's model.safetensors ("0.weight_ih_l0", ..., "1.weight") into net."""
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    state = {}
+    for name, v in header.items():
+        if name == "__metadata__":
+            continue
+        assert v["dtype"] == "F32", f"{path}: {name} is {v['dtype']}, not F32"
+        a, b = v["data_offsets"]
+        layer, key = name.split(".", 1)
+        t = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float32).reshape(v["shape"]).copy()
+        state[("rnn." if layer == "0" else "readout.") + key] = torch.from_numpy(t)
+    net.load_state_dict(state)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trials", choices=("vectorised", "per-trial"), default="vectorised")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs-run", type=int, default=EPOCHS, help="stop after this many of the 40 epochs")
+    ap.add_argument("--eval-cajal", metavar="MODEL", help="score cajal's trained model on the test trials")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
@@ -240,6 +262,12 @@ def main():
     env = PerTrialEnv(train_rng)
     test_obs, test_target = trials_vectorised(np.random.default_rng(args.seed + 1000), TEST_TRIALS)
     test_u = torch.from_numpy(test_obs)
+    if args.eval_cajal:
+        load_cajal(net, args.eval_cajal)
+        with torch.no_grad():
+            perf = performance(net(test_u, eval_noise.manual_seed(args.seed + 2)), test_target)
+        print(f"torch cajal_model {args.eval_cajal} performance {perf:.4f}")
+        return
 
     cumulative, epoch_seconds, reached, best = 0.0, [], None, (0.0, 0)
     for epoch in range(1, min(args.epochs_run, EPOCHS) + 1):
