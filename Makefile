@@ -48,7 +48,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-recurrent fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-recurrent bench-contextdm fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -101,6 +101,9 @@ bench-kde: $(BUILD)/bench/bench_kde
 
 bench-recurrent: cajal $(BUILD)/bench/bench_recurrent
 	sh bench/run_recurrent.sh $(BUILD)/bench/bench_recurrent
+
+bench-contextdm: cajal
+	sh bench/run_contextdm.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
