@@ -7,9 +7,12 @@
  * vectorises would otherwise use 4-float SSE2 vectors everywhere. Mark only
  * leaf loops that measurably gain (docs/benchmarks.md, "Portable and native
  * builds"): each clone triples the function's code, and a call through the
- * ifunc cannot be inlined. The clones give the same results: without
- * multiply-add contraction (-std=c11 turns it off) an elementwise loop
- * rounds alike at any vector width, and none of these loops reorders a sum.
+ * ifunc cannot be inlined. None of these loops reorders a sum, and the
+ * SSE2 and AVX2 clones round alike; but GCC 12 fuses multiply-adds inside
+ * an avx512f clone even under -std=c11 (-ffp-contract=off does not reach
+ * it), so on an AVX-512 CPU such a loop may differ from the others in the
+ * last bit. A seed and a thread count still fix every number on a given
+ * machine; across machines the BLAS kernels differ anyway.
  *
  * GCC only, and empty where it cannot work or is not needed: outside
  * x86-64 ELF with glibc (ifuncs), and in builds whose baseline already has

@@ -16,6 +16,8 @@
  * d_stride(H) apart), three [B, H] rows, the bias gradient [H], the packed
  * weights ([W_ih W_hh]^T and the biases forward, for cj_rec_gemm_xh; the
  * feedback matrix backward) and the weight-gradient products' scratch. */
+#include "../core/clones.h"
+#include "../core/fast_math.h"
 #include "recurrent_common.h"
 
 /* Where things sit in the workspace, in floats: the tape X, R; then
@@ -48,10 +50,15 @@ size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
     return layout(T, B, n_in, H).total;
 }
 
-static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+/* softplus x = max(x, 0) + log(1 + e^{-|x|}), in polynomials that
+ * vectorise (exp_fast, cj_fast_log1p01): relative error below 5e-7. */
+static inline float softplusf(float x)
+{
+    return (x > 0 ? x : 0.0f) + cj_fast_log1p01(exp_fast(-fabsf(x)));
+}
 
 /* r = f(x) over n elements, also into out when out is not NULL. */
-static void rate(float *restrict r, float *restrict out, const float *restrict x, size_t n,
+CJ_TARGET_CLONES static void rate(float *restrict r, float *restrict out, const float *restrict x, size_t n,
                  cj_rate_nonlinearity f)
 {
     switch (f) {
@@ -71,7 +78,7 @@ static void rate(float *restrict r, float *restrict out, const float *restrict x
 /* gx = carry + (dr + dy) ⊙ f'(x), dy may be NULL (zero), with f' from
  * r = f(x) where that is cheaper: relu' = [r > 0], tanh' = 1 − r²,
  * softplus' = σ(x). */
-static void rate_grad(float *restrict gx, const float *restrict carry, const float *restrict dr,
+CJ_TARGET_CLONES static void rate_grad(float *restrict gx, const float *restrict carry, const float *restrict dr,
                       const float *restrict dy, const float *restrict x, const float *restrict r,
                       size_t n, cj_rate_nonlinearity f)
 {

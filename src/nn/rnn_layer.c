@@ -228,7 +228,7 @@ static void rnn_forward(cj_layer *l, const cj_pass *ps)
          * set: both enter inside the α(...) term. */
         float *z = ps->scratch;
         size_t n = (size_t)T * bh(l, B);
-        cj_rng_fill_normal(&p->rng, z, n, sqrtf(2.0f / p->cfg.alpha) * p->sigma);
+        cj_rng_fill_normal_fast(&p->rng, z, n, sqrtf(2.0f / p->cfg.alpha) * p->sigma);
         if (p->perturb)
             for (size_t i = 0; i < n; i++) z[i] += p->perturb[i];
         noise = z;
