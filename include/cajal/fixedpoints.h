@@ -195,13 +195,9 @@ void cj_fp_result_free(cj_fp_result *res);
  *   rate RNN (cj_rnn_ops), state x [H] (the layer's state, not the rate):
  *     F(x) = (1 − α) x + α (W_eff f(x) + W_ih u + b_ih + b_hh), no noise;
  *     dF/dx = (1 − α) I + α W_eff diag(f'(x)), analytic. W_eff = W_hh, or
- *     [W_hh]_+ D under Dale's law (rnn_layer.c). The layer does not expose
- *     its excitatory count, so for dale=true the adapter reads W_eff from
- *     the layer itself: two one-step forward passes of H samples from
- *     states e_j and 0 on a buffer of its own, with the noise stream saved
- *     and restored around each (so they draw the same noise, which cancels,
- *     and training's stream is untouched); the layer's state is untouched,
- *     but call cj_model_reset before running the model again.
+ *     [W_hh]_+ D under Dale's law (rnn_layer.c: the first
+ *     cj_rnn_layer_excitatory(l) presynaptic units excitatory, the rest
+ *     inhibitory). The layer is not run: its state and streams stay.
  *   GRU (cj_gru_ops), state h [H]: torch.nn.GRUCell, analytic Jacobian.
  *   LSTM (cj_lstm_ops), state [h, c] [2H] per sample (h then c):
  *     torch.nn.LSTMCell, analytic Jacobian.
