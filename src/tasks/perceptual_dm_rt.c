@@ -29,16 +29,7 @@
  *
  * Conditions: coherence (signed: positive favours choice 1) and the
  * ground truth (1 or 2; a coin flip at coherence 0). */
-#include "cajal/tasks.h"
-
-enum { MAX_COHERENCES = 16 };
-
-typedef struct {
-    float coherences[MAX_COHERENCES];
-    int n_coherences;
-} perceptual_dm_rt;
-
-enum { OBS_FIXATION, OBS_CHOICE1, OBS_CHOICE2, N_OBS };
+#include "dots.h"
 
 /* NeuroGym's PerceptualDecisionMaking timing, ms; the wrapper ends the
  * trial with the stimulus, hence no decision period by default. */
@@ -47,51 +38,16 @@ static const cj_task_period_def PERIODS[] = {
 };
 enum { P_FIXATION, P_STIMULUS, P_DECISION, N_PERIODS };
 
-static cj_status parse(cj_task *t, cj_spec_args *a, cj_error *err)
-{
-    perceptual_dm_rt *p = (perceptual_dm_rt *)t->priv;
-    /* Roitman & Shadlen (2002)'s coherences, %. */
-    cj_status st = cj_task_arg_list(a, "coherences", "0:3.2:6.4:12.8:25.6:51.2", 0, 100, MAX_COHERENCES,
-                                    p->coherences, &p->n_coherences, err);
-    t->n_obs = N_OBS;
-    t->n_actions = 3;
-    t->obs_names = "fixation,choice1,choice2";
-    t->action_names = "fixate,choice1,choice2";
-    return st;
-}
-
 static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const cj_task_targets *y)
 {
-    const perceptual_dm_rt *p = (const perceptual_dm_rt *)t->priv;
     cj_task_draw_periods(t, rng, tr);
-    int gt = 1 + (int)cj_rng_below(rng, 2);
-    float c = p->coherences[cj_rng_below(rng, (uint32_t)p->n_coherences)];
     int s0 = tr->period[P_STIMULUS].start, s1 = tr->period[P_STIMULUS].end;
-    cj_task_set_obs(t, obs, 0, s0, OBS_FIXATION, 1.0f);
-    cj_task_set_obs(t, obs, s0, s1, gt == 1 ? OBS_CHOICE1 : OBS_CHOICE2, 0.5f + c / 200.0f);
-    cj_task_set_obs(t, obs, s0, s1, gt == 1 ? OBS_CHOICE2 : OBS_CHOICE1, 0.5f - c / 200.0f);
-    cj_task_add_noise(t, rng, obs, s0, s1, OBS_CHOICE1, 2);
+    cj_task_set_obs(t, obs, 0, s0, CJ_DOTS_FIXATION, 1.0f);
+    int gt = cj_dots_stimulus(t, rng, tr, obs, s0, s1);
     /* A stimulus of under 2 steps leaves a window of the decision period
      * alone, or none. */
-    int r0 = s0 + 1 < tr->T ? s0 + 1 : tr->T;
-    for (int s = 0; s < tr->T; s++) {
-        y->action[s] = s >= r0 ? gt : 0;
-        y->mask[s] = 1.0f;
-    }
-    tr->response_start = r0;
-    tr->response_end = tr->T;
-    tr->ground_truth = gt;
-    tr->condition[0] = gt == 1 ? c : -c;
-    tr->condition[1] = gt;
+    cj_task_decision_targets(tr, y, s0 + 1 < tr->T ? s0 + 1 : tr->T, gt);
 }
-
-static void format_options(const cj_task *t, char *out, size_t len)
-{
-    const perceptual_dm_rt *p = (const perceptual_dm_rt *)t->priv;
-    cj_task_format_numbers("coherences", p->coherences, p->n_coherences, out, len);
-}
-
-_Static_assert(sizeof(perceptual_dm_rt) <= sizeof(((cj_task *)0)->priv), "perceptual_dm_rt fits in cj_task.priv");
 
 const cj_task_ops cj_perceptual_dm_rt_ops = {
     .name = "perceptualdm_rt",
@@ -101,7 +57,7 @@ const cj_task_ops cj_perceptual_dm_rt_ops = {
     .periods = PERIODS,
     .n_periods = N_PERIODS,
     .conditions = "coherence,ground_truth",
-    .parse = parse,
+    .parse = cj_dots_parse,
     .trial = trial,
-    .format_options = format_options,
+    .format_options = cj_dots_format,
 };
