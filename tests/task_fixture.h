@@ -27,6 +27,20 @@ static inline int task_parse_ok(const char *spec, cj_task *t)
     return st == CJ_OK;
 }
 
+/* Parsing must fail with a message containing `want`. */
+static inline void task_parse_fails(const char *spec, const char *want)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    cj_error err = {0};
+    cj_task t;
+    if (cj_task_parse(buf, 1, &t, &err) == CJ_OK) {
+        test_fail("'%s' parsed, expected an error", spec);
+        return;
+    }
+    if (!strstr(err.msg, want)) test_fail("'%s': message '%s' lacks '%s'", spec, err.msg, want);
+}
+
 typedef struct {
     cj_source src;
     cj_batch batch;

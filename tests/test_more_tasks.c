@@ -14,89 +14,27 @@
 
 #include "cajal/tasks.h"
 #include "harness.h"
+#include "task_fixture.h"
 
-static int parse(const char *spec, cj_task *t)
+static const float *obs_at(const task_trials *f, int s, int b)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    cj_error err = {0};
-    cj_status st = cj_task_parse(buf, 1, t, &err);
-    if (st) test_fail("'%s': %s", spec, err.msg);
-    return st == CJ_OK;
+    return f->batch.x + ((size_t)s * f->B + b) * f->src.step.c;
 }
-
-static void parse_fails(const char *spec, const char *want)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    cj_error err = {0};
-    cj_task t;
-    if (cj_task_parse(buf, 1, &t, &err) == CJ_OK) {
-        test_fail("'%s' parsed, expected an error", spec);
-        return;
-    }
-    if (!strstr(err.msg, want)) test_fail("'%s': message '%s' lacks '%s'", spec, err.msg, want);
-}
-
-/* Trials 0..B-1 of one task in one batch. */
-typedef struct {
-    cj_source src;
-    cj_batch batch;
-    const cj_trial *trials;
-    int B, T, n_obs;
-} trials_fixture;
-
-static int make_trials(const cj_task *task, int B, uint64_t seed, trials_fixture *f)
-{
-    cj_error err = {0};
-    memset(f, 0, sizeof *f);
-    if (cj_source_task(task, 1, B, seed, 0, &f->src, &err) || cj_batch_alloc(&f->batch, &f->src, B, &err)) {
-        test_fail("task source: %s", err.msg);
-        return 0;
-    }
-    int *idx = malloc(sizeof(int) * (size_t)B);
-    for (int i = 0; i < B; i++) idx[i] = i;
-    cj_status st = cj_source_fill(&f->src, idx, B, &f->batch, &err);
-    free(idx);
-    if (st) {
-        test_fail("fill: %s", err.msg);
-        return 0;
-    }
-    const int *task_of;
-    int n;
-    f->trials = cj_source_task_trials(&f->src, &task_of, &n);
-    f->B = B;
-    f->T = f->src.T;
-    f->n_obs = task->n_obs;
-    CHECK(n == B);
-    return 1;
-}
-
-static void free_trials(trials_fixture *f)
-{
-    cj_batch_free(&f->batch);
-    cj_source_free(&f->src);
-}
-
-static const float *obs_at(const trials_fixture *f, int s, int b)
-{
-    return f->batch.x + ((size_t)s * f->B + b) * f->n_obs;
-}
-static int label_at(const trials_fixture *f, int s, int b) { return f->batch.labels[(size_t)s * f->B + b]; }
-static float mask_at(const trials_fixture *f, int s, int b) { return f->batch.mask[(size_t)s * f->B + b]; }
+static int label_at(const task_trials *f, int s, int b) { return f->batch.labels[(size_t)s * f->B + b]; }
+static float mask_at(const task_trials *f, int s, int b) { return f->batch.mask[(size_t)s * f->B + b]; }
 
 /* Every step of every trial: mask 1 inside it, and the padding after it
  * all zero with mask 0. */
-static void check_masks_and_padding(const trials_fixture *f)
+static void check_masks_and_padding(const task_trials *f)
 {
     for (int b = 0; b < f->B; b++)
-        for (int s = 0; s < f->T; s++) {
+        for (int s = 0; s < f->src.T; s++) {
             if (s < f->trials[b].T) {
                 CHECK(mask_at(f, s, b) == 1);
                 continue;
             }
             CHECK(mask_at(f, s, b) == 0 && label_at(f, s, b) == 0);
-            for (int c = 0; c < f->n_obs; c++) CHECK(obs_at(f, s, b)[c] == 0);
+            for (int c = 0; c < f->src.step.c; c++) CHECK(obs_at(f, s, b)[c] == 0);
         }
 }
 
@@ -134,12 +72,12 @@ static int silent(const cj_task *t, const cj_trial *tr, int s) { return 0; }
 static int eager(const cj_task *t, const cj_trial *tr, int s) { return s < tr->response_start ? 0 : 1; }
 
 /* Outputs [T, B, n_actions]: 2 for the policy's action, -1 elsewhere. */
-static float *outputs(const cj_task *t, const trials_fixture *f, policy p)
+static float *outputs(const cj_task *t, const task_trials *f, policy p)
 {
     int n = t->n_actions;
-    float *out = malloc(sizeof(float) * (size_t)f->T * f->B * n);
+    float *out = malloc(sizeof(float) * (size_t)f->src.T * f->B * n);
     for (int b = 0; b < f->B; b++)
-        for (int s = 0; s < f->T; s++) {
+        for (int s = 0; s < f->src.T; s++) {
             float *z = out + ((size_t)s * f->B + b) * n;
             for (int j = 0; j < n; j++) z[j] = -1;
             z[s < f->trials[b].T ? p(t, &f->trials[b], s) : 0] = 2;
@@ -147,7 +85,7 @@ static float *outputs(const cj_task *t, const trials_fixture *f, policy p)
     return out;
 }
 
-static cj_trial_score score_of(const cj_task *t, const trials_fixture *f, const float *out, int b)
+static cj_trial_score score_of(const cj_task *t, const task_trials *f, const float *out, int b)
 {
     return cj_task_score(t, &f->trials[b], out + (size_t)b * t->n_actions, (size_t)f->B * t->n_actions);
 }
@@ -167,10 +105,10 @@ static int expected_correct(policy p, const cj_trial *tr)
 static void check_performance(const char *spec, double (*reward_of)(policy p, const cj_trial *tr))
 {
     cj_task t;
-    if (!parse(spec, &t)) return;
-    trials_fixture f;
+    if (!task_parse_ok(spec, &t)) return;
+    task_trials f;
     enum { B = 64 };
-    if (!make_trials(&t, B, 21, &f)) return;
+    if (!task_trials_make(&t, 1, B, 21, 0, &f)) return;
     const policy policies[] = {perfect, wrong, impatient, silent, eager};
     const char *names[] = {"perfect", "wrong", "impatient", "silent", "eager"};
     for (int k = 0; k < 5; k++) {
@@ -190,7 +128,7 @@ static void check_performance(const char *spec, double (*reward_of)(policy p, co
         }
         free(out);
     }
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* NeuroGym's default rewards: abort -0.1, correct +1, fail 0. */
@@ -217,12 +155,12 @@ static double gonogo_reward(policy p, const cj_trial *tr)
 TEST(rt_trials_follow_the_definition)
 {
     cj_task t;
-    if (!parse("perceptualdm_rt sigma=0 fixation=100 stimulus=400", &t)) return;
+    if (!task_parse_ok("perceptualdm_rt sigma=0 fixation=100 stimulus=400", &t)) return;
     CHECK(t.n_obs == 3 && t.n_actions == 3 && t.max_steps == 25);
-    trials_fixture f;
+    task_trials f;
     enum { B = 600 };
-    if (!make_trials(&t, B, 4, &f)) return;
-    CHECK(f.T == 25);
+    if (!task_trials_make(&t, 1, B, 4, 0, &f)) return;
+    CHECK(f.src.T == 25);
     const double cohs[] = {0, 3.2, 6.4, 12.8, 25.6, 51.2};
     int coh_count[6] = {0}, gt_count[2] = {0};
     for (int b = 0; b < B; b++) {
@@ -255,7 +193,7 @@ TEST(rt_trials_follow_the_definition)
     check_masks_and_padding(&f);
     check_balanced(coh_count, 6, B, "coherence");
     check_balanced(gt_count, 2, B, "ground truth");
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* decision=100 keeps the window 5 steps after the dots are off (NeuroGym's
@@ -264,9 +202,9 @@ TEST(rt_trials_follow_the_definition)
 TEST(rt_decision_period_extends_the_window)
 {
     cj_task t;
-    if (!parse("perceptualdm_rt sigma=0 fixation=100 stimulus=400 decision=100", &t)) return;
-    trials_fixture f;
-    if (!make_trials(&t, 20, 9, &f)) return;
+    if (!task_parse_ok("perceptualdm_rt sigma=0 fixation=100 stimulus=400 decision=100", &t)) return;
+    task_trials f;
+    if (!task_trials_make(&t, 1, 20, 9, 0, &f)) return;
     for (int b = 0; b < 20; b++) {
         const cj_trial *tr = &f.trials[b];
         int d0, d1;
@@ -278,7 +216,7 @@ TEST(rt_decision_period_extends_the_window)
             CHECK(label_at(&f, s, b) == tr->ground_truth);
         }
     }
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* A network that answers at step k: response_step k, and RT = (k - 5 + 1)
@@ -286,14 +224,14 @@ TEST(rt_decision_period_extends_the_window)
 TEST(rt_reaction_time_from_response_step)
 {
     cj_task t;
-    if (!parse("perceptualdm_rt sigma=0 fixation=100 stimulus=400", &t)) return;
-    trials_fixture f;
+    if (!task_parse_ok("perceptualdm_rt sigma=0 fixation=100 stimulus=400", &t)) return;
+    task_trials f;
     enum { B = 8 };
-    if (!make_trials(&t, B, 5, &f)) return;
-    float *out = malloc(sizeof(float) * (size_t)f.T * B * 3);
+    if (!task_trials_make(&t, 1, B, 5, 0, &f)) return;
+    float *out = malloc(sizeof(float) * (size_t)f.src.T * B * 3);
     for (int k = 5; k < 25; k++) {
         for (int b = 0; b < B; b++)
-            for (int s = 0; s < f.T; s++) {
+            for (int s = 0; s < f.src.T; s++) {
                 float *z = out + ((size_t)s * B + b) * 3;
                 z[0] = z[1] = z[2] = 0;
                 z[s < k ? 0 : f.trials[b].ground_truth] = 1;
@@ -315,12 +253,12 @@ TEST(rt_reaction_time_from_response_step)
         }
     }
     /* No answer: no response step, not correct, reward 0. */
-    for (size_t i = 0; i < (size_t)f.T * B * 3; i++) out[i] = i % 3 == 0;
+    for (size_t i = 0; i < (size_t)f.src.T * B * 3; i++) out[i] = i % 3 == 0;
     cj_trial_score s = score_of(&t, &f, out, 0);
     CHECK(s.response_step == -1 && s.response == 0 && !s.correct && !s.fixation_broken);
     CHECK(cj_task_reward(&t, &f.trials[0], &s) == 0.0);
     free(out);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* ---- romo --------------------------------------------------------------------- */
@@ -331,11 +269,11 @@ TEST(rt_reaction_time_from_response_step)
 TEST(romo_trials_follow_the_definition)
 {
     cj_task t;
-    if (!parse("romo sigma=0", &t)) return;
+    if (!task_parse_ok("romo sigma=0", &t)) return;
     CHECK(t.n_obs == 2 && t.n_actions == 3 && t.max_steps == (500 + 500 + 1000 + 500 + 100) / 20);
-    trials_fixture f;
+    task_trials f;
     enum { B = 2000 };
-    if (!make_trials(&t, B, 8, &f)) return;
+    if (!task_trials_make(&t, 1, B, 8, 0, &f)) return;
     const double pairs[5][2] = {{18, 10}, {22, 14}, {26, 18}, {30, 22}, {34, 26}};
     int seen[10] = {0}, gt_count[2] = {0};
     for (int b = 0; b < B; b++) {
@@ -368,7 +306,7 @@ TEST(romo_trials_follow_the_definition)
     check_masks_and_padding(&f);
     check_balanced(seen, 10, B, "pair and order");
     check_balanced(gt_count, 2, B, "ground truth");
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* Other pairs rescale the code to their own range; pairs must come in
@@ -376,9 +314,9 @@ TEST(romo_trials_follow_the_definition)
 TEST(romo_pairs_option)
 {
     cj_task t;
-    if (!parse("romo sigma=0 pairs=40:20 delay=0", &t)) return;
-    trials_fixture f;
-    if (!make_trials(&t, 40, 2, &f)) return;
+    if (!task_parse_ok("romo sigma=0 pairs=40:20 delay=0", &t)) return;
+    task_trials f;
+    if (!task_trials_make(&t, 1, 40, 2, 0, &f)) return;
     for (int b = 0; b < 40; b++) {
         const cj_trial *tr = &f.trials[b];
         int a0, a1, b0, b1;
@@ -388,13 +326,13 @@ TEST(romo_pairs_option)
         CHECK(obs_at(&f, a0, b)[1] == want1 && obs_at(&f, b0, b)[1] == want2);
         CHECK(tr->ground_truth == (want1 == 1.0f ? 1 : 2));
     }
-    free_trials(&f);
+    task_trials_free(&f);
     char text[512];
     cj_task_format(&t, text, sizeof text);
     CHECK(strstr(text, " pairs=40:20") != NULL);
-    parse_fails("romo pairs=40:20:30", "pairs= has 3 frequencies");
-    parse_fails("romo pairs=20:40", "pair 1 is 20:40: write each pair larger first");
-    parse_fails("romo pairs=30:30", "pair 1 is 30:30");
+    task_parse_fails("romo pairs=40:20:30", "pairs= has 3 frequencies");
+    task_parse_fails("romo pairs=20:40", "pair 1 is 20:40: write each pair larger first");
+    task_parse_fails("romo pairs=30:30", "pair 1 is 30:30");
 }
 
 /* ---- dms / dnms ------------------------------------------------------------------ */
@@ -405,11 +343,11 @@ TEST(romo_pairs_option)
 static void check_match_task(const char *spec, int nonmatch)
 {
     cj_task t;
-    if (!parse(spec, &t)) return;
+    if (!task_parse_ok(spec, &t)) return;
     CHECK(t.n_obs == 3 && t.n_actions == (nonmatch ? 2 : 3) && t.max_steps == 50);
-    trials_fixture f;
+    task_trials f;
     enum { B = 2000 };
-    if (!make_trials(&t, B, 13, &f)) return;
+    if (!task_trials_make(&t, 1, B, 13, 0, &f)) return;
     int types[4] = {0}, gts[3] = {0};
     for (int b = 0; b < B; b++) {
         const cj_trial *tr = &f.trials[b];
@@ -442,7 +380,7 @@ static void check_match_task(const char *spec, int nonmatch)
     check_balanced(types, 4, B, "trial type");
     int two[2] = {nonmatch ? gts[0] : gts[1], nonmatch ? gts[1] : gts[2]};
     check_balanced(two, 2, B, "match / non-match");
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 TEST(dms_trials_follow_the_definition) { check_match_task("dms sigma=0", 0); }
@@ -453,10 +391,10 @@ TEST(dnms_trials_follow_the_definition) { check_match_task("dnms sigma=0", 1); }
 TEST(match_noise_where_neurogym_puts_it)
 {
     cj_task t;
-    if (!parse("dms sigma=1", &t)) return;
-    trials_fixture f;
+    if (!task_parse_ok("dms sigma=1", &t)) return;
+    task_trials f;
     enum { B = 400 };
-    if (!make_trials(&t, B, 3, &f)) return;
+    if (!task_trials_make(&t, 1, B, 3, 0, &f)) return;
     double sq = 0;
     long n = 0;
     for (int b = 0; b < B; b++) {
@@ -477,7 +415,7 @@ TEST(match_noise_where_neurogym_puts_it)
         }
     }
     CHECK_NEAR(sqrt(sq / n), 1 / sqrt(20.0), 0.005);
-    free_trials(&f);
+    task_trials_free(&f);
 }
 
 /* ---- gonogo ----------------------------------------------------------------------- */
@@ -487,11 +425,11 @@ TEST(match_noise_where_neurogym_puts_it)
 TEST(gonogo_trials_follow_the_definition)
 {
     cj_task t;
-    if (!parse("gonogo", &t)) return;
+    if (!task_parse_ok("gonogo", &t)) return;
     CHECK(t.sigma == 0 && t.n_obs == 3 && t.n_actions == 2 && t.max_steps == 75);
-    trials_fixture f;
+    task_trials f;
     enum { B = 1000 };
-    if (!make_trials(&t, B, 6, &f)) return;
+    if (!task_trials_make(&t, 1, B, 6, 0, &f)) return;
     int counts[2] = {0};
     for (int b = 0; b < B; b++) {
         const cj_trial *tr = &f.trials[b];
@@ -512,9 +450,9 @@ TEST(gonogo_trials_follow_the_definition)
     }
     check_masks_and_padding(&f);
     check_balanced(counts, 2, B, "go");
-    free_trials(&f);
+    task_trials_free(&f);
     /* sigma= given is kept, and written back. */
-    if (!parse("gonogo sigma=0.5", &t)) return;
+    if (!task_parse_ok("gonogo sigma=0.5", &t)) return;
     CHECK(t.sigma == 0.5f);
     char text[512];
     cj_task_format(&t, text, sizeof text);
@@ -544,7 +482,7 @@ TEST(gonogo_performance_and_neurogym_rewards)
 TEST(default_reward_table)
 {
     cj_task t;
-    if (!parse("dms", &t)) return;
+    if (!task_parse_ok("dms", &t)) return;
     cj_trial tr = {.ground_truth = 1};
     cj_trial_score right = {.correct = 1, .response = 1}, wrong = {.response = 2}, none = {.response_step = -1},
                    broken = {.fixation_broken = 1, .response = 1};
@@ -553,7 +491,7 @@ TEST(default_reward_table)
     CHECK(cj_task_reward_default(&t, &tr, &none) == 0.0);
     CHECK(cj_task_reward_default(&t, &tr, &broken) == -0.1);
     CHECK(cj_task_reward(&t, &tr, &broken) == -0.1);
-    if (!parse("gonogo", &t)) return;
+    if (!task_parse_ok("gonogo", &t)) return;
     cj_trial nogo = {.ground_truth = 0};
     cj_trial_score withheld = {.correct = 1, .response_step = -1};
     CHECK(cj_task_reward_default(&t, &nogo, &withheld) == 1.0);
@@ -563,10 +501,10 @@ TEST(default_reward_table)
 
 /* ---- reproducibility, parsing ---------------------------------------------------- */
 
-static int batches_equal(const trials_fixture *a, const trials_fixture *b)
+static int batches_equal(const task_trials *a, const task_trials *b)
 {
-    size_t steps = (size_t)a->T * a->B;
-    return a->T == b->T && !memcmp(a->batch.x, b->batch.x, sizeof(float) * steps * a->n_obs) &&
+    size_t steps = (size_t)a->src.T * a->B;
+    return a->src.T == b->src.T && !memcmp(a->batch.x, b->batch.x, sizeof(float) * steps * a->src.step.c) &&
            !memcmp(a->batch.labels, b->batch.labels, sizeof(int) * steps) &&
            !memcmp(a->batch.mask, b->batch.mask, sizeof(float) * steps);
 }
@@ -577,11 +515,11 @@ TEST(trials_reproducible_by_seed)
                            "dnms delay=uniform:100:400", "gonogo sigma=1"};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         cj_task t;
-        if (!parse(specs[i], &t)) continue;
-        trials_fixture a, b, c;
-        if (!make_trials(&t, 32, 77, &a)) continue;
-        if (!make_trials(&t, 32, 77, &b) || !make_trials(&t, 32, 78, &c)) {
-            free_trials(&a);
+        if (!task_parse_ok(specs[i], &t)) continue;
+        task_trials a, b, c;
+        if (!task_trials_make(&t, 1, 32, 77, 0, &a)) continue;
+        if (!task_trials_make(&t, 1, 32, 77, 0, &b) || !task_trials_make(&t, 1, 32, 78, 0, &c)) {
+            task_trials_free(&a);
             continue;
         }
         if (!batches_equal(&a, &b)) test_fail("%s: seed 77 twice gives two batches", specs[i]);
@@ -591,9 +529,9 @@ TEST(trials_reproducible_by_seed)
             same_trials &= !memcmp(&a.trials[k].condition, &b.trials[k].condition, sizeof a.trials[k].condition) &&
                            a.trials[k].T == b.trials[k].T && a.trials[k].ground_truth == b.trials[k].ground_truth;
         CHECK(same_trials);
-        free_trials(&a);
-        free_trials(&b);
-        free_trials(&c);
+        task_trials_free(&a);
+        task_trials_free(&b);
+        task_trials_free(&c);
     }
 }
 
@@ -608,23 +546,23 @@ TEST(new_tasks_register_parse_and_write_back)
         if (!ops) continue;
         CHECK(!strcmp(ops->conditions, conditions[i]));
         cj_task t, again;
-        if (!parse(names[i], &t)) continue;
+        if (!task_parse_ok(names[i], &t)) continue;
         char text[512], text2[512];
         cj_task_format(&t, text, sizeof text);
-        if (!parse(text, &again)) continue;
+        if (!task_parse_ok(text, &again)) continue;
         cj_task_format(&again, text2, sizeof text2);
         if (strcmp(text, text2)) test_fail("'%s' writes back as '%s'", text, text2);
         CHECK(again.max_steps == t.max_steps && again.n_obs == t.n_obs && again.n_actions == t.n_actions);
     }
     cj_task t;
-    if (parse("perceptualdm_rt coherences=0:50", &t)) {
+    if (task_parse_ok("perceptualdm_rt coherences=0:50", &t)) {
         char text[512];
         cj_task_format(&t, text, sizeof text);
         CHECK(!strcmp(text, "perceptualdm_rt dt=20 sigma=1 fixation=100 stimulus=2000 decision=0 coherences=0:50"));
     }
-    parse_fails("dms coherences=5", "unknown option 'coherences' (dt=, sigma=, weight=, fixation=, sample=, delay=, test=, "
+    task_parse_fails("dms coherences=5", "unknown option 'coherences' (dt=, sigma=, weight=, fixation=, sample=, delay=, test=, "
                                     "delay2=, decision=)");
-    parse_fails("romo speed=1", "pairs=)");
+    task_parse_fails("romo speed=1", "pairs=)");
 }
 
 int main(void)

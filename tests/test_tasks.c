@@ -12,20 +12,6 @@
 #include "harness.h"
 #include "task_fixture.h"
 
-/* Parsing must fail with a message containing `want`. */
-static void parse_fails(const char *spec, const char *want)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", spec);
-    cj_error err = {0};
-    cj_task t;
-    if (cj_task_parse(buf, 1, &t, &err) == CJ_OK) {
-        test_fail("'%s' parsed, expected an error", spec);
-        return;
-    }
-    if (!strstr(err.msg, want)) test_fail("'%s': message '%s' lacks '%s'", spec, err.msg, want);
-}
-
 /* ---- durations ----------------------------------------------------------- */
 
 TEST(durations_parse_and_refuse)
@@ -103,16 +89,16 @@ TEST(task_options_parse_and_write_back)
 
 TEST(task_errors_name_the_problem)
 {
-    parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, perceptualdm_rt");
-    parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, weight=, fixation=, stimulus=, delay=, "
+    task_parse_fails("nosuchtask", "unknown task 'nosuchtask' (item 1); expected perceptualdm, contextdm, perceptualdm_rt");
+    task_parse_fails("contextdm speed=3", "unknown option 'speed' (dt=, sigma=, weight=, fixation=, stimulus=, delay=, "
                                      "decision=, coherences=, baseline=)");
-    parse_fails("contextdm stimulus=uniform:900:100", "data.task: item 1 (contextdm): stimulus=uniform:900:100: "
+    task_parse_fails("contextdm stimulus=uniform:900:100", "data.task: item 1 (contextdm): stimulus=uniform:900:100: "
                                                        "uniform:LO:HI needs LO <= HI");
-    parse_fails("contextdm coherences=5:x", "coherences=5:x: 'x' is not a number from 0 to 100");
-    parse_fails("contextdm coherences=5:150", "'150' is not a number from 0 to 100");
-    parse_fails("contextdm dt=0", "dt=0 is not a number from 0.1 to 1000");
-    parse_fails("contextdm fixation=0 stimulus=0 decision=0", "every period lasts 0 ms");
-    parse_fails("contextdm 64", "unexpected '64'");
+    task_parse_fails("contextdm coherences=5:x", "coherences=5:x: 'x' is not a number from 0 to 100");
+    task_parse_fails("contextdm coherences=5:150", "'150' is not a number from 0 to 100");
+    task_parse_fails("contextdm dt=0", "dt=0 is not a number from 0.1 to 1000");
+    task_parse_fails("contextdm fixation=0 stimulus=0 decision=0", "every period lasts 0 ms");
+    task_parse_fails("contextdm 64", "unexpected '64'");
 }
 
 /* ---- trials ------------------------------------------------------------------ */
