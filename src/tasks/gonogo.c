@@ -46,13 +46,7 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const
     cj_task_set_obs(t, obs, 0, d0, OBS_FIXATION, 1.0f);
     cj_task_set_obs(t, obs, s0, s1, go ? OBS_GO : OBS_NOGO, 1.0f);
     cj_task_add_noise(t, rng, obs, s0, s1, OBS_NOGO, 2);
-    for (int s = 0; s < tr->T; s++) {
-        y->action[s] = s >= d0 ? go : 0;
-        y->mask[s] = 1.0f;
-    }
-    tr->response_start = d0;
-    tr->response_end = tr->T;
-    tr->ground_truth = go;
+    cj_task_decision_targets(tr, y, d0, go);
     tr->condition[0] = go;
     tr->condition[1] = go;
 }

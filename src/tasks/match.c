@@ -74,13 +74,7 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const
     cj_task_set_obs(t, obs, b0, b1, OBS_A + test, 1.0f);
     cj_task_add_noise(t, rng, obs, a0, a1, OBS_A, 2);
     cj_task_add_noise(t, rng, obs, b0, b1, OBS_A, 2);
-    for (int s = 0; s < tr->T; s++) {
-        y->action[s] = s >= d0 ? gt : 0;
-        y->mask[s] = 1.0f;
-    }
-    tr->response_start = d0;
-    tr->response_end = tr->T;
-    tr->ground_truth = gt;
+    cj_task_decision_targets(tr, y, d0, gt);
     tr->condition[0] = sample;
     tr->condition[1] = test;
     tr->condition[2] = gt;
