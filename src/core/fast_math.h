@@ -45,8 +45,8 @@ static inline float cj_fast_log(float x)
     memcpy(&bits, &x, sizeof bits);
     /* x = m 2^e with m in [sqrt(1/2), sqrt(2)): shift the split point of
      * the mantissa by sqrt(1/2)'s bits so that m is centred on 1. */
-    int32_t e = ((bits - 0x3f3504f3) >> 23);
-    int32_t mb = bits - (e << 23);
+    int32_t e = (bits - 0x3f3504f3) >> 23;               /* floor: GCC and clang shift arithmetically */
+    int32_t mb = (int32_t)((uint32_t)bits - ((uint32_t)e << 23)); /* unsigned: e may be negative */
     float m;
     memcpy(&m, &mb, sizeof m);
     return (float)e * 0.693147180559945f + cj_fast_atanh2((m - 1.0f) / (m + 1.0f));
