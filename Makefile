@@ -83,7 +83,11 @@ $(BUILD)/tests/%: tests/%.c $(CLI_LIB) $(LIB) tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(CLI_LIB) $(LIB) $(LDFLAGS) $(LIBS)
 
-test: $(TEST_BIN) $(BUILD)/cajal
+# The benchmarks are built too (not run), so an interface change cannot
+# leave them broken unnoticed.
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+test: $(TEST_BIN) $(BUILD)/cajal $(BENCH_BIN)
 	@CAJAL=$(BUILD)/cajal sh tests/run.sh $(TEST_BIN)
 
 CHECK_FUZZ_SECONDS ?= 20

@@ -107,9 +107,9 @@ static float train_step(net *n)
     else
         cj_lstm_forward(n->hs, NULL, NULL, n->ws, n->in, NULL, NULL, &p, T, B, N_IN, H);
     cj_dense_forward(n->y, n->hs, P + o[4], P + o[5], rows, H, N_OUT);
-    cj_target t = {NULL, n->target};
-    float loss = cj_loss_eval(CJ_LOSS_MSE, n->y, &t, rows, N_OUT, n->dy, NULL);
-    cj_dense_backward(n->dhs, dP + o[4], dP + o[5], n->dy, n->hs, P + o[4], rows, H, N_OUT);
+    cj_target t = {.values = n->target};
+    float loss = cj_loss_eval(&cj_objective_mse, n->y, &t, rows, N_OUT, n->dy, NULL);
+    cj_dense_backward(n->dhs, dP + o[4], dP + o[5], n->dy, n->hs, P + o[4], rows, H, N_OUT, 0.0f);
     if (n->cell == CELL_RNN)
         cj_rate_rnn_backward(NULL, NULL, &g, n->dhs, NULL, n->ws, n->in, &p, NULL, &cfg, T, B,
                              N_IN, H);
