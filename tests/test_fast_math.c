@@ -33,7 +33,7 @@ TEST(sqrt_and_sincos_are_accurate)
     for (float y = 1e-30f; y < 1e30f; y *= 1.001f)
         worst = fmax(worst, fabs(cj_fast_sqrt(y) - sqrt((double)y)) / sqrt((double)y));
     CHECK(worst < 5e-7);
-    CHECK(cj_fast_sqrt(0.0f) == 0.0f);
+    CHECK(cj_fast_sqrt(0.0f) == 0.0f && cj_fast_sqrt(-0.0f) == 0.0f); /* -2 log 1 is -0 */
     double ws = 0, wc = 0;
     for (int i = 0; i < 1 << 20; i++) {
         float u = (float)i / (1 << 20), s, c;

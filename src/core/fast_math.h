@@ -11,12 +11,13 @@
 #include <string.h>
 
 /* sqrt y for y >= 0: y / sqrt(y) from the bit-level first guess of
- * 1/sqrt(y) and two Newton steps (relative error < 5e-7; 0 gives 0). */
+ * 1/sqrt(y) and three Newton steps (relative error < 5e-7; 0 and -0 give 0). */
 static inline float cj_fast_sqrt(float y)
 {
-    int32_t bits;
+    uint32_t bits;
     memcpy(&bits, &y, sizeof bits);
-    bits = 0x5f375a86 - (bits >> 1);
+    /* Unsigned, and without the sign bit: -0 (from -2 log 1) gives 0. */
+    bits = 0x5f375a86u - ((bits & 0x7fffffffu) >> 1);
     float g;
     memcpy(&g, &bits, sizeof g);
     g = g * (1.5f - 0.5f * y * g * g);
