@@ -186,6 +186,12 @@ void cj_task_draw_periods(const cj_task *t, cj_rng *rng, cj_trial *trial);
  * has no such period (or it lasted 0 steps). */
 int cj_trial_period(const cj_trial *trial, const char *name, int *start, int *end);
 
+/* Item k of a comma-separated list of names (a task's conditions,
+ * obs_names or action_names) into buf; "" past the list's end. */
+const char *cj_task_list_item(const char *list, int k, char *buf, size_t len);
+/* The position of `name` in such a list, or -1. */
+int cj_task_list_index(const char *list, const char *name);
+
 /* Helpers for the tasks' own code. A list option of numbers, written
  * "5:15:50", each in [lo, hi], at most max of them (default `def`, in the
  * same syntax). */

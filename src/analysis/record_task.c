@@ -20,35 +20,16 @@ static int union_names(const cj_task_run *run, int periods, char names[][32], in
     for (int k = 0; k < run->n_tasks; k++) {
         const cj_task_ops *ops = run->tasks[k].ops;
         int count = periods ? ops->n_periods : CJ_TASK_MAX_CONDITIONS;
-        const char *p = ops->conditions;
         for (int i = 0; i < count && n < max; i++) {
             char name[32];
-            if (periods) {
-                snprintf(name, sizeof name, "%s", ops->periods[i].period);
-            } else {
-                if (!p || !*p) break;
-                snprintf(name, sizeof name, "%.*s", (int)strcspn(p, ","), p);
-                p = strchr(p, ',');
-                if (p) p++;
-            }
+            if (periods) snprintf(name, sizeof name, "%s", ops->periods[i].period);
+            else if (!*cj_task_list_item(ops->conditions, i, name, sizeof name)) break;
             int seen = 0;
             for (int j = 0; j < n && !seen; j++) seen = !strcmp(names[j], name);
             if (!seen) memcpy(names[n++], name, sizeof name);
         }
     }
     return n;
-}
-
-/* The index of `name` among a task's conditions, or -1. */
-static int condition_index(const cj_task *t, const char *name)
-{
-    const char *p = t->ops->conditions;
-    for (int i = 0; p && *p; i++) {
-        size_t len = strcspn(p, ",");
-        if (len == strlen(name) && !strncmp(p, name, len)) return i;
-        p = p[len] ? p + len + 1 : NULL;
-    }
-    return -1;
 }
 
 static cj_status write_conditions(const cj_task_run *run, const char *out_dir, cj_error *err)
@@ -69,7 +50,7 @@ static cj_status write_conditions(const cj_task_run *run, const char *out_dir, c
         const cj_task *t = &run->tasks[run->task_of[i]];
         fprintf(f, "%d,%s,%d", i, t->name, tr->T);
         for (int c = 0; c < nc; c++) {
-            int k = condition_index(t, conds[c]);
+            int k = cj_task_list_index(t->ops->conditions, conds[c]);
             if (k >= 0) fprintf(f, ",%.9g", tr->condition[k]);
             else fputc(',', f);
         }

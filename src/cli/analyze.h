@@ -69,6 +69,9 @@ void cj_analysis_population_free(cj_analysis_population *p);
 /* The names of the grouping conditions (cj_analysis_conditions' values),
  * comma-separated: "context,motion_coh,colour_coh". */
 void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len);
+/* Is a condition of this name a signed evidence strength the choices are
+ * plotted against: "coherence" or a name ending in "coh"? */
+int cj_analysis_is_coherence(const char *name);
 
 /* Write fig to out_dir/name (its format from the extension). */
 cj_status cj_analysis_write_figure(const cj_analysis *a, const cj_figure *fig, const char *name, cj_error *err);

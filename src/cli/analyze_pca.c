@@ -82,25 +82,22 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const cj_analysi
     }
     const char *actions = run->tasks[0].action_names;
     for (int g = 1; !st && g <= 2 && run->tasks[0].n_actions >= 3; g++) {
-        char label[64];
-        const char *q = actions;
-        for (int i = 0; i < g && q; i++) q = strchr(q, ','), q = q ? q + 1 : NULL;
-        snprintf(label, sizeof label, "correct: %.*s", q ? (int)strcspn(q, ",") : 0, q ? q : "");
+        char label[64], action[CJ_TASK_NAME_MAX];
+        snprintf(label, sizeof label, "correct: %s", cj_task_list_item(actions, g, action, sizeof action));
         st = cj_panel_add_line(t, NULL, NULL, 0, cj_line_style_default(g - 1), label, err);
     }
     if (!st && p->n_values > 1) {
-        char names[256], label[96];
-        cj_analysis_condition_names(run, names, sizeof names);
-        cj_line_style key = {.color = {0.4, 0.4, 0.4}, .dash = CJ_DASH_DASHED, .width = 1.2};
-        snprintf(label, sizeof label, "dashed: %.*s = %g", (int)strcspn(names, ","), names,
-                 p->values[p->n_values] != p->values[0] ? p->values[p->n_values] : 1.0);
-        for (int c = 1; c < p->n_conditions; c++)
-            if (p->values[c * p->n_values] != p->values[0]) {
-                snprintf(label, sizeof label, "dashed: %.*s = %g", (int)strcspn(names, ","), names,
-                         p->values[c * p->n_values]);
-                break;
-            }
-        st = cj_panel_add_line(t, NULL, NULL, 0, key, label, err);
+        /* Dashed: the conditions whose first value is not condition 0's. */
+        int c = 1;
+        while (c < p->n_conditions && p->values[c * p->n_values] == p->values[0]) c++;
+        if (c < p->n_conditions) {
+            char names[256], first[CJ_TASK_NAME_MAX], label[96];
+            cj_analysis_condition_names(run, names, sizeof names);
+            snprintf(label, sizeof label, "dashed: %s = %g", cj_task_list_item(names, 0, first, sizeof first),
+                     p->values[c * p->n_values]);
+            cj_line_style key = {.color = {0.4, 0.4, 0.4}, .dash = CJ_DASH_DASHED, .width = 1.2};
+            st = cj_panel_add_line(t, NULL, NULL, 0, key, label, err);
+        }
     }
     free(px);
     free(py);

@@ -1,27 +1,10 @@
 /* analyze_population.c — trials grouped by condition, and the population
  * activity of the analyses (analyze.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
-
-/* Is condition k of the task the ground truth (not a condition of its own)? */
-static int is_ground_truth(const char *names, int k)
-{
-    const char *p = names;
-    for (int i = 0; i < k && p; i++) {
-        p = strchr(p, ',');
-        if (p) p++;
-    }
-    return p && !strncmp(p, "ground_truth", 12) && (p[12] == ',' || !p[12]);
-}
-
-static int count_names(const char *names)
-{
-    int n = *names ? 1 : 0;
-    for (const char *p = names; *p; p++) n += *p == ',';
-    return n;
-}
 
 cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
                                  int *n_values, cj_error *err)
@@ -33,9 +16,10 @@ cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **co
                                       double **values, int *n_values, cj_error *err)
 {
     const char *names = run->tasks[task].ops->conditions;
-    int nv = 0, keep[CJ_TASK_MAX_CONDITIONS];
-    for (int k = 0; k < count_names(names) && k < CJ_TASK_MAX_CONDITIONS; k++)
-        if (!is_ground_truth(names, k)) keep[nv++] = k;
+    int nv = 0, keep[CJ_TASK_MAX_CONDITIONS], truth = cj_task_list_index(names, "ground_truth");
+    char buf[CJ_TASK_NAME_MAX];
+    for (int k = 0; k < CJ_TASK_MAX_CONDITIONS && *cj_task_list_item(names, k, buf, sizeof buf); k++)
+        if (k != truth) keep[nv++] = k;
     int *of = malloc(sizeof(int) * (size_t)run->n);
     double *v = malloc(sizeof(double) * (size_t)run->n * (nv ? nv : 1));
     if (!of || !v) {
@@ -111,13 +95,16 @@ void cj_analysis_population_free(cj_analysis_population *p)
 void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len)
 {
     const char *names = run->tasks[0].ops->conditions;
+    int truth = cj_task_list_index(names, "ground_truth");
     size_t used = 0;
     out[0] = '\0';
-    const char *p = names;
-    for (int k = 0; p && *p && used < len; k++) {
-        size_t n = strcspn(p, ",");
-        if (!is_ground_truth(names, k))
-            used += (size_t)snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)n, p);
-        p = p[n] ? p + n + 1 : NULL;
-    }
+    char buf[CJ_TASK_NAME_MAX];
+    for (int k = 0; *cj_task_list_item(names, k, buf, sizeof buf) && used < len; k++)
+        if (k != truth) used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", buf);
+}
+
+int cj_analysis_is_coherence(const char *name)
+{
+    size_t n = strlen(name);
+    return !strcmp(name, "coherence") || (n >= 3 && !strcmp(name + n - 3, "coh"));
 }

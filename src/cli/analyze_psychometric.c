@@ -29,21 +29,6 @@ typedef struct {
     cj_psy_fit fit;
 } curve;
 
-/* Condition k's name into buf; "" past the end. */
-static const char *condition_name(const char *names, int k, char *buf, size_t len)
-{
-    const char *p = names;
-    for (int i = 0; i < k && p; i++) p = strchr(p, ','), p = p ? p + 1 : NULL;
-    snprintf(buf, len, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
-    return buf;
-}
-
-static int is_coherence(const char *name)
-{
-    size_t n = strlen(name);
-    return !strcmp(name, "coherence") || (n >= 3 && !strcmp(name + n - 3, "coh"));
-}
-
 /* One curve: x = condition var of the trials in `context` that held
  * fixation, y = chose 1. */
 static cj_status fit_curve(const cj_task_run *run, curve *c, double *x, double *y, cj_error *err)
@@ -210,9 +195,9 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
 {
     const char *names = run->tasks[0].ops->conditions;
     char buf[32];
-    int vars[MAX_VARS], n_vars = 0, has_context = !strcmp(condition_name(names, 0, buf, sizeof buf), "context");
+    int vars[MAX_VARS], n_vars = 0, has_context = !strcmp(cj_task_list_item(names, 0, buf, sizeof buf), "context");
     for (int k = 0; k < CJ_TASK_MAX_CONDITIONS && n_vars < MAX_VARS; k++)
-        if (is_coherence(condition_name(names, k, buf, sizeof buf))) vars[n_vars++] = k;
+        if (cj_analysis_is_coherence(cj_task_list_item(names, k, buf, sizeof buf))) vars[n_vars++] = k;
     if (!n_vars)
         return cj_fail(err, CJ_ERR_ARG, "task %s has no coherence among its conditions (%s)", run->tasks[0].name,
                        names);
@@ -225,7 +210,7 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
         for (int v = 0; !st && v < n_vars; v++) {
             c[n].context = ctx;
             c[n].var = vars[v];
-            condition_name(names, vars[v], c[n].name, sizeof c[n].name);
+            cj_task_list_item(names, vars[v], c[n].name, sizeof c[n].name);
             st = fit_curve(run, &c[n++], x, y, err);
         }
     if (!st) st = write_tables(a, c, n, err);

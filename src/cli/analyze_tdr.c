@@ -32,22 +32,15 @@ static void plan(const cj_task_run *run, regressors *r)
     snprintf(r->names[0], sizeof r->names[0], "choice");
     r->source[0] = -1;
     r->context = -1;
-    for (int pass = 0; pass < 2; pass++) {
-        const char *p = run->tasks[0].ops->conditions;
-        for (int k = 0; p && *p && r->n < MAX_REGRESSORS; k++) {
-            int len = (int)strcspn(p, ",");
-            char name[32];
-            snprintf(name, sizeof name, "%.*s", len, p);
-            size_t nl = strlen(name);
-            int coh = !strcmp(name, "coherence") || (nl >= 3 && !strcmp(name + nl - 3, "coh"));
-            if (pass == 0 ? coh : !strcmp(name, "context")) {
+    const char *names = run->tasks[0].ops->conditions;
+    char name[32];
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; *cj_task_list_item(names, k, name, sizeof name) && r->n < MAX_REGRESSORS; k++)
+            if (pass == 0 ? cj_analysis_is_coherence(name) : !strcmp(name, "context")) {
                 if (pass == 1) r->context = k;
                 snprintf(r->names[r->n], sizeof r->names[0], "%s", name);
                 r->source[r->n++] = k;
             }
-            p = p[len] ? p + len + 1 : NULL;
-        }
-    }
 }
 
 /* Mante's Fig. 2 layout: one row per context, one column per coherence
@@ -180,12 +173,9 @@ cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err)
     }
     /* The condition values' positions among the grouping values. */
     int cond_source[CJ_TASK_MAX_CONDITIONS], j = 0;
-    const char *names = run->tasks[0].ops->conditions, *q = names;
-    for (int k = 0; q && *q && k < CJ_TASK_MAX_CONDITIONS; k++) {
-        int len = (int)strcspn(q, ",");
-        cond_source[k] = strncmp(q, "ground_truth", (size_t)len) || len != 12 ? j++ : -1;
-        q = q[len] ? q + len + 1 : NULL;
-    }
+    const char *names = run->tasks[0].ops->conditions;
+    int truth = cj_task_list_index(names, "ground_truth");
+    for (int k = 0; k < CJ_TASK_MAX_CONDITIONS; k++) cond_source[k] = k == truth ? -1 : j++;
     const char *pcs = cj_analysis_option(a, "--pcs");
     int n_pca = pcs ? atoi(pcs) : 12;
     if (n_pca > p.units) n_pca = p.units;

@@ -30,20 +30,6 @@ static cj_status heat(cj_panel *p, const float *x, size_t stride, int first, int
     return st;
 }
 
-/* The name of item k of a comma-separated list, into buf. */
-static const char *list_item(const char *list, int k, char *buf, size_t len)
-{
-    const char *p = list;
-    for (int i = 0; i < k && p; i++) {
-        p = strchr(p, ',');
-        if (p) p++;
-    }
-    if (!p) return "";
-    size_t n = strcspn(p, ",");
-    snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p);
-    return buf;
-}
-
 /* Up to N_EXAMPLES trials with different (first condition, ground truth):
  * for contextdm both contexts and both answers; of different tasks first
  * when several were trained together. */
@@ -105,7 +91,7 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
         char title[160], name[48];
         int used = snprintf(title, sizeof title, run->n_tasks > 1 ? "trial %d (%s):" : "trial %d:", idx, task->name);
         for (int k = 0; k < CJ_TASK_MAX_CONDITIONS && used < (int)sizeof title; k++) {
-            const char *c = list_item(task->ops->conditions, k, name, sizeof name);
+            const char *c = cj_task_list_item(task->ops->conditions, k, name, sizeof name);
             if (!*c) break;
             used += snprintf(title + used, sizeof title - used, " %s %g", c, tr->condition[k]);
         }
@@ -128,7 +114,7 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
         for (int k = 0; !st && k < n_obs; k++) {
             for (int t = 0; t < len; t++) y[t] = batch.x[(size_t)t * n_obs + k];
             st = cj_panel_add_line(in, t_ms, y, len, cj_line_style_default(k),
-                                   r == 0 ? list_item(task->obs_names, k, name, sizeof name) : NULL, err);
+                                   r == 0 ? cj_task_list_item(task->obs_names, k, name, sizeof name) : NULL, err);
         }
         const cj_trial_score *s = &run->scores[which[r]];
         snprintf(title, sizeof title, "%s: %s", values ? "outputs" : "choice probabilities",
@@ -145,7 +131,7 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
                 else softmax(z, no, p), y[t] = p[j];
             }
             char label[64];
-            snprintf(label, sizeof label, "%s", values ? "fixation output" : list_item(task->action_names, j, name, sizeof name));
+            snprintf(label, sizeof label, "%s", values ? "fixation output" : cj_task_list_item(task->action_names, j, name, sizeof name));
             st = cj_panel_add_line(out, t_ms, y, len, cj_line_style_default(j), r == 0 ? label : NULL, err);
             if (st || values) break;
             for (int t = 0; t < len; t++) y[t] = batch.labels[t] == j;

@@ -190,6 +190,29 @@ cj_trial_score cj_task_score_actions(const cj_task *task, const cj_trial *trial,
     return s;
 }
 
+const char *cj_task_list_item(const char *list, int k, char *buf, size_t len)
+{
+    const char *p = list;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    snprintf(buf, len, "%.*s", p ? (int)strcspn(p, ",") : 0, p ? p : "");
+    return buf;
+}
+
+int cj_task_list_index(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = list;
+    for (int i = 0; p && *p; i++) {
+        size_t len = strcspn(p, ",");
+        if (len == n && !strncmp(p, name, n)) return i;
+        p = p[len] ? p + len + 1 : NULL;
+    }
+    return -1;
+}
+
 /* ---- helpers for the tasks --------------------------------------------------- */
 
 cj_status cj_task_arg_list(cj_spec_args *a, const char *key, const char *def, float lo, float hi, int max,
