@@ -29,20 +29,18 @@
 #include "recurrent_common.h"
 #include "recurrent_gemm_variants.h"
 
+#if CJ_REC_MULTI
 typedef enum { ISA_BASE, ISA_AVX2, ISA_AVX512 } isa;
 
 /* The widest variant this CPU runs: a read of what libgcc found at start-up. */
 static isa widest(void)
 {
-#if CJ_REC_MULTI
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return ISA_AVX512;
     if (__builtin_cpu_supports("avx2")) return ISA_AVX2;
-#endif
     return ISA_BASE;
 }
 
-#if CJ_REC_MULTI
 #define DISPATCH(name, ...)                                                                                     \
     (widest() == ISA_AVX512 ? name##_avx512(__VA_ARGS__) : widest() == ISA_AVX2 ? name##_avx2(__VA_ARGS__)   \
                                                                               : name##_base(__VA_ARGS__))

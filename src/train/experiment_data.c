@@ -100,7 +100,10 @@ static cj_status finish_task(cj_experiment *e, const cj_data_keys_given *given, 
     *kind = tasks[0].ops->target;
     char full[CJ_TASK_SPEC_MAX];
     if ((st = cj_tasks_format(tasks, n, full, sizeof full, err))) return st;
-    memcpy(e->task, full, sizeof full);
+    /* The whole field is set, not just the string: what followed the old
+     * value's end must not survive (an experiment compares as bytes). */
+    memset(e->task, 0, sizeof e->task);
+    memcpy(e->task, full, strlen(full) + 1);
     return CJ_OK;
 }
 
