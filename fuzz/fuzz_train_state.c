@@ -2,10 +2,13 @@
  * cj_train_state_apply, what `cajal train --resume` does with
  * DIR/train_state.safetensors) on arbitrary bytes, against one fixed run:
  * a rate RNN with noise and a readout ("rnn 4 noise=0.1, dense 2" on 3
- * inputs, 46 parameters), Kolen-Pollack with Adam, 5 training samples.
+ * inputs, 46 parameters), Kolen-Pollack with Adam, 5 training samples,
+ * applied twice: as a run without a curriculum, and as one with two
+ * [curriculum] stages (which must find its stage in the file).
  * Whatever it accepts must leave a usable run: the order a permutation,
- * every stream drawable, Kolen-Pollack's optimiser sized like the model.
- * The seeds come from fuzz/make_train_state_seeds.py. */
+ * every stream drawable, Kolen-Pollack's optimiser sized like the model,
+ * the curriculum's stage one it has. The seeds come from
+ * fuzz/make_train_state_seeds.py. */
 #include <stdlib.h>
 
 #include "../src/train/train_state.h"
@@ -20,7 +23,8 @@ typedef struct {
     cj_rng shuffle, diag;
     int order[N_ORDER];
     cj_divergence_watch watch;
-    cj_train_parts parts;
+    cj_curriculum curriculum;
+    cj_train_parts parts, staged;  /* without and with curriculum stages */
 } run;
 
 /* Made once: every input is applied to the same run, as a resumed run
@@ -46,13 +50,21 @@ static run *the_run(void)
     r.shuffle = cj_rng_split(&rng);
     r.diag = cj_rng_split(&rng);
     cj_divergence_init(&r.watch);
-    r.parts = (cj_train_parts){&r.model, &r.rule, &r.optim, &r.shuffle, &r.diag, r.order, N_ORDER, &r.watch};
+    r.parts = (cj_train_parts){&r.model, &r.rule, &r.optim, &r.shuffle, &r.diag, r.order, N_ORDER, &r.watch, NULL};
+    r.curriculum.n_stages = 2;
+    r.curriculum.tasks[0] = 1;
+    r.curriculum.tasks[1] = 3;
+    r.curriculum.max_epochs[0] = r.curriculum.max_epochs[1] = 1;
+    r.staged = r.parts;
+    r.staged.curriculum = &r.curriculum;
     made = 1;
     return &r;
 }
 
-static void check_usable(run *r)
+static void check_usable(run *r, int epoch)
 {
+    const cj_curriculum *c = &r->curriculum;
+    if (c->stage < 0 || c->stage > c->n_stages || c->since < 0 || c->since > epoch) abort();
     int seen[N_ORDER] = {0};
     for (int i = 0; i < N_ORDER; i++) {
         if (r->order[i] < 0 || r->order[i] >= N_ORDER || seen[r->order[i]]++) abort();
@@ -78,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cj_error err;
     if (cj_train_state_read(path, &ts, &err) == CJ_OK) {
         if (ts.mark.epoch < 1 || ts.mark.step < 0 || !ts.mark.config) abort();
-        if (cj_train_state_apply(&ts, &r->parts, &err) == CJ_OK) check_usable(r);
+        if (cj_train_state_apply(&ts, &r->parts, &err) == CJ_OK) check_usable(r, ts.mark.epoch);
+        if (cj_train_state_apply(&ts, &r->staged, &err) == CJ_OK) check_usable(r, ts.mark.epoch);
         cj_train_state_free(&ts);
     }
     return 0;

@@ -8,7 +8,8 @@ Run from the project root (standard library only):
 Train state files (docs/outputs.md) for the harness's run: a rate RNN with
 noise and a readout (46 parameters), Kolen-Pollack with Adam, 5 samples.
 Two it accepts (after some steps, and before the first, when Kolen-Pollack's
-optimiser does not exist yet) and a few it must refuse.
+optimiser does not exist yet), one a run with curriculum stages accepts, and
+a few it must refuse.
 """
 import json
 import os
@@ -67,3 +68,6 @@ seed("seed_unknown_layer_stream", state(changes={"rng.layer.1": RNG + " -"}))
 seed("seed_future_format", state(changes={"cajal_train_state": "2"}))
 seed("seed_no_divergence", state(changes={"divergence": None}))
 seed("seed_cut_short", state()[:700])
+seed("seed_curriculum_stage", state(changes={"curriculum": "1 1"}))
+seed("seed_curriculum_past_its_stages", state(changes={"curriculum": "3 1"}))
+seed("seed_curriculum_after_the_epoch", state(changes={"curriculum": "1 7"}))

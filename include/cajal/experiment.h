@@ -1,5 +1,6 @@
 /* experiment.h — an experiment file: INI sections [data], [model],
- * [objective], [rule], [optim] and [train] (see docs/experiment-file.md).
+ * [objective], [rule], [optim], [train] and [curriculum] (see
+ * docs/experiment-file.md).
  * Every key can be overridden with "section.key=value" (the CLI's --set).
  * Unknown sections, keys and malformed values are errors naming them. */
 #ifndef CAJAL_EXPERIMENT_H
@@ -18,6 +19,24 @@
 
 enum { CJ_PATH_MAX = 1024, CJ_SPEC_MAX = 2048 };
 
+/* [curriculum]: staged task schedules (data.format = task). Stage s trains
+ * on some of data.task's tasks until each of them reaches `until` on the
+ * test trials or it has trained `max_epochs` epochs, whichever comes
+ * first; after the last stage, training goes on with every task of
+ * data.task (docs/tasks.md, "Curricula"). */
+enum { CJ_CURRICULUM_MAX_STAGES = 8, CJ_STAGE_TASKS_MAX = 1024 };
+typedef struct {
+    char tasks[CJ_STAGE_TASKS_MAX];   /* names of data.task's tasks, ", "-separated; "" = no such stage */
+    float until;                      /* advance when every one is at least this (0 = no threshold) */
+    int max_epochs;                   /* advance after this many epochs in the stage (0 = no limit) */
+} cj_curriculum_stage;
+
+/* Which keys a file or --set gave: bit i is the i-th key of the table in
+ * experiment.c. */
+typedef struct {
+    uint64_t bits[2];
+} cj_key_set;
+
 typedef struct {
     /* [data] */
     cj_data_format format;            /* idx or npy */
@@ -31,6 +50,7 @@ typedef struct {
     /* task only: the tasks (a list of tasks.h items) and trials per epoch / in the test set */
     char task[CJ_TASK_SPEC_MAX];
     int train_trials, test_trials;
+    cj_task_batches task_batches;     /* mixed (each trial draws its task) or one (each batch draws one) */
     cj_pixel_scale scale;
     float validation;                 /* fraction of the training set held out; 0 = none */
     int train_samples, test_samples;  /* 0 = all */
@@ -47,12 +67,17 @@ typedef struct {
     int epochs, batch, shuffle, steps;
     uint64_t seed;
     int diag_batch, diag_draws;
-    float stop_at_performance;        /* task: stop when every task's test performance reaches it; 0 = off */
-    /* Which keys a file or --set gave (bit i: the i-th key of the table in
-     * experiment.c): a key that does not apply to the chosen optimiser or
-     * rule is an error only when the user set it. */
-    uint64_t keys_given;
+    float stop_at_performance;        /* task: stop when every task's test performance reaches it (after
+                                       * the curriculum's stages); 0 = off */
+    /* [curriculum] stage1 .. stage8; the stages in use come first, without gaps */
+    cj_curriculum_stage stages[CJ_CURRICULUM_MAX_STAGES];
+    /* A key that does not apply to the chosen optimiser or rule is an
+     * error only when the user set it. */
+    cj_key_set keys_given;
 } cj_experiment;
+
+/* The [curriculum] stages in use (0: none). */
+int cj_experiment_n_stages(const cj_experiment *e);
 
 /* Defaults: Fashion-MNIST from the Debian package, an MLP, backprop, SGD. */
 void cj_experiment_defaults(cj_experiment *e);

@@ -97,7 +97,10 @@ typedef struct {
      * (each in [0, n), checked by cj_source_fill, which also sets out->T,
      * B, target_steps and the views), in the layout above. Must not
      * allocate, and must write every element the views cover: a buffer is
-     * reused, so a gap would show the last batch. */
+     * reused, so a gap would show the last batch. A source whose batches
+     * differ in length (a task source with one task per batch, tasks.h)
+     * may set out->T, with out->target_steps = out->T, to fewer than s->T
+     * steps; the views then cover that T. */
     cj_status (*fill)(cj_source *s, const int *indices, int B, cj_batch *out, cj_error *err);
     /* Free s->impl (may be NULL: nothing to free). */
     void (*free)(cj_source *s);

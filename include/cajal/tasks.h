@@ -250,23 +250,58 @@ const cj_task_ops *cj_task_ops_find(const char *name);
  * n_trials trials of the tasks (each trial's task drawn among them in
  * proportion to their weight=; all must have the same n_obs, n_actions
  * and target kind) as a
- * source (source.h): T = the longest trial; inputs [T, B, n_obs]; labels
+ * source (source.h): T = the longest trial (a batch may be shorter:
+ * cj_source_task_set_active, cj_source_task_set_batch); inputs [T, B, n_obs]; labels
  * [T, B] the target action per step, or values [T, B, n_actions]; mask
  * [T, B] the loss weight, 0 after a trial's end.
  * Trial i is a function of (seed, stream, epoch, i) alone, so any batch
  * of any order is reproducible; `stream` keeps training and test trials
  * apart (e.g. 0 and 1). The tasks are copied. */
-enum { CJ_SOURCE_MAX_TASKS = 32 };
+enum { CJ_SOURCE_MAX_TASKS = 32 }; /* at most 32: a set of them is one uint32_t */
 /* The streams the trainer uses: training trials, and the held-out test
  * trials the analyses also regenerate. */
 enum { CJ_TASK_STREAM_TRAIN = 0, CJ_TASK_STREAM_TEST = 1 };
 cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64_t seed, uint64_t stream,
                          cj_source *out, cj_error *err);
+/* How a training batch's trials get their tasks (data.task_batches):
+ *   CJ_TASK_BATCHES_MIXED  every trial draws its own task by the weights
+ *                          (the default); the batch lasts the longest
+ *                          trial its tasks allow
+ *   CJ_TASK_BATCHES_ONE    every batch draws one task by the weights and
+ *                          all its trials are that task's, as Yang et al.
+ *                          (2019) train; the batch lasts that task's own
+ *                          max_steps, with no padding to a longer task */
+typedef enum { CJ_TASK_BATCHES_MIXED, CJ_TASK_BATCHES_ONE } cj_task_batches;
+/* "mixed", "one". */
+const char *cj_task_batches_name(cj_task_batches b);
+cj_status cj_task_batches_parse(const char *name, cj_task_batches *b, cj_error *err);
+
 /* Is s a task source? Its tasks then. */
 int cj_source_is_task(const cj_source *s);
 const cj_task *cj_source_tasks(const cj_source *s, int *n_tasks);
 /* New trials for a new epoch (the trainer calls it at the start of each). */
 void cj_source_task_set_epoch(cj_source *s, int epoch);
+/* Draw trials only among the tasks whose bit is set in `tasks` (bit k:
+ * task k of cj_source_tasks), as a curriculum stage does; 0 (or every
+ * bit) = all of them, as the source starts. Bits past the source's tasks
+ * are ignored. A mixed batch then lasts the longest of those tasks' trials
+ * (out->T of the fill is at most s->T). With every task drawn, trial i is
+ * what it was before any call: the choice among them draws the same
+ * numbers. */
+void cj_source_task_set_active(cj_source *s, uint32_t tasks);
+/* One task per batch (CJ_TASK_BATCHES_ONE): the fills after this call
+ * make batch `batch` (0-based) of the current epoch, every trial of task
+ * cj_source_task_batch_task(s, batch), and the batch (out->T and
+ * out->target_steps) lasts that task's max_steps. Trial i of it is still
+ * made from the stream of (seed, stream, epoch, i). CJ_TASK_BATCH_MIXED
+ * (any batch < 0) goes back to mixed trials, as the source starts. */
+enum { CJ_TASK_BATCH_MIXED = -1 };
+void cj_source_task_set_batch(cj_source *s, long batch);
+/* The task batch `batch` of the current epoch draws among the active
+ * tasks by their weights: a function of (seed, stream, epoch, batch) and
+ * the active tasks alone, on a stream no trial uses. */
+int cj_source_task_batch_task(const cj_source *s, long batch);
+
 /* The trials the last cj_source_fill made, [B] of them, and which task
  * (index into cj_source_tasks) each came from. */
 const cj_trial *cj_source_task_trials(const cj_source *s, const int **task_of, int *B);

@@ -15,7 +15,16 @@ typedef struct {
     long step;                  /* optimiser steps so far, all epochs */
     long batch_in_epoch, batches_per_epoch;
     float loss;                 /* mean training loss so far this epoch */
+    int stage, stages;          /* [curriculum]: the stage trained in (1-based) of how many, the last being
+                                 * every task of data.task; 0, 0 without a curriculum */
 } cj_train_progress;
+
+/* How an epoch left its curriculum stage. */
+typedef enum {
+    CJ_STAGE_GOES_ON,       /* the next epoch trains in the same stage (or there is no curriculum) */
+    CJ_STAGE_REACHED,       /* every task of the stage reached its curriculum.stageN_until */
+    CJ_STAGE_RAN_ITS_EPOCHS /* the stage trained its curriculum.stageN_max_epochs */
+} cj_stage_end;
 
 /* What one finished epoch measured (the same numbers as its metrics line). */
 typedef struct {
@@ -31,6 +40,11 @@ typedef struct {
     const double *performance;        /* [n_tasks] */
     const char *const *task_names;    /* [n_tasks] */
     int reached;                      /* train.stop_at_performance was met: the last epoch trained */
+    /* [curriculum]: the stage this epoch trained in (1-based) of how many
+     * (the last: every task), and whether the next epoch trains in the
+     * next stage and why; 0, 0 and CJ_STAGE_GOES_ON without one. */
+    int stage, stages;
+    cj_stage_end stage_end;
 } cj_epoch_report;
 
 typedef struct {

@@ -84,6 +84,7 @@ typedef struct {
     int quiet;
     const char *out;  /* the run folder, for messages */
     int done;         /* a resumed run had nothing left to train */
+    const cj_experiment *e;  /* for the curriculum's stages */
 } progress_state;
 
 static void on_step(const cj_train_progress *p, void *user)
@@ -94,10 +95,25 @@ static void on_step(const cj_train_progress *p, void *user)
     long every = p->batches_per_epoch / 100 + 1;
     if (p->batch_in_epoch % every && p->batch_in_epoch != p->batches_per_epoch) return;
     int width = 30, filled = (int)(width * p->batch_in_epoch / p->batches_per_epoch);
-    fprintf(stderr, "\repoch %d/%d [", p->epoch, p->epochs);
+    fprintf(stderr, "\repoch %d/%d", p->epoch, p->epochs);
+    if (p->stages) fprintf(stderr, "  stage %d/%d", p->stage, p->stages);
+    fputs(" [", stderr);
     for (int i = 0; i < width; i++) fputc(i < filled ? '#' : '.', stderr);
     fprintf(stderr, "] %ld/%ld  loss %.4f ", p->batch_in_epoch, p->batches_per_epoch, p->loss);
     fflush(stderr);
+}
+
+/* A curriculum stage done: why, and what the next one trains. */
+static void note_stage_end(const cj_epoch_report *r, const cj_experiment *e)
+{
+    const int next = r->stage + 1;
+    fprintf(stderr, "cajal train: stage %d/%d done at epoch %d (", r->stage, r->stages, r->epoch);
+    if (r->stage_end == CJ_STAGE_REACHED)
+        fprintf(stderr, "every task of it at curriculum.stage%d_until = %g", r->stage, e->stages[r->stage - 1].until);
+    else
+        fprintf(stderr, "curriculum.stage%d_max_epochs = %d trained", r->stage, e->stages[r->stage - 1].max_epochs);
+    if (next == r->stages) fprintf(stderr, "): stage %d trains every task of data.task\n", next);
+    else fprintf(stderr, "): stage %d trains %s\n", next, e->stages[next - 1].tasks);
 }
 
 /* One readable line per epoch; the full record is in metrics.jsonl. */
@@ -111,7 +127,9 @@ static void on_epoch(const cj_epoch_report *r, void *user)
         return;
     }
     if (s->tty) fprintf(stderr, "\r\033[K");
-    fprintf(stderr, "epoch %d/%d  train loss %.4f", r->epoch, r->epochs, r->train_loss);
+    fprintf(stderr, "epoch %d/%d", r->epoch, r->epochs);
+    if (r->stages) fprintf(stderr, "  stage %d/%d", r->stage, r->stages);
+    fprintf(stderr, "  train loss %.4f", r->train_loss);
     /* Only what the run has: no validation part, no test set, or value
      * targets (no accuracy) leave their numbers out. */
     if (isfinite(r->val_loss)) fprintf(stderr, "  val loss %.4f", r->val_loss);
@@ -136,6 +154,7 @@ static void on_epoch(const cj_epoch_report *r, void *user)
     fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
     for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
     fprintf(stderr, " deg\n");
+    if (r->stage_end != CJ_STAGE_GOES_ON) note_stage_end(r, s->e);
     if (r->reached) fprintf(stderr, REACHED, r->epoch);
 }
 
@@ -294,7 +313,7 @@ static int train(const train_args *a, const char *config, const char *out)
     double typical = 0.0;
     int threads = a->threads ? a->threads : default_threads(&e, &typical);
     openblas_set_num_threads(threads);
-    progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0};
+    progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0, &e};
     struct sigaction old[2];
     catch_stop_signals(old);
     cj_train_callbacks cb = {on_step, on_epoch, &ps, &stop_signal, on_warning, on_resume};

@@ -13,8 +13,14 @@ typedef struct {
     int n_tasks;
     uint64_t seed, stream;
     int epoch;
-    int uniform;         /* every weight 1 */
+    /* The tasks trials are drawn among (all, or a curriculum stage's):
+     * their indices in order, whether every one weighs 1, their total
+     * weight and the longest trial among them. */
+    int active[CJ_SOURCE_MAX_TASKS], n_active;
+    int uniform;
     double total_weight;
+    int active_T;
+    long batch;          /* the one-task batch being made, or CJ_TASK_BATCH_MIXED */
     /* One trial's step-major buffers: [T * n_obs], [T], [T], [T * n_actions]. */
     float *obs, *mask, *values;
     int *target;
@@ -45,15 +51,38 @@ static void trial_rng(const task_source *ts, int i, cj_rng *rng)
 /* A task's weight; a task set up by hand with weight 0 counts as 1. */
 static double weight_of(const cj_task *t) { return t->weight > 0 ? t->weight : 1.0; }
 
-/* A task in proportion to the weights (all 1: uniform, one draw below n). */
+/* An active task in proportion to the weights (all 1: uniform, one draw
+ * below n). With every task active these are the draws the source made
+ * before stages existed, so a run without a curriculum makes the trials
+ * it always did. */
 static int pick_task(const task_source *ts, cj_rng *rng)
 {
-    if (ts->n_tasks == 1) return 0;
-    if (ts->uniform) return (int)cj_rng_below(rng, (uint32_t)ts->n_tasks);
+    const int n = ts->n_active;
+    if (n == 1) return ts->active[0];
+    if (ts->uniform) return ts->active[cj_rng_below(rng, (uint32_t)n)];
     double u = cj_rng_uniform(rng) * ts->total_weight, sum = 0;
-    for (int k = 0; k < ts->n_tasks - 1; k++)
-        if (u < (sum += weight_of(&ts->tasks[k]))) return k;
-    return ts->n_tasks - 1;
+    for (int j = 0; j < n - 1; j++)
+        if (u < (sum += weight_of(&ts->tasks[ts->active[j]]))) return ts->active[j];
+    return ts->active[n - 1];
+}
+
+/* The stream a one-task batch draws its task from: the trial streams'
+ * hash with a tag of its own, so batch b's draw is unrelated to trial b's. */
+static void batch_rng(const task_source *ts, long batch, cj_rng *rng)
+{
+    uint64_t h = mix((ts->seed + 0x9e3779b97f4a7c15ULL) ^ 0x6f6e652d7461736bULL /* "one-task" */);
+    h = mix(h ^ (ts->stream + 1) * 0x9e3779b97f4a7c15ULL);
+    h = mix(h ^ (uint64_t)(ts->epoch + 1) * 0xd1b54a32d192ed03ULL);
+    h = mix(h ^ (uint64_t)batch);
+    cj_rng_seed(rng, h);
+}
+
+int cj_source_task_batch_task(const cj_source *s, long batch)
+{
+    const task_source *ts = s->impl;
+    cj_rng rng;
+    batch_rng(ts, batch, &rng);
+    return pick_task(ts, &rng);
 }
 
 static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *out, cj_error *err)
@@ -68,11 +97,15 @@ static cj_status task_fill(cj_source *s, const int *indices, int B, cj_batch *ou
         if (!t || !k) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for a batch of %d", s->name, B);
         ts->cap = B;
     }
-    const int T = s->T, n_obs = s->step.c;
+    /* One task per batch: its own length; mixed: the longest the active
+     * tasks allow. Both are at most s->T, which the buffers are sized for. */
+    const int one = ts->batch >= 0 ? cj_source_task_batch_task(s, ts->batch) : -1;
+    const int T = one >= 0 ? ts->tasks[one].max_steps : ts->active_T, n_obs = s->step.c;
+    out->T = out->target_steps = T;
     for (int b = 0; b < B; b++) {
         cj_rng rng;
         trial_rng(ts, indices[b], &rng);
-        int k = pick_task(ts, &rng);
+        int k = one >= 0 ? one : pick_task(ts, &rng);
         const cj_task *task = &ts->tasks[k];
         memset(ts->obs, 0, sizeof(float) * (size_t)T * n_obs);
         memset(ts->target, 0, sizeof(int) * (size_t)T);
@@ -115,6 +148,19 @@ static void task_free(cj_source *s)
 
 static const cj_source_ops TASK_OPS = {"task", task_fill, task_free};
 
+_Static_assert(CJ_SOURCE_MAX_TASKS <= 32, "a set of tasks is a uint32_t");
+
+const char *cj_task_batches_name(cj_task_batches b) { return b == CJ_TASK_BATCHES_ONE ? "one" : "mixed"; }
+
+cj_status cj_task_batches_parse(const char *name, cj_task_batches *b, cj_error *err)
+{
+    if (!strcmp(name, "mixed")) *b = CJ_TASK_BATCHES_MIXED;
+    else if (!strcmp(name, "one")) *b = CJ_TASK_BATCHES_ONE;
+    else return cj_fail(err, CJ_ERR_CONFIG, "'%s' is not mixed (each trial draws its task) or one (each batch draws "
+                        "one task)", name);
+    return CJ_OK;
+}
+
 cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64_t seed, uint64_t stream,
                          cj_source *out, cj_error *err)
 {
@@ -150,11 +196,8 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     }
     memcpy(ts->tasks, tasks, sizeof *tasks * (size_t)n_tasks);
     ts->n_tasks = n_tasks;
-    ts->uniform = 1;
-    for (int k = 0; k < n_tasks; k++) {
-        ts->total_weight += weight_of(&tasks[k]);
-        if (weight_of(&tasks[k]) != 1.0) ts->uniform = 0;
-    }
+    ts->batch = CJ_TASK_BATCH_MIXED;
+    cj_source_task_set_active(out, 0);
     ts->seed = seed;
     ts->stream = stream;
     out->n = n_trials;
@@ -175,6 +218,31 @@ const cj_task *cj_source_tasks(const cj_source *s, int *n_tasks)
     const task_source *ts = s->impl;
     *n_tasks = ts->n_tasks;
     return ts->tasks;
+}
+
+void cj_source_task_set_active(cj_source *s, uint32_t tasks)
+{
+    task_source *ts = s->impl;
+    uint32_t all = ts->n_tasks >= 32 ? 0xffffffffu : ((uint32_t)1 << ts->n_tasks) - 1;
+    if (!(tasks & all)) tasks = all;
+    ts->n_active = 0;
+    ts->uniform = 1;
+    ts->total_weight = 0;
+    ts->active_T = 0;
+    for (int k = 0; k < ts->n_tasks; k++) {
+        if (!(tasks >> k & 1)) continue;
+        const cj_task *t = &ts->tasks[k];
+        ts->active[ts->n_active++] = k;
+        ts->total_weight += weight_of(t);
+        if (weight_of(t) != 1.0) ts->uniform = 0;
+        if (t->max_steps > ts->active_T) ts->active_T = t->max_steps;
+    }
+}
+
+void cj_source_task_set_batch(cj_source *s, long batch)
+{
+    task_source *ts = s->impl;
+    ts->batch = batch < 0 ? CJ_TASK_BATCH_MIXED : batch;
 }
 
 void cj_source_task_set_epoch(cj_source *s, int epoch)

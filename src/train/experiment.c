@@ -13,6 +13,7 @@
 
 #include "cajal/experiment.h"
 #include "cajal/files.h"
+#include "curriculum.h"
 #include "experiment_data.h"
 #include "ini.h"
 
@@ -23,7 +24,7 @@ enum { MAX_FILE_BYTES = 1 << 20 };
 enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
 typedef enum {
-    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT
+    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT, T_TASK_BATCHES
 } key_type;
 
 /* Keys that mean something only for one data format, optimiser or rule:
@@ -79,6 +80,14 @@ static const char *chosen_format(const cj_experiment *e) { return cj_data_format
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
+/* Stage i's three keys: curriculum.stageI, stageI_until, stageI_max_epochs. */
+#define STAGE_KEYS(i)                                                                                            \
+    {"curriculum", "stage" #i, T_STRING, STR(stages[i - 1].tasks), 0, "stage " #i "'s tasks, names of data.task's, " \
+     "comma-separated", TASK_ONLY},                                                                          \
+    {"curriculum", "stage" #i "_until", T_FLOAT, OFF(stages[i - 1].until), 0, F_BELOW_ONE, "stage " #i " ends "  \
+     "once every task of it has this test performance (0 = no threshold)", TASK_ONLY},                        \
+    {"curriculum", "stage" #i "_max_epochs", T_INT, OFF(stages[i - 1].max_epochs), 0, 0, "stage " #i " ends "    \
+     "after this many epochs (0 = no limit)", TASK_ONLY}
 
 static const key_def KEYS[] = {
     {"data", "format", T_FORMAT, OFF(format), 0, 0, "idx (IDX image and label files), npy (NumPy arrays) or "
@@ -86,6 +95,8 @@ static const key_def KEYS[] = {
     {"data", "task", T_STRING, STR(task), 0, "the tasks, comma-separated, with options (docs/tasks.md)", TASK_ONLY},
     {"data", "train_trials", T_INT, OFF(train_trials), 0, 1, "new training trials every epoch", TASK_ONLY},
     {"data", "test_trials", T_INT, OFF(test_trials), 0, 1, "held-out test trials (the same every epoch)", TASK_ONLY},
+    {"data", "task_batches", T_TASK_BATCHES, OFF(task_batches), 0, 0, "mixed (each trial draws its task) or one "
+     "(each training batch draws one task, and lasts that task's trials)", TASK_ONLY},
     {"data", "dir", T_STRING, STR(data_dir), 0, "folder holding the data files", ANY},
     {"data", "train_images", T_STRING, STR(train_images), 0, "training images (relative to data.dir)", IDX_ONLY},
     {"data", "train_inputs", T_STRING, STR(train_inputs), 0, "training inputs [N, ...] (.npy)", NPY_ONLY},
@@ -147,9 +158,15 @@ static const key_def KEYS[] = {
      "backprop through time in chunks of this many steps (0 = the whole sequence)", ANY},
     {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},
     {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules", ANY},
+    STAGE_KEYS(1), STAGE_KEYS(2), STAGE_KEYS(3), STAGE_KEYS(4),
+    STAGE_KEYS(5), STAGE_KEYS(6), STAGE_KEYS(7), STAGE_KEYS(8),
 };
 enum { N_KEYS = sizeof KEYS / sizeof KEYS[0] };
-_Static_assert(N_KEYS <= 64, "cj_experiment.keys_given has one bit per key");
+_Static_assert(N_KEYS <= 64 * (int)(sizeof(cj_key_set) / sizeof(uint64_t)), "cj_key_set has one bit per key");
+_Static_assert(CJ_CURRICULUM_MAX_STAGES == 8, "one STAGE_KEYS line per stage");
+
+static int key_given(const cj_key_set *g, int i) { return (int)(g->bits[i / 64] >> (i % 64) & 1); }
+static void key_mark(cj_key_set *g, int i) { g->bits[i / 64] |= (uint64_t)1 << (i % 64); }
 enum { INT_LIMIT = 1000000000 };
 
 void cj_experiment_defaults(cj_experiment *e)
@@ -224,7 +241,7 @@ static cj_status check_section(const char *section, const char *where, cj_error 
     if (hint)
         return cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%.64s] (did you mean [%s]?)", where, section, hint);
     return cj_fail(err, CJ_ERR_CONFIG,
-                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim or train)", where,
+                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim, train or curriculum)", where,
                    section);
 }
 
@@ -315,6 +332,7 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     else if (k->type == T_OPTIM) st = cj_optim_parse(value, field, &inner);
     else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
     else if (k->type == T_FORMAT) st = cj_data_format_parse(value, field, &inner);
+    else if (k->type == T_TASK_BATCHES) st = cj_task_batches_parse(value, field, &inner);
     if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
     return CJ_OK;
 }
@@ -359,7 +377,7 @@ static cj_status set_value(cj_experiment *e, const key_def *k, const char *value
                            cj_error *err)
 {
     cj_status st = parse_value(e, k, value, where, err);
-    if (!st) e->keys_given |= (uint64_t)1 << (k - KEYS);
+    if (!st) key_mark(&e->keys_given, (int)(k - KEYS));
     return st;
 }
 
@@ -389,7 +407,7 @@ static cj_status check_scopes(const cj_experiment *e, cj_error *err)
 {
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
-        if (!(e->keys_given >> i & 1) || !k->scope.applies || k->scope.applies(e)) continue;
+        if (!key_given(&e->keys_given, i) || !k->scope.applies || k->scope.applies(e)) continue;
         char only[256];
         if (k->scope.only) snprintf(only, sizeof only, "%s", k->scope.only);
         else rules_reading(e, k->scope.applies, only, sizeof only);
@@ -402,11 +420,18 @@ static cj_status check_scopes(const cj_experiment *e, cj_error *err)
     return CJ_OK;
 }
 
+/* Where a field of e lies in it, for a field that offsetof cannot name (an
+ * array element chosen at run time). */
+static size_t field_offset(const cj_experiment *e, const void *field)
+{
+    return (size_t)((const char *)field - (const char *)e);
+}
+
 /* Whether the user gave the key whose field is at `offset`. */
 static int given(const cj_experiment *e, size_t offset)
 {
     for (int i = 0; i < N_KEYS; i++)
-        if (KEYS[i].offset == offset) return e->keys_given >> i & 1;
+        if (KEYS[i].offset == offset) return key_given(&e->keys_given, i);
     return 0;
 }
 
@@ -498,6 +523,14 @@ cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
     cj_data_keys_given data = {given(e, OFF(data_dir)), given(e, OFF(train_labels)), given(e, OFF(test_labels)),
                                given(e, OFF(scale))};
     if ((scope = cj_experiment_finish_data(e, &data, err))) return scope;
+    if (e->format == CJ_DATA_TASK) {
+        cj_stage_keys_given stages[CJ_CURRICULUM_MAX_STAGES];
+        for (int i = 0; i < CJ_CURRICULUM_MAX_STAGES; i++)
+            stages[i] = (cj_stage_keys_given){given(e, field_offset(e, e->stages[i].tasks)),
+                                              given(e, field_offset(e, &e->stages[i].until)),
+                                              given(e, field_offset(e, &e->stages[i].max_epochs))};
+        if ((scope = cj_curriculum_finish(e, stages, err))) return scope;
+    }
     if (isnan(e->optim.lr)) e->optim.lr = cj_optim_defaults(e->optim.kind).lr;
     /* Values from files and --set were checked as they were read; these
      * catch an experiment filled in by code. */
@@ -519,12 +552,22 @@ cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
     return CJ_OK;
 }
 
+/* A key of a [curriculum] stage that is not in use: config.ini leaves out
+ * the stages an experiment does not have. */
+static int unused_stage(const cj_experiment *e, const key_def *k)
+{
+    const size_t base = OFF(stages), size = sizeof e->stages[0];
+    if (k->offset < base || k->offset >= base + sizeof e->stages) return 0;
+    return !e->stages[(k->offset - base) / size].tasks[0];
+}
+
 void cj_experiment_write(const cj_experiment *e, FILE *f)
 {
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (k->scope.applies && !k->scope.applies(e)) continue; /* would not load back */
+        if (unused_stage(e, k)) continue;
         if (strcmp(section, k->section)) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
@@ -543,6 +586,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_OPTIM: fprintf(f, "%s", cj_optim_name(*(const cj_optim_kind *)field)); break;
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
         case T_FORMAT: fprintf(f, "%s", cj_data_format_name(*(const cj_data_format *)field)); break;
+        case T_TASK_BATCHES: fprintf(f, "%s", cj_task_batches_name(*(const cj_task_batches *)field)); break;
         }
         fprintf(f, "\n");
     }

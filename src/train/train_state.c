@@ -18,7 +18,7 @@
 #define FORMAT_VERSION "1"
 
 /* Room for the longest short value: a stream, 4 x 17 + 8 characters. */
-enum { VALUE_MAX = 96, KEY_MAX = 32, MAX_TENSORS = 6, FIXED_META = 12 };
+enum { VALUE_MAX = 96, KEY_MAX = 32, MAX_TENSORS = 6, FIXED_META = 13 };
 
 /* ---- text forms ---------------------------------------------------------- */
 
@@ -193,6 +193,9 @@ static void add_floats(writer *w, const cj_train_parts *p)
     }
 }
 
+/* A run with [curriculum] stages keeps the one it is in. */
+static int has_stages(const cj_train_parts *p) { return p->curriculum && p->curriculum->n_stages > 0; }
+
 cj_status cj_train_state_write(const char *path, const cj_train_parts *p, const cj_train_mark *mark,
                                cj_error *err)
 {
@@ -216,6 +219,7 @@ cj_status cj_train_state_write(const char *path, const cj_train_parts *p, const 
         w.meta[w.n_meta++] = (cj_meta_entry){"order", order};
         add_streams(&w, p);
         add_floats(&w, p);
+        if (has_stages(p)) cj_curriculum_text(p->curriculum, add_value(&w, "curriculum"), VALUE_MAX);
         st = cj_safetensors_write(path, w.n_tensors, w.names, w.tensors, w.n_meta, w.meta, err);
     }
     free(order);
@@ -314,6 +318,7 @@ typedef struct {
     cj_rng *layers;          /* [n_layers]; only those with a stream are set */
     int *order;
     cj_divergence_watch watch;
+    cj_curriculum curriculum;
     uint64_t optim_step, kp_step;
     cj_optim kp;             /* Kolen-Pollack's optimiser, made here */
     int kp_made;
@@ -383,6 +388,16 @@ static cj_status read_values(const cj_train_state *ts, const cj_train_parts *p, 
         st = bad_value(ts, "divergence", watch, "a divergence watch (two 16-hex-digit doubles and three counts)",
                        err);
     if (!st) st = read_order(ts, p->n_order, r->order, err);
+    if (!st && has_stages(p)) {
+        const char *v;
+        r->curriculum = *p->curriculum;
+        if (!(st = meta_value(ts, "curriculum", &v, err)) && !cj_curriculum_parse(&r->curriculum, v, ts->mark.epoch)) {
+            char want[128];
+            snprintf(want, sizeof want, "a curriculum stage and the epoch it began after (\"STAGE EPOCH\", the stage "
+                     "0..%d, the epoch at most %d)", p->curriculum->n_stages, ts->mark.epoch);
+            st = bad_value(ts, "curriculum", v, want, err);
+        }
+    }
     return st;
 }
 
@@ -395,6 +410,7 @@ static int expected_key(const cj_train_parts *p, int has_kp, const char *key)
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         if (!strcmp(key, fixed[i])) return 1;
     if (has_kp && !strcmp(key, "rule.kp_optim.step")) return 1;
+    if (has_stages(p) && !strcmp(key, "curriculum")) return 1;
     const char *s = key;
     uint64_t i;
     if (p->model->n_layers < 1 || strncmp(s, "rng.layer.", 10)) return 0;
@@ -504,6 +520,7 @@ static void copy_in(const cj_train_state *ts, cj_train_parts *p, restored *r)
     }
     memcpy(p->order, r->order, sizeof(int) * (size_t)p->n_order);
     *p->watch = r->watch;
+    if (has_stages(p)) *p->curriculum = r->curriculum;
     p->optim->step = (long)r->optim_step;
     if (r->has_kp) {
         if (p->rule->kp_optim_ready) cj_optim_free(&p->rule->kp_optim);

@@ -2,7 +2,8 @@
  * besides the model's parameters, as DIR/train_state.safetensors: the
  * optimiser's moments and step, every random stream (the trainer's, the
  * rule's and each layer's), the rule's feedback weights and Kolen-Pollack's
- * optimiser, the sample order and the divergence watch. With it, `cajal
+ * optimiser, the sample order, the divergence watch and a curriculum's
+ * stage. With it, `cajal
  * train --resume` continues a run with the numbers of an uninterrupted one
  * (docs/outputs.md lists the tensors and metadata keys). Private to
  * src/train/. */
@@ -16,6 +17,7 @@
 #include "cajal/optim.h"
 #include "cajal/rng.h"
 #include "cajal/rules.h"
+#include "curriculum.h"
 
 /* The pieces of a run the file is written from and restored into (views;
  * the trainer owns them). */
@@ -27,6 +29,7 @@ typedef struct {
     int *order;                 /* the sample order of the last epoch, n_order entries */
     int n_order;
     cj_divergence_watch *watch;
+    cj_curriculum *curriculum;  /* the stage the next epoch trains in; kept only when there are stages */
 } cj_train_parts;
 
 /* Where a run stands: the epoch and step its files hold, train.epochs, and

@@ -16,6 +16,7 @@
 #include "cajal/model_file.h"
 #include "cajal/tasks.h"
 #include "cajal/train.h"
+#include "curriculum.h"
 #include "run_data.h"
 #include "run_folder.h"
 #include "train_state.h"
@@ -43,6 +44,7 @@ typedef struct {
     cj_rule_diagnostics diag;  /* the last epoch's, reused every epoch */
     int is_task;               /* data.format = task: batches come with a critic (rewards) */
     cj_task_critic critic, diag_critic;
+    cj_curriculum curriculum;  /* [curriculum]: the stages and the one the run is in (none: 0 stages) */
     cj_train_parts parts;      /* what train_state.safetensors holds (views into the above) */
     /* Saved with the model, so the file can be used without the experiment
      * file; the training inputs' mean and std are filled in by load_data,
@@ -149,6 +151,7 @@ typedef struct {
     double train_loss, val_loss, val_acc, test_loss, test_acc, seconds, samples_per_s, lr;
     int n_tasks;                               /* data.format = task: the test set's performance per task */
     double performance[CJ_SOURCE_MAX_TASKS];
+    int stage;                                 /* [curriculum]: the stage trained in, 1-based; 0 = none */
 } epoch_result;
 
 static void json_field(FILE *f, const char *key, double v)
@@ -187,6 +190,8 @@ static char *format_metrics(const epoch_result *r, const cj_experiment *e, const
     } else {
         fputs("null", f);
     }
+    if (r->stage) fprintf(f, ",\"stage\":%d", r->stage);
+    else fputs(",\"stage\":null", f);
     fprintf(f, ",\"rule\":\"%s\",\"layers\":[", cj_rule_name(e->rule.kind));
     for (int k = 0; k < diag->n; k++) {
         int i = cj_model_param_layer(m, k);
@@ -307,9 +312,16 @@ static cj_status make_batches(run_state *s, const cj_experiment *e, cj_error *er
     s->order = malloc(sizeof(int) * train->n);
     if (!s->order) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     for (int i = 0; i < train->n; i++) s->order[i] = i;
+    /* The diagnostics batch is mixed over every task, whatever the stage
+     * or data.task_batches: it stays the same batch all run. */
     st = cj_source_fill(train, s->order, s->diag_n, &s->diag_batch, err);
     s->is_task = cj_source_is_task(&s->data.full);
     if (!st && s->is_task) st = cj_task_critic_capture(&s->diag_critic, &s->data.full, err);
+    if (!st && s->is_task) {
+        int n;
+        const cj_task *tasks = cj_source_tasks(&s->data.full, &n);
+        st = cj_curriculum_make(&s->curriculum, e, tasks, n, err);
+    }
     return st;
 }
 
@@ -401,8 +413,15 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
 {
     cj_model *m = &s->model;
     cj_source *d = s->train;
-    /* A task makes new trials every epoch (the test trials stay). */
-    if (cj_source_is_task(&s->data.full)) cj_source_task_set_epoch(&s->data.full, epoch);
+    /* A task makes new trials every epoch (the test trials stay), among
+     * the tasks of the curriculum's stage. */
+    const int one_task = s->is_task && e->task_batches == CJ_TASK_BATCHES_ONE;
+    if (s->is_task) {
+        cj_source_task_set_epoch(&s->data.full, epoch);
+        cj_source_task_set_active(&s->data.full, cj_curriculum_active(&s->curriculum));
+    }
+    const int stages = s->curriculum.n_stages ? s->curriculum.n_stages + 1 : 0;
+    const int stage = stages ? s->curriculum.stage + 1 : 0;
     if (e->shuffle) cj_rng_shuffle(shuffle_rng, s->order, (size_t)d->n);
     long batches = (d->n + e->batch - 1) / e->batch;
     /* The epoch's loss is the mean over its batches weighted by their rows
@@ -420,7 +439,11 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         int start = (int)(k * e->batch);
         int b = d->n - start < e->batch ? d->n - start : e->batch;
         cj_batch *batch = &s->batch;
+        /* One task per batch: batch k's task is drawn from (seed, epoch, k),
+         * so a resumed epoch makes the same batches. */
+        if (one_task) cj_source_task_set_batch(&s->data.full, k);
         cj_status st = cj_source_fill(d, s->order + start, b, batch, err);
+        if (one_task) cj_source_task_set_batch(&s->data.full, CJ_TASK_BATCH_MIXED);
         if (st) return st;
         cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
                        .mask = batch->mask};
@@ -453,7 +476,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         weight += w;
         *samples += b;
         if (cb && cb->on_step) {
-            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / weight)};
+            cj_train_progress p = {epoch, e->epochs, *step, k + 1, batches, (float)(total / weight), stage, stages};
             cb->on_step(&p, cb->user);
         }
     }
@@ -534,7 +557,8 @@ static cj_status evaluate_all(run_state *s, const cj_experiment *e, epoch_result
     return CJ_OK;
 }
 
-/* train.stop_at_performance: is every task at or above it? */
+/* train.stop_at_performance: is every task at or above it? (Asked only of
+ * epochs trained on every task, after a curriculum's stages.) */
 static int reached(const cj_experiment *e, int n_tasks, const double *performance)
 {
     if (!(e->stop_at_performance > 0) || n_tasks < 1) return 0;
@@ -554,6 +578,10 @@ static int reached_in_log(const cj_experiment *e, const char *log, size_t len)
         for (last--; last > log && last[-1] != '\n'; last--) {}
     cJSON *j = cJSON_ParseWithLength(last, (size_t)(log + len - last));
     const cJSON *perf = j ? cJSON_GetObjectItem(j, "performance") : NULL;
+    /* With a curriculum, only an epoch of its last stage (every task) stops. */
+    int n_stages = cj_experiment_n_stages(e);
+    const cJSON *stage = j ? cJSON_GetObjectItem(j, "stage") : NULL;
+    if (n_stages && !(cJSON_IsNumber(stage) && stage->valuedouble == n_stages + 1)) perf = NULL;
     double p[CJ_SOURCE_MAX_TASKS];
     int n = 0;
     for (const cJSON *c = perf ? perf->child : NULL; c && n < CJ_SOURCE_MAX_TASKS; c = c->next)
@@ -579,7 +607,13 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
     r.samples_per_s = samples / (r.seconds > 0 ? r.seconds : 1e-9);
     r.step = *step;
     if ((st = evaluate_all(s, e, &r, err))) return st;
-    *done = reached(e, r.n_tasks, r.performance);
+    cj_curriculum *cur = &s->curriculum;
+    const int met = cj_curriculum_in_last(cur) && reached(e, r.n_tasks, r.performance);
+    *done = met;
+    /* The stage this epoch trained in, then the one the next trains in
+     * (which the train state saves). */
+    r.stage = cur->n_stages ? cur->stage + 1 : 0;
+    cj_stage_end stage_end = cj_curriculum_after_epoch(cur, epoch, r.performance, r.n_tasks);
 
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
@@ -606,7 +640,10 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
                                .val_acc = r.val_acc,
                                .n_tasks = r.n_tasks,
                                .performance = r.performance,
-                               .reached = reached(e, r.n_tasks, r.performance)};
+                               .reached = met,
+                               .stage = r.stage,
+                               .stages = cur->n_stages ? cur->n_stages + 1 : 0,
+                               .stage_end = stage_end};
         const char *names[CJ_SOURCE_MAX_TASKS];
         if (r.n_tasks) {
             int n;
@@ -690,7 +727,7 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_o
     if (!st && !done) st = setup(&s, e, mode == CJ_TRAIN_RESUME, &rng, err);
     if (!st && !done) {
         s.parts = (cj_train_parts){&s.model, &s.rule, &s.optim, &shuffle_rng, &diag_rng, s.order, s.train->n,
-                                   &s.watch};
+                                   &s.watch, &s.curriculum};
         if (mode == CJ_TRAIN_RESUME) st = restore(&s, &ts, out_dir, &step, err);
     }
     if (!st && !done) st = start_folder(&s, e, out_dir, mode, err);
