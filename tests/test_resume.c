@@ -5,7 +5,8 @@
  * train_state.safetensors byte for byte. One case per kind of state a run
  * carries: SGD momentum, Adam's moments, Kolen-Pollack's learned feedback
  * and its optimiser, a stochastic rule's noise stream, the shuffled order,
- * a recurrent layer's own noise stream and a validation split. Then the
+ * a recurrent layer's own noise stream and a validation split, task
+ * trials one task per batch and a curriculum's stage. Then the
  * folders that cannot be resumed, and the state file cut short or altered:
  * each is an error naming the file and what is wrong. */
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "fixtures.h"
 #include "harness.h"
 #include "idx_fixture.h"
+#include "metrics_fixture.h"
 #include "npy_fixture.h"
 
 static const char *tdir;
@@ -284,6 +286,38 @@ TEST(task_trials_of_later_epochs)
                           "model.layers=rnn 8 noise=0.1 tau=100 dt=20, dense 3", "train.epochs=4", "train.batch=16",
                           "train.diag_batch=16", "optim.name=adam", "optim.lr=0.01", NULL};
     check_resumes_exactly("task", base, NULL, 0);
+}
+
+/* Three of Yang et al.'s tasks, 96 new trials an epoch (6 batches of 16). */
+#define YANG_TASKS "data.format=task", "data.task=fdgo, reactgo weight=2, delaygo", "data.train_trials=96", \
+        "data.test_trials=48", "model.layers=rnn 8 noise=0.1 tau=100 dt=20, dense 33", "objective.name=mse", \
+        "train.epochs=4", "train.batch=16", "train.diag_batch=16", "optim.name=adam", "optim.lr=0.01"
+
+/* One task per batch: batch k's task comes from (seed, epoch, k), so a
+ * resumed epoch makes the same batches, whatever the shuffle. */
+TEST(task_one_per_batch)
+{
+    const char *base[] = {YANG_TASKS, "data.task_batches=one", "train.shuffle=true", NULL};
+    check_resumes_exactly("one-task", base, NULL, 3 * 6 + 2);
+}
+
+/* A curriculum whose first stage ends exactly where the run is cut (its
+ * 2 epochs), the second after one more; stopped again inside epoch 4, it
+ * resumes in the last stage. Stages 1, 1, 2, 3 either way. */
+TEST(curriculum_stage_across_a_resume)
+{
+    const char *base[] = {YANG_TASKS, "curriculum.stage1=fdgo, reactgo", "curriculum.stage1_max_epochs=2",
+                          "curriculum.stage2=delaygo", "curriculum.stage2_until=0.99", "curriculum.stage2_max_epochs=1",
+                          NULL};
+    check_resumes_exactly("curriculum", base, NULL, 3 * 6 + 2);
+    char *run = cj_path_printf("%s/curriculum-cut", tdir);
+    const double want[4] = {1, 1, 2, 3};
+    for (int e = 0; e < 4; e++) {
+        cJSON *j = metrics_line(run, e);
+        CHECK(j && json_num(j, "stage") == want[e]);
+        cJSON_Delete(j);
+    }
+    free(run);
 }
 
 /* The same from a model.init: the noise stream is seeded without the
@@ -608,6 +642,7 @@ TEST(an_altered_state_is_refused_by_name)
         {{.tensor = "optim.m"}, CJ_ERR_FORMAT, "no tensor 'optim.m'"},
         {{.extra = "rule.kp_optim.m"}, CJ_ERR_FORMAT, "holds Kolen-Pollack's optimiser, but rule.name = bp has none"},
         {{.extra = "surprise"}, CJ_ERR_FORMAT, "unexpected tensor 'surprise'"},
+        {{.key = "curriculum", .value = "0 0"}, CJ_ERR_FORMAT, "unexpected metadata 'curriculum'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         alteration a = cases[i].a;
@@ -623,6 +658,37 @@ TEST(an_altered_state_is_refused_by_name)
         check_refused(run, &a, cases[i].code, cases[i].want);
         free(order);
     }
+    free(run);
+}
+
+/* A curriculum run's stage: missing, past its stages, or beginning after
+ * the epoch the state holds, it is refused by name. */
+TEST(an_altered_curriculum_stage_is_refused)
+{
+    const char *base[] = {YANG_TASKS, "train.epochs=2", "curriculum.stage1=fdgo", "curriculum.stage1_max_epochs=1",
+                          NULL};
+    cj_experiment e;
+    cj_error err = {0};
+    char *run = cj_path_printf("%s/curriculum-alter", tdir);
+    if (!experiment(&e, base, NULL) || train(&e, run, CJ_TRAIN_NEW, NULL, &err)) {
+        test_fail("%s: %s", run, err.msg);
+        free(run);
+        return;
+    }
+    const struct {
+        alteration a;
+        const char *want;
+    } cases[] = {
+        {{.key = "curriculum", .value = NULL}, "no metadata 'curriculum'"},
+        {{.key = "curriculum", .value = "2 1"}, "metadata 'curriculum' = '2 1' is not a curriculum stage"},
+        {{.key = "curriculum", .value = "1 3"}, "metadata 'curriculum' = '1 3'"},
+        {{.key = "curriculum", .value = "1 0"}, "metadata 'curriculum' = '1 0'"},
+        {{.key = "curriculum", .value = "1"}, "metadata 'curriculum' = '1'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_refused(run, &cases[i].a, CJ_ERR_FORMAT, cases[i].want);
+    /* Unaltered, it resumes. */
+    const char *more[] = {"train.epochs=3", NULL};
+    CHECK(resume(run, more, NULL, &err) == CJ_OK && lines_of(run) == 3);
     free(run);
 }
 
@@ -741,6 +807,8 @@ int main(void)
     RUN(feedback_alignment_fixed_feedback);
     RUN(recurrent_noise_and_validation);
     RUN(task_trials_of_later_epochs);
+    RUN(task_one_per_batch);
+    RUN(curriculum_stage_across_a_resume);
     RUN(recurrent_noise_from_model_init);
     RUN(diverging_run_warns_once);
     RUN(a_folder_holding_a_run_needs_resume_or_force);
@@ -750,6 +818,7 @@ int main(void)
     RUN(an_edited_config_is_named);
     RUN(a_truncated_state_is_refused_at_every_length);
     RUN(an_altered_state_is_refused_by_name);
+    RUN(an_altered_curriculum_stage_is_refused);
     RUN(a_save_cut_short_is_finished_or_dropped);
     RUN(cli_resume_and_force);
     free(seq_x);
