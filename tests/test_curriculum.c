@@ -411,6 +411,33 @@ TEST(one_task_per_batch_trains_and_scores_every_task)
     free(run);
 }
 
+/* A run without stages and with mixed batches writes the config.ini it
+ * wrote before either existed (no task_batches line, no [curriculum]), so
+ * runs saved then still resume: their config.ini is compared line by
+ * line. */
+TEST(defaults_leave_config_ini_as_it_was)
+{
+    cj_experiment e;
+    cj_error err = {0};
+    if (!experiment(&e, NULL, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    char *path = cj_path_printf("%s/defaults.ini", tdir);
+    FILE *f = fopen(path, "w");
+    cj_experiment_write(&e, f);
+    fclose(f);
+    char *text = fixture_read(path, NULL);
+    CHECK(text && strstr(text, "test_trials = 200\ndir = \n") && !strstr(text, "task_batches") &&
+          !strstr(text, "curriculum") && !strstr(text, "stage"));
+    cj_experiment back;
+    cj_experiment_defaults(&back);
+    CHECK(cj_experiment_load(&back, path, &err) == CJ_OK && cj_experiment_finish(&back, &err) == CJ_OK &&
+          back.task_batches == CJ_TASK_BATCHES_MIXED);
+    free(text);
+    free(path);
+}
+
 /* config.ini holds the stages in use (and no others), canonically, and
  * reads back to the same experiment. */
 TEST(config_holds_the_stages_and_reads_back)
@@ -507,6 +534,7 @@ int main(void)
     RUN(stop_at_performance_waits_for_the_last_stage);
     RUN(one_task_per_batch_trains_and_scores_every_task);
     RUN(config_holds_the_stages_and_reads_back);
+    RUN(defaults_leave_config_ini_as_it_was);
     RUN(bad_stages_are_refused_by_name);
     return test_summary("curriculum");
 }

@@ -561,13 +561,21 @@ static int unused_stage(const cj_experiment *e, const key_def *k)
     return !e->stages[(k->offset - base) / size].tasks[0];
 }
 
+/* data.task_batches = mixed, the default, is left out: a run saved before
+ * the key existed keeps the config.ini it had, which --resume compares
+ * line by line with the experiment (run_folder.c). */
+static int default_batches(const cj_experiment *e, const key_def *k)
+{
+    return k->offset == OFF(task_batches) && e->task_batches == CJ_TASK_BATCHES_MIXED;
+}
+
 void cj_experiment_write(const cj_experiment *e, FILE *f)
 {
     const char *section = "";
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (k->scope.applies && !k->scope.applies(e)) continue; /* would not load back */
-        if (unused_stage(e, k)) continue;
+        if (unused_stage(e, k) || default_batches(e, k)) continue;
         if (strcmp(section, k->section)) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
