@@ -174,6 +174,67 @@ TEST(weighted_kernel_counts_the_expanded_sample)
     CHECK(kw.discordant > 0 && kw.tied_xy > 0);
 }
 
+/* O(n^2) weighted counts of observations given as class ranks. */
+static void brute_weighted(const int *gx, const int *ry, const int64_t *w, int n, cj_kendall_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        total += w[i];
+        int64_t self = w[i] * (w[i] - 1) / 2; /* copies: tied in both */
+        c->tied_x += self;
+        c->tied_y += self;
+        c->tied_xy += self;
+        for (int j = i + 1; j < n; j++) {
+            int64_t p = w[i] * w[j];
+            int dx = (gx[i] > gx[j]) - (gx[i] < gx[j]), dy = (ry[i] > ry[j]) - (ry[i] < ry[j]);
+            c->tied_x += dx == 0 ? p : 0;
+            c->tied_y += dy == 0 ? p : 0;
+            c->tied_xy += dx == 0 && dy == 0 ? p : 0;
+            c->discordant += dx * dy < 0 ? p : 0;
+        }
+    }
+    c->pairs = total * (total - 1) / 2;
+}
+
+TEST(fenwick_kernel_equals_all_pairs)
+{
+    /* Both of its paths: x distinct, and x with runs of ties; y ranks from
+     * 2 classes (a categorical RDM) to 700; weights 1..9. */
+    cj_rng rng;
+    cj_rng_seed(&rng, 13);
+    enum { N = 900 };
+    static int gx[N], ry[N];
+    static int64_t w[N], tree[700 + 34], hist[700];
+    const int ks[3] = {2, 37, 700};
+    for (int tied = 0; tied < 2; tied++)
+        for (int c = 0; c < 3; c++) {
+            int k = ks[c];
+            for (int i = 0; i < N; i++) {
+                gx[i] = tied ? i / 5 : i;
+                ry[i] = (int)cj_rng_below(&rng, (uint32_t)k);
+                w[i] = 1 + (int64_t)cj_rng_below(&rng, 9);
+            }
+            for (int i = 1; i < N; i++) /* ascending y within runs of x */
+                for (int j = i; j > 0 && gx[j - 1] == gx[j] && ry[j - 1] > ry[j]; j--) {
+                    int t = ry[j];
+                    ry[j] = ry[j - 1];
+                    ry[j - 1] = t;
+                    int64_t tw = w[j];
+                    w[j] = w[j - 1];
+                    w[j - 1] = tw;
+                }
+            cj_kendall_counts got, want;
+            cj_kendall_count_ranked(gx, ry, w, N, k, tree, hist, &got);
+            brute_weighted(gx, ry, w, N, &want);
+            if (memcmp(&got, &want, sizeof got))
+                test_fail("tied %d, k %d: discordant %lld (want %lld), ties x %lld (%lld) y %lld (%lld) xy %lld (%lld)",
+                          tied, k, (long long)got.discordant, (long long)want.discordant, (long long)got.tied_x,
+                          (long long)want.tied_x, (long long)got.tied_y, (long long)want.tied_y,
+                          (long long)got.tied_xy, (long long)want.tied_xy);
+        }
+}
+
 TEST(degenerate_and_bad_inputs)
 {
     double x[3] = {1, 1, 1}, y[3] = {1, 2, 3}, tau, rho;
@@ -304,6 +365,7 @@ int main(void)
     RUN(rank_statistics_match_scipy);
     RUN(knight_counts_equal_all_pairs_on_large_tied_data);
     RUN(weighted_kernel_counts_the_expanded_sample);
+    RUN(fenwick_kernel_equals_all_pairs);
     RUN(degenerate_and_bad_inputs);
     RUN(wilcoxon_matches_scipy);
     RUN(wilcoxon_exact_by_enumeration);

@@ -15,8 +15,9 @@
  *     cj_kendall_tau_a(x, y, n, &tau, &err);   // (concordant - discordant) / (n(n-1)/2)
  *
  * Nothing here prints or keeps state; the functions that need scratch
- * memory say so and return CJ_ERR_NOMEM when it cannot be had, and
- * cj_kendall_count_sorted is the allocation-free kernel for loops. */
+ * memory say so and return CJ_ERR_NOMEM when it cannot be had;
+ * cj_kendall_count_sorted and cj_kendall_count_ranked are allocation-free
+ * kernels for loops. */
 #ifndef CAJAL_STATS_H
 #define CAJAL_STATS_H
 
@@ -136,9 +137,25 @@ cj_status cj_kendall_tau_a(const double *x, const double *y, size_t n, double *t
  * (NaN-free), each standing for w[i] >= 1 copies. ys and w are merge-sorted
  * in place (destroyed); ywork and wwork are scratch of n elements each.
  * Weighted, it counts the pairs of the expanded sample without expanding
- * it: a bootstrap sample's repeated entries (cj_rsa_bootstrap). */
+ * it (a bootstrap sample's repeated entries). */
 void cj_kendall_count_sorted(const double *xs, double *ys, int64_t *w, size_t n, double *ywork, int64_t *wwork,
                              cj_kendall_counts *out);
+
+/* The same counts for observations given by class ranks, allocation-free,
+ * in O(n log k): gx[i] the rank of x_i among the distinct x values
+ * (non-decreasing: observations in ascending x) and ry[i] in [0, k) the
+ * rank of y_i among the distinct y values, ascending within each run of
+ * equal gx; each observation stands for w[i] >= 1 copies. The discordant
+ * pairs are counted in one pass in x order with a Fenwick tree over the y
+ * ranks (Fenwick 1994, Softw. Pract. Exper. 24:327) holding the weight seen
+ * so far at each rank: an observation is discordant with the weight above
+ * its y rank among the smaller x. tree [k + 34] and hist [k] are scratch.
+ * When the ranks are known in advance — a bootstrap sample only reweights
+ * the entries of two fixed RDMs — this is about three times faster than
+ * merge-sorting each sample (cj_rsa_bootstrap uses it, with the variable of
+ * fewer distinct values as y, so the tree is small). */
+void cj_kendall_count_ranked(const int *gx, const int *ry, const int64_t *w, size_t n, int k, int64_t *tree,
+                             int64_t *hist, cj_kendall_counts *out);
 
 /* The Wilcoxon signed-rank test of paired samples x, y (y NULL: x against
  * 0), two-sided, as scipy.stats.wilcoxon(x, y) with its defaults: the

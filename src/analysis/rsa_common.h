@@ -3,9 +3,9 @@
  * bootstrap sample changes only how often each original entry appears
  * (c_i c_j times for stimuli i, j: cajal/rsa.h, cj_rsa_compare_resampled),
  * never the values, so everything that depends on the values alone — which
- * entries are finite, their order by (a, b), their classes of equal values
- * — is worked out once here, and each sample costs one weighted pass (one
- * weighted merge sort for tau_a). Internal to src/analysis/rsa_*.c. */
+ * entries are finite, the ranks of their values, their order — is worked
+ * out once here, and each sample costs one weighted pass (for tau_a one
+ * pass with a Fenwick tree, cj_kendall_count_ranked). Internal to src/analysis/rsa_*.c. */
 #ifndef CAJAL_RSA_COMMON_H
 #define CAJAL_RSA_COMMON_H
 
@@ -16,18 +16,20 @@
 typedef struct {
     cj_rsa_measure measure;
     size_t m;       /* entries finite in both RDMs */
-    size_t *idx;    /* [m] their condensed positions, in ascending order of (x, y) */
-    double *x, *y;  /* [m] their values in the two RDMs */
-    int *cx, *cy;   /* [m] (Spearman) the class of equal values each belongs to, 0.. in ascending order */
-    int kx, ky;     /* (Spearman) the number of classes */
+    size_t *idx;    /* [m] their condensed positions (tau_a: in ascending (cx, cy) order; else ascending) */
+    double *x, *y;  /* [m] their values in the two RDMs (Pearson, cosine) */
+    int *cx, *cy;   /* [m] (Spearman, tau_a) the rank of each value among the distinct values of its RDM */
+    int kx, ky;     /* (Spearman, tau_a) the number of distinct values; for tau_a the RDMs are swapped if
+                       need be so that ky <= kx (tau is symmetric), which keeps the Fenwick tree small */
 } rsa_plan;
 
 /* Scratch for rsa_plan_eval, for plans of up to `cap` entries. */
 typedef struct {
     size_t cap;
-    double *xs, *ys, *yw;        /* tau_a: the weighted entries, and merge scratch */
-    int64_t *w, *ww;
-    double *wx, *wy, *rx, *ry;   /* Spearman: class weights and average ranks */
+    int *gx, *ry;                /* tau_a: the entries with non-zero weight */
+    int64_t *w, *tree, *hist;    /* tau_a: their weights, the Fenwick tree [cap + 34], y-rank totals */
+    double *u, *v;               /* Spearman: the entries' average ranks */
+    double *wx, *wy, *rx, *ry_rank; /* Spearman: class weights and average ranks */
 } rsa_work;
 
 /* Builds the plan of a and b [len] for measure m. Fails with CJ_ERR_ARG for

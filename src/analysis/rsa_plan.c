@@ -1,9 +1,9 @@
 /* rsa_plan.c — comparison plans of two condensed RDMs, evaluated under
  * integer entry weights (see rsa_common.h). Weighted, each measure is the
  * one scipy computes on the expanded vectors: means, variances and
- * products are sums with weights, an average rank is the weight before
- * the class plus (class weight + 1) / 2, and Kendall's counts come from
- * cj_kendall_count_sorted with weights. */
+ * products are sums with weights, an average rank is the weight of the
+ * lower values plus (weight of the value + 1) / 2, and Kendall's counts
+ * come from cj_kendall_count_ranked with weights. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,28 +11,41 @@
 #include "rsa_common.h"
 
 typedef struct {
-    double x, y;
+    double v;
     size_t i;
-} plan_item;
+} value_item;
 
-static int plan_item_cmp(const void *a, const void *b)
+static int value_cmp(const void *a, const void *b)
 {
-    const plan_item *p = a, *q = b;
-    if (p->x != q->x) return p->x < q->x ? -1 : 1;
-    if (p->y != q->y) return p->y < q->y ? -1 : 1;
+    const value_item *p = a, *q = b;
+    if (p->v != q->v) return p->v < q->v ? -1 : 1;
     return (p->i > q->i) - (p->i < q->i);
 }
 
-/* Dense classes of v[order], computed by sorting the values' positions. */
+typedef struct {
+    int a, b;
+    size_t i;
+} rank_pair;
+
+static int rank_pair_cmp(const void *x, const void *y)
+{
+    const rank_pair *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    if (p->b != q->b) return p->b < q->b ? -1 : 1;
+    return (p->i > q->i) - (p->i < q->i);
+}
+
+/* cls[i] = the rank of v[i] among the distinct values of v[0..m), from 0;
+ * *k = their number. */
 static cj_status classes(const double *v, size_t m, int *cls, int *k, cj_error *err)
 {
-    plan_item *s = malloc((m ? m : 1) * sizeof *s);
+    value_item *s = malloc((m ? m : 1) * sizeof *s);
     if (!s) return cj_fail(err, CJ_ERR_NOMEM, "RSA: no memory for %zu entries", m);
-    for (size_t i = 0; i < m; i++) s[i] = (plan_item){v[i], 0.0, i};
-    qsort(s, m, sizeof *s, plan_item_cmp);
+    for (size_t i = 0; i < m; i++) s[i] = (value_item){v[i], i};
+    qsort(s, m, sizeof *s, value_cmp);
     int c = -1;
     for (size_t i = 0; i < m; i++) {
-        if (i == 0 || s[i].x != s[i - 1].x) c++;
+        if (i == 0 || s[i].v != s[i - 1].v) c++;
         cls[s[i].i] = c;
     }
     *k = c + 1;
@@ -50,6 +63,30 @@ void rsa_plan_free(rsa_plan *p)
     memset(p, 0, sizeof *p);
 }
 
+/* tau_a: the RDM with fewer distinct values as y, then the entries in
+ * ascending (x rank, y rank) order, as cj_kendall_count_ranked reads them. */
+static cj_status order_for_kendall(rsa_plan *p, cj_error *err)
+{
+    if (p->ky > p->kx) {
+        int *t = p->cx, k = p->kx;
+        p->cx = p->cy;
+        p->cy = t;
+        p->kx = p->ky;
+        p->ky = k;
+    }
+    rank_pair *s = malloc((p->m ? p->m : 1) * sizeof *s);
+    if (!s) return cj_fail(err, CJ_ERR_NOMEM, "RSA: no memory for %zu entries", p->m);
+    for (size_t e = 0; e < p->m; e++) s[e] = (rank_pair){p->cx[e], p->cy[e], p->idx[e]};
+    qsort(s, p->m, sizeof *s, rank_pair_cmp);
+    for (size_t e = 0; e < p->m; e++) {
+        p->cx[e] = s[e].a;
+        p->cy[e] = s[e].b;
+        p->idx[e] = s[e].i;
+    }
+    free(s);
+    return CJ_OK;
+}
+
 cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t len, cj_rsa_measure m,
                          cj_error *err)
 {
@@ -63,66 +100,60 @@ cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t l
         cnt += !isnan(a[k]) && !isnan(b[k]);
     }
     size_t c = cnt ? cnt : 1;
-    plan_item *s = malloc(c * sizeof *s);
+    const int ranked = m == CJ_RSA_SPEARMAN || m == CJ_RSA_TAU_A;
     p->idx = malloc(c * sizeof *p->idx);
     p->x = malloc(c * sizeof *p->x);
     p->y = malloc(c * sizeof *p->y);
-    if (m == CJ_RSA_SPEARMAN) {
+    if (ranked) {
         p->cx = malloc(c * sizeof *p->cx);
         p->cy = malloc(c * sizeof *p->cy);
     }
-    if (!s || !p->idx || !p->x || !p->y || (m == CJ_RSA_SPEARMAN && (!p->cx || !p->cy))) {
-        free(s);
+    if (!p->idx || !p->x || !p->y || (ranked && (!p->cx || !p->cy))) {
         rsa_plan_free(p);
         return cj_fail(err, CJ_ERR_NOMEM, "RSA: no memory for a comparison of %zu entries", len);
     }
     size_t q = 0;
     for (size_t k = 0; k < len; k++)
-        if (!isnan(a[k]) && !isnan(b[k])) s[q++] = (plan_item){a[k], b[k], k};
-    /* Ascending (x, y): what the Kendall kernel needs; any order serves the others. */
-    qsort(s, cnt, sizeof *s, plan_item_cmp);
-    for (size_t k = 0; k < cnt; k++) {
-        p->idx[k] = s[k].i;
-        p->x[k] = s[k].x;
-        p->y[k] = s[k].y;
-    }
-    free(s);
-    p->m = cnt;
-    if (m == CJ_RSA_SPEARMAN) {
-        cj_status st = classes(p->x, cnt, p->cx, &p->kx, err);
-        if (!st) st = classes(p->y, cnt, p->cy, &p->ky, err);
-        if (st) {
-            rsa_plan_free(p);
-            return st;
+        if (!isnan(a[k]) && !isnan(b[k])) {
+            p->idx[q] = k;
+            p->x[q] = a[k];
+            p->y[q++] = b[k];
         }
-    }
-    return CJ_OK;
+    p->m = cnt;
+    cj_status st = CJ_OK;
+    if (ranked && !(st = classes(p->x, cnt, p->cx, &p->kx, err)) && !(st = classes(p->y, cnt, p->cy, &p->ky, err)) &&
+        m == CJ_RSA_TAU_A)
+        st = order_for_kendall(p, err);
+    if (st) rsa_plan_free(p);
+    return st;
 }
 
 void rsa_work_free(rsa_work *w)
 {
-    free(w->xs);
-    free(w->ys);
-    free(w->yw);
+    free(w->gx);
+    free(w->ry);
     free(w->w);
-    free(w->ww);
+    free(w->tree);
+    free(w->hist);
+    free(w->u);
+    free(w->v);
     free(w->wx);
     free(w->wy);
     free(w->rx);
-    free(w->ry);
+    free(w->ry_rank);
     memset(w, 0, sizeof *w);
 }
 
 cj_status rsa_work_init(rsa_work *w, size_t cap, cj_error *err)
 {
     memset(w, 0, sizeof *w);
-    size_t c = cap ? cap : 1;
+    size_t c = cap + 34; /* the Fenwick tree's size for ranks < cap (cj_kendall_count_ranked) */
     w->cap = cap;
-    double **d[] = {&w->xs, &w->ys, &w->yw, &w->wx, &w->wy, &w->rx, &w->ry};
-    int ok = 1;
+    double **d[] = {&w->u, &w->v, &w->wx, &w->wy, &w->rx, &w->ry_rank};
+    int64_t **l[] = {&w->w, &w->tree, &w->hist};
+    int ok = (w->gx = malloc(c * sizeof *w->gx)) != NULL && (w->ry = malloc(c * sizeof *w->ry)) != NULL;
     for (size_t i = 0; i < sizeof d / sizeof *d; i++) ok &= (*d[i] = malloc(c * sizeof(double))) != NULL;
-    ok &= (w->w = malloc(c * sizeof *w->w)) != NULL;
-    ok &= (w->ww = malloc(c * sizeof *w->ww)) != NULL;
+    for (size_t i = 0; i < sizeof l / sizeof *l; i++) ok &= (*l[i] = malloc(c * sizeof(int64_t))) != NULL;
     if (!ok) {
         rsa_work_free(w);
         return cj_fail(err, CJ_ERR_NOMEM, "RSA: no memory for scratch of %zu entries", cap);
@@ -134,26 +165,27 @@ cj_status rsa_work_init(rsa_work *w, size_t cap, cj_error *err)
 static double weighted_corr(const rsa_plan *p, const double *u, const double *v, const int64_t *weight, int centre)
 {
     double sw = 0.0, mu = 0.0, mv = 0.0;
+    for (size_t k = 0; k < p->m; k++) {
+        double wt = (double)weight[p->idx[k]];
+        sw += wt;
+        mu += wt * u[k];
+        mv += wt * v[k];
+    }
+    if (sw < 2.0) return NAN;
     if (centre) {
-        for (size_t k = 0; k < p->m; k++) {
-            double wt = (double)weight[p->idx[k]];
-            sw += wt;
-            mu += wt * u[k];
-            mv += wt * v[k];
-        }
-        if (sw < 2.0) return NAN;
         mu /= sw;
         mv /= sw;
+    } else {
+        mu = mv = 0.0;
     }
-    double suv = 0.0, suu = 0.0, svv = 0.0, total = 0.0;
+    double suv = 0.0, suu = 0.0, svv = 0.0;
     for (size_t k = 0; k < p->m; k++) {
         double wt = (double)weight[p->idx[k]], a = u[k] - mu, b = v[k] - mv;
-        total += wt;
         suv += wt * a * b;
         suu += wt * a * a;
         svv += wt * b * b;
     }
-    if (total < 2.0 || !(suu > 0.0 && svv > 0.0)) return NAN;
+    if (!(suu > 0.0 && svv > 0.0)) return NAN;
     double r = suv / sqrt(suu * svv);
     return r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
 }
@@ -180,25 +212,26 @@ double rsa_plan_eval(const rsa_plan *p, const int64_t *weight, rsa_work *w)
         return weighted_corr(p, p->x, p->y, weight, 0);
     case CJ_RSA_SPEARMAN: {
         class_ranks(p, p->cx, p->kx, weight, w->wx, w->rx);
-        class_ranks(p, p->cy, p->ky, weight, w->wy, w->ry);
-        /* The entries' ranks go where the tau_a scratch would. */
+        class_ranks(p, p->cy, p->ky, weight, w->wy, w->ry_rank);
         for (size_t e = 0; e < p->m; e++) {
-            w->xs[e] = w->rx[p->cx[e]];
-            w->ys[e] = w->ry[p->cy[e]];
+            w->u[e] = w->rx[p->cx[e]];
+            w->v[e] = w->ry_rank[p->cy[e]];
         }
-        return weighted_corr(p, w->xs, w->ys, weight, 1);
+        return weighted_corr(p, w->u, w->v, weight, 1);
     }
     case CJ_RSA_TAU_A: {
+        /* Keep the entries drawn (weight > 0) without a branch: about half
+         * of them are not, at random, which a branch would mispredict. */
         size_t q = 0;
         for (size_t e = 0; e < p->m; e++) {
             int64_t wt = weight[p->idx[e]];
-            if (wt <= 0) continue;
-            w->xs[q] = p->x[e];
-            w->ys[q] = p->y[e];
-            w->w[q++] = wt;
+            w->gx[q] = p->cx[e];
+            w->ry[q] = p->cy[e];
+            w->w[q] = wt;
+            q += wt > 0;
         }
         cj_kendall_counts c;
-        cj_kendall_count_sorted(w->xs, w->ys, w->w, q, w->yw, w->ww, &c);
+        cj_kendall_count_ranked(w->gx, w->ry, w->w, q, p->ky, w->tree, w->hist, &c);
         return cj_kendall_tau_a_of(&c);
     }
     }
