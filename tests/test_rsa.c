@@ -354,6 +354,45 @@ TEST(fit_is_the_mean_over_subjects)
     ref_text_free(&r);
 }
 
+/* The example at the top of include/cajal/rsa.h, as written there. */
+TEST(the_header_example_runs)
+{
+    enum { N = 92, F = 4096 };
+    cj_rng rng;
+    cj_rng_seed(&rng, 3);
+    float *acts = malloc((size_t)N * F * sizeof *acts);
+    double *subjects = malloc(4 * 4186 * sizeof *subjects);
+    if (!acts || !subjects) {
+        test_fail("no memory");
+        free(acts);
+        free(subjects);
+        return;
+    }
+    cj_rng_fill_normal(&rng, acts, (size_t)N * F, 1.0f);
+    for (int i = 0; i < N; i++) /* two categories of stimuli */
+        for (int k = 0; k < F; k++) acts[(size_t)i * F + k] += (i < N / 2) == (k % 2) ? 0.3f : 0.0f;
+    for (int s = 0; s < 4; s++)
+        for (int i = 0; i < N; i++)
+            for (int j = i + 1; j < N; j++)
+                subjects[s * 4186 + cj_rdm_index(N, i, j)] = ((i < N / 2) != (j < N / 2)) + cj_rng_normal(&rng);
+
+    cj_error err;
+    double model[4186], fit, ceiling[2], boot[1000], ci[2];
+    CHECK(cj_rdm_compute(acts, 92, 4096, CJ_RDM_CORRELATION, model, &err) == CJ_OK);
+    CHECK(cj_rsa_fit(model, 1, subjects, 4, 4186, CJ_RSA_TAU_A, &fit, NULL, &err) == CJ_OK);
+    CHECK(cj_rsa_noise_ceiling(subjects, 4, 4186, CJ_RSA_TAU_A, CJ_RSA_POOL_MEAN, ceiling, &err) == CJ_OK);
+    cj_rsa_boot_opts o;
+    cj_rsa_boot_defaults(&o);
+    CHECK(cj_rsa_bootstrap(model, 1, subjects, 4, 92, CJ_RSA_TAU_A, &o, boot, &err) == CJ_OK);
+    CHECK(cj_percentile_interval(boot, 1000, 0.95, ci, NULL, &err) == CJ_OK);
+    /* The model shares the subjects' two-category structure: a positive
+     * fit inside its interval, and a ceiling that brackets sensibly. */
+    CHECK(fit > 0.05 && ci[0] < fit && fit < ci[1]);
+    CHECK(0.0 < ceiling[0] && ceiling[0] < ceiling[1] && ceiling[1] < 1.0);
+    free(acts);
+    free(subjects);
+}
+
 int main(void)
 {
     RUN(layout_round_trips);
@@ -365,5 +404,6 @@ int main(void)
     RUN(comparison_edge_cases);
     RUN(noise_ceiling_matches_numpy);
     RUN(fit_is_the_mean_over_subjects);
+    RUN(the_header_example_runs);
     return test_summary("rsa");
 }

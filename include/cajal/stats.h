@@ -179,7 +179,7 @@ typedef struct {
 } cj_wilcoxon;
 
 /* Fails with CJ_ERR_ARG for n < 1, a NaN or infinite value, or only zero
- * differences. Allocates 2n doubles. */
+ * differences. Allocates O(n). */
 cj_status cj_wilcoxon_signed_rank(const double *x, const double *y, int n, cj_wilcoxon *out, cj_error *err);
 
 /* The q-quantile (0 <= q <= 1) of sorted[0..n) (ascending, no NaN) by
