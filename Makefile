@@ -8,6 +8,7 @@
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
 #   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
+#   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
 
 CC      ?= cc
@@ -53,7 +54,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-recurrent bench-contextdm fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-recurrent bench-rsa bench-contextdm fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -110,6 +111,9 @@ bench-kde: $(BUILD)/bench/bench_kde
 
 bench-recurrent: cajal $(BUILD)/bench/bench_recurrent
 	sh bench/run_recurrent.sh $(BUILD)/bench/bench_recurrent
+
+bench-rsa: $(BUILD)/bench/bench_rsa
+	sh bench/run_rsa.sh $(BUILD)/bench/bench_rsa
 
 bench-contextdm: cajal
 	sh bench/run_contextdm.sh

@@ -66,6 +66,7 @@
 #include "cajal/record.h"
 #include "cajal/recurrent.h"
 #include "cajal/rng.h"
+#include "cajal/rsa.h"
 #include "cajal/rules.h"
 #include "cajal/source.h"
 #include "cajal/spec.h"
