@@ -13,6 +13,12 @@
  * near its peak, small enough (4 MB for p + q = 1,024) to stay in cache. */
 enum { CKA_BLOCK_ROWS = 1024, CKA_BLOCK_COLS = 256 };
 
+/* Stimuli whose float products are summed in float before they are added
+ * into the double accumulator (a multiple of CKA_BLOCK_ROWS). */
+#ifndef CKA_FLUSH_ROWS
+#define CKA_FLUSH_ROWS 4096
+#endif
+
 /* Column means of x [n, p] into mean [p] (double sums). A value that is
  * not finite fails with CJ_ERR_ARG naming "<fn>: <name>[i, j] = v". */
 cj_status cka_column_means(const float *x, size_t n, int p, const char *fn, const char *name, double *mean,

@@ -108,12 +108,15 @@ cj_status cka_feature_products(const float *x, const float *y, size_t n, int p, 
         } else {
             centre_rows_f(x, r0, b, p, mean, bf, m, 0, kn);
             centre_rows_f(y, r0, b, q, mean + p, bf, m, p, ln);
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, m, b, 1.0f, bf, m, 0.0f, gf, m);
-            for (size_t i = 0; i < (size_t)m; i++) {
-                const float *src = gf + i * m;
-                double *dst = g + i * m;
-                for (size_t j = i; j < (size_t)m; j++) dst[j] += (double)src[j];
-            }
+            /* float sums over at most CKA_FLUSH_ROWS stimuli, then into g */
+            int fresh = r0 % CKA_FLUSH_ROWS == 0;
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, m, b, 1.0f, bf, m, fresh ? 0.0f : 1.0f, gf, m);
+            if ((r0 + (size_t)b) % CKA_FLUSH_ROWS == 0 || r0 + (size_t)b == n)
+                for (size_t i = 0; i < (size_t)m; i++) {
+                    const float *src = gf + i * m;
+                    double *dst = g + i * m;
+                    for (size_t j = i; j < (size_t)m; j++) dst[j] += (double)src[j];
+                }
         }
         for (int r = 0; r < b; r++) {
             s->kl += kn[r] * ln[r];
