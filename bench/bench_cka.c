@@ -154,15 +154,15 @@ int main(int argc, char **argv)
     printf("cajal  feature-space products: %.2f GFLOP (ssyrk of [x y]: n (p+q)^2); at the limit %.4f s; "
            "ssyrk blocks alone %.4f s (%.1f GFLOP/s)\n",
            flops / 1e9, flops / 1e9 / peak, prod, flops / prod / 1e9);
-    printf("cajal  linear CKA biased:   best %.4f s  median %.4f s  (%.1f GFLOP/s, %.0f%% of the limit)  cka %.9f\n", b0,
-           m0, flops / b0 / 1e9, 100.0 * flops / b0 / 1e9 / peak, v0);
-    printf("cajal  linear CKA debiased: best %.4f s  median %.4f s  (%.1f GFLOP/s, %.0f%% of the limit)  cka %.9f\n", b1,
-           m1, flops / b1 / 1e9, 100.0 * flops / b1 / 1e9 / peak, v1);
+    static const char line[] =
+        "cajal  linear CKA %-9s best %.4f s  median %.4f s  (%.1f GFLOP/s, %.0f%% of the limit)  cka %.9f\n";
+    printf(line, "biased:", b0, m0, flops / b0 / 1e9, 100.0 * flops / b0 / 1e9 / peak, v0);
+    printf(line, "debiased:", b1, m1, flops / b1 / 1e9, 100.0 * flops / b1 / 1e9 / peak, v1);
 
     char meta[1024];
     int len = snprintf(meta, sizeof meta,
-                       "n %zu\np %d\nreps %d\npeak_gflops %.9g\ncka %.17g\ncka_debiased %.17g\nbest_s %.9g\nmedian_s %.9g\n"
-                       "best_debiased_s %.9g\nmedian_debiased_s %.9g\n",
+                       "n %zu\np %d\nreps %d\npeak_gflops %.9g\ncka %.17g\ncka_debiased %.17g\n"
+                       "best_s %.9g\nmedian_s %.9g\nbest_debiased_s %.9g\nmedian_debiased_s %.9g\n",
                        n, p, reps, peak, v0, v1, b0, m0, b1, m1);
     int ok = write_raw(dir, "meta.txt", meta, (size_t)len) && write_raw(dir, "x.f32", x, n * p * sizeof(float)) &&
              write_raw(dir, "y.f32", y, n * p * sizeof(float));

@@ -194,8 +194,8 @@ TEST(gram_path_matches_kornblith)
     CHECK_NEAR(s, deb[0], 1e-12);
     /* the shape measures in feature space: the same CKA; CCA undefined
      * (50 features, 30 stimuli: rank 29) */
-    cj_shape_similarity sh;
-    CHECK(cj_shape_compare(xf, yf, n, p, q, &sh, &err) == CJ_OK);
+    cj_cka_measures sh;
+    CHECK(cj_cka_compare(xf, yf, n, p, q, &sh, &err) == CJ_OK);
     CHECK_NEAR(sh.cka, lin[0], 1e-12);
     CHECK_NEAR(sh.cka_debiased, deb[0], 1e-10);
     CHECK_NEAR(sh.procrustes, pro[0], 1e-10);
@@ -209,9 +209,9 @@ TEST(shape_measures_match_scipy)
 {
     small_case c;
     if (!load_small(&c)) goto done;
-    cj_shape_similarity sh;
+    cj_cka_measures sh;
     cj_error err;
-    CHECK(cj_shape_compare(c.x, c.y, c.n, c.p, c.q, &sh, &err) == CJ_OK);
+    CHECK(cj_cka_compare(c.x, c.y, c.n, c.p, c.q, &sh, &err) == CJ_OK);
     CHECK_NEAR(sh.cka, ref1(&c, "linear"), 1e-12);
     CHECK_NEAR(sh.cka_debiased, ref1(&c, "linear_debiased"), 1e-12);
     CHECK_NEAR(sh.procrustes, ref1(&c, "procrustes"), 1e-10);
@@ -247,8 +247,8 @@ TEST(many_blocks_match_numpy)
     CHECK_NEAR(s, ref_text_get(&r, "blocks_linear", 1)[0], 1e-6);
     CHECK(cj_cka_linear(x, y, n, p, q, 1, &s, &err) == CJ_OK);
     CHECK_NEAR(s, ref_text_get(&r, "blocks_linear_debiased", 1)[0], 1e-6);
-    cj_shape_similarity sh;
-    CHECK(cj_shape_compare(x, y, n, p, q, &sh, &err) == CJ_OK);
+    cj_cka_measures sh;
+    CHECK(cj_cka_compare(x, y, n, p, q, &sh, &err) == CJ_OK);
     CHECK_NEAR(sh.cka, ref_text_get(&r, "blocks_linear", 1)[0], 1e-11);
     CHECK_NEAR(sh.cka_debiased, ref_text_get(&r, "blocks_linear_debiased", 1)[0], 1e-11);
     CHECK_NEAR(sh.procrustes, ref_text_get(&r, "blocks_procrustes", 1)[0], 1e-10);
@@ -290,8 +290,8 @@ TEST(invariant_to_rotation_scale_shift)
     /* RBF: distances scale by 2.5 and so does the median: the same kernel */
     CHECK(cj_cka_rbf(x, y, N, P, P, 0.8, 0, &s, &err) == CJ_OK);
     CHECK_NEAR(s, 1.0, 1e-5);
-    cj_shape_similarity sh;
-    CHECK(cj_shape_compare(x, y, N, P, P, &sh, &err) == CJ_OK);
+    cj_cka_measures sh;
+    CHECK(cj_cka_compare(x, y, N, P, P, &sh, &err) == CJ_OK);
     CHECK_NEAR(sh.cka, 1.0, 1e-5);
     CHECK_NEAR(sh.procrustes, 0.0, 1e-5);
     CHECK_NEAR(sh.cca_mean, 1.0, 1e-5);
@@ -340,8 +340,8 @@ TEST(constant_layer_is_nan)
     CHECK(isnan(s));
     CHECK(cj_cka_linear(x, y, N, P, P, 1, &s, &err) == CJ_OK);
     CHECK(isnan(s));
-    cj_shape_similarity sh;
-    CHECK(cj_shape_compare(x, y, N, P, P, &sh, &err) == CJ_OK);
+    cj_cka_measures sh;
+    CHECK(cj_cka_compare(x, y, N, P, P, &sh, &err) == CJ_OK);
     CHECK(isnan(sh.cka) && isnan(sh.procrustes) && isnan(sh.cca_mean));
     /* RBF: every distance 0, so no bandwidth */
     CHECK(cj_cka_rbf(x, y, N, P, P, 1.0, 0, &s, &err) == CJ_ERR_NUMERIC);
@@ -365,7 +365,7 @@ TEST(bad_arguments_are_named)
     x[7] = NAN;
     CHECK(cj_cka_linear(x, y, 8, 2, 2, 0, &s, &err) == CJ_ERR_ARG);
     CHECK(strcmp(err.msg, "cka linear: x[3, 1] = nan is not finite") == 0);
-    CHECK(cj_shape_compare(x, y, 8, 2, 2, &(cj_shape_similarity){0}, &err) == CJ_ERR_ARG);
+    CHECK(cj_cka_compare(x, y, 8, 2, 2, &(cj_cka_measures){0}, &err) == CJ_ERR_ARG);
     CHECK(strstr(err.msg, "x[3, 1]") != NULL);
     x[7] = 7.0f;
     y[0] = INFINITY;

@@ -131,9 +131,9 @@ typedef struct {
     double cka, cka_debiased; /* cka_debiased NaN for n < 4 */
     double procrustes;
     double cca_mean, cca_r2;
-} cj_shape_similarity;
+} cj_cka_measures;
 
-cj_status cj_shape_compare(const float *x, const float *y, size_t n, int p, int q, cj_shape_similarity *out,
+cj_status cj_cka_compare(const float *x, const float *y, size_t n, int p, int q, cj_cka_measures *out,
                            cj_error *err);
 
 #endif

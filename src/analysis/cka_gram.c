@@ -204,8 +204,9 @@ static cj_status check_gram(const double *k, size_t n, const char *name, cj_erro
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             if (fabs(k[i * n + j] - k[j * n + i]) > tol)
-                return cj_fail(err, CJ_ERR_ARG, "cka gram: %s is not symmetric: %s[%zu, %zu] = %.17g, %s[%zu, %zu] = %.17g",
-                               name, name, i, j, k[i * n + j], name, j, i, k[j * n + i]);
+                return cj_fail(err, CJ_ERR_ARG,
+                               "cka gram: %s is not symmetric: %s[%zu, %zu] = %.17g, %s[%zu, %zu] = %.17g", name,
+                               name, i, j, k[i * n + j], name, j, i, k[j * n + i]);
     return CJ_OK;
 }
 

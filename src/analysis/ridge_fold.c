@@ -71,8 +71,8 @@ cj_status ridge_ws_alloc(ridge_ws *w, int p, int units, int n_alphas, size_t mma
         !w->s || !w->u2 || !w->z || !w->yc || !w->ybar || !w->uty || !w->wk || !w->fit || !w->f || !w->h ||
         !w->mse || !w->best || !w->pred || !w->tr || !w->te) {
         ridge_ws_free(w);
-        return cj_fail(err, CJ_ERR_NOMEM, "ridge cv: no memory for the fold workspace (%zu training stimuli x %d features)",
-                       mmax, p);
+        return cj_fail(err, CJ_ERR_NOMEM,
+                       "ridge cv: no memory for the fold workspace (%zu training stimuli x %d features)", mmax, p);
     }
     return CJ_OK;
 }

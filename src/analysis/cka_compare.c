@@ -1,6 +1,6 @@
-/* cka_shape.c — linear CKA, the orthogonal Procrustes distance and mean
+/* cka_compare.c — linear CKA, the orthogonal Procrustes distance and mean
  * canonical correlation from one set of centred products (cajal/cka.h,
- * cj_shape_compare).
+ * cj_cka_compare).
  *
  * With Sxx = xc^T xc, Sxy = xc^T yc, Syy = yc^T yc (double, one pass):
  *   Procrustes (Ding et al. 2021; Schoenemann 1966): for unit-norm xc, yc,
@@ -26,14 +26,14 @@ static cj_status singular_values(double *a, int r, int c, double *s, cj_error *e
     int m = c, n = r, one = 1, lwork = -1, info = 0;
     double wq = 0.0, dummy = 0.0;
     dgesvd_("N", "N", &m, &n, a, &m, s, &dummy, &one, &dummy, &one, &wq, &lwork, &info);
-    if (info) return cj_fail(err, CJ_ERR_NUMERIC, "shape compare: dgesvd workspace query failed (info %d)", info);
+    if (info) return cj_fail(err, CJ_ERR_NUMERIC, "cka compare: dgesvd workspace query failed (info %d)", info);
     lwork = (int)wq + 1;
     double *work = malloc(sizeof(double) * (size_t)lwork);
-    if (!work) return cj_fail(err, CJ_ERR_NOMEM, "shape compare: no memory for dgesvd's workspace (%d doubles)", lwork);
+    if (!work) return cj_fail(err, CJ_ERR_NOMEM, "cka compare: no memory for dgesvd's workspace (%d doubles)", lwork);
     dgesvd_("N", "N", &m, &n, a, &m, s, &dummy, &one, &dummy, &one, work, &lwork, &info);
     free(work);
     if (info)
-        return cj_fail(err, CJ_ERR_NUMERIC, "shape compare: dgesvd did not converge on a %d x %d matrix (info %d)", r, c,
+        return cj_fail(err, CJ_ERR_NUMERIC, "cka compare: dgesvd did not converge on a %d x %d matrix (info %d)", r, c,
                        info);
     return CJ_OK;
 }
@@ -45,7 +45,7 @@ static cj_status inverse_sqrt(double *s, int n, int *rank_ok, cj_error *err)
     int lwork = -1, liwork = -1, info = 0, iq = 0;
     double wq = 0.0;
     double *w = malloc(sizeof(double) * (size_t)n);
-    if (!w) return cj_fail(err, CJ_ERR_NOMEM, "shape compare: no memory for %d eigenvalues", n);
+    if (!w) return cj_fail(err, CJ_ERR_NOMEM, "cka compare: no memory for %d eigenvalues", n);
     dsyevd_("V", "U", &n, s, &n, w, &wq, &lwork, &iq, &liwork, &info);
     lwork = (int)wq + 1;
     liwork = iq > 0 ? iq : 1;
@@ -53,12 +53,12 @@ static cj_status inverse_sqrt(double *s, int n, int *rank_ok, cj_error *err)
     int *iwork = malloc(sizeof(int) * (size_t)liwork);
     cj_status st = CJ_OK;
     if (info || !work || !iwork)
-        st = cj_fail(err, info ? CJ_ERR_NUMERIC : CJ_ERR_NOMEM, "shape compare: dsyevd workspace for %d x %d failed", n,
+        st = cj_fail(err, info ? CJ_ERR_NUMERIC : CJ_ERR_NOMEM, "cka compare: dsyevd workspace for %d x %d failed", n,
                      n);
     if (!st) {
         dsyevd_("V", "U", &n, s, &n, w, work, &lwork, iwork, &liwork, &info);
         if (info)
-            st = cj_fail(err, CJ_ERR_NUMERIC, "shape compare: dsyevd did not converge on a %d x %d matrix (info %d)",
+            st = cj_fail(err, CJ_ERR_NUMERIC, "cka compare: dsyevd did not converge on a %d x %d matrix (info %d)",
                          n, n, info);
     }
     if (!st) {
@@ -82,7 +82,7 @@ static cj_status canonical(const double *g, int p, int q, double *rho, int *ok, 
     double *ax = malloc(sizeof(double) * (size_t)p * p), *ay = malloc(sizeof(double) * (size_t)q * q);
     double *t = malloc(sizeof(double) * (size_t)p * q), *mm = malloc(sizeof(double) * (size_t)p * q);
     cj_status st = CJ_OK;
-    if (!ax || !ay || !t || !mm) st = cj_fail(err, CJ_ERR_NOMEM, "shape compare: no memory for CCA (%d x %d)", p, q);
+    if (!ax || !ay || !t || !mm) st = cj_fail(err, CJ_ERR_NOMEM, "cka compare: no memory for CCA (%d x %d)", p, q);
     for (int i = 0; !st && i < p; i++) memcpy(ax + (size_t)i * p, g + i * m, sizeof(double) * (size_t)p);
     for (int i = 0; !st && i < q; i++) memcpy(ay + (size_t)i * q, g + (p + i) * m + p, sizeof(double) * (size_t)q);
     int okx = 0, oky = 0;
@@ -99,10 +99,10 @@ static cj_status canonical(const double *g, int p, int q, double *rho, int *ok, 
     return st;
 }
 
-cj_status cj_shape_compare(const float *x, const float *y, size_t n, int p, int q, cj_shape_similarity *out,
+cj_status cj_cka_compare(const float *x, const float *y, size_t n, int p, int q, cj_cka_measures *out,
                            cj_error *err)
 {
-    static const char fn[] = "shape compare";
+    static const char fn[] = "cka compare";
     if (!x || !y || !out) return cj_fail(err, CJ_ERR_ARG, "%s: x, y or the result is NULL", fn);
     if (p < 1 || q < 1)
         return cj_fail(err, CJ_ERR_ARG, "%s: p = %d, q = %d features, expected at least 1 each", fn, p, q);
