@@ -18,7 +18,8 @@ typedef struct {
     double *eig, *wv;         /* [dmax, dmax] Gram, then eigenvectors; [dmax] eigenvalues */
     double *work;
     int *iwork, lwork, liwork;
-    double *u, *v, *s;        /* [mmax, r], [p, r], [r] the kept directions */
+    double *u, *v, *s;        /* [mmax, r] U; [p, r] V (when p <= m; otherwise
+                                 [t, m] scratch for Xtest Xc^T); [r] singular values */
     double *u2;               /* [mmax, r] U squared elementwise */
     double *z;                /* [tmax, r] test features on V */
     double *yc, *ybar;        /* [mmax, units] centred training responses; [units] means */

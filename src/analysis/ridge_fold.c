@@ -13,7 +13,9 @@
  * so each alpha costs one [m, r] x [r, units] product, and the
  * decomposition is paid once per fold. U and V come from the
  * eigendecomposition of the smaller of Xc^T Xc [p, p] and Xc Xc^T [m, m]
- * (dsyevd), U = Xc V / s or V = Xc^T U / s: squaring the condition number
+ * (dsyevd), U = Xc V / s from V or U directly, and the test features
+ * in that basis Z = Xtest V (through Xtest Xc^T U / s when U is the one
+ * found, so V [p, r] is never formed): squaring the condition number
  * only touches directions below 1e-8 of the largest singular value, and
  * those with s^2 below 1e-12 of the largest are dropped anyway. */
 #include <cblas.h>
@@ -51,7 +53,7 @@ cj_status ridge_ws_alloc(ridge_ws *w, int p, int units, int n_alphas, size_t mma
     w->work = malloc(sizeof(double) * (size_t)w->lwork);
     w->iwork = malloc(sizeof(int) * (size_t)w->liwork);
     w->u = malloc(sizeof(double) * mmax * d);
-    w->v = malloc(sizeof(double) * P * d);
+    w->v = malloc(sizeof(double) * (P > tmax ? P : tmax) * d);
     w->s = malloc(sizeof(double) * d);
     w->u2 = malloc(sizeof(double) * mmax * d);
     w->z = malloc(sizeof(double) * tmax * d);
@@ -116,8 +118,9 @@ static void scale_features(ridge_ws *w, const float *x, size_t m, size_t t, cj_r
     }
 }
 
-/* U [m, r], V [p, r], s [r] of the scaled training features; returns r. */
-static cj_status decompose(ridge_ws *w, size_t m, int *rank, cj_error *err)
+/* U [m, r] and s [r] of the scaled training features, and the test
+ * features in the basis V, Z = B V [t, r]; returns r. */
+static cj_status decompose(ridge_ws *w, size_t m, size_t t, int *rank, cj_error *err)
 {
     const int p = w->p, mi = (int)m, feat = p <= mi, d = feat ? p : mi;
     /* The Gram in the row-major upper triangle is, to column-major LAPACK,
@@ -144,14 +147,23 @@ static cj_status decompose(ridge_ws *w, size_t m, int *rank, cj_error *err)
         w->s[c] = sqrt(w->wv[j]);
         for (int i = 0; i < d; i++) basis[(size_t)i * r + c] = w->eig[(size_t)j * d + i];
     }
-    if (feat) /* U = A V / s */
+    const int ti = (int)t;
+    if (feat) {
+        /* U = A V / s, Z = B V */
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, r, p, 1.0, w->a, p, w->v, r, 0.0, w->u, r);
-    else /* V = A^T U / s */
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, r, mi, 1.0, w->a, p, w->u, r, 0.0, w->v, r);
-    double *other = feat ? w->u : w->v;
-    const size_t rows = feat ? m : (size_t)p;
-    for (size_t i = 0; i < rows; i++)
-        for (int c = 0; c < r; c++) other[i * r + c] /= w->s[c];
+        for (size_t i = 0; i < m; i++)
+            for (int c = 0; c < r; c++) w->u[i * r + c] /= w->s[c];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ti, r, p, 1.0, w->b, p, w->v, r, 0.0, w->z, r);
+    } else {
+        /* V = A^T U / s is never formed: Z = B V = (B A^T) U / s costs
+         * t m (p + r) instead of p m r + t p r, a fifth for p = 4,096,
+         * m = 1,800, t = 200. */
+        double *bat = w->v; /* [t, m] scratch */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ti, mi, p, 1.0, w->b, p, w->a, p, 0.0, bat, mi);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ti, r, mi, 1.0, bat, mi, w->u, r, 0.0, w->z, r);
+        for (size_t i = 0; i < t; i++)
+            for (int c = 0; c < r; c++) w->z[i * r + c] /= w->s[c];
+    }
     return CJ_OK;
 }
 
@@ -217,7 +229,7 @@ cj_status ridge_fold_fit(ridge_ws *w, const float *x, const double *y, size_t m,
     const int U = w->units;
     scale_features(w, x, m, t, o->scaling);
     int r = 0;
-    cj_status st = decompose(w, m, &r, err);
+    cj_status st = decompose(w, m, t, &r, err);
     if (st) return st;
     /* the units centred with their training means */
     for (int u = 0; u < U; u++) w->ybar[u] = 0.0;
@@ -226,11 +238,8 @@ cj_status ridge_fold_fit(ridge_ws *w, const float *x, const double *y, size_t m,
     for (int u = 0; u < U; u++) w->ybar[u] /= (double)m;
     for (size_t i = 0; i < m; i++)
         for (int u = 0; u < U; u++) w->yc[i * U + u] = y[w->tr[i] * U + u] - w->ybar[u];
-    if (r > 0) {
+    if (r > 0)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, U, (int)m, 1.0, w->u, r, w->yc, U, 0.0, w->uty, U);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)t, r, w->p, 1.0, w->b, w->p, w->v, r, 0.0, w->z,
-                    r);
-    }
     loo_errors(w, m, r, alphas);
     choose(w, o->alpha_per_unit);
     for (int c = 0; c < r; c++)
