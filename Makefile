@@ -7,6 +7,7 @@
 #   make demo         train the default experiment and plot it
 #   make bench        cajal vs PyTorch training-step timings (needs python3-torch)
 #   make bench-kde    cajal vs scikit-learn KDE Naive Bayes (needs python3-sklearn)
+#   make bench-cka    cajal vs NumPy linear CKA on 10,000 x 512 features (needs python3-numpy)
 #   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
 #   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
@@ -54,7 +55,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-recurrent bench-rsa bench-contextdm fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -108,6 +109,9 @@ bench: cajal $(BUILD)/bench/bench_train
 
 bench-kde: $(BUILD)/bench/bench_kde
 	sh bench/run_kde.sh $(BUILD)/bench/bench_kde
+
+bench-cka: cajal $(BUILD)/bench/bench_cka
+	sh bench/run_cka.sh $(BUILD)/bench/bench_cka
 
 bench-recurrent: cajal $(BUILD)/bench/bench_recurrent
 	sh bench/run_recurrent.sh $(BUILD)/bench/bench_recurrent

@@ -44,6 +44,7 @@
 #define CAJAL_CAJAL_H
 
 #include "cajal/blas.h"
+#include "cajal/cka.h"
 #include "cajal/clusters.h"
 #include "cajal/data.h"
 #include "cajal/divergence.h"
@@ -62,6 +63,7 @@
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/plot.h"
+#include "cajal/predictivity.h"
 #include "cajal/psychometric.h"
 #include "cajal/record.h"
 #include "cajal/recurrent.h"
