@@ -31,8 +31,8 @@ static void frame_of(const cj_panel *p, plot_frame *f)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(s);
-    f->x = (plot_axis){p->xlim[0], p->xlim[1], p->xscale, 0, {0}};
-    f->y = (plot_axis){p->ylim[0], p->ylim[1], p->yscale, 0, {0}};
+    f->x = (plot_axis){.lo = p->xlim[0], .hi = p->xlim[1], .scale = p->xscale};
+    f->y = (plot_axis){.lo = p->ylim[0], .hi = p->ylim[1], .scale = p->yscale};
     cj_plot_frame_layout(cr, p, (plot_rect){0, 0, W, H}, 0, 0, p->xinteger, 0, f);
     cairo_destroy(cr);
     cairo_surface_destroy(s);

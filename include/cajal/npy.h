@@ -48,6 +48,11 @@ typedef struct {
  * cj_npy_free. */
 cj_status cj_npy_read(const char *path, cj_npy_type type, cj_npy_array *out, cj_error *err);
 void cj_npy_free(cj_npy_array *a);
+/* Only the header of `path`: ndim, shape, numel, descr and fortran_order
+ * as cj_npy_read gives them, data NULL (nothing to free), after the same
+ * checks of the dtype and of the data's size against the file's. For
+ * learning the shapes of many large arrays before reading any of them. */
+cj_status cj_npy_read_header(const char *path, cj_npy_array *out, cj_error *err);
 
 /* Write a float32 array of the given shape (C order) to `path` atomically.
  * ndim may be 0..CJ_NPY_MAX_DIMS. */

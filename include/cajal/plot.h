@@ -1,9 +1,10 @@
 /* plot.h — figures made of a grid of panels, drawn with cairo and written
  * as PNG, SVG or PDF.
  *
- * A figure owns its panels; a panel is either a line chart (any number of
- * series, each with its own colour, dash, marker and legend label) or a
- * heat map (a matrix image with a colour bar). Data are copied when added,
+ * A figure owns its panels; a panel is either a chart (any number of
+ * line, band and bar series, each with its own colour and legend label,
+ * on numeric or named x positions) or a heat map (a matrix image with a
+ * colour bar, its rows and columns numbered or named). Data are copied when added,
  * so callers may free their arrays at once. NaN values leave a gap in a
  * line; on a log axis, values <= 0 do too.
  *
@@ -146,6 +147,41 @@ cj_status cj_panel_add_band(cj_panel *p, const double *x, const double *lo, cons
 cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,
                                double vmax, cj_colormap cmap, const char *cbar_label,
                                cj_error *err);
+
+/* Name a heat map's rows and columns (row_names [rows], col_names [cols],
+ * copied; up to 95 bytes each) in place of index ticks: row names left of
+ * the image, column names under it, turned to read bottom to top when they
+ * do not fit side by side. With more rows or columns than fit at the tick
+ * font's size every k-th is named. NULL for either keeps that axis's index
+ * ticks. Fails unless p is a heat map (cj_panel_set_heatmap first). */
+cj_status cj_panel_set_heatmap_names(cj_panel *p, const char *const *row_names, const char *const *col_names,
+                                     cj_error *err);
+/* Print each cell's value in it with `decimals` decimals (0..6; -1, the
+ * default: none), white on dark cells, in one font that fits the cells;
+ * cells too small for 7 px text get none. No effect on a panel that is not
+ * a heat map. */
+void cj_panel_set_heatmap_values(cj_panel *p, int decimals);
+
+/* ---- bar charts --------------------------------------------------------- */
+
+/* Name the x positions 0..n-1 (names copied, up to 95 bytes each): a tick
+ * at each, labelled with its name (turned to read bottom to top when the
+ * names do not fit side by side; every k-th when even that is too
+ * crowded), no vertical grid lines, and x from -0.5 to n - 0.5. For bar
+ * charts; lines and bands go at x in the same units (a band from -0.5 to
+ * n - 0.5 spans the panel). Fails on a heat-map panel. */
+cj_status cj_panel_set_categories(cj_panel *p, const char *const *names, int n, cj_error *err);
+
+/* n bars (all copied): bar i at x = i from 0 to value[i], in `color`, and
+ * when lo and hi are given (both or neither) a capped interval bar from
+ * lo[i] to hi[i] (NaN: none). The bar series of a panel stand side by side
+ * within each x position, in the order added, 80% of its width shared among
+ * them; each labelled series has a legend entry (a square of its colour).
+ * A NaN value draws no bar. The y axis takes in 0, the values and the
+ * intervals, and starts at 0 when nothing is negative. Fails on a heat-map
+ * panel. */
+cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, const double *hi, int n,
+                            cj_rgb color, const char *label, cj_error *err);
 
 /* ---- one line per layer, for several runs ------------------------------- */
 

@@ -196,4 +196,15 @@ double cj_quantile_sorted(const double *sorted, size_t n, double q);
 cj_status cj_percentile_interval(const double *x, size_t n, double level, double ci[2], size_t *used,
                                  cj_error *err);
 
+/* A percentile-bootstrap interval for the median of the finite values of
+ * x[0..n) (Efron & Tibshirani 1993, ch. 13): `samples` resamples of those
+ * m values with replacement, drawn from `seed` (cj_rng), each one's median
+ * (NumPy's), and the central `level` percentile interval of the medians,
+ * into ci. NaN entries are left out first; ci is NaN for m < 2. What
+ * `cajal predict` draws as a layer's interval over its units. Fails with
+ * CJ_ERR_ARG for samples < 1 or level outside (0, 1); allocates
+ * (2 m + samples) doubles. */
+cj_status cj_bootstrap_median_interval(const double *x, size_t n, int samples, uint64_t seed, double level,
+                                       double ci[2], cj_error *err);
+
 #endif

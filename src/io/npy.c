@@ -471,6 +471,32 @@ cj_status cj_npy_read(const char *path, cj_npy_type type, cj_npy_array *out, cj_
     return CJ_OK;
 }
 
+cj_status cj_npy_read_header(const char *path, cj_npy_array *out, cj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f;
+    uint64_t size, used = 0;
+    cj_status st = cj_file_open(path, &f, &size, err);
+    if (st) return st;
+    header h;
+    st = read_header(f, path, &h, &used, err);
+    fclose(f);
+    kind k = KIND_FLOAT;
+    size_t item = 0, numel = 0;
+    if (!st) st = parse_dtype(h.descr, path, &k, &item, err);
+    /* float32 out: the size a reader of the data would need is then known
+     * to fit in memory as well as in the file. */
+    if (!st) st = check_sizes(&h, item, sizeof(float), size > used ? size - used : 0, path, &numel, err);
+    if (st) return st;
+    out->type = CJ_NPY_F32;
+    out->ndim = h.ndim;
+    out->numel = numel;
+    memcpy(out->shape, h.shape, sizeof out->shape);
+    memcpy(out->descr, h.descr, sizeof out->descr);
+    out->fortran_order = h.fortran_order;
+    return CJ_OK;
+}
+
 void cj_npy_free(cj_npy_array *a)
 {
     if (!a) return;

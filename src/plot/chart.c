@@ -43,12 +43,51 @@ static void panel_init(cj_panel *p)
     p->legend = CJ_LEGEND_BEST;
 }
 
+static void free_names(char **names, int n)
+{
+    if (!names) return;
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+static void heat_release(plot_heatmap *h)
+{
+    if (!h) return;
+    free(h->m);
+    free_names(h->row_names, h->rows);
+    free_names(h->col_names, h->cols);
+    free(h);
+}
+
 static void panel_release(cj_panel *p)
 {
     for (int i = 0; i < p->n_series; i++) free(p->series[i].x);
     free(p->series);
-    if (p->heat) free(p->heat->m);
-    free(p->heat);
+    heat_release(p->heat);
+    free_names(p->categories, p->n_categories);
+}
+
+/* n names copied, each cut to a label's length at a UTF-8 character
+ * boundary (cairo refuses to draw a split character); NULL when out of
+ * memory. A NULL name is "". */
+static char **copy_names(const char *const *names, int n)
+{
+    char **out = calloc((size_t)n, sizeof *out);
+    for (int i = 0; out && i < n; i++) {
+        const char *src = names[i] ? names[i] : "";
+        size_t len = strlen(src);
+        if (len >= PLOT_LABEL_MAX) {
+            len = PLOT_LABEL_MAX - 1;
+            while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80) len--;
+        }
+        if (!(out[i] = malloc(len + 1))) {
+            free_names(out, i);
+            return NULL;
+        }
+        memcpy(out[i], src, len);
+        out[i][len] = '\0';
+    }
+    return out;
 }
 
 cj_status cj_figure_create(cj_figure **out, int rows, int cols, int width, int height,
@@ -126,16 +165,10 @@ void cj_panel_set_yscale(cj_panel *p, cj_scale scale) { p->yscale = scale; }
 void cj_panel_set_xinteger(cj_panel *p, int on) { p->xinteger = on != 0; }
 void cj_panel_set_legend(cj_panel *p, cj_legend_pos pos) { p->legend = pos; }
 
-/* A line, or a band from y up to hi: n points copied into one
- * allocation. */
-static cj_status add_series(cj_panel *p, const double *x, const double *y, const double *hi, int n,
-                            int band, cj_line_style style, const char *label, cj_error *err)
+/* Room for one more series in p, zeroed, into *out (p->series[p->n_series];
+ * the caller fills it and counts it). */
+static cj_status new_series(cj_panel *p, const char *what, const char *label, plot_series **out, cj_error *err)
 {
-    const char *what = band ? "band" : "series";
-    if (!label) label = "";
-    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": panel is a heat map", what, label);
-    if (n < 0 || (n > 0 && (!x || !y || (band && !hi))))
-        return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": %d points but no data", what, label, n);
     if (p->n_series == p->cap_series) {
         int cap = p->cap_series ? 2 * p->cap_series : 8;
         plot_series *s = realloc(p->series, (size_t)cap * sizeof *s);
@@ -143,8 +176,24 @@ static cj_status add_series(cj_panel *p, const double *x, const double *y, const
         p->series = s;
         p->cap_series = cap;
     }
-    plot_series *s = &p->series[p->n_series];
-    memset(s, 0, sizeof *s);
+    *out = &p->series[p->n_series];
+    memset(*out, 0, sizeof **out);
+    return CJ_OK;
+}
+
+/* A line, or a band from y up to hi: n points copied into one
+ * allocation. */
+static cj_status add_line_or_band(cj_panel *p, const double *x, const double *y, const double *hi, int n,
+                                  int band, cj_line_style style, const char *label, cj_error *err)
+{
+    const char *what = band ? "band" : "series";
+    if (!label) label = "";
+    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": panel is a heat map", what, label);
+    if (n < 0 || (n > 0 && (!x || !y || (band && !hi))))
+        return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": %d points but no data", what, label, n);
+    plot_series *s;
+    cj_status st = new_series(p, what, label, &s, err);
+    if (st) return st;
     size_t columns = band ? 3 : 2;
     if (n > 0) {
         s->x = malloc(columns * (size_t)n * sizeof *s->x);
@@ -171,13 +220,13 @@ static cj_status add_series(cj_panel *p, const double *x, const double *y, const
 cj_status cj_panel_add_line(cj_panel *p, const double *x, const double *y, int n,
                             cj_line_style style, const char *label, cj_error *err)
 {
-    return add_series(p, x, y, NULL, n, 0, style, label, err);
+    return add_line_or_band(p, x, y, NULL, n, 0, style, label, err);
 }
 
 cj_status cj_panel_add_band(cj_panel *p, const double *x, const double *lo, const double *hi, int n,
                             cj_line_style style, const char *label, cj_error *err)
 {
-    return add_series(p, x, lo, hi, n, 1, style, label, err);
+    return add_line_or_band(p, x, lo, hi, n, 1, style, label, err);
 }
 
 cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols, double vmin,
@@ -201,9 +250,76 @@ cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols,
     h->vmin = vmin;
     h->vmax = vmax;
     h->cmap = cmap;
+    h->decimals = -1;
     copy_text(h->cbar_label, sizeof h->cbar_label, cbar_label);
-    if (p->heat) free(p->heat->m);
-    free(p->heat);
+    heat_release(p->heat);
     p->heat = h;
+    return CJ_OK;
+}
+
+cj_status cj_panel_set_heatmap_names(cj_panel *p, const char *const *row_names, const char *const *col_names,
+                                     cj_error *err)
+{
+    plot_heatmap *h = p->heat;
+    if (!h) return cj_fail(err, CJ_ERR_ARG, "heat-map names: the panel is not a heat map (cj_panel_set_heatmap first)");
+    char **rows = row_names ? copy_names(row_names, h->rows) : NULL;
+    char **cols = col_names ? copy_names(col_names, h->cols) : NULL;
+    if ((row_names && !rows) || (col_names && !cols)) {
+        free_names(rows, h->rows);
+        free_names(cols, h->cols);
+        return cj_fail(err, CJ_ERR_NOMEM, "heat-map names %dx%d: out of memory", h->rows, h->cols);
+    }
+    free_names(h->row_names, h->rows);
+    free_names(h->col_names, h->cols);
+    h->row_names = rows;
+    h->col_names = cols;
+    return CJ_OK;
+}
+
+void cj_panel_set_heatmap_values(cj_panel *p, int decimals)
+{
+    if (p->heat) p->heat->decimals = decimals < 0 ? -1 : decimals > 6 ? 6 : decimals;
+}
+
+cj_status cj_panel_set_categories(cj_panel *p, const char *const *names, int n, cj_error *err)
+{
+    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "categories: panel is a heat map");
+    if (n < 1 || !names) return cj_fail(err, CJ_ERR_ARG, "categories: %d names", n);
+    char **c = copy_names(names, n);
+    if (!c) return cj_fail(err, CJ_ERR_NOMEM, "categories: %d names: out of memory", n);
+    free_names(p->categories, p->n_categories);
+    p->categories = c;
+    p->n_categories = n;
+    return CJ_OK;
+}
+
+cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, const double *hi, int n,
+                            cj_rgb color, const char *label, cj_error *err)
+{
+    if (!label) label = "";
+    if (p->heat) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": panel is a heat map", label);
+    if (n < 1 || !value) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": %d bars but no data", label, n);
+    if (!lo != !hi) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": an interval needs both lo and hi", label);
+    plot_series *s;
+    cj_status st = new_series(p, "bars", label, &s, err);
+    if (st) return st;
+    size_t columns = lo ? 4 : 2;
+    if (!(s->x = malloc(columns * (size_t)n * sizeof *s->x)))
+        return cj_fail(err, CJ_ERR_NOMEM, "bars \"%s\": %d bars: out of memory", label, n);
+    s->y = s->x + n;
+    for (int i = 0; i < n; i++) s->x[i] = i;
+    memcpy(s->y, value, (size_t)n * sizeof *value);
+    if (lo) {
+        s->lo = s->y + n;
+        s->hi = s->lo + n;
+        memcpy(s->lo, lo, (size_t)n * sizeof *lo);
+        memcpy(s->hi, hi, (size_t)n * sizeof *hi);
+    }
+    s->n = n;
+    s->bars = 1;
+    s->bar_index = p->n_bar_series++;
+    s->style = (cj_line_style){color, CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
+    copy_text(s->label, sizeof s->label, label);
+    p->n_series++;
     return CJ_OK;
 }

@@ -3,6 +3,7 @@
  * is at the top, as the matrix is printed. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -161,6 +162,55 @@ static void draw_cbar(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, do
     cairo_restore(cr);
 }
 
+/* Each cell's value printed in it (cj_panel_set_heatmap_values), in a
+ * font that fits the cell, white on the dark half of the colour map; not at
+ * all when the cells are too small to read. */
+static void draw_values(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, double vmin, double vmax)
+{
+    double side = a->w / h->cols;
+    double size = fmin(PLOT_FONT_TICK, 0.36 * side);
+    if (h->decimals < 0 || size < 7) return;
+    char buf[32];
+    cj_plot_font(cr, size, 0);
+    /* the widest text must fit, so every cell uses one font */
+    double widest = 0;
+    for (long i = 0; i < (long)h->rows * h->cols; i++)
+        if (isfinite(h->m[i])) {
+            snprintf(buf, sizeof buf, "%.*f", h->decimals, h->m[i]);
+            widest = fmax(widest, cj_plot_text_width(cr, buf));
+        }
+    if (widest > side - 4) {
+        size *= (side - 4) / widest;
+        if (size < 7) return;
+        cj_plot_font(cr, size, 0);
+    }
+    for (int r = 0; r < h->rows; r++)
+        for (int c = 0; c < h->cols; c++) {
+            double v = h->m[(size_t)r * h->cols + c];
+            if (!isfinite(v)) continue;
+            cj_rgb col = cmap_at(h->cmap, (v - vmin) / (vmax - vmin));
+            double lum = 0.299 * col.r + 0.587 * col.g + 0.114 * col.b;
+            double ink = lum < 0.5 ? 1.0 : 0.1;
+            cairo_set_source_rgb(cr, ink, ink, ink);
+            snprintf(buf, sizeof buf, "%.*f", h->decimals, v);
+            cj_plot_text(cr, buf, a->x + (c + 0.5) * side, a->y + (r + 0.5) * a->h / h->rows, 0.5, 0.5, 0);
+        }
+}
+
+/* Square cells: a similarity matrix should look symmetric. The side of a
+ * cell in f's area, and the area shrunk on its longer side and centred in
+ * the space it had. */
+static double square_cells(cairo_t *cr, const plot_heatmap *h, plot_frame *f)
+{
+    double side = fmin(f->area.w / h->cols, f->area.h / h->rows);
+    double w = side * h->cols, hh = side * h->rows;
+    f->area.x = cj_plot_round(cr, f->area.x + (f->area.w - w) / 2);
+    f->area.y = cj_plot_round(cr, f->area.y + (f->area.h - hh) / 2);
+    f->area.w = cj_plot_round(cr, w);
+    f->area.h = cj_plot_round(cr, hh);
+    return side;
+}
+
 void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
 {
     const plot_heatmap *h = p->heat;
@@ -169,24 +219,35 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
     cj_ticks ct;
     cj_ticks_linear(vmin, vmax, 5, 0, &ct);
 
-    /* Cell centres sit on integer indices, so ticks label rows/columns. */
+    /* Cell centres sit on integer indices, so ticks label rows/columns,
+     * by their names when they have them. */
     plot_frame f = {0};
-    f.x = (plot_axis){-0.5, h->cols - 0.5, CJ_SCALE_LINEAR, 0, {0}};
-    f.y = (plot_axis){-0.5, h->rows - 0.5, CJ_SCALE_LINEAR, 1, {0}};
-    cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 1, 1, &f);
-
-    /* Square cells: a similarity matrix should look symmetric. Shrink the
-     * longer side and centre the image in the space it had. */
-    double side = fmin(f.area.w / h->cols, f.area.h / h->rows);
-    double w = side * h->cols, hh = side * h->rows;
-    f.area.x = cj_plot_round(cr, f.area.x + (f.area.w - w) / 2);
-    f.area.y = cj_plot_round(cr, f.area.y + (f.area.h - hh) / 2);
-    f.area.w = cj_plot_round(cr, w);
-    f.area.h = cj_plot_round(cr, hh);
-    cj_ticks_linear(f.x.lo, f.x.hi, (int)fmax(3, f.area.w / 60), 1, &f.x.ticks);
-    cj_ticks_linear(f.y.lo, f.y.hi, (int)fmax(3, f.area.h / 40), 1, &f.y.ticks);
+    f.x = (plot_axis){.lo = -0.5, .hi = h->cols - 0.5, .names = h->col_names, .n_names = h->col_names ? h->cols : 0};
+    f.y = (plot_axis){.lo = -0.5, .hi = h->rows - 0.5, .inverted = 1, .names = h->row_names, .n_names = h->row_names ? h->rows : 0};
+    double right = cbar_width(cr, h, &ct);
+    cj_plot_frame_layout(cr, p, cell, right, 0, 1, 1, &f);
+    plot_frame sq = f;
+    double side = square_cells(cr, h, &sq);
+    /* The layout judged whether column names fit side by side on the
+     * unsquared width; a narrower square may need them turned after all. */
+    if (h->col_names && !f.x.rotated && cj_plot_widest_name(cr, &f.x) + 8 > side) {
+        f.x.rotated = 1;
+        cj_plot_frame_layout(cr, p, cell, right, 0, 1, 1, &f);
+        sq = f;
+        square_cells(cr, h, &sq);
+    }
+    f = sq;
+    if (h->col_names)
+        cj_plot_name_ticks(cr, &f.x, f.area.w, 0);
+    else
+        cj_ticks_linear(f.x.lo, f.x.hi, (int)fmax(3, f.area.w / 60), 1, &f.x.ticks);
+    if (h->row_names)
+        cj_plot_name_ticks(cr, &f.y, f.area.h, 1);
+    else
+        cj_ticks_linear(f.y.lo, f.y.hi, (int)fmax(3, f.area.h / 40), 1, &f.y.ticks);
 
     draw_image(cr, h, &f.area, vmin, vmax);
+    draw_values(cr, h, &f.area, vmin, vmax);
     cj_plot_frame_draw(cr, p, &f);
     draw_cbar(cr, h, &f.area, vmin, vmax, &ct);
 }

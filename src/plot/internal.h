@@ -42,9 +42,12 @@
 
 typedef struct {
     double *x, *y; /* one allocation, x first; NULL when n == 0 */
-    double *hi;    /* a band's upper edge (y is its lower), in the same allocation */
+    double *hi;    /* a band's upper edge (y is its lower), or a bar's interval top, in the same allocation */
+    double *lo;    /* a bar's interval bottom (NULL: no intervals) */
     int n;
     int band;      /* a shaded band (cj_panel_add_band), not a line */
+    int bars;      /* bars (cj_panel_add_bars) at x = 0..n-1, not a line */
+    int bar_index; /* which of the panel's bar series, from the left in each category */
     cj_line_style style;
     char label[PLOT_LABEL_MAX];
     /* Legend entries of different groups go in different columns (a run's
@@ -58,6 +61,8 @@ typedef struct {
     double vmin, vmax; /* NaN: from the data */
     cj_colormap cmap;
     char cbar_label[PLOT_LABEL_MAX];
+    char **row_names, **col_names; /* NULL: index ticks */
+    int decimals;                  /* cell values printed with this many decimals; -1: none */
 } plot_heatmap;
 
 struct cj_panel {
@@ -69,6 +74,9 @@ struct cj_panel {
     plot_series *series;
     int n_series, cap_series;
     plot_heatmap *heat; /* non-NULL makes this a heat-map panel */
+    char **categories;  /* x positions 0..n-1 named (cj_panel_set_categories), or NULL */
+    int n_categories;
+    int n_bar_series;
 };
 
 struct cj_figure {
@@ -86,6 +94,12 @@ typedef struct {
     cj_scale scale;
     int inverted; /* values grow downwards (heat-map rows) */
     cj_ticks ticks;
+    /* Named positions: ticks at whole numbers i in [0, n_names), labelled
+     * names[i] (heat-map rows and columns, bar categories). */
+    char *const *names;
+    int n_names;
+    int rotated;        /* x names turned to read bottom to top (set by the layout, or before it to force it) */
+    double label_h;     /* px the x tick labels take below the ticks (set by the layout) */
 } plot_axis;
 
 /* A panel's plot area and the axes that map data into it. */
@@ -126,6 +140,12 @@ double cj_plot_px_y(const plot_frame *f, double v);
  * must hold lo, hi, scale and inverted on entry. */
 void cj_plot_frame_layout(cairo_t *cr, const cj_panel *p, plot_rect cell, double right_extra,
                           double bottom_extra, int x_integer, int y_integer, plot_frame *f);
+/* Ticks for a named axis `len_px` long: every name, or every k-th where
+ * neighbours would overlap (at the tick font's height for rows and turned
+ * names; at the widest name's width for names side by side). */
+void cj_plot_name_ticks(cairo_t *cr, plot_axis *a, double len_px, int vertical);
+/* The widest of a named axis's names at the tick font (0 for none). */
+double cj_plot_widest_name(cairo_t *cr, const plot_axis *a);
 void cj_plot_frame_grid(cairo_t *cr, const plot_frame *f);
 /* Box, ticks, tick labels, axis labels and title. */
 void cj_plot_frame_draw(cairo_t *cr, const cj_panel *p, const plot_frame *f);
@@ -161,6 +181,14 @@ void cj_plot_legend_draw(cairo_t *cr, const cj_panel *p, const plot_legend *lg, 
  * shown); the outputs may be NULL. Shared by drawing and legend placement. */
 int cj_plot_band_point(const cj_panel *p, const plot_frame *f, const plot_series *s, int i,
                        double *x, double *top, double *bottom);
+
+/* ---- bars.c ---- */
+/* The pixel box of bar i of bar series s, from its base at 0 (or the
+ * axis's bottom on a log axis) to its value, and its interval's top and
+ * bottom (NaN when it has none). Returns 0 when the bar cannot be drawn. */
+int cj_plot_bar_box(const cj_panel *p, const plot_frame *f, const plot_series *s, int i, double *x0, double *x1,
+                    double *top, double *bottom, double *ci_top, double *ci_bottom);
+void cj_plot_draw_bars(cairo_t *cr, const cj_panel *p, const plot_frame *f, const plot_series *s);
 
 /* ---- line.c / heatmap.c ---- */
 void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell);

@@ -173,16 +173,33 @@ static int band_covers(const cj_panel *p, const plot_frame *f, const plot_series
     return 0;
 }
 
-/* Does any drawn part of a line, or with `bands` of a band, come within
- * 3 px of the box? */
+/* Does a bar of ser, or its interval, reach into the box? */
+static int bars_cover(const cj_panel *p, const plot_frame *f, const plot_series *ser, double x0, double x1,
+                      double y0, double y1)
+{
+    for (int i = 0; i < ser->n; i++) {
+        double a, b, top, bottom, ct, cb;
+        if (!cj_plot_bar_box(p, f, ser, i, &a, &b, &top, &bottom, &ct, &cb)) continue;
+        if (isfinite(ct)) {
+            top = fmin(top, ct);
+            bottom = fmax(bottom, cb);
+        }
+        if (b >= x0 && a <= x1 && bottom >= y0 && top <= y1) return 1;
+    }
+    return 0;
+}
+
+/* Does any drawn part of a line or a bar, or with `bands` of a band, come
+ * within 3 px of the box? */
 static int covers(const cj_panel *p, const plot_frame *f, int bands, double bx, double by, double bw,
                   double bh)
 {
     double x0 = bx - 3, x1 = bx + bw + 3, y0 = by - 3, y1 = by + bh + 3;
     for (int s = 0; s < p->n_series; s++) {
         const plot_series *ser = &p->series[s];
-        if (ser->band ? bands && band_covers(p, f, ser, x0, x1, y0, y1)
-                      : line_covers(f, ser, x0, x1, y0, y1))
+        if (ser->bars   ? bars_cover(p, f, ser, x0, x1, y0, y1)
+            : ser->band ? bands && band_covers(p, f, ser, x0, x1, y0, y1)
+                        : line_covers(f, ser, x0, x1, y0, y1))
             return 1;
     }
     return 0;
@@ -231,6 +248,16 @@ static void draw_entry(cairo_t *cr, const plot_series *s, double x, double cy)
         return;
     }
     double x1 = x + LG_SAMPLE;
+    if (s->bars) { /* a square of the bars' colour */
+        double fh = font_h(cr);
+        cairo_set_source_rgb(cr, s->style.color.r, s->style.color.g, s->style.color.b);
+        cairo_rectangle(cr, x + LG_SAMPLE / 2 - 0.4 * fh, cy - 0.4 * fh, 0.8 * fh, 0.8 * fh);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cj_plot_font(cr, PLOT_FONT_LEGEND, 0);
+        cj_plot_text(cr, s->label, x1 + LG_TEXT_GAP, cy, 0, 0.5, 0);
+        return;
+    }
     if (s->band) { /* a swatch of the band's shading */
         double fh = font_h(cr);
         cairo_set_source_rgba(cr, s->style.color.r, s->style.color.g, s->style.color.b,

@@ -23,6 +23,23 @@ static void data_range(const cj_panel *p, double *xlo, double *xhi, double *ylo,
     *xhi = *yhi = -INFINITY;
     for (int s = 0; s < p->n_series; s++) {
         const plot_series *ser = &p->series[s];
+        if (ser->bars) { /* from 0 to each value, and the intervals */
+            for (int i = 0; i < ser->n; i++) {
+                double v[3] = {ser->y[i], ser->lo ? ser->lo[i] : NAN, ser->hi ? ser->hi[i] : NAN};
+                for (int k = 0; k < 3; k++)
+                    if (shown(p, 0, v[k])) {
+                        *ylo = fmin(*ylo, v[k]);
+                        *yhi = fmax(*yhi, v[k]);
+                    }
+            }
+            if (ser->n > 0 && p->yscale != CJ_SCALE_LOG) {
+                *ylo = fmin(*ylo, 0);
+                *yhi = fmax(*yhi, 0);
+            }
+            *xlo = fmin(*xlo, -0.5);
+            *xhi = fmax(*xhi, ser->n - 0.5);
+            continue;
+        }
         for (int i = 0; i < ser->n; i++) {
             /* a band's edges count too, so no interval is cut off */
             for (int edge = 0; edge < 1 + ser->band; edge++) {
@@ -189,18 +206,33 @@ static int place_legend(const cj_panel *p, const plot_frame *f, const plot_legen
 
 void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
 {
-    plot_frame f;
+    plot_frame f = {0};
     double xlo, xhi, ylo, yhi;
     data_range(p, &xlo, &xhi, &ylo, &yhi);
+    if (p->categories) { /* every category shown, whatever the data */
+        xlo = fmin(xlo, -0.5);
+        xhi = fmax(xhi, p->n_categories - 0.5);
+    }
     int empty = xlo > xhi;
-    set_axis(&f.x, p->xscale, xlo, xhi, p->xlim, 0.03);
+    int categorical = p->categories || p->n_bar_series > 0;
+    /* Categories span exactly their cells; bars stand on the axis when
+     * none of them goes below (or above) 0. */
+    set_axis(&f.x, p->xscale, xlo, xhi, p->xlim, categorical ? 0 : 0.03);
     set_axis(&f.y, p->yscale, ylo, yhi, p->ylim, 0.06);
+    if (p->n_bar_series > 0 && p->yscale != CJ_SCALE_LOG && !empty) {
+        if (ylo >= 0 && !isfinite(p->ylim[0])) f.y.lo = 0;
+        if (yhi <= 0 && !isfinite(p->ylim[1])) f.y.hi = 0;
+    }
+    f.x.names = p->categories;
+    f.x.n_names = p->n_categories;
+    f.x.rotated = 0;
+    int x_integer = p->xinteger || categorical;
 
     plot_legend lg = {0};
     if (p->legend != CJ_LEGEND_NONE) cj_plot_legend_measure(cr, p, &lg);
     double lx = 0, ly = 0;
     int outside = lg.n > 0 && p->legend == CJ_LEGEND_OUTSIDE;
-    if (!outside) cj_plot_frame_layout(cr, p, cell, 0, 0, p->xinteger, 0, &f);
+    if (!outside) cj_plot_frame_layout(cr, p, cell, 0, 0, x_integer, 0, &f);
     if (lg.n > 0 && !outside && !place_legend(p, &f, &lg, &lx, &ly)) {
         outside = 1;
         /* Run columns side by side may be too wide for the plot, yet fit
@@ -213,14 +245,14 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     }
     if (outside && lg.w + LEGEND_GAP <= 0.35 * cell.w) {
         /* right of the plot, top-aligned */
-        cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, 0, p->xinteger, 0, &f);
+        cj_plot_frame_layout(cr, p, cell, lg.w + LEGEND_GAP, 0, x_integer, 0, &f);
         lx = f.area.x + f.area.w + LEGEND_GAP;
         ly = f.area.y;
     } else if (outside) {
         /* A wide legend on the right would squeeze the plot to a strip;
          * below it, in columns, costs height instead. */
         cj_plot_legend_columns(cr, p, &lg, cell.w - 2 * PAD);
-        cj_plot_frame_layout(cr, p, cell, 0, lg.h + LEGEND_GAP, p->xinteger, 0, &f);
+        cj_plot_frame_layout(cr, p, cell, 0, lg.h + LEGEND_GAP, x_integer, 0, &f);
         lx = fmax(cell.x + PAD, f.area.x + (f.area.w - lg.w) / 2);
         ly = cell.y + cell.h - PAD - lg.h;
     }
@@ -248,7 +280,9 @@ void cj_plot_draw_lines(cairo_t *cr, const cj_panel *p, plot_rect cell)
     for (int s = 0; s < p->n_series; s++)
         if (p->series[s].band) draw_band(cr, p, &f, &p->series[s], alpha);
     for (int s = 0; s < p->n_series; s++)
-        if (!p->series[s].band) draw_series(cr, p, &f, &p->series[s]);
+        if (p->series[s].bars) cj_plot_draw_bars(cr, p, &f, &p->series[s]);
+    for (int s = 0; s < p->n_series; s++)
+        if (!p->series[s].band && !p->series[s].bars) draw_series(cr, p, &f, &p->series[s]);
     cairo_restore(cr);
     if (empty) {
         cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
