@@ -97,4 +97,52 @@ void cj_acts_free_names(char **names, size_t n);
  * of layer files without layers.txt. */
 int cj_acts_name_cmp(const char *a, const char *b);
 
+/* ---- every layer of one folder against every layer of another -------- */
+
+/* The measures of cj_acts_cka, named as in cka.csv's `measure` column. */
+typedef enum {
+    CJ_ACTS_CKA_LINEAR,          /* "cka_linear": cj_cka_linear, biased */
+    CJ_ACTS_CKA_LINEAR_DEBIASED, /* "cka_linear_debiased": cj_cka_linear, debiased */
+    CJ_ACTS_CKA_RBF,             /* "cka_rbf": as cj_cka_rbf, biased */
+    CJ_ACTS_CKA_RBF_DEBIASED,    /* "cka_rbf_debiased" */
+    CJ_ACTS_PROCRUSTES,          /* "procrustes": cj_cka_compare's squared distance, in [0, 2] */
+    CJ_ACTS_CCA_MEAN,            /* "cca_mean": cj_cka_compare's mean canonical correlation */
+    CJ_ACTS_CCA_R2,              /* "cca_r2": Kornblith's R^2_CCA */
+    CJ_ACTS_N_MEASURES
+} cj_acts_measure;
+
+/* "cka_linear", ...; NULL out of range. */
+const char *cj_acts_measure_name(cj_acts_measure m);
+/* The measure of that name, or -1. */
+int cj_acts_measure_of(const char *name);
+
+typedef struct {
+    const cj_acts_measure *measures; /* [n_measures], each once */
+    int n_measures;
+    double rbf_threshold;            /* RBF bandwidth as a fraction of the median distance (cj_gram_rbf) */
+    /* RBF kernels (n x n doubles each) are kept for every layer when they
+     * fit in this many bytes, else made again for each pair; 0: 2 GiB. */
+    size_t gram_cache_bytes;
+    /* Called after each pair is done with how many are (of how many), and
+     * with a line to pass on (a layer whose RBF kernel is undefined, its
+     * row and column NaN); either may be NULL. A non-zero return from
+     * progress stops the run with CJ_ERR_INTERRUPTED. */
+    int (*progress)(void *user, long done, long total);
+    void (*warn)(void *user, const char *message);
+    void *user;
+} cj_acts_cka_opts;
+
+/* Every layer of a against every layer of b: out[(m * a->n_layers + i) *
+ * b->n_layers + j] is measure m of a's layer i and b's layer j. The folders
+ * must hold the same stimuli (cj_acts_same_stimuli). When they are the same
+ * folder (same_folder = 1) the measures, all symmetric, are computed for
+ * j >= i and mirrored. b's layers are held in memory together, a's one at
+ * a time. Undefined values are NaN (cka.h): a constant layer, CCA of a
+ * layer with as many features as stimuli, ... Procrustes and CCA need
+ * (p + q)^2 doubles per pair: over 4 GiB (p + q > 23,170, e.g. two
+ * 12,544-unit feature maps) is refused with CJ_ERR_ARG naming the layers,
+ * as is RBF on fewer than 2 stimuli; debiased measures need 4. */
+cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same_folder, const cj_acts_cka_opts *o,
+                      double *out, cj_error *err);
+
 #endif

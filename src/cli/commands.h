@@ -12,5 +12,7 @@ int cj_cmd_ephys(int argc, char **argv);
 int cj_cmd_match(int argc, char **argv);
 int cj_cmd_analyze(int argc, char **argv);
 int cj_cmd_tasks(int argc, char **argv);
+int cj_cmd_cka(int argc, char **argv);
+int cj_cmd_predict(int argc, char **argv);
 
 #endif

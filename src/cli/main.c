@@ -22,6 +22,8 @@ static const struct {
     {"match", cj_cmd_match, "track the same neurons across recording sessions"},
     {"tasks", cj_cmd_tasks, "list the cognitive tasks networks train on, or show one in full"},
     {"analyze", cj_cmd_analyze, "study a network trained on tasks like a brain (psychometrics, fixed points, ...)"},
+    {"cka", cj_cmd_cka, "layer-by-layer similarity of two models' activations (CKA, Procrustes, CCA)"},
+    {"predict", cj_cmd_predict, "how well each layer predicts recorded units (cross-validated ridge, ceiled)"},
 };
 
 static void usage(FILE *f)

@@ -192,6 +192,8 @@ static void draw_values(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, 
             double lum = 0.299 * col.r + 0.587 * col.g + 0.114 * col.b;
             double ink = lum < 0.5 ? 1.0 : 0.1;
             cairo_set_source_rgb(cr, ink, ink, ink);
+            /* rounding to zero prints "0.00", not "-0.00" */
+            if (fabs(v) < 0.5 * pow(10.0, -h->decimals)) v = 0.0;
             snprintf(buf, sizeof buf, "%.*f", h->decimals, v);
             cj_plot_text(cr, buf, a->x + (c + 0.5) * side, a->y + (r + 0.5) * a->h / h->rows, 0.5, 0.5, 0);
         }

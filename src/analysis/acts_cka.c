@@ -1,0 +1,243 @@
+/* acts_cka.c — every layer of one activations folder against every layer
+ * of another (cj_acts_cka in cajal/acts.h): linear CKA and the shape
+ * measures by the library's own calls per pair, RBF CKA from kernels made
+ * once per layer.
+ *
+ * RBF CKA of a pair is cj_cka_rbf: both kernels, centred, then
+ * <Kc, Lc> / (|Kc| |Lc|) (Kornblith et al. 2019, eq. 3). The kernel and its
+ * centring depend on one layer only and cost n^2 p and n^2, against n^2 for
+ * the inner product, so each layer's centred kernel and its norm are made
+ * once and kept (when they fit in the cache) rather than once per pair;
+ * the sums are taken in cj_cka_gram's order, so the values are its values
+ * bit for bit. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/acts.h"
+#include "cajal/cka.h"
+
+static const char *const MEASURE_NAMES[CJ_ACTS_N_MEASURES] = {
+    "cka_linear", "cka_linear_debiased", "cka_rbf", "cka_rbf_debiased", "procrustes", "cca_mean", "cca_r2",
+};
+
+const char *cj_acts_measure_name(cj_acts_measure m)
+{
+    return (int)m >= 0 && m < CJ_ACTS_N_MEASURES ? MEASURE_NAMES[m] : NULL;
+}
+
+int cj_acts_measure_of(const char *name)
+{
+    for (int m = 0; m < CJ_ACTS_N_MEASURES; m++)
+        if (!strcmp(name, MEASURE_NAMES[m])) return m;
+    return -1;
+}
+
+/* Procrustes and CCA hold (p + q)^2 doubles of products per pair. */
+static const double SHAPE_MAX_BYTES = 4294967296.0;
+
+/* A layer's centred RBF kernel (biased or unbiased centring) and the sum of
+ * its squares; k NULL when the kernel is undefined (a median distance of
+ * 0). `made` says whether a cached entry has been made yet. */
+typedef struct {
+    double *k;
+    double self;
+    int made;
+} kernel;
+
+typedef struct {
+    const cj_acts_folder *a, *b;
+    const cj_acts_cka_opts *o;
+    size_t n;
+    int want[CJ_ACTS_N_MEASURES];
+    int cache;          /* keep b's kernels, each in its own allocation */
+    kernel *kb[2];      /* [b->n_layers] per centring, when cached */
+    double *row[2];     /* the current row's kernel per centring */
+    double *col;        /* b's kernel of the current pair, when not cached */
+} run;
+
+static void free_kernels(kernel *k, int n)
+{
+    for (int i = 0; k && i < n; i++) free(k[i].k);
+    free(k);
+}
+
+/* Into k [n, n] (allocated when NULL on entry): the centred RBF kernel of
+ * x [n, p], or *out with k NULL when it is undefined (warned about). */
+static cj_status make_kernel(run *r, const float *x, int p, const char *path, int unbiased, double *k, kernel *out,
+                             cj_error *err)
+{
+    size_t n = r->n;
+    *out = (kernel){NULL, NAN, 0};
+    cj_error e;
+    cj_status st = cj_gram_rbf(x, n, p, r->o->rbf_threshold, k, &e);
+    if (st == CJ_ERR_NUMERIC) { /* over half the stimuli alike: no bandwidth */
+        if (r->o->warn) {
+            char line[CJ_ERROR_MSG_MAX + 160];
+            snprintf(line, sizeof line, "%s: no RBF kernel (%s); its RBF CKA is NaN", path, e.msg);
+            r->o->warn(r->o->user, line);
+        }
+        return CJ_OK;
+    }
+    if (!st) st = cj_gram_center(k, n, unbiased, &e);
+    if (st) return cj_fail(err, st, "%s: %s", path, e.msg);
+    double s = 0.0;
+    for (size_t i = 0; i < n * n; i++) s += k[i] * k[i];
+    *out = (kernel){k, s, 0};
+    return CJ_OK;
+}
+
+/* cj_cka_gram's last step on two centred kernels. */
+static double kernel_cka(const kernel *x, const kernel *y, size_t n)
+{
+    if (!x->k || !y->k) return NAN;
+    double xy = 0.0;
+    for (size_t i = 0; i < n * n; i++) xy += x->k[i] * y->k[i];
+    return x->self > 0.0 && y->self > 0.0 ? xy / (sqrt(x->self) * sqrt(y->self)) : NAN;
+}
+
+/* b's layer j kernel for centring u: cached, or made into r->col. */
+static cj_status kernel_b(run *r, float *const *yb, int j, int u, kernel *out, cj_error *err)
+{
+    if (r->cache && r->kb[u][j].made) {
+        *out = r->kb[u][j];
+        return CJ_OK;
+    }
+    double *k = r->cache ? malloc(sizeof(double) * r->n * r->n) : r->col;
+    if (!k) return cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for a %zu x %zu kernel", r->n, r->n);
+    cj_status st = make_kernel(r, yb[j], r->b->features[j], r->b->paths[j], u, k, out, err);
+    if (r->cache) {
+        if (st || !out->k) free(k);
+        if (!st) {
+            r->kb[u][j] = *out;
+            r->kb[u][j].made = 1;
+        }
+    }
+    return st;
+}
+
+/* All wanted measures of a's layer i (x) and b's layer j, into v[m]. */
+static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j, const kernel *ka, double *v,
+                          cj_error *err)
+{
+    int p = r->a->features[i], q = r->b->features[j];
+    const float *y = yb[j];
+    cj_error e;
+    cj_status st = CJ_OK;
+    for (int m = 0; m < CJ_ACTS_N_MEASURES; m++) v[m] = NAN;
+    if (r->want[CJ_ACTS_CKA_LINEAR]) st = cj_cka_linear(x, y, r->n, p, q, 0, &v[CJ_ACTS_CKA_LINEAR], &e);
+    if (!st && r->want[CJ_ACTS_CKA_LINEAR_DEBIASED])
+        st = cj_cka_linear(x, y, r->n, p, q, 1, &v[CJ_ACTS_CKA_LINEAR_DEBIASED], &e);
+    if (!st && (r->want[CJ_ACTS_PROCRUSTES] || r->want[CJ_ACTS_CCA_MEAN] || r->want[CJ_ACTS_CCA_R2])) {
+        double pq = (double)p + q;
+        if (8.0 * pq * pq > SHAPE_MAX_BYTES)
+            return cj_fail(err, CJ_ERR_ARG, "%s x %s: procrustes and cca of %d + %d features need %.1f GB of "
+                           "products (at most %.1f): leave them out, or pick smaller layers with --layers",
+                           r->a->paths[i], r->b->paths[j], p, q, 8.0 * pq * pq / 1e9, SHAPE_MAX_BYTES / 1e9);
+        cj_cka_measures cm;
+        st = cj_cka_compare(x, y, r->n, p, q, &cm, &e);
+        if (!st) {
+            v[CJ_ACTS_PROCRUSTES] = cm.procrustes;
+            v[CJ_ACTS_CCA_MEAN] = cm.cca_mean;
+            v[CJ_ACTS_CCA_R2] = cm.cca_r2;
+        }
+    }
+    if (st) return cj_fail(err, st, "%s x %s: %s", r->a->paths[i], r->b->paths[j], e.msg);
+    for (int u = 0; u < 2; u++) {
+        cj_acts_measure m = u ? CJ_ACTS_CKA_RBF_DEBIASED : CJ_ACTS_CKA_RBF;
+        if (!r->want[m]) continue;
+        kernel kb;
+        if ((st = kernel_b(r, yb, j, u, &kb, err))) return st;
+        v[m] = kernel_cka(&ka[u], &kb, r->n);
+    }
+    return CJ_OK;
+}
+
+static cj_status check_opts(const cj_acts_folder *a, const cj_acts_folder *b, const cj_acts_cka_opts *o, run *r,
+                            cj_error *err)
+{
+    cj_status st = cj_acts_same_stimuli(a, b, err);
+    if (st) return st;
+    if (o->n_measures < 1) return cj_fail(err, CJ_ERR_ARG, "cka: no measure asked for");
+    int debiased = 0, rbf = 0;
+    for (int k = 0; k < o->n_measures; k++) {
+        int m = o->measures[k];
+        if (m < 0 || m >= CJ_ACTS_N_MEASURES) return cj_fail(err, CJ_ERR_ARG, "cka: measure %d is unknown", m);
+        if (r->want[m]) return cj_fail(err, CJ_ERR_ARG, "cka: measure %s asked for twice", MEASURE_NAMES[m]);
+        r->want[m] = 1;
+        debiased |= m == CJ_ACTS_CKA_LINEAR_DEBIASED || m == CJ_ACTS_CKA_RBF_DEBIASED;
+        rbf |= m == CJ_ACTS_CKA_RBF || m == CJ_ACTS_CKA_RBF_DEBIASED;
+    }
+    if (rbf && !(o->rbf_threshold > 0 && isfinite(o->rbf_threshold)))
+        return cj_fail(err, CJ_ERR_ARG, "cka: RBF threshold %g, expected a number > 0", o->rbf_threshold);
+    if (a->n_stimuli < (debiased ? 4u : 2u))
+        return cj_fail(err, CJ_ERR_ARG, "%s: %zu stimuli, at least %d are needed%s", a->dir, a->n_stimuli,
+                       debiased ? 4 : 2, debiased ? " for the debiased estimators" : "");
+    if (rbf && a->n_stimuli > 2147483647u)
+        return cj_fail(err, CJ_ERR_ARG, "%s: %zu stimuli are too many for RBF kernels", a->dir, a->n_stimuli);
+    return CJ_OK;
+}
+
+cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same_folder, const cj_acts_cka_opts *o,
+                      double *out, cj_error *err)
+{
+    run r = {.a = a, .b = b, .o = o, .n = a->n_stimuli};
+    cj_status st = check_opts(a, b, o, &r, err);
+    if (st) return st;
+    int la = a->n_layers, lb = b->n_layers, rbf[2] = {r.want[CJ_ACTS_CKA_RBF], r.want[CJ_ACTS_CKA_RBF_DEBIASED]};
+    size_t nn = r.n * r.n;
+    double budget = o->gram_cache_bytes ? (double)o->gram_cache_bytes : 2147483648.0;
+    r.cache = (rbf[0] || rbf[1]) && 8.0 * nn * lb * (rbf[0] + rbf[1]) <= budget;
+    float **yb = calloc((size_t)lb, sizeof *yb);
+    if (!yb) return cj_fail(err, CJ_ERR_NOMEM, "cka: out of memory");
+    for (int u = 0; u < 2 && !st; u++) {
+        if (!rbf[u]) continue;
+        int cached_rows = same_folder && r.cache; /* rows come from b's cache */
+        if (!cached_rows) r.row[u] = malloc(sizeof(double) * nn);
+        if (r.cache) r.kb[u] = calloc((size_t)lb, sizeof(kernel));
+        if ((!cached_rows && !r.row[u]) || (r.cache && !r.kb[u]))
+            st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu RBF kernels", r.n, r.n);
+    }
+    if (!st && (rbf[0] || rbf[1]) && !r.cache && !(r.col = malloc(sizeof(double) * nn)))
+        st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu RBF kernels", r.n, r.n);
+    for (int j = 0; j < lb && !st; j++) {
+        int q;
+        st = cj_acts_load(b, j, &yb[j], &q, err);
+    }
+    long total = same_folder ? (long)la * (la + 1) / 2 : (long)la * lb, done = 0;
+    double v[CJ_ACTS_N_MEASURES];
+    for (int i = 0; i < la && !st; i++) {
+        float *x = NULL;
+        int p;
+        if (same_folder) x = yb[i];
+        else st = cj_acts_load(a, i, &x, &p, err);
+        /* the row's kernels; within one folder, those b's cache holds */
+        kernel ka[2] = {{NULL, NAN, 0}, {NULL, NAN, 0}};
+        for (int u = 0; u < 2 && !st; u++) {
+            if (!rbf[u]) continue;
+            if (same_folder && r.cache) st = kernel_b(&r, yb, i, u, &ka[u], err);
+            else st = make_kernel(&r, x, a->features[i], a->paths[i], u, r.row[u], &ka[u], err);
+        }
+        for (int j = same_folder ? i : 0; j < lb && !st; j++) {
+            st = one_pair(&r, x, i, yb, j, ka, v, err);
+            for (int k = 0; k < o->n_measures && !st; k++) {
+                int m = o->measures[k];
+                out[((size_t)k * la + i) * lb + j] = v[m];
+                if (same_folder) out[((size_t)k * la + j) * lb + i] = v[m];
+            }
+            done++;
+            if (!st && o->progress && o->progress(o->user, done, total))
+                st = cj_fail(err, CJ_ERR_INTERRUPTED, "cka: stopped after %ld of %ld pairs", done, total);
+        }
+        if (!same_folder) free(x);
+    }
+    for (int j = 0; j < lb; j++) free(yb[j]);
+    free(yb);
+    for (int u = 0; u < 2; u++) {
+        free_kernels(r.kb[u], r.kb[u] ? lb : 0);
+        free(r.row[u]);
+    }
+    free(r.col);
+    return st;
+}

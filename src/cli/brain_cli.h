@@ -1,0 +1,40 @@
+/* brain_cli.h — what `cajal cka` and `cajal predict` share: where their
+ * output goes by default, numbers in CSV cells, whole-number and list
+ * options, progress and timing. */
+#ifndef CAJAL_CLI_BRAIN_H
+#define CAJAL_CLI_BRAIN_H
+
+#include <stdio.h>
+
+#include "cajal/status.h"
+
+/* "DIR/../name": an output folder beside the activations folder `acts`
+ * (runs/cnn/acts -> runs/cnn/name), or "name" when acts has no parent. A
+ * new allocation, NULL when out of memory. */
+char *cj_brain_default_out(const char *acts, const char *name);
+
+/* A CSV cell: %.9g, or "nan" for NaN and infinities ("inf", "-inf"),
+ * which pandas, NumPy and Python's float() all read back. */
+void cj_brain_csv_num(FILE *f, double v);
+
+/* A whole number in [lo, hi], all of `text`, into *out; else print
+ * "WHO: NAME 'TEXT' is not a whole number from LO to HI" and return 0. */
+int cj_brain_int(const char *who, const char *name, const char *text, long lo, long hi, int *out);
+/* A finite number > 0, all of `text`; else print and return 0. */
+int cj_brain_positive(const char *who, const char *name, const char *text, double *out);
+
+/* Seconds on a monotonic clock. */
+double cj_brain_now(void);
+
+/* Progress on stderr for a long run: at most one line every 2 s, the first
+ * after 1 s, so that short runs print none. */
+typedef struct {
+    const char *who, *what; /* "cajal cka", "pairs" */
+    double start, last;
+    int quiet;
+} cj_brain_progress;
+
+void cj_brain_progress_start(cj_brain_progress *p, const char *who, const char *what, int quiet);
+void cj_brain_progress_tick(cj_brain_progress *p, long done, long total);
+
+#endif
