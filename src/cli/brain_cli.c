@@ -21,6 +21,16 @@ char *cj_brain_default_out(const char *acts, const char *name)
     return cj_path_printf("%.*s/%s", (int)(slash - acts), slash == acts ? "/" : acts, name);
 }
 
+const char *cj_brain_short_dir(const char *dir)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    int slashes = 0;
+    for (size_t i = len; i-- > 0;)
+        if (dir[i] == '/' && ++slashes == 2) return dir + i + 1;
+    return dir;
+}
+
 void cj_brain_csv_num(FILE *f, double v)
 {
     if (isnan(v)) fputs("nan", f);
@@ -51,6 +61,14 @@ int cj_brain_positive(const char *who, const char *name, const char *text, doubl
     }
     *out = v;
     return 1;
+}
+
+int cj_brain_known_option(const char *arg, const char *const *names)
+{
+    size_t len = strcspn(arg, "=");
+    for (; *names; names++)
+        if (strlen(*names) == len && !strncmp(*names, arg, len)) return 1;
+    return 0;
 }
 
 double cj_brain_now(void)

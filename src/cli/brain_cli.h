@@ -13,6 +13,10 @@
  * new allocation, NULL when out of memory. */
 char *cj_brain_default_out(const char *acts, const char *name);
 
+/* The last two parts of a path, for titles and labels: "runs/cnn/acts"
+ * -> "cnn/acts". A pointer into dir. */
+const char *cj_brain_short_dir(const char *dir);
+
 /* A CSV cell: %.9g, or "nan" for NaN and infinities ("inf", "-inf"),
  * which pandas, NumPy and Python's float() all read back. */
 void cj_brain_csv_num(FILE *f, double v);
@@ -22,6 +26,11 @@ void cj_brain_csv_num(FILE *f, double v);
 int cj_brain_int(const char *who, const char *name, const char *text, long lo, long hi, int *out);
 /* A finite number > 0, all of `text`; else print and return 0. */
 int cj_brain_positive(const char *who, const char *name, const char *text, double *out);
+
+/* Whether argv option `arg` ("--name" or "--name=value") is one of the
+ * NULL-terminated `names`, so that an unknown option is reported as such
+ * even when it comes last, without a value. */
+int cj_brain_known_option(const char *arg, const char *const *names);
 
 /* Seconds on a monotonic clock. */
 double cj_brain_now(void);

@@ -65,6 +65,11 @@ static int parse(int argc, char **argv, options *o)
         } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             o->quiet = 1;
         } else if (arg[0] == '-' && arg[1]) {
+            static const char *const valued[] = {"--out", "--kernel", "--measures", "--rbf-threshold", "--threads", NULL};
+            if (!cj_brain_known_option(arg, valued)) {
+                fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
+                return 2;
+            }
             if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
                 fprintf(stderr, "%s: option '%s' needs a value (see 'cajal cka --help')\n", WHO, arg);
                 return 2;
@@ -236,17 +241,6 @@ static void measure_title(cj_acts_measure m, double threshold, char *buf, size_t
     }
 }
 
-/* The last two parts of a folder's path, for axis labels: "cnn/acts". */
-static const char *short_dir(const char *dir)
-{
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') len--;
-    int slashes = 0;
-    for (size_t i = len; i-- > 0;)
-        if (dir[i] == '/' && ++slashes == 2) return dir + i + 1;
-    return dir;
-}
-
 static cj_status write_figure(const char *dir, const options *o, const cj_acts_folder *a, const cj_acts_folder *b,
                               const cj_acts_measure *m, int nm, const double *v, cj_error *err)
 {
@@ -260,13 +254,13 @@ static cj_status write_figure(const char *dir, const options *o, const cj_acts_f
     if (st) return st;
     char title[256], xlabel[96], ylabel[96], ptitle[96];
     if (!strcmp(a->dir, b->dir))
-        snprintf(title, sizeof title, "%s, every layer against every layer, %zu stimuli", short_dir(a->dir),
+        snprintf(title, sizeof title, "%s, every layer against every layer, %zu stimuli", cj_brain_short_dir(a->dir),
                  a->n_stimuli);
     else
-        snprintf(title, sizeof title, "%s vs %s, %zu stimuli", short_dir(a->dir), short_dir(b->dir), a->n_stimuli);
+        snprintf(title, sizeof title, "%s vs %s, %zu stimuli", cj_brain_short_dir(a->dir), cj_brain_short_dir(b->dir), a->n_stimuli);
     cj_figure_set_title(fig, title);
-    snprintf(ylabel, sizeof ylabel, "layer of %s", short_dir(a->dir));
-    snprintf(xlabel, sizeof xlabel, "layer of %s", short_dir(b->dir));
+    snprintf(ylabel, sizeof ylabel, "layer of %s", cj_brain_short_dir(a->dir));
+    snprintf(xlabel, sizeof xlabel, "layer of %s", cj_brain_short_dir(b->dir));
     size_t cells = (size_t)a->n_layers * b->n_layers;
     for (int k = 0; k < nm && !st; k++) {
         cj_panel *p = cj_figure_panel(fig, k / cols, k % cols);

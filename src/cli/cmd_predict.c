@@ -115,6 +115,11 @@ static int parse(int argc, char **argv, options *o)
         if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             o->quiet = 1;
         } else if (arg[0] == '-' && arg[1]) {
+            static const char *const valued[] = {"--responses", "--out", "--layers", "--seed", "--alphas", "--folds", "--splits", "--boot", "--threads", NULL};
+            if (!cj_brain_known_option(arg, valued)) {
+                fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
+                return 2;
+            }
             if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
                 fprintf(stderr, "%s: option '%s' needs a value (see 'cajal predict --help')\n", WHO, arg);
                 return 2;
@@ -325,17 +330,6 @@ static cj_status write_json(const char *dir, const options *o, const cj_acts_fol
     return st;
 }
 
-/* The last two parts of a folder's path, for titles: "cnn/acts". */
-static const char *short_dir(const char *dir)
-{
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') len--;
-    int slashes = 0;
-    for (size_t i = len; i-- > 0;)
-        if (dir[i] == '/' && ++slashes == 2) return dir + i + 1;
-    return dir;
-}
-
 /* The file name of a path, for titles. */
 static const char *base_name(const char *path)
 {
@@ -365,7 +359,7 @@ static cj_status write_figure(const char *dir, const options *o, const cj_acts_f
     cj_panel *p = cj_figure_panel(fig, 0, 0);
     char title[200], ylabel[96];
     snprintf(title, sizeof title, "%s predicted from %s (%d units, %zu stimuli, %d-fold ridge)",
-             base_name(o->responses), short_dir(f->dir), r->units, f->n_stimuli, o->folds);
+             base_name(o->responses), cj_brain_short_dir(f->dir), r->units, f->n_stimuli, o->folds);
     snprintf(ylabel, sizeof ylabel, "median over units (95%% bootstrap interval)");
     cj_panel_set_title(p, title);
     cj_panel_set_labels(p, "layer", ylabel);
