@@ -23,7 +23,9 @@ enum { N = 60 };
 /* A folder of its own under /tmp with the given subfolder name. */
 static char *subdir(const char *tag, const char *name)
 {
-    char *d = cj_path_join(fixture_dir(tag), name);
+    char *root = (char *)fixture_dir(tag);
+    char *d = cj_path_join(root, name);
+    free(root);
     mkdir(d, 0700);
     return d;
 }
@@ -135,8 +137,9 @@ TEST(bad_folders_are_one_line_errors)
     cj_error err = {0};
     CHECK(cj_acts_open("/nonexistent/acts", &f, &err) == CJ_ERR_IO &&
           has(&err, "/nonexistent/acts: cannot open the activations folder: No such file"));
-    const char *root = fixture_dir("acts_bad");
+    char *root = (char *)fixture_dir("acts_bad");
     char *file = fixture_text(root, "file.npy", "x");
+    free(root);
     CHECK(cj_acts_open(file, &f, &err) == CJ_ERR_IO && has(&err, "is a file, not an activations folder"));
     free(file);
 
