@@ -340,6 +340,54 @@ TEST(a_folder_against_itself_is_symmetric)
     free(pf.a), free(pf.b);
 }
 
+/* Layers wider than half the stimuli: linear CKA in Gram form, from
+ * kernels made once per layer, equals cj_cka_linear bit for bit (cached or
+ * not, one folder or two); a narrow pair keeps the feature-space form. */
+TEST(wide_layers_take_the_gram_form_bit_for_bit)
+{
+    char *d = subdir("acts_wide", "w");
+    int p[3] = {80, 50, 4};
+    float *x[3];
+    const char *names[3] = {"1_wide", "2_mid", "3_narrow"};
+    for (int l = 0; l < 3; l++) {
+        int64_t s2[2] = {N, p[l]};
+        x[l] = layer(d, names[l], 2, s2, 20 + l);
+        for (int k = 0; k < N * p[l]; k++) x[l][k] += l ? x[0][(k / p[l]) * p[0]] : 0; /* related layers */
+        int64_t again[2] = {N, p[l]};
+        char *file = cj_path_printf("%s.npy", names[l]);
+        free(npy_f32(d, file, 2, again, x[l]));
+        free(file);
+    }
+    cj_acts_folder f;
+    cj_error err = {0};
+    CHECK(cj_acts_open(d, &f, &err) == CJ_OK);
+    cj_acts_measure ms[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_CKA_LINEAR_DEBIASED};
+    double v[4][2 * 9];
+    for (int pass = 0; pass < 4; pass++) {
+        cj_acts_cka_opts o = {.measures = ms, .n_measures = 2, .gram_cache_bytes = pass & 1 ? 1 : 0};
+        CHECK(cj_acts_cka(&f, &f, pass >= 2, &o, v[pass], &err) == CJ_OK);
+    }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            for (int u = 0; u < 2; u++) {
+                double want;
+                CHECK(cj_cka_linear(x[i], x[j], N, p[i], p[j], u, &want, &err) == CJ_OK);
+                for (int pass = 0; pass < 4; pass++) {
+                    /* one folder mirrors (i, j) from (j, i), which the
+                     * library need not give bit for bit: 1e-12 there */
+                    double got = v[pass][(u * 3 + i) * 3 + j];
+                    int exact = pass < 2 || j >= i;
+                    if (exact ? got != want : fabs(got - want) > 1e-12)
+                        test_fail("pass %d, %s x %s, debiased %d: %.17g, library %.17g", pass, names[i], names[j], u,
+                                  got, want);
+                }
+            }
+    CHECK(v[0][0] > 0.99 && v[0][1] < 0.99); /* CKA of a layer with itself is 1 */
+    cj_acts_free(&f);
+    for (int l = 0; l < 3; l++) free(x[l]);
+    free(d);
+}
+
 static long stop_after;
 static int stop_progress(void *user, long done, long total)
 {
@@ -436,6 +484,7 @@ int main(void)
     RUN(two_folders_must_hold_the_same_stimuli);
     RUN(every_pair_is_the_librarys_value);
     RUN(a_folder_against_itself_is_symmetric);
+    RUN(wide_layers_take_the_gram_form_bit_for_bit);
     RUN(cka_refuses_what_it_cannot_do);
     RUN(bootstrap_median_interval_has_the_large_sample_width);
     RUN(index_and_stimuli_parsers);

@@ -72,8 +72,9 @@ cj_status cj_acts_load(const cj_acts_folder *f, int layer, float **x, int *featu
 int cj_acts_find(const cj_acts_folder *f, const char *name);
 
 /* Keep only the layers named in the comma-separated `list`, in its order
- * (e.g. "3_relu,7_dense"). An unknown or repeated name is CJ_ERR_ARG naming
- * it and the folder's layers. */
+ * (e.g. "3_relu,7_dense"; spaces around names are ignored). An unknown,
+ * empty or repeated name is CJ_ERR_ARG naming it and the folder's layers;
+ * on failure the folder is unchanged. */
 cj_status cj_acts_select(cj_acts_folder *f, const char *list, cj_error *err);
 
 /* Whether two folders hold responses to the same stimuli: the same number

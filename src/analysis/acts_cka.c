@@ -1,15 +1,15 @@
 /* acts_cka.c — every layer of one activations folder against every layer
- * of another (cj_acts_cka in cajal/acts.h): linear CKA and the shape
- * measures by the library's own calls per pair, RBF CKA from kernels made
- * once per layer.
+ * of another (cj_acts_cka in cajal/acts.h): the library's own computations
+ * (cka.h), with what depends on one layer only made once per layer.
  *
- * RBF CKA of a pair is cj_cka_rbf: both kernels, centred, then
- * <Kc, Lc> / (|Kc| |Lc|) (Kornblith et al. 2019, eq. 3). The kernel and its
- * centring depend on one layer only and cost n^2 p and n^2, against n^2 for
- * the inner product, so each layer's centred kernel and its norm are made
- * once and kept (when they fit in the cache) rather than once per pair;
- * the sums are taken in cj_cka_gram's order, so the values are its values
- * bit for bit. */
+ * A pair's CKA in Gram form (RBF always; linear when 2n < p + q, as
+ * cj_cka_linear chooses) needs each layer's centred n x n kernel, made in
+ * n^2 p, against n^2 for the pair's inner product (Kornblith et al. 2019,
+ * eq. 3). So each layer's kernel and its squared norm are made once and
+ * kept (when they fit in the cache) instead of once per pair, and the
+ * sums are taken in the library's order (cj_cka_gram; cj_cka_linear's Gram
+ * form), so the values are its values bit for bit. Linear CKA in feature
+ * space, Procrustes and CCA are the library's calls per pair. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 
 #include "cajal/acts.h"
 #include "cajal/cka.h"
+#include "cka_common.h"
 
 static const char *const MEASURE_NAMES[CJ_ACTS_N_MEASURES] = {
     "cka_linear", "cka_linear_debiased", "cka_rbf", "cka_rbf_debiased", "procrustes", "cca_mean", "cca_r2",
@@ -37,9 +38,13 @@ int cj_acts_measure_of(const char *name)
 /* Procrustes and CCA hold (p + q)^2 doubles of products per pair. */
 static const double SHAPE_MAX_BYTES = 4294967296.0;
 
-/* A layer's centred RBF kernel (biased or unbiased centring) and the sum of
- * its squares; k NULL when the kernel is undefined (a median distance of
- * 0). `made` says whether a cached entry has been made yet. */
+/* The kernels a layer may need: RBF with the biased or the unbiased
+ * centring (cj_gram_center), and the linear Gram matrix xc xc^T. */
+enum { K_RBF, K_RBF_UNBIASED, K_LINEAR, N_KINDS };
+
+/* A layer's kernel of one kind and the sum of its squares; k NULL when it
+ * is undefined (an RBF bandwidth of 0). `made` says whether a cached
+ * entry has been made yet. */
 typedef struct {
     double *k;
     double self;
@@ -51,10 +56,12 @@ typedef struct {
     const cj_acts_cka_opts *o;
     size_t n;
     int want[CJ_ACTS_N_MEASURES];
+    int need[N_KINDS];  /* kinds some pair uses */
     int cache;          /* keep b's kernels, each in its own allocation */
-    kernel *kb[2];      /* [b->n_layers] per centring, when cached */
-    double *row[2];     /* the current row's kernel per centring */
+    kernel *kb[N_KINDS]; /* [b->n_layers] per kind, when cached */
+    double *row[N_KINDS]; /* the current row's kernel per kind */
     double *col;        /* b's kernel of the current pair, when not cached */
+    double *mean;       /* [max features] column means for the linear Gram */
 } run;
 
 static void free_kernels(kernel *k, int n)
@@ -63,24 +70,30 @@ static void free_kernels(kernel *k, int n)
     free(k);
 }
 
-/* Into k [n, n] (allocated when NULL on entry): the centred RBF kernel of
- * x [n, p], or *out with k NULL when it is undefined (warned about). */
-static cj_status make_kernel(run *r, const float *x, int p, const char *path, int unbiased, double *k, kernel *out,
+/* Into k [n, n]: the kernel of x [n, p] of the given kind, and *out; an
+ * undefined RBF kernel gives k NULL (and a warning). */
+static cj_status make_kernel(run *r, const float *x, int p, const char *path, int kind, double *k, kernel *out,
                              cj_error *err)
 {
     size_t n = r->n;
     *out = (kernel){NULL, NAN, 0};
     cj_error e;
-    cj_status st = cj_gram_rbf(x, n, p, r->o->rbf_threshold, k, &e);
-    if (st == CJ_ERR_NUMERIC) { /* over half the stimuli alike: no bandwidth */
-        if (r->o->warn) {
-            char line[CJ_ERROR_MSG_MAX + 160];
-            snprintf(line, sizeof line, "%s: no RBF kernel (%s); its RBF CKA is NaN", path, e.msg);
-            r->o->warn(r->o->user, line);
+    cj_status st;
+    if (kind == K_LINEAR) { /* as cj_cka_linear's Gram form */
+        st = cka_column_means(x, n, p, "cka linear", "x", r->mean, &e);
+        if (!st) st = cka_centred_gram(x, n, p, r->mean, "cka linear", k, &e);
+    } else {
+        st = cj_gram_rbf(x, n, p, r->o->rbf_threshold, k, &e);
+        if (st == CJ_ERR_NUMERIC) { /* over half the stimuli alike: no bandwidth */
+            if (r->o->warn) {
+                char line[CJ_ERROR_MSG_MAX + 160];
+                snprintf(line, sizeof line, "%s: no RBF kernel (%s); its RBF CKA is NaN", path, e.msg);
+                r->o->warn(r->o->user, line);
+            }
+            return CJ_OK;
         }
-        return CJ_OK;
+        if (!st) st = cj_gram_center(k, n, kind == K_RBF_UNBIASED, &e);
     }
-    if (!st) st = cj_gram_center(k, n, unbiased, &e);
     if (st) return cj_fail(err, st, "%s: %s", path, e.msg);
     double s = 0.0;
     for (size_t i = 0; i < n * n; i++) s += k[i] * k[i];
@@ -97,28 +110,52 @@ static double kernel_cka(const kernel *x, const kernel *y, size_t n)
     return x->self > 0.0 && y->self > 0.0 ? xy / (sqrt(x->self) * sqrt(y->self)) : NAN;
 }
 
-/* b's layer j kernel for centring u: cached, or made into r->col. */
-static cj_status kernel_b(run *r, float *const *yb, int j, int u, kernel *out, cj_error *err)
+/* cj_cka_linear's Gram form from the two Gram matrices: the same sums in
+ * the same order, biased and debiased. */
+static void linear_from_grams(const kernel *x, const kernel *y, size_t n, double *biased, double *debiased)
 {
-    if (r->cache && r->kb[u][j].made) {
-        *out = r->kb[u][j];
+    const double *k = x->k, *l = y->k;
+    cka_sums s = {0};
+    for (size_t i = 0; i < n * n; i++) s.xy += k[i] * l[i];
+    s.xx = x->self, s.yy = y->self;
+    for (size_t i = 0; i < n; i++) {
+        double a = k[i * n + i], b = l[i * n + i];
+        s.kl += a * b;
+        s.kk += a * a;
+        s.ll += b * b;
+        s.tx += a;
+        s.ty += b;
+    }
+    *biased = cka_from_sums(&s, n, 0);
+    *debiased = n >= 4 ? cka_from_sums(&s, n, 1) : NAN;
+}
+
+/* b's layer j kernel of a kind: cached, or made into r->col. */
+static cj_status kernel_b(run *r, float *const *yb, int j, int kind, kernel *out, cj_error *err)
+{
+    if (r->cache && r->kb[kind][j].made) {
+        *out = r->kb[kind][j];
         return CJ_OK;
     }
     double *k = r->cache ? malloc(sizeof(double) * r->n * r->n) : r->col;
     if (!k) return cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for a %zu x %zu kernel", r->n, r->n);
-    cj_status st = make_kernel(r, yb[j], r->b->features[j], r->b->paths[j], u, k, out, err);
+    cj_status st = make_kernel(r, yb[j], r->b->features[j], r->b->paths[j], kind, k, out, err);
     if (r->cache) {
         if (st || !out->k) free(k);
         if (!st) {
-            r->kb[u][j] = *out;
-            r->kb[u][j].made = 1;
+            r->kb[kind][j] = *out;
+            r->kb[kind][j].made = 1;
         }
     }
     return st;
 }
 
-/* All wanted measures of a's layer i (x) and b's layer j, into v[m]. */
-static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j, const kernel *ka, double *v,
+/* Whether linear CKA of p and q features takes the Gram form. */
+static int gram_form(size_t n, int p, int q) { return 2 * n < (size_t)p + (size_t)q; }
+
+/* All wanted measures of a's layer i (x) and b's layer j, into v[m]; ka
+ * are the row's kernels (a linear one made here when first needed). */
+static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j, kernel *ka, double *v,
                           cj_error *err)
 {
     int p = r->a->features[i], q = r->b->features[j];
@@ -126,15 +163,27 @@ static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j
     cj_error e;
     cj_status st = CJ_OK;
     for (int m = 0; m < CJ_ACTS_N_MEASURES; m++) v[m] = NAN;
-    if (r->want[CJ_ACTS_CKA_LINEAR]) st = cj_cka_linear(x, y, r->n, p, q, 0, &v[CJ_ACTS_CKA_LINEAR], &e);
-    if (!st && r->want[CJ_ACTS_CKA_LINEAR_DEBIASED])
-        st = cj_cka_linear(x, y, r->n, p, q, 1, &v[CJ_ACTS_CKA_LINEAR_DEBIASED], &e);
+    int linear = r->want[CJ_ACTS_CKA_LINEAR] || r->want[CJ_ACTS_CKA_LINEAR_DEBIASED];
+    if (linear && gram_form(r->n, p, q)) {
+        if (!ka[K_LINEAR].made) {
+            st = make_kernel(r, x, p, r->a->paths[i], K_LINEAR, r->row[K_LINEAR], &ka[K_LINEAR], err);
+            ka[K_LINEAR].made = 1;
+        }
+        kernel kb;
+        if (!st) st = kernel_b(r, yb, j, K_LINEAR, &kb, err);
+        if (st) return st;
+        linear_from_grams(&ka[K_LINEAR], &kb, r->n, &v[CJ_ACTS_CKA_LINEAR], &v[CJ_ACTS_CKA_LINEAR_DEBIASED]);
+    } else if (linear) {
+        if (r->want[CJ_ACTS_CKA_LINEAR]) st = cj_cka_linear(x, y, r->n, p, q, 0, &v[CJ_ACTS_CKA_LINEAR], &e);
+        if (!st && r->want[CJ_ACTS_CKA_LINEAR_DEBIASED])
+            st = cj_cka_linear(x, y, r->n, p, q, 1, &v[CJ_ACTS_CKA_LINEAR_DEBIASED], &e);
+    }
     if (!st && (r->want[CJ_ACTS_PROCRUSTES] || r->want[CJ_ACTS_CCA_MEAN] || r->want[CJ_ACTS_CCA_R2])) {
         double pq = (double)p + q;
         if (8.0 * pq * pq > SHAPE_MAX_BYTES)
             return cj_fail(err, CJ_ERR_ARG, "%s x %s: procrustes and cca of %d + %d features need %.1f GB of "
-                           "products (at most %.1f): leave them out, or pick smaller layers with --layers",
-                           r->a->paths[i], r->b->paths[j], p, q, 8.0 * pq * pq / 1e9, SHAPE_MAX_BYTES / 1e9);
+                           "products (at most %.1f): leave them out, or pick smaller layers", r->a->paths[i],
+                           r->b->paths[j], p, q, 8.0 * pq * pq / 1e9, SHAPE_MAX_BYTES / 1e9);
         cj_cka_measures cm;
         st = cj_cka_compare(x, y, r->n, p, q, &cm, &e);
         if (!st) {
@@ -144,8 +193,8 @@ static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j
         }
     }
     if (st) return cj_fail(err, st, "%s x %s: %s", r->a->paths[i], r->b->paths[j], e.msg);
-    for (int u = 0; u < 2; u++) {
-        cj_acts_measure m = u ? CJ_ACTS_CKA_RBF_DEBIASED : CJ_ACTS_CKA_RBF;
+    for (int u = K_RBF; u <= K_RBF_UNBIASED; u++) {
+        cj_acts_measure m = u == K_RBF_UNBIASED ? CJ_ACTS_CKA_RBF_DEBIASED : CJ_ACTS_CKA_RBF;
         if (!r->want[m]) continue;
         kernel kb;
         if ((st = kernel_b(r, yb, j, u, &kb, err))) return st;
@@ -185,22 +234,33 @@ cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same
     run r = {.a = a, .b = b, .o = o, .n = a->n_stimuli};
     cj_status st = check_opts(a, b, o, &r, err);
     if (st) return st;
-    int la = a->n_layers, lb = b->n_layers, rbf[2] = {r.want[CJ_ACTS_CKA_RBF], r.want[CJ_ACTS_CKA_RBF_DEBIASED]};
+    int la = a->n_layers, lb = b->n_layers, widest = 1;
+    r.need[K_RBF] = r.want[CJ_ACTS_CKA_RBF];
+    r.need[K_RBF_UNBIASED] = r.want[CJ_ACTS_CKA_RBF_DEBIASED];
+    for (int i = 0; i < la; i++) {
+        widest = a->features[i] > widest ? a->features[i] : widest;
+        for (int j = 0; j < lb; j++)
+            r.need[K_LINEAR] |= (r.want[CJ_ACTS_CKA_LINEAR] || r.want[CJ_ACTS_CKA_LINEAR_DEBIASED]) &&
+                                gram_form(r.n, a->features[i], b->features[j]);
+    }
+    for (int j = 0; j < lb; j++) widest = b->features[j] > widest ? b->features[j] : widest;
+    int kinds = r.need[K_RBF] + r.need[K_RBF_UNBIASED] + r.need[K_LINEAR];
     size_t nn = r.n * r.n;
     double budget = o->gram_cache_bytes ? (double)o->gram_cache_bytes : 2147483648.0;
-    r.cache = (rbf[0] || rbf[1]) && 8.0 * nn * lb * (rbf[0] + rbf[1]) <= budget;
+    r.cache = kinds > 0 && 8.0 * nn * lb * kinds <= budget;
+    int cached_rows = same_folder && r.cache; /* rows come from b's cache */
     float **yb = calloc((size_t)lb, sizeof *yb);
-    if (!yb) return cj_fail(err, CJ_ERR_NOMEM, "cka: out of memory");
-    for (int u = 0; u < 2 && !st; u++) {
-        if (!rbf[u]) continue;
-        int cached_rows = same_folder && r.cache; /* rows come from b's cache */
+    if (!yb || !(r.mean = malloc(sizeof(double) * (size_t)widest)))
+        st = cj_fail(err, CJ_ERR_NOMEM, "cka: out of memory");
+    for (int u = 0; u < N_KINDS && !st; u++) {
+        if (!r.need[u]) continue;
         if (!cached_rows) r.row[u] = malloc(sizeof(double) * nn);
         if (r.cache) r.kb[u] = calloc((size_t)lb, sizeof(kernel));
         if ((!cached_rows && !r.row[u]) || (r.cache && !r.kb[u]))
-            st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu RBF kernels", r.n, r.n);
+            st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu kernels", r.n, r.n);
     }
-    if (!st && (rbf[0] || rbf[1]) && !r.cache && !(r.col = malloc(sizeof(double) * nn)))
-        st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu RBF kernels", r.n, r.n);
+    if (!st && kinds && !r.cache && !(r.col = malloc(sizeof(double) * nn)))
+        st = cj_fail(err, CJ_ERR_NOMEM, "cka: no memory for %zu x %zu kernels", r.n, r.n);
     for (int j = 0; j < lb && !st; j++) {
         int q;
         st = cj_acts_load(b, j, &yb[j], &q, err);
@@ -212,12 +272,13 @@ cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same
         int p;
         if (same_folder) x = yb[i];
         else st = cj_acts_load(a, i, &x, &p, err);
-        /* the row's kernels; within one folder, those b's cache holds */
-        kernel ka[2] = {{NULL, NAN, 0}, {NULL, NAN, 0}};
-        for (int u = 0; u < 2 && !st; u++) {
-            if (!rbf[u]) continue;
-            if (same_folder && r.cache) st = kernel_b(&r, yb, i, u, &ka[u], err);
-            else st = make_kernel(&r, x, a->features[i], a->paths[i], u, r.row[u], &ka[u], err);
+        /* the row's kernels (within one folder, those b's cache holds);
+         * the linear one waits until a pair needs it */
+        kernel ka[N_KINDS] = {{NULL, NAN, 0}, {NULL, NAN, 0}, {NULL, NAN, 0}};
+        for (int u = 0; u < N_KINDS && !st; u++) {
+            if (!r.need[u]) continue;
+            if (cached_rows) st = kernel_b(&r, yb, i, u, &ka[u], err), ka[u].made = 1;
+            else if (u != K_LINEAR) st = make_kernel(&r, x, a->features[i], a->paths[i], u, r.row[u], &ka[u], err);
         }
         for (int j = same_folder ? i : 0; j < lb && !st; j++) {
             st = one_pair(&r, x, i, yb, j, ka, v, err);
@@ -232,12 +293,13 @@ cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same
         }
         if (!same_folder) free(x);
     }
-    for (int j = 0; j < lb; j++) free(yb[j]);
+    for (int j = 0; yb && j < lb; j++) free(yb[j]);
     free(yb);
-    for (int u = 0; u < 2; u++) {
+    for (int u = 0; u < N_KINDS; u++) {
         free_kernels(r.kb[u], r.kb[u] ? lb : 0);
         free(r.row[u]);
     }
     free(r.col);
+    free(r.mean);
     return st;
 }

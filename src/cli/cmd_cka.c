@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cajal cka A [B] [--out DIR] [--kernel linear|rbf] [--rbf-threshold T] [--debiased]\n"
-            "                 [--measures LIST] [--threads N] [--quiet]\n\n"
+            "                 [--measures LIST] [--layers-a a,b] [--layers-b a,b] [--threads N] [--quiet]\n\n"
             "How similar every layer of one model is to every layer of another, on the same\n"
             "stimuli: centred kernel alignment (Kornblith et al. 2019) and, with --measures, the\n"
             "Procrustes distance and canonical correlations. A and B are activations folders\n"
@@ -41,6 +41,8 @@ static void usage(FILE *f)
             "  --measures LIST    comma-separated, from: cka (the --kernel and --debiased one),\n"
             "                     cka_linear, cka_linear_debiased, cka_rbf, cka_rbf_debiased,\n"
             "                     procrustes, cca (= cca_mean), cca_mean, cca_r2 (default: cka)\n"
+            "  --layers-a LIST    only these layers of A, in this order (default: all);\n"
+            "  --layers-b LIST    the same for B\n"
             "  --threads N        BLAS threads (default 1)\n"
             "  --quiet            no progress lines\n\n"
             "Writes cka.csv (layer_a,layer_b,measure,value), MEASURE.npy [layers of A, layers of B]\n"
@@ -48,7 +50,7 @@ static void usage(FILE *f)
 }
 
 typedef struct {
-    const char *a, *b, *out, *kernel, *measures;
+    const char *a, *b, *out, *kernel, *measures, *layers_a, *layers_b;
     double threshold;
     int debiased, threads, quiet;
 } options;
@@ -65,7 +67,8 @@ static int parse(int argc, char **argv, options *o)
         } else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             o->quiet = 1;
         } else if (arg[0] == '-' && arg[1]) {
-            static const char *const valued[] = {"--out", "--kernel", "--measures", "--rbf-threshold", "--threads", NULL};
+            static const char *const valued[] = {"--out", "--kernel", "--measures", "--rbf-threshold", "--threads",
+                                                 "--layers-a", "--layers-b", NULL};
             if (!cj_brain_known_option(arg, valued)) {
                 fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
                 return 2;
@@ -77,6 +80,8 @@ static int parse(int argc, char **argv, options *o)
             if (!strcmp(name, "--out")) o->out = v;
             else if (!strcmp(name, "--kernel")) o->kernel = v;
             else if (!strcmp(name, "--measures")) o->measures = v;
+            else if (!strcmp(name, "--layers-a")) o->layers_a = v;
+            else if (!strcmp(name, "--layers-b")) o->layers_b = v;
             else if (!strcmp(name, "--rbf-threshold")) {
                 if (!cj_brain_positive(WHO, name, v, &o->threshold)) return 2;
             } else if (!strcmp(name, "--threads")) {
@@ -318,12 +323,20 @@ int cj_cmd_cka(int argc, char **argv)
     cj_error err = {0};
     cj_acts_folder a = {0}, b = {0};
     const char *bdir = o.b ? o.b : o.a;
-    int same = same_folder(o.a, bdir);
+    /* one folder with one selection: half the pairs, mirrored */
+    const char *la = o.layers_a, *lb = o.b ? o.layers_b : (o.layers_b ? o.layers_b : o.layers_a);
+    int same = same_folder(o.a, bdir) && (la == lb || (la && lb && !strcmp(la, lb)));
     char *out = o.out ? strdup(o.out) : cj_brain_default_out(o.a, "cka");
     double *v = NULL;
     cj_status st = out ? CJ_OK : cj_fail(&err, CJ_ERR_NOMEM, "out of memory");
     if (!st) st = cj_acts_open(o.a, &a, &err);
     if (!st) st = cj_acts_open(bdir, &b, &err);
+    for (int k = 0; k < 2 && !st; k++) {
+        const char *list = k ? lb : la;
+        cj_error e;
+        if (list && (st = cj_acts_select(k ? &b : &a, list, &e)))
+            cj_fail(&err, st, "%s: %s", k ? "--layers-b" : "--layers-a", e.msg);
+    }
     if (!st) st = cj_acts_same_stimuli(&a, &b, &err);
     if (!st && !(v = malloc(sizeof(double) * nm * a.n_layers * b.n_layers)))
         st = cj_fail(&err, CJ_ERR_NOMEM, "out of memory for %d x %d layers", a.n_layers, b.n_layers);

@@ -451,7 +451,10 @@ int cj_cmd_predict(int argc, char **argv)
     int units_open = 0;
     cj_status st = units_path ? CJ_OK : cj_fail(&err, CJ_ERR_NOMEM, "out of memory");
     if (!st) st = cj_acts_open(o.acts, &f, &err);
-    if (!st && o.layers) st = cj_acts_select(&f, o.layers, &err);
+    if (!st && o.layers) {
+        cj_error e;
+        if ((st = cj_acts_select(&f, o.layers, &e))) cj_fail(&err, st, "--layers: %s", e.msg);
+    }
     if (!st) st = read_responses(o.responses, f.n_stimuli, f.dir, &r, &err);
     if (!st && !(rows = calloc((size_t)f.n_layers, sizeof *rows))) st = cj_fail(&err, CJ_ERR_NOMEM, "out of memory");
     if (!st) st = cj_make_dirs(out, &err);

@@ -397,15 +397,15 @@ cj_status cj_acts_select(cj_acts_folder *f, const char *list, cj_error *err)
         }
         int l = cj_acts_find(f, name);
         if (!len) {
-            st = cj_fail(err, CJ_ERR_ARG, "--layers '%s': an empty name", cj_error_quote(list, quoted, sizeof quoted));
+            st = cj_fail(err, CJ_ERR_ARG, "'%s': an empty name", cj_error_quote(list, quoted, sizeof quoted));
         } else if (l < 0) {
             list_layers(f, known, sizeof known);
-            st = cj_fail(err, CJ_ERR_ARG, "--layers: %s has no layer '%s' (its layers: %s)", f->dir,
+            st = cj_fail(err, CJ_ERR_ARG, "%s has no layer '%s' (its layers: %s)", f->dir,
                          cj_error_quote(name, quoted, sizeof quoted), known);
         } else {
             for (int k = 0; k < n && !st; k++)
                 if (pick[k] == l)
-                    st = cj_fail(err, CJ_ERR_ARG, "--layers: '%s' is listed twice",
+                    st = cj_fail(err, CJ_ERR_ARG, "'%s' is listed twice",
                                  cj_error_quote(name, quoted, sizeof quoted));
             if (!st) pick[n++] = l;
         }
