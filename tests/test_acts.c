@@ -177,7 +177,8 @@ TEST(bad_folders_are_one_line_errors)
     CHECK(cj_acts_open(nan, &f, &err) == CJ_OK);
     float *x = NULL;
     int p;
-    CHECK(cj_acts_load(&f, 0, &x, &p, &err) == CJ_ERR_NUMERIC && !x && has(&err, "n.npy: NaN at stimulus 7, feature 2"));
+    CHECK(cj_acts_load(&f, 0, &x, &p, &err) == CJ_ERR_NUMERIC && !x &&
+          has(&err, "n.npy: NaN at stimulus 7, feature 2"));
     cj_acts_free(&f);
     free(empty), free(mismatch), free(stim), free(comma), free(zero), free(nan);
 }

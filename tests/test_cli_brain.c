@@ -297,7 +297,8 @@ TEST(predict_writes_the_librarys_values)
                                          "median_r_pooled,median_reliability,median_ceiled_r,median_ceiled_r_ci_low,"
                                          "median_ceiled_r_ci_high,median_ev,median_brainscore_r,brainscore,"
                                          "alpha_at_grid_edge"));
-    CHECK(u.n == 1 + 3 * UNITS && !strcmp(u.line[0], "layer,unit,r,r_pooled,ev,ceiled_r,brainscore_r,reliability,alpha"));
+    CHECK(u.n == 1 + 3 * UNITS &&
+          !strcmp(u.line[0], "layer,unit,r,r_pooled,ev,ceiled_r,brainscore_r,reliability,alpha"));
     cj_npy_array r = responses(REPS, 0);
     double alphas[4] = {0.1, 1, 10, 100};
     cj_predictivity_opts o;

@@ -259,10 +259,11 @@ static cj_status write_figure(const char *dir, const options *o, const cj_acts_f
     if (st) return st;
     char title[256], xlabel[96], ylabel[96], ptitle[96];
     if (!strcmp(a->dir, b->dir))
-        snprintf(title, sizeof title, "%s, every layer against every layer, %zu stimuli", cj_brain_short_dir(a->dir),
-                 a->n_stimuli);
+        snprintf(title, sizeof title, "%s, every layer against every layer, %zu stimuli",
+                 cj_brain_short_dir(a->dir), a->n_stimuli);
     else
-        snprintf(title, sizeof title, "%s vs %s, %zu stimuli", cj_brain_short_dir(a->dir), cj_brain_short_dir(b->dir), a->n_stimuli);
+        snprintf(title, sizeof title, "%s vs %s, %zu stimuli", cj_brain_short_dir(a->dir), cj_brain_short_dir(b->dir),
+                 a->n_stimuli);
     cj_figure_set_title(fig, title);
     snprintf(ylabel, sizeof ylabel, "layer of %s", cj_brain_short_dir(a->dir));
     snprintf(xlabel, sizeof xlabel, "layer of %s", cj_brain_short_dir(b->dir));

@@ -115,7 +115,8 @@ static int parse(int argc, char **argv, options *o)
         if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
             o->quiet = 1;
         } else if (arg[0] == '-' && arg[1]) {
-            static const char *const valued[] = {"--responses", "--out", "--layers", "--seed", "--alphas", "--folds", "--splits", "--boot", "--threads", NULL};
+            static const char *const valued[] = {"--responses", "--out",    "--layers", "--seed",    "--alphas",
+                                                 "--folds",     "--splits", "--boot",   "--threads", NULL};
             if (!cj_brain_known_option(arg, valued)) {
                 fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
                 return 2;
@@ -152,7 +153,9 @@ static int parse(int argc, char **argv, options *o)
         fprintf(stderr, "%s: --seed '%s' is not a whole number >= 0\n", WHO, o->seed_arg);
         return 2;
     }
-    const char *problem = !o->acts ? "no activations folder given" : !o->responses ? "--responses R.npy is needed" : NULL;
+    const char *problem = !o->acts        ? "no activations folder given"
+                          : !o->responses ? "--responses R.npy is needed"
+                                          : NULL;
     if (problem) {
         fprintf(stderr, "%s: %s\n", WHO, problem);
         usage(stderr);
@@ -364,9 +367,12 @@ static cj_status write_figure(const char *dir, const options *o, const cj_acts_f
     cj_panel_set_title(p, title);
     cj_panel_set_labels(p, "layer", ylabel);
     st = cj_panel_set_categories(p, (const char *const *)f->names, n, err);
-    if (!st) st = cj_panel_add_bars(p, r_med, r_lo, r_hi, n, ceiled ? (cj_rgb){0.62, 0.76, 0.87} : cj_palette(0),
-                                    ceiled ? "r (held-out Pearson)" : "r (held-out Pearson; no repetitions: not ceiled)", err);
-    if (!st && ceiled) st = cj_panel_add_bars(p, c_med, c_lo, c_hi, n, cj_palette(0), "ceiled r = r / \xe2\x88\x9arel", err);
+    /* raw r light beside ceiled r dark, or alone in the dark colour */
+    cj_rgb light = {0.62, 0.76, 0.87};
+    const char *raw = ceiled ? "r (held-out Pearson)" : "r (held-out Pearson; no repetitions: not ceiled)";
+    if (!st) st = cj_panel_add_bars(p, r_med, r_lo, r_hi, n, ceiled ? light : cj_palette(0), raw, err);
+    if (!st && ceiled)
+        st = cj_panel_add_bars(p, c_med, c_lo, c_hi, n, cj_palette(0), "ceiled r = r / \xe2\x88\x9arel", err);
     if (!st && ceiled) {
         /* The ceiling of raw r: a noiseless model of the mean response
          * reaches r = sqrt(reliability) with the measured mean, and the
@@ -374,10 +380,10 @@ static cj_status write_figure(const char *dir, const options *o, const cj_acts_f
         double x[2] = {-0.5, n - 0.5}, y1[2] = {1, 1};
         double med_rel = rows[0].median_reliability, y2[2] = {sqrt(med_rel), sqrt(med_rel)};
         cj_line_style grey = {{0.35, 0.35, 0.35}, CJ_DASH_DASHED, 1.5, CJ_MARKER_NONE};
-        cj_line_style light = {{0.45, 0.6, 0.75}, CJ_DASH_DOTTED, 2, CJ_MARKER_NONE};
+        cj_line_style dotted = {{0.45, 0.6, 0.75}, CJ_DASH_DOTTED, 2, CJ_MARKER_NONE};
         st = cj_panel_add_line(p, x, y1, 2, grey, "ceiling of ceiled r (1)", err);
         if (!st && isfinite(med_rel) && med_rel > 0)
-            st = cj_panel_add_line(p, x, y2, 2, light, "ceiling of r (\xe2\x88\x9a median reliability)", err);
+            st = cj_panel_add_line(p, x, y2, 2, dotted, "ceiling of r (\xe2\x88\x9a median reliability)", err);
     }
     cj_panel_set_legend(p, CJ_LEGEND_BEST);
     char *path = cj_path_join(dir, "predictivity.png");
@@ -476,7 +482,8 @@ int cj_cmd_predict(int argc, char **argv)
         rc = 1;
     } else {
         printf("%s: %d layers, %d units, %zu stimuli x %d repetitions, %d folds in %.2f s; wrote %s/predictivity.csv, "
-               "units.csv and predictivity.png\n", WHO, f.n_layers, r.units, f.n_stimuli, r.reps, o.folds, seconds, out);
+               "units.csv and predictivity.png\n",
+               WHO, f.n_layers, r.units, f.n_stimuli, r.reps, o.folds, seconds, out);
     }
     free(rows);
     free(units_path);

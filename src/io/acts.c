@@ -90,7 +90,8 @@ static const char *bad_name(const char *name)
 {
     if (!name[0]) return "is empty";
     for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-        if (*c == ',' || *c == '"') return "holds a comma or a quote (layer names go into CSV columns and --layers lists)";
+        if (*c == ',' || *c == '"')
+            return "holds a comma or a quote (layer names go into CSV columns and --layers lists)";
         if (*c < 0x20 || *c == 0x7f) return "holds a control character";
     }
     return NULL;
@@ -285,8 +286,9 @@ static cj_status read_headers(cj_acts_folder *f, cj_error *err)
         if (st) return st;
         if (l == 0) f->n_stimuli = stimuli;
         else if (stimuli != f->n_stimuli)
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: %zu stimuli, but %s has %zu (every layer needs one row per stimulus)",
-                           f->paths[l], stimuli, f->paths[0], f->n_stimuli);
+            return cj_fail(err, CJ_ERR_SHAPE,
+                           "%s: %zu stimuli, but %s has %zu (every layer needs one row per stimulus)", f->paths[l],
+                           stimuli, f->paths[0], f->n_stimuli);
     }
     return CJ_OK;
 }

@@ -225,7 +225,8 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
      * by their names when they have them. */
     plot_frame f = {0};
     f.x = (plot_axis){.lo = -0.5, .hi = h->cols - 0.5, .names = h->col_names, .n_names = h->col_names ? h->cols : 0};
-    f.y = (plot_axis){.lo = -0.5, .hi = h->rows - 0.5, .inverted = 1, .names = h->row_names, .n_names = h->row_names ? h->rows : 0};
+    f.y = (plot_axis){.lo = -0.5, .hi = h->rows - 0.5, .inverted = 1, .names = h->row_names,
+                      .n_names = h->row_names ? h->rows : 0};
     double right = cbar_width(cr, h, &ct);
     cj_plot_frame_layout(cr, p, cell, right, 0, 1, 1, &f);
     plot_frame sq = f;
