@@ -150,6 +150,8 @@ TEST(names_are_thinned_or_turned_when_crowded)
     cj_plot_name_ticks(cr, &y, 300, 1);
     CHECK(y.ticks.n >= 10 && y.ticks.n < 40 && y.ticks.n <= CJ_TICKS_MAX && y.ticks.v[0] == 0);
     CHECK(y.ticks.v[1] - y.ticks.v[0] == y.ticks.step && y.ticks.step >= 2);
+    cj_plot_name_ticks(cr, &y, 0, 1); /* no room at all: the first name only, no overflow */
+    CHECK(y.ticks.n == 1 && y.ticks.v[0] == 0);
     cj_plot_name_ticks(cr, &y, 4000, 1);
     CHECK(y.ticks.n == 32 || y.ticks.n == 40 || y.ticks.n == 20); /* room for all but the tick limit */
     CHECK(y.ticks.n <= CJ_TICKS_MAX);

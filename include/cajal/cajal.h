@@ -39,10 +39,15 @@
  * with one line naming the file, key or value; the library never prints or
  * exits. Batches of x and t by sample index, from IDX or .npy files, come
  * from a data source (source.h). Training from an experiment file is
- * cj_train (train.h), which the `cajal train` command calls. */
+ * cj_train (train.h), which the `cajal train` command calls. The folder
+ * cj_record writes is read back by cj_acts_open (acts.h), and its layers
+ * compared with another model's by cj_acts_cka or with recorded units by
+ * cj_predictivity_run (predictivity.h), as `cajal cka` and `cajal predict`
+ * do. */
 #ifndef CAJAL_CAJAL_H
 #define CAJAL_CAJAL_H
 
+#include "cajal/acts.h"
 #include "cajal/blas.h"
 #include "cajal/cka.h"
 #include "cajal/clusters.h"

@@ -101,8 +101,8 @@ static double name_pitch(cairo_t *cr, const plot_axis *a, int vertical)
 void cj_plot_name_ticks(cairo_t *cr, plot_axis *a, double len_px, int vertical)
 {
     double per = a->hi > a->lo ? len_px / (a->hi - a->lo) : len_px; /* px per position */
-    int k = (int)ceil(name_pitch(cr, a, vertical) / fmax(per, 1e-9));
-    if (k < 1) k = 1;
+    double want = ceil(name_pitch(cr, a, vertical) / fmax(per, 1e-9));
+    int k = want < 1 ? 1 : want > a->n_names ? (a->n_names > 0 ? a->n_names : 1) : (int)want;
     while ((a->n_names + k - 1) / k > CJ_TICKS_MAX) k++;
     a->ticks.n = 0;
     a->ticks.step = k;
