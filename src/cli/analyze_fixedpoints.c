@@ -316,11 +316,18 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
     }
     if (!st) st = write_tables(a, g, n_groups, N, err);
     if (!st) st = figure(a, run, g, n_groups, err);
-    for (int k = 0; !st && k < n_groups; k++)
-        printf("%s: %d slow points (q <= %.3g%s) from %d starts, %d of them fixed (q < 1e-12): %d stable, %d "
-               "saddles; the points' first PC holds %.1f%% of their spread; slowest eigenvalue |lambda| %.4f on "
-               "average\n", g[k].label, g[k].n_slow, g[k].q_max, q_opt ? "" : ", 1/100 of the task's median q",
-               n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle, 100 * g[k].line_fraction, g[k].slow_abs);
+    for (int k = 0; !st && k < n_groups; k++) {
+        printf("%s: %d slow points (q <= %.3g%s) from %d starts", g[k].label, g[k].n_slow, g[k].q_max,
+               q_opt ? "" : ", 1/100 of the task's median q", n_inits);
+        /* A line needs two points; a spectrum needs one. */
+        if (g[k].n_slow > 0)
+            printf(", %d of them fixed (q < 1e-12): %d stable, %d saddles", g[k].n_fixed, g[k].n_stable,
+                   g[k].n_saddle);
+        if (g[k].n_slow > 1) printf("; the points' first PC holds %.1f%% of their spread", 100 * g[k].line_fraction);
+        if (g[k].n_slow > 0) printf("; slowest eigenvalue |lambda| %.4f on average", g[k].slow_abs);
+        if (g[k].n_slow == 0) printf(" (try a larger --q)");
+        putchar('\n');
+    }
     if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
     for (int k = 0; k < n_groups; k++) {
         free(g[k].u);

@@ -151,9 +151,14 @@ static void on_epoch(const cj_epoch_report *r, void *user)
         fprintf(stderr, "  performance: mean %.1f%%, worst %s %.1f%%", 100 * sum / r->n_tasks, r->task_names[w],
                 100 * worst);
     }
-    fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
-    for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
-    fprintf(stderr, " deg\n");
+    fprintf(stderr, "  %.0f samples/s", r->samples_per_s);
+    /* Backprop's update is the gradient: its angle to itself says nothing. */
+    if (s->e->rule.kind != &cj_rule_bp && r->diag->n > 0) {
+        fputs("  align", stderr);
+        for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
+        fputs(" deg", stderr);
+    }
+    fputc('\n', stderr);
     if (r->stage_end != CJ_STAGE_GOES_ON) note_stage_end(r, s->e);
     if (r->reached) fprintf(stderr, REACHED, r->epoch);
 }
