@@ -446,7 +446,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         if (one_task) cj_source_task_set_batch(&s->data.full, CJ_TASK_BATCH_MIXED);
         if (st) return st;
         cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
-                       .mask = batch->mask};
+                       .mask = batch->mask, .value_weights = batch->value_weights};
         if (s->is_task) {
             /* A reward-driven rule hears from the task what its actions earned. */
             if ((st = cj_task_critic_capture(&s->critic, &s->data.full, err))) return st;
@@ -617,7 +617,8 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
 
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
-    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
+    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask,
+                   .value_weights = db->value_weights};
     if (s->is_task) t.critic = &s->diag_critic.critic;
     st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
