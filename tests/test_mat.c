@@ -361,6 +361,10 @@ TEST(broken_files_give_one_line_errors)
     open_fails(REF "not_mat.mat", "not a MATLAB .mat file");
     open_fails(REF "no_such_file.mat", "no_such_file.mat");
     open_fails("tests/ref", "folder");
+    /* Inputs the fuzzer found that made libmatio ask for gigabytes while it
+     * listed the variables, refused by the header walk (mat_guard.c). */
+    open_fails("fuzz/corpus/mat/regress_struct_dims_ask_8gb.mat", "corrupt .mat file: a dimensions array of");
+    open_fails("fuzz/corpus/mat/regress_sparse_jc_asks_4gb.mat", "corrupt .mat file: a data element of");
     /* Cut in half: whatever libmatio makes of it, reading must fail cleanly. */
     cj_mat_file *f = NULL;
     cj_error err;

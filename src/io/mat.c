@@ -211,6 +211,10 @@ cj_status cj_mat_open(const char *path, cj_mat_file **out, cj_error *err)
         return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
     }
     f->file_size = size;
+    if ((st = mat_guard(path, size, err))) {
+        cj_mat_close(f);
+        return st;
+    }
     f->mat = Mat_Open(path, MAT_ACC_RDONLY);
     if (!f->mat) {
         cj_mat_close(f);

@@ -30,6 +30,11 @@ typedef struct {
     matvar_t *var;
 } mat_node;
 
+/* Walk every header of the file at `path` (size bytes) as libmatio will,
+ * and refuse sizes the bytes after them cannot hold (mat_guard.c), before
+ * libmatio allocates from them. */
+cj_status mat_guard(const char *path, uint64_t size, cj_error *err);
+
 /* MATLAB's name of a variable's class: "double", "logical", "cell", ... */
 const char *mat_class_name(const matvar_t *v);
 
