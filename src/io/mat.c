@@ -152,12 +152,12 @@ void cj_mat_close(cj_mat_file *f)
     if (!f) return;
     for (int i = 0; i < f->n; i++) {
         free(f->names[i]);
-        Mat_VarFree(f->info[i]);
-        Mat_VarFree(f->full[i]);
+        Mat_VarFree(f->info[i]); /* full[i] is info[i] once read */
     }
     free(f->names);
     free(f->info);
     free(f->full);
+    free(f->failed);
     if (f->mat) Mat_Close(f->mat);
     free(f->path);
     free(f);
@@ -182,7 +182,9 @@ static cj_status scan(cj_mat_file *f, cj_error *err)
             if (ni) f->info = ni;
             matvar_t **nf = ni ? realloc(f->full, sizeof *nf * (size_t)nc) : NULL;
             if (nf) f->full = nf;
-            if (!nf) {
+            char *nb = nf ? realloc(f->failed, (size_t)nc) : NULL;
+            if (nb) f->failed = nb;
+            if (!nb) {
                 Mat_VarFree(v);
                 return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory listing its variables", f->path);
             }
@@ -191,6 +193,7 @@ static cj_status scan(cj_mat_file *f, cj_error *err)
         f->names[f->n] = strdup(v->name);
         f->info[f->n] = v;
         f->full[f->n] = NULL;
+        f->failed[f->n] = 0;
         f->n++;
         if (!f->names[f->n - 1]) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", f->path);
     }
@@ -334,10 +337,16 @@ static cj_status top_variable(cursor *c, cj_mat_file *f, size_t len, matvar_t **
         if (!f->full[i]) {
             cj_status st = check_declared(f, f->info[i], c->err);
             if (st) return st;
-            f->full[i] = Mat_VarRead(f->mat, f->names[i]);
-            if (!f->full[i])
+            /* The header read at open goes on to its data: what
+             * Mat_VarRead does after finding it, without a second scan of
+             * the file (libmatio's cell headers are slow to inflate). A
+             * failure is kept, so the variable is never half-read twice. */
+            if (f->failed[i] || Mat_VarReadDataAll(f->mat, f->info[i]) != MATIO_E_NO_ERROR) {
+                f->failed[i] = 1;
                 return bad(c, CJ_ERR_FORMAT, "libmatio cannot read variable %s (corrupt or truncated file?)",
                            f->names[i]);
+            }
+            f->full[i] = f->info[i];
         }
         *out = f->full[i];
         return CJ_OK;

@@ -11,7 +11,7 @@
 #include "cajal/mat.h"
 
 /* The open file: libmatio's handle, the variables' headers (read once, at
- * open, in file order) and the variables read whole so far. */
+ * open, in file order), and which of them have had their data read. */
 struct cj_mat_file {
     char *path;
     mat_t *mat;
@@ -19,7 +19,8 @@ struct cj_mat_file {
     int n;               /* variables */
     char **names;        /* [n], owned */
     matvar_t **info;     /* [n] headers (no data), owned */
-    matvar_t **full;     /* [n] read on first use, NULL until then, owned */
+    matvar_t **full;     /* [n] info[i] once its data is read, NULL until then */
+    char *failed;        /* [n] 1 when reading the data failed */
 };
 
 /* A variable or a part of one, with the text of the expression that named

@@ -51,6 +51,8 @@ static cj_status not_numeric(const mat_node *n, cj_error *err)
     }
 }
 
+enum { TILE = 32 };
+
 /* Copy a column-major array of `rank` dims into row-major order. The
  * odometer runs over every dimension but the last in C order; the last is
  * the inner loop, a strided read of the source. */
@@ -58,6 +60,15 @@ static cj_status not_numeric(const mat_node *n, cj_error *err)
     do {                                                                                         \
         const SRC_T *src = (const SRC_T *)v->data;                                               \
         DST_T *dst = (DST_T *)out;                                                               \
+        if (rank == 2) { /* tiles, so reads and writes both stay in cache */                      \
+            size_t d0 = dims[0], d1 = dims[1];                                                   \
+            for (size_t i0 = 0; i0 < d0; i0 += TILE)                                             \
+                for (size_t j0 = 0; j0 < d1; j0 += TILE)                                         \
+                    for (size_t i = i0; i < d0 && i < i0 + TILE; i++)                            \
+                        for (size_t j = j0; j < d1 && j < j0 + TILE; j++)                        \
+                            dst[i * d1 + j] = (DST_T)src[i + j * d0];                            \
+            break;                                                                               \
+        }                                                                                        \
         size_t inner = dims[rank - 1], step = stride[rank - 1], o = 0, base = 0;                 \
         for (size_t row = 0; row < rows; row++) {                                                \
             for (size_t k = 0; k < inner; k++) dst[o++] = (DST_T)src[base + k * step];           \
