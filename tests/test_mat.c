@@ -365,30 +365,12 @@ TEST(broken_files_give_one_line_errors)
      * listed the variables, refused by the header walk (mat_guard.c). */
     open_fails("fuzz/corpus/mat/regress_struct_dims_ask_8gb.mat", "corrupt .mat file: a dimensions array of");
     open_fails("fuzz/corpus/mat/regress_sparse_jc_asks_4gb.mat", "corrupt .mat file: a data element of");
-    /* Cut in half: whatever libmatio makes of it, reading must fail cleanly. */
+    open_fails("fuzz/corpus/mat/regress_damaged_zlib_stale_buffer.mat",
+               "corrupt .mat file: the compressed variable at byte 304 does not inflate (zlib: incorrect data check)");
+    /* Cut in half: refused whole, since libmatio reads on after a short read. */
+    open_fails(REF "truncated.mat", "truncated .mat file: the variable at byte 677 declares 1329 bytes, 367 remain");
     cj_mat_file *f = NULL;
     cj_error err;
-    if (cj_mat_open(REF "truncated.mat", &f, &err) == CJ_OK) {
-        const char *const *names;
-        int n;
-        cj_mat_names(f, &names, &n, &err);
-        int failures = 0;
-        const char *exprs[] = {"big", "labels{1}", "sa(3).label", "st.a", "s3(4).RDM"};
-        for (int i = 0; i < 5; i++) {
-            cj_mat_array a;
-            cj_mat_strings s;
-            if (cj_mat_read(f, exprs[i], CJ_MAT_F64, &a, &err) != CJ_OK) {
-                failures++;
-                CHECK(strstr(err.msg, "truncated.mat") != NULL);
-            }
-            cj_mat_array_free(&a);
-            if (cj_mat_read_strings(f, exprs[i], &s, &err) == CJ_OK) cj_mat_strings_free(&s);
-        }
-        CHECK(failures > 0);
-        cj_mat_close(f);
-    } else {
-        CHECK(strstr(err.msg, "truncated.mat") != NULL);
-    }
     if (cj_mat_open(REF "header_only.mat", &f, &err) == CJ_OK) {
         const char *const *names;
         int n = -1;
