@@ -367,6 +367,13 @@ TEST(broken_files_give_one_line_errors)
     open_fails("fuzz/corpus/mat/regress_sparse_jc_asks_4gb.mat", "corrupt .mat file: a data element of");
     open_fails("fuzz/corpus/mat/regress_damaged_zlib_stale_buffer.mat",
                "corrupt .mat file: the compressed variable at byte 304 does not inflate (zlib: incorrect data check)");
+    open_fails("fuzz/corpus/mat/regress_header_past_its_element.mat",
+               "corrupt .mat file: an array header longer than the 1 bytes its element declares");
+    cj_mat_file *rows = open_or_fail("fuzz/corpus/mat/regress_char_rows_without_data.mat");
+    if (rows) {
+        strings_fail(rows, "utf16rows", "a 134217730x0 char array: more than 65536 empty strings");
+        cj_mat_close(rows);
+    }
     /* Cut in half: refused whole, since libmatio reads on after a short read. */
     open_fails(REF "truncated.mat", "truncated .mat file: the variable at byte 677 declares 1329 bytes, 367 remain");
     cj_mat_file *f = NULL;

@@ -249,6 +249,8 @@ static cj_status char_row(const mat_node *n, const matvar_t *v, size_t m, size_t
     return CJ_OK;
 }
 
+enum { MAX_EMPTY_ROWS = 1 << 16 };
+
 static int allocate(cj_mat_strings *out, size_t count)
 {
     if (count > (size_t)1 << 30) return 0;
@@ -319,6 +321,14 @@ static cj_status char_strings(const mat_node *n, cj_mat_strings *out, cj_error *
     if (v->isComplex) return fail(n, err, CJ_ERR_FORMAT, "is complex char");
     size_t m = v->dims[0], len = v->dims[1];
     size_t rows = m ? m : 1; /* '' (0x0) is one empty string */
+    /* Rows are counted from data that is there (every character is at
+     * least a byte), so a corrupt header cannot ask for more strings than
+     * the file holds; an m x 0 char of empty rows is capped outright. */
+    if (len == 0 && rows > MAX_EMPTY_ROWS)
+        return fail(n, err, CJ_ERR_FORMAT, "a %zux0 char array: more than %d empty strings", m, MAX_EMPTY_ROWS);
+    if (len && (!v->data || v->nbytes < numel))
+        return fail(n, err, CJ_ERR_FORMAT, "%zux%zu char needs %zu characters, the file gave %zu bytes (corrupt file?)",
+                    m, len, numel, v->data ? v->nbytes : (size_t)0);
     if (!allocate(out, rows)) return fail(n, err, CJ_ERR_NOMEM, "out of memory for %zu strings", rows);
     out->ndim = 1;
     out->shape[0] = (int64_t)rows;

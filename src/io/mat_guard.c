@@ -114,11 +114,16 @@ static uint64_t pad8(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
 typedef struct {
     source *s;
     uint64_t room, used;
+    int overrun;      /* a header needed more bytes than the element declares */
 } element;
 
 static int get(element *e, void *buf, uint64_t n)
 {
-    if (n > e->room - e->used || !src_read(e->s, buf, (size_t)n)) return 0;
+    if (n > e->room - e->used) {
+        e->overrun = 1;
+        return 0;
+    }
+    if (!src_read(e->s, buf, (size_t)n)) return 0;
     e->used += n;
     return 1;
 }
@@ -156,7 +161,7 @@ static cj_status children(walk *w, element *e, uint64_t count)
     for (uint64_t i = 0; i < count; i++) {
         if (!get(e, b, 8) || word(e->s, b) != MI_MATRIX) return CJ_OK; /* libmatio stops here too */
         uint64_t n = word(e->s, b + 4);
-        if (n > e->room - e->used) n = e->room - e->used;
+        if (n > e->room - e->used) return refuse(w, "a nested array's bytes", n, e->room - e->used);
         cj_status st = matrix(w, e->s, n);
         if (st) return st;
         e->used += n;
@@ -251,6 +256,14 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
         st = data_elements(w, &e);
     }
 done:
+    /* libmatio reads a header whole whatever size its element declares, so
+     * a header longer than its element would be read from the next one:
+     * refused (an empty element, room 0, is a legal empty array). */
+    if (!st && e.overrun && room > 0)
+        st = cj_fail(w->err, CJ_ERR_FORMAT,
+                     "%s: corrupt .mat file: an array header longer than the %llu bytes its element declares (nesting "
+                     "level %d)",
+                     w->path, (unsigned long long)room, w->depth);
     if (!st && e.used < room) skip(&e, room - e.used);
     w->depth--;
     return st;
