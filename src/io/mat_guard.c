@@ -185,7 +185,9 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
     if (!get(&e, b, 16)) goto done;
     uint32_t ftype = word(s, b);
     unsigned cls = ftype == MI_UINT32 || ftype == MI_INT32 ? word(s, b + 8) & 0xff : 0;
-    if (cls == MX_OPAQUE) goto done;
+    /* libmatio skips an opaque (MATLAB object) array's dimensions only in
+     * compressed variables; uncompressed, it reads them like any other. */
+    if (cls == MX_OPAQUE && s->zlib) goto done;
     /* Dimensions: an miINT32 element of rank x 4 bytes. */
     if (!get(&e, b, 8)) goto done;
     uint32_t dtype = word(s, b), dbytes = word(s, b + 4);
@@ -248,7 +250,10 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
             goto done;
         }
         st = children(w, &e, numel);
-    } else if (cls != MX_FUNCTION && cls != MX_OBJECT && cls != 0) {
+    } else if (cls == MX_FUNCTION) {
+        /* libmatio keeps a pointer per element, each a nested array. */
+        if (numel > (room - e.used) / 8) st = refuse(w, "function handle elements", numel, room - e.used);
+    } else if (cls != 0) {
         if (cls != MX_SPARSE && numel > room - e.used) {
             st = refuse(w, "array elements", numel, room - e.used);
             goto done;
