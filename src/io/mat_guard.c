@@ -135,34 +135,41 @@ static int skip(element *e, uint64_t n)
     return src_skip(e->s, n);
 }
 
-static cj_status matrix(walk *w, source *s, uint64_t room);
+static cj_status matrix(walk *w, source *s, uint64_t room, int field);
 
 /* The data elements after a numeric, char or sparse array's name (real
  * and imaginary parts; a sparse array's ir, jc, pr, pi): libmatio
- * allocates what each tag declares, so no tag may declare more than the
- * element holds. */
-static cj_status data_elements(walk *w, element *e)
+ * allocates what each tag declares, and reads the `expected` ones wherever
+ * they are, past the end of their element if need be. So each must lie
+ * inside the element, and all of them must be there. */
+static cj_status data_elements(walk *w, element *e, int expected)
 {
     unsigned char b[8];
+    int found = 0;
     while (e->room - e->used >= 8 && get(e, b, 8)) {
+        found++;
         uint32_t type = word(e->s, b);
         if (type >> 16) continue; /* at most 4 bytes, packed in the tag */
         uint64_t n = pad8(word(e->s, b + 4));
         if (n > e->room - e->used) return refuse(w, "a data element", n, e->room - e->used);
         if (!skip(e, n)) break;
     }
+    if (found < expected && !e->s->ended)
+        return cj_fail(w->err, CJ_ERR_FORMAT,
+                       "%s: corrupt .mat file: an array with %d of its %d data elements (nesting level %d)", w->path,
+                       found, expected, w->depth);
     return CJ_OK;
 }
 
 /* numel nested miMATRIX elements (struct fields or cells). */
-static cj_status children(walk *w, element *e, uint64_t count)
+static cj_status children(walk *w, element *e, uint64_t count, int fields)
 {
     unsigned char b[8];
     for (uint64_t i = 0; i < count; i++) {
         if (!get(e, b, 8) || word(e->s, b) != MI_MATRIX) return CJ_OK; /* libmatio stops here too */
         uint64_t n = word(e->s, b + 4);
         if (n > e->room - e->used) return refuse(w, "a nested array's bytes", n, e->room - e->used);
-        cj_status st = matrix(w, e->s, n);
+        cj_status st = matrix(w, e->s, n, fields);
         if (st) return st;
         e->used += n;
         if (e->s->ended) return CJ_OK;
@@ -173,7 +180,7 @@ static cj_status children(walk *w, element *e, uint64_t count)
 /* One miMATRIX payload of at most `room` bytes (its tag already read).
  * Stops quietly where the bytes run out: libmatio then fails cleanly on a
  * short read, with nothing large allocated. */
-static cj_status matrix(walk *w, source *s, uint64_t room)
+static cj_status matrix(walk *w, source *s, uint64_t room, int field)
 {
     element e = {.s = s, .room = room};
     unsigned char b[16];
@@ -185,6 +192,7 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
     if (!get(&e, b, 16)) goto done;
     uint32_t ftype = word(s, b);
     unsigned cls = ftype == MI_UINT32 || ftype == MI_INT32 ? word(s, b + 8) & 0xff : 0;
+    int complex = cls && (word(s, b + 8) & 0x0800) != 0;
     /* libmatio skips an opaque (MATLAB object) array's dimensions only in
      * compressed variables; uncompressed, it reads them like any other. */
     if (cls == MX_OPAQUE && s->zlib) goto done;
@@ -214,6 +222,13 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
     if (!get(&e, b, 8)) goto done;
     if (word(s, b) == MI_INT8) {
         uint64_t len = pad8(word(s, b + 4));
+        /* A struct field's name tag is read alone (libmatio takes the
+         * field's data to start right after it): a named field would
+         * have its name read as data. MATLAB never writes one. */
+        if (field && len) {
+            st = refuse(w, "a struct field with a name of", len, room - e.used);
+            goto done;
+        }
         if (len > room - e.used) {
             st = refuse(w, "a name", len, room - e.used);
             goto done;
@@ -243,13 +258,13 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
             st = refuse(w, "struct elements x fields", numel * nfields, room - e.used);
             goto done;
         }
-        st = children(w, &e, numel * nfields);
+        st = children(w, &e, numel * nfields, 1);
     } else if (cls == MX_CELL) {
         if (numel > (room - e.used) / 8) {
             st = refuse(w, "cells", numel, room - e.used);
             goto done;
         }
-        st = children(w, &e, numel);
+        st = children(w, &e, numel, 0);
     } else if (cls == MX_FUNCTION) {
         /* libmatio keeps a pointer per element, each a nested array. */
         if (numel > (room - e.used) / 8) st = refuse(w, "function handle elements", numel, room - e.used);
@@ -258,7 +273,8 @@ static cj_status matrix(walk *w, source *s, uint64_t room)
             st = refuse(w, "array elements", numel, room - e.used);
             goto done;
         }
-        st = data_elements(w, &e);
+        int parts = (cls == MX_SPARSE ? 3 : 1) + (complex ? 1 : 0);
+        st = data_elements(w, &e, parts);
     }
 done:
     /* libmatio reads a header whole whatever size its element declares, so
@@ -289,7 +305,7 @@ static cj_status guard_v5(walk *w, FILE *fp, uint64_t size, int swap)
                            "%s: truncated .mat file: the variable at byte %llu declares %u bytes, %llu remain", w->path,
                            (unsigned long long)pos, nbytes, (unsigned long long)avail);
         if (type == MI_MATRIX) {
-            st = matrix(w, &s, n);
+            st = matrix(w, &s, n, 0);
         } else if (type == MI_COMPRESSED) {
             if (inflateInit(&s.z) != Z_OK) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: zlib: out of memory", w->path);
             s.zlib = 1;
@@ -298,7 +314,7 @@ static cj_status guard_v5(walk *w, FILE *fp, uint64_t size, int swap)
             unsigned char t[8];
             if (src_read(&s, t, 8) && word(&s, t) == MI_MATRIX) {
                 uint64_t inner = word(&s, t + 4), bound = n * ZLIB_RATIO + 64;
-                st = matrix(w, &s, inner < bound ? inner : bound);
+                st = matrix(w, &s, inner < bound ? inner : bound, 0);
             }
             /* The stream must inflate whole, checksum included: after a
              * zlib error libmatio goes on with what its buffers held before
