@@ -362,6 +362,9 @@ static cj_status guard_v4(walk *w, FILE *fp, uint64_t size)
         int imag = word(&(source){.fp = fp}, b + 12) != 0;
         if (namelen > room) return refuse(w, "a name", namelen, room);
         room -= namelen;
+        /* A v4 sparse matrix is stored as [nnz + 1, 3 or 4] (row, column,
+         * real, imaginary), and libmatio sizes its parts from the rows. */
+        if (mopt % 10 == 2 && cols != 3 && cols != 4) return refuse(w, "a sparse v4 matrix with columns", cols, room);
         uint64_t bytes = rows * cols; /* each < 2^32: no overflow */
         if (bytes > UINT64_MAX / 16) return refuse(w, "an array", bytes, room);
         bytes *= width[type] * (imag ? 2u : 1u);
