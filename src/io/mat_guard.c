@@ -203,6 +203,12 @@ static cj_status matrix(walk *w, source *s, uint64_t room, int field)
         st = refuse(w, "dimensions not in an miINT32 element, type", dtype, room - e.used);
         goto done;
     }
+    /* Whole int32s: libmatio skips padding by rank when uncompressed and
+     * by bytes when compressed, which agree only then. */
+    if (dbytes % 4 != 0) {
+        st = refuse(w, "dimensions that are not whole int32s, bytes", dbytes, room - e.used);
+        goto done;
+    }
     if (pad8(dbytes) > room - e.used) {
         st = refuse(w, "a dimensions array", dbytes, room - e.used);
         goto done;
