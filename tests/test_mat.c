@@ -375,6 +375,7 @@ TEST(broken_files_give_one_line_errors)
                "corrupt .mat file: an array with 1 of its 4 data elements (nesting level 2)");
     open_fails("fuzz/corpus/mat/regress_v4_sparse_rows.mat", "corrupt .mat file: a sparse v4 matrix with columns of 0");
     open_fails("fuzz/corpus/mat/regress_dims_not_whole_int32.mat", "dimensions that are not whole int32s, bytes of 9");
+    open_fails("fuzz/corpus/mat/regress_function_handle_child_name.mat", "corrupt .mat file: a name of 1095573552");
     cj_mat_file *rows = open_or_fail("fuzz/corpus/mat/regress_char_rows_without_data.mat");
     if (rows) {
         strings_fail(rows, "utf16rows", "a 134217730x0 char array: more than 65536 empty strings");

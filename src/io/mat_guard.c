@@ -273,7 +273,13 @@ static cj_status matrix(walk *w, source *s, uint64_t room, int field)
         st = children(w, &e, numel, 0);
     } else if (cls == MX_FUNCTION) {
         /* libmatio keeps a pointer per element, each a nested array. */
-        if (numel > (room - e.used) / 8) st = refuse(w, "function handle elements", numel, room - e.used);
+        if (numel > (room - e.used) / 8) {
+            st = refuse(w, "function handle elements", numel, room - e.used);
+            goto done;
+        }
+        /* Uncompressed, libmatio reads each element as a whole nested
+         * variable (ReadNextFunctionHandle), name and all. */
+        if (!s->zlib) st = children(w, &e, numel, 0);
     } else if (cls != 0) {
         if (cls != MX_SPARSE && numel > room - e.used) {
             st = refuse(w, "array elements", numel, room - e.used);
