@@ -368,14 +368,16 @@ TEST(broken_files_give_one_line_errors)
     open_fails("fuzz/corpus/mat/regress_damaged_zlib_stale_buffer.mat",
                "corrupt .mat file: the compressed variable at byte 304 does not inflate (zlib: incorrect data check)");
     open_fails("fuzz/corpus/mat/regress_header_past_its_element.mat",
-               "corrupt .mat file: an array header longer than the 1 bytes its element declares");
+               "corrupt .mat file: the variable at byte 128 declares 1 bytes, too few for its header");
     open_fails("fuzz/corpus/mat/regress_function_handle_dims.mat",
-               "corrupt .mat file: function handle elements of 25769802264 in a variable with 104 bytes left");
+               "holds a function handle (nesting level 1), which cajal does not read");
     open_fails("fuzz/corpus/mat/regress_sparse_parts_past_element.mat",
                "corrupt .mat file: an array with 1 of its 4 data elements (nesting level 2)");
     open_fails("fuzz/corpus/mat/regress_v4_sparse_rows.mat", "corrupt .mat file: a sparse v4 matrix with columns of 0");
     open_fails("fuzz/corpus/mat/regress_dims_not_whole_int32.mat", "dimensions that are not whole int32s, bytes of 9");
-    open_fails("fuzz/corpus/mat/regress_function_handle_child_name.mat", "corrupt .mat file: a name of 1095573552");
+    open_fails("fuzz/corpus/mat/regress_function_handle_child_name.mat", "holds a function handle");
+    open_fails("fuzz/corpus/mat/regress_empty_top_level_matrix.mat",
+               "corrupt .mat file: the variable at byte 128 declares 0 bytes, too few for its header");
     cj_mat_file *rows = open_or_fail("fuzz/corpus/mat/regress_char_rows_without_data.mat");
     if (rows) {
         strings_fail(rows, "utf16rows", "a 134217730x0 char array: more than 65536 empty strings");

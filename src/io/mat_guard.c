@@ -272,14 +272,14 @@ static cj_status matrix(walk *w, source *s, uint64_t room, int field)
         }
         st = children(w, &e, numel, 0);
     } else if (cls == MX_FUNCTION) {
-        /* libmatio keeps a pointer per element, each a nested array. */
-        if (numel > (room - e.used) / 8) {
-            st = refuse(w, "function handle elements", numel, room - e.used);
-            goto done;
-        }
-        /* Uncompressed, libmatio reads each element as a whole nested
-         * variable (ReadNextFunctionHandle), name and all. */
-        if (!s->zlib) st = children(w, &e, numel, 0);
+        /* libmatio reads a function handle's elements as top-level
+         * variables from wherever the stream is (ReadNextFunctionHandle),
+         * compressed or not, empty or not: no header walk can follow it
+         * safely, and cajal reads no function handles. */
+        st = cj_fail(w->err, CJ_ERR_FORMAT,
+                     "%s: holds a function handle (nesting level %d), which cajal does not read: save the data "
+                     "without it",
+                     w->path, w->depth);
     } else if (cls != 0) {
         if (cls != MX_SPARSE && numel > room - e.used) {
             st = refuse(w, "array elements", numel, room - e.used);
@@ -317,6 +317,13 @@ static cj_status guard_v5(walk *w, FILE *fp, uint64_t size, int swap)
                            "%s: truncated .mat file: the variable at byte %llu declares %u bytes, %llu remain", w->path,
                            (unsigned long long)pos, nbytes, (unsigned long long)avail);
         if (type == MI_MATRIX) {
+            /* libmatio reads the 24 bytes of flags and dimensions tag
+             * whatever the element declares. */
+            if (n < 24)
+                return cj_fail(w->err, CJ_ERR_FORMAT,
+                               "%s: corrupt .mat file: the variable at byte %llu declares %llu bytes, too few for its "
+                               "header",
+                               w->path, (unsigned long long)pos, (unsigned long long)n);
             st = matrix(w, &s, n, 0);
         } else if (type == MI_COMPRESSED) {
             if (inflateInit(&s.z) != Z_OK) return cj_fail(w->err, CJ_ERR_NOMEM, "%s: zlib: out of memory", w->path);
