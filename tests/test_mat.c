@@ -378,6 +378,7 @@ TEST(broken_files_give_one_line_errors)
     open_fails("fuzz/corpus/mat/regress_function_handle_child_name.mat", "holds a function handle");
     open_fails("fuzz/corpus/mat/regress_empty_top_level_matrix.mat",
                "corrupt .mat file: the variable at byte 128 declares 0 bytes, too few for its header");
+    open_fails("fuzz/corpus/mat/regress_empty_cell_then_garbage.mat", "corrupt .mat file: a dimensions array of 1634467848");
     cj_mat_file *rows = open_or_fail("fuzz/corpus/mat/regress_char_rows_without_data.mat");
     if (rows) {
         strings_fail(rows, "utf16rows", "a 134217730x0 char array: more than 65536 empty strings");

@@ -166,8 +166,15 @@ static cj_status children(walk *w, element *e, uint64_t count, int fields)
 {
     unsigned char b[8];
     for (uint64_t i = 0; i < count; i++) {
-        if (!get(e, b, 8) || word(e->s, b) != MI_MATRIX) return CJ_OK; /* libmatio stops here too */
+        if (!get(e, b, 8)) return CJ_OK;
+        /* libmatio's order: a field must be an miMATRIX, then 0 bytes is an
+         * empty one; a cell of 0 bytes is empty whatever its type, then it
+         * must be an miMATRIX. Where it stops, we stop. */
+        uint32_t type = word(e->s, b);
         uint64_t n = word(e->s, b + 4);
+        if (fields && type != MI_MATRIX) return CJ_OK;
+        if (n == 0) continue;
+        if (type != MI_MATRIX) return CJ_OK;
         if (n > e->room - e->used) return refuse(w, "a nested array's bytes", n, e->room - e->used);
         cj_status st = matrix(w, e->s, n, fields);
         if (st) return st;
