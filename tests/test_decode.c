@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cajal/decode.h"
+#include "cli_runner.h"
 #include "harness.h"
 #include "ref_text.h"
 
@@ -474,8 +475,66 @@ TEST(zhang_desimone_rasters_bin_as_scipy_and_decode_after_onset)
     CHECK(cj_rasters_load_dir("tests", "stimulus_ID", &r, &err) == CJ_ERR_IO && strstr(err.msg, "no .mat raster files"));
 }
 
+static const char *cajal; /* the binary, for the command-line test */
+
+TEST(cajal_decode_writes_its_four_files_and_refuses_bad_options)
+{
+    char dir[] = "/tmp/cj_test_decode_cli_XXXXXX";
+    if (!mkdtemp(dir)) {
+        test_fail("mkdtemp");
+        return;
+    }
+    static char out[8192];
+    char args[512];
+    snprintf(args, sizeof args,
+             "decode " ZD " --label stimulus_ID --out %s/run --resamples 2 --permutations 2 --null-resamples 1 --threads 2 "
+                "--quiet",
+             dir);
+    int rc = run_cajal(cajal, args, out, sizeof out);
+    if (rc != 0) test_fail("cajal decode %s: exit %d: %s", args, rc, out);
+    const char *files[4] = {"accuracy.csv", "tcd.npy", "summary.json", "decode.png"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(args, sizeof args, "%s/run/%s", dir, files[i]);
+        if (access(args, R_OK) != 0) test_fail("cajal decode wrote no %s", files[i]);
+    }
+    snprintf(args, sizeof args, "%s/run/accuracy.csv", dir);
+    FILE *f = fopen(args, "r");
+    char line[256];
+    int lines = 0, with_null = 0;
+    if (f) {
+        if (fgets(line, sizeof line, f)) CHECK(!strcmp(line, "bin_start_ms,bin_end_ms,accuracy,chance,null_p95\n"));
+        while (fgets(line, sizeof line, f)) {
+            lines++;
+            size_t n = strlen(line);
+            with_null += n > 2 && line[n - 2] != ',';
+        }
+        fclose(f);
+    }
+    CHECK(lines == 18 && with_null == 18);
+    const struct {
+        const char *args;
+        int rc;
+        const char *word;
+    } bad[] = {{ZD " --label stimulus_ID --out /tmp/x --classifier svm", 2, "unknown 'svm'"},
+               {ZD " --out /tmp/x", 2, "--label NAME is required"},
+               {ZD " --label stimulus_ID --out /tmp/x --folds 1", 2, "--folds '1' is not a whole number in 2..1000"},
+               {ZD " --label nope --out /tmp/x", 1, "has no field nope"},
+               {ZD " --label stimulus_ID --out /tmp/x --bin 2000", 1, "bin width 2000 ms is longer than the 1000 ms"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(args, sizeof args, "decode %s --quiet", bad[i].args);
+        rc = run_cajal(cajal, args, out, sizeof out);
+        if (rc != bad[i].rc || !strstr(out, bad[i].word) || count_lines(out) != 1)
+            test_fail("cajal %s: exit %d (expected %d), output '%s' (expected one line with '%s')", args, rc,
+                      bad[i].rc, out, bad[i].word);
+    }
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    CHECK(system(args) == 0);
+}
+
 int main(void)
 {
+    cajal = getenv("CAJAL");
+    if (!cajal) cajal = "./cajal";
     RUN(classifiers_match_numpy_and_sklearn_on_fixed_splits);
     RUN(ties_and_nan_scores_are_broken_at_random);
     RUN(planted_labels_decode_near_perfectly_and_chance_elsewhere);
@@ -485,5 +544,6 @@ int main(void)
     RUN(units_without_enough_trials_are_dropped_and_bad_settings_refused);
     RUN(accuracy_csv_has_the_binding_columns);
     RUN(zhang_desimone_rasters_bin_as_scipy_and_decode_after_onset);
+    RUN(cajal_decode_writes_its_four_files_and_refuses_bad_options);
     return test_summary("decode");
 }

@@ -155,6 +155,9 @@ typedef struct {
 } cj_decode_config;
 
 void cj_decode_defaults(cj_decode_config *c);
+/* The settings alone, before any data is read: the classifier's name,
+ * z-scoring with "poisson_nb", the ranges. CJ_ERR_ARG naming the setting. */
+cj_status cj_decode_check(const cj_decode_config *c, cj_error *err);
 
 typedef struct {
     int n_bins, n_labels;
@@ -183,6 +186,19 @@ void cj_decode_result_free(cj_decode_result *r);
  *     bin_start_ms,bin_end_ms,accuracy,chance,null_p95
  * then one line per bin (null_p95 empty without permutations). */
 cj_status cj_decode_write_csv(const char *path, const cj_decode_result *r, cj_error *err);
+
+/* summary.json, atomically: the settings, the labels, units used and
+ * dropped, chance, the mean accuracy of the bins that end by 0 ms, the
+ * best bin and its accuracy, and `seconds` (the caller's timing). */
+cj_status cj_decode_write_summary(const char *path, const cj_binned *b, const cj_decode_config *c,
+                                  const cj_decode_result *r, double seconds, cj_error *err);
+
+/* The figure (PNG, SVG or PDF by the extension of path): accuracy over
+ * time at the bin centres, with a band of one standard deviation over
+ * resample runs, chance, and the 95th percentile of the shuffled-label
+ * null; beside it, when there is one, the temporal cross-decoding matrix
+ * (train bin in rows, test bin in columns). title may be NULL. */
+cj_status cj_decode_plot(const cj_decode_result *r, const char *title, const char *path, cj_error *err);
 
 /* ---- one classifier on one split (the building block, for tests) ----------- */
 

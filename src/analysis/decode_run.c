@@ -315,14 +315,14 @@ static double percentile(double *x, int n, double q)
     return x[lo] + (pos - lo) * (x[lo + 1] - x[lo]);
 }
 
-static cj_status check_config(const cj_binned *b, const cj_decode_config *c, const decode_classifier **cl,
-                              cj_error *err)
+cj_status cj_decode_check(const cj_decode_config *c, cj_error *err)
 {
-    if (!(*cl = decode_find_classifier(c->classifier)))
+    const decode_classifier *cl = decode_find_classifier(c->classifier);
+    if (!cl)
         return cj_fail(err, CJ_ERR_ARG, "classifier: unknown '%s' (expected max_corr, lda or poisson_nb)",
                        c->classifier ? c->classifier : "(null)");
-    if ((*cl)->needs_counts && c->zscore)
-        return cj_fail(err, CJ_ERR_ARG, "classifier: %s models spike counts: turn z-scoring off", (*cl)->name);
+    if (cl->needs_counts && c->zscore)
+        return cj_fail(err, CJ_ERR_ARG, "classifier: %s models spike counts: turn z-scoring off", cl->name);
     if (c->n_folds < 2 || c->n_folds > 1000)
         return cj_fail(err, CJ_ERR_ARG, "folds: %d (expected 2 to 1000)", c->n_folds);
     if (c->repeats_per_fold < 1 || c->repeats_per_fold > 1000)
@@ -335,6 +335,15 @@ static cj_status check_config(const cj_binned *b, const cj_decode_config *c, con
         return cj_fail(err, CJ_ERR_ARG, "null resample runs: %d (expected 1 to 100000)", c->null_resamples);
     if (c->n_threads < 1 || c->n_threads > 1024)
         return cj_fail(err, CJ_ERR_ARG, "threads: %d (expected 1 to 1024)", c->n_threads);
+    return CJ_OK;
+}
+
+static cj_status check_config(const cj_binned *b, const cj_decode_config *c, const decode_classifier **cl,
+                              cj_error *err)
+{
+    cj_status st = cj_decode_check(c, err);
+    if (st) return st;
+    *cl = decode_find_classifier(c->classifier);
     if (b->n_labels < 2 || b->n_bins < 1 || b->n_units < 1)
         return cj_fail(err, CJ_ERR_ARG, "decoding needs units, bins and two labels (got %d, %d, %d)", b->n_units,
                        b->n_bins, b->n_labels);
