@@ -45,12 +45,16 @@
  * character is refused (it would be cut short). Complex, sparse, function
  * handle and object arrays are refused with an error naming the class.
  *
- * Checks. Every size is checked: the product of the dimensions (without
- * overflow), the bytes libmatio holds against what the dimensions need, and
- * before any data is read, the bytes a variable declares against what a
- * file of its size can hold (8 bytes per element stored in one, and zlib's
- * largest ratio 1032:1 for compressed variables), so a small corrupt file
- * cannot make the reader allocate gigabytes. Errors are one line naming the
+ * Checks. Before libmatio reads anything, cj_mat_open walks every header
+ * of the file as libmatio will read it (src/io/mat_guard.c) and refuses a
+ * file whose sizes its bytes cannot hold: libmatio allocates from header
+ * sizes before reading what follows, so a few corrupt bytes could ask for
+ * gigabytes. A truncated variable, compressed data that does not inflate
+ * whole, and function handles are refused too (libmatio reads on after
+ * such errors with whatever its buffers held). v7.3 (HDF5) files are left
+ * to HDF5's own checks. Then every size is checked again as it is used:
+ * the product of the dimensions (without overflow) and the bytes libmatio
+ * holds against what the dimensions need. Errors are one line naming the
  * file and the expression: "x.mat: stimuli_92objs(93).image: index 93 is
  * past the end of the 1x92 struct array stimuli_92objs". A file is opened
  * once and each variable read from it once: the handle keeps the variables
