@@ -8,6 +8,7 @@ packages="
   zlib1g-dev
   libcjson-dev
   libcairo2-dev
+  libmatio-dev
   dataset-fashion-mnist
   clang
   libclang-rt-14-dev
@@ -17,6 +18,7 @@ packages="
 # zlib1g-dev             gzip-compressed IDX data files
 # libcjson-dev           JSON: safetensors headers, reading metrics.jsonl
 # libcairo2-dev          PNG figures (cajal plot)
+# libmatio-dev           MATLAB .mat files (the 92-image set, the Zhang & Desimone rasters)
 # dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
 # clang                  builds the libFuzzer harnesses in fuzz/ (make fuzz)
 # libclang-rt-14-dev     clang's libFuzzer and sanitizer runtimes

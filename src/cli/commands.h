@@ -12,5 +12,6 @@ int cj_cmd_ephys(int argc, char **argv);
 int cj_cmd_match(int argc, char **argv);
 int cj_cmd_analyze(int argc, char **argv);
 int cj_cmd_tasks(int argc, char **argv);
+int cj_cmd_decode(int argc, char **argv);
 
 #endif
