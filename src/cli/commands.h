@@ -13,5 +13,6 @@ int cj_cmd_match(int argc, char **argv);
 int cj_cmd_analyze(int argc, char **argv);
 int cj_cmd_tasks(int argc, char **argv);
 int cj_cmd_decode(int argc, char **argv);
+int cj_cmd_rsa(int argc, char **argv);
 
 #endif
