@@ -32,17 +32,22 @@ static int n_rows(const cj_analysis *a)
 }
 
 /* Up to `want` trials: one of each task first when the run has several
- * (of those --task names), then different (first condition, ground
- * truth) — for contextdm both contexts and both answers — then any. */
+ * (of those --task names; a trial that asks for a response rather than a
+ * no-go trial, when there is one, as it shows what the task asks), then
+ * different (first condition, ground truth) — for contextdm both contexts
+ * and both answers — then any. */
 static int pick(const cj_task_run *run, int want, int *which)
 {
     int n = 0;
-    for (int k = 0; run->n_tasks > 1 && k < run->n_tasks && n < want; k++)
-        for (int i = 0; i < run->n; i++)
+    for (int k = 0; run->n_tasks > 1 && k < run->n_tasks && n < want; k++) {
+        int first = -1, respond = -1;
+        for (int i = 0; i < run->n && respond < 0; i++)
             if (run->task_of[i] == k) {
-                which[n++] = i;
-                break;
+                if (first < 0) first = i;
+                if (run->trials[i].ground_truth != 0) respond = i;
             }
+        if (first >= 0) which[n++] = respond >= 0 ? respond : first;
+    }
     for (int i = 0; i < run->n && n < want; i++) {
         int seen = 0;
         for (int j = 0; j < n && !seen; j++)
@@ -168,11 +173,48 @@ static void row_title(const cj_task_run *run, int idx, char *out, size_t len)
     else snprintf(out, len, "trial %d: %s", idx, outcome);
 }
 
+/* The scales every row of a figure shares, so that rows compare: the
+ * inputs' colours, the outputs' and targets' colours (a no-go trial's
+ * flat outputs are not stretched to fill the colour bar), and the line
+ * panels' range. */
+typedef struct {
+    double in_max, out_max, lo, hi;
+} scales;
+
+static void widen(double v, double *lo, double *hi)
+{
+    *lo = fmin(*lo, v);
+    *hi = fmax(*hi, v);
+}
+
+/* Widen *sc by trial idx (its inputs and targets in b). */
+static void measure(const cj_task_run *run, int idx, const cj_batch *b, const channel_layout *in,
+                    const channel_layout *out, scales *sc)
+{
+    const cj_task *task = &run->tasks[run->task_of[idx]];
+    int len = run->trials[idx].T, n_obs = task->n_obs, no = run->n_out;
+    const float *z = run->outputs + (size_t)idx * run->T * no;
+    for (int k = 0; k < in->n_pops; k++)
+        sc->in_max = fmax(sc->in_max, largest(b->x, n_obs, in->pop[k].first, in->pop[k].n, len));
+    for (int k = 0; k < out->n_pops; k++) {
+        sc->out_max = fmax(sc->out_max, largest(z, no, out->pop[k].first, out->pop[k].n, len));
+        if (b->values) sc->out_max = fmax(sc->out_max, largest(b->values, no, out->pop[k].first, out->pop[k].n, len));
+    }
+    for (int t = 0; t < len; t++) {
+        for (int k = 0; k < in->n_single; k++) widen(b->x[(size_t)t * n_obs + in->single[k]], &sc->lo, &sc->hi);
+        for (int k = 0; k < out->n_single; k++) {
+            widen(z[(size_t)t * no + out->single[k]], &sc->lo, &sc->hi);
+            if (b->values) widen(b->values[(size_t)t * no + out->single[k]], &sc->lo, &sc->hi);
+        }
+    }
+}
+
 /* One row of a task with many channels: the single channels as lines
  * (inputs solid grey, outputs solid, their targets dashed), then each
  * input population, then each output population and its target. */
 static cj_status many_row(cj_figure *fig, int r, int last_row, const cj_task_run *run, int idx, const cj_batch *b,
-                          const channel_layout *in, const channel_layout *out, double *t_ms, double *y, cj_error *err)
+                          const channel_layout *in, const channel_layout *out, const scales *sc, double *t_ms,
+                          double *y, cj_error *err)
 {
     const cj_task *task = &run->tasks[run->task_of[idx]];
     int len = run->trials[idx].T, n_obs = task->n_obs, no = run->n_out;
@@ -183,6 +225,8 @@ static cj_status many_row(cj_figure *fig, int r, int last_row, const cj_task_run
     cj_panel_set_title(lines, title);
     cj_panel_set_labels(lines, last_row ? "time (ms)" : "", "value");
     cj_panel_set_xlim(lines, 0, len * task->dt);
+    double pad = 0.05 * (sc->hi - sc->lo);
+    cj_panel_set_ylim(lines, sc->lo - pad, sc->hi + pad);
     cj_status st = CJ_OK;
     for (int t = 0; t < len; t++) t_ms[t] = (t + 1) * task->dt;
     for (int k = 0; !st && k < in->n_single; k++) {
@@ -205,12 +249,7 @@ static cj_status many_row(cj_figure *fig, int r, int last_row, const cj_task_run
     }
     /* Inputs on one scale, so that a weaker stimulus looks weaker; the
      * network's outputs and their targets on another. */
-    double in_max = 0, out_max = 0;
-    for (int k = 0; k < in->n_pops; k++) in_max = fmax(in_max, largest(b->x, n_obs, in->pop[k].first, in->pop[k].n, len));
-    for (int k = 0; k < out->n_pops; k++) {
-        out_max = fmax(out_max, largest(z, no, out->pop[k].first, out->pop[k].n, len));
-        if (b->values) out_max = fmax(out_max, largest(b->values, no, out->pop[k].first, out->pop[k].n, len));
-    }
+    double in_max = sc->in_max, out_max = sc->out_max;
     int col = 1;
     for (int k = 0; !st && k < in->n_pops; k++) {
         const population *p = &in->pop[k];
@@ -325,18 +364,38 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
     cj_status st = many ? cj_figure_create(&fig, n, cols, 240 * cols, 70 + 180 * n, err)
                         : cj_figure_create(&fig, n, 2, 1200, 60 + 270 * n, err);
     if (st) return st;
-    cj_figure_set_title(fig, same_task ? task->ops->summary : "Example trials of the tasks trained together");
+    /* The task's summary, less its references when it would not fit. */
+    char title[128];
+    int n_shown = 0;
+    for (int k = 0; k < run->n_tasks; k++) {
+        int shown = 0;
+        for (int r = 0; r < n && !shown; r++) shown = run->task_of[which[r]] == k;
+        n_shown += shown;
+    }
+    if (same_task) snprintf(title, sizeof title, "%s", task->ops->summary);
+    else if (n_shown < run->n_tasks)
+        snprintf(title, sizeof title, "Example trials of %d of the %d tasks trained together", n_shown, run->n_tasks);
+    else snprintf(title, sizeof title, "Example trials of the tasks trained together");
+    char *refs = strstr(title, " (");
+    if (strlen(title) > 90 && refs) *refs = '\0';
+    cj_figure_set_title(fig, title);
     double *t_ms = malloc(sizeof(double) * T), *y = malloc(sizeof(double) * T), *p = malloc(sizeof(double) * no);
     cj_batch batch;
     int have_batch = 0;
     if (!t_ms || !y || !p) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory drawing trials");
     if (!st && !(st = cj_batch_alloc(&batch, &a->src, 1, err))) have_batch = 1;
+    /* The trials' inputs and targets again (trial i depends on its index
+     * alone): once for the scales the rows share, once to draw them. */
+    scales sc = {0, 0, INFINITY, -INFINITY};
+    for (int r = 0; !st && many && r < n; r++) {
+        int idx = which[r];
+        if (!(st = cj_source_fill(&a->src, &idx, 1, &batch, err))) measure(run, idx, &batch, &in, &out, &sc);
+    }
+    if (!(sc.hi > sc.lo)) sc.lo = 0, sc.hi = 1;
     for (int r = 0; !st && r < n; r++) {
         int idx = which[r];
-        /* The trial's inputs and targets again (trial i depends on its
-         * index alone). */
         if ((st = cj_source_fill(&a->src, &idx, 1, &batch, err))) break;
-        st = many ? many_row(fig, r, r == n - 1, run, idx, &batch, &in, &out, t_ms, y, err)
+        st = many ? many_row(fig, r, r == n - 1, run, idx, &batch, &in, &out, &sc, t_ms, y, err)
                   : few_row(fig, r, r == n - 1, run, idx, &batch, t_ms, y, p, err);
     }
     if (!st) st = cj_analysis_write_figure(a, fig, "trials.png", err);
