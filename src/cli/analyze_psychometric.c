@@ -217,9 +217,10 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
     if (!st) st = write_tables(a, c, n, err);
     if (!st) st = figure(a, c, n, n_contexts, err);
     for (int k = 0; !st && k < n; k++) {
-        printf("%s%s%d: %s slope %.4g per %% [%.4g, %.4g]%s", k && c[k].context == c[k - 1].context ? "  " : "",
-               c[k].context >= 0 ? "context " : "", c[k].context, c[k].name, c[k].fit.b1, c[k].fit.b1_ci[0],
-               c[k].fit.b1_ci[1], c[k].fit.separation ? " (separated: a lower bound)" : "");
+        /* "context 1: colour_coh slope ..."; a task without contexts: "coherence slope ..." */
+        if (c[k].context >= 0) printf("%scontext %d: ", k && c[k].context == c[k - 1].context ? "  " : "", c[k].context);
+        printf("%s slope %.4g per %% [%.4g, %.4g]%s", c[k].name, c[k].fit.b1, c[k].fit.b1_ci[0], c[k].fit.b1_ci[1],
+               c[k].fit.separation ? " (separated: a lower bound)" : "");
         /* Mante's measure: the other modality's slope as a fraction of
          * the one the context makes relevant (condition 1 + context). */
         if (c[k].context >= 0 && n_vars == 2 && k % 2 == 1) {

@@ -411,6 +411,9 @@ static cj_status draw(cj_analysis *a, const cj_task_run *run, const int *which, 
 
 cj_status cj_analyze_trials(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
-    int which[MAX_ROWS];
+    int which[MAX_ROWS], named = 0;
+    for (int k = 0; k < 32; k++) named += (int)(a->task_set >> k & 1);
+    if (named > MAX_ROWS)
+        printf("--task names %d tasks: the first %d of them in data.task are drawn\n", named, MAX_ROWS);
     return draw(a, run, which, pick(run, n_rows(a), which), err);
 }
