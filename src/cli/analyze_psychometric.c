@@ -218,7 +218,8 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
     if (!st) st = figure(a, c, n, n_contexts, err);
     for (int k = 0; !st && k < n; k++) {
         /* "context 1: colour_coh slope ..."; a task without contexts: "coherence slope ..." */
-        if (c[k].context >= 0) printf("%scontext %d: ", k && c[k].context == c[k - 1].context ? "  " : "", c[k].context);
+        if (c[k].context >= 0)
+            printf("%scontext %d: ", k && c[k].context == c[k - 1].context ? "  " : "", c[k].context);
         printf("%s slope %.4g per %% [%.4g, %.4g]%s", c[k].name, c[k].fit.b1, c[k].fit.b1_ci[0], c[k].fit.b1_ci[1],
                c[k].fit.separation ? " (separated: a lower bound)" : "");
         /* Mante's measure: the other modality's slope as a fraction of
