@@ -12,6 +12,7 @@ packages="
   dataset-fashion-mnist
   clang
   libclang-rt-14-dev
+  pngquant
 "
 # build-essential        gcc and make
 # libopenblas-dev        CBLAS matrix products (every dense/conv layer)
@@ -22,6 +23,7 @@ packages="
 # dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
 # clang                  builds the libFuzzer harnesses in fuzz/ (make fuzz)
 # libclang-rt-14-dev     clang's libFuzzer and sanitizer runtimes
+# pngquant               256-colour PNGs for docs/figures (tools/make_task_figures.sh)
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; else sudo=""; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq

@@ -207,3 +207,20 @@ cj_status cj_panel_set_heatmap(cj_panel *p, const double *m, int rows, int cols,
     p->heat = h;
     return CJ_OK;
 }
+
+cj_status cj_panel_set_heatmap_extent(cj_panel *p, double x0, double x1, double y0, double y1,
+                                      cj_error *err)
+{
+    if (!p->heat) return cj_fail(err, CJ_ERR_ARG, "heat-map extent: the panel is not a heat map");
+    if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) || !(x0 < x1) || y0 == y1)
+        return cj_fail(err, CJ_ERR_ARG,
+                       "heat-map extent x %g..%g, y %g..%g: needs finite ends, x0 < x1 and y0 != y1",
+                       x0, x1, y0, y1);
+    plot_heatmap *h = p->heat;
+    h->extent = 1;
+    h->x0 = x0;
+    h->x1 = x1;
+    h->y0 = y0;
+    h->y1 = y1;
+    return CJ_OK;
+}

@@ -169,8 +169,20 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
     cj_ticks ct;
     cj_ticks_linear(vmin, vmax, 5, 0, &ct);
 
-    /* Cell centres sit on integer indices, so ticks label rows/columns. */
     plot_frame f = {0};
+    if (h->extent) {
+        /* Data coordinates: the image fills the area (a raster of units x
+         * time is not a similarity matrix); y0 is the top edge. */
+        f.x = (plot_axis){h->x0, h->x1, CJ_SCALE_LINEAR, 0, {0}};
+        f.y = h->y0 < h->y1 ? (plot_axis){h->y0, h->y1, CJ_SCALE_LINEAR, 1, {0}}
+                            : (plot_axis){h->y1, h->y0, CJ_SCALE_LINEAR, 0, {0}};
+        cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 0, 0, &f);
+        draw_image(cr, h, &f.area, vmin, vmax);
+        cj_plot_frame_draw(cr, p, &f);
+        draw_cbar(cr, h, &f.area, vmin, vmax, &ct);
+        return;
+    }
+    /* Cell centres sit on integer indices, so ticks label rows/columns. */
     f.x = (plot_axis){-0.5, h->cols - 0.5, CJ_SCALE_LINEAR, 0, {0}};
     f.y = (plot_axis){-0.5, h->rows - 0.5, CJ_SCALE_LINEAR, 1, {0}};
     cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 1, 1, &f);

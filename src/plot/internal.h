@@ -58,6 +58,11 @@ typedef struct {
     double vmin, vmax; /* NaN: from the data */
     cj_colormap cmap;
     char cbar_label[PLOT_LABEL_MAX];
+    /* cj_panel_set_heatmap_extent: the data range the columns (x0..x1)
+     * and rows (y0 at the top .. y1) span, and the image fills the plot
+     * area; 0 = cell indices and square cells. */
+    int extent;
+    double x0, x1, y0, y1;
 } plot_heatmap;
 
 struct cj_panel {
