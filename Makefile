@@ -15,7 +15,7 @@
 CC      ?= cc
 VERSION := 0.1.0
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror=implicit-function-declaration
-LIBS    := -lopenblas -lz -lcjson -lcairo -lm -lpthread
+LIBS    := -lopenblas -lmatio -lz -lcjson -lcairo -lm -lpthread
 
 ifeq ($(SANITIZE),1)
   BUILD  := build/san

@@ -93,6 +93,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < len; k++)
         if (list[k] == '\n') list[k] = ',';
     (void)cj_acts_select(&f, list, &err);
-    cj_acts_free(&f);
+    cj_acts_close(&f);
     return 0;
 }

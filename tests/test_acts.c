@@ -89,7 +89,7 @@ TEST(folder_without_index_lists_every_npy_in_order)
     int p = 0;
     CHECK(cj_acts_load(&f, 1, &x, &p, &err) == CJ_OK && p == 24 && x);
     free(x);
-    cj_acts_free(&f);
+    cj_acts_close(&f);
     free(d);
 }
 
@@ -118,7 +118,7 @@ TEST(layers_txt_gives_the_layers_and_their_order)
     CHECK(cj_acts_select(&f, "a,a", &err) == CJ_ERR_ARG && has(&err, "'a' is listed twice"));
     CHECK(cj_acts_select(&f, "a,", &err) == CJ_ERR_ARG && has(&err, "an empty name"));
     CHECK(cj_acts_select(&f, "c", &err) == CJ_OK && f.n_layers == 1 && !strcmp(f.names[0], "c"));
-    cj_acts_free(&f);
+    cj_acts_close(&f);
 
     free(fixture_text(d, "layers.txt", "a\nb\na.npy\n"));
     CHECK(cj_acts_open(d, &f, &err) == CJ_ERR_FORMAT && has(&err, "layers.txt: line 3: layer 'a' is listed twice"));
@@ -179,7 +179,7 @@ TEST(bad_folders_are_one_line_errors)
     int p;
     CHECK(cj_acts_load(&f, 0, &x, &p, &err) == CJ_ERR_NUMERIC && !x &&
           has(&err, "n.npy: NaN at stimulus 7, feature 2"));
-    cj_acts_free(&f);
+    cj_acts_close(&f);
     free(empty), free(mismatch), free(stim), free(comma), free(zero), free(nan);
 }
 
@@ -203,12 +203,12 @@ TEST(two_folders_must_hold_the_same_stimuli)
     CHECK(cj_acts_same_stimuli(&fa, &fb, &err) == CJ_OK); /* b has no names to compare */
     CHECK(cj_acts_same_stimuli(&fa, &fc, &err) == CJ_ERR_SHAPE && has(&err, "has 60 stimuli but ") &&
           has(&err, "has 61"));
-    cj_acts_free(&fb);
+    cj_acts_close(&fb);
     free(fixture_text(b, "stimuli.txt", sb));
     CHECK(cj_acts_open(b, &fb, &err) == CJ_OK);
     CHECK(cj_acts_same_stimuli(&fa, &fb, &err) == CJ_ERR_SHAPE && has(&err, "stimuli.txt line 6 is 's5' but ") &&
           has(&err, "line 6 is 's99'"));
-    cj_acts_free(&fa), cj_acts_free(&fb), cj_acts_free(&fc);
+    cj_acts_close(&fa), cj_acts_close(&fb), cj_acts_close(&fc);
     free(a), free(b), free(c);
 }
 
@@ -307,7 +307,7 @@ TEST(every_pair_is_the_librarys_value)
                 }
             }
         }
-    cj_acts_free(&a), cj_acts_free(&b);
+    cj_acts_close(&a), cj_acts_close(&b);
     for (int l = 0; l < 3; l++) free(pf.xa[l]);
     for (int l = 0; l < 2; l++) free(pf.xb[l]);
     free(pf.a), free(pf.b);
@@ -335,7 +335,7 @@ TEST(a_folder_against_itself_is_symmetric)
                 CHECK_NEAR(s, full[(m * 3 + i) * 3 + j], 1e-12);
             }
         }
-    cj_acts_free(&a);
+    cj_acts_close(&a);
     for (int l = 0; l < 3; l++) free(pf.xa[l]);
     for (int l = 0; l < 2; l++) free(pf.xb[l]);
     free(pf.a), free(pf.b);
@@ -384,7 +384,7 @@ TEST(wide_layers_take_the_gram_form_bit_for_bit)
                 }
             }
     CHECK(v[0][0] > 0.99 && v[0][1] < 0.99); /* CKA of a layer with itself is 1 */
-    cj_acts_free(&f);
+    cj_acts_close(&f);
     for (int l = 0; l < 3; l++) free(x[l]);
     free(d);
 }
@@ -413,7 +413,7 @@ TEST(cka_refuses_what_it_cannot_do)
     o = (cj_acts_cka_opts){.measures = twice, .n_measures = 1, .progress = stop_progress};
     stop_after = 2;
     CHECK(cj_acts_cka(&a, &b, 0, &o, out, &err) == CJ_ERR_INTERRUPTED && has(&err, "stopped after 2 of 6 pairs"));
-    cj_acts_free(&a), cj_acts_free(&b);
+    cj_acts_close(&a), cj_acts_close(&b);
     for (int l = 0; l < 3; l++) free(pf.xa[l]);
     for (int l = 0; l < 2; l++) free(pf.xb[l]);
     free(pf.a), free(pf.b);

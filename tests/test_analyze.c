@@ -12,6 +12,8 @@
 #include "cajal/lesion.h"
 #include "cajal/model.h"
 #include "cajal/rng.h"
+#include "cajal/task_run.h"
+#include "cajal/tasks.h"
 #include "cajal/npy.h"
 #include "cli_runner.h"
 #include "fixtures.h"
@@ -80,6 +82,12 @@ TEST(trials_figure)
     if (!train_once()) return;
     char out[4096], *args = cj_path_printf("trials %s --trials 50", run_dir), *dir = cj_path_printf("%s/trials", run_dir);
     CHECK(analyze(args, out, sizeof out) == 0 && has_file(dir, "trials.png"));
+    /* trials.csv names the four trials drawn: both contexts, both answers. */
+    char *path = cj_path_printf("%s/trials.csv", dir), *text = fixture_read(path, NULL);
+    CHECK(text && !strncmp(text, "row,trial,task,steps,correct,fixation_broken,conditions\n0,", 58));
+    CHECK(text && count_lines(text) == 5 && strstr(text, ",contextdm,40,") && strstr(text, "context=1 "));
+    free(text);
+    free(path);
     free(args);
     free(dir);
 }
@@ -202,10 +210,11 @@ TEST(record_trials_writes_conditions)
     free(args);
 }
 
-/* Two of Yang et al.'s tasks trained together: task variance clusters the
- * units and lesion measures both tasks again. */
-TEST(taskvariance_and_lesion)
+/* Two of Yang et al.'s tasks trained together (a second network, quickly). */
+static char *two_dir;
+static int train_two(void)
 {
+    if (two_dir) return 1;
     char *ini = fixture_text(tdir, "two.ini", "[data]\nformat = task\ntask = fdgo, fdanti\n"
                                                     "train_trials = 640\ntest_trials = 100\n"
                                                     "[model]\nlayers = rnn 16 nonlinearity=softplus tau=100 dt=20, "
@@ -216,13 +225,20 @@ TEST(taskvariance_and_lesion)
     int rc = run_cajal(cajal, args, out, sizeof out);
     free(args);
     free(ini);
-    ini = NULL;
     if (rc) {
         test_fail("train: %s", out);
         free(run);
-        return;
+        return 0;
     }
-    args = cj_path_printf("taskvariance %s --trials 400", run);
+    two_dir = run;
+    return 1;
+}
+
+/* Task variance clusters the units and lesion measures both tasks again. */
+TEST(taskvariance_and_lesion)
+{
+    if (!train_two()) return;
+    char out[8192], *run = two_dir, *args = cj_path_printf("taskvariance %s --trials 400", run);
     CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "clusters (silhouette"));
     free(args);
     char *dir = cj_path_printf("%s/taskvariance", run);
@@ -248,8 +264,164 @@ TEST(taskvariance_and_lesion)
     args = cj_path_printf("lesion %s --units 3,99", run);
     CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "'99' is not a unit from 0 to 15"));
     free(args);
-    free(run);
-    free(ini);
+}
+
+/* How many rows of a trials.csv have task `task`; *rows: all its rows. */
+static int csv_rows_of(const char *text, const char *task, int *rows)
+{
+    int n = 0, all = 0;
+    char want[64];
+    snprintf(want, sizeof want, ",%s,", task);
+    for (const char *line = text ? strchr(text, '\n') : NULL; line && line[1]; line = strchr(line + 1, '\n')) {
+        const char *end = strchr(line + 1, '\n');
+        size_t len = end ? (size_t)(end - line - 1) : strlen(line + 1);
+        char row[512];
+        snprintf(row, sizeof row, "%.*s", (int)len, line + 1);
+        all++;
+        n += strstr(row, want) != NULL;
+    }
+    *rows = all;
+    return n;
+}
+
+/* pca's conditions.csv: 1 when every condition's target direction is its
+ * stimulus direction (a go task), 0 when every one lies opposite (anti),
+ * -1 for a mixture or an unreadable file. */
+static int pca_conditions_go(const char *dir)
+{
+    char *path = cj_path_printf("%s/conditions.csv", dir), *text = fixture_read(path, NULL);
+    free(path);
+    if (!text || strncmp(text, "condition,target_dir,stim_dir,stim_mod,trials\n", 46)) {
+        free(text);
+        return -1;
+    }
+    int go = 0, anti = 0;
+    for (const char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        int c, trials;
+        double target, stim, mod;
+        if (sscanf(line + 1, "%d,%lf,%lf,%lf,%d", &c, &target, &stim, &mod, &trials) != 5) continue;
+        double d = fabs(target - stim);
+        go += d < 1e-4;
+        anti += fabs(d - M_PI) < 1e-4;
+    }
+    free(text);
+    return go && !anti ? 1 : anti && !go ? 0 : -1;
+}
+
+/* --task: the trials of one task of a multitask model, or one example of
+ * each task named; the single-task analyses study the task named; a name
+ * the model was not trained on lists the ones it was. */
+TEST(task_option_picks_the_trials)
+{
+    if (!train_two()) return;
+    char out[8192], *args = cj_path_printf("trials %s --trials 60 --task fdanti --out %s/t_anti", two_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    char *path = cj_path_printf("%s/t_anti/trials.csv", tdir), *text = fixture_read(path, NULL);
+    int rows = 0;
+    CHECK(csv_rows_of(text, "fdanti", &rows) == 4 && rows == 4);
+    free(text);
+    free(path);
+    /* Without --task: one of each task first (fdgo in row 0), then others. */
+    args = cj_path_printf("trials %s --trials 60 --out %s/t_all", two_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    path = cj_path_printf("%s/t_all/trials.csv", tdir);
+    text = fixture_read(path, NULL);
+    char first[32] = "";
+    int trial0 = -1;
+    CHECK(text && strchr(text, '\n') && sscanf(strchr(text, '\n') + 1, "0,%d,%31[^,],", &trial0, first) == 2 &&
+          !strcmp(first, "fdgo"));
+    CHECK(csv_rows_of(text, "fdanti", &rows) >= 1 && rows == 4);
+    free(text);
+    free(path);
+    /* A list: one row per task named. */
+    args = cj_path_printf("trials %s --trials 60 --task fdanti,fdgo --out %s/t_both", two_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "(2 example trials)"));
+    free(args);
+    path = cj_path_printf("%s/t_both/trials.csv", tdir);
+    text = fixture_read(path, NULL);
+    CHECK(csv_rows_of(text, "fdgo", &rows) == 1 && csv_rows_of(text, "fdanti", &rows) == 1 && rows == 2);
+    free(text);
+    free(path);
+    /* pca studies the first task, or the one named. */
+    args = cj_path_printf("pca %s --trials 200 --out %s/p_go", two_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    path = cj_path_printf("%s/p_go", tdir);
+    CHECK(pca_conditions_go(path) == 1);
+    free(path);
+    args = cj_path_printf("pca %s --trials 200 --task fdanti --out %s/p_anti", two_dir, tdir);
+    CHECK(analyze(args, out, sizeof out) == 0);
+    free(args);
+    path = cj_path_printf("%s/p_anti", tdir);
+    CHECK(pca_conditions_go(path) == 0);
+    free(path);
+    /* Errors. */
+    args = cj_path_printf("trials %s --task fdgo,nosuch", two_dir);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "--task 'nosuch'") && strstr(out, "fdgo, fdanti"));
+    free(args);
+    args = cj_path_printf("pca %s --task fdgo,fdanti", two_dir);
+    CHECK(analyze(args, out, sizeof out) == 1 && strstr(out, "one at a time"));
+    free(args);
+    args = cj_path_printf("lesion %s --task fdgo --units 1", two_dir);
+    CHECK(analyze(args, out, sizeof out) == 2 && strstr(out, "unknown option '--task'"));
+    free(args);
+}
+
+/* A run on only some of a source's tasks (as --task makes it): each batch
+ * lasts the longest trial of those tasks, fewer steps than the source's T;
+ * the trials and outputs are those of a source of that task alone, and
+ * the steps past the batch stay 0 (not the network run on whatever the
+ * batch buffer held there). */
+TEST(task_run_of_some_tasks)
+{
+    cj_error err = {0};
+    char a[] = "fdgo", b[] = "delaygo";
+    cj_task tasks[2];
+    if (cj_task_parse(a, 0, &tasks[0], &err) || cj_task_parse(b, 1, &tasks[1], &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    CHECK(tasks[0].max_steps < tasks[1].max_steps);
+    cj_source both, alone;
+    cj_model m;
+    if (cj_source_task(tasks, 2, 40, 3, CJ_TASK_STREAM_TEST, &both, &err) ||
+        cj_source_task(tasks, 1, 40, 3, CJ_TASK_STREAM_TEST, &alone, &err) ||
+        cj_model_create_seq(&m, "rnn 8 nonlinearity=softplus tau=100 dt=20, dense 33", (cj_shape){85, 1, 1}, both.T,
+                            16, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    cj_rng rng;
+    cj_rng_seed(&rng, 5);
+    cj_model_init(&m, &rng);
+    cj_source_task_set_active(&both, 1); /* fdgo only */
+    cj_task_run_options o = {.layer = 0, .state_layer = -1, .keep_outputs = 1};
+    cj_task_run r1, r2;
+    CHECK(cj_task_run_model(&m, &both, 40, &o, &r1, &err) == CJ_OK);
+    CHECK(cj_task_run_model(&m, &alone, 40, &o, &r2, &err) == CJ_OK);
+    CHECK(r1.T == tasks[1].max_steps && r2.T == tasks[0].max_steps);
+    int same = 1, zero = 1;
+    for (int i = 0; i < 40; i++) {
+        same &= r1.task_of[i] == 0 && r1.trials[i].T == r2.trials[i].T &&
+                r1.trials[i].condition[0] == r2.trials[i].condition[0];
+        for (int t = 0; t < r1.T; t++)
+            for (int j = 0; j < 33; j++) {
+                float v = r1.outputs[((size_t)i * r1.T + t) * 33 + j];
+                if (t < r2.T) same &= fabsf(v - r2.outputs[((size_t)i * r2.T + t) * 33 + j]) <= 1e-5f;
+                else zero &= v == 0;
+            }
+        for (int t = r2.T; t < r1.T; t++)
+            for (int u = 0; u < 8; u++) zero &= r1.states[((size_t)i * r1.T + t) * 8 + u] == 0;
+    }
+    CHECK(same);
+    CHECK(zero);
+    cj_task_run_free(&r1);
+    cj_task_run_free(&r2);
+    cj_model_free(&m);
+    cj_source_free(&both);
+    cj_source_free(&alone);
 }
 
 /* Silenced units reach nothing: with every unit of the layer silenced the
@@ -324,8 +496,11 @@ int main(void)
     RUN(fixedpoints_reports_its_points);
     RUN(record_trials_writes_conditions);
     RUN(taskvariance_and_lesion);
+    RUN(task_option_picks_the_trials);
+    RUN(task_run_of_some_tasks);
     RUN(lesioned_units_reach_nothing);
     RUN(analyze_errors);
     free(run_dir);
+    free(two_dir);
     return test_summary("analyze");
 }

@@ -118,6 +118,34 @@ TEST(masked_gradients_match_finite_differences)
     check_gradient(&cj_objective_cross_entropy, &tl, 4, 6);
 }
 
+/* Column weights (Yang et al.'s doubled fixation output): a row's loss is
+ * (1/dim) sum_j w_j l_j, with the rows' mask on top. */
+TEST(value_weights_weigh_each_column)
+{
+    float p[4] = {1, 2, 3, 4}, v[4] = {0, 2, 5, 4}, w[2] = {4, 1}, per[2], d[4];
+    cj_target t = {.values = v, .value_weights = w};
+    /* (4*1 + 0 + 4*4 + 0) / 4 */
+    CHECK_NEAR(cj_loss_eval(&cj_objective_mse, p, &t, 2, 2, d, per), 5.0, 1e-6);
+    CHECK_NEAR(per[0], 2.0, 1e-6);
+    CHECK_NEAR(per[1], 8.0, 1e-6);
+    /* d/dp of w (p - v)^2 / 4 */
+    CHECK_NEAR(d[0], 2.0, 1e-6);
+    CHECK_NEAR(d[2], -4.0, 1e-6);
+    float mask[2] = {1, 3};
+    cj_target tm = {.values = v, .value_weights = w, .mask = mask};
+    /* (1 * 4/2 + 3 * 16/2) / (1 + 3) */
+    CHECK_NEAR(cj_loss_eval(&cj_objective_mse, p, &tm, 2, 2, NULL, NULL), 6.5, 1e-6);
+    /* Poisson: 4 (exp(0) - 0) + 1 (exp(0) - 0), over 2 columns. */
+    float z[2] = {0, 0}, y0[2] = {0, 0};
+    cj_target tp = {.values = y0, .value_weights = w};
+    CHECK_NEAR(cj_loss_eval(&cj_objective_poisson, z, &tp, 1, 2, NULL, NULL), 2.5, 1e-6);
+    float vv[24], ww[6] = {4, 1, 0.5f, 2, 1, 0}, mk[4] = {0.5f, 1.0f, 0.0f, 3.0f};
+    for (int i = 0; i < 24; i++) vv[i] = cosf(0.9f * i);
+    cj_target g = {.values = vv, .value_weights = ww, .mask = mk}, gp = {.values = vv, .value_weights = ww};
+    check_gradient(&cj_objective_mse, &g, 4, 6);
+    check_gradient(&cj_objective_poisson, &gp, 4, 6);
+}
+
 /* The loss and gradient of `kind` on the reference batch against the
  * PyTorch values of `name`. */
 static void check_against_torch(const ref_text *r, const char *name, const cj_objective * kind, const cj_target *t)
@@ -268,6 +296,7 @@ int main(void)
     RUN(poisson_closed_form);
     RUN(poisson_gradient_matches_finite_differences);
     RUN(masked_gradients_match_finite_differences);
+    RUN(value_weights_weigh_each_column);
     RUN(poisson_and_masked_losses_match_pytorch);
     RUN(masked_rows_are_never_read_and_an_empty_mask_gives_zero);
     return test_summary("objectives");

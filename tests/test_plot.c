@@ -449,6 +449,86 @@ TEST(cmd_plot_errors_and_usage)
     CHECK(access(out, F_OK) != 0); /* nothing written on failure */
 }
 
+/* Pixels of exactly one colour (0xRRGGBB) in a PNG, or -1. */
+static long count_color(const char *png, uint32_t rgb)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    long n = -1;
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+        int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+        int stride = cairo_image_surface_get_stride(s);
+        const unsigned char *d = cairo_image_surface_get_data(s);
+        n = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                n += (*(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x) & 0xffffff) == rgb;
+    }
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* A 10 x 10 heat map at the top of its colour scale (viridis' yellow,
+ * 0xfde725) on a wide panel: square cells give a square image; with an
+ * extent (a raster over time) the image fills the panel's width, about
+ * three times the yellow. The top-left cell alone is at the bottom of the
+ * scale (0x440154): with the rows' extent reversed (y0 > y1), the cells
+ * stay where the matrix puts them, row 0 at the top, so that cell stays at
+ * the top left. */
+static long heat_yellow(int extent, double y0, double y1, long *dark_top_left)
+{
+    cj_figure *fig;
+    cj_error err = {0};
+    double m[100];
+    for (int i = 0; i < 100; i++) m[i] = 1;
+    m[0] = 0;
+    if (cj_figure_create(&fig, 1, 1, 900, 300, &err)) return -1;
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    cj_panel_set_labels(p, "time (ms)", "unit");
+    cj_status st = cj_panel_set_heatmap(p, m, 10, 10, 0, 1, CJ_CMAP_VIRIDIS, NULL, &err);
+    if (!st && extent) st = cj_panel_set_heatmap_extent(p, 0, 2000, y0, y1, &err);
+    if (!st) st = cj_figure_write_png(fig, tpath("extent.png"), &err);
+    cj_figure_free(fig);
+    if (st) return -1;
+    cairo_surface_t *s = cairo_image_surface_create_from_png(tpath("extent.png"));
+    /* The dark cell's pixels in the left third of the top half of the image. */
+    *dark_top_left = 0;
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+        int stride = cairo_image_surface_get_stride(s);
+        const unsigned char *d = cairo_image_surface_get_data(s);
+        for (int y = 0; y < 150; y++)
+            for (int x = 0; x < 300; x++)
+                *dark_top_left += (*(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x) & 0xffffff) ==
+                                  0x440154;
+    }
+    cairo_surface_destroy(s);
+    return count_color(tpath("extent.png"), 0xfde725);
+}
+
+TEST(heatmap_extent_fills_the_area)
+{
+    long dark_sq, dark_up, dark_down;
+    long square = heat_yellow(0, 0, 0, &dark_sq), filled = heat_yellow(1, 0, 32, &dark_down);
+    long flipped = heat_yellow(1, 32, 0, &dark_up);
+    CHECK(square > 0 && filled > 0);
+    double ratio = square > 0 ? (double)filled / square : 0;
+    if (!(ratio > 2.5 && ratio < 4)) test_fail("filled/square yellow %.2f, expected about 3", ratio);
+    CHECK(flipped == filled);
+    CHECK(dark_down > 100 && dark_up == dark_down);
+    /* Errors: not a heat map, empty or non-finite ranges. */
+    cj_figure *fig;
+    cj_error err = {0};
+    CHECK(cj_figure_create(&fig, 1, 1, 300, 200, &err) == CJ_OK);
+    cj_panel *p = cj_figure_panel(fig, 0, 0);
+    CHECK(cj_panel_set_heatmap_extent(p, 0, 1, 0, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "not a heat map"));
+    double m[4] = {1, 2, 3, 4};
+    CHECK(cj_panel_set_heatmap(p, m, 2, 2, NAN, NAN, CJ_CMAP_VIRIDIS, NULL, &err) == CJ_OK);
+    CHECK(cj_panel_set_heatmap_extent(p, 1, 1, 0, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "x 1..1"));
+    CHECK(cj_panel_set_heatmap_extent(p, 0, 1, 2, 2, &err) == CJ_ERR_ARG);
+    CHECK(cj_panel_set_heatmap_extent(p, 0, NAN, 0, 1, &err) == CJ_ERR_ARG);
+    CHECK(cj_panel_set_heatmap_extent(p, 0, 1, 5, -5, &err) == CJ_OK);
+    cj_figure_free(fig);
+}
+
 TEST(figure_scale_grows_with_panel_size)
 {
     /* cajal plot's default sizes draw at the reference scale */
@@ -851,6 +931,7 @@ int main(void)
     RUN(metrics_read_errors_name_file_and_line);
     RUN(figure_rejects_bad_arguments);
     RUN(figure_png_has_size_and_nan_gaps);
+    RUN(heatmap_extent_fills_the_area);
     RUN(cmd_plot_writes_png);
     RUN(cmd_plot_draws_values_equal_to_rounding);
     RUN(cmd_plot_errors_and_usage);

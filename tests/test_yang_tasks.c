@@ -479,8 +479,8 @@ TEST(targets_and_mask_are_yang_s)
                     continue;
                 }
                 /* 0 for the first 100 ms, 1 to the go cue, 0 for 100 ms of
-                 * grace, then 5 (5 steps of 20 ms). */
-                float want_mask = s < 5 ? 0 : s < go ? 1 : s < go + 5 ? 0 : 5;
+                 * grace, then 25 (Yang's 5, squared; 5 steps of 20 ms). */
+                float want_mask = s < 5 ? 0 : s < go ? 1 : s < go + 5 ? 0 : 25;
                 int responding = responds && s >= go;
                 double want_fix = responding ? 0.05 : 0.85;
                 int ok = m == want_mask && fabs(v[0] - want_fix) < 1e-6;
@@ -696,6 +696,9 @@ TEST(all_twenty_train_together)
     int longest = 0;
     for (int k = 0; k < 20; k++) longest = tasks[k].max_steps > longest ? tasks[k].max_steps : longest;
     CHECK(f.src.T == longest && f.src.target == CJ_TARGET_VALUES && f.src.dim == 33 && f.src.step.c == 85);
+    /* Yang's loss weighs the fixation output 2^2 = 4 times a ring output. */
+    CHECK(f.src.value_weights && f.src.value_weights[0] == 4.0f);
+    for (int j = 1; j < 33 && f.src.value_weights; j++) CHECK(f.src.value_weights[j] == 1.0f);
     const int *task_of;
     int nb;
     cj_source_task_trials(&f.src, &task_of, &nb);

@@ -8,18 +8,22 @@ packages="
   zlib1g-dev
   libcjson-dev
   libcairo2-dev
+  libmatio-dev
   dataset-fashion-mnist
   clang
   libclang-rt-14-dev
+  pngquant
 "
 # build-essential        gcc and make
 # libopenblas-dev        CBLAS matrix products (every dense/conv layer)
 # zlib1g-dev             gzip-compressed IDX data files
 # libcjson-dev           JSON: safetensors headers, reading metrics.jsonl
 # libcairo2-dev          PNG figures (cajal plot)
+# libmatio-dev           MATLAB .mat files (the 92-image set, the Zhang & Desimone rasters)
 # dataset-fashion-mnist  Fashion-MNIST under /usr/share/datasets (no download)
 # clang                  builds the libFuzzer harnesses in fuzz/ (make fuzz)
 # libclang-rt-14-dev     clang's libFuzzer and sanitizer runtimes
+# pngquant               256-colour PNGs for docs/figures (tools/make_task_figures.sh)
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; else sudo=""; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Inputs for the cka/predict example in docs/analysis.md ("Example: a CNN
-and an MLP on Fashion-MNIST"). Run from the project root with
+"""Inputs for the cka/predict example in docs/results_brain.md ("CKA and
+predictivity: a CNN and an MLP on Fashion-MNIST"). Run from the project root with
 /usr/bin/python3 (needs NumPy for `responses`):
 
     tools/make_predict_example.py images     # runs/fm1000-images-idx3-ubyte: the first 1,000 test images
-    tools/make_predict_example.py responses  # runs/mlp_4relu_noisy_reps.npy from runs/mlp/acts/4_relu.npy
+    tools/make_predict_example.py responses  # runs/fm_mlp_4relu_noisy_reps.npy from runs/fm_mlp/acts/4_relu.npy
 
 `responses` makes a stand-in for a recording with repetitions: the MLP's
 256 units of its last hidden layer seen 4 times, each time with independent
@@ -29,11 +29,11 @@ def images():
 
 def responses():
     import numpy as np
-    x = np.load("runs/mlp/acts/4_relu.npy")
+    x = np.load("runs/fm_mlp/acts/4_relu.npy")
     rng = np.random.default_rng(0)
     sd = x.std(0, keepdims=True) + 1e-6
     r = x[:, None, :] + rng.normal(size=(x.shape[0], 4, x.shape[1])) * 1.5 * sd[:, None, :]
-    np.save("runs/mlp_4relu_noisy_reps.npy", r.astype(np.float32))
+    np.save("runs/fm_mlp_4relu_noisy_reps.npy", r.astype(np.float32))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@
  *         ...
  *         free(x);
  *     }
- *     cj_acts_free(&a);
+ *     cj_acts_close(&a);
+ *
+ *     cj_acts all;                                       // or every layer at once
+ *     if (cj_acts_read("runs/cnn/acts", &all, &err)) ... // all.x[l] is [all.n, all.features[l]]
+ *     cj_acts_free(&all);
  *
  * A folder holds:
  *   LAYER.npy    one per layer, shape [stimuli, ...] in stimulus order, any
@@ -24,9 +28,11 @@
  *                first word of a line the file name (".npy" may be left
  *                off; the rest of the line, e.g. cajal record's module and
  *                shape, is ignored). Only the files it lists are layers.
- *                Without it every *.npy file is a layer, in file-name order
- *                with runs of digits compared as numbers ("2_relu" before
- *                "10_dense"), which is the order cajal record numbers them.
+ *                Without it every *.npy file is a layer (except hidden ones
+ *                and rdm_*.npy, the RDMs cajal rsa writes), in file-name
+ *                order with runs of digits compared as numbers ("2_relu"
+ *                before "10_dense"), which is the order cajal record
+ *                numbers them.
  *   stimuli.txt  optional: one stimulus name per line, as many as stimuli.
  * A layer's name is its file name without ".npy". Names may not hold
  * commas, quotes or control characters: they go into CSV columns and
@@ -61,7 +67,7 @@ typedef struct {
 /* Find the layers of `dir` and read their .npy headers (not their data)
  * and stimuli.txt. On failure *out holds nothing to free. */
 cj_status cj_acts_open(const char *dir, cj_acts_folder *out, cj_error *err);
-void cj_acts_free(cj_acts_folder *f);
+void cj_acts_close(cj_acts_folder *f);
 
 /* Layer `layer`'s responses as float32 [n_stimuli, *features] (C order; a
  * new allocation the caller frees), after checking that the file still has
@@ -82,6 +88,24 @@ cj_status cj_acts_select(cj_acts_folder *f, const char *list, cj_error *err);
  * order. CJ_ERR_SHAPE otherwise, naming both folders and the first line
  * that differs. */
 cj_status cj_acts_same_stimuli(const cj_acts_folder *a, const cj_acts_folder *b, cj_error *err);
+
+/* ---- a whole folder in memory ------------------------------------------ */
+
+typedef struct {
+    int n;            /* stimuli */
+    int n_layers;
+    char **layers;    /* [n_layers] names: the file name without .npy */
+    float **x;        /* [n_layers] each [n, features[l]] row-major (trailing axes flattened) */
+    size_t *features; /* [n_layers] */
+    char **stimuli;   /* [n] names from stimuli.txt, or NULL when it is missing */
+} cj_acts;
+
+/* Every layer of `dir` read (cj_acts_open, then cj_acts_load of each), for
+ * analyses that use them all at once (cajal rsa). Errors as cj_acts_open
+ * and cj_acts_load, and more than 1,000,000 stimuli. On failure *out holds
+ * nothing to free. */
+cj_status cj_acts_read(const char *dir, cj_acts *out, cj_error *err);
+void cj_acts_free(cj_acts *a);
 
 /* Text-file parsers behind cj_acts_open, on text already in memory (for
  * the fuzzer and tests): the file names layers.txt lists, and the lines of

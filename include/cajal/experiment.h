@@ -65,6 +65,7 @@ typedef struct {
     cj_optim_config optim;
     /* [train] */
     int epochs, batch, shuffle, steps;
+    int checkpoints;                  /* keep every epoch's model in checkpoints/epoch_NNN/ (default off) */
     uint64_t seed;
     int diag_batch, diag_draws;
     float stop_at_performance;        /* task: stop when every task's test performance reaches it (after

@@ -49,6 +49,10 @@ typedef struct {
     /* [rows] non-negative weights of the rows in the loss (time-major
      * [T, B] with per-step targets), or NULL (all 1). */
     const float *mask;
+    /* [dim] for value and count targets: each column's weight in the loss
+     * (Yang et al. 2019 weigh their fixation output above the ring), or
+     * NULL (all 1). A row's loss is then (1/dim) sum_j w_j l_j. */
+    const float *value_weights;
 } cj_target;
 
 /* An objective is a table of functions (kann-style) plus the settings an

@@ -183,6 +183,16 @@ cj_status cj_panel_set_categories(cj_panel *p, const char *const *names, int n, 
 cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, const double *hi, int n,
                             cj_rgb color, const char *label, cj_error *err);
 
+/* Draw heat map p over data coordinates instead of cell indices: its
+ * columns span x0..x1 left to right (x0 < x1) and its rows y0..y1 top to
+ * bottom (y0 > y1 puts the larger values at the top), with ticks in those
+ * units, and the image fills the plot area: cells need not be square, as
+ * in a units x time raster whose x axis is in ms. Call it after
+ * cj_panel_set_heatmap; a panel that is not a heat map, or non-finite or
+ * empty ranges, are errors. */
+cj_status cj_panel_set_heatmap_extent(cj_panel *p, double x0, double x1, double y0, double y1,
+                                      cj_error *err);
+
 /* ---- one line per layer, for several runs ------------------------------- */
 
 typedef struct {

@@ -37,6 +37,17 @@ cj_status cj_record(cj_model *m, const float *x, int n, int T, const char *out_d
 cj_status cj_model_file_record(const char *model_path, const char *inputs, int batch, const char *out_dir,
                                int *n_stimuli, cj_error *err);
 
+/* Record a saved image model (input C x H x W, C = 1 or 3) on a set of
+ * images (cj_image_set_load: a folder of PNG files or a .mat struct array
+ * such as the 92-image set's stimuli_92objs), each converted by
+ * cj_image_to_input to [C, H, W] in [0, 1] and then scaled as the model's
+ * training inputs were (its metadata's data.scale with the training mean
+ * and std: unit as is, raw x 255, standard (x - mean) / std). Writes the
+ * layers, stimuli.txt (the image names) and, when the images have
+ * categories, categories.csv (stimulus,category,human,face,animal,natural). */
+cj_status cj_model_file_record_images(const char *model_path, const char *images, int batch, const char *out_dir,
+                                      int *n_stimuli, cj_error *err);
+
 /* Record a model trained on tasks (metadata data_format = task) on
  * n_trials trials of its tasks made from the seed (the training seed
  * unless seed_given; then the run's test trials): every layer

@@ -76,6 +76,7 @@ typedef struct {
     int *labels;       /* [target_steps, B], or NULL */
     float *values;     /* [target_steps, B, dim], or NULL */
     float *mask;       /* [target_steps, B], or NULL (all ones) */
+    const float *value_weights; /* [dim] the source's cj_source.value_weights, or NULL */
     /* What the buffers hold at most, and the buffers themselves (owned;
      * the views above point into them). */
     struct {
@@ -118,6 +119,9 @@ struct cj_source {
     int dim;                /* values/counts per target; 0 for labels */
     int n_classes;          /* labels: 1 + the largest label; 0 otherwise */
     int has_mask;           /* fill sets out->mask */
+    /* [dim] each value column's weight in the loss (cj_target.value_weights),
+     * or NULL (all 1); owned by the implementation. */
+    const float *value_weights;
     /* When x_scaled is set, inputs leave cj_source_fill as
      * (x - x_offset) * x_gain, x as the implementation filled it; a zeroed
      * source leaves them as they are. cj_source_set_scale sets these for

@@ -30,7 +30,9 @@ typedef struct {
 } cj_task_run_options;
 
 typedef struct {
-    int n, T;                /* trials; steps (the longest trial: shorter ones are padded) */
+    int n, T;                /* trials; steps (src->T, the longest trial: shorter ones are padded; when
+                              * the source draws among some of its tasks only, a batch runs for the
+                              * longest of theirs and the steps after it are 0) */
     int n_tasks;             /* the source's tasks, which task_of indexes */
     cj_task tasks[CJ_SOURCE_MAX_TASKS];
     cj_trial *trials;        /* [n] */

@@ -124,6 +124,10 @@ typedef struct {
      * per step (CJ_TARGET_VALUES, e.g. Yang et al.'s fixation and ring
      * outputs, MSE). */
     cj_target_kind target;
+    /* CJ_TARGET_VALUES: [n_actions] each output's weight in the loss
+     * (cj_target.value_weights), or NULL (all 1). Tasks trained together
+     * must weigh their outputs alike. */
+    const float *output_weights;
     /* Read the task's own options (cj_spec_*), and set n_obs, n_actions,
      * obs_names and action_names. dt, sigma and the periods are read. */
     cj_status (*parse)(cj_task *t, cj_spec_args *a, cj_error *err);

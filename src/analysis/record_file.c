@@ -7,6 +7,7 @@
 
 #include "cajal/data.h"
 #include "cajal/files.h"
+#include "cajal/images.h"
 #include "cajal/io.h"
 #include "cajal/model_file.h"
 #include "cajal/npy.h"
@@ -57,20 +58,35 @@ static cj_status read_stimuli(const char *path, const cj_model_info *info, float
     return CJ_OK;
 }
 
-/* stimuli.txt: one line per stimulus, its row in the inputs file. */
-static cj_status write_stimuli(const char *out_dir, const char *inputs, int n, cj_error *err)
+/* stimuli.txt: one line per stimulus, its row in the inputs file, or its
+ * name in `names`; or (csv) categories.csv from an image set. */
+static cj_status write_text(const char *out_dir, const char *file, const char *inputs, int n,
+                            const cj_image_set *set, cj_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) fprintf(f, "%s:%d\n", inputs, i);
+    if (set && set->category && !strcmp(file, "categories.csv")) {
+        fprintf(f, "stimulus,category");
+        for (int j = 0; j < CJ_IMAGE_FLAGS; j++) fprintf(f, ",%s", CJ_IMAGE_FLAG_NAMES[j]);
+        fputc('\n', f);
+        for (int i = 0; i < n; i++) {
+            fprintf(f, "%s,%s", set->names[i], set->category[i]);
+            for (int j = 0; j < CJ_IMAGE_FLAGS; j++) fprintf(f, ",%d", set->flags[i * CJ_IMAGE_FLAGS + j]);
+            fputc('\n', f);
+        }
+    } else {
+        for (int i = 0; i < n; i++)
+            if (set) fprintf(f, "%s\n", set->names[i]);
+            else fprintf(f, "%s:%d\n", inputs, i);
+    }
     int bad = ferror(f);
     if (fclose(f) || bad) {
         free(text);
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     }
-    char *path = cj_path_join(out_dir, "stimuli.txt");
+    char *path = cj_path_join(out_dir, file);
     cj_status st = path ? cj_write_file_atomic(path, text, len, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     free(path);
     free(text);
@@ -96,10 +112,69 @@ cj_status cj_model_file_record(const char *model_path, const char *inputs, int b
     cj_model m;
     if (!(st = cj_model_from_file_seq(model_path, T, batch, &m, &info, err))) {
         st = cj_record(&m, x, n, T, out_dir, err);
-        if (!st) st = write_stimuli(out_dir, inputs, n, err);
+        if (!st) st = write_text(out_dir, "stimuli.txt", inputs, n, NULL, err);
         cj_model_free(&m);
     }
     free(x);
     if (!st && n_stimuli) *n_stimuli = n;
+    return st;
+}
+
+/* Names (and categories) must not break the one-per-line / CSV files. */
+static cj_status check_names(const cj_image_set *s, const char *images, cj_error *err)
+{
+    for (int i = 0; i < s->n; i++) {
+        if (strpbrk(s->names[i], "\n\r,"))
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: image name '%s' holds a comma or a line break", images,
+                           s->names[i]);
+        if (s->category && strpbrk(s->category[i], "\n\r,"))
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: image %d's category '%s' holds a comma or a line break", images,
+                           i + 1, s->category[i]);
+    }
+    return CJ_OK;
+}
+
+cj_status cj_model_file_record_images(const char *model_path, const char *images, int batch, const char *out_dir,
+                                      int *n_stimuli, cj_error *err)
+{
+    if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
+    cj_model_info info;
+    cj_status st = cj_model_file_info(model_path, &info, err);
+    if (st) return st;
+    int C = info.input.c, H = info.input.h, W = info.input.w;
+    if (info.sequence || info.format == CJ_DATA_TASK || (C != 1 && C != 3))
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: takes inputs of %dx%dx%d (metadata input_shape)%s; --images needs a "
+                       "model of 1 (grey) or 3 (RGB) channels", model_path, C, H, W,
+                       info.sequence ? " as sequences" : "");
+    cj_image_set set;
+    if ((st = cj_image_set_load(images, &set, err))) return st;
+    if ((st = check_names(&set, images, err))) {
+        cj_image_set_free(&set);
+        return st;
+    }
+    size_t per = (size_t)C * H * W;
+    float *x = malloc(sizeof(float) * per * set.n);
+    if (!x) {
+        cj_image_set_free(&set);
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d images", images, set.n);
+    }
+    cj_source scale = {0};
+    cj_source_set_scale(&scale, info.format, info.scale, info.scale_mean, info.scale_std);
+    for (int k = 0; k < set.n; k++) {
+        float *xk = x + per * k;
+        cj_image_to_input(&set.img[k], C, H, W, xk);
+        if (scale.x_scaled)
+            for (size_t i = 0; i < per; i++) xk[i] = (xk[i] - scale.x_offset) * scale.x_gain;
+    }
+    cj_model m;
+    if (!(st = cj_model_from_file_seq(model_path, 1, batch, &m, &info, err))) {
+        st = cj_record(&m, x, set.n, 1, out_dir, err);
+        if (!st) st = write_text(out_dir, "stimuli.txt", images, set.n, &set, err);
+        if (!st && set.category) st = write_text(out_dir, "categories.csv", images, set.n, &set, err);
+        cj_model_free(&m);
+    }
+    if (!st && n_stimuli) *n_stimuli = set.n;
+    free(x);
+    cj_image_set_free(&set);
     return st;
 }

@@ -6,12 +6,12 @@
 
 #include "cajal/task_run.h"
 
-/* Copy [T, B, size] time-major activity into rows start.. of a
- * trial-major [n, T, size] array. */
-static void to_trial_major(float *dst, const float *src, int start, int B, int T, size_t size)
+/* Copy [steps, B, size] time-major activity into rows start.. of a
+ * trial-major [n, T, size] array (steps <= T; the rest stays as it is). */
+static void to_trial_major(float *dst, const float *src, int start, int B, int steps, int T, size_t size)
 {
     for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++)
+        for (int t = 0; t < steps; t++)
             memcpy(dst + (((size_t)start + b) * T + t) * size, src + ((size_t)t * B + b) * size, sizeof(float) * size);
 }
 
@@ -55,12 +55,14 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
     out->trials = malloc(sizeof *out->trials * (size_t)n);
     out->task_of = malloc(sizeof(int) * (size_t)n);
     out->scores = malloc(sizeof *out->scores * (size_t)n);
-    if (opt->keep_outputs) out->outputs = malloc(sizeof(float) * (size_t)n * T * out->n_out);
-    if (out->units) out->states = malloc(sizeof(float) * (size_t)n * T * out->units);
+    /* Zeroed: a batch of shorter tasks (cj_source_task_set_active) fills
+     * fewer than T steps, and the steps after it stay 0. */
+    if (opt->keep_outputs) out->outputs = calloc((size_t)n * T * out->n_out, sizeof(float));
+    if (out->units) out->states = calloc((size_t)n * T * out->units, sizeof(float));
     /* Stepping one step at a time: the outputs of all steps, assembled. */
     float *y_all = out->state_size ? malloc(sizeof(float) * (size_t)T * chunk * out->n_out) : NULL;
     float *acts_all = out->state_size && out->units ? malloc(sizeof(float) * (size_t)T * chunk * out->units) : NULL;
-    if (out->state_size) out->hidden = malloc(sizeof(float) * (size_t)n * T * out->state_size);
+    if (out->state_size) out->hidden = calloc((size_t)n * T * out->state_size, sizeof(float));
     if ((n_streams && !streams) || !idx || !out->trials || !out->task_of || !out->scores ||
         (opt->keep_outputs && !out->outputs) || (out->units && !out->states) ||
         (out->state_size && (!y_all || !out->hidden || (out->units && !acts_all))))
@@ -70,12 +72,15 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
         int b = n - start < chunk ? n - start : chunk;
         for (int i = 0; i < b; i++) idx[i] = start + i;
         if ((st = cj_source_fill(src, idx, b, &batch, err))) break;
+        /* The batch's own length: the longest trial its tasks allow, at
+         * most T (fewer when only some of the tasks are drawn). */
+        const int steps = batch.T;
         cj_model_reset(m, b);
         const float *y, *acts = NULL;
         if (out->state_size) {
             const cj_layer *l = &m->layers[out->state_layer];
             size_t in = cj_shape_size(m->input), no = (size_t)out->n_out, nu = (size_t)out->units;
-            for (int t = 0; t < T; t++) {
+            for (int t = 0; t < steps; t++) {
                 const float *yt = cj_model_forward_seq(m, batch.x + (size_t)t * b * in, 1, b);
                 memcpy(y_all + (size_t)t * b * no, yt, sizeof(float) * b * no);
                 if (acts_all) memcpy(acts_all + (size_t)t * b * nu, m->acts[out->layer + 1], sizeof(float) * b * nu);
@@ -86,7 +91,7 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
             y = y_all;
             acts = acts_all;
         } else {
-            y = cj_model_forward_seq(m, batch.x, T, b);
+            y = cj_model_forward_seq(m, batch.x, steps, b);
             if (out->units) acts = m->acts[out->layer + 1];
         }
         int filled;
@@ -98,8 +103,8 @@ cj_status cj_task_run_model(cj_model *m, cj_source *src, int n, const cj_task_ru
             out->scores[start + i] = cj_task_score(&out->tasks[task_of[i]], &trials[i], y + (size_t)i * out->n_out,
                                                    (size_t)b * out->n_out);
         }
-        if (out->outputs) to_trial_major(out->outputs, y, start, b, T, (size_t)out->n_out);
-        if (out->states) to_trial_major(out->states, acts, start, b, T, (size_t)out->units);
+        if (out->outputs) to_trial_major(out->outputs, y, start, b, steps, T, (size_t)out->n_out);
+        if (out->states) to_trial_major(out->states, acts, start, b, steps, T, (size_t)out->units);
     }
     if (streams) cj_model_restore_streams(m, streams);
     free(streams);

@@ -24,6 +24,11 @@ typedef struct {
     cj_source src;           /* the trials, made from (seed, the test stream) */
     int recurrent;           /* index of the first recurrent layer, or -1 */
     int seed_given, opened;
+    /* --task: the tasks the trials are drawn among (bit k: the model's task
+     * k; 0 = all of them), and the one the single-task analyses study
+     * (psychometric, pca, tdr, fixedpoints): the first named, else 0. */
+    uint32_t task_set;
+    int task;
     /* The analysis' own options, as given ("--compare FILE"). */
     int n_opts;
     const char *opt_names[CJ_ANALYSIS_MAX_OPTIONS], *opt_values[CJ_ANALYSIS_MAX_OPTIONS];
@@ -40,19 +45,18 @@ cj_status cj_analysis_write_text(const cj_analysis *a, const char *name, const c
 cj_status cj_analysis_write_npy(const cj_analysis *a, const char *name, int ndim, const int64_t *shape,
                                 const double *data, cj_error *err);
 
-/* Trials grouped by their condition values (every condition of the task
- * but the ground truth, which follows from them): condition_of[i] for
- * trial i, *n_conditions groups, the values of group c at
- * values[c * n_values + k] (allocated; free them). Only trials of task 0. */
-cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
-                                 int *n_values, cj_error *err);
-
-/* The same for the trials of task `task` (an index into run->tasks). */
+/* The trials of task `task` (an index into run->tasks) grouped by their
+ * condition values (every condition of the task but the ground truth,
+ * which follows from them): condition_of[i] for trial i (-1 for other
+ * tasks' trials), *n_conditions groups, the values of group c at
+ * values[c * n_values + k] (allocated; free them). */
 cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **condition_of, int *n_conditions,
                                       double **values, int *n_values, cj_error *err);
 
-/* The activity of task 0's trials (the tasks' first), cut to the shortest
- * trial so that every trial has every step, with their conditions:
+/* The activity of the trials of task `task` (a->task: the first of the
+ * model's tasks, or the one --task names), cut to the shortest trial so
+ * that every trial has every step, with their conditions; no trial of
+ * the task is an error:
  * x [n, T, units] trial-major, trial[k] its index in the run, condition[k]
  * its group (cj_analysis_conditions). */
 typedef struct {
@@ -63,12 +67,12 @@ typedef struct {
     double *values;         /* [n_conditions, n_values] */
     int *condition_of;      /* [run->n], -1 for trials of other tasks */
 } cj_analysis_population;
-cj_status cj_analysis_population_make(const cj_task_run *run, const float *activity, int size,
+cj_status cj_analysis_population_make(const cj_task_run *run, int task, const float *activity, int size,
                                       cj_analysis_population *p, cj_error *err);
 void cj_analysis_population_free(cj_analysis_population *p);
-/* The names of the grouping conditions (cj_analysis_conditions' values),
- * comma-separated: "context,motion_coh,colour_coh". */
-void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len);
+/* The names of task `task`'s grouping conditions (the values of
+ * cj_analysis_task_conditions), comma-separated: "context,motion_coh,colour_coh". */
+void cj_analysis_condition_names(const cj_task_run *run, int task, char *out, size_t len);
 /* Is a condition of this name a signed evidence strength the choices are
  * plotted against: "coherence" or a name ending in "coh"? */
 int cj_analysis_is_coherence(const char *name);

@@ -70,9 +70,9 @@ static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, d
 }
 
 /* Does trial i belong to group g (its context value, or condition K)? */
-static int in_group(const cj_task_run *run, const int *condition_of, int mode, int g, int i)
+static int in_group(const cj_task_run *run, int task, const int *condition_of, int mode, int g, int i)
 {
-    if (run->task_of[i] != 0) return 0;
+    if (run->task_of[i] != task) return 0;
     if (mode == 0) return 1;                                  /* all trials */
     if (mode == 1) return (int)run->trials[i].condition[0] == g; /* by context */
     return condition_of[i] == g;                              /* --condition */
@@ -82,14 +82,14 @@ static int in_group(const cj_task_run *run, const int *condition_of, int mode, i
 static cj_status mean_input(cj_analysis *a, const cj_task_run *run, const int *condition_of, int mode, int g,
                             group *gr, cj_error *err)
 {
-    int n_obs = run->tasks[0].n_obs;
+    int n_obs = run->tasks[a->task].n_obs;
     gr->u = calloc((size_t)n_obs, sizeof(double));
     cj_batch b;
     cj_status st = gr->u ? cj_batch_alloc(&b, &a->src, 1, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     if (st) return st;
     long steps = 0;
     for (int i = 0; !st && i < run->n; i++) {
-        if (!in_group(run, condition_of, mode, g, i)) continue;
+        if (!in_group(run, a->task, condition_of, mode, g, i)) continue;
         int s0, s1;
         if (!cj_trial_period(&run->trials[i], "stimulus", &s0, &s1)) s0 = 0, s1 = run->trials[i].response_start;
         if ((st = cj_source_fill(&a->src, &i, 1, &b, err))) break;
@@ -105,14 +105,14 @@ static cj_status mean_input(cj_analysis *a, const cj_task_run *run, const int *c
 
 /* n initial states drawn uniformly from the group's visited states
  * (stimulus and later steps). */
-static void draw_inits(const cj_task_run *run, const int *condition_of, int mode, int g, int n, uint64_t seed,
-                       double *init)
+static void draw_inits(const cj_task_run *run, int task, const int *condition_of, int mode, int g, int n,
+                       uint64_t seed, double *init)
 {
     cj_rng rng;
     cj_rng_seed(&rng, seed);
     int N = run->state_size, members = 0, *of = malloc(sizeof(int) * (size_t)run->n);
     for (int i = 0; of && i < run->n; i++)
-        if (in_group(run, condition_of, mode, g, i)) of[members++] = i;
+        if (in_group(run, task, condition_of, mode, g, i)) of[members++] = i;
     for (int k = 0; k < n; k++) {
         int i = of && members ? of[cj_rng_below(&rng, (uint32_t)members)] : 0;
         int s0, s1;
@@ -177,7 +177,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
         /* A few trials of the group, coloured by their correct choice. */
         int drawn = 0;
         for (int i = 0; !st && i < run->n && drawn < 20; i++) {
-            if (run->task_of[i] != 0 || (n_groups > 1 && (int)run->trials[i].condition[0] != k)) continue;
+            if (run->task_of[i] != a->task || (n_groups > 1 && (int)run->trials[i].condition[0] != k)) continue;
             int len = run->trials[i].T;
             for (int t = 0; t < len && !st; t++) {
                 double proj[2];
@@ -268,13 +268,14 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
 {
     int *condition_of = NULL, n_conditions = 0, n_values = 0;
     double *values = NULL;
-    cj_status st = cj_analysis_conditions(run, &condition_of, &n_conditions, &values, &n_values, err);
+    cj_status st = cj_analysis_task_conditions(run, a->task, &condition_of, &n_conditions, &values, &n_values, err);
     if (st) return st;
     const char *cond = cj_analysis_option(a, "--condition"), *inits_opt = cj_analysis_option(a, "--inits");
     const char *q_opt = cj_analysis_option(a, "--q");
     int n_inits = inits_opt ? atoi(inits_opt) : 256;
     double q_max = q_opt ? atof(q_opt) : 0;
-    int has_context = !strncmp(run->tasks[0].ops->conditions, "context,", 8);
+    const cj_task *task = &run->tasks[a->task];
+    int has_context = !strncmp(task->ops->conditions, "context,", 8);
     int mode = cond ? 2 : has_context ? 1 : 0, n_groups = mode == 1 ? 2 : 1;
     if (n_inits < 1 || n_inits > 100000 || (q_opt && !(q_max > 0)))
         st = cj_fail(err, CJ_ERR_ARG, "--inits %s / --q %s: expected 1 to 100000 initial states and q > 0",
@@ -294,14 +295,14 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
         snprintf(g[k].label, sizeof g[k].label, mode == 1 ? "context %d" : mode == 2 ? "condition %d" : "all trials",
                  id);
         if ((st = mean_input(a, run, condition_of, mode, id, &g[k], err))) break;
-        draw_inits(run, condition_of, mode, id, n_inits, a->seed + (uint64_t)k, init);
-        float *u = malloc(sizeof(float) * (size_t)run->tasks[0].n_obs);
+        draw_inits(run, a->task, condition_of, mode, id, n_inits, a->seed + (uint64_t)k, init);
+        float *u = malloc(sizeof(float) * (size_t)task->n_obs);
         cj_fp_system sys;
         if (!u) {
             st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
             break;
         }
-        for (int j = 0; j < run->tasks[0].n_obs; j++) u[j] = (float)g[k].u[j];
+        for (int j = 0; j < task->n_obs; j++) u[j] = (float)g[k].u[j];
         st = cj_fp_layer_system(&a->model.layers[a->recurrent], u, &sys, err);
         free(u);
         if (st) break;
@@ -316,11 +317,18 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
     }
     if (!st) st = write_tables(a, g, n_groups, N, err);
     if (!st) st = figure(a, run, g, n_groups, err);
-    for (int k = 0; !st && k < n_groups; k++)
-        printf("%s: %d slow points (q <= %.3g%s) from %d starts, %d of them fixed (q < 1e-12): %d stable, %d "
-               "saddles; the points' first PC holds %.1f%% of their spread; slowest eigenvalue |lambda| %.4f on "
-               "average\n", g[k].label, g[k].n_slow, g[k].q_max, q_opt ? "" : ", 1/100 of the task's median q",
-               n_inits, g[k].n_fixed, g[k].n_stable, g[k].n_saddle, 100 * g[k].line_fraction, g[k].slow_abs);
+    for (int k = 0; !st && k < n_groups; k++) {
+        printf("%s: %d slow points (q <= %.3g%s) from %d starts", g[k].label, g[k].n_slow, g[k].q_max,
+               q_opt ? "" : ", 1/100 of the task's median q", n_inits);
+        /* A line needs two points; a spectrum needs one. */
+        if (g[k].n_slow > 0)
+            printf(", %d of them fixed (q < 1e-12): %d stable, %d saddles", g[k].n_fixed, g[k].n_stable,
+                   g[k].n_saddle);
+        if (g[k].n_slow > 1) printf("; the points' first PC holds %.1f%% of their spread", 100 * g[k].line_fraction);
+        if (g[k].n_slow > 0) printf("; slowest eigenvalue |lambda| %.4f on average", g[k].slow_abs);
+        if (g[k].n_slow == 0) printf(" (try a larger --q)");
+        putchar('\n');
+    }
     if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
     for (int k = 0; k < n_groups; k++) {
         free(g[k].u);

@@ -18,7 +18,7 @@ static cj_status write_conditions(cj_analysis *a, const cj_task_run *run, const 
                                   const int *counts, cj_error *err)
 {
     char names[256];
-    cj_analysis_condition_names(run, names, sizeof names);
+    cj_analysis_condition_names(run, a->task, names, sizeof names);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -80,8 +80,8 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const cj_analysi
         ls.dash = p->n_values > 1 && p->values[c * p->n_values] != p->values[0] ? CJ_DASH_DASHED : CJ_DASH_SOLID;
         st = cj_panel_add_line(t, px, py, p->T, ls, NULL, err);
     }
-    const char *actions = run->tasks[0].action_names;
-    for (int g = 1; !st && g <= 2 && run->tasks[0].n_actions >= 3; g++) {
+    const char *actions = run->tasks[a->task].action_names;
+    for (int g = 1; !st && g <= 2 && run->tasks[a->task].n_actions >= 3; g++) {
         char label[64], action[CJ_TASK_NAME_MAX];
         snprintf(label, sizeof label, "correct: %s", cj_task_list_item(actions, g, action, sizeof action));
         st = cj_panel_add_line(t, NULL, NULL, 0, cj_line_style_default(g - 1), label, err);
@@ -92,7 +92,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const cj_analysi
         while (c < p->n_conditions && p->values[c * p->n_values] == p->values[0]) c++;
         if (c < p->n_conditions) {
             char names[256], first[CJ_TASK_NAME_MAX], label[96];
-            cj_analysis_condition_names(run, names, sizeof names);
+            cj_analysis_condition_names(run, a->task, names, sizeof names);
             snprintf(label, sizeof label, "dashed: %s = %g", cj_task_list_item(names, 0, first, sizeof first),
                      p->values[c * p->n_values]);
             cj_line_style key = {.color = {0.4, 0.4, 0.4}, .dash = CJ_DASH_DASHED, .width = 1.2};
@@ -109,7 +109,7 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const cj_analysi
 cj_status cj_analyze_pca(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     cj_analysis_population p;
-    cj_status st = cj_analysis_population_make(run, run->states, run->units, &p, err);
+    cj_status st = cj_analysis_population_make(run, a->task, run->states, run->units, &p, err);
     if (st) return st;
     size_t rows = (size_t)p.n_conditions * p.T;
     double *avg = malloc(sizeof(double) * rows * p.units);

@@ -6,12 +6,6 @@
 
 #include "analyze.h"
 
-cj_status cj_analysis_conditions(const cj_task_run *run, int **condition_of, int *n_conditions, double **values,
-                                 int *n_values, cj_error *err)
-{
-    return cj_analysis_task_conditions(run, 0, condition_of, n_conditions, values, n_values, err);
-}
-
 cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **condition_of, int *n_conditions,
                                       double **values, int *n_values, cj_error *err)
 {
@@ -50,18 +44,23 @@ cj_status cj_analysis_task_conditions(const cj_task_run *run, int task, int **co
     return CJ_OK;
 }
 
-cj_status cj_analysis_population_make(const cj_task_run *run, const float *activity, int size,
+cj_status cj_analysis_population_make(const cj_task_run *run, int task, const float *activity, int size,
                                       cj_analysis_population *p, cj_error *err)
 {
     memset(p, 0, sizeof *p);
-    cj_status st = cj_analysis_conditions(run, &p->condition_of, &p->n_conditions, &p->values, &p->n_values, err);
+    cj_status st =
+        cj_analysis_task_conditions(run, task, &p->condition_of, &p->n_conditions, &p->values, &p->n_values, err);
     if (st) return st;
     int T = run->T;
     for (int i = 0; i < run->n; i++)
-        if (run->task_of[i] == 0) {
+        if (run->task_of[i] == task) {
             p->n++;
             T = run->trials[i].T < T ? run->trials[i].T : T;
         }
+    if (!p->n) {
+        cj_analysis_population_free(p);
+        return cj_fail(err, CJ_ERR_ARG, "no trial of task %s among the %d run", run->tasks[task].name, run->n);
+    }
     p->T = T;
     p->units = size;
     p->trial = malloc(sizeof(int) * (size_t)p->n);
@@ -73,7 +72,7 @@ cj_status cj_analysis_population_make(const cj_task_run *run, const float *activ
     }
     int k = 0;
     for (int i = 0; i < run->n; i++) {
-        if (run->task_of[i] != 0) continue;
+        if (run->task_of[i] != task) continue;
         p->trial[k] = i;
         p->condition[k] = p->condition_of[i];
         memcpy(p->x + (size_t)k * T * size, activity + (size_t)i * run->T * size, sizeof(float) * (size_t)T * size);
@@ -92,9 +91,9 @@ void cj_analysis_population_free(cj_analysis_population *p)
     memset(p, 0, sizeof *p);
 }
 
-void cj_analysis_condition_names(const cj_task_run *run, char *out, size_t len)
+void cj_analysis_condition_names(const cj_task_run *run, int task, char *out, size_t len)
 {
-    const char *names = run->tasks[0].ops->conditions;
+    const char *names = run->tasks[task].ops->conditions;
     int truth = cj_task_list_index(names, "ground_truth");
     size_t used = 0;
     out[0] = '\0';

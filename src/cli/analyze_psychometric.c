@@ -31,12 +31,12 @@ typedef struct {
 
 /* One curve: x = condition var of the trials in `context` that held
  * fixation, y = chose 1. */
-static cj_status fit_curve(const cj_task_run *run, curve *c, double *x, double *y, cj_error *err)
+static cj_status fit_curve(const cj_task_run *run, int task, curve *c, double *x, double *y, cj_error *err)
 {
     int n = 0;
     for (int i = 0; i < run->n; i++) {
         const cj_trial *tr = &run->trials[i];
-        if (run->task_of[i] != 0 || run->scores[i].fixation_broken) continue;
+        if (run->task_of[i] != task || run->scores[i].fixation_broken) continue;
         if (c->context >= 0 && (int)tr->condition[0] != c->context) continue;
         x[n] = tr->condition[c->var];
         y[n++] = run->scores[i].choice == 1;
@@ -193,13 +193,14 @@ static cj_status write_tables(cj_analysis *a, const curve *c, int n, cj_error *e
 
 cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
-    const char *names = run->tasks[0].ops->conditions;
+    const cj_task *task = &run->tasks[a->task];
+    const char *names = task->ops->conditions;
     char buf[32];
     int vars[MAX_VARS], n_vars = 0, has_context = !strcmp(cj_task_list_item(names, 0, buf, sizeof buf), "context");
     for (int k = 0; k < CJ_TASK_MAX_CONDITIONS && n_vars < MAX_VARS; k++)
         if (cj_analysis_is_coherence(cj_task_list_item(names, k, buf, sizeof buf))) vars[n_vars++] = k;
     if (!n_vars)
-        return cj_fail(err, CJ_ERR_ARG, "task %s has no coherence among its conditions (%s)", run->tasks[0].name,
+        return cj_fail(err, CJ_ERR_ARG, "task %s has no coherence among its conditions (%s)", task->name,
                        names);
     int n_contexts = has_context ? 2 : 0;
     curve *c = calloc((size_t)(n_contexts ? n_contexts : 1) * n_vars, sizeof *c);
@@ -211,14 +212,16 @@ cj_status cj_analyze_psychometric(cj_analysis *a, const cj_task_run *run, cj_err
             c[n].context = ctx;
             c[n].var = vars[v];
             cj_task_list_item(names, vars[v], c[n].name, sizeof c[n].name);
-            st = fit_curve(run, &c[n++], x, y, err);
+            st = fit_curve(run, a->task, &c[n++], x, y, err);
         }
     if (!st) st = write_tables(a, c, n, err);
     if (!st) st = figure(a, c, n, n_contexts, err);
     for (int k = 0; !st && k < n; k++) {
-        printf("%s%s%d: %s slope %.4g per %% [%.4g, %.4g]%s", k && c[k].context == c[k - 1].context ? "  " : "",
-               c[k].context >= 0 ? "context " : "", c[k].context, c[k].name, c[k].fit.b1, c[k].fit.b1_ci[0],
-               c[k].fit.b1_ci[1], c[k].fit.separation ? " (separated: a lower bound)" : "");
+        /* "context 1: colour_coh slope ..."; a task without contexts: "coherence slope ..." */
+        if (c[k].context >= 0)
+            printf("%scontext %d: ", k && c[k].context == c[k - 1].context ? "  " : "", c[k].context);
+        printf("%s slope %.4g per %% [%.4g, %.4g]%s", c[k].name, c[k].fit.b1, c[k].fit.b1_ci[0], c[k].fit.b1_ci[1],
+               c[k].fit.separation ? " (separated: a lower bound)" : "");
         /* Mante's measure: the other modality's slope as a fraction of
          * the one the context makes relevant (condition 1 + context). */
         if (c[k].context >= 0 && n_vars == 2 && k % 2 == 1) {

@@ -26,13 +26,13 @@ typedef struct {
 } regressors;
 
 /* Mante's order: the choice, the coherences, then the context. */
-static void plan(const cj_task_run *run, regressors *r)
+static void plan(const cj_task_run *run, int task, regressors *r)
 {
     r->n = 1;
     snprintf(r->names[0], sizeof r->names[0], "choice");
     r->source[0] = -1;
     r->context = -1;
-    const char *names = run->tasks[0].ops->conditions;
+    const char *names = run->tasks[task].ops->conditions;
     char name[32];
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; *cj_task_list_item(names, k, name, sizeof name) && r->n < MAX_REGRESSORS; k++)
@@ -146,9 +146,9 @@ static cj_status write_json(cj_analysis *a, const regressors *r, const cj_tdr *t
 cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err)
 {
     regressors r;
-    plan(run, &r);
+    plan(run, a->task, &r);
     cj_analysis_population all, p = {0};
-    cj_status st = cj_analysis_population_make(run, run->states, run->units, &all, err);
+    cj_status st = cj_analysis_population_make(run, a->task, run->states, run->units, &all, err);
     if (st) return st;
     /* Keep the trials that held fixation: their choice is a choice. */
     p = all;
@@ -173,7 +173,7 @@ cj_status cj_analyze_tdr(cj_analysis *a, const cj_task_run *run, cj_error *err)
     }
     /* The condition values' positions among the grouping values. */
     int cond_source[CJ_TASK_MAX_CONDITIONS], j = 0;
-    const char *names = run->tasks[0].ops->conditions;
+    const char *names = run->tasks[a->task].ops->conditions;
     int truth = cj_task_list_index(names, "ground_truth");
     for (int k = 0; k < CJ_TASK_MAX_CONDITIONS; k++) cond_source[k] = k == truth ? -1 : j++;
     const char *pcs = cj_analysis_option(a, "--pcs");

@@ -28,16 +28,16 @@ static const struct {
     const char *options; /* its own options, for usage and checking: "--compare" */
 } ANALYSES[] = {
     {"trials", cj_analyze_trials, NEEDS_OUTPUTS, "example trials: inputs, targets and the network's outputs (PNG)",
-     ""},
+     "--task"},
     {"psychometric", cj_analyze_psychometric, 0,
-     "choices against signed coherence per context and modality, with logistic fits", "--compare"},
+     "choices against signed coherence per context and modality, with logistic fits", "--compare --task"},
     {"pca", cj_analyze_pca, NEEDS_RATES,
-     "condition-averaged hidden-state trajectories in the top principal components", ""},
+     "condition-averaged hidden-state trajectories in the top principal components", "--task"},
     {"fixedpoints", cj_analyze_fixedpoints, NEEDS_STATES,
      "fixed and slow points (Sussillo & Barak 2013) with their Jacobian spectra, over the trajectories",
-     "--condition --inits --q"},
+     "--condition --inits --q --task"},
     {"tdr", cj_analyze_tdr, NEEDS_RATES,
-     "targeted dimensionality reduction (Mante et al. 2013): the task axes of the units", "--pcs"},
+     "targeted dimensionality reduction (Mante et al. 2013): the task axes of the units", "--pcs --task"},
     {"taskvariance", cj_analyze_taskvariance, NEEDS_RATES,
      "each unit's variance across conditions per task, units clustered (Yang et al. 2019, Fig. 2)", ""},
     {"lesion", cj_analyze_lesion, 0, "silence units (a cluster, a random set, a list) and measure every task again",
@@ -59,6 +59,9 @@ static void usage(FILE *f)
                "  --seed S      seed of the trials (default: the training seed)\n"
                "  --batch N     trials per forward pass (default 256)\n"
                "  --threads N   BLAS threads (default 1)\n"
+               "  --task NAME   trials of this one of the model's tasks only (trials, psychometric, pca,\n"
+               "                tdr, fixedpoints; default: the single-task analyses study the first of\n"
+               "                data.task); trials takes a list, fdgo,fdanti: one example of each\n"
                "  psychometric: --compare FILE  overlay monkeys' choices from a trial CSV\n"
                "                (e.g. ../shared/data/roitman2002/roitman_rts.csv)\n"
                "  fixedpoints:  --condition K   hold the input of condition K (default: each context's\n"
@@ -209,6 +212,49 @@ static int parse_args(int argc, char **argv, int analysis, cj_analysis *a, const
     return 0;
 }
 
+/* --task LIST: the trials drawn among those tasks of the model only
+ * (cj_source_task_set_active); the first is the one the single-task
+ * analyses study. A name matches every data.task item of that name. An
+ * unknown name lists the model's tasks. 1 ok, 0 failure (printed). */
+static int select_tasks(cj_analysis *a, const char *analysis)
+{
+    const char *list = cj_analysis_option(a, "--task");
+    if (!list) return 1;
+    int n_tasks;
+    const cj_task *tasks = cj_source_tasks(&a->src, &n_tasks);
+    int named = 0;
+    a->task = -1;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int found = 0;
+        for (int k = 0; k < n_tasks; k++)
+            if (len && strlen(tasks[k].name) == len && !strncmp(tasks[k].name, p, len)) {
+                if (a->task < 0) a->task = k;
+                a->task_set |= (uint32_t)1 << k;
+                found = 1;
+            }
+        if (!found) {
+            char known[CJ_TASK_SPEC_MAX];
+            size_t used = 0;
+            known[0] = '\0';
+            for (int k = 0; k < n_tasks && used < sizeof known; k++)
+                used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", tasks[k].name);
+            fprintf(stderr, "%s: --task '%.*s' is not a task of %s (it was trained on %s)\n", a->who, (int)len, p,
+                    a->model_path, known);
+            return 0;
+        }
+        named++;
+        p += len;
+        if (*p == ',') p++;
+    }
+    if (named > 1 && strcmp(analysis, "trials")) {
+        fprintf(stderr, "%s: --task '%s' names %d tasks; %s studies one at a time\n", a->who, list, named, analysis);
+        return 0;
+    }
+    cj_source_task_set_active(&a->src, a->task_set);
+    return 1;
+}
+
 /* The model, its trials and the output folder. */
 static int open_analysis(cj_analysis *a, const char *run_arg, const char *analysis, char **out_alloc)
 {
@@ -243,6 +289,7 @@ static int open_analysis(cj_analysis *a, const char *run_arg, const char *analys
         return 0;
     }
     a->opened = 1;
+    if (!select_tasks(a, analysis)) return 0;
     a->recurrent = first_recurrent(&a->model);
     if (cj_make_dirs(a->out_dir, &err)) {
         fprintf(stderr, "%s: %s\n", a->who, err.msg);

@@ -364,7 +364,7 @@ int cj_cmd_cka(int argc, char **argv)
     }
     free(v);
     free(out);
-    cj_acts_free(&a);
-    cj_acts_free(&b);
+    cj_acts_close(&a);
+    cj_acts_close(&b);
     return rc;
 }

@@ -489,6 +489,6 @@ int cj_cmd_predict(int argc, char **argv)
     free(units_path);
     free(out);
     cj_npy_free(&r.a);
-    cj_acts_free(&f);
+    cj_acts_close(&f);
     return rc;
 }

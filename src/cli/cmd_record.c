@@ -18,6 +18,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: cajal record MODEL.safetensors|RUN_DIR --inputs FILE [--out DIR] [--batch N]\n"
             "                    [--threads N]\n"
+            "       cajal record MODEL|RUN_DIR --images FOLDER|FILE.mat [--out DIR] [--batch N]\n"
             "       cajal record RUN_DIR --trials N [--seed S] [--out DIR] [--batch N] [--threads N]\n\n"
             "Record every layer of a model saved by cajal train, like neurons: its response to\n"
             "each stimulus (at every time step for recurrent layers), one LAYER.npy per layer\n"
@@ -26,6 +27,11 @@ static void usage(FILE *f)
             "its model.safetensors.\n\n"
             "  --inputs FILE   the stimuli: IDX images for a model trained on IDX data, else .npy\n"
             "                  [N, ...] of the training inputs' shape ([N, T, F] for sequences)\n"
+            "  --images SRC    the stimuli as images: a folder of .png files, or a .mat file with a\n"
+            "                  struct array of images (e.g. the 92-image set's stimuli_92objs);\n"
+            "                  each is resized to the model's input (area averaging / bilinear),\n"
+            "                  made grey by luminance for 1-channel models, taken to [0, 1] and\n"
+            "                  scaled as the training inputs were (docs/analysis.md)\n"
             "  --trials N      for a model trained on tasks: record N trials of its tasks, made from\n"
             "                  --seed S (default: the training seed, i.e. the run's test trials);\n"
             "                  layers are [trials, T, ...] and conditions.csv has one row per trial\n"
@@ -49,7 +55,7 @@ static int positive(const char *name, const char *v, long max, int *out)
 
 int cj_cmd_record(int argc, char **argv)
 {
-    const char *model_arg = NULL, *inputs = NULL, *out = NULL, *seed_arg = NULL;
+    const char *model_arg = NULL, *inputs = NULL, *images = NULL, *out = NULL, *seed_arg = NULL;
     int batch = 256, threads = 1, trials = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
@@ -64,6 +70,7 @@ int cj_cmd_record(int argc, char **argv)
                 return 2;
             }
             if (!strcmp(name, "--inputs")) inputs = v;
+            else if (!strcmp(name, "--images")) images = v;
             else if (!strcmp(name, "--seed")) seed_arg = v;
             else if (!strcmp(name, "--trials")) {
                 if (!positive(name, v, 10000000, &trials)) return 2;
@@ -90,9 +97,11 @@ int cj_cmd_record(int argc, char **argv)
         return 2;
     }
     const char *problem = !model_arg                    ? "no model file given"
-                          : inputs && (trials || seed_arg) ? "--inputs is for models trained on data files; "
+                          : (inputs != NULL) + (images != NULL) + (trials > 0) > 1
+                              ? "give one of --inputs, --images and --trials"
+                          : (inputs || images) && seed_arg ? "--inputs is for models trained on data files; "
                                                              "--trials and --seed for models trained on tasks"
-                          : !inputs && !trials          ? "--inputs FILE (or --trials N for a model trained on "
+                          : !inputs && !images && !trials          ? "--inputs FILE (or --trials N for a model trained on "
                                                           "tasks) is needed"
                                                         : NULL;
     if (problem) {
@@ -124,6 +133,14 @@ int cj_cmd_record(int argc, char **argv)
         } else {
             printf("recorded %d trials into %s (layers.txt lists the files; conditions.csv the trials)\n", trials,
                    where);
+        }
+    } else if (images) {
+        if (cj_model_file_record_images(model, images, batch, where, &n, &err)) {
+            fprintf(stderr, "cajal record: %s\n", err.msg);
+            rc = 1;
+        } else {
+            printf("recorded %d images from %s into %s (layers.txt lists the files; stimuli.txt the images)\n", n,
+                   images, where);
         }
     } else if (cj_model_file_record(model, inputs, batch, where, &n, &err)) {
         fprintf(stderr, "cajal record: %s\n", err.msg);

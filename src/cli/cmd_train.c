@@ -142,18 +142,30 @@ static void on_epoch(const cj_epoch_report *r, void *user)
         for (int k = 0; k < r->n_tasks; k++)
             fprintf(stderr, "  %s %.1f%%", r->task_names[k], 100 * r->performance[k]);
     } else if (r->n_tasks > 3) {
-        double sum = 0, worst = 1;
-        int w = 0;
+        /* A task with no test trial (a small test set) has no performance:
+         * the mean and the worst are over the tasks that have one. */
+        double sum = 0, worst = 2;
+        int w = -1, measured = 0;
         for (int k = 0; k < r->n_tasks; k++) {
+            if (!isfinite(r->performance[k])) continue;
             sum += r->performance[k];
+            measured++;
             if (r->performance[k] < worst) worst = r->performance[k], w = k;
         }
-        fprintf(stderr, "  performance: mean %.1f%%, worst %s %.1f%%", 100 * sum / r->n_tasks, r->task_names[w],
-                100 * worst);
+        if (measured)
+            fprintf(stderr, "  performance: mean %.1f%%, worst %s %.1f%%", 100 * sum / measured, r->task_names[w],
+                    100 * worst);
+        if (measured < r->n_tasks)
+            fprintf(stderr, " (%d of %d tasks had no test trial)", r->n_tasks - measured, r->n_tasks);
     }
-    fprintf(stderr, "  %.0f samples/s  align", r->samples_per_s);
-    for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
-    fprintf(stderr, " deg\n");
+    fprintf(stderr, "  %.0f samples/s", r->samples_per_s);
+    /* Backprop's update is the gradient: its angle to itself says nothing. */
+    if (s->e->rule.kind != &cj_rule_bp && r->diag->n > 0) {
+        fputs("  align", stderr);
+        for (int k = 0; k < r->diag->n; k++) fprintf(stderr, "%s%.0f", k ? "/" : " ", r->diag->align_deg[k]);
+        fputs(" deg", stderr);
+    }
+    fputc('\n', stderr);
     if (r->stage_end != CJ_STAGE_GOES_ON) note_stage_end(r, s->e);
     if (r->reached) fprintf(stderr, REACHED, r->epoch);
 }

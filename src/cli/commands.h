@@ -14,5 +14,7 @@ int cj_cmd_analyze(int argc, char **argv);
 int cj_cmd_tasks(int argc, char **argv);
 int cj_cmd_cka(int argc, char **argv);
 int cj_cmd_predict(int argc, char **argv);
+int cj_cmd_decode(int argc, char **argv);
+int cj_cmd_rsa(int argc, char **argv);
 
 #endif

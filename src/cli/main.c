@@ -20,6 +20,8 @@ static const struct {
     {"plot", cj_cmd_plot, "plot learning curves and alignment angles of runs"},
     {"ephys", cj_cmd_ephys, "neural-data tools (simulate recording sessions)"},
     {"match", cj_cmd_match, "track the same neurons across recording sessions"},
+    {"decode", cj_cmd_decode, "decode a label from spike rasters over time (population decoding)"},
+    {"rsa", cj_cmd_rsa, "compare model layers with brain RDMs (RSA): table, intervals, noise ceiling, figures"},
     {"tasks", cj_cmd_tasks, "list the cognitive tasks networks train on, or show one in full"},
     {"analyze", cj_cmd_analyze, "study a network trained on tasks like a brain (psychometrics, fixed points, ...)"},
     {"cka", cj_cmd_cka, "layer-by-layer similarity of two models' activations (CKA, Procrustes, CCA)"},

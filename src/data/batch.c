@@ -120,6 +120,7 @@ static cj_status set_views(const cj_source *s, int B, cj_batch *out, cj_error *e
     out->labels = s->target == CJ_TARGET_LABELS ? out->cap.labels : NULL;
     out->values = dim ? out->cap.values : NULL;
     out->mask = s->has_mask ? out->cap.mask : NULL;
+    out->value_weights = dim ? s->value_weights : NULL;
     return CJ_OK;
 }
 

@@ -51,7 +51,7 @@ void cj_acts_free_names(char **names, size_t n)
     free(names);
 }
 
-void cj_acts_free(cj_acts_folder *f)
+void cj_acts_close(cj_acts_folder *f)
 {
     if (!f) return;
     free(f->dir);
@@ -194,7 +194,8 @@ static cj_status scan_folder(const char *dir, strings *s, cj_error *err)
     char quoted[80];
     while (!st && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || !ends_with_npy(e->d_name, len)) continue;
+        /* hidden files, and the RDMs cajal rsa writes, are not layers */
+        if (e->d_name[0] == '.' || !ends_with_npy(e->d_name, len) || !strncmp(e->d_name, "rdm_", 4)) continue;
         char *path = cj_path_join(dir, e->d_name);
         struct stat sb;
         int regular = path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -323,7 +324,7 @@ cj_status cj_acts_open(const char *dir, cj_acts_folder *out, cj_error *err)
     free(index);
     if (!st) st = read_headers(out, err);
     if (!st) st = read_stimuli(out, err);
-    if (st) cj_acts_free(out);
+    if (st) cj_acts_close(out);
     return st;
 }
 
@@ -464,4 +465,61 @@ cj_status cj_acts_same_stimuli(const cj_acts_folder *a, const cj_acts_folder *b,
                            cj_error_quote(a->stimuli[i], qa, sizeof qa), b->dir, i + 1,
                            cj_error_quote(b->stimuli[i], qb, sizeof qb));
     return CJ_OK;
+}
+
+/* ---- a whole folder in memory ------------------------------------------ */
+
+/* rsa's RDMs are n x n: more stimuli than this are not a recording it can
+ * use, and the count must fit its int. */
+enum { MAX_READ_STIMULI = 1000000 };
+
+void cj_acts_free(cj_acts *a)
+{
+    if (!a) return;
+    for (int l = 0; l < a->n_layers; l++) {
+        if (a->layers) free(a->layers[l]);
+        if (a->x) free(a->x[l]);
+    }
+    if (a->stimuli)
+        for (int i = 0; i < a->n; i++) free(a->stimuli[i]);
+    free(a->layers);
+    free(a->x);
+    free(a->features);
+    free(a->stimuli);
+    memset(a, 0, sizeof *a);
+}
+
+cj_status cj_acts_read(const char *dir, cj_acts *out, cj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    cj_acts_folder f;
+    cj_status st = cj_acts_open(dir, &f, err);
+    if (st) return st;
+    if (f.n_stimuli > MAX_READ_STIMULI) {
+        st = cj_fail(err, CJ_ERR_SHAPE, "%s: %zu stimuli, at most %d can be read at once", dir, f.n_stimuli,
+                     MAX_READ_STIMULI);
+        cj_acts_close(&f);
+        return st;
+    }
+    int n = f.n_layers;
+    out->n = (int)f.n_stimuli;
+    out->layers = calloc((size_t)n, sizeof *out->layers);
+    out->x = calloc((size_t)n, sizeof *out->x);
+    out->features = calloc((size_t)n, sizeof *out->features);
+    if (!out->layers || !out->x || !out->features) st = cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", dir);
+    else out->n_layers = n;
+    for (int l = 0; !st && l < n; l++) {
+        int p = 0;
+        st = cj_acts_load(&f, l, &out->x[l], &p, err);
+        out->features[l] = (size_t)p;
+        out->layers[l] = f.names[l]; /* taken over */
+        f.names[l] = NULL;
+    }
+    if (!st) {
+        out->stimuli = f.stimuli; /* taken over (or NULL) */
+        f.stimuli = NULL;
+    }
+    cj_acts_close(&f);
+    if (st) cj_acts_free(out);
+    return st;
 }

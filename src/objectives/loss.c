@@ -65,10 +65,11 @@ static float masked_cross_entropy(const float *pred, const int *labels, const fl
 
 /* mean over all batch*dim elements of (p - t)^2; the target is t.values or
  * the one-hot code of t.labels. With a mask, row b (the mean of its dim
- * squares) weighs mask_b / sum(mask). */
+ * squares) weighs mask_b / sum(mask); with t.value_weights, column j's
+ * square weighs w_j within its row. */
 static float mse(const float *pred, const cj_target *t, int batch, int dim, float *dpred, float *per_sample)
 {
-    const float *mask = t->mask;
+    const float *mask = t->mask, *cw = t->value_weights;
     double wsum = mask ? mask_total(mask, batch) : batch, total = 0.0;
     float scale = 2.0f / ((float)batch * dim);
     for (int b = 0; b < batch; b++) {
@@ -83,9 +84,9 @@ static float mse(const float *pred, const cj_target *t, int batch, int dim, floa
         for (int j = 0; j < dim; j++) {
             size_t i = (size_t)b * dim + j;
             float target = t->values ? t->values[i] : (float)(t->labels[b] == j);
-            float diff = pred[i] - target;
-            sample += (double)diff * diff;
-            if (dpred) dpred[i] = row_scale * diff;
+            float diff = pred[i] - target, wdiff = cw ? cw[j] * diff : diff;
+            sample += (double)wdiff * diff;
+            if (dpred) dpred[i] = row_scale * wdiff;
         }
         if (!mask) {
             total += sample;

@@ -17,7 +17,7 @@
 
 float cj_poisson_nll(const float *pred, const cj_target *t, int batch, int dim, float *dpred, float *per_sample)
 {
-    const float *mask = t->mask;
+    const float *mask = t->mask, *cw = t->value_weights;
     double wsum = mask ? mask_total(mask, batch) : batch, total = 0.0;
     /* Without a mask every element weighs 1 / (batch dim). */
     double plain = 1.0 / ((double)batch * dim);
@@ -33,8 +33,9 @@ float cj_poisson_nll(const float *pred, const cj_target *t, int batch, int dim, 
             size_t i = (size_t)b * dim + j;
             double y = t->values ? t->values[i] : (double)(t->labels[b] == j);
             double rate = exp((double)pred[i]);
-            row += rate - y * pred[i];
-            if (dpred) dpred[i] = (float)(w * (rate - y));
+            double c = cw ? cw[j] : 1.0;
+            row += c * (rate - y * pred[i]);
+            if (dpred) dpred[i] = (float)(w * c * (rate - y));
         }
         if (per_sample) per_sample[b] = (float)(w * batch * row);
         total += (mask ? mask[b] : 1.0) * row / dim;

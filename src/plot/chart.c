@@ -191,7 +191,7 @@ static cj_status add_line_or_band(cj_panel *p, const double *x, const double *y,
     if (p->heat) return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": panel is a heat map", what, label);
     if (n < 0 || (n > 0 && (!x || !y || (band && !hi))))
         return cj_fail(err, CJ_ERR_ARG, "%s \"%s\": %d points but no data", what, label, n);
-    plot_series *s;
+    plot_series *s = NULL;
     cj_status st = new_series(p, what, label, &s, err);
     if (st) return st;
     size_t columns = band ? 3 : 2;
@@ -300,7 +300,7 @@ cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, 
     if (p->heat) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": panel is a heat map", label);
     if (n < 1 || !value) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": %d bars but no data", label, n);
     if (!lo != !hi) return cj_fail(err, CJ_ERR_ARG, "bars \"%s\": an interval needs both lo and hi", label);
-    plot_series *s;
+    plot_series *s = NULL;
     cj_status st = new_series(p, "bars", label, &s, err);
     if (st) return st;
     size_t columns = lo ? 4 : 2;
@@ -321,5 +321,22 @@ cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, 
     s->style = (cj_line_style){color, CJ_DASH_SOLID, 2.0, CJ_MARKER_NONE};
     copy_text(s->label, sizeof s->label, label);
     p->n_series++;
+    return CJ_OK;
+}
+
+cj_status cj_panel_set_heatmap_extent(cj_panel *p, double x0, double x1, double y0, double y1,
+                                      cj_error *err)
+{
+    if (!p->heat) return cj_fail(err, CJ_ERR_ARG, "heat-map extent: the panel is not a heat map");
+    if (!isfinite(x0) || !isfinite(x1) || !isfinite(y0) || !isfinite(y1) || !(x0 < x1) || y0 == y1)
+        return cj_fail(err, CJ_ERR_ARG,
+                       "heat-map extent x %g..%g, y %g..%g: needs finite ends, x0 < x1 and y0 != y1",
+                       x0, x1, y0, y1);
+    plot_heatmap *h = p->heat;
+    h->extent = 1;
+    h->x0 = x0;
+    h->x1 = x1;
+    h->y0 = y0;
+    h->y1 = y1;
     return CJ_OK;
 }

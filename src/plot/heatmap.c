@@ -167,7 +167,7 @@ static void draw_cbar(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, do
  * all when the cells are too small to read. */
 static void draw_values(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, double vmin, double vmax)
 {
-    double side = a->w / h->cols;
+    double cw = a->w / h->cols, ch = a->h / h->rows, side = fmin(cw, ch);
     double size = fmin(PLOT_FONT_TICK, 0.36 * side);
     if (h->decimals < 0 || size < 7) return;
     char buf[32];
@@ -179,8 +179,8 @@ static void draw_values(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, 
             snprintf(buf, sizeof buf, "%.*f", h->decimals, h->m[i]);
             widest = fmax(widest, cj_plot_text_width(cr, buf));
         }
-    if (widest > side - 4) {
-        size *= (side - 4) / widest;
+    if (widest > cw - 4) {
+        size *= (cw - 4) / widest;
         if (size < 7) return;
         cj_plot_font(cr, size, 0);
     }
@@ -195,7 +195,7 @@ static void draw_values(cairo_t *cr, const plot_heatmap *h, const plot_rect *a, 
             /* rounding to zero prints "0.00", not "-0.00" */
             if (fabs(v) < 0.5 * pow(10.0, -h->decimals)) v = 0.0;
             snprintf(buf, sizeof buf, "%.*f", h->decimals, v);
-            cj_plot_text(cr, buf, a->x + (c + 0.5) * side, a->y + (r + 0.5) * a->h / h->rows, 0.5, 0.5, 0);
+            cj_plot_text(cr, buf, a->x + (c + 0.5) * cw, a->y + (r + 0.5) * ch, 0.5, 0.5, 0);
         }
 }
 
@@ -221,9 +221,22 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
     cj_ticks ct;
     cj_ticks_linear(vmin, vmax, 5, 0, &ct);
 
+    plot_frame f = {0};
+    if (h->extent) {
+        /* Data coordinates: the image fills the area (a raster of units x
+         * time is not a similarity matrix); y0 is the top edge. */
+        f.x = (plot_axis){.lo = h->x0, .hi = h->x1};
+        f.y = h->y0 < h->y1 ? (plot_axis){.lo = h->y0, .hi = h->y1, .inverted = 1}
+                            : (plot_axis){.lo = h->y1, .hi = h->y0};
+        cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 0, 0, &f);
+        draw_image(cr, h, &f.area, vmin, vmax);
+        draw_values(cr, h, &f.area, vmin, vmax);
+        cj_plot_frame_draw(cr, p, &f);
+        draw_cbar(cr, h, &f.area, vmin, vmax, &ct);
+        return;
+    }
     /* Cell centres sit on integer indices, so ticks label rows/columns,
      * by their names when they have them. */
-    plot_frame f = {0};
     f.x = (plot_axis){.lo = -0.5, .hi = h->cols - 0.5, .names = h->col_names, .n_names = h->col_names ? h->cols : 0};
     f.y = (plot_axis){.lo = -0.5, .hi = h->rows - 0.5, .inverted = 1, .names = h->row_names,
                       .n_names = h->row_names ? h->rows : 0};

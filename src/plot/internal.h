@@ -63,6 +63,11 @@ typedef struct {
     char cbar_label[PLOT_LABEL_MAX];
     char **row_names, **col_names; /* NULL: index ticks */
     int decimals;                  /* cell values printed with this many decimals; -1: none */
+    /* cj_panel_set_heatmap_extent: the data range the columns (x0..x1)
+     * and rows (y0 at the top .. y1) span, and the image fills the plot
+     * area; 0 = cell indices and square cells. */
+    int extent;
+    double x0, x1, y0, y1;
 } plot_heatmap;
 
 struct cj_panel {

@@ -173,6 +173,16 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     int T = 0;
     for (int k = 0; k < n_tasks; k++) T = tasks[k].max_steps > T ? tasks[k].max_steps : T;
     int n_obs = tasks[0].n_obs, values = tasks[0].ops->target == CJ_TARGET_VALUES;
+    /* One loss for the whole batch: the tasks' output weights must agree. */
+    const float *weights = values ? tasks[0].ops->output_weights : NULL;
+    for (int k = 1; k < n_tasks; k++) {
+        const float *w = tasks[k].ops->output_weights;
+        int same = (!w && !weights) ||
+                   (w && weights && !memcmp(w, weights, sizeof(float) * (size_t)tasks[0].n_actions));
+        if (values && !same)
+            return cj_fail(err, CJ_ERR_CONFIG, "data.task: %s and %s weigh their outputs differently in the loss; "
+                           "train them in separate runs", tasks[0].name, tasks[k].name);
+    }
     if ((size_t)T * n_obs > CJ_MAX_ELEMENTS)
         return cj_fail(err, CJ_ERR_CONFIG, "data.task: trials of %d steps x %d inputs: more than %u floats", T,
                        n_obs, CJ_MAX_ELEMENTS);
@@ -208,6 +218,7 @@ cj_status cj_source_task(const cj_task *tasks, int n_tasks, int n_trials, uint64
     out->target_steps = T;
     out->n_classes = values ? 0 : tasks[0].n_actions;
     out->has_mask = 1;
+    out->value_weights = weights;
     return CJ_OK;
 }
 

@@ -42,6 +42,10 @@ enum {
 #define CJ_YANG_FIX_LOW 0.05f   /* fixation output in the response period */
 #define CJ_YANG_BASELINE 0.05f  /* ring outputs away from the bump */
 #define CJ_YANG_BUMP 0.8f       /* height of the input and target bumps */
+/* Loss weights (yang_common.c): Yang's mask of 5 after the grace period,
+ * squared, and his doubled fixation output, squared. */
+#define CJ_YANG_RESPONSE_WEIGHT 25.0f
+extern const float cj_yang_output_weights[CJ_YANG_N_OUT];
 /* The default of sigma=: Yang's input noise sigma_x = 0.01 enters each
  * step as 0.01 sqrt(2 / alpha), alpha = dt / tau, tau = 100 ms; NeuroGym's
  * scaling sigma / sqrt(dt) gives the same per-step noise for any dt when

@@ -11,13 +11,15 @@
  *     from the go cue on; 0.05 throughout a no-go trial.
  *   - the mask (Trial.add_c_mask): 0 for the first 100 ms of the trial
  *     ("never check the first 100ms"), 1 until the response, 0 for the
- *     first 100 ms of the response period (the grace period), 5 after.
- *     Steps are int(100 / dt), as Yang's.
- *   Yang also doubles the weight of the fixation output (c_mask[:, :, 0]
- *   *= 2). A per-step mask (cj_task_targets.mask) weighs every output of a
- *   step alike, so that factor is not expressed here: with MSE the
- *   fixation output weighs as one of the 33 outputs, half its weight in
- *   Yang's loss.
+ *     first 100 ms of the response period (the grace period), 5 after,
+ *     and the fixation output's column doubled. Steps are int(100 / dt),
+ *     as Yang's. His loss (network.py) is mean(((y - y_hat) c_mask)^2):
+ *     the mask multiplies the error before it is squared, so a squared
+ *     error weighs c_mask^2. MSE here weighs squared errors by the step's
+ *     mask and the column's weight, so the step mask is 25 after the grace
+ *     period (CJ_YANG_RESPONSE_WEIGHT) and the fixation output weighs 4
+ *     (cj_yang_output_weights): the same loss up to one factor per batch
+ *     (Yang averages over every element, cajal over the masked weight).
  *
  * Input noise: N(0, (sigma / sqrt(dt))^2) on all 85 inputs at every step,
  * as Yang adds sigma_x sqrt(2 / alpha) noise to the whole input; the
@@ -38,6 +40,11 @@
 
 static const float TWO_PI = 6.28318530717958647692f;
 static const float PI = 3.14159265358979323846f;
+
+/* Each output's weight in the loss: Yang's c_mask[:, :, 0] *= 2 on the
+ * fixation output, squared as his loss squares the mask (above). */
+const float cj_yang_output_weights[CJ_YANG_N_OUT] = {
+    4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 /* Yang's list (task.py rules_dict['all']): the order of the rule inputs. */
 static const char *const RULES[CJ_YANG_RULES] = {
@@ -164,7 +171,7 @@ void cj_yang_finish(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, con
         int responding = responds && s >= go;
         v[0] = responding ? CJ_YANG_FIX_LOW : CJ_YANG_FIX_HIGH;
         for (int k = 0; k < CJ_YANG_RING; k++) v[1 + k] = CJ_YANG_BASELINE + (responding ? bump[k] : 0.0f);
-        y->mask[s] = s < skip ? 0.0f : s < go ? 1.0f : s < grace_end ? 0.0f : 5.0f;
+        y->mask[s] = s < skip ? 0.0f : s < go ? 1.0f : s < grace_end ? 0.0f : CJ_YANG_RESPONSE_WEIGHT;
     }
     tr->response_start = go;
     tr->response_end = T;

@@ -166,6 +166,7 @@ _Static_assert(sizeof(dm_task) <= sizeof(((cj_task *)0)->priv), "dm_task fits in
         .n_periods = (int)(sizeof PERIODS / sizeof PERIODS[0]),                                        \
         .conditions = "target_dir,stim1_dir,stim2_dir,stim1_mod1,stim2_mod1,stim1_mod2,stim2_mod2,modality", \
         .target = CJ_TARGET_VALUES,                                                                    \
+        .output_weights = cj_yang_output_weights,                                                      \
         .parse = parse,                                                                                \
         .trial = trial,                                                                                \
         .score = cj_yang_score,                                                                        \

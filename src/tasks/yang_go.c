@@ -96,6 +96,7 @@ _Static_assert(sizeof(go_task) <= sizeof(((cj_task *)0)->priv), "go_task fits in
         .n_periods = (int)(sizeof PERIODS / sizeof PERIODS[0]),                                        \
         .conditions = "target_dir,stim_dir,stim_mod",                                                  \
         .target = CJ_TARGET_VALUES,                                                                    \
+        .output_weights = cj_yang_output_weights,                                                      \
         .parse = parse,                                                                                \
         .trial = trial,                                                                                \
         .score = cj_yang_score,                                                                        \

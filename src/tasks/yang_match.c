@@ -106,6 +106,7 @@ _Static_assert(sizeof(match_task) <= sizeof(((cj_task *)0)->priv), "match_task f
         .n_periods = (int)(sizeof PERIODS / sizeof PERIODS[0]),                                        \
         .conditions = "target_dir,stim1_dir,stim2_dir,stim1_mod,stim2_mod,match",                      \
         .target = CJ_TARGET_VALUES,                                                                    \
+        .output_weights = cj_yang_output_weights,                                                      \
         .parse = parse,                                                                                \
         .trial = trial,                                                                                \
         .score = cj_yang_score,                                                                        \

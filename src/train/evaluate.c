@@ -74,7 +74,7 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
         for (int i = 0; i < b; i++) idx[i] = start + i;
         if ((st = cj_source_fill(src, idx, b, batch, err))) break;
         cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
-                       .mask = batch->mask};
+                       .mask = batch->mask, .value_weights = batch->value_weights};
         /* The rows compared: every step's output with per-step targets,
          * else the last step's (the only one when T = 1). */
         int T = batch->T, rows = batch->target_steps * b;

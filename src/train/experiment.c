@@ -151,6 +151,8 @@ static const key_def KEYS[] = {
     {"train", "batch", T_INT, OFF(batch), 0, 1, "samples per optimiser step", ANY},
     {"train", "seed", T_U64, OFF(seed), 0, 0, "seed of every random number", ANY},
     {"train", "shuffle", T_BOOL, OFF(shuffle), 0, 0, "reshuffle the training set every epoch", ANY},
+    {"train", "checkpoints", T_BOOL, OFF(checkpoints), 0, 0,
+     "also keep each epoch's model as checkpoints/epoch_NNN/model.safetensors", ANY},
     {"train", "steps", T_INT, OFF(steps), 0, 0, "stop after this many optimiser steps (0 = no limit)", ANY},
     {"train", "stop_at_performance", T_FLOAT, OFF(stop_at_performance), 0, F_BELOW_ONE,
      "stop once every task's test performance is at least this (0 = off)", TASK_ONLY},

@@ -446,7 +446,7 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
         if (one_task) cj_source_task_set_batch(&s->data.full, CJ_TASK_BATCH_MIXED);
         if (st) return st;
         cj_target t = {.labels = batch->labels, .values = batch->values, .steps = batch->target_steps,
-                       .mask = batch->mask};
+                       .mask = batch->mask, .value_weights = batch->value_weights};
         if (s->is_task) {
             /* A reward-driven rule hears from the task what its actions earned. */
             if ((st = cj_task_critic_capture(&s->critic, &s->data.full, err))) return st;
@@ -502,6 +502,23 @@ static cj_status commit_state(run_state *s, int epoch, cj_error *err)
                    strerror(errno));
 }
 
+/* train.checkpoints: a copy of the epoch's model in
+ * OUT/checkpoints/epoch_NNN/model.safetensors (written atomically), so a
+ * model's fit to the brain can be followed over training (`cajal record`
+ * and `cajal rsa` on each). Written after the epoch is committed: --resume
+ * never needs these files. */
+static cj_status save_checkpoint(run_state *s, int epoch, cj_error *err)
+{
+    size_t len = strlen(s->model_path) - strlen("model.safetensors");
+    char *dir = cj_path_printf("%.*scheckpoints/epoch_%03d", (int)len, s->model_path, epoch);
+    char *path = dir ? cj_path_join(dir, "model.safetensors") : NULL;
+    cj_status st = path ? cj_make_dirs(dir, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (!st) st = cj_model_save_info(&s->model, &s->info, path, err);
+    free(path);
+    free(dir);
+    return st;
+}
+
 /* Write epoch `epoch` so that metrics.jsonl, model.safetensors and
  * train_state.safetensors always hold the same epoch: the model and the
  * state go to staging files first, then the metrics (atomically), and only
@@ -526,7 +543,10 @@ static cj_status save_epoch(run_state *s, const cj_experiment *e, int epoch, lon
         st = cj_fail(&inner, CJ_ERR_IO, "%s: cannot rename %s over it: %s", s->model_path, s->staged_path,
                      strerror(saved));
     }
-    if (!st) return commit_state(s, epoch, err);
+    if (!st) {
+        if ((st = commit_state(s, epoch, err))) return st;
+        return e->checkpoints ? save_checkpoint(s, epoch, err) : CJ_OK;
+    }
     remove(s->staged_path);
     remove(s->state_staged_path);
     s->log_len = old_len;
@@ -617,7 +637,8 @@ static cj_status run_epoch(run_state *s, const cj_experiment *e, int epoch, long
 
     cj_rule_diagnostics *diag = &s->diag;
     const cj_batch *db = &s->diag_batch;
-    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask};
+    cj_target t = {.labels = db->labels, .values = db->values, .steps = db->target_steps, .mask = db->mask,
+                   .value_weights = db->value_weights};
     if (s->is_task) t.critic = &s->diag_critic.critic;
     st = cj_rule_diagnose(&s->rule, &s->model, db->x, &t, db->T, s->diag_n, e->diag_draws, diag_rng, diag, err);
     if (st) return st;
