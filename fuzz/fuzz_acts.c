@@ -5,7 +5,8 @@
  * stimuli.txt). The folder also holds two fixed layers, a.npy [3, 2] and
  * b.npy [3, 1], so layers.txt can name real files. Every layer found is
  * loaded, a --layers list taken from the input's first bytes is applied,
- * and the folder is compared with itself. Any crash, hang, leak or
+ * and the folder is compared with itself; it is also read whole
+ * (cj_acts_read). Any crash, hang, leak or
  * sanitizer report is a finding (fuzz/make_acts_seeds.py makes the seeds). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cj_acts_free_names(names, (size_t)n);
     if (!cj_acts_parse_stimuli((const char *)stimuli, n2, "stimuli.txt", &names, &m, &err))
         cj_acts_free_names(names, m);
+    cj_acts all; /* the whole folder at once, as cajal rsa reads it */
+    if (!cj_acts_read(folder, &all, &err)) {
+        volatile float first = 0;
+        for (int l = 0; l < all.n_layers; l++) first += all.x[l][0];
+        (void)first;
+    }
+    cj_acts_free(&all);
     cj_acts_folder f;
     if (cj_acts_open(folder, &f, &err)) return 0;
     for (int l = 0; l < f.n_layers; l++) {

@@ -93,6 +93,37 @@ TEST(folder_without_index_lists_every_npy_in_order)
     free(d);
 }
 
+/* The whole folder in memory (what cajal rsa reads): the same layers and
+ * order, the data, the stimulus names; rdm_*.npy are not layers. */
+TEST(whole_folder_read_in_memory)
+{
+    char *d = subdir("acts_read", "f");
+    int64_t s2[2] = {N, 3}, s3[3] = {N, 2, 2};
+    float *b = layer(d, "10_c", 3, s3, 1), *a = layer(d, "2_b", 2, s2, 2);
+    int64_t rdm[2] = {N, N};
+    float *r = layer(d, "rdm_2_b", 2, rdm, 3);
+    char stim[N * 8] = "";
+    for (int i = 0; i < N; i++) snprintf(stim + strlen(stim), sizeof stim - strlen(stim), "s%d\n", i);
+    free(fixture_text(d, "stimuli.txt", stim));
+    cj_acts all;
+    cj_error err = {0};
+    CHECK(cj_acts_read(d, &all, &err) == CJ_OK);
+    CHECK(all.n == N && all.n_layers == 2 && all.stimuli && !strcmp(all.stimuli[3], "s3"));
+    if (all.n_layers == 2) {
+        CHECK(!strcmp(all.layers[0], "2_b") && !strcmp(all.layers[1], "10_c"));
+        CHECK(all.features[0] == 3 && all.features[1] == 4);
+        CHECK(!memcmp(all.x[0], a, sizeof(float) * N * 3) && !memcmp(all.x[1], b, sizeof(float) * N * 4));
+    }
+    cj_acts_free(&all);
+    b[5] = NAN;
+    int64_t again[3] = {N, 2, 2};
+    free(npy_f32(d, "10_c.npy", 3, again, b));
+    CHECK(cj_acts_read(d, &all, &err) == CJ_ERR_NUMERIC && has(&err, "10_c.npy: NaN at stimulus 1, feature 1") &&
+          all.n_layers == 0 && !all.x);
+    cj_acts_free(&all); /* harmless after a failure */
+    free(a), free(b), free(r), free(d);
+}
+
 TEST(layers_txt_gives_the_layers_and_their_order)
 {
     char *d = subdir("acts", "indexed");
@@ -481,6 +512,7 @@ int main(void)
     RUN(names_sort_with_numbers_as_numbers);
     RUN(folder_without_index_lists_every_npy_in_order);
     RUN(layers_txt_gives_the_layers_and_their_order);
+    RUN(whole_folder_read_in_memory);
     RUN(bad_folders_are_one_line_errors);
     RUN(two_folders_must_hold_the_same_stimuli);
     RUN(every_pair_is_the_librarys_value);
