@@ -420,6 +420,37 @@ TEST(wide_layers_take_the_gram_form_bit_for_bit)
     free(d);
 }
 
+static char last_warning[CJ_ERROR_MSG_MAX + 64];
+static void keep_warning(void *user, const char *msg)
+{
+    (void)user;
+    warnings++;
+    snprintf(last_warning, sizeof last_warning, "%s", msg);
+}
+
+/* Procrustes and CCA of a pair whose products would pass 4 GiB: NaN, and
+ * one warning for the run; CKA of the same pair is still computed. */
+TEST(too_wide_for_shape_measures_is_nan_with_a_warning)
+{
+    char *d = subdir("acts_toowide", "w");
+    int64_t s2[2] = {N, 12000};
+    free(layer(d, "wide", 2, s2, 9));
+    cj_acts_folder f;
+    cj_error err = {0};
+    CHECK(cj_acts_open(d, &f, &err) == CJ_OK);
+    cj_acts_measure ms[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_PROCRUSTES, CJ_ACTS_CCA_MEAN};
+    double v[3];
+    warnings = 0;
+    cj_acts_cka_opts o = {.measures = ms, .n_measures = 3, .warn = keep_warning};
+    CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
+    CHECK_NEAR(v[0], 1.0, 1e-9);
+    CHECK(isnan(v[1]) && isnan(v[2]) && warnings == 1);
+    CHECK(strstr(last_warning, "procrustes and cca are NaN for 1 layer pair with more than 23,170 features") &&
+          strstr(last_warning, "wide.npy: 12000 + 12000"));
+    cj_acts_close(&f);
+    free(d);
+}
+
 static long stop_after;
 static int stop_progress(void *user, long done, long total)
 {
@@ -518,6 +549,7 @@ int main(void)
     RUN(every_pair_is_the_librarys_value);
     RUN(a_folder_against_itself_is_symmetric);
     RUN(wide_layers_take_the_gram_form_bit_for_bit);
+    RUN(too_wide_for_shape_measures_is_nan_with_a_warning);
     RUN(cka_refuses_what_it_cannot_do);
     RUN(bootstrap_median_interval_has_the_large_sample_width);
     RUN(index_and_stimuli_parsers);

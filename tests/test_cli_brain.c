@@ -227,6 +227,27 @@ TEST(cka_writes_the_librarys_values)
     free(out);
 }
 
+/* --layers-a and --layers-b pick layers, in their order; a name not in
+ * the folder is a one-line error naming the option. */
+TEST(cka_layer_subsets)
+{
+    char *out = path_in(root, "cka_subset");
+    CHECK(run("cka %s %s --out %s --layers-a 10_out,1_dense --layers-b conv2 --quiet", A.dir, B.dir, out) == 0);
+    char *path = path_in(out, "cka.csv");
+    csv c;
+    CHECK(csv_read(path, &c) && c.n == 3);
+    if (c.n == 3) {
+        CHECK(!strncmp(c.line[1], "10_out,conv2,cka_linear,", 24) && !strncmp(c.line[2], "1_dense,conv2,", 14));
+        double want;
+        cj_error err = {0};
+        cj_cka_linear(A.x[2], B.x[1], N, A.features[2], B.features[1], 0, &want, &err);
+        CHECK(same_value(num(c.line[1], 3), want));
+    }
+    free(c.text), free(path), free(out);
+    CHECK(run("cka %s %s --layers-b nope", A.dir, B.dir) == 1 &&
+          one_line_with("cajal cka: --layers-b: ") && strstr(output, "has no layer 'nope' (its layers: conv1, conv2)"));
+}
+
 /* One folder: itself against itself, CKA 1 on the diagonal, symmetric;
  * the output goes beside it by default; --kernel rbf --debiased. */
 TEST(cka_of_a_folder_with_itself)
@@ -472,6 +493,7 @@ int main(void)
     RUN(help_lists_both_commands);
     RUN(cka_writes_the_librarys_values);
     RUN(cka_of_a_folder_with_itself);
+    RUN(cka_layer_subsets);
     RUN(predict_writes_the_librarys_values);
     RUN(predict_without_repetitions_and_a_layer_subset);
     RUN(bad_input_is_one_line_and_a_nonzero_exit);

@@ -164,9 +164,10 @@ typedef struct {
  * j >= i and mirrored. b's layers are held in memory together, a's one at
  * a time. Undefined values are NaN (cka.h): a constant layer, CCA of a
  * layer with as many features as stimuli, ... Procrustes and CCA need
- * (p + q)^2 doubles per pair: over 4 GiB (p + q > 23,170, e.g. two
- * 12,544-unit feature maps) is refused with CJ_ERR_ARG naming the layers,
- * as is RBF on fewer than 2 stimuli; debiased measures need 4. */
+ * (p + q)^2 doubles per pair: a pair over 4 GiB (p + q > 23,170, e.g. two
+ * 12,544-unit feature maps) gets NaN for them, and one warning at the end
+ * counts such pairs and names the first. Fewer than 2 stimuli (4 for a
+ * debiased measure) is CJ_ERR_ARG. */
 cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same_folder, const cj_acts_cka_opts *o,
                       double *out, cj_error *err);
 

@@ -62,6 +62,8 @@ typedef struct {
     double *row[N_KINDS]; /* the current row's kernel per kind */
     double *col;        /* b's kernel of the current pair, when not cached */
     double *mean;       /* [max features] column means for the linear Gram */
+    long too_wide;      /* pairs too wide for Procrustes and CCA, */
+    int first_wide[2];  /* the first of them */
 } run;
 
 static void free_kernels(kernel *k, int n)
@@ -180,13 +182,10 @@ static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j
     }
     if (!st && (r->want[CJ_ACTS_PROCRUSTES] || r->want[CJ_ACTS_CCA_MEAN] || r->want[CJ_ACTS_CCA_R2])) {
         double pq = (double)p + q;
-        if (8.0 * pq * pq > SHAPE_MAX_BYTES)
-            return cj_fail(err, CJ_ERR_ARG, "%s x %s: procrustes and cca of %d + %d features need %.1f GB of "
-                           "products (at most %.1f): leave them out, or pick smaller layers", r->a->paths[i],
-                           r->b->paths[j], p, q, 8.0 * pq * pq / 1e9, SHAPE_MAX_BYTES / 1e9);
         cj_cka_measures cm;
-        st = cj_cka_compare(x, y, r->n, p, q, &cm, &e);
-        if (!st) {
+        if (8.0 * pq * pq > SHAPE_MAX_BYTES) { /* too wide: NaN, told once at the end */
+            if (!r->too_wide++) r->first_wide[0] = i, r->first_wide[1] = j;
+        } else if (!(st = cj_cka_compare(x, y, r->n, p, q, &cm, &e))) {
             v[CJ_ACTS_PROCRUSTES] = cm.procrustes;
             v[CJ_ACTS_CCA_MEAN] = cm.cca_mean;
             v[CJ_ACTS_CCA_R2] = cm.cca_r2;
@@ -292,6 +291,14 @@ cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same
                 st = cj_fail(err, CJ_ERR_INTERRUPTED, "cka: stopped after %ld of %ld pairs", done, total);
         }
         if (!same_folder) free(x);
+    }
+    if (!st && r.too_wide && o->warn) {
+        char line[CJ_ERROR_MSG_MAX + 64];
+        int i = r.first_wide[0], j = r.first_wide[1];
+        snprintf(line, sizeof line, "procrustes and cca are NaN for %ld layer pair%s with more than 23,170 features "
+                 "together (%s x %s: %d + %d), whose products would take over 4 GiB", r.too_wide,
+                 r.too_wide > 1 ? "s" : "", a->paths[i], b->paths[j], a->features[i], b->features[j]);
+        o->warn(o->user, line);
     }
     for (int j = 0; yb && j < lb; j++) free(yb[j]);
     free(yb);
