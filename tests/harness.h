@@ -11,6 +11,7 @@
 #define CAJAL_TEST_HARNESS_H
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -84,6 +85,27 @@ static inline double max_rel_diff(const float *a, const float *b, size_t n)
         if (!(d <= worst)) worst = d;  /* NaN propagates as a failure */
     }
     return worst / scale;
+}
+
+/* The same for doubles (references read from text in double). */
+static inline double max_rel_diff_d(const double *a, const double *b, size_t n)
+{
+    double scale = 1.0, worst = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(b[i]) > scale) scale = fabs(b[i]);
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (!(d <= worst)) worst = d;  /* NaN propagates as a failure */
+    }
+    return worst / scale;
+}
+
+/* A float copy of n doubles (malloc'd; the caller frees it). */
+static inline float *floats_from_doubles(const double *v, size_t n)
+{
+    float *f = malloc(sizeof(float) * (n ? n : 1));
+    for (size_t i = 0; f && i < n; i++) f[i] = (float)v[i];
+    return f;
 }
 
 #endif

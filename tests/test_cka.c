@@ -15,25 +15,6 @@
 #include "harness.h"
 #include "ref_text.h"
 
-static float *to_float(const double *v, size_t n)
-{
-    float *f = malloc(sizeof(float) * n);
-    for (size_t i = 0; i < n; i++) f[i] = (float)v[i];
-    return f;
-}
-
-static double rel_diff(const double *a, const double *b, size_t n)
-{
-    double scale = 1.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(b[i]) > scale) scale = fabs(b[i]);
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs(a[i] - b[i]);
-        if (!(d <= worst)) worst = d;
-    }
-    return worst / scale;
-}
-
 /* The integer hash of tools/make_cka_refs.py: a float in [-0.5, 0.5). */
 static float hash_value(uint32_t i, uint32_t j, uint32_t s)
 {
@@ -61,8 +42,8 @@ static int load_small(small_case *c)
     c->n = (int)shape[0], c->p = (int)shape[1], c->q = (int)shape[2];
     const double *x = ref_text_get(&c->r, "x", c->n * c->p), *y = ref_text_get(&c->r, "y", c->n * c->q);
     if (!x || !y) return 0;
-    c->x = to_float(x, (size_t)c->n * c->p);
-    c->y = to_float(y, (size_t)c->n * c->q);
+    c->x = floats_from_doubles(x, (size_t)c->n * c->p);
+    c->y = floats_from_doubles(y, (size_t)c->n * c->q);
     return 1;
 }
 
@@ -143,9 +124,9 @@ TEST(gram_matrices_match_numpy)
     double *k = malloc(sizeof(double) * n * n), *raw = malloc(sizeof(double) * n * n);
     cj_error err;
     CHECK(cj_gram_linear(c.x, n, p, k, &err) == CJ_OK);
-    CHECK(rel_diff(k, gl, (size_t)n * n) < 1e-12);
+    CHECK(max_rel_diff_d(k, gl, (size_t)n * n) < 1e-12);
     CHECK(cj_gram_rbf(c.x, n, p, 1.0, k, &err) == CJ_OK);
-    CHECK(rel_diff(k, gr, (size_t)n * n) < 1e-10);
+    CHECK(max_rel_diff_d(k, gr, (size_t)n * n) < 1e-10);
     /* centring the uncentred x x^T, as the notebook does */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
@@ -155,10 +136,10 @@ TEST(gram_matrices_match_numpy)
         }
     memcpy(k, raw, sizeof(double) * n * n);
     CHECK(cj_gram_center(k, n, 0, &err) == CJ_OK);
-    CHECK(rel_diff(k, gc, (size_t)n * n) < 1e-10);
+    CHECK(max_rel_diff_d(k, gc, (size_t)n * n) < 1e-10);
     memcpy(k, raw, sizeof(double) * n * n);
     CHECK(cj_gram_center(k, n, 1, &err) == CJ_OK);
-    CHECK(rel_diff(k, gu, (size_t)n * n) < 1e-10);
+    CHECK(max_rel_diff_d(k, gu, (size_t)n * n) < 1e-10);
     /* the Gram form of linear CKA, in double: the reference to 1e-12 */
     double *ky = malloc(sizeof(double) * n * n), s = NAN;
     for (int debiased = 0; debiased < 2; debiased++) {
@@ -185,7 +166,7 @@ TEST(gram_path_matches_kornblith)
     const double *lin = ref_text_get(&r, "gram_linear", 1), *deb = ref_text_get(&r, "gram_linear_debiased", 1);
     const double *pro = ref_text_get(&r, "gram_procrustes", 1);
     if (!x || !y || !lin || !deb || !pro) goto done;
-    float *xf = to_float(x, (size_t)n * p), *yf = to_float(y, (size_t)n * q);
+    float *xf = floats_from_doubles(x, (size_t)n * p), *yf = floats_from_doubles(y, (size_t)n * q);
     double s = NAN;
     cj_error err;
     CHECK(cj_cka_linear(xf, yf, n, p, q, 0, &s, &err) == CJ_OK);

@@ -15,25 +15,6 @@
 #include "harness.h"
 #include "ref_text.h"
 
-static float *to_float(const double *v, size_t n)
-{
-    float *f = malloc(sizeof(float) * n);
-    for (size_t i = 0; i < n; i++) f[i] = (float)v[i];
-    return f;
-}
-
-static double rel_diff(const double *a, const double *b, size_t n)
-{
-    double scale = 1.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(b[i]) > scale) scale = fabs(b[i]);
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs(a[i] - b[i]);
-        if (!(d <= worst)) worst = d;
-    }
-    return worst / scale;
-}
-
 /* Alphas equal as numbers read back from 17 digits. */
 static int same_alphas(const double *a, const double *b, size_t n)
 {
@@ -69,7 +50,7 @@ static void check_case(const ref_text *r, const char *c, const char *variant, cj
     snprintf(key, sizeof key, "%s_r", variant);
     const double *rr = ref_text_get(r, key, U);
     if (!x || !y || !fd || !alpha || !pred || !rr) return;
-    float *xf = to_float(x, (size_t)n * p);
+    float *xf = floats_from_doubles(x, (size_t)n * p);
     int *fold = malloc(sizeof(int) * n);
     for (int i = 0; i < n; i++) fold[i] = (int)fd[i];
     cj_ridge_cv_opts o;
@@ -81,16 +62,16 @@ static void check_case(const ref_text *r, const char *c, const char *variant, cj
         test_fail("%s: %s", variant, err.msg);
     } else {
         CHECK(same_alphas(cv.alpha, alpha, (size_t)k * U));
-        CHECK(rel_diff(cv.pred, pred, (size_t)n * U) < 1e-9);
-        CHECK(rel_diff(cv.r, rr, U) < 1e-9);
+        CHECK(max_rel_diff_d(cv.pred, pred, (size_t)n * U) < 1e-9);
+        CHECK(max_rel_diff_d(cv.r, rr, U) < 1e-9);
         for (int i = 0; i < n; i++) CHECK(cv.fold[i] == fold[i]);
         if (full) {
             snprintf(key, sizeof key, "%s_r_fold", c);
             const double *rf = ref_text_get(r, key, k * U);
             snprintf(key, sizeof key, "%s_r_pooled", c);
             const double *rp = ref_text_get(r, key, U);
-            if (rf) CHECK(rel_diff(cv.r_fold, rf, (size_t)k * U) < 1e-9);
-            if (rp) CHECK(rel_diff(cv.r_pooled, rp, U) < 1e-9);
+            if (rf) CHECK(max_rel_diff_d(cv.r_fold, rf, (size_t)k * U) < 1e-9);
+            if (rp) CHECK(max_rel_diff_d(cv.r_pooled, rp, U) < 1e-9);
         }
     }
     cj_ridge_cv_free(&cv);
@@ -174,7 +155,7 @@ TEST(split_half_matches_numpy)
     const double *resp = ref_text_get(&r, "resp", n * reps * U), *halves = ref_text_get(&r, "halves", S * reps);
     const double *rh = ref_text_get(&r, "r_half", S * U), *rel = ref_text_get(&r, "reliability", U);
     if (!resp || !halves || !rh || !rel) goto done;
-    float *rf = to_float(resp, (size_t)n * reps * U);
+    float *rf = floats_from_doubles(resp, (size_t)n * reps * U);
     double *mine = malloc(sizeof(double) * S * U), sb[16] = {0};
     cj_error err;
     for (int s = 0; s < S; s++) {
@@ -183,8 +164,8 @@ TEST(split_half_matches_numpy)
         CHECK(cj_split_half_r(rf, n, reps, U, first, mine + s * U, &err) == CJ_OK);
         for (int u = 0; u < U; u++) sb[u] += 2 * mine[s * U + u] / (1 + mine[s * U + u]) / S;
     }
-    CHECK(rel_diff(mine, rh, (size_t)S * U) < 1e-12);
-    CHECK(rel_diff(sb, rel, U) < 1e-12);
+    CHECK(max_rel_diff_d(mine, rh, (size_t)S * U) < 1e-12);
+    CHECK(max_rel_diff_d(sb, rel, U) < 1e-12);
     free(rf), free(mine);
 done:
     ref_text_free(&r);

@@ -12,26 +12,6 @@
 #include "harness.h"
 #include "ref_text.h"
 
-/* Largest |a - b| over max(1, |b|_inf), for doubles. */
-static double rel_diff(const double *a, const double *b, size_t n)
-{
-    double scale = 1.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(b[i]) > scale) scale = fabs(b[i]);
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs(a[i] - b[i]);
-        if (!(d <= worst)) worst = d;
-    }
-    return worst / scale;
-}
-
-static float *to_float(const double *v, size_t n)
-{
-    float *f = malloc(sizeof(float) * n);
-    for (size_t i = 0; i < n; i++) f[i] = (float)v[i];
-    return f;
-}
-
 static double dot(const double *a, const double *b, int n)
 {
     double s = 0.0;
@@ -61,7 +41,7 @@ TEST(pca_matches_sklearn)
     const double *ratio = ref_text_get(&r, "explained_variance_ratio", k);
     const double *sx = ref_text_get(&r, "scores_x", rows * k), *sy = ref_text_get(&r, "scores_y", 12 * k);
     if (!x || !y || !mean || !comp || !sk || !ev || !ratio || !sx || !sy) goto done;
-    float *xf = to_float(x, (size_t)rows * units), *yf = to_float(y, 12 * (size_t)units);
+    float *xf = floats_from_doubles(x, (size_t)rows * units), *yf = floats_from_doubles(y, 12 * (size_t)units);
     cj_pca p, pd;
     cj_error err;
     CHECK(cj_pca_fit(&p, xf, rows, units, k, &err) == CJ_OK);
@@ -72,10 +52,10 @@ TEST(pca_matches_sklearn)
     for (int i = 0; i < 12 * units; i++) yd[i] = yf[i];
     CHECK(cj_pca_fit_f64(&pd, xd, rows, units, k, &err) == CJ_OK);
     CHECK(p.k == k && p.units == units);
-    CHECK(rel_diff(p.mean, mean, units) < 1e-12);
-    CHECK(rel_diff(p.explained_variance, ev, k) < 1e-10);
-    CHECK(rel_diff(p.explained_variance_ratio, ratio, k) < 1e-10);
-    CHECK(rel_diff(p.components, comp, (size_t)k * units) < 1e-9);
+    CHECK(max_rel_diff_d(p.mean, mean, units) < 1e-12);
+    CHECK(max_rel_diff_d(p.explained_variance, ev, k) < 1e-10);
+    CHECK(max_rel_diff_d(p.explained_variance_ratio, ratio, k) < 1e-10);
+    CHECK(max_rel_diff_d(p.components, comp, (size_t)k * units) < 1e-9);
     /* sklearn 1.2 signs by the scores: the same components up to sign. */
     for (int c = 0; c < k; c++) {
         double s = dot(p.components + c * units, sk + c * units, units);
@@ -92,16 +72,16 @@ TEST(pca_matches_sklearn)
     }
     double *scores = malloc(sizeof(double) * rows * k), *scores_y = malloc(sizeof(double) * 12 * k);
     CHECK(cj_pca_project(&p, xf, rows, k, scores, &err) == CJ_OK);
-    CHECK(rel_diff(scores, sx, (size_t)rows * k) < 1e-9);
+    CHECK(max_rel_diff_d(scores, sx, (size_t)rows * k) < 1e-9);
     CHECK(cj_pca_project_f64(&pd, yd, 12, k, scores_y, &err) == CJ_OK);
-    CHECK(rel_diff(scores_y, sy, 12 * (size_t)k) < 1e-9);
+    CHECK(max_rel_diff_d(scores_y, sy, 12 * (size_t)k) < 1e-9);
     /* The first 2 of k: the first 2 columns of the k scores. */
     CHECK(cj_pca_project(&p, yf, 12, 2, scores_y, &err) == CJ_OK);
     double worst = 0.0;
     for (int i = 0; i < 12; i++)
         for (int c = 0; c < 2; c++) worst = fmax(worst, fabs(scores_y[i * 2 + c] - sy[i * k + c]));
     CHECK(worst < 1e-9);
-    CHECK(rel_diff(pd.components, p.components, (size_t)k * units) < 1e-13);
+    CHECK(max_rel_diff_d(pd.components, p.components, (size_t)k * units) < 1e-13);
     free(scores), free(scores_y), free(xf), free(yf), free(xd), free(yd);
     cj_pca_free(&p);
     cj_pca_free(&pd);
@@ -213,7 +193,7 @@ TEST(tdr_matches_numpy)
     if (!x || !F || !cd || !od || !mean || !sd || !beta || !icpt || !cm || !bp || !norms || !tm || !bmax ||
         !ang || !axes || !proj)
         goto done;
-    float *xf = to_float(x, nx);
+    float *xf = floats_from_doubles(x, nx);
     int *cond = malloc(sizeof(int) * trials), order[4];
     for (int k = 0; k < trials; k++) cond[k] = (int)cd[k];
     for (int v = 0; v < nr; v++) order[v] = (int)od[v];
@@ -226,19 +206,19 @@ TEST(tdr_matches_numpy)
     if (st) {
         printf("  %s\n", err.msg);
     } else {
-        CHECK(rel_diff(out.unit_mean, mean, U) < 1e-13);
-        CHECK(rel_diff(out.unit_sd, sd, U) < 1e-12);
+        CHECK(max_rel_diff_d(out.unit_mean, mean, U) < 1e-13);
+        CHECK(max_rel_diff_d(out.unit_sd, sd, U) < 1e-12);
         CHECK(out.unit_sd[U - 1] == 0.0); /* the constant unit */
-        CHECK(rel_diff(out.beta, beta, nb) < 1e-10);
-        CHECK(rel_diff(out.intercept, icpt, (size_t)T * U) < 1e-10);
-        CHECK(rel_diff(out.cond_mean, cm, nc) < 1e-12);
-        CHECK(rel_diff(out.beta_pca, bp, nb) < 1e-9);
-        CHECK(rel_diff(out.norms, norms, (size_t)nr * T) < 1e-9);
+        CHECK(max_rel_diff_d(out.beta, beta, nb) < 1e-10);
+        CHECK(max_rel_diff_d(out.intercept, icpt, (size_t)T * U) < 1e-10);
+        CHECK(max_rel_diff_d(out.cond_mean, cm, nc) < 1e-12);
+        CHECK(max_rel_diff_d(out.beta_pca, bp, nb) < 1e-9);
+        CHECK(max_rel_diff_d(out.norms, norms, (size_t)nr * T) < 1e-9);
         for (int v = 0; v < nr; v++) CHECK(out.t_max[v] == (int)tm[v]);
-        CHECK(rel_diff(out.beta_max, bmax, (size_t)nr * U) < 1e-9);
-        CHECK(rel_diff(out.angles, ang, (size_t)nr * nr) < 1e-7);
-        CHECK(rel_diff(out.axes, axes, (size_t)nr * U) < 1e-9);
-        CHECK(rel_diff(out.projections, proj, (size_t)C * T * nr) < 1e-9);
+        CHECK(max_rel_diff_d(out.beta_max, bmax, (size_t)nr * U) < 1e-9);
+        CHECK(max_rel_diff_d(out.angles, ang, (size_t)nr * nr) < 1e-7);
+        CHECK(max_rel_diff_d(out.axes, axes, (size_t)nr * U) < 1e-9);
+        CHECK(max_rel_diff_d(out.projections, proj, (size_t)C * T * nr) < 1e-9);
         for (int t = 0; t < T; t++) /* the constant unit has no coefficients */
             for (int v = 0; v < nr; v++) CHECK(out.beta[((size_t)v * T + t) * U + U - 1] == 0.0);
         cj_tdr_free(&out);
@@ -248,7 +228,7 @@ TEST(tdr_matches_numpy)
     st = cj_tdr_run(&in, &out, &err);
     CHECK(st == CJ_OK);
     if (!st) {
-        CHECK(rel_diff(out.beta, beta, nb) < 1e-10);
+        CHECK(max_rel_diff_d(out.beta, beta, nb) < 1e-10);
         CHECK(memcmp(out.beta_pca, out.beta, sizeof(double) * nb) == 0);
         for (int v = 0; v < nr; v++) {
             const double *a = out.axes + v * U;

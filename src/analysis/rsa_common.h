@@ -32,6 +32,12 @@ typedef struct {
     double *wx, *wy, *rx, *ry_rank; /* Spearman: class weights and average ranks */
 } rsa_work;
 
+/* Checks measure m and the entries of a and b [len]: CJ_ERR_ARG for an
+ * unknown measure or an infinite entry; *count = the entries finite in both
+ * (NaN entries are left out of every comparison). */
+cj_status rsa_check_entries(const double *a, const double *b, size_t len, cj_rsa_measure m, size_t *count,
+                            cj_error *err);
+
 /* Builds the plan of a and b [len] for measure m. Fails with CJ_ERR_ARG for
  * an infinite entry (NaN entries are left out). */
 cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t len, cj_rsa_measure m,

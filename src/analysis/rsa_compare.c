@@ -31,13 +31,9 @@ cj_status cj_rsa_compare(const double *a, const double *b, size_t len, cj_rsa_me
                          cj_error *err)
 {
     *value = NAN;
-    if ((unsigned)m >= CJ_RSA_MEASURES) return cj_fail(err, CJ_ERR_ARG, "RSA measure %d is not one of cj_rsa_measure", m);
-    size_t cnt = 0;
-    for (size_t k = 0; k < len; k++) {
-        if (isinf(a[k]) || isinf(b[k]))
-            return cj_fail(err, CJ_ERR_ARG, "RDM entry %zu of %zu is infinite (%g, %g)", k, len, a[k], b[k]);
-        cnt += !isnan(a[k]) && !isnan(b[k]);
-    }
+    size_t cnt;
+    cj_status chk = rsa_check_entries(a, b, len, m, &cnt, err);
+    if (chk) return chk;
     if (cnt < 2) return CJ_OK;
     const double *x = a, *y = b;
     double *buf = NULL;

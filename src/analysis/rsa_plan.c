@@ -87,11 +87,10 @@ static cj_status order_for_kendall(rsa_plan *p, cj_error *err)
     return CJ_OK;
 }
 
-cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t len, cj_rsa_measure m,
-                         cj_error *err)
+cj_status rsa_check_entries(const double *a, const double *b, size_t len, cj_rsa_measure m, size_t *count,
+                            cj_error *err)
 {
-    memset(p, 0, sizeof *p);
-    p->measure = m;
+    *count = 0;
     if ((unsigned)m >= CJ_RSA_MEASURES) return cj_fail(err, CJ_ERR_ARG, "RSA measure %d is not one of cj_rsa_measure", m);
     size_t cnt = 0;
     for (size_t k = 0; k < len; k++) {
@@ -99,6 +98,18 @@ cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t l
             return cj_fail(err, CJ_ERR_ARG, "RDM entry %zu of %zu is infinite (%g, %g)", k, len, a[k], b[k]);
         cnt += !isnan(a[k]) && !isnan(b[k]);
     }
+    *count = cnt;
+    return CJ_OK;
+}
+
+cj_status rsa_plan_build(rsa_plan *p, const double *a, const double *b, size_t len, cj_rsa_measure m,
+                         cj_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->measure = m;
+    size_t cnt;
+    cj_status chk = rsa_check_entries(a, b, len, m, &cnt, err);
+    if (chk) return chk;
     size_t c = cnt ? cnt : 1;
     const int ranked = m == CJ_RSA_SPEARMAN || m == CJ_RSA_TAU_A;
     p->idx = malloc(c * sizeof *p->idx);
