@@ -20,6 +20,10 @@
  *                                     al. 2019's "randortho") or G times the identity
  *                                     (Le et al. 2015's IRNN; Yang's "diag"), which
  *                                     start the network as a slow integrator
+ *   init_ih=pytorch|normal            the input weights' start: torch.nn.RNN's
+ *                                     U(-1/√H, 1/√H) (default) or N(0, 1/I) for I
+ *                                     inputs (LeCun's; Yang et al. 2019's w_in, whose
+ *                                     inputs then drive the units 3x harder at H = 256)
  *
  * Dale's law (Song et al. 2016, eq. 5): the effective recurrent weight is
  * W_eff = [W]_+ D, D = diag(±1) by presynaptic unit, so weight_hh_l0 stores
@@ -43,6 +47,7 @@ typedef struct {
     float sigma;        /* σ_rec */
     int dale, n_exc, train_h0;
     int init;           /* INIT_* */
+    int init_ih_normal; /* init_ih=normal: weight_ih_l0 ~ N(0, 1/I) */
     float gain;
     cj_rng rng;         /* the noise (seeded at init) */
     int chunk;          /* calls since reset: the first one's backward reaches x_0 */
@@ -66,6 +71,7 @@ static cj_status rnn_parse(cj_layer *l, cj_spec_args *a, cj_error *err)
     if (!st) st = cj_spec_bool(a, "train_h0", 0, &p->train_h0, err);
     if (!st) st = cj_spec_choice(a, "init", "pytorch|orthogonal|identity", INIT_PYTORCH, &p->init, err);
     if (!st) st = cj_spec_float(a, "gain", 1, 0, 100, &p->gain, err);
+    if (!st) st = cj_spec_choice(a, "init_ih", "pytorch|normal", 0, &p->init_ih_normal, err);
     if (!st && p->init == INIT_PYTORCH && cj_spec_value(a, "gain"))
         st = cj_spec_fail(a, err, "gain= scales init=orthogonal or init=identity, not the default init=pytorch");
     if (st) return st;
@@ -148,6 +154,11 @@ static void rnn_init(cj_layer *l, cj_rng *rng)
         else memset(q->data, 0, sizeof(float) * q->n);
     }
     int H = l->units;
+    if (p->init_ih_normal) {
+        cj_param *ih = &l->params[P_IH];
+        float sd = 1.0f / sqrtf((float)l->in.c);
+        for (size_t i = 0; i < ih->n; i++) ih->data[i] = sd * (float)cj_rng_normal(rng);
+    }
     float *w = l->params[P_HH].data;
     if (p->init == INIT_ORTHOGONAL) orthogonal(w, H, p->gain, rng);
     if (p->init == INIT_IDENTITY)
