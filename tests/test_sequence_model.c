@@ -313,6 +313,33 @@ TEST(recurrent_init_options_start_where_they_say)
     }
 }
 
+/* init_ih=normal draws the input weights from N(0, 1/I): over 400 x 4
+ * weights the sample SD is within 7% of 1/2 (its own SD is ~1.8%), the
+ * mean near 0, and some weights lie outside PyTorch's uniform bound. */
+TEST(recurrent_input_init_normal_has_lecun_scale)
+{
+    cj_model m;
+    cj_error err;
+    if (cj_model_create_seq(&m, "rnn 400 init_ih=normal, dense 2", (cj_shape){I, 1, 1}, T, B, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    cj_rng rng;
+    cj_rng_seed(&rng, 9);
+    cj_model_init(&m, &rng);
+    const cj_param *u = cj_layer_param(&m.layers[0], CJ_PARAM_WEIGHT);
+    double sum = 0, sq = 0;
+    size_t outside = 0;
+    for (size_t k = 0; k < u->n; k++) {
+        sum += u->data[k];
+        sq += (double)u->data[k] * u->data[k];
+        outside += fabsf(u->data[k]) > 1 / sqrtf(400.0f);
+    }
+    double mean = sum / (double)u->n, sd = sqrt(sq / (double)u->n - mean * mean);
+    CHECK(fabs(sd - 0.5) < 0.035 && fabs(mean) < 0.05 && outside > u->n / 2);
+    cj_model_free(&m);
+}
+
 /* Running T steps at once, or step by step carrying the state, gives the
  * same outputs (the state is kept between calls until reset). */
 TEST(state_carries_between_calls)
@@ -459,6 +486,7 @@ int main(void)
     RUN(rate_rnn_options_match_finite_differences_through_time);
     RUN(dale_law_keeps_the_signs_of_units);
     RUN(recurrent_init_options_start_where_they_say);
+    RUN(recurrent_input_init_normal_has_lecun_scale);
     RUN(state_carries_between_calls);
     RUN(rnn_noise_is_drawn_without_init);
     RUN(diagnostics_replay_the_recurrent_noise);
