@@ -142,6 +142,44 @@ TEST(hebbian_matches_numpy)
     cj_safetensors_free(&ref);
 }
 
+/* rule.readout_only: the same updates for the readout as NumPy's, and
+ * none at all for the recurrent weights (the reservoir control). */
+TEST(hebbian_readout_only_leaves_the_recurrent_weights)
+{
+    cj_safetensors ref;
+    cj_error err;
+    if (cj_safetensors_read("tests/ref/hebbian/hebbian.safetensors", &ref, &err)) {
+        test_fail("%s (run tools/make_hebbian_refs.py)", err.msg);
+        return;
+    }
+    cj_model m;
+    if (!load_model(&m, &ref)) {
+        cj_safetensors_free(&ref);
+        return;
+    }
+    cj_rng rng;
+    cj_rng_seed(&rng, 1);
+    cj_rule r;
+    cj_rule_config cfg = cj_rule_defaults(&cj_rule_hebbian);
+    cfg.readout_only = 1;
+    CHECK(cj_rule_create(&r, &cfg, &m, &cj_objective_mse, &rng, &err) == CJ_OK);
+    cj_critic critic = {toy_reward, toy_type, NULL};
+    const float *x = get(&ref, "u1.input"), *kicks = get(&ref, "u1.kicks");
+    cj_target t = {.values = get(&ref, "u1.targets"), .steps = T, .critic = &critic};
+    float L;
+    if (x && kicks) {
+        cj_rule_fix_perturbation(&r, kicks);
+        CHECK(cj_rule_update(&r, &m, x, &t, T, B, &L, &err) == CJ_OK);
+        const cj_layer *rnn = &m.layers[0], *out = &m.layers[1];
+        for (int k = 0; k < rnn->n_params; k++)
+            for (size_t i = 0; i < rnn->params[k].n; i++) CHECK(rnn->params[k].grad[i] == 0.0f);
+        check_grad("readout weight", out->params[0].grad, get(&ref, "u1.grad.1.weight"), NO * NH, 1e-5);
+    }
+    cj_rule_free(&r);
+    cj_model_free(&m);
+    cj_safetensors_free(&ref);
+}
+
 TEST(node_perturbation_through_time_matches_numpy)
 {
     cj_safetensors ref;
@@ -350,6 +388,7 @@ TEST(hebbian_resumes_exactly)
 int main(void)
 {
     RUN(hebbian_matches_numpy);
+    RUN(hebbian_readout_only_leaves_the_recurrent_weights);
     RUN(node_perturbation_through_time_matches_numpy);
     RUN(node_perturbation_through_time_is_unbiased);
     RUN(hebbian_refuses_other_models);

@@ -309,6 +309,54 @@ TEST(romo_trials_follow_the_definition)
     task_trials_free(&f);
 }
 
+/* mante (Mante et al. 2013's own formulation): with sigma = 0 the inputs
+ * are the signed coherences / 100 in the stimulus period only, the context
+ * input is on for the whole trial, the target is +1 / -1 (the relevant
+ * coherence's sign) in the decision period only, where alone the mask is
+ * 1; a perfect output is correct and its negation wrong on every trial. */
+TEST(mante_trials_follow_the_definition)
+{
+    cj_task t;
+    if (!task_parse_ok("mante sigma=0", &t)) return;
+    CHECK(t.n_obs == 4 && t.n_actions == 1 && t.max_steps == 43); /* 750 ms: 37.5 steps, rounded to 38 */
+    task_trials f;
+    enum { B = 400 };
+    if (!task_trials_make(&t, 1, B, 5, 0, &f)) return;
+    CHECK(f.batch.values && f.batch.dim == 1 && f.batch.mask);
+    int contexts[2] = {0};
+    float *out = malloc(sizeof(float) * (size_t)f.src.T * B);
+    for (int b = 0; b < B && out; b++) {
+        const cj_trial *tr = &f.trials[b];
+        int ctx = (int)tr->condition[0], gt = tr->ground_truth;
+        double motion = tr->condition[1], colour = tr->condition[2], rel = ctx == 0 ? motion : colour;
+        CHECK(fabs(motion) == 5 || fabs(motion) == 15 || fabs(motion) == 50);
+        CHECK(gt == (rel > 0 ? 1 : 2) && tr->condition[3] == gt);
+        CHECK(tr->T == 43 && tr->response_start == 38 && tr->response_end == 43);
+        contexts[ctx]++;
+        for (int s = 0; s < f.src.T; s++) {
+            const float *x = obs_at(&f, s, b);
+            int in = s < tr->T, stim = s < 38;
+            CHECK_NEAR(x[0], in && stim ? motion / 100 : 0, 1e-6);
+            CHECK_NEAR(x[1], in && stim ? colour / 100 : 0, 1e-6);
+            CHECK(x[2] == (in && ctx == 0 ? 1.0f : 0.0f) && x[3] == (in && ctx == 1 ? 1.0f : 0.0f));
+            float want = in && s >= 38 ? (gt == 1 ? 1.0f : -1.0f) : 0.0f;
+            CHECK(f.batch.values[(size_t)s * B + b] == want);
+            CHECK(mask_at(&f, s, b) == (in && s >= 38 ? 1.0f : 0.0f));
+        }
+    }
+    check_balanced(contexts, 2, B, "context");
+    /* Scores: the targets themselves, and their negation. */
+    for (int sign = 1; sign >= -1 && out; sign -= 2)
+        for (int b = 0; b < B; b++) {
+            for (int s = 0; s < f.src.T; s++) out[s] = sign * f.batch.values[(size_t)s * B + b];
+            cj_trial_score sc = cj_task_score(&t, &f.trials[b], out, 1);
+            int want_choice = sign > 0 ? f.trials[b].ground_truth : 3 - f.trials[b].ground_truth;
+            CHECK(sc.correct == (sign > 0) && sc.choice == want_choice && !sc.fixation_broken);
+        }
+    free(out);
+    task_trials_free(&f);
+}
+
 /* Other pairs rescale the code to their own range; pairs must come in
  * twos, larger first. */
 TEST(romo_pairs_option)
@@ -572,6 +620,7 @@ int main(void)
     RUN(rt_reaction_time_from_response_step);
     RUN(romo_trials_follow_the_definition);
     RUN(romo_pairs_option);
+    RUN(mante_trials_follow_the_definition);
     RUN(dms_trials_follow_the_definition);
     RUN(dnms_trials_follow_the_definition);
     RUN(match_noise_where_neurogym_puts_it);

@@ -47,6 +47,10 @@ typedef struct {
      * from U(-perturb_amp, perturb_amp) added to its input current. 0 means
      * Miconi's values: 0.003 per 1 ms step (3 Hz) and 16 (src/rules/hebbian.c). */
     float perturb_rate, perturb_amp;
+    /* Hebbian: only the readout learns (the recurrent weights keep their
+     * start), the reservoir control that says what the recurrent learning
+     * adds (Jaeger 2001; Sussillo & Abbott 2009 read out random networks). */
+    int readout_only;
 } cj_rule_config;
 
 /* A learning rule is a table of functions (kann-style). Adding one: write

@@ -235,7 +235,7 @@ double cj_task_reward_default(const cj_task *t, const cj_trial *trial, const cj_
 double cj_task_reward(const cj_task *t, const cj_trial *trial, const cj_trial_score *s);
 
 /* The registered tasks (src/tasks/registry.c), and one by name. */
-extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops;
+extern const cj_task_ops cj_perceptual_dm_ops, cj_context_dm_ops, cj_mante_ops;
 /* The 20 tasks of Yang et al. (2019, Nat Neurosci 22:297), in their order:
  * 85 inputs (fixation, two rings of 32, 20 rule inputs), 33 output values
  * (fixation, a ring of 32); src/tasks/yang.h. */

@@ -170,8 +170,11 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
     for (int k = 0; !st && k < n_groups; k++) {
         cj_panel *p = cj_figure_panel(fig, 0, k);
         char title[96];
-        snprintf(title, sizeof title, "%.40s: %d points, %.0f%% on a line", g[k].label, g[k].n_slow,
-                 100 * (isnan(g[k].line_fraction) ? 0 : g[k].line_fraction));
+        if (isnan(g[k].line_fraction))
+            snprintf(title, sizeof title, "%.40s: %d point%s", g[k].label, g[k].n_slow, g[k].n_slow == 1 ? "" : "s");
+        else
+            snprintf(title, sizeof title, "%.40s: %d points, %.0f%% on a line", g[k].label, g[k].n_slow,
+                     100 * g[k].line_fraction);
         cj_panel_set_title(p, title);
         cj_panel_set_labels(p, "state PC1", "state PC2");
         /* A few trials of the group, coloured by their correct choice. */
@@ -324,7 +327,9 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
         if (g[k].n_slow > 0)
             printf(", %d of them fixed (q < 1e-12): %d stable, %d saddles", g[k].n_fixed, g[k].n_stable,
                    g[k].n_saddle);
-        if (g[k].n_slow > 1) printf("; the points' first PC holds %.1f%% of their spread", 100 * g[k].line_fraction);
+        /* Two points always lie on a line: the fraction says something from 3. */
+        if (!isnan(g[k].line_fraction))
+            printf("; the points' first PC holds %.1f%% of their spread", 100 * g[k].line_fraction);
         if (g[k].n_slow > 0) printf("; slowest eigenvalue |lambda| %.4f on average", g[k].slow_abs);
         if (g[k].n_slow == 0) printf(" (try a larger --q)");
         putchar('\n');

@@ -58,6 +58,11 @@
  * nothing is backpropagated through time). The recurrent weights learn
  * from the reward alone.
  *
+ * rule.readout_only = true leaves W_rec at its start (its proposed update
+ * is 0, which Adam and SGD turn into no step): the readout alone, on the
+ * random network, is the control that measures what the recurrent
+ * learning adds.
+ *
  * State. The baselines R̄ (and whether each type was seen) are the rule's
  * own state, r->saved, which a run saves and --resume restores. An update
  * works on a copy and after_step (after the optimiser applied the update)
@@ -267,8 +272,9 @@ static float hebb_update(cj_rule *r, cj_model *m, const float *x, const cj_targe
     cj_layer *rnn = &m->layers[0];
     for (int k = 0; k < rnn->n_params; k++) memset(rnn->params[k].grad, 0, sizeof(float) * rnn->params[k].n);
     cj_param *w_hh = cj_layer_param(rnn, CJ_PARAM_RECURRENT);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s->nh, s->nh, T * B, 1.0f, s->g, s->nh, s->p3, s->nh, 0.0f,
-                w_hh->grad, s->nh);
+    if (!r->cfg.readout_only)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s->nh, s->nh, T * B, 1.0f, s->g, s->nh, s->p3, s->nh,
+                    0.0f, w_hh->grad, s->nh);
     return L;
 }
 

@@ -10,6 +10,7 @@ static const cj_task_ops *const TASKS[] = {
     &cj_dms_ops,
     &cj_dnms_ops,
     &cj_gonogo_ops,
+    &cj_mante_ops,      /* contextdm as Mante et al. posed it to their network */
     /* Yang et al. (2019)'s 20 tasks, in their order (src/tasks/yang_*.c) */
     &cj_yang_fdgo_ops,
     &cj_yang_reactgo_ops,

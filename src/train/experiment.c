@@ -136,6 +136,8 @@ static const key_def KEYS[] = {
      "step of an exploratory kick (0 = Miconi's 0.003, 3 Hz at dt = 1 ms)", RULE_KEY(reads_explore)},
     {"rule", "perturb_amp", T_FLOAT, OFF(rule.perturb_amp), 0, 0, "Hebbian: kicks are U(-A, A) in the input "
      "current (0 = Miconi's 16)", RULE_KEY(reads_explore)},
+    {"rule", "readout_only", T_BOOL, OFF(rule.readout_only), 0, 0, "Hebbian: only the readout learns; the "
+     "recurrent weights keep their start (the reservoir control)", RULE_KEY(reads_explore)},
     {"optim", "name", T_OPTIM, OFF(optim.kind), 0, 0, "sgd or adam", ANY},
     {"optim", "schedule", T_SCHEDULE, OFF(optim.schedule), 0, 0, "constant or cosine learning rate", ANY},
     {"optim", "lr", T_FLOAT, OFF(optim.lr), 0, F_POSITIVE, "learning rate", ANY},
