@@ -182,7 +182,7 @@ TEST(fixedpoints_reports_its_points)
     char out[8192], *args = cj_path_printf("fixedpoints %s --trials 200 --inits 32 --q 10 --out %s/fp", run_dir, tdir);
     CHECK(analyze(args, out, sizeof out) == 0 && strstr(out, "context 0:") && strstr(out, "context 1:"));
     char *dir = cj_path_printf("%s/fp", tdir);
-    CHECK(has_file(dir, "fixedpoints.png") && has_file(dir, "fixedpoints.csv"));
+    CHECK(has_file(dir, "fixedpoints.png") && has_file(dir, "fixedpoints.csv") && has_file(dir, "chain.csv"));
     int64_t s[4];
     int nd = npy_shape(dir, "fixedpoints.npy", s);
     CHECK(nd == 0 || (nd == 2 && s[1] == 24));

@@ -685,12 +685,61 @@ TEST(bad_arguments_are_named)
     cj_model_free(&mdl);
 }
 
+/* ---- the chain between points (cj_fp_chain) ------------------------------ */
+
+/* F(x) = (x1 + eps (x1 - x1^3), shrink x2): with shrink 0.5 and eps 0.1, a
+ * double well (stable points at x1 = ±1, a saddle at 0) whose speed
+ * between them is q = eps^2 (t - t^3)^2 / 2 at (t, 0); with eps 0 and
+ * shrink 0.5, the x1 axis is a line of fixed points (q = 0 along it). */
+typedef struct {
+    double eps, shrink;
+} well_map;
+
+static void well_f(void *user, const double *x, double *fx, int batch)
+{
+    const well_map *m = user;
+    for (int r = 0; r < batch; r++) {
+        double a = x[2 * r], b = x[2 * r + 1];
+        fx[2 * r] = a + m->eps * (a - a * a * a);
+        fx[2 * r + 1] = m->shrink * b;
+    }
+}
+
+TEST(chain_between_points_measures_the_ridge)
+{
+    cj_error err;
+    well_map wm = {0.1, 0.5};
+    cj_fp_system sys = {.n = 2, .map = well_f, .max_batch = 4, .user = &wm};
+    /* Given out of order: the chain runs -1, 0, 1 (or 1, 0, -1). */
+    const double pts[6] = {1, 0, -1, 0, 0, 0};
+    enum { STEPS = 8, N_PATH = 2 * STEPS + 1 };
+    double path[N_PATH * 2], q[N_PATH];
+    CHECK(cj_fp_chain(&sys, pts, 3, STEPS, path, q, &err) == CJ_OK);
+    double dir = path[0] < 0 ? 1 : -1;
+    for (int i = 0; i < N_PATH; i++) {
+        double t = dir * (-1 + (double)i / STEPS);
+        CHECK_NEAR(path[2 * i], t, 1e-12);
+        CHECK_NEAR(path[2 * i + 1], 0, 1e-12);
+        CHECK_NEAR(q[i], 0.5 * 0.01 * (t - t * t * t) * (t - t * t * t), 1e-15);
+    }
+    /* The ridge peaks near |t| = 1/sqrt(3) (0.5 and 0.625 on this grid). */
+    CHECK(q[4] > 5e-4 && q[STEPS] < 1e-20 && q[0] < 1e-20);
+
+    well_map line = {0, 0.5};
+    sys.user = &line;
+    const double ends[4] = {-1, 0, 2, 0};
+    CHECK(cj_fp_chain(&sys, ends, 2, STEPS, path, q, &err) == CJ_OK);
+    for (int i = 0; i <= STEPS; i++) CHECK(q[i] == 0);
+    CHECK(cj_fp_chain(&sys, ends, 1, STEPS, path, q, &err) == CJ_ERR_ARG && strstr(err.msg, "1 points"));
+}
+
 int main(void)
 {
     RUN(linear_saddle_analytic_jacobian);
     RUN(linear_saddle_central_differences_in_batches_of_3);
     RUN(linear_spiral_complex_modes);
     RUN(three_bit_flipflop);
+    RUN(chain_between_points_measures_the_ridge);
     RUN(rate_rnn_against_fsolve);
     RUN(dale_rnn_against_fsolve);
     RUN(gru_against_torch_and_fsolve);

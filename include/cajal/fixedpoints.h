@@ -187,6 +187,17 @@ cj_status cj_fp_find(const cj_fp_system *sys, const double *init, int n_inits, c
                      cj_fp_result *res, cj_error *err);
 void cj_fp_result_free(cj_fp_result *res);
 
+/* Separate attractors or one line of slow points? The chain through
+ * points [n, N] (n >= 2; e.g. the slow points a search kept), ordered
+ * along their first principal component, sampled `steps` times per link:
+ * path [(n − 1) steps + 1, N] gets the states (the points themselves at
+ * every steps-th row) and q [same] their q(x) = ½‖F(x) − x‖². Small q all
+ * along the chain (against the task's speed) makes the points samples of
+ * one slow manifold: an approximate line attractor (Mante et al. 2013);
+ * a rise between two points makes them separate attractors. */
+cj_status cj_fp_chain(const cj_fp_system *sys, const double *points, int n, int steps, double *path, double *q,
+                      cj_error *err);
+
 /* ---- adapters: a cajal layer at constant input ----------------------------
  * F is one step of the layer with input u [l->in.c] (NULL: zeros) held
  * fixed, in double precision from the layer's parameters as they are now

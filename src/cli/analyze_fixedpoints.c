@@ -33,19 +33,25 @@ typedef struct {
     double slow_abs;        /* mean |λ| of their slowest eigenvalue */
     double q_visited;       /* the median q of the states visited on the task */
     double q_max;           /* points kept up to this q */
+    /* The chain through the kept points in the order of their first PC,
+     * sampled PATH_STEPS times per link: the states between the points.
+     * Slow all along it (path_q_max <= q_max), the points are not separate
+     * attractors but samples of one line of slow points: an approximate
+     * line attractor (Mante et al. 2013, Fig. 5; Sussillo & Barak 2013). */
+    double *path;           /* [n_path, N] */
+    double *path_q;         /* [n_path] */
+    int n_path;
+    double path_q_max;
 } group;
 
-/* The median of q(x) = ½‖F(x) − x‖² over the initial states: how fast the
- * network moves on the task, the scale "slow" is measured against. */
-static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, double *median, cj_error *err)
+enum { PATH_STEPS = 24 };
+
+/* q(x) = ½‖F(x) − x‖² of n states x [n, N] into q [n]. */
+static cj_status speeds(const cj_fp_system *sys, const double *x, int n, double *q, cj_error *err)
 {
     int N = sys->n, chunk = sys->max_batch > 0 && sys->max_batch < n ? sys->max_batch : n;
-    double *fx = malloc(sizeof(double) * (size_t)chunk * N), *q = malloc(sizeof(double) * (size_t)n);
-    if (!fx || !q) {
-        free(fx);
-        free(q);
-        return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    }
+    double *fx = malloc(sizeof(double) * (size_t)chunk * N);
+    if (!fx) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     for (int s = 0; s < n; s += chunk) {
         int b = n - s < chunk ? n - s : chunk;
         sys->map(sys->user, x + (size_t)s * N, fx, b);
@@ -58,15 +64,25 @@ static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, d
             q[s + r] = 0.5 * sum;
         }
     }
-    for (int i = 1; i < n; i++)
+    free(fx);
+    return CJ_OK;
+}
+
+/* The median of q over the initial states: how fast the network moves on
+ * the task, the scale "slow" is measured against. */
+static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, double *median, cj_error *err)
+{
+    double *q = malloc(sizeof(double) * (size_t)n);
+    if (!q) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    cj_status st = speeds(sys, x, n, q, err);
+    for (int i = 1; !st && i < n; i++)
         for (int j = i; j > 0 && q[j - 1] > q[j]; j--) {
             double t = q[j];
             q[j] = q[j - 1], q[j - 1] = t;
         }
-    *median = n % 2 ? q[n / 2] : 0.5 * (q[n / 2 - 1] + q[n / 2]);
-    free(fx);
+    if (!st) *median = n % 2 ? q[n / 2] : 0.5 * (q[n / 2 - 1] + q[n / 2]);
     free(q);
-    return CJ_OK;
+    return st;
 }
 
 /* Does trial i belong to group g (its context value, or condition K)? */
@@ -122,6 +138,30 @@ static void draw_inits(const cj_task_run *run, int task, const int *condition_of
         for (int j = 0; j < N; j++) init[(size_t)k * N + j] = x[j];
     }
     free(of);
+}
+
+/* The chain through the group's kept points (at least 2; cj_fp_chain). */
+static cj_status slow_chain(group *gr, const cj_fp_system *sys, int N, cj_error *err)
+{
+    gr->path_q_max = NAN;
+    int n = 0;
+    for (int k = 0; k < gr->res.n_points; k++) n += gr->res.points[k].q <= gr->q_max;
+    if (n < 2) return CJ_OK;
+    double *pts = malloc(sizeof(double) * (size_t)n * N);
+    gr->n_path = (n - 1) * PATH_STEPS + 1;
+    gr->path = malloc(sizeof(double) * (size_t)gr->n_path * N);
+    gr->path_q = malloc(sizeof(double) * (size_t)gr->n_path);
+    if (!pts || !gr->path || !gr->path_q) {
+        free(pts);
+        return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    }
+    for (int k = 0, i = 0; k < gr->res.n_points; k++)
+        if (gr->res.points[k].q <= gr->q_max) memcpy(pts + (size_t)i++ * N, gr->res.points[k].x, sizeof(double) * N);
+    cj_status st = cj_fp_chain(sys, pts, n, PATH_STEPS, gr->path, gr->path_q, err);
+    for (int i = 0; !st && i < gr->n_path; i++)
+        if (i == 0 || gr->path_q[i] > gr->path_q_max) gr->path_q_max = gr->path_q[i];
+    free(pts);
+    return st;
 }
 
 /* Count the kinds and measure how line-like the slow points are. */
@@ -194,6 +234,17 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
             if (!st) st = cj_panel_add_line(p, tx, ty, len, s, NULL, err);
             drawn++;
         }
+        /* The chain between the points: solid where it is slow (q within
+         * the bound), so a line attractor shows as one unbroken grey line. */
+        for (int i = 0; !st && i + 1 < g[k].n_path; i++) {
+            double a2[2], b2[2], sx[2], sy[2];
+            st = cj_pca_project_f64(&pca, g[k].path + (size_t)i * N, 1, 2, a2, err);
+            if (!st) st = cj_pca_project_f64(&pca, g[k].path + (size_t)(i + 1) * N, 1, 2, b2, err);
+            if (st || (g[k].path_q[i] > g[k].q_max && g[k].path_q[i + 1] > g[k].q_max)) continue;
+            sx[0] = a2[0], sx[1] = b2[0], sy[0] = a2[1], sy[1] = b2[1];
+            cj_line_style s = {.color = {0.45, 0.45, 0.45}, .width = 2.5};
+            st = cj_panel_add_line(p, sx, sy, 2, s, NULL, err);
+        }
         for (int j = 0; !st && j < g[k].res.n_points; j++) {
             const cj_fixed_point *fp = &g[k].res.points[j];
             if (fp->q > g[k].q_max) continue;
@@ -211,6 +262,8 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
             if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "unstable / saddle", err);
             s.color = (cj_rgb){0, 0, 0}, s.marker = CJ_MARKER_SQUARE;
             if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "slow point", err);
+            cj_line_style c = {.color = {0.45, 0.45, 0.45}, .width = 2.5};
+            if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, c, "slow between points", err);
         }
     }
     if (!st) st = cj_analysis_write_figure(a, fig, "fixedpoints.png", err);
@@ -242,6 +295,19 @@ static cj_status write_tables(cj_analysis *a, const group *g, int n_groups, int 
     cj_status st = text ? cj_analysis_write_text(a, "fixedpoints.csv", text, len, err)
                         : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     free(text);
+    /* The speed along the chain between each group's points. */
+    text = NULL, len = 0;
+    f = st ? NULL : open_memstream(&text, &len);
+    if (!st && !f) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (f) {
+        fprintf(f, "group,position,q,slow_bound\n");
+        for (int k = 0; k < n_groups; k++)
+            for (int i = 0; i < g[k].n_path; i++)
+                fprintf(f, "%s,%.6f,%.6g,%.6g\n", g[k].label, (double)i / PATH_STEPS, g[k].path_q[i], g[k].q_max);
+        fclose(f);
+        st = text ? cj_analysis_write_text(a, "chain.csv", text, len, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+        free(text);
+    }
     double *x = malloc(sizeof(double) * (size_t)(total ? total : 1) * N);
     double *ev = malloc(sizeof(double) * (size_t)(total ? total : 1) * N * 2);
     if (!st && (!x || !ev)) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
@@ -314,9 +380,10 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
             break;
         }
         st = cj_fp_find(&sys, init, n_inits, &o, &g[k].res, err);
-        cj_fp_system_free(&sys);
         g[k].q_max = q_opt ? q_max : 1e-2 * g[k].q_visited;
         if (!st) summarise(&g[k], g[k].q_max, N);
+        if (!st) st = slow_chain(&g[k], &sys, N, err);
+        cj_fp_system_free(&sys);
     }
     if (!st) st = write_tables(a, g, n_groups, N, err);
     if (!st) st = figure(a, run, g, n_groups, err);
@@ -331,12 +398,18 @@ cj_status cj_analyze_fixedpoints(cj_analysis *a, const cj_task_run *run, cj_erro
         if (!isnan(g[k].line_fraction))
             printf("; the points' first PC holds %.1f%% of their spread", 100 * g[k].line_fraction);
         if (g[k].n_slow > 0) printf("; slowest eigenvalue |lambda| %.4f on average", g[k].slow_abs);
+        if (!isnan(g[k].path_q_max))
+            printf("; between them q reaches %.3g: %s", g[k].path_q_max,
+                   g[k].path_q_max <= g[k].q_max ? "slow all along, one line of slow points (a line attractor)"
+                                                 : "faster than the slow bound, so separate points");
         if (g[k].n_slow == 0) printf(" (try a larger --q)");
         putchar('\n');
     }
-    if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
+    if (!st) printf("wrote %s/{fixedpoints.png, fixedpoints.csv, chain.csv, fixedpoints.npy, eigenvalues.npy}\n", a->out_dir);
     for (int k = 0; k < n_groups; k++) {
         free(g[k].u);
+        free(g[k].path);
+        free(g[k].path_q);
         cj_fp_result_free(&g[k].res);
     }
     free(init);
