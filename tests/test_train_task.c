@@ -1,7 +1,8 @@
 /* test_train_task.c — training on cognitive tasks end to end through the
  * command line: metrics.jsonl's performance per task, config.ini holding
  * data.task in full, cajal eval regenerating the test trials and agreeing
- * with the trainer to the last digit, and the errors of data.format = task. */
+ * with the trainer to the last digit (recurrent noise included), and the
+ * errors of data.format = task. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static const char EXPERIMENT[] = "[data]\n"
                                  "train_trials = 640\n"
                                  "test_trials = 300\n"
                                  "[model]\n"
-                                 "layers = rnn 16 nonlinearity=relu tau=100 dt=20 init=identity, dense 3\n"
+                                 "layers = rnn 16 nonlinearity=relu tau=100 dt=20 noise=0.1 init=identity, dense 3\n"
                                  "[optim]\n"
                                  "name = adam\n"
                                  "lr = 0.01\n"

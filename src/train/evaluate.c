@@ -41,6 +41,9 @@ static void score_trials(const cj_source *src, const float *out, int B, int dim,
     }
 }
 
+/* The evaluation noise's seed ("eval"), plus the layer's index. */
+#define EVAL_NOISE_SEED 0x6576616cULL
+
 cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_batch *batch, cj_eval_result *r,
                       cj_error *err)
 {
@@ -51,8 +54,11 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
     if (src->T > 1 && src->T > m->max_steps)
         return cj_fail(err, CJ_ERR_SHAPE, "%s: sequences of %d steps, but the model was built for %d", src->name,
                        src->T, m->max_steps);
-    /* Evaluating draws recurrent noise from the layers' streams; they are
-     * put back afterwards, so evaluation does not change the training run. */
+    /* Evaluating draws recurrent noise from the layers' streams. They are
+     * set to one fixed evaluation stream per layer first, so a test set
+     * meets the same noise at every epoch and from the model file alone
+     * (`cajal eval` reproduces metrics.jsonl), and put back afterwards, so
+     * evaluation does not change the training run. */
     int n_streams = cj_model_n_streams(m);
     int *idx = malloc(sizeof(int) * (size_t)chunk);
     cj_rng *streams = n_streams ? malloc(sizeof(cj_rng) * (size_t)n_streams) : NULL;
@@ -61,7 +67,13 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
         free(streams);
         return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", src->name);
     }
-    if (streams) cj_model_save_streams(m, streams);
+    if (streams) {
+        cj_model_save_streams(m, streams);
+        for (int i = 0; i < m->n_layers; i++) {
+            cj_rng *lr = cj_layer_rng(&m->layers[i]);
+            if (lr) cj_rng_seed(lr, EVAL_NOISE_SEED + (uint64_t)i);
+        }
+    }
     int dim = (int)cj_shape_size(cj_model_output_shape(m));
     /* Each chunk's mean loss weighs by its rows (or their mask): without
      * a mask, exactly the sum of the per-chunk sums over n. */
