@@ -88,7 +88,8 @@ TEST(input_gradient_matches_finite_differences)
     check_gradient(smooth, rgb, 6, CJ_MAXIMIZE_MEAN, 1e-2, 2e-3);
     /* the Fashion-MNIST CNN's kinds: relu and max pooling (a small step
      * keeps the probes off the kinks) */
-    const char *cnn = "conv2d 3 kernel=3 padding=1, relu, maxpool 2, conv2d 4 kernel=3 padding=1, relu, flatten, dense 3";
+    const char *cnn = "conv2d 3 kernel=3 padding=1, relu, maxpool 2, conv2d 4 kernel=3 padding=1, relu, flatten, "
+                      "dense 3";
     check_gradient(cnn, (cj_shape){1, 8, 8}, 3, CJ_MAXIMIZE_MEAN, 1e-3, 5e-3);
     check_gradient(cnn, (cj_shape){1, 8, 8}, 6, CJ_MAXIMIZE_MEAN, 1e-3, 5e-3);
 }
@@ -262,6 +263,55 @@ TEST(jitter_spreads_the_preferred_pixel_over_its_rolls)
         }
     CHECK(inside_low == 0);
     CHECK(outside_high == 0);
+    cj_model_free(&m);
+}
+
+/* One step reproduced from the unit's stream: a unit that reads pixel p
+ * sees x0[p - s] through the roll s, so the step must raise exactly that
+ * pixel (Adam's first step is lr sign(g)) and leave every other where the
+ * start put it. A roll of the gradient the wrong way, or dy and dx swapped,
+ * moves another pixel. */
+TEST(a_step_moves_the_pixel_the_rolled_unit_saw)
+{
+    enum { H = 7, W = 9, D = H * W, PY = 3, PX = 4 };
+    cj_model m;
+    if (make_model(&m, "flatten, dense 3", (cj_shape){1, H, W}, 3, 1)) return;
+    memset(m.params, 0, sizeof(float) * m.n_params);
+    for (int u = 0; u < 3; u++) m.layers[1].params[0].data[u * D + PY * W + PX] = 1.0f;
+    cj_maximize_opts o;
+    cj_maximize_defaults(&o);
+    o.jitter = 3;
+    o.blur_sigma = 0;
+    o.steps = 1;
+    o.init_std = 0.1f;
+    o.lr = 0.5f;
+    int units[3] = {0, 1, 2}, moved_both = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        o.seed = seed;
+        float x[3 * D], trace[3];
+        cj_maximize_result r = {.images = x, .trace = trace};
+        cj_error err;
+        CHECK(cj_maximize(&m, 1, units, 3, &o, &r, &err) == CJ_OK);
+        for (int u = 0; u < 3; u++) {
+            cj_rng rng;
+            float x0[D];
+            cj_maximize_unit_rng(seed, u, &rng);
+            cj_rng_fill_normal(&rng, x0, D, 0.1f);
+            int dy = (int)cj_rng_below(&rng, 7) - 3, dx = (int)cj_rng_below(&rng, 7) - 3;
+            int q = ((PY - dy + H) % H) * W + (PX - dx + W) % W;
+            moved_both += dy != 0 && dx != 0;
+            CHECK_NEAR(trace[u], x0[q], 1e-7);
+            for (int i = 0; i < D; i++) {
+                double want = i == q ? x0[i] + 0.5 : x0[i];
+                if (fabs(x[u * D + i] - want) > 1e-6) {
+                    test_fail("seed %llu unit %d shift (%d, %d): pixel %d is %g, expected %g",
+                              (unsigned long long)seed, u, dy, dx, i, x[u * D + i], want);
+                    break;
+                }
+            }
+        }
+    }
+    CHECK(moved_both > 0); /* some shifts were off both axes: the test had teeth */
     cj_model_free(&m);
 }
 
@@ -525,6 +575,17 @@ TEST(cli_one_unit_to_a_png_file)
     free(b);
     free(pa);
     free(pb);
+    /* a conv channel's centre, from the data's mean image, with no box */
+    args = cj_path_printf("maximize %s --layer 0 --unit 2 --at centre --start mean --inputs %s/test-images.gz "
+                          "--range none --steps 10 --out %s/one/centre.png --quiet", model_path, dir, dir);
+    rc = run(args);
+    if (rc != 0) test_fail("exit %d: %s", rc, output);
+    free(args);
+    p = in_dir("one/centre.csv");
+    char *text = fixture_read(p, NULL);
+    CHECK(text && strstr(text, "\n0_conv2d,2,,centre,"));
+    free(text);
+    free(p);
 }
 
 /* A model of 5 features (trained on .npy data, no image). */
@@ -556,13 +617,19 @@ TEST(cli_errors_are_one_line)
     args = cj_path_printf("maximize %s --layer 0 --unit 1 --units 2", model_path);
     CHECK(run(args) == 2 && strstr(output, "not both"));
     free(args);
-    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --at edge", model_path), "--at 'edge' is not mean or centre");
-    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --range 1", model_path), "--range '1' is not LO,HI or none");
+    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --at edge", model_path),
+           "--at 'edge' is not mean or centre");
+    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --range 1", model_path),
+           "--range '1' is not LO,HI or none");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --range 2,1", model_path), "LO must be below HI");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --steps 0", model_path),
            "--steps '0' is not a whole number from 1");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1,2", model_path), "--unit '1,2' is not a whole number");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --bogus 3", model_path), "unknown option '--bogus'");
+    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --start mean", model_path),
+           "--start mean starts from the mean image of --inputs FILE");
+    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --optim sgd", model_path),
+           "--optim 'sgd' is not adam or normalized");
     /* library errors: exit 1, one line naming what is wrong */
     expect(1, cj_path_printf("maximize %s --layer 9 --unit 0 --out %s/err", model_path, dir),
            "cajal maximize: --layer: layer '9' is not one of the model's layers 0 to 4 (0_conv2d, 1_relu, 2_maxpool, "
@@ -587,6 +654,7 @@ int main(void)
     RUN(roll_is_np_roll_and_back_inverts_it);
     RUN(blur_is_a_gaussian_with_repeated_edges);
     RUN(jitter_spreads_the_preferred_pixel_over_its_rolls);
+    RUN(a_step_moves_the_pixel_the_rolled_unit_saw);
     RUN(a_seed_fixes_every_image);
     RUN(units_layers_and_options_are_checked);
     RUN(box_and_pixels_follow_the_scaling);

@@ -124,6 +124,13 @@ void cj_maximize_gradient(cj_model *m, int layer, const int *units, int B, cj_ma
  * takes the gradient at the rolled input back to the input: the jitter. */
 void cj_maximize_roll(float *dst, const float *src, cj_shape s, int dy, int dx, int back);
 
+/* The stream unit `unit`'s start and jitter come from: the start is
+ * cj_rng_fill_normal(rng, x, input size, init_std) (plus start_image,
+ * clipped to the box), then each step draws dy and then dx, each
+ * cj_rng_below(rng, 2 J + 1) - J (nothing when J = 0). For reproducing a
+ * run step by step (tests). */
+void cj_maximize_unit_rng(uint64_t seed, int unit, cj_rng *rng);
+
 /* Progress: called after each step with the unit-steps done (a step of a
  * batch of B units counts B) and the total, steps x units; non-zero stops
  * the run with CJ_ERR_INTERRUPTED. */
@@ -161,8 +168,8 @@ cj_status cj_maximize_write_png(const char *path, const float *pixels, int C, in
 
 /* n images [n, C, H, W] of pixels in [0, 1] as one grid PNG: each image
  * enlarged `zoom` times, labels[i] above it and notes[i] (may be NULL, or
- * an entry NULL) under it, `title` over the grid (may be NULL), written
- * atomically. */
+ * an entry NULL; lines split at '\n') under it, `title` over the grid (may
+ * be NULL), each kind of text in one size that fits, written atomically. */
 cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, int C, int H, int W, int zoom,
                                  const char *title, const char *const *labels, const char *const *notes,
                                  cj_error *err);

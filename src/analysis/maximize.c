@@ -11,8 +11,8 @@
 void cj_maximize_defaults(cj_maximize_opts *o)
 {
     *o = (cj_maximize_opts){.steps = 256, .lr = 0.05f, .l2 = 0.0f, .jitter = 1, .blur_sigma = 0.5f,
-                            .blur_every = 4, .init_std = 0.01f, .lo = -INFINITY, .hi = INFINITY, .start_image = NULL, .seed = 1,
-                            .optim = CJ_MAXIMIZE_ADAM, .at = CJ_MAXIMIZE_MEAN};
+                            .blur_every = 4, .init_std = 0.01f, .lo = -INFINITY, .hi = INFINITY,
+                            .start_image = NULL, .seed = 1, .optim = CJ_MAXIMIZE_ADAM, .at = CJ_MAXIMIZE_MEAN};
 }
 
 /* ---- the objective and its gradient -------------------------------------- */
@@ -202,12 +202,11 @@ static cj_status check_opts(const cj_maximize_opts *o, cj_error *err)
     return CJ_OK;
 }
 
-/* Each unit's own stream: its start and jitter depend on (seed, unit)
- * only. The odd constant spreads neighbouring units' seeds (splitmix64
- * seeding makes close seeds independent anyway). */
-static void seed_unit(cj_rng *r, uint64_t seed, int unit)
+/* The odd constant spreads neighbouring units' seeds (splitmix64 seeding
+ * makes close seeds independent anyway). */
+void cj_maximize_unit_rng(uint64_t seed, int unit, cj_rng *rng)
 {
-    cj_rng_seed(r, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(unit + 1)));
+    cj_rng_seed(rng, seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(unit + 1)));
 }
 
 /* One step for the B images in w: jitter, forward, backward, L2, update,
@@ -274,7 +273,7 @@ static cj_status run_batch(cj_model *m, int layer, const int *units, int B, cons
 {
     size_t D = w->D;
     for (int b = 0; b < B; b++) {
-        seed_unit(&w->rng[b], o->seed, units[b]);
+        cj_maximize_unit_rng(o->seed, units[b], &w->rng[b]);
         float *x = w->x + b * D;
         cj_rng_fill_normal(&w->rng[b], x, D, o->init_std);
         if (o->start_image)

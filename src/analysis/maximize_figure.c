@@ -5,6 +5,7 @@
 #include <cairo.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cajal/io.h"
@@ -102,30 +103,55 @@ cj_status cj_maximize_write_png(const char *path, const float *pixels, int C, in
     return st;
 }
 
-/* The largest font size up to `size` at which every one of the n texts
+/* Line `i` of text (lines split at '\n') into buf; 0 when there is none. */
+static int line_of(const char *text, int i, char *buf, size_t cap)
+{
+    for (; i > 0 && text; i--) {
+        text = strchr(text, '\n');
+        if (text) text++;
+    }
+    if (!text) return 0;
+    size_t len = strcspn(text, "\n");
+    snprintf(buf, cap, "%.*s", (int)(len < cap ? len : cap - 1), text);
+    return 1;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 1;
+    for (; *text; text++) n += *text == '\n';
+    return n;
+}
+
+/* The largest font size up to `size` at which every line of the n texts
  * fits `width`, so that all labels of a grid share one size. */
 static double fit_size(cairo_t *cr, const char *const *texts, int n, double size, double width)
 {
     double fit = size;
+    char line[256];
     cairo_set_font_size(cr, size);
-    for (int k = 0; texts && k < n; k++) {
-        if (!texts[k]) continue;
-        cairo_text_extents_t e;
-        cairo_text_extents(cr, texts[k], &e);
-        if (e.x_advance > width) fit = fmin(fit, size * width / e.x_advance);
-    }
+    for (int k = 0; texts && k < n; k++)
+        for (int i = 0; texts[k] && line_of(texts[k], i, line, sizeof line); i++) {
+            cairo_text_extents_t e;
+            cairo_text_extents(cr, line, &e);
+            if (e.x_advance > width) fit = fmin(fit, size * width / e.x_advance);
+        }
     return fit;
 }
 
-/* Text centred on x with its baseline at y, at `size`, shrunk to fit `width`. */
-static void centred(cairo_t *cr, const char *s, double x, double y, double size, double width)
+/* Text centred on x, its first baseline at y and each further line `step`
+ * lower, at `size` (shrunk to fit `width`). */
+static void centred(cairo_t *cr, const char *s, double x, double y, double size, double width, double step)
 {
     size = fit_size(cr, &s, 1, size, width);
     cairo_set_font_size(cr, size);
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    cairo_move_to(cr, x - e.x_advance / 2, y);
-    cairo_show_text(cr, s);
+    char line[256];
+    for (int i = 0; line_of(s, i, line, sizeof line); i++) {
+        cairo_text_extents_t e;
+        cairo_text_extents(cr, line, &e);
+        cairo_move_to(cr, x - e.x_advance / 2, y + i * step);
+        cairo_show_text(cr, line);
+    }
 }
 
 /* Columns of the grid: one row up to 6 images, two rows of 5 for the ten
@@ -140,7 +166,10 @@ cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, i
     if (st) return st;
     if (n < 1 || n > 4096) return cj_fail(err, CJ_ERR_ARG, "%s: %d images: a grid holds 1 to 4096", path, n);
     int cols = grid_cols(n), rows = (n + cols - 1) / cols;
-    double pad = 14, label = 22, note = notes ? 20 : 0, head = title && *title ? 34 : 4;
+    int note_lines = 0;
+    for (int k = 0; notes && k < n; k++)
+        if (notes[k] && count_lines(notes[k]) > note_lines) note_lines = count_lines(notes[k]);
+    double pad = 14, label = 22, note = note_lines ? 4 + 15 * note_lines : 0, head = title && *title ? 34 : 4;
     double cw = W * zoom + pad, ch = H * zoom + label + note + pad;
     double fw = pad + cols * cw, fh = head + rows * ch + pad / 2;
     if (fw > MAX_SIDE || fh > MAX_SIDE)
@@ -157,7 +186,7 @@ cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, i
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     if (title && *title) {
         cairo_set_source_rgb(cr, 0, 0, 0);
-        centred(cr, title, fw / 2, 24, 16, fw - 2 * pad);
+        centred(cr, title, fw / 2, 24, 16, fw - 2 * pad, 0);
     }
     size_t size = (size_t)C * H * W;
     double label_pt = fit_size(cr, labels, n, 14, W * zoom), note_pt = fit_size(cr, notes, n, 12, W * zoom);
@@ -177,9 +206,9 @@ cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, i
         cairo_rectangle(cr, ix - 0.5, iy - 0.5, side_w + 1, side_h + 1);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        if (labels && labels[k]) centred(cr, labels[k], ix + side_w / 2, y + label - 6, label_pt, side_w);
+        if (labels && labels[k]) centred(cr, labels[k], ix + side_w / 2, y + label - 6, label_pt, side_w, 0);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        if (notes && notes[k]) centred(cr, notes[k], ix + side_w / 2, iy + side_h + 15, note_pt, side_w);
+        if (notes && notes[k]) centred(cr, notes[k], ix + side_w / 2, iy + side_h + 15, note_pt, side_w, 15);
     }
     cairo_destroy(cr);
     if (!st) st = save_png(s, path, err);

@@ -190,10 +190,10 @@ static void title_of(const cj_maximize_job *job, const cj_maximize_opts *o, cons
     if (k >= 0 && (size_t)k < cap) snprintf(buf + k, cap - k, ", seed %llu", (unsigned long long)o->seed);
 }
 
-/* "a = 12.3", with the real stimuli's largest value when measured. */
+/* "a = 12.3", with the real stimuli's largest value under it when measured. */
 static char *note_of(const run_state *s, int k)
 {
-    if (s->max) return cj_path_printf("a = %.3g (data max %.3g)", s->final[k], s->max[k]);
+    if (s->max) return cj_path_printf("a = %.3g\ndata max %.3g", s->final[k], s->max[k]);
     return cj_path_printf("a = %.3g", s->final[k]);
 }
 
@@ -322,14 +322,14 @@ cj_status cj_maximize_model_file(const cj_maximize_job *job, cj_maximize_report 
     snprintf(layer_name, sizeof layer_name, "%d_%s", layer, s.m.layers[layer].ops->word);
     cj_maximize_opts o = job->opts;
     set_box(job, &s, &o);
-    if (!st) st = place_outputs(job, layer_name, &s, err);
-    if (!st) st = allocate(&s, o.steps, err);
-    cj_maximize_result r = {.images = s.images, .final = s.final, .start = s.start, .trace = s.trace,
-                            .progress = job->progress, .user = job->user};
     if (!st && job->start_mean && !job->inputs)
         st = cj_fail(err, CJ_ERR_ARG, "maximize: starting from the data's mean image needs the data (inputs)");
     if (!st && job->inputs) st = read_data(&s, job, err);
     o.start_image = s.mean_image;
+    if (!st) st = place_outputs(job, layer_name, &s, err);
+    if (!st) st = allocate(&s, o.steps, err);
+    cj_maximize_result r = {.images = s.images, .final = s.final, .start = s.start, .trace = s.trace,
+                            .progress = job->progress, .user = job->user};
     if (!st) st = cj_maximize(&s.m, layer, s.units, s.n, &o, &r, err);
     if (!st && job->inputs) st = measure_data(&s, job, layer, err);
     if (!st) st = write_arrays(&s, o.steps, err);
@@ -344,7 +344,10 @@ cj_status cj_maximize_model_file(const cj_maximize_job *job, cj_maximize_report 
         rep->lr = o.lr;
         rep->best = -INFINITY;
         rep->worst = INFINITY;
-        for (int k = 0; k < s.n; k++) rep->best = fmaxf(rep->best, s.final[k]), rep->worst = fminf(rep->worst, s.final[k]);
+        for (int k = 0; k < s.n; k++) {
+            rep->best = fmaxf(rep->best, s.final[k]);
+            rep->worst = fminf(rep->worst, s.final[k]);
+        }
     } else {
         cj_maximize_report_free(rep);
     }
