@@ -575,6 +575,26 @@ TEST(cli_one_unit_to_a_png_file)
     free(b);
     free(pa);
     free(pb);
+    /* from the middle of the box: with no steps to speak of, the image is about the middle */
+    args = cj_path_printf("maximize %s --layer 4 --unit 0 --start middle --steps 1 --lr 1e-6 --out %s/one/mid.png "
+                          "--quiet", model_path, dir);
+    CHECK(run(args) == 0);
+    free(args);
+    cj_model_info info;
+    cj_error err;
+    float lo = 0, hi = 0;
+    CHECK(cj_model_file_info(model_path, &info, &err) == CJ_OK && cj_maximize_box(&info, &lo, &hi));
+    p = in_dir("one/mid.npy");
+    cj_npy_array mid;
+    if (cj_npy_read(p, CJ_NPY_F32, &mid, &err) == CJ_OK) {
+        double worst = 0;
+        for (size_t i = 0; i < mid.numel; i++) worst = fmax(worst, fabs(((float *)mid.data)[i] - 0.5 * (lo + hi)));
+        CHECK(worst < 0.1 * (hi - lo)); /* the noise is 1% of the width */
+        cj_npy_free(&mid);
+    } else {
+        test_fail("%s", err.msg);
+    }
+    free(p);
     /* a conv channel's centre, from the data's mean image, with no box */
     args = cj_path_printf("maximize %s --layer 0 --unit 2 --at centre --start mean --inputs %s/test-images.gz "
                           "--range none --steps 10 --out %s/one/centre.png --quiet", model_path, dir, dir);
@@ -628,6 +648,8 @@ TEST(cli_errors_are_one_line)
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --bogus 3", model_path), "unknown option '--bogus'");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --start mean", model_path),
            "--start mean starts from the mean image of --inputs FILE");
+    expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --start grey", model_path),
+           "--start 'grey' is not zero, middle or mean");
     expect(2, cj_path_printf("maximize %s --layer 0 --unit 1 --optim sgd", model_path),
            "--optim 'sgd' is not adam or normalized");
     /* library errors: exit 1, one line naming what is wrong */

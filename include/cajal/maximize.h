@@ -176,6 +176,12 @@ cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, i
 
 /* ---- a saved model, start to finish (`cajal maximize`) ------------------- */
 
+typedef enum {
+    CJ_MAXIMIZE_START_ZERO,    /* 0 in input units (black for data.scale = unit) */
+    CJ_MAXIMIZE_START_MIDDLE,  /* the middle of the box (mid-grey); 0 without a box */
+    CJ_MAXIMIZE_START_MEAN     /* the mean image of `inputs` (Nguyen et al. 2016) */
+} cj_maximize_start;
+
 typedef struct {
     const char *model_path;  /* a cajal model.safetensors */
     const char *layer;       /* "9" or "9_dense" (cj_maximize_find_layer) */
@@ -188,7 +194,7 @@ typedef struct {
      * unit_U.png per unit, grid.png for several, inputs.npy, units.csv,
      * trace.npy. NULL: the folder maximize_LAYER beside the model file. */
     const char *out;
-    int start_mean;          /* start from the mean image of `inputs` (plus the noise), not from 0 */
+    cj_maximize_start start; /* where the noise of the start is added */
     int zoom;                /* picture pixels per input pixel (>= 1) */
     int batch;               /* units per forward pass (>= 1) */
     /* The box: range = 0 takes the training pixels' (cj_maximize_box; none

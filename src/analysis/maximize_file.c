@@ -27,7 +27,7 @@ typedef struct {
     float *images, *pixels;  /* [n, input] */
     float *final, *start, *trace, *mean, *max;
     int *argmax;
-    float *data, *mean_image; /* the real stimuli [n_data, input], their mean */
+    float *data, *mean_image; /* the real stimuli [n_data, input]; the start image (their mean, or the box's middle) */
     int n_data;
     int layer;
     char *dir, *stem;        /* where the files go: folder, or FILE without ".png" */
@@ -175,7 +175,7 @@ static const char *short_path(const char *path)
 }
 
 /* "cnn/model.safetensors, layer 3_conv2d (centre position): 256 Adam
- * steps, l2 0, jitter 2 px, blur 0.5 px every 4, seed 1" */
+ * steps, l2 0, jitter 2 px, blur 0.5 px every 4, from the middle, seed 1" */
 static void title_of(const cj_maximize_job *job, const cj_maximize_opts *o, const cj_layer *l, const char *layer_name,
                      char *buf, size_t cap)
 {
@@ -187,7 +187,10 @@ static void title_of(const cj_maximize_job *job, const cj_maximize_opts *o, cons
     if (k < 0 || (size_t)k >= cap) return;
     if (o->blur_sigma > 0)
         k += snprintf(buf + k, cap - k, ", blur %g px every %d", o->blur_sigma, o->blur_every);
-    if (k >= 0 && (size_t)k < cap) snprintf(buf + k, cap - k, ", seed %llu", (unsigned long long)o->seed);
+    const char *start = job->start == CJ_MAXIMIZE_START_MIDDLE ? ", from the middle"
+                        : job->start == CJ_MAXIMIZE_START_MEAN   ? ", from the data's mean"
+                                                                 : "";
+    if (k >= 0 && (size_t)k < cap) snprintf(buf + k, cap - k, "%s, seed %llu", start, (unsigned long long)o->seed);
 }
 
 /* "a = 12.3", with the real stimuli's largest value under it when measured. */
@@ -247,7 +250,7 @@ static cj_status read_data(run_state *s, const cj_maximize_job *job, cj_error *e
 {
     int T = 1;
     cj_status st = cj_model_file_read_stimuli(job->inputs, &s->info, &s->data, &s->n_data, &T, err);
-    if (st || !job->start_mean) return st;
+    if (st || job->start != CJ_MAXIMIZE_START_MEAN) return st;
     size_t D = cj_shape_size(s->m.input);
     double *sum = calloc(D, sizeof(double));
     if (!sum || !(s->mean_image = malloc(sizeof(float) * D))) {
@@ -258,6 +261,16 @@ static cj_status read_data(run_state *s, const cj_maximize_job *job, cj_error *e
         for (size_t i = 0; i < D; i++) sum[i] += s->data[(size_t)k * D + i];
     for (size_t i = 0; i < D; i++) s->mean_image[i] = (float)(sum[i] / s->n_data);
     free(sum);
+    return CJ_OK;
+}
+
+/* A start image at the middle of the box (0 where a side is open). */
+static cj_status middle_start(run_state *s, const cj_maximize_opts *o, cj_error *err)
+{
+    size_t D = cj_shape_size(s->m.input);
+    if (!(s->mean_image = malloc(sizeof(float) * D))) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    float mid = isfinite(o->lo) && isfinite(o->hi) ? 0.5f * (o->lo + o->hi) : 0.0f;
+    for (size_t i = 0; i < D; i++) s->mean_image[i] = mid;
     return CJ_OK;
 }
 
@@ -322,9 +335,10 @@ cj_status cj_maximize_model_file(const cj_maximize_job *job, cj_maximize_report 
     snprintf(layer_name, sizeof layer_name, "%d_%s", layer, s.m.layers[layer].ops->word);
     cj_maximize_opts o = job->opts;
     set_box(job, &s, &o);
-    if (!st && job->start_mean && !job->inputs)
+    if (!st && job->start == CJ_MAXIMIZE_START_MEAN && !job->inputs)
         st = cj_fail(err, CJ_ERR_ARG, "maximize: starting from the data's mean image needs the data (inputs)");
     if (!st && job->inputs) st = read_data(&s, job, err);
+    if (!st && job->start == CJ_MAXIMIZE_START_MIDDLE) st = middle_start(&s, &o, err);
     o.start_image = s.mean_image;
     if (!st) st = place_outputs(job, layer_name, &s, err);
     if (!st) st = allocate(&s, o.steps, err);

@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "usage: cajal maximize MODEL.safetensors|RUN_DIR --layer L (--unit U | --units SPEC)\n"
             "                      [--at mean|centre] [--steps N] [--lr X] [--optim adam|normalized]\n"
             "                      [--l2 X] [--jitter J] [--blur-sigma S] [--blur-every K] [--seed S]\n"
-            "                      [--init-std X] [--start zero|mean] [--range LO,HI|none] [--inputs FILE]\n"
+            "                      [--init-std X] [--start zero|middle|mean] [--range LO,HI|none] [--inputs FILE]\n"
             "                      [--labels A,B,..] [--zoom Z] [--batch N] [--out FILE.png|DIR] [--threads N]\n"
             "                      [--quiet]\n\n"
             "What drives a unit: the input that maximises its activation, found by gradient\n"
@@ -50,8 +50,10 @@ static void usage(FILE *f)
             "  --blur-every K   ... after every K-th step (default 4)\n"
             "  --seed S         the random start and jitter (default 1): a seed fixes every image\n"
             "  --init-std X     sd of the random start (default: 1%% of the input range)\n"
-            "  --start S        zero (default): the noise alone; mean: the mean image of --inputs\n"
-            "                   plus the noise (Nguyen et al. 2016)\n"
+            "  --start S        where the noise starts: zero (default; black for [0, 1] inputs),\n"
+            "                   middle (the middle of the range: mid-grey, so the picture shows\n"
+            "                   what darkens as well as what lights) or mean (the mean image of\n"
+            "                   --inputs, Nguyen et al. 2016)\n"
             "  --range LO,HI    the box the input is clipped to, in input units (default: the\n"
             "                   training pixels' [0, 1] after the model's scaling; none for models\n"
             "                   trained on .npy data); none: no box\n"
@@ -209,9 +211,11 @@ static int parse(int argc, char **argv, options *o)
             fprintf(stderr, "%s: --start mean starts from the mean image of --inputs FILE: give it\n", WHO);
             return 2;
         }
-        o->job.start_mean = 1;
+        o->job.start = CJ_MAXIMIZE_START_MEAN;
+    } else if (o->start && !strcmp(o->start, "middle")) {
+        o->job.start = CJ_MAXIMIZE_START_MIDDLE;
     } else if (o->start && strcmp(o->start, "zero")) {
-        fprintf(stderr, "%s: --start '%s' is not zero or mean\n", WHO, o->start);
+        fprintf(stderr, "%s: --start '%s' is not zero, middle or mean\n", WHO, o->start);
         return 2;
     }
     if (o->unit) {
