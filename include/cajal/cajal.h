@@ -63,6 +63,7 @@
 #include "cajal/lesion.h"
 #include "cajal/mat.h"
 #include "cajal/match.h"
+#include "cajal/maximize.h"
 #include "cajal/metrics.h"
 #include "cajal/model.h"
 #include "cajal/model_file.h"

@@ -102,6 +102,12 @@ void cj_model_backward(cj_model *m, const float *dout, const float *feedback, in
  * traversal rules that send errors their own way (DFA) use. */
 void cj_model_backward_range(cj_model *m, int top, int bottom);
 
+/* Layers top down to 0, the error signal sent into every dacts[i] down to
+ * dacts[0] = dL/dinput: the gradient with respect to the input itself,
+ * which activation maximisation climbs (maximize.h). The caller fills
+ * dacts[top + 1]; parameter gradients of those layers are overwritten. */
+void cj_model_backward_input(cj_model *m, int top);
+
 /* The layers' own random streams (a rate RNN's recurrent noise): how many
  * there are, and copies out and back, so that passes which belong together
  * (a rule's clean and perturbed passes, the diagnostics' reference pass and

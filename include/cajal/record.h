@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cajal/model.h"
+#include "cajal/model_file.h"
 #include "cajal/status.h"
 
 /* Run the n samples of x (sample-major, [n, T, input]; T = 1 for static
@@ -36,6 +37,12 @@ cj_status cj_record(cj_model *m, const float *x, int n, int T, const char *out_d
  * number of stimuli goes to *n_stimuli (may be NULL). */
 cj_status cj_model_file_record(const char *model_path, const char *inputs, int batch, const char *out_dir,
                                int *n_stimuli, cj_error *err);
+
+/* The stimuli in `inputs` as a saved model (metadata `info`) takes them:
+ * read as cj_model_file_record reads them and scaled as its training
+ * inputs were. *x [n, T, input] is allocated (free it). */
+cj_status cj_model_file_read_stimuli(const char *inputs, const cj_model_info *info, float **x, int *n, int *T,
+                                     cj_error *err);
 
 /* Record a saved image model (input C x H x W, C = 1 or 3) on a set of
  * images (cj_image_set_load: a folder of PNG files or a .mat struct array

@@ -93,6 +93,20 @@ static cj_status write_text(const char *out_dir, const char *file, const char *i
     return st;
 }
 
+cj_status cj_model_file_read_stimuli(const char *inputs, const cj_model_info *info, float **x, int *n, int *T,
+                                     cj_error *err)
+{
+    cj_status st = read_stimuli(inputs, info, x, n, T, err);
+    if (st) return st;
+    /* The training inputs' scaling, as stored in the metadata. */
+    cj_source scale = {0};
+    cj_source_set_scale(&scale, info->format, info->scale, info->scale_mean, info->scale_std);
+    size_t len = (size_t)*n * *T * cj_shape_size(info->input);
+    if (scale.x_scaled)
+        for (size_t i = 0; i < len; i++) (*x)[i] = ((*x)[i] - scale.x_offset) * scale.x_gain;
+    return CJ_OK;
+}
+
 cj_status cj_model_file_record(const char *model_path, const char *inputs, int batch, const char *out_dir,
                                int *n_stimuli, cj_error *err)
 {
@@ -101,14 +115,8 @@ cj_status cj_model_file_record(const char *model_path, const char *inputs, int b
     cj_status st = cj_model_file_info(model_path, &info, err);
     float *x = NULL;
     int n = 0, T = 1;
-    if (!st) st = read_stimuli(inputs, &info, &x, &n, &T, err);
+    if (!st) st = cj_model_file_read_stimuli(inputs, &info, &x, &n, &T, err);
     if (st) return st;
-    /* The training inputs' scaling, as stored in the metadata. */
-    cj_source scale = {0};
-    cj_source_set_scale(&scale, info.format, info.scale, info.scale_mean, info.scale_std);
-    size_t len = (size_t)n * T * cj_shape_size(info.input);
-    if (scale.x_scaled)
-        for (size_t i = 0; i < len; i++) x[i] = (x[i] - scale.x_offset) * scale.x_gain;
     cj_model m;
     if (!(st = cj_model_from_file_seq(model_path, T, batch, &m, &info, err))) {
         st = cj_record(&m, x, n, T, out_dir, err);

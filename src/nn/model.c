@@ -298,6 +298,11 @@ void cj_model_backward_range(cj_model *m, int top, int bottom)
     for (int i = top; i >= bottom; i--) layer_backward(m, i, i > bottom, NULL, 0);
 }
 
+void cj_model_backward_input(cj_model *m, int top)
+{
+    for (int i = top; i >= 0; i--) layer_backward(m, i, 1, NULL, 0);
+}
+
 int cj_model_n_streams(const cj_model *m)
 {
     int n = 0;
