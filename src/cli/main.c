@@ -26,6 +26,7 @@ static const struct {
     {"analyze", cj_cmd_analyze, "study a network trained on tasks like a brain (psychometrics, fixed points, ...)"},
     {"cka", cj_cmd_cka, "layer-by-layer similarity of two models' activations (CKA, Procrustes, CCA)"},
     {"predict", cj_cmd_predict, "how well each layer predicts recorded units (cross-validated ridge, ceiled)"},
+    {"tuning", cj_cmd_tuning, "tuning curves of units to a stimulus variable: selectivity, preferred level/direction"},
 };
 
 static void usage(FILE *f)
