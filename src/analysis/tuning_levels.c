@@ -136,8 +136,10 @@ static cj_status number_levels(const double *v, int n, const unsigned char *keep
                      "%d); bin them with --bins N (equal-count bins) or --edges", k_n, s[0], s[k_n - 1], max_levels);
     if (!st) st = alloc_levels(lv, n, k_n, lv->circular != CJ_TUNING_LINEAR, err);
     for (int k = 0; k < k_n && !st; k++) {
+        /* the shortest text that reads back as the value: "0.5", not 0.50000000000000000 */
         char text[40];
-        snprintf(text, sizeof text, "%.9g", s[k]);
+        snprintf(text, sizeof text, "%.15g", s[k]);
+        if (strtod(text, NULL) != s[k]) snprintf(text, sizeof text, "%.17g", s[k]);
         lv->x[k] = s[k];
         st = set_label(lv, k, text, err);
     }

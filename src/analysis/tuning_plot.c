@@ -133,7 +133,7 @@ cj_status cj_tuning_figure(const cj_tuning *t, const cj_tuning_levels *lv, const
     if (shown < 1) shown = 1;
     int panels = shown + 1, cols = (int)ceil(sqrt((double)panels)), rows = (panels + cols - 1) / cols;
     /* a panel for named levels needs room under it for their names */
-    int pw = 460, ph = lv->numeric ? 380 : 440;
+    int pw = 460, ph = lv->numeric ? 380 : 520;
     if (pw * cols < 1300) pw = 1300 / cols; /* room for the figure's title */
     cj_figure *fig;
     cj_status st = cj_figure_create(&fig, rows, cols, pw * cols, ph * rows + 40, err);
@@ -150,7 +150,7 @@ cj_status cj_tuning_figure(const cj_tuning *t, const cj_tuning_levels *lv, const
         cj_panel *p = cj_figure_panel(fig, r, c);
         st = unit_panel(p, t, lv, order[i], 0, err);
         int bottom = at + cols >= panels;
-        cj_panel_set_labels(p, bottom && lv->numeric ? xlabel : "", c == 0 ? "response" : "");
+        cj_panel_set_labels(p, bottom ? xlabel : "", c == 0 ? "response" : "");
     }
     if (!st) st = cj_figure_write(fig, path, err);
     cj_figure_free(fig);

@@ -144,8 +144,10 @@ cj_status cj_tuning_windows(const cj_trials_text *t, const char *what, const cha
         start[i] = 0;
         end[i] = T;
         if (keep && !keep[i]) continue;
-        int s = side_value(t, what, &a, i, err), e = side_value(t, what, &b, i, err);
-        if (s < 0 || e < 0) return CJ_ERR_ARG;
+        int s = side_value(t, what, &a, i, err);
+        if (s < 0) return CJ_ERR_ARG;
+        int e = side_value(t, what, &b, i, err);
+        if (e < 0) return CJ_ERR_ARG;
         /* A trial ends at its `steps` (cajal record pads shorter trials
          * with zero input after it): the window is cut there. */
         if (steps_col >= 0) {
