@@ -89,6 +89,7 @@
 #include "cajal/tensor.h"
 #include "cajal/train.h"
 #include "cajal/trials_csv.h"
+#include "cajal/tuning.h"
 #include "cajal/unitmatch.h"
 #include "cajal/waveform_net.h"
 

@@ -207,4 +207,18 @@ cj_status cj_percentile_interval(const double *x, size_t n, double level, double
 cj_status cj_bootstrap_median_interval(const double *x, size_t n, int samples, uint64_t seed, double level,
                                        double ci[2], cj_error *err);
 
+/* ---- the F distribution (fdist.c) ------------------------------------ */
+
+/* The regularized incomplete beta function I_x(a, b) into *lower and
+ * 1 - I_x(a, b) into *upper (either may be NULL), each summed directly on
+ * its own side of the distribution's bulk so that a small tail keeps its
+ * relative precision (continued fraction, DLMF 8.17.22; about 1e-14
+ * relative). x outside [0, 1] is taken as 0 or 1; NaN for a, b <= 0. */
+void cj_beta_inc(double x, double a, double b, double *lower, double *upper);
+
+/* P(F > f) for Fisher's F with d1 and d2 degrees of freedom: the p-value
+ * of an F statistic (scipy.stats.f.sf). 1 for f <= 0, 0 for f = inf, NaN
+ * for NaN f or d1, d2 not finite and > 0. */
+double cj_f_sf(double f, double d1, double d2);
+
 #endif

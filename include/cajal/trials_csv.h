@@ -58,4 +58,33 @@ cj_status cj_trials_select(const cj_trials *t, const char *column, double value,
 
 void cj_trials_free(cj_trials *t);
 
+/* The same columns as text, for tables whose cells are names (the task
+ * of a trial, a stimulus's category): every cell as written, quotes
+ * undone and the blanks around it dropped, empty cells as "". The same
+ * format and errors as cj_trials_csv_read, less the numeric checks.
+ *
+ *     const char *want[] = {"task", "stim_dir"};
+ *     cj_trials_text t;
+ *     if (cj_trials_csv_read_text("acts/conditions.csv", want, 2, &t, &err)) ...;
+ *     const char *task_of_row_3 = t.cells[3 * t.n_cols + 0];   // file line t.line[3]
+ *     cj_trials_text_free(&t);
+ */
+typedef struct {
+    int n_rows, n_cols;
+    char **names;  /* [n_cols], the columns as asked */
+    char **cells;  /* [n_rows * n_cols]: row i of column j at cells[i * n_cols + j] */
+    int *line;     /* [n_rows]: the line of the file each row is on (1-based), for messages */
+    char *text;    /* the one block names[] and cells[] point into */
+} cj_trials_text;
+
+/* columns NULL and n_columns 0: every column of the header, in its order
+ * (a header field that is empty, a name twice, or more than
+ * CJ_TRIALS_CSV_MAX_ALL_COLUMNS fields is then an error). */
+#define CJ_TRIALS_CSV_MAX_ALL_COLUMNS 4096
+cj_status cj_trials_csv_read_text(const char *path, const char *const *columns, int n_columns, cj_trials_text *out,
+                                  cj_error *err);
+/* The index of column `name`, or -1. */
+int cj_trials_text_find(const cj_trials_text *t, const char *name);
+void cj_trials_text_free(cj_trials_text *t);
+
 #endif

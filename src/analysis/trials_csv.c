@@ -256,69 +256,101 @@ static cj_status alloc_table(cj_trials *t, const char *const *names, int n_cols,
     return CJ_OK;
 }
 
-static cj_status parse(const char *path, const char *text, size_t len, const char *const *columns, int n_columns,
-                       cj_trials *out, int *field_of, cj_error *err)
+/* Where the header says the table is: field_of[j] is the header field of
+ * columns[j]; the body (the rows) starts at *body, after line
+ * *header_line, and holds *rows non-blank lines. */
+typedef struct {
+    int header_fields, header_line;
+    size_t body, rows;
+} layout;
+
+static cj_status parse_header(const char *path, const char *text, size_t len, const char *const *columns,
+                              int n_columns, int *field_of, layout *lay, where *w, cj_error *err)
 {
-    where w = {.path = path, .err = err};
     size_t pos = 0;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) pos = 3; /* UTF-8 byte order mark */
     const char *b, *e;
     int have = 0;
     while ((have = next_line(text, len, &pos, &b, &e))) {
-        w.line++;
+        w->line++;
         if (!blank_line(b, e)) break;
     }
     if (!have) return cj_fail(err, CJ_ERR_FORMAT, "%s: empty file, expected a header line naming the columns", path);
-    int header_fields;
-    header_ctx h = {.want = columns, .n_want = n_columns, .field_of = field_of, .w = &w};
-    if (split(b, e, &w, header_field, &h, &header_fields)) return err ? err->code : CJ_ERR_FORMAT;
-    const int header_line = w.line;
+    header_ctx h = {.want = columns, .n_want = n_columns, .field_of = field_of, .w = w};
+    if (split(b, e, w, header_field, &h, &lay->header_fields)) return err ? err->code : CJ_ERR_FORMAT;
+    lay->header_line = w->line;
     for (int j = 0; j < n_columns; j++)
         if (field_of[j] < 0) {
             char names[240], q[80];
             list_ctx l = {.out = names, .cap = sizeof names};
             names[0] = '\0';
             int ignored;
-            split(b, e, &w, list_field, &l, &ignored);
-            return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: no column '%s' (the header has %s)", path, header_line,
-                           cj_error_quote(columns[j], q, sizeof q), names);
+            split(b, e, w, list_field, &l, &ignored);
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: no column '%s' (the header has %s)", path,
+                           lay->header_line, cj_error_quote(columns[j], q, sizeof q), names);
         }
-
     /* Pass 1: count the rows. */
-    size_t rows = 0, body = pos;
-    while (next_line(text, len, &pos, &b, &e)) rows += !blank_line(b, e);
-    cj_status st = alloc_table(out, columns, n_columns, rows, path, err);
-    if (st) return st;
+    lay->body = pos;
+    lay->rows = 0;
+    while (next_line(text, len, &pos, &b, &e)) lay->rows += !blank_line(b, e);
+    return CJ_OK;
+}
 
-    int *col_of = malloc((size_t)header_fields * sizeof *col_of);
-    if (!col_of) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d header fields", path, header_fields);
-    for (int f = 0; f < header_fields; f++) col_of[f] = -1;
+/* The requested column of each header field, or -1 (a new allocation). */
+static int *columns_of_fields(const layout *lay, const int *field_of, int n_columns)
+{
+    int *col_of = malloc((size_t)lay->header_fields * sizeof *col_of);
+    if (!col_of) return NULL;
+    for (int f = 0; f < lay->header_fields; f++) col_of[f] = -1;
     for (int j = 0; j < n_columns; j++) col_of[field_of[j]] = j;
+    return col_of;
+}
 
-    /* Pass 2: split and convert. */
-    row_ctx r = {.t = out, .col_of = col_of, .header_fields = header_fields, .w = &w};
-    pos = body;
-    st = CJ_OK;
+/* Pass 2: every non-blank line after the header split by `fn` (whose
+ * context's row counter *row it advances), each checked to have the
+ * header's number of fields. */
+static cj_status parse_rows(const char *path, const char *text, size_t len, const layout *lay, where *w, field_fn fn,
+                            void *ctx, int *row, cj_error *err)
+{
+    size_t pos = lay->body;
+    const char *b, *e;
+    cj_status st = CJ_OK;
     while (!st && next_line(text, len, &pos, &b, &e)) {
-        w.line++;
+        w->line++;
         if (blank_line(b, e)) continue;
         int fields;
-        if (split(b, e, &w, row_field, &r, &fields)) {
+        if (split(b, e, w, fn, ctx, &fields)) {
             st = err ? err->code : CJ_ERR_FORMAT;
-        } else if (fields != header_fields) {
-            st = cj_fail(err, CJ_ERR_FORMAT, "%s: line %d has %d fields, the header (line %d) has %d", path, w.line,
-                         fields, header_line, header_fields);
+        } else if (fields != lay->header_fields) {
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: line %d has %d fields, the header (line %d) has %d", path, w->line,
+                         fields, lay->header_line, lay->header_fields);
         }
-        r.row++;
+        ++*row;
     }
+    return st;
+}
+
+static cj_status parse(const char *path, const char *text, size_t len, const char *const *columns, int n_columns,
+                       cj_trials *out, int *field_of, cj_error *err)
+{
+    where w = {.path = path, .err = err};
+    layout lay;
+    cj_status st = parse_header(path, text, len, columns, n_columns, field_of, &lay, &w, err);
+    if (!st) st = alloc_table(out, columns, n_columns, lay.rows, path, err);
+    if (st) return st;
+    int *col_of = columns_of_fields(&lay, field_of, n_columns);
+    if (!col_of) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d header fields", path, lay.header_fields);
+    row_ctx r = {.t = out, .col_of = col_of, .header_fields = lay.header_fields, .w = &w};
+    st = parse_rows(path, text, len, &lay, &w, row_field, &r, &r.row, err);
     free(col_of);
     return st;
 }
 
-cj_status cj_trials_csv_read(const char *path, const char *const *columns, int n_columns, cj_trials *out,
-                             cj_error *err)
+/* The checks both readers make of the columns asked for, then the file
+ * read whole, and field_of[n_columns] (all -1) for parse_header. */
+static cj_status read_for_columns(const char *path, const char *const *columns, int n_columns, char **text,
+                                  size_t *len, int **field_of, cj_error *err)
 {
-    *out = (cj_trials){0};
     if (n_columns < 1 || !columns)
         return cj_fail(err, CJ_ERR_ARG, "%s: %d columns asked for, need at least one", path, n_columns);
     for (int j = 0; j < n_columns; j++) {
@@ -330,16 +362,26 @@ cj_status cj_trials_csv_read(const char *path, const char *const *columns, int n
                 return cj_fail(err, CJ_ERR_ARG, "%s: column '%s' asked for twice", path,
                                cj_error_quote(columns[j], q, sizeof q));
     }
-    char *text;
-    size_t len;
-    cj_status st = cj_text_read(path, CJ_TRIALS_CSV_MAX_BYTES, &text, &len, err);
+    cj_status st = cj_text_read(path, CJ_TRIALS_CSV_MAX_BYTES, text, len, err);
     if (st) return st;
-    int *field_of = malloc((size_t)n_columns * sizeof *field_of);
-    if (!field_of) {
-        free(text);
+    *field_of = malloc((size_t)n_columns * sizeof **field_of);
+    if (!*field_of) {
+        free(*text);
         return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
     }
-    for (int j = 0; j < n_columns; j++) field_of[j] = -1;
+    for (int j = 0; j < n_columns; j++) (*field_of)[j] = -1;
+    return CJ_OK;
+}
+
+cj_status cj_trials_csv_read(const char *path, const char *const *columns, int n_columns, cj_trials *out,
+                             cj_error *err)
+{
+    *out = (cj_trials){0};
+    char *text;
+    size_t len;
+    int *field_of;
+    cj_status st = read_for_columns(path, columns, n_columns, &text, &len, &field_of, err);
+    if (st) return st;
     st = parse(path, text, len, columns, n_columns, out, field_of, err);
     free(field_of);
     free(text);
@@ -374,4 +416,172 @@ cj_status cj_trials_select(const cj_trials *t, const char *column, double value,
         o++;
     }
     return CJ_OK;
+}
+
+/* ---- columns as text ---- */
+
+typedef struct {
+    cj_trials_text *t;
+    const int *col_of;
+    int header_fields;
+    int row;
+    char *next;        /* where the next cell's bytes go in t->text */
+    const where *w;
+} text_ctx;
+
+static int text_field(void *ctx, const field *f, int index)
+{
+    text_ctx *r = ctx;
+    if (index == 0) r->t->line[r->row] = r->w->line;
+    if (index >= r->header_fields) return 0; /* counted, reported as ragged by the caller */
+    int j = r->col_of[index];
+    if (j < 0) return 0;
+    char *dst = r->next;
+    size_t o = 0;
+    for (size_t i = 0; i < f->len; i++) {
+        dst[o++] = f->s[i];
+        if (f->escapes && f->s[i] == '"') i++; /* "" is one quote */
+    }
+    dst[o] = '\0';
+    r->t->cells[(size_t)r->row * r->t->n_cols + j] = dst;
+    r->next = dst + o + 1;
+    return 0;
+}
+
+void cj_trials_text_free(cj_trials_text *t)
+{
+    free(t->names);
+    free(t->cells);
+    free(t->line);
+    free(t->text);
+    *t = (cj_trials_text){0};
+}
+
+static cj_status parse_text(const char *path, const char *text, size_t len, const char *const *columns,
+                            int n_columns, cj_trials_text *out, int *field_of, cj_error *err)
+{
+    where w = {.path = path, .err = err};
+    layout lay;
+    cj_status st = parse_header(path, text, len, columns, n_columns, field_of, &lay, &w, err);
+    if (st) return st;
+    if (lay.rows > INT_MAX || (lay.rows && (size_t)n_columns > SIZE_MAX / sizeof(char *) / lay.rows))
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: %zu rows x %d columns is too large a table", path, lay.rows,
+                       n_columns);
+    /* Every cell is a span of the file plus its NUL, and spans do not
+     * overlap, so the file's length plus one byte per cell holds them. */
+    size_t cells = lay.rows * (size_t)n_columns, names = 0;
+    for (int j = 0; j < n_columns; j++) names += strlen(columns[j]) + 1;
+    if (cells > SIZE_MAX - len - names)
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: %zu cells is too many", path, cells);
+    out->names = malloc((size_t)n_columns * sizeof *out->names);
+    out->cells = calloc(cells ? cells : 1, sizeof *out->cells);
+    out->line = malloc((lay.rows ? lay.rows : 1) * sizeof *out->line);
+    out->text = malloc(names + len + cells + 1);
+    if (!out->names || !out->cells || !out->line || !out->text)
+        return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %zu rows x %d columns", path, lay.rows, n_columns);
+    out->n_rows = (int)lay.rows;
+    out->n_cols = n_columns;
+    char *p = out->text;
+    for (int j = 0; j < n_columns; j++) {
+        size_t n = strlen(columns[j]) + 1;
+        memcpy(p, columns[j], n);
+        out->names[j] = p;
+        p += n;
+    }
+    int *col_of = columns_of_fields(&lay, field_of, n_columns);
+    if (!col_of) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for %d header fields", path, lay.header_fields);
+    text_ctx r = {.t = out, .col_of = col_of, .header_fields = lay.header_fields, .next = p, .w = &w};
+    st = parse_rows(path, text, len, &lay, &w, text_field, &r, &r.row, err);
+    free(col_of);
+    return st;
+}
+
+/* Every field of the header line, quotes undone, as new strings. */
+typedef struct {
+    char **names;
+    int n, cap, failed;
+} names_ctx;
+
+static int name_field(void *ctx, const field *f, int index)
+{
+    names_ctx *c = ctx;
+    if (c->n == CJ_TRIALS_CSV_MAX_ALL_COLUMNS) return c->failed = 2, -1;
+    if (c->n == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 16;
+        char **grown = cap > c->cap ? realloc(c->names, sizeof *grown * (size_t)cap) : NULL;
+        if (!grown) return c->failed = 1, -1;
+        c->names = grown;
+        c->cap = cap;
+    }
+    char *name = malloc(f->len + 1);
+    if (!name) return c->failed = 1, -1;
+    field_text(f, name, f->len + 1);
+    c->names[c->n++] = name;
+    return 0;
+}
+
+static cj_status header_names(const char *path, const char *text, size_t len, names_ctx *c, cj_error *err)
+{
+    where w = {.path = path, .err = err};
+    size_t pos = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    const char *b, *e;
+    int have;
+    while ((have = next_line(text, len, &pos, &b, &e)) && blank_line(b, e)) w.line++;
+    w.line++;
+    if (!have) return cj_fail(err, CJ_ERR_FORMAT, "%s: empty file, expected a header line naming the columns", path);
+    int count;
+    if (split(b, e, &w, name_field, c, &count))
+        return c->failed == 2 ? cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: more than %d columns", path, w.line,
+                                        CJ_TRIALS_CSV_MAX_ALL_COLUMNS)
+               : c->failed    ? cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory for the header", path)
+               : err          ? err->code
+                              : CJ_ERR_FORMAT;
+    for (int j = 0; j < c->n; j++)
+        if (!c->names[j][0])
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: field %d of the header is empty: every column needs a "
+                           "name", path, w.line, j + 1);
+    for (int j = 0; j < c->n; j++)
+        for (int i = 0; i < j; i++)
+            if (!strcmp(c->names[i], c->names[j])) {
+                char q[80];
+                return cj_fail(err, CJ_ERR_FORMAT, "%s: line %d: column '%s' is both field %d and field %d of the "
+                               "header", path, w.line, cj_error_quote(c->names[j], q, sizeof q), i + 1, j + 1);
+            }
+    return CJ_OK;
+}
+
+cj_status cj_trials_csv_read_text(const char *path, const char *const *columns, int n_columns, cj_trials_text *out,
+                                  cj_error *err)
+{
+    *out = (cj_trials_text){0};
+    char *text = NULL;
+    size_t len;
+    int *field_of = NULL;
+    names_ctx all = {0};
+    cj_status st;
+    if (!columns && n_columns == 0) { /* every column the header names */
+        st = cj_text_read(path, CJ_TRIALS_CSV_MAX_BYTES, &text, &len, err);
+        if (!st) st = header_names(path, text, len, &all, err);
+        free(text);
+        text = NULL;
+        columns = (const char *const *)all.names;
+        n_columns = all.n;
+    } else {
+        st = CJ_OK;
+    }
+    if (!st) st = read_for_columns(path, columns, n_columns, &text, &len, &field_of, err);
+    if (!st) st = parse_text(path, text, len, columns, n_columns, out, field_of, err);
+    free(field_of);
+    free(text);
+    for (int j = 0; j < all.n; j++) free(all.names[j]);
+    free(all.names);
+    if (st) cj_trials_text_free(out);
+    return st;
+}
+
+int cj_trials_text_find(const cj_trials_text *t, const char *name)
+{
+    for (int j = 0; j < t->n_cols; j++)
+        if (!strcmp(t->names[j], name)) return j;
+    return -1;
 }

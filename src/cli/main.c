@@ -27,6 +27,7 @@ static const struct {
     {"cka", cj_cmd_cka, "layer-by-layer similarity of two models' activations (CKA, Procrustes, CCA)"},
     {"predict", cj_cmd_predict, "how well each layer predicts recorded units (cross-validated ridge, ceiled)"},
     {"maximize", cj_cmd_maximize, "what drives a unit: its preferred input by gradient ascent, as PNGs"},
+    {"tuning", cj_cmd_tuning, "tuning curves of units to a stimulus variable: selectivity, preferred level/direction"},
 };
 
 static void usage(FILE *f)
