@@ -24,8 +24,17 @@ cj_status cj_rule_parse(const char *name, const cj_rule_ops **kind, cj_error *er
 
 cj_rule_config cj_rule_defaults(const cj_rule_ops *kind)
 {
-    cj_rule_config c = {.kind = kind, .samples = 1, .sigma = 1e-3f, .decay = 0.0f, .calibrate = 1,
-                        .mirror_lr = 0.01f, .mirror_decay = 0.01f, .mirror_steps = 1};
+    /* Field by field over zeroed memory, padding included: experiments are
+     * compared byte for byte (a written config must read back identically). */
+    cj_rule_config c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    c.samples = 1;
+    c.sigma = 1e-3f;
+    c.calibrate = 1;
+    c.mirror_lr = 0.01f;
+    c.mirror_decay = 0.01f;
+    c.mirror_steps = 1;
     return c;
 }
 
