@@ -71,19 +71,28 @@ static void check_grad(const char *what, const float *got, const float *want, si
     if (!(d <= tol)) test_fail("%s off by %.3g (relative to its largest entry)", what, d);
 }
 
+/* The NumPy reference and the model it was made for; 0 (and the test
+ * failed) when either cannot be had. */
+static int open_reference(cj_safetensors *ref, cj_model *m)
+{
+    cj_error err;
+    if (cj_safetensors_read("tests/ref/hebbian/hebbian.safetensors", ref, &err)) {
+        test_fail("%s (run tools/make_hebbian_refs.py)", err.msg);
+        return 0;
+    }
+    if (!load_model(m, ref)) {
+        cj_safetensors_free(ref);
+        return 0;
+    }
+    return 1;
+}
+
 TEST(hebbian_matches_numpy)
 {
     cj_safetensors ref;
     cj_error err;
-    if (cj_safetensors_read("tests/ref/hebbian/hebbian.safetensors", &ref, &err)) {
-        test_fail("%s (run tools/make_hebbian_refs.py)", err.msg);
-        return;
-    }
     cj_model m;
-    if (!load_model(&m, &ref)) {
-        cj_safetensors_free(&ref);
-        return;
-    }
+    if (!open_reference(&ref, &m)) return;
     cj_rng rng;
     cj_rng_seed(&rng, 1);
     cj_rule r;
@@ -148,15 +157,8 @@ TEST(hebbian_readout_only_leaves_the_recurrent_weights)
 {
     cj_safetensors ref;
     cj_error err;
-    if (cj_safetensors_read("tests/ref/hebbian/hebbian.safetensors", &ref, &err)) {
-        test_fail("%s (run tools/make_hebbian_refs.py)", err.msg);
-        return;
-    }
     cj_model m;
-    if (!load_model(&m, &ref)) {
-        cj_safetensors_free(&ref);
-        return;
-    }
+    if (!open_reference(&ref, &m)) return;
     cj_rng rng;
     cj_rng_seed(&rng, 1);
     cj_rule r;

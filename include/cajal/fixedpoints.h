@@ -187,6 +187,10 @@ cj_status cj_fp_find(const cj_fp_system *sys, const double *init, int n_inits, c
                      cj_fp_result *res, cj_error *err);
 void cj_fp_result_free(cj_fp_result *res);
 
+/* q(x) = ½‖F(x) − x‖² of n states x [n, N] into q [n], in batches of
+ * the system's max_batch: how fast the network moves there. */
+cj_status cj_fp_speeds(const cj_fp_system *sys, const double *x, int n, double *q, cj_error *err);
+
 /* Separate attractors or one line of slow points? The chain through
  * points [n, N] (n >= 2; e.g. the slow points a search kept), ordered
  * along their first principal component, sampled `steps` times per link:

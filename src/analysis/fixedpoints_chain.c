@@ -17,6 +17,27 @@
 #include "cajal/fixedpoints.h"
 #include "cajal/subspace.h"
 
+cj_status cj_fp_speeds(const cj_fp_system *sys, const double *x, int n, double *q, cj_error *err)
+{
+    int N = sys->n, chunk = sys->max_batch > 0 && sys->max_batch < n ? sys->max_batch : n;
+    double *fx = malloc(sizeof(double) * (size_t)(chunk > 0 ? chunk : 1) * N);
+    if (!fx) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for %d states' speeds", n);
+    for (int s = 0; s < n; s += chunk) {
+        int b = n - s < chunk ? n - s : chunk;
+        sys->map(sys->user, x + (size_t)s * N, fx, b);
+        for (int r = 0; r < b; r++) {
+            double sum = 0;
+            for (int j = 0; j < N; j++) {
+                double d = fx[(size_t)r * N + j] - x[((size_t)s + r) * N + j];
+                sum += d * d;
+            }
+            q[s + r] = 0.5 * sum;
+        }
+    }
+    free(fx);
+    return CJ_OK;
+}
+
 cj_status cj_fp_chain(const cj_fp_system *sys, const double *points, int n, int steps, double *path, double *q,
                       cj_error *err)
 {
@@ -25,7 +46,7 @@ cj_status cj_fp_chain(const cj_fp_system *sys, const double *points, int n, int 
         return cj_fail(err, CJ_ERR_ARG, "cj_fp_chain: %d points and %d steps per link; needs 2 points and 1 step",
                        n, steps);
     int *order = malloc(sizeof(int) * (size_t)n);
-    double *key = malloc(sizeof(double) * (size_t)n), *fx = NULL;
+    double *key = malloc(sizeof(double) * (size_t)n);
     if (!order || !key) {
         free(order);
         free(key);
@@ -52,21 +73,7 @@ cj_status cj_fp_chain(const cj_fp_system *sys, const double *points, int n, int 
         const double *a = points + (size_t)order[link] * N, *b = points + (size_t)order[link + 1] * N;
         for (int j = 0; j < N; j++) path[(size_t)i * N + j] = (1 - t) * a[j] + t * b[j];
     }
-    int chunk = sys->max_batch > 0 && sys->max_batch < n_path ? sys->max_batch : n_path;
-    if (!st && !(fx = malloc(sizeof(double) * (size_t)chunk * N))) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    for (int s = 0; !st && s < n_path; s += chunk) {
-        int b = n_path - s < chunk ? n_path - s : chunk;
-        sys->map(sys->user, path + (size_t)s * N, fx, b);
-        for (int r = 0; r < b; r++) {
-            double sum = 0;
-            for (int j = 0; j < N; j++) {
-                double d = fx[(size_t)r * N + j] - path[((size_t)s + r) * N + j];
-                sum += d * d;
-            }
-            q[s + r] = 0.5 * sum;
-        }
-    }
-    free(fx);
+    if (!st) st = cj_fp_speeds(sys, path, n_path, q, err);
     free(order);
     free(key);
     return st;

@@ -46,35 +46,13 @@ typedef struct {
 
 enum { PATH_STEPS = 24 };
 
-/* q(x) = ½‖F(x) − x‖² of n states x [n, N] into q [n]. */
-static cj_status speeds(const cj_fp_system *sys, const double *x, int n, double *q, cj_error *err)
-{
-    int N = sys->n, chunk = sys->max_batch > 0 && sys->max_batch < n ? sys->max_batch : n;
-    double *fx = malloc(sizeof(double) * (size_t)chunk * N);
-    if (!fx) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    for (int s = 0; s < n; s += chunk) {
-        int b = n - s < chunk ? n - s : chunk;
-        sys->map(sys->user, x + (size_t)s * N, fx, b);
-        for (int r = 0; r < b; r++) {
-            double sum = 0;
-            for (int j = 0; j < N; j++) {
-                double d = fx[(size_t)r * N + j] - x[((size_t)s + r) * N + j];
-                sum += d * d;
-            }
-            q[s + r] = 0.5 * sum;
-        }
-    }
-    free(fx);
-    return CJ_OK;
-}
-
 /* The median of q over the initial states: how fast the network moves on
  * the task, the scale "slow" is measured against. */
 static cj_status median_speed(const cj_fp_system *sys, const double *x, int n, double *median, cj_error *err)
 {
     double *q = malloc(sizeof(double) * (size_t)n);
     if (!q) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    cj_status st = speeds(sys, x, n, q, err);
+    cj_status st = cj_fp_speeds(sys, x, n, q, err);
     for (int i = 1; !st && i < n; i++)
         for (int j = i; j > 0 && q[j - 1] > q[j]; j--) {
             double t = q[j];
