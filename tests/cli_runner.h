@@ -4,7 +4,9 @@
 #define CAJAL_TEST_CLI_RUNNER_H
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +48,27 @@ static inline int count_lines(const char *s)
     int n = 0;
     for (; *s; s++) n += *s == '\n';
     return n;
+}
+
+/* run_cajal with the arguments formatted printf-style. */
+static inline int run_cajalf(const char *cajal, char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline int run_cajalf(const char *cajal, char *out, size_t len, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return run_cajal(cajal, args, out, len);
+}
+
+/* The output is one line and holds `text` (else it is printed). */
+static inline int one_line_holding(const char *out, const char *text)
+{
+    int ok = count_lines(out) == 1 && strstr(out, text);
+    if (!ok) printf("  output: %s", out);
+    return ok;
 }
 
 /* Call a subcommand in-process (e.g. cj_cmd_plot) with its stdout and

@@ -29,24 +29,8 @@ static const char *cajal;
 static const char *root;
 static char output[16384];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return run_cajal(cajal, args, output, sizeof output);
-}
-
-/* One line on the output, holding `text`. */
-static int one_line_with(const char *text)
-{
-    int ok = count_lines(output) == 1 && strstr(output, text);
-    if (!ok) printf("  output: %s", output);
-    return ok;
-}
+#define run(...) run_cajalf(cajal, output, sizeof output, __VA_ARGS__)
+#define one_line_with(text) one_line_holding(output, text)
 
 typedef struct {
     char *dir;

@@ -31,23 +31,8 @@ static float rnn[N * T * U], flat[N * FLAT];
 static double stim_dir[N];
 static int is_go[N], steps_of[N], s0[N], s1[N];
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    return run_cajal(cajal, args, output, sizeof output);
-}
-
-static int one_line_with(const char *text)
-{
-    int ok = count_lines(output) == 1 && strstr(output, text);
-    if (!ok) printf("  output: %s", output);
-    return ok;
-}
+#define run(...) run_cajalf(cajal, output, sizeof output, __VA_ARGS__)
+#define one_line_with(text) one_line_holding(output, text)
 
 /* Trials alternate between "fdgo" (a direction, a stimulus period) and
  * "dm" (neither: empty cells, as cajal record leaves them). Unit 0 is
