@@ -16,5 +16,6 @@ int cj_cmd_cka(int argc, char **argv);
 int cj_cmd_predict(int argc, char **argv);
 int cj_cmd_decode(int argc, char **argv);
 int cj_cmd_rsa(int argc, char **argv);
+int cj_cmd_lesion(int argc, char **argv);
 
 #endif

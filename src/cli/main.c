@@ -26,6 +26,7 @@ static const struct {
     {"analyze", cj_cmd_analyze, "study a network trained on tasks like a brain (psychometrics, fixed points, ...)"},
     {"cka", cj_cmd_cka, "layer-by-layer similarity of two models' activations (CKA, Procrustes, CCA)"},
     {"predict", cj_cmd_predict, "how well each layer predicts recorded units (cross-validated ridge, ceiled)"},
+    {"lesion", cj_cmd_lesion, "silence units of an image model's layer; accuracy and RDM fit again, against random lesions"},
 };
 
 static void usage(FILE *f)
