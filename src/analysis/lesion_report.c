@@ -174,6 +174,70 @@ static cj_status bars(cj_panel *p, const cj_lesion_study *s, int first, int n, i
     return st;
 }
 
+/* The range the bars of measures first, first + step, ... (n of them)
+ * span, with 0: where the line marking the cut runs. */
+static void bar_range(const cj_lesion_study *s, int first, int n, int step, double *lo, double *hi)
+{
+    *lo = *hi = 0;
+    for (int i = 0; i < n; i++) {
+        int k = first + i * step;
+        double mean, sd, p, v[4] = {s->intact[k], s->lesioned[k], NAN, NAN};
+        cj_lesion_study_control(s, k, &mean, &sd, &p);
+        v[2] = mean - (isnan(sd) ? 0 : sd);
+        v[3] = mean + (isnan(sd) ? 0 : sd);
+        for (int j = 0; j < 4; j++)
+            if (isfinite(v[j])) *lo = v[j] < *lo ? v[j] : *lo, *hi = v[j] > *hi ? v[j] : *hi;
+    }
+}
+
+static cj_status accuracy_panel(cj_panel *p, const cj_lesion_study *s, cj_error *err)
+{
+    char title[160], samples[64];
+    int n = snprintf(title, sizeof title, "Test accuracy %.1f%% \xe2\x86\x92 %.1f%%", 100 * s->intact[0],
+                     100 * s->lesioned[0]);
+    if (s->controls) {
+        double mean, sd, pv;
+        cj_lesion_study_control(s, 0, &mean, &sd, &pv);
+        snprintf(title + n, sizeof title - n, " (random %.1f \xc2\xb1 %.1f%%)", 100 * mean, 100 * (isnan(sd) ? 0 : sd));
+    }
+    snprintf(samples, sizeof samples, "test set (%d samples)", s->samples);
+    const char *acc[] = {samples};
+    cj_panel_set_title(p, title);
+    cj_panel_set_labels(p, "", "accuracy (%)");
+    cj_status st = cj_panel_set_categories(p, acc, 1, err);
+    if (!st) st = bars(p, s, 0, 1, 1, 100, err);
+    if (!st && s->n_regions && s->target >= 0) {
+        char label[96];
+        snprintf(label, sizeof label, "weights into %s cut (RDM panels)", s->target_name);
+        cj_line_style cut = {{0.3, 0.3, 0.3}, CJ_DASH_DASHED, 1.5, CJ_MARKER_NONE};
+        st = cj_panel_add_line(p, NULL, NULL, 0, cut, label, err);
+    }
+    cj_panel_set_legend(p, CJ_LEGEND_OUTSIDE);
+    return st;
+}
+
+/* One region's fit, layer by layer; a dashed line where the cut is (the
+ * layers left of it cannot change). */
+static cj_status region_panel(cj_panel *p, const cj_lesion_study *s, int r, const char **names, cj_error *err)
+{
+    int R = s->n_regions, L = s->n_layers;
+    for (int l = 0; l < L; l++) names[l] = s->measure[2 + l * R] + 6; /* after "tau_a:" */
+    char t[128];
+    snprintf(t, sizeof t, "RDM fit to %s", s->region[2 + r]);
+    cj_panel_set_title(p, t);
+    cj_panel_set_labels(p, "layer", "Kendall \xcf\x84" "A (correlation-distance RDMs)");
+    cj_status st = cj_panel_set_categories(p, names, L, err);
+    if (!st) st = bars(p, s, 2 + r, L, R, 1, err);
+    if (!st && s->target >= 0) {
+        double x[2] = {s->target - 0.5, s->target - 0.5}, y[2];
+        bar_range(s, 2 + r, L, R, &y[0], &y[1]);
+        cj_line_style cut = {{0.3, 0.3, 0.3}, CJ_DASH_DASHED, 1.5, CJ_MARKER_NONE};
+        st = cj_panel_add_line(p, x, y, 2, cut, NULL, err);
+    }
+    cj_panel_set_legend(p, CJ_LEGEND_NONE);
+    return st;
+}
+
 static cj_status write_figure(const cj_lesion_study *s, const char *dir, cj_error *err)
 {
     int R = s->n_regions, L = s->n_layers;
@@ -186,28 +250,10 @@ static cj_status write_figure(const cj_lesion_study *s, const char *dir, cj_erro
     snprintf(title, sizeof title, "%s: %d of %d units silenced (%s)%s%s", s->layer_name, s->n_units, s->layer_units,
              s->units_spec, s->target >= 0 ? ", weights into " : "", s->target_name);
     cj_figure_set_title(fig, title);
-    cj_panel *p = cj_figure_panel(fig, 0, 0);
-    char samples[64];
-    snprintf(samples, sizeof samples, "test set (%d samples)", s->samples);
-    const char *acc[] = {samples};
-    cj_panel_set_title(p, "Test accuracy");
-    cj_panel_set_labels(p, "", "accuracy (%)");
-    st = cj_panel_set_categories(p, acc, 1, err);
-    if (!st) st = bars(p, s, 0, 1, 1, 100, err);
-    cj_panel_set_legend(p, CJ_LEGEND_OUTSIDE);
+    st = accuracy_panel(cj_figure_panel(fig, 0, 0), s, err);
     const char **names = malloc(sizeof *names * (L ? L : 1));
     if (!st && !names) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-    for (int r = 0; !st && r < R; r++) {
-        p = cj_figure_panel(fig, 0, 1 + r);
-        for (int l = 0; l < L; l++) names[l] = s->measure[2 + l * R] + 6; /* after "tau_a:" */
-        char t[128];
-        snprintf(t, sizeof t, "RDM fit to %s", s->region[2 + r]);
-        cj_panel_set_title(p, t);
-        cj_panel_set_labels(p, "layer", "Kendall \xcf\x84" "A (correlation-distance RDMs)");
-        st = cj_panel_set_categories(p, names, L, err);
-        if (!st) st = bars(p, s, 2 + r, L, R, 1, err);
-        cj_panel_set_legend(p, CJ_LEGEND_NONE);
-    }
+    for (int r = 0; !st && r < R; r++) st = region_panel(cj_figure_panel(fig, 0, 1 + r), s, r, names, err);
     free(names);
     char *path = cj_path_join(dir, "lesion.png");
     if (!st) st = path ? cj_figure_write(fig, path, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");

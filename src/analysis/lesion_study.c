@@ -265,7 +265,7 @@ cj_status cj_lesion_study_run(const cj_lesion_study_opts *o, cj_lesion_study *s,
     int total = 2 + s->controls, done = 0, M = s->n_measures;
     /* intact, then lesioned, then each control, parameters restored after each */
     for (int k = -2; !st && k < s->controls; k++) {
-        const int *units = k == -1 ? s->units : s->control_units + (size_t)k * s->n_units;
+        const int *units = k >= 0 ? s->control_units + (size_t)k * s->n_units : s->units;
         if (k >= -1) st = cj_lesion_units(&b.m, s->layer, units, s->n_units, err);
         if (!st) st = measure(&b, s, k == -2 ? s->intact : k == -1 ? s->lesioned : s->control + (size_t)k * M, err);
         memcpy(b.m.params, saved, bytes);
