@@ -357,7 +357,17 @@ TEST(control_mean_sd_and_p)
     lesioned[0] = 1.05;
     cj_lesion_study_control(&s, 0, &mean, &sd, &p);
     CHECK_NEAR(p, (1.0 + 1) / 5, 1e-12); /* |change| >= 0.15: 0.60 only */
+    /* controls that agree (a layer before the cut) give their value and sd 0 exactly */
+    double same[7] = {0.0566669007, 0.0566669007, 0.0566669007, 0.0566669007, 0.0566669007, 0.0566669007,
+                      0.0566669007};
+    intact[0] = lesioned[0] = 0.0566669007;
+    s.control = same;
+    s.controls = 7;
+    cj_lesion_study_control(&s, 0, &mean, &sd, &p);
+    CHECK(mean == 0.0566669007 && sd == 0 && p == 1);
     /* no finite control: NaN everywhere; one: no sd */
+    lesioned[0] = 1.05;
+    intact[0] = 0.90;
     double none[2] = {NAN, NAN};
     s.control = none;
     s.controls = 2;

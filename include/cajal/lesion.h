@@ -16,7 +16,7 @@
  *
  * A unit is silenced by cutting its output: the next layer with weights
  * (the "target" layer) gets 0 in every weight from it — a dense or
- * recurrent layer's input columns, a convolution's input channel — so its
+ * recurrent layer's input columns, a convolution's input channels — so its
  * activity reaches no other unit and no output. Between the two, layers
  * without weights must keep channels (activations, pooling), and a flatten
  * turns channel c of [C, H, W] into the positions c*H*W .. (c+1)*H*W - 1,

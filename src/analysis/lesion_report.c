@@ -228,9 +228,13 @@ static cj_status region_panel(cj_panel *p, const cj_lesion_study *s, int r, cons
     cj_panel_set_labels(p, "layer", "Kendall \xcf\x84" "A (correlation-distance RDMs)");
     cj_status st = cj_panel_set_categories(p, names, L, err);
     if (!st) st = bars(p, s, 2 + r, L, R, 1, err);
+    double y[2];
+    bar_range(s, 2 + r, L, R, &y[0], &y[1]);
+    /* room above the tallest bar (and below the lowest), so none touches the frame */
+    double pad = 0.08 * (y[1] - y[0]);
+    if (pad > 0) cj_panel_set_ylim(p, y[0] < 0 ? y[0] - pad : 0, y[1] > 0 ? y[1] + pad : 0);
     if (!st && s->target >= 0) {
-        double x[2] = {s->target - 0.5, s->target - 0.5}, y[2];
-        bar_range(s, 2 + r, L, R, &y[0], &y[1]);
+        double x[2] = {s->target - 0.5, s->target - 0.5};
         cj_line_style cut = {{0.3, 0.3, 0.3}, CJ_DASH_DASHED, 1.5, CJ_MARKER_NONE};
         st = cj_panel_add_line(p, x, y, 2, cut, NULL, err);
     }

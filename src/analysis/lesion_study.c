@@ -279,20 +279,24 @@ cj_status cj_lesion_study_run(const cj_lesion_study_opts *o, cj_lesion_study *s,
 
 void cj_lesion_study_control(const cj_lesion_study *s, int k, double *mean, double *sd, double *p)
 {
+    /* Sums of the differences from the first finite control, so that
+     * controls that all agree (a layer before the cut) give exactly their
+     * value and sd 0, not rounding noise. */
     int n = 0, beyond = 0;
-    double sum = 0, sq = 0, effect = fabs(s->lesioned[k] - s->intact[k]);
+    double shift = NAN, sum = 0, sq = 0, effect = fabs(s->lesioned[k] - s->intact[k]);
     for (int c = 0; c < s->controls; c++) {
         double v = s->control[(size_t)c * s->n_measures + k];
         if (!isfinite(v)) continue;
-        n++;
-        sum += v;
+        if (!n++) shift = v;
+        sum += v - shift;
         beyond += fabs(v - s->intact[k]) >= effect;
     }
-    *mean = n ? sum / n : NAN;
+    double d = n ? sum / n : NAN;
     for (int c = 0; c < s->controls; c++) {
         double v = s->control[(size_t)c * s->n_measures + k];
-        if (isfinite(v)) sq += (v - *mean) * (v - *mean);
+        if (isfinite(v)) sq += (v - shift - d) * (v - shift - d);
     }
+    *mean = shift + d;
     *sd = n > 1 ? sqrt(sq / (n - 1)) : NAN;
     *p = n && isfinite(effect) ? (1.0 + beyond) / (1.0 + n) : NAN;
 }
