@@ -451,7 +451,7 @@ TEST(lesioned_units_reach_nothing)
             for (int j = 0; j < 2; j++) CHECK_NEAR(y[i * 2 + j], b->data[j], 1e-6);
         int bad[1] = {6};
         CHECK(cj_lesion_units(&m, 0, bad, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "unit 6"));
-        CHECK(cj_lesion_units(&m, 1, all, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "no recurrent weight"));
+        CHECK(cj_lesion_units(&m, 1, all, 1, &err) == CJ_ERR_ARG && strstr(err.msg, "sends to no later layer"));
         cj_model_free(&m);
     }
 }

@@ -61,6 +61,7 @@
 #include "cajal/io.h"
 #include "cajal/layers.h"
 #include "cajal/lesion.h"
+#include "cajal/lesion_study.h"
 #include "cajal/mat.h"
 #include "cajal/match.h"
 #include "cajal/maximize.h"

@@ -105,6 +105,14 @@ cj_status cj_evaluate(cj_model *m, const cj_objective *loss, cj_source *src, cj_
 cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
                                  cj_model_info *info, cj_eval_result *r, cj_error *err);
 
+/* The model file at model_path rebuilt for batches of up to max_batch and
+ * its test set `files` opened as cj_model_file_evaluate opens them
+ * (checked against the metadata, scaled as in training): what a caller
+ * that changes the model before evaluating it needs (a lesion, lesion.h).
+ * On failure nothing needs freeing; else free m and src. */
+cj_status cj_model_file_open_data(const char *model_path, const cj_data_files *files, int max_batch, cj_model *m,
+                                  cj_model_info *info, cj_source *src, cj_error *err);
+
 /* A model trained on tasks (metadata data_format = task), rebuilt for
  * batches of max_batch, and n_trials trials of its tasks (metadata task)
  * from (seed, stream), scaled as in training. With the training seed and

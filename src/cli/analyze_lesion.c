@@ -4,7 +4,7 @@
  * clusters (Fig. 3): a unit's outputs are cut
  * (cj_lesion_units, lesion.h). SET is cluster:K (the units `cajal analyze taskvariance` put in cluster
  * K, from RUN/taskvariance/clusters.csv), random:N (N units drawn from
- * --seed) or a list of unit indices, "3,17,20". */
+ * --seed) or a list of unit indices and ranges, "3,17,20-23". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,28 +13,13 @@
 #include "cajal/files.h"
 #include "cajal/lesion.h"
 #include "cajal/plot.h"
-#include "cajal/rng.h"
 #include "cajal/trials_csv.h"
 
-/* The units of `set` into units[0..*n) (at most H, each once). */
+/* The units of `set` into units[0..*n) (at most H, each once): cluster:K
+ * here, lists and random:N as the library reads them (lesion.h). */
 static cj_status parse_units(const cj_analysis *a, const char *set, int H, int *units, int *n, cj_error *err)
 {
     *n = 0;
-    if (!strncmp(set, "random:", 7)) {
-        char *end;
-        long k = strtol(set + 7, &end, 10);
-        if (end == set + 7 || *end || k < 1 || k > H)
-            return cj_fail(err, CJ_ERR_ARG, "--units %s: random:N needs N from 1 to %d (the layer's units)", set, H);
-        int *all = malloc(sizeof(int) * (size_t)H);
-        if (!all) return cj_fail(err, CJ_ERR_NOMEM, "out of memory");
-        for (int i = 0; i < H; i++) all[i] = i;
-        cj_rng rng;
-        cj_rng_seed(&rng, a->seed ^ 0x6c6573696f6eULL);
-        cj_rng_shuffle(&rng, all, (size_t)H);
-        for (int i = 0; i < k; i++) units[(*n)++] = all[i];
-        free(all);
-        return CJ_OK;
-    }
     if (!strncmp(set, "cluster:", 8)) {
         char *end;
         long k = strtol(set + 8, &end, 10);
@@ -60,18 +45,7 @@ static cj_status parse_units(const cj_analysis *a, const char *set, int H, int *
         free(path);
         return st;
     }
-    for (const char *p = set; *p;) {
-        char *end;
-        long u = strtol(p, &end, 10);
-        if (end == p || (*end && *end != ',') || u < 0 || u >= H)
-            return cj_fail(err, CJ_ERR_ARG, "--units %s: '%.*s' is not a unit from 0 to %d (or use cluster:K, "
-                           "random:N)", set, (int)strcspn(p, ","), p, H - 1);
-        int seen = 0;
-        for (int i = 0; i < *n && !seen; i++) seen = units[i] == u;
-        if (!seen) units[(*n)++] = (int)u;
-        p = *end ? end + 1 : end;
-    }
-    return *n ? CJ_OK : cj_fail(err, CJ_ERR_ARG, "--units is empty");
+    return cj_lesion_parse_units(set, H, a->seed, units, n, err);
 }
 
 static cj_status report(cj_analysis *a, const cj_task_run *run, const double *before, const double *after,

@@ -18,5 +18,6 @@ int cj_cmd_decode(int argc, char **argv);
 int cj_cmd_rsa(int argc, char **argv);
 int cj_cmd_maximize(int argc, char **argv);
 int cj_cmd_tuning(int argc, char **argv);
+int cj_cmd_lesion(int argc, char **argv);
 
 #endif

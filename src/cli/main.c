@@ -28,6 +28,7 @@ static const struct {
     {"predict", cj_cmd_predict, "how well each layer predicts recorded units (cross-validated ridge, ceiled)"},
     {"maximize", cj_cmd_maximize, "what drives a unit: its preferred input by gradient ascent, as PNGs"},
     {"tuning", cj_cmd_tuning, "tuning curves of units to a stimulus variable: selectivity, preferred level/direction"},
+    {"lesion", cj_cmd_lesion, "silence units of an image model's layer; accuracy and RDM fit again, against random lesions"},
 };
 
 static void usage(FILE *f)

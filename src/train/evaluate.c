@@ -153,32 +153,41 @@ static cj_status check_data(const cj_source *d, const cj_model_info *info, const
     return CJ_OK;
 }
 
-cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
-                                 cj_model_info *info, cj_eval_result *r, cj_error *err)
+cj_status cj_model_file_open_data(const char *model_path, const cj_data_files *files, int max_batch, cj_model *m,
+                                  cj_model_info *info, cj_source *src, cj_error *err)
 {
-    if (batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", batch);
-    cj_model m;
+    if (max_batch < 1) return cj_fail(err, CJ_ERR_ARG, "batch %d: must be at least 1", max_batch);
     /* The metadata says how to read the data; the data how long a
      * sequence the model must take. */
     cj_status st = cj_model_file_info(model_path, info, err);
     if (st) return st;
-    cj_source d;
-    cj_batch buf;
-    if (!(st = cj_source_open(info->format, files, info->sequence, &d, err))) {
-        if (!(st = check_data(&d, info, model_path, files, err)) &&
-            !(st = cj_model_from_file_seq(model_path, d.T, batch, &m, info, err))) {
-            /* The training set's statistics, as stored: the same inputs
-             * the trainer's own evaluation saw. */
-            cj_source_set_scale(&d, info->format, info->scale, info->scale_mean, info->scale_std);
-            if (!(st = cj_batch_alloc(&buf, &d, batch, err))) {
-                cj_objective objective = cj_objective_of(info->loss);
-                st = cj_evaluate(&m, &objective, &d, &buf, r, err);
-                cj_batch_free(&buf);
-            }
-            cj_model_free(&m);
-        }
-        cj_source_free(&d);
+    if ((st = cj_source_open(info->format, files, info->sequence, src, err))) return st;
+    if (!(st = check_data(src, info, model_path, files, err)) &&
+        !(st = cj_model_from_file_seq(model_path, src->T, max_batch, m, info, err))) {
+        /* The training set's statistics, as stored: the same inputs the
+         * trainer's own evaluation saw. */
+        cj_source_set_scale(src, info->format, info->scale, info->scale_mean, info->scale_std);
+        return CJ_OK;
     }
+    cj_source_free(src);
+    return st;
+}
+
+cj_status cj_model_file_evaluate(const char *model_path, const cj_data_files *files, int batch,
+                                 cj_model_info *info, cj_eval_result *r, cj_error *err)
+{
+    cj_model m;
+    cj_source d;
+    cj_status st = cj_model_file_open_data(model_path, files, batch, &m, info, &d, err);
+    if (st) return st;
+    cj_batch buf;
+    if (!(st = cj_batch_alloc(&buf, &d, batch, err))) {
+        cj_objective objective = cj_objective_of(info->loss);
+        st = cj_evaluate(&m, &objective, &d, &buf, r, err);
+        cj_batch_free(&buf);
+    }
+    cj_model_free(&m);
+    cj_source_free(&d);
     return st;
 }
 
