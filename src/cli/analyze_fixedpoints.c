@@ -234,14 +234,21 @@ static cj_status figure(cj_analysis *a, const cj_task_run *run, const group *g, 
             if (!st) st = cj_panel_add_line(p, &xy[0], &xy[1], 1, s, NULL, err);
         }
         if (!st && k == 0) {
+            /* Only the kinds some panel shows. */
+            int any_slow = 0, any_chain = 0;
+            for (int j = 0; j < n_groups; j++) {
+                for (int i = 0; i < g[j].res.n_points; i++)
+                    any_slow |= g[j].res.points[i].q <= g[j].q_max && g[j].res.points[i].q >= 1e-12;
+                any_chain |= !isnan(g[j].path_q_max) && g[j].path_q_max <= g[j].q_max;
+            }
             cj_line_style s = {.color = {0, 0, 0}, .width = 3, .marker = CJ_MARKER_CIRCLE};
             st = cj_panel_add_line(p, NULL, NULL, 0, s, "stable fixed point", err);
             s.color = (cj_rgb){0.85, 0.1, 0.1}, s.marker = CJ_MARKER_TRIANGLE;
             if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "unstable / saddle", err);
             s.color = (cj_rgb){0, 0, 0}, s.marker = CJ_MARKER_SQUARE;
-            if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, s, "slow point", err);
+            if (!st && any_slow) st = cj_panel_add_line(p, NULL, NULL, 0, s, "slow point", err);
             cj_line_style c = {.color = {0.45, 0.45, 0.45}, .width = 2.5};
-            if (!st) st = cj_panel_add_line(p, NULL, NULL, 0, c, "slow between points", err);
+            if (!st && any_chain) st = cj_panel_add_line(p, NULL, NULL, 0, c, "slow between points", err);
         }
     }
     if (!st) st = cj_analysis_write_figure(a, fig, "fixedpoints.png", err);
