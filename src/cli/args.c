@@ -58,3 +58,10 @@ void cj_cli_note_blas(FILE *f, const char *who)
                "(unset OPENBLAS_CORETYPE for faster matrix products)\n",
             who, forced, cj_blas_kernels(), best);
 }
+
+int cj_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}

@@ -11,6 +11,10 @@
  * when the value is missing. */
 int cj_cli_option(int argc, char **argv, int *i, char *name, size_t len, const char **value);
 
+/* Is --help or -h among argv[1..argc)? (A command asked for help prints
+ * its usage and succeeds, whatever else is on the line.) */
+int cj_cli_wants_help(int argc, char **argv);
+
 /* A whole number >= 0 written in decimal, all of `text`: 1 and *out, or 0. */
 int cj_cli_parse_u64(const char *text, uint64_t *out);
 

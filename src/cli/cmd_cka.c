@@ -307,11 +307,10 @@ static int same_folder(const char *a, const char *b)
 
 int cj_cmd_cka(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
+    if (cj_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
     options o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;

@@ -436,11 +436,10 @@ static cj_status run_layers(const options *o, const cj_acts_folder *f, const res
 
 int cj_cmd_predict(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
+    if (cj_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
     options o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;

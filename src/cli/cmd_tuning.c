@@ -241,11 +241,10 @@ static void layer_done(void *user, const cj_tuning_layer_summary *s)
 
 int cj_cmd_tuning(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
+    if (cj_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
     options o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
