@@ -99,7 +99,7 @@ TEST(hebbian_matches_numpy)
     cj_rule_config cfg = cj_rule_defaults(&cj_rule_hebbian);
     CHECK(cj_rule_create(&r, &cfg, &m, &cj_objective_mse, &rng, &err) == CJ_OK);
     CHECK_NEAR(r.cfg.perturb_rate, 0.003, 1e-9); /* Miconi's values by default */
-    CHECK_NEAR(r.cfg.perturb_amp, 16, 1e-9);
+    CHECK_NEAR(r.cfg.perturb_amp, 16.0 / 30 / 0.5, 1e-6); /* his kick's state change at alpha = 0.5 */
     cj_critic critic = {toy_reward, toy_type, NULL};
     cj_layer *rnn = &m.layers[0], *out = &m.layers[1];
     for (int u = 0; u < 2; u++) {

@@ -45,7 +45,8 @@ typedef struct {
     /* Reward-modulated Hebbian learning (Miconi 2017): each unit is kicked
      * independently with this probability per step, by an amplitude drawn
      * from U(-perturb_amp, perturb_amp) added to its input current. 0 means
-     * Miconi's values: 0.003 per 1 ms step (3 Hz) and 16 (src/rules/hebbian.c). */
+     * Miconi's values: 0.003 per 1 ms step (3 Hz) and his 16 scaled to the
+     * layer's alpha, 16 (1/30) / alpha (src/rules/hebbian.c). */
     float perturb_rate, perturb_amp;
     /* Hebbian: only the readout learns (the recurrent weights keep their
      * start), the reservoir control that says what the recurrent learning

@@ -10,7 +10,9 @@
  * Exploration (Miconi's Methods, "exploratory perturbations"): every unit
  * is kicked independently, at each step with probability rule.perturb_rate
  * (his 0.003 per 1 ms step, i.e. 3 Hz), by ξ_i,t ~ U(−A, A) with A =
- * rule.perturb_amp (his 16) added to its input current — where the layer's
+ * rule.perturb_amp added to its input current (by default his 16 scaled
+ * to the layer's α, 16 (1/30) / α, so that a kick moves the state as much
+ * as his do) — where the layer's
  * own noise enters (cj_rnn_layer_perturb). At dt = 20 ms the same 3 Hz is
  * rule.perturb_rate = 0.06.
  *
@@ -81,6 +83,7 @@
 
 #define MICONI_RATE 0.003f   /* kicks per unit per 1 ms step (3 Hz) */
 #define MICONI_AMP 16.0f     /* ALPHAMODUL */
+#define MICONI_ALPHA (1.0f / 30.0f) /* his dt / tau: 1 ms / 30 ms */
 #define TRACE_X 0.05f        /* ALPHATRACEEXC: x̄'s memory per step */
 #define TRACE_R 0.75f        /* ALPHATRACE: R̄'s memory per trial */
 
@@ -113,7 +116,10 @@ static cj_status hebb_create(cj_rule *r, cj_model *m, cj_rng *rng, cj_error *err
     if (!(amp >= 0 && isfinite(amp)))
         return cj_fail(err, CJ_ERR_CONFIG, "rule.perturb_amp = %g must be 0 or positive", amp);
     if (rate == 0) r->cfg.perturb_rate = MICONI_RATE;
-    if (amp == 0) r->cfg.perturb_amp = MICONI_AMP;
+    /* Miconi's kick as a change of the state: 16 at his α = 1/30 moves x
+     * by 0.53; the same kick at another α is 0.53 / α (at α = 0.2 his 16
+     * would move x by 3.2 and throw tanh units into saturation). */
+    if (amp == 0) r->cfg.perturb_amp = MICONI_AMP * MICONI_ALPHA / alpha;
 
     hebb_state *s = calloc(1, sizeof *s);
     if (!s) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for the Hebbian rule's state");
