@@ -213,6 +213,18 @@ void cj_task_decision_targets(cj_trial *tr, const cj_task_targets *y, int d0, in
 /* Set channel ch of steps [start, end) to value. */
 void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, float value);
 
+/* A context-dependent integration trial's conditions (Mante et al. 2013;
+ * contextdm and mante): the context (0 motion, 1 colour), and motion and
+ * colour coherences each drawn from coherences[0..n) with either sign,
+ * independently; the ground truth is 1 when the relevant one is positive,
+ * 2 when negative, a coin flip at 0 (no right answer). */
+typedef struct {
+    int context;
+    float motion, colour;
+    int ground_truth;
+} cj_context_draw;
+cj_context_draw cj_task_draw_context(cj_rng *rng, const float *coherences, int n);
+
 /* Score a trial from the network's outputs: out + t * stride is the
  * n_actions scores (logits or probabilities) of step t. The task's own
  * ops->score when it has one, else cj_task_score_actions. */

@@ -60,13 +60,9 @@ static void trial(const cj_task *t, cj_rng *rng, cj_trial *tr, float *obs, const
 {
     const mante_task *p = (const mante_task *)t->priv;
     cj_task_draw_periods(t, rng, tr);
-    int context = (int)cj_rng_below(rng, 2);
-    uint32_t n = (uint32_t)p->n_coherences;
-    float motion = p->coherences[cj_rng_below(rng, n)] * (cj_rng_below(rng, 2) ? -1.0f : 1.0f);
-    float colour = p->coherences[cj_rng_below(rng, n)] * (cj_rng_below(rng, 2) ? -1.0f : 1.0f);
-    float relevant = context == 0 ? motion : colour;
-    /* Coherence 0 has no right answer: a coin flip, as in contextdm. */
-    int gt = relevant > 0 ? 1 : relevant < 0 ? 2 : 1 + (int)cj_rng_below(rng, 2);
+    cj_context_draw c = cj_task_draw_context(rng, p->coherences, p->n_coherences);
+    int context = c.context, gt = c.ground_truth;
+    float motion = c.motion, colour = c.colour;
     int s0 = tr->period[P_STIMULUS].start, s1 = tr->period[P_STIMULUS].end;
     int d0 = tr->period[P_DECISION].start;
     cj_task_set_obs(t, obs, 0, tr->T, context == 0 ? OBS_CTX_MOTION : OBS_CTX_COLOUR, 1.0f);

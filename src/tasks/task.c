@@ -279,6 +279,17 @@ void cj_task_set_obs(const cj_task *t, float *obs, int start, int end, int ch, f
     for (int s = start; s < end; s++) obs[(size_t)s * t->n_obs + ch] = value;
 }
 
+cj_context_draw cj_task_draw_context(cj_rng *rng, const float *coherences, int n)
+{
+    cj_context_draw d;
+    d.context = (int)cj_rng_below(rng, 2);
+    d.motion = coherences[cj_rng_below(rng, (uint32_t)n)] * (cj_rng_below(rng, 2) ? -1.0f : 1.0f);
+    d.colour = coherences[cj_rng_below(rng, (uint32_t)n)] * (cj_rng_below(rng, 2) ? -1.0f : 1.0f);
+    float relevant = d.context == 0 ? d.motion : d.colour;
+    d.ground_truth = relevant > 0 ? 1 : relevant < 0 ? 2 : 1 + (int)cj_rng_below(rng, 2);
+    return d;
+}
+
 /* ---- rewards (tasks.h) ------------------------------------------------------ */
 
 double cj_task_reward_default(const cj_task *t, const cj_trial *trial, const cj_trial_score *s)
