@@ -105,6 +105,7 @@ typedef struct {
     int cues;          /* how many stored images are cued (at random, seeded); <= P */
     float beta;
     int steps;         /* updates per cue (1 is usually enough: Ramsauer et al. 2020, thm. 4) */
+    int binary;        /* store pixels > 0.5 as +1, others -1 (else 2 pixel - 1, grey levels kept) */
     uint64_t seed;
 } cj_hopfield_modern_opts;
 
@@ -119,11 +120,21 @@ typedef struct {
 } cj_hopfield_modern_result;
 
 /* Store the first o->patterns images of `images` ([n, H*W] pixels in
- * [0, 1]), mapped to [-1, 1]; cue o->cues of them with the lower half
+ * [0, 1]), mapped to [-1, 1] (o->binary: to -1 or +1, cj_hopfield_pixel);
+ * cue o->cues of them with the lower half
  * (rows H/2..H-1) set to 0, the middle of that range; run o->steps updates
  * and compare. Images beyond P are not used. */
 cj_status cj_hopfield_modern_retrieve(const float *images, int n, int H, int W, const cj_hopfield_modern_opts *o,
                                       cj_hopfield_modern_result *r, cj_error *err);
+/* A pixel in [0, 1] as a stored value in [-1, 1]. Binary: the dot
+ * product with a cue then peaks at the cued pattern itself (no stored
+ * pattern can match the cue's +-1 pixels better), which grey levels do not
+ * guarantee: a brighter, saturated image can outscore a grey target. */
+static inline float cj_hopfield_pixel(float p, int binary)
+{
+    return binary ? (p > 0.5f ? 1.0f : -1.0f) : 2.0f * p - 1.0f;
+}
+
 void cj_hopfield_modern_result_free(cj_hopfield_modern_result *r);
 
 /* retrieval.csv (cue,target,nearest,correct,pixel_error,masked_error),

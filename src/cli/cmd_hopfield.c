@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "usage: cajal hopfield capacity [--units N] [--loads A:B:STEP] [--rule hebb|pinv] [--flip F]\n"
             "                               [--trials T] [--sweeps S] [--seed S] --out DIR\n"
             "       cajal hopfield modern [--images FILE] [--patterns P] [--cues Q] [--beta B] [--steps K]\n"
-            "                             [--seed S] --out DIR\n\n"
+            "                             [--pixels binary|grey] [--seed S] --out DIR\n\n"
             "capacity: the classic binary Hopfield network (Hopfield 1982). For each load P/N on the grid,\n"
             "store P random +-1 patterns (Hebb: W = (1/N) sum xi xi^T, or pinv: the projection rule;\n"
             "zero diagonal), start asynchronous dynamics (random order, seeded) from each stored pattern\n"
@@ -40,14 +40,16 @@ static void usage(FILE *f)
             "  writes capacity.csv (load,recall_fraction), capacity.json (transition, bit errors),\n"
             "  capacity.png\n\n"
             "modern: the modern continuous Hopfield network (Ramsauer et al. 2020), xi <- X^T softmax(beta X xi)\n"
-            "with the first P images stored (pixels mapped to [-1, 1]); Q of them, drawn at random, are cued\n"
+            "with the first P images stored (pixels as -1/+1, or grey levels in [-1, 1]); Q of them, drawn at random, are cued\n"
             "with their lower half set to 0 and counted retrieved when the stored image nearest the result\n"
             "(Euclidean) is the one cued.\n"
             "  --images FILE  IDX image file (default " DEFAULT_IMAGES ")\n"
             "  --patterns P   images stored (default 10000, about 12.8 N for 28x28 images)\n"
             "  --cues Q       images cued (default 1000, at most P)\n"
-            "  --beta B       inverse temperature (default 0.1)\n"
+            "  --beta B       inverse temperature (default 1)\n"
             "  --steps K      updates per cue (default 1)\n"
+            "  --pixels M     binary (default: pixel > 0.5 is +1, else -1) or grey (2 pixel - 1); grey\n"
+            "                 images are not separable by the dot product (see docs/codes.md)\n"
             "  --seed S       which images are cued (default 1)\n"
             "  writes retrieval.csv (cue,target,nearest,correct,pixel_error,masked_error), retrieval.json,\n"
             "  retrieval.png (cues, results, targets)\n\n"
@@ -79,7 +81,7 @@ static int parse_loads(const char *v, double *loads, int *n)
 }
 
 typedef struct {
-    const char *out, *images, *rule;
+    const char *out, *images, *rule, *pixels;
     int units, sweeps, trials, patterns, cues, steps, n_loads;
     double flip, beta;
     uint64_t seed;
@@ -89,7 +91,7 @@ typedef struct {
 static int parse(int argc, char **argv, options *o, const char *who)
 {
     static const char *const valued[] = {"--units", "--loads", "--rule",  "--flip",  "--sweeps", "--seed", "--trials",
-                                         "--out",   "--images", "--patterns", "--cues", "--beta", "--steps", NULL};
+                                         "--out",   "--images", "--patterns", "--cues", "--beta", "--steps", "--pixels", NULL};
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *v;
         char name[32];
@@ -106,6 +108,13 @@ static int parse(int argc, char **argv, options *o, const char *who)
         if (!strcmp(name, "--out")) o->out = v;
         else if (!strcmp(name, "--images")) o->images = v;
         else if (!strcmp(name, "--rule")) o->rule = v;
+        else if (!strcmp(name, "--pixels")) {
+            if (strcmp(v, "binary") && strcmp(v, "grey")) {
+                fprintf(stderr, "%s: --pixels '%s': expected binary or grey\n", who, v);
+                return 2;
+            }
+            o->pixels = v;
+        }
         else if (!strcmp(name, "--units")) ok = cj_brain_int(who, name, v, 2, 20000, &o->units);
         else if (!strcmp(name, "--trials")) ok = cj_brain_int(who, name, v, 1, 100000, &o->trials);
         else if (!strcmp(name, "--sweeps")) ok = cj_brain_int(who, name, v, 1, 100000, &o->sweeps);
@@ -146,8 +155,8 @@ static int capacity(int argc, char **argv)
         return 1;
     }
     int rc = parse(argc, argv, &o, WHO_CAP);
-    if (!rc && (o.images || o.patterns || o.cues || o.steps || o.beta)) {
-        fprintf(stderr, "%s: --images, --patterns, --cues, --beta and --steps belong to 'cajal hopfield modern'\n",
+    if (!rc && (o.images || o.patterns || o.cues || o.steps || o.beta || o.pixels)) {
+        fprintf(stderr, "%s: --images, --patterns, --cues, --beta, --steps and --pixels belong to 'cajal hopfield modern'\n",
                 WHO_CAP);
         rc = 2;
     }
@@ -192,8 +201,9 @@ static int modern(int argc, char **argv)
     }
     if (rc) return rc;
     cj_hopfield_modern_opts mo = {.patterns = o.patterns ? o.patterns : 10000,
-                                  .beta = o.beta ? (float)o.beta : 0.1f,
+                                  .beta = o.beta ? (float)o.beta : 1.0f,
                                   .steps = o.steps ? o.steps : 1,
+                                  .binary = !o.pixels || !strcmp(o.pixels, "binary"),
                                   .seed = o.seed};
     mo.cues = o.cues ? o.cues : (mo.patterns < 1000 ? mo.patterns : 1000);
     const char *path = o.images ? o.images : DEFAULT_IMAGES;

@@ -84,7 +84,7 @@ cj_status cj_hopfield_modern_retrieve(const float *images, int n, int H, int W, 
     r->n_cues = Q;
     /* pixels in [0, 1] -> [-1, 1], so a masked pixel (0) is neutral: it adds
      * nothing to any pattern's score */
-    for (size_t k = 0; k < (size_t)P * N; k++) X[k] = 2.0f * images[k] - 1.0f;
+    for (size_t k = 0; k < (size_t)P * N; k++) X[k] = cj_hopfield_pixel(images[k], o->binary);
     for (int p = 0; p < P; p++) {
         double s = 0;
         for (int i = 0; i < N; i++) s += (double)X[(size_t)p * N + i] * X[(size_t)p * N + i];
@@ -119,7 +119,7 @@ cj_status cj_hopfield_modern_retrieve(const float *images, int n, int H, int W, 
             for (int i = 0; i < N; i++) {
                 float v = 0.5f * (cur[(size_t)q * N + i] + 1.0f);
                 res[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-                double d = fabs((double)res[i] - images[(size_t)t * N + i]);
+                double d = fabs((double)res[i] - 0.5 * (X[(size_t)t * N + i] + 1.0));
                 e += d;
                 if (i >= top) em += d;
             }

@@ -39,10 +39,10 @@ static cj_status write_json(const char *path, const cj_hopfield_modern_opts *o, 
     int N = H * W;
     fprintf(af.f,
             "{\n  \"patterns\": %d,\n  \"units\": %d,\n  \"load\": %.6g,\n  \"cues\": %d,\n  \"beta\": %.6g,\n"
-            "  \"steps\": %d,\n  \"seed\": %llu,\n  \"mask\": \"rows %d..%d of %d set to 0 in [-1, 1] units\",\n"
+            "  \"steps\": %d,\n  \"pixels\": \"%s\",\n  \"seed\": %llu,\n  \"mask\": \"rows %d..%d of %d set to 0 in [-1, 1] units\",\n"
             "  \"retrieved_fraction\": %.6g,\n  \"mean_pixel_error\": %.6g,\n  \"mean_masked_error\": %.6g\n}\n",
             o->patterns, N, (double)o->patterns / N, r->n_cues, (double)o->beta, o->steps,
-            (unsigned long long)o->seed, H / 2, H - 1, H, r->fraction, mean(r->pixel_err, r->n_cues),
+            o->binary ? "binary" : "grey", (unsigned long long)o->seed, H / 2, H - 1, H, r->fraction, mean(r->pixel_err, r->n_cues),
             mean(r->masked_err, r->n_cues));
     return cj_atomic_commit(&af, err);
 }
@@ -70,7 +70,8 @@ static cj_status write_png(const char *path, const cj_hopfield_modern_opts *o, i
                 const float *src = row == 0   ? r->cue + (size_t)c * N
                                    : row == 1 ? r->result + (size_t)c * N
                                               : images + (size_t)r->target[c] * N;
-                for (int i = 0; i < N; i++) dst[i] = src[i];
+                for (int i = 0; i < N; i++)
+                    dst[i] = row == 2 ? 0.5f * (cj_hopfield_pixel(src[i], o->binary) + 1.0f) : src[i];
                 if (row == 0) snprintf(lab[k], sizeof lab[k], "cue %d", c);
                 else if (row == 1)
                     snprintf(lab[k], sizeof lab[k], "result %s", r->nearest[c] == r->target[c] ? "ok" : "WRONG");
