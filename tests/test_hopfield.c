@@ -282,6 +282,11 @@ TEST(cli_capacity_writes_csv)
     rmdir(dir);
 }
 
+/* Under LeakSanitizer, fontconfig's one-time allocations when cairo first
+ * draws text are not ours (as in test_plot.c). */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+
 int main(void)
 {
     RUN(hebb_one_pattern_by_hand);
