@@ -29,6 +29,7 @@ static const struct {
     {"maximize", cj_cmd_maximize, "what drives a unit: its preferred input by gradient ascent, as PNGs"},
     {"tuning", cj_cmd_tuning, "tuning curves of units to a stimulus variable: selectivity, preferred level/direction"},
     {"lesion", cj_cmd_lesion, "silence units of an image model's layer; accuracy and RDM fit again, against random lesions"},
+    {"patches", cj_cmd_patches, "random natural-image patches, PCA/ZCA or Olshausen 1/f whitened, for ICA and sparse coding"},
 };
 
 static void usage(FILE *f)
