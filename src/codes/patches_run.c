@@ -34,17 +34,25 @@ static cj_status check_opts(const cj_patch_opts *o, cj_error *err)
     return CJ_OK;
 }
 
-/* Grey images (Olshausen-filtered and scaled to variance 0.1, as in his
- * IMAGES.mat, when asked) into grey[k]; sizes into h, w. */
+/* Grey images into grey[k]; sizes into h, w. */
 static cj_status grey_images(const cj_image_set *s, const cj_patch_opts *o, float **grey, int *h, int *w,
-                             cj_patch_progress progress, void *ctx, cj_error *err)
+                             cj_error *err)
 {
     for (int k = 0; k < s->n; k++) {
         h[k] = s->img[k].h, w[k] = s->img[k].w;
         grey[k] = malloc(sizeof(float) * (size_t)h[k] * w[k]);
         if (!grey[k]) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for image %s", s->names[k]);
         cj_patches_grey(s->img[k].rgb, h[k], w[k], o->log_luminance, grey[k]);
-        if (o->whiten != CJ_WHITEN_OLSHAUSEN) continue;
+    }
+    return CJ_OK;
+}
+
+/* Olshausen's filter on every grey image, each then scaled to variance
+ * 0.1 as in his IMAGES.mat (sparsenet). */
+static cj_status filter_images(const cj_image_set *s, const cj_patch_opts *o, float **grey, const int *h,
+                               const int *w, cj_patch_progress progress, void *ctx, cj_error *err)
+{
+    for (int k = 0; k < s->n; k++) {
         cj_status st = cj_olshausen_filter(grey[k], h[k], w[k], o->f0, err);
         if (st) return st;
         double ss = 0;
@@ -85,7 +93,7 @@ cj_status cj_patches_make(const char *folder, const cj_patch_opts *o, cj_patch_p
             st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
             goto done;
         }
-    if ((st = grey_images(&s, o, grey, h, w, progress, ctx, err))) goto done;
+    if ((st = grey_images(&s, o, grey, h, w, err))) goto done;
     int border = o->whiten == CJ_WHITEN_OLSHAUSEN ? OLSHAUSEN_BORDER : 0;
     if ((st = cj_patches_positions(h, w, n_img, o->size, border, n, o->seed, img, r, c, err))) {
         char msg[CJ_ERROR_MSG_MAX];
@@ -93,9 +101,11 @@ cj_status cj_patches_make(const char *folder, const cj_patch_opts *o, cj_patch_p
         st = cj_fail(err, st, "%s: %s", folder, msg);
         goto done;
     }
+    /* the examples "before" are cut from the grey images, before any filter */
+    cj_patches_cut((const float *const *)grey, w, o->size, res->n_examples, img, r, c, res->before);
+    if (o->whiten == CJ_WHITEN_OLSHAUSEN && (st = filter_images(&s, o, grey, h, w, progress, ctx, err))) goto done;
     cj_patches_cut((const float *const *)grey, w, o->size, n, img, r, c, raw);
     if (progress) progress(ctx, "cutting patches", n, n);
-    memcpy(res->before, raw, sizeof(float) * (size_t)res->n_examples * d);
     if (!o->keep_dc) cj_patches_remove_dc(raw, n, d);
     if ((st = cj_whitening_fit(raw, n, d, o->whiten, o->components, o->epsilon, &res->w, err))) goto done;
     if (progress) progress(ctx, "whitening", 1, 2);
