@@ -415,6 +415,7 @@ TEST(files_written)
     struct stat sb;
     CHECK(stat(png, &sb) == 0 && sb.st_size > 1000);
     free(out), free(wh), free(dw), free(mn), free(js), free(png);
+    free((char *)dir);
 }
 
 TEST(every_error_message)
@@ -476,6 +477,7 @@ TEST(every_error_message)
     int rc = run_cajalf(cajal, buf, sizeof buf, "patches %s --out %s/o.npy --size 8 --quiet", small, small);
     CHECK(rc == 1 && one_line_holding(buf, "cajal patches: ") && strstr(buf, "no image is at least 8 x 8"));
     CHECK(run_cajal(cajal, "patches --help", buf, sizeof buf) == 0 && strstr(buf, "usage: cajal patches FOLDER"));
+    free((char *)small);
 }
 
 int main(void)

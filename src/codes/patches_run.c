@@ -212,8 +212,11 @@ cj_status cj_patches_write(const char *path, const cj_patch_opts *o, const cj_pa
     }
     for (int j = 0; j < r->d; j++) ev[j] = (float)r->w.eigenvalues[j];
     char title[96];
-    snprintf(title, sizeof title, o->whiten == CJ_WHITEN_NONE ? "after mean removal" : "after %s whitening",
-             o->whiten == CJ_WHITEN_PCA ? "PCA (shown as E y)" : o->whiten == CJ_WHITEN_ZCA ? "ZCA" : "Olshausen 1/f");
+    snprintf(title, sizeof title, "%s",
+             o->whiten == CJ_WHITEN_NONE  ? "after mean removal"
+             : o->whiten == CJ_WHITEN_PCA ? "PCA-whitened (in pixels: E y)"
+             : o->whiten == CJ_WHITEN_ZCA ? "after ZCA whitening"
+                                          : "after Olshausen 1/f whitening");
     if ((st = cj_npy_write_f32(path, 2, xs, r->x, err)) || (st = cj_npy_write_f32(pw, 2, ws, r->w.whiten, err)) ||
         (st = cj_npy_write_f32(pd, 2, ds, r->w.dewhiten, err)) || (st = cj_npy_write_f32(pm, 1, ms, r->w.mean, err)) ||
         (st = cj_npy_write_f32(pe, 1, ms, ev, err)) || (st = write_json(pj, o, r, err)) ||
