@@ -476,7 +476,7 @@ TEST(every_error_message)
     CHECK(run_cajal(cajal, "patches x", buf, sizeof buf) == 2 && strstr(buf, "--out FILE.npy is needed"));
     int rc = run_cajalf(cajal, buf, sizeof buf, "patches %s --out %s/o.npy --size 8 --quiet", small, small);
     CHECK(rc == 1 && one_line_holding(buf, "cajal patches: ") && strstr(buf, "no image is at least 8 x 8"));
-    CHECK(run_cajal(cajal, "patches --help", buf, sizeof buf) == 0 && strstr(buf, "usage: cajal patches FOLDER"));
+    CHECK(run_cajal(cajal, "patches --help", buf, sizeof buf) == 0 && strstr(buf, "usage: cajal patches FOLDER|FILE.mat"));
     free((char *)small);
 }
 

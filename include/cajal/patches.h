@@ -149,8 +149,9 @@ cj_status cj_patches_make(const char *folder, const cj_patch_opts *o, cj_patch_p
 cj_status cj_patches_write(const char *path, const cj_patch_opts *o, const cj_patch_result *res, cj_error *err);
 void cj_patch_result_free(cj_patch_result *r);
 
-/* The example figure alone: 64 patches before (left) and after (right),
- * each scaled to its own largest |value| after its mean is removed. */
+/* The example figure alone: n (up to 64) patches before (left) and after
+ * (right), each with its own mean removed, each side on one grey scale of
+ * +-3 times the RMS of its pixels (clipped). */
 cj_status cj_patches_write_examples(const char *png, const float *before, const float *after, int n, int size,
                                     const char *after_title, cj_error *err);
 

@@ -17,10 +17,11 @@ static const char WHO[] = "cajal patches";
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cajal patches FOLDER --out FILE.npy [--size S] [--count N] [--whiten pca|zca|olshausen|none]\n"
+            "usage: cajal patches FOLDER|FILE.mat --out FILE.npy [--size S] [--count N] [--whiten pca|zca|olshausen|none]\n"
             "                     [--components K] [--epsilon E] [--log] [--keep-dc] [--f0 F] [--seed S]\n"
             "                     [--quiet]\n\n"
             "Random square patches of the PNG images in FOLDER (e.g. ../shared/data/natural_images),\n"
+            "or of a .mat image set as cajal record --images reads (the 92 photos of rsa92),\n"
             "made grey (BT.601 luma), each patch's own mean removed, the mean patch removed, and\n"
             "whitened: the input of ICA and sparse coding (Olshausen & Field 1996; Bell &\n"
             "Sejnowski 1997). The same seed gives the same patches.\n\n"
@@ -128,7 +129,7 @@ static int parse(int argc, char **argv, options *p)
         } else if (!p->folder) {
             p->folder = arg;
         } else {
-            fprintf(stderr, "%s: unexpected argument '%s' (one image folder)\n", WHO, arg);
+            fprintf(stderr, "%s: unexpected argument '%s' (one image folder or .mat file)\n", WHO, arg);
             return 2;
         }
     }

@@ -1,8 +1,8 @@
 /* patches_figure.c — 64 example patches before and after whitening, two
  * 8 x 8 grey mosaics side by side with a title over each, drawn with cairo
  * and written atomically. Each patch is shown with its own mean removed
- * and scaled to its own largest |value| (mid-grey = 0), as filter and
- * patch mosaics are usually shown (Olshausen & Field 1996, Fig. 4). */
+ * (mid-grey), each side on one scale (+-3 RMS of its pixels, clipped), so
+ * contrasts compare across patches. */
 #include <cairo.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,17 +19,33 @@ static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsi
     return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* One patch at (x0, y0), each pixel a square of z px. */
-static void draw_patch(cairo_t *cr, const float *p, int size, double x0, double y0, double z)
+/* The display scale of one side: 3 x the RMS of its patches' pixels
+ * around each patch's mean, so a near-flat patch (a plain background)
+ * shows flat instead of having its faint noise stretched to full contrast. */
+static double panel_scale(const float *p, int n, int d)
 {
-    double m = 0, a = 0;
+    double ss = 0;
+    for (int i = 0; i < n; i++) {
+        const float *q = p + (size_t)i * d;
+        double m = 0;
+        for (int j = 0; j < d; j++) m += q[j];
+        m /= d;
+        for (int j = 0; j < d; j++) ss += (q[j] - m) * (q[j] - m);
+    }
+    return 3 * sqrt(ss / ((double)n * d));
+}
+
+/* One patch at (x0, y0), each pixel a square of z px; value m +- a maps to black..white. */
+static void draw_patch(cairo_t *cr, const float *p, int size, double a, double x0, double y0, double z)
+{
+    double m = 0;
     int d = size * size;
     for (int j = 0; j < d; j++) m += p[j];
     m /= d;
-    for (int j = 0; j < d; j++) a = fmax(a, fabs(p[j] - m));
     for (int y = 0; y < size; y++)
         for (int x = 0; x < size; x++) {
             double v = a > 0 ? 0.5 + 0.5 * (p[y * size + x] - m) / a : 0.5;
+            v = v < 0 ? 0 : v > 1 ? 1 : v;
             cairo_set_source_rgb(cr, v, v, v);
             cairo_rectangle(cr, x0 + x * z, y0 + y * z, z + 0.02, z + 0.02);
             cairo_fill(cr);
@@ -64,8 +80,9 @@ cj_status cj_patches_write_examples(const char *png, const float *before, const 
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_move_to(cr, gx + (grid_w - e.x_advance) / 2, MARGIN + 20);
         cairo_show_text(cr, title);
+        double a = panel_scale(src, n, size * size);
         for (int i = 0; i < n; i++)
-            draw_patch(cr, src + (size_t)i * size * size, size, gx + (i % 8) * (ZOOM_SIDE + GAP),
+            draw_patch(cr, src + (size_t)i * size * size, size, a, gx + (i % 8) * (ZOOM_SIDE + GAP),
                        gy + (i / 8) * (ZOOM_SIDE + GAP), z);
     }
     cairo_destroy(cr);
