@@ -106,6 +106,30 @@ TEST(olshausen_filter_impulse_response)
     CHECK(worst < 1e-5);
 }
 
+/* A 16 x 32 image (rows x columns): each axis has its own frequencies,
+ * fy = ky / 16 and fx = kx / 32, and a 16 x 32 image is not padded. */
+TEST(olshausen_filter_rectangular)
+{
+    enum { H = 16, W = 32 };
+    float img[H * W] = {0};
+    img[3 * W + 20] = 1;
+    cj_error err;
+    CHECK(cj_olshausen_filter(img, H, W, 0.3, &err) == CJ_OK);
+    double worst = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double s = 0;
+            for (int ky = 0; ky < H; ky++)
+                for (int kx = 0; kx < W; kx++) {
+                    double fy = (ky <= H / 2 ? ky : ky - H) / (double)H, fx = (kx <= W / 2 ? kx : kx - W) / (double)W;
+                    s += cj_olshausen_response(sqrt(fx * fx + fy * fy), 0.3) *
+                         cos(2 * M_PI * (fx * (x - 20) + fy * (y - 3)));
+                }
+            worst = fmax(worst, fabs(img[y * W + x] - s / (H * W)));
+        }
+    CHECK(worst < 1e-6);
+}
+
 /* A non-power-of-two image is mirrored out: a flat one comes back zero,
  * and a ramp (whose mirror has no jump at the seams) stays smooth. */
 TEST(olshausen_filter_other_sizes)
@@ -240,6 +264,22 @@ TEST(pca_zca_identity_covariance_synthetic)
             }
         CHECK(worst < 1e-4);
         for (int k = 1; k < D; k++) CHECK(w.eigenvalues[k] <= w.eigenvalues[k - 1]);
+        cj_whitening_free(&w);
+    }
+    /* with epsilon: the covariance of PCA output is diag(l / (l + eps)) exactly */
+    {
+        cj_whitening w;
+        CHECK(cj_whitening_fit(x, N, D, CJ_WHITEN_PCA, 0, 0.05, &w, &err) == CJ_OK);
+        double mean_l = 0;
+        for (int k = 0; k < D; k++) mean_l += w.eigenvalues[k] / D;
+        CHECK_NEAR(w.eps, 0.05 * mean_l, 1e-9 * mean_l);
+        cj_whitening_apply(&w, x, N, y);
+        for (int k = 0; k < D; k++) {
+            double v = 0, m = 0;
+            for (long i = 0; i < N; i++) m += y[i * D + k] / (double)N;
+            for (long i = 0; i < N; i++) v += (y[i * D + k] - m) * (y[i * D + k] - m) / N;
+            CHECK_NEAR(v, w.eigenvalues[k] / (w.eigenvalues[k] + w.eps), 1e-4);
+        }
         cj_whitening_free(&w);
     }
     /* K components: PCA keeps K rows; ZCA stays [d, d] and whitens the K-dim subspace */
@@ -487,6 +527,7 @@ int main(void)
     RUN(fft_matches_direct_dft);
     RUN(olshausen_response_closed_form);
     RUN(olshausen_filter_impulse_response);
+    RUN(olshausen_filter_rectangular);
     RUN(olshausen_filter_other_sizes);
     RUN(grey_is_bt601_luma);
     RUN(cut_matches_hand_crops);
