@@ -70,6 +70,7 @@
 #include "cajal/model.h"
 #include "cajal/model_file.h"
 #include "cajal/npy.h"
+#include "cajal/patches.h"
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/plot.h"

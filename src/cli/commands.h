@@ -20,5 +20,6 @@ int cj_cmd_maximize(int argc, char **argv);
 int cj_cmd_tuning(int argc, char **argv);
 int cj_cmd_lesion(int argc, char **argv);
 int cj_cmd_hopfield(int argc, char **argv);
+int cj_cmd_patches(int argc, char **argv);
 
 #endif
