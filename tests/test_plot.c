@@ -529,6 +529,32 @@ TEST(heatmap_extent_fills_the_area)
     cj_figure_free(fig);
 }
 
+/* Row names with an extent: rows named (tasks down), and the image still
+ * fills the area instead of shrinking to square cells. */
+TEST(heatmap_extent_keeps_row_names)
+{
+    double m[100];
+    for (int i = 0; i < 100; i++) m[i] = i < 10 ? 0 : 1;
+    const char *names[10] = {"fdgo", "reactgo", "delaygo", "fdanti", "reactanti",
+                             "delayanti", "dm1", "dm2", "contextdm1", "contextdm2"};
+    long yellow[2] = {0, 0};
+    for (int extent = 0; extent < 2; extent++) {
+        cj_figure *fig;
+        cj_error err = {0};
+        CHECK(cj_figure_create(&fig, 1, 1, 900, 300, &err) == CJ_OK);
+        cj_panel *p = cj_figure_panel(fig, 0, 0);
+        cj_status st = cj_panel_set_heatmap(p, m, 10, 10, 0, 1, CJ_CMAP_VIRIDIS, NULL, &err);
+        if (!st) st = cj_panel_set_heatmap_names(p, names, NULL, &err);
+        if (!st && extent) st = cj_panel_set_heatmap_extent(p, 0, 10, -0.5, 9.5, &err);
+        if (!st) st = cj_figure_write_png(fig, tpath("extent_names.png"), &err);
+        cj_figure_free(fig);
+        CHECK(st == CJ_OK);
+        yellow[extent] = count_color(tpath("extent_names.png"), 0xfde725);
+    }
+    double ratio = yellow[0] > 0 ? (double)yellow[1] / yellow[0] : 0;
+    if (!(ratio > 2)) test_fail("named rows: filled/square yellow %.2f, expected above 2", ratio);
+}
+
 TEST(figure_scale_grows_with_panel_size)
 {
     /* cajal plot's default sizes draw at the reference scale */
@@ -932,6 +958,7 @@ int main(void)
     RUN(figure_rejects_bad_arguments);
     RUN(figure_png_has_size_and_nan_gaps);
     RUN(heatmap_extent_fills_the_area);
+    RUN(heatmap_extent_keeps_row_names);
     RUN(cmd_plot_writes_png);
     RUN(cmd_plot_draws_values_equal_to_rounding);
     RUN(cmd_plot_errors_and_usage);

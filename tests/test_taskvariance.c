@@ -161,7 +161,7 @@ TEST(clusters_recover_the_planted_groups)
     char *path = cj_path_join(dir, "fig2.svg");
     CHECK(cj_figure_create(&fig, 1, 1, 900, 400, &err) == CJ_OK);
     cj_panel *p = cj_figure_panel(fig, 0, 0);
-    CHECK(cj_taskvar_plot(&r, p, &err) == CJ_OK);
+    CHECK(cj_taskvar_plot(&r, NULL, p, &err) == CJ_OK);
     cj_panel_set_title(p, "normalised task variance");
     CHECK(cj_figure_write(fig, path, &err) == CJ_OK);
     struct stat st;
@@ -170,7 +170,7 @@ TEST(clusters_recover_the_planted_groups)
     path = cj_path_join(dir, "fig2.png");
     CHECK(cj_figure_write(fig, path, &err) == CJ_OK);
     CHECK(stat(path, &st) == 0 && st.st_size > 1000);
-    CHECK(cj_taskvar_plot(&r, NULL, &err) == CJ_ERR_ARG);
+    CHECK(cj_taskvar_plot(&r, NULL, NULL, &err) == CJ_ERR_ARG);
     cj_figure_free(fig);
     free(path);
     free((char *)dir);

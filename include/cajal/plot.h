@@ -189,7 +189,8 @@ cj_status cj_panel_add_bars(cj_panel *p, const double *value, const double *lo, 
  * units, and the image fills the plot area: cells need not be square, as
  * in a units x time raster whose x axis is in ms. Call it after
  * cj_panel_set_heatmap; a panel that is not a heat map, or non-finite or
- * empty ranges, are errors. */
+ * empty ranges, are errors. Row names (cj_panel_set_heatmap_names) replace
+ * the y range: the rows are named, top to bottom, and still fill the area. */
 cj_status cj_panel_set_heatmap_extent(cj_panel *p, double x0, double x1, double y0, double y1,
                                       cj_error *err);
 

@@ -130,7 +130,9 @@ void cj_taskvar_result_free(cj_taskvar_result *r);
 void cj_taskvar_heatmap(const cj_taskvar_result *r, double *m);
 
 /* Draw that matrix on panel p (plot.h) on a fixed 0..1 colour scale, with
- * axis labels and a colour bar; the caller titles the panel. */
-cj_status cj_taskvar_plot(const cj_taskvar_result *r, cj_panel *p, cj_error *err);
+ * axis labels and a colour bar, the rows named by task_names [tasks] (NULL:
+ * numbered); the caller titles the panel. */
+cj_status cj_taskvar_plot(const cj_taskvar_result *r, const char *const *task_names, cj_panel *p,
+                          cj_error *err);
 
 #endif

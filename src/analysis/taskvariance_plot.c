@@ -7,7 +7,7 @@
 #include "cajal/plot.h"
 #include "cajal/taskvariance.h"
 
-cj_status cj_taskvar_plot(const cj_taskvar_result *r, cj_panel *p, cj_error *err)
+cj_status cj_taskvar_plot(const cj_taskvar_result *r, const char *const *task_names, cj_panel *p, cj_error *err)
 {
     if (!p) return cj_fail(err, CJ_ERR_ARG, "task variance plot: no panel");
     if (r->n_active < 1 || r->tasks < 1 || !r->normalized || !r->order)
@@ -22,7 +22,11 @@ cj_status cj_taskvar_plot(const cj_taskvar_result *r, cj_panel *p, cj_error *err
     cj_status st = cj_panel_set_heatmap(p, m, r->tasks, r->n_active, 0.0, 1.0, CJ_CMAP_VIRIDIS,
                                         "normalised task variance", err);
     free(m);
+    /* Tasks by name down the side, and cells as wide as the panel allows:
+     * 20 tasks by 250 units in square cells would be a thin strip. */
+    if (!st && task_names) st = cj_panel_set_heatmap_names(p, task_names, NULL, err);
+    if (!st) st = cj_panel_set_heatmap_extent(p, 0, r->n_active, -0.5, r->tasks - 0.5, err);
     if (st) return st;
-    cj_panel_set_labels(p, "units (sorted by cluster)", "task");
+    cj_panel_set_labels(p, "units (sorted by cluster)", task_names ? "" : "task");
     return CJ_OK;
 }

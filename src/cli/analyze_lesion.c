@@ -65,28 +65,26 @@ static cj_status report(cj_analysis *a, const cj_task_run *run, const double *be
     size_t used = (size_t)snprintf(list, sizeof list, "unit\n");
     for (int k = 0; k < n && used < sizeof list; k++) used += (size_t)snprintf(list + used, sizeof list - used, "%d\n", units[k]);
     if (!st) st = cj_analysis_write_text(a, "units.csv", list, used < sizeof list ? used : sizeof list - 1, err);
+    /* Bars per task, by name (categories, not a line through them). */
     cj_figure *fig = NULL;
-    if (!st) st = cj_figure_create(&fig, 1, 1, 900, 480, err);
-    double *x = malloc(sizeof(double) * (size_t)run->n_tasks), *y = malloc(sizeof(double) * (size_t)run->n_tasks);
-    if (!st && (!x || !y)) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    if (!st) st = cj_figure_create(&fig, 1, 1, 1100, 520, err);
+    const char **names = malloc(sizeof *names * (size_t)run->n_tasks);
+    if (!st && !names) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     if (!st) {
         cj_panel *p = cj_figure_panel(fig, 0, 0);
-        char title[96];
-        snprintf(title, sizeof title, "Performance with %d unit%s silenced", n, n == 1 ? "" : "s");
+        char title[160];
+        snprintf(title, sizeof title, "Performance with %d unit%s silenced (--units %s)", n, n == 1 ? "" : "s",
+                 cj_analysis_option(a, "--units"));
         cj_panel_set_title(p, title);
-        cj_panel_set_labels(p, "task (in data.task order, from 0)", "performance");
-        cj_panel_set_xinteger(p, 1);
+        cj_panel_set_labels(p, "", "performance");
         cj_panel_set_ylim(p, 0, 1);
-        for (int pass = 0; !st && pass < 2; pass++) {
-            for (int k = 0; k < run->n_tasks; k++) x[k] = k, y[k] = pass ? after[k] : before[k];
-            cj_line_style s = cj_line_style_default(pass);
-            s.marker = pass ? CJ_MARKER_SQUARE : CJ_MARKER_CIRCLE;
-            st = cj_panel_add_line(p, x, y, run->n_tasks, s, pass ? "lesioned" : "intact", err);
-        }
+        for (int k = 0; k < run->n_tasks; k++) names[k] = run->tasks[k].name;
+        st = cj_panel_set_categories(p, names, run->n_tasks, err);
+        if (!st) st = cj_panel_add_bars(p, before, NULL, NULL, run->n_tasks, cj_palette(0), "intact", err);
+        if (!st) st = cj_panel_add_bars(p, after, NULL, NULL, run->n_tasks, cj_palette(1), "lesioned", err);
     }
     if (!st) st = cj_analysis_write_figure(a, fig, "lesion.png", err);
-    free(x);
-    free(y);
+    free(names);
     cj_figure_free(fig);
     return st;
 }

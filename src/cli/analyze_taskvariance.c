@@ -93,14 +93,17 @@ static cj_status write_outputs(cj_analysis *a, const cj_task_run *run, const cj_
         st = cj_analysis_write_text(a, "silhouette.csv", s, n < sizeof s ? n : sizeof s - 1, err);
     }
     cj_figure *fig = NULL;
-    if (!st) st = cj_figure_create(&fig, 1, 1, 1300, 700, err);
+    if (!st) st = cj_figure_create(&fig, 1, 1, 1300, 620, err);
     if (!st) {
         char title[160];
-        snprintf(title, sizeof title, "Normalised task variance of %d active units in %d clusters (rows: tasks in "
-                 "their order, as in data.task)", r->n_active, r->k);
+        snprintf(title, sizeof title, "Normalised task variance of %d active units in %d clusters", r->n_active,
+                 r->k);
         cj_panel *p = cj_figure_panel(fig, 0, 0);
         cj_panel_set_title(p, title);
-        st = cj_taskvar_plot(r, p, err);
+        const char **names = malloc(sizeof *names * (size_t)r->tasks);
+        for (int k = 0; names && k < r->tasks; k++) names[k] = run->tasks[k].name;
+        st = cj_taskvar_plot(r, names, p, err);
+        free(names);
     }
     if (!st) st = cj_analysis_write_figure(a, fig, "taskvariance.png", err);
     cj_figure_free(fig);

@@ -228,7 +228,12 @@ void cj_plot_draw_heatmap(cairo_t *cr, const cj_panel *p, plot_rect cell)
         f.x = (plot_axis){.lo = h->x0, .hi = h->x1};
         f.y = h->y0 < h->y1 ? (plot_axis){.lo = h->y0, .hi = h->y1, .inverted = 1}
                             : (plot_axis){.lo = h->y1, .hi = h->y0};
-        cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 0, 0, &f);
+        /* Named rows (tasks down, units across) keep their names and fill
+         * the area too: row i spans i - 0.5 .. i + 0.5 from the top. */
+        if (h->row_names)
+            f.y = (plot_axis){.lo = -0.5, .hi = h->rows - 0.5, .inverted = 1, .names = h->row_names,
+                              .n_names = h->rows};
+        cj_plot_frame_layout(cr, p, cell, cbar_width(cr, h, &ct), 0, 0, h->row_names != NULL, &f);
         draw_image(cr, h, &f.area, vmin, vmax);
         draw_values(cr, h, &f.area, vmin, vmax);
         cj_plot_frame_draw(cr, p, &f);
