@@ -20,7 +20,7 @@
  * registers while k runs, each step loading one row of the panel and
  * broadcasting MR values of A. Vectors are GCC/Clang vector extensions, so
  * the same source (recurrent_gemm_impl.h) compiles to AVX-512, AVX2, SSE or
- * NEON. The portable build compiles it three times (baseline, AVX2,
+ * NEON. The portable build compiles it three times (baseline, AVX2 + FMA,
  * AVX-512: recurrent_gemm_{base,avx2,avx512}.c) and this file sends every
  * call to the widest the CPU runs, the same for packing and products (the
  * packed layout depends on the width); make NATIVE=1 builds the native
@@ -37,7 +37,7 @@ static isa widest(void)
 {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return ISA_AVX512;
-    if (__builtin_cpu_supports("avx2")) return ISA_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ISA_AVX2;
     return ISA_BASE;
 }
 
