@@ -13,7 +13,7 @@
 # BENCH_PATCHES=FILE.npy uses those patches (default: made here with
 # `cajal patches ../shared/data/natural_images --size 16 --count 100000
 # --whiten olshausen`); BENCH_EPOCHS (default 2), BENCH_BATCH (default
-# 256), BENCH_ATOMS (256), BENCH_LAMBDA (0.1).
+# 100), BENCH_ATOMS (256), BENCH_LAMBDA (0.1).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 if [ ! -x ./cajal ]; then
@@ -23,7 +23,7 @@ fi
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 . bench/blas_kernels.sh
 py=${PYTHON:-/usr/bin/python3}
-epochs=${BENCH_EPOCHS:-2} batch=${BENCH_BATCH:-256} atoms=${BENCH_ATOMS:-256} lam=${BENCH_LAMBDA:-0.1}
+epochs=${BENCH_EPOCHS:-2} batch=${BENCH_BATCH:-100} atoms=${BENCH_ATOMS:-256} lam=${BENCH_LAMBDA:-0.1}
 echo "cpu:     $(lscpu | awk -F': +' '/^Model name/ {m = $2} /^CPU family/ {f = $2} END {print m ", family " f}'); $(getconf _NPROCESSORS_ONLN) logical CPUs"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min averages, before)"
 tmp=$(mktemp -d) || exit 1

@@ -38,8 +38,8 @@ typedef struct {
     cj_sc_inference inference; /* default FISTA */
     int nonneg;                /* 1: codes constrained to a >= 0 */
     int epochs;                /* passes over the samples (default 10) */
-    int batch;                 /* mini-batch size (default 256) */
-    double lr;                 /* dictionary step (default 0.5; see cj_sc_dict_step) */
+    int batch;                 /* mini-batch size (default 100, as Olshausen's sparsenet) */
+    double lr;                 /* dictionary step (default 0.05; see cj_sc_dict_step) */
     int iters;                 /* inference iterations per mini-batch (default 100) */
     uint64_t seed;             /* default 1 */
 } cj_sc_opts;

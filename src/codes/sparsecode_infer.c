@@ -24,8 +24,8 @@ void cj_sc_opts_default(cj_sc_opts *o)
     o->lambda = 0.1;
     o->inference = CJ_SC_FISTA;
     o->epochs = 10;
-    o->batch = 256;
-    o->lr = 0.5;
+    o->batch = 100;
+    o->lr = 0.05;
     o->iters = 100;
     o->seed = 1;
 }
