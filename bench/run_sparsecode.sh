@@ -13,7 +13,8 @@
 # BENCH_PATCHES=FILE.npy uses those patches (default: made here with
 # `cajal patches ../shared/data/natural_images --size 16 --count 100000
 # --whiten olshausen`); BENCH_EPOCHS (default 2), BENCH_BATCH (default
-# 100), BENCH_ATOMS (256), BENCH_LAMBDA (0.1).
+# 100), BENCH_ATOMS (256), BENCH_LAMBDA (0.1), BENCH_ITERS (cajal's inference
+# iterations per batch, default 100 as `cajal sparsecode`).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 if [ ! -x ./cajal ]; then
@@ -23,7 +24,7 @@ fi
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 . bench/blas_kernels.sh
 py=${PYTHON:-/usr/bin/python3}
-epochs=${BENCH_EPOCHS:-2} batch=${BENCH_BATCH:-100} atoms=${BENCH_ATOMS:-256} lam=${BENCH_LAMBDA:-0.1}
+epochs=${BENCH_EPOCHS:-2} batch=${BENCH_BATCH:-100} atoms=${BENCH_ATOMS:-256} lam=${BENCH_LAMBDA:-0.1} iters=${BENCH_ITERS:-100}
 echo "cpu:     $(lscpu | awk -F': +' '/^Model name/ {m = $2} /^CPU family/ {f = $2} END {print m ", family " f}'); $(getconf _NPROCESSORS_ONLN) logical CPUs"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min averages, before)"
 tmp=$(mktemp -d) || exit 1
@@ -33,9 +34,9 @@ if [ -z "$patches" ]; then
     patches=$tmp/patches.npy
     ./cajal patches ../shared/data/natural_images --size 16 --count 100000 --whiten olshausen --out "$patches" --quiet || exit 1
 fi
-echo "run:     $atoms atoms, lambda $lam, batch $batch, $epochs passes over $patches"
+echo "run:     $atoms atoms, lambda $lam, batch $batch, $epochs passes over $patches; cajal $iters FISTA iterations per batch"
 t0=$(date +%s.%N)
-./cajal sparsecode "$patches" --atoms "$atoms" --lambda "$lam" --batch "$batch" --epochs "$epochs" --out "$tmp/sc" --quiet || exit 1
+./cajal sparsecode "$patches" --atoms "$atoms" --lambda "$lam" --batch "$batch" --epochs "$epochs" --iters "$iters" --out "$tmp/sc" --quiet || exit 1
 t1=$(date +%s.%N)
 # cajal's learning time alone: the last epoch's "seconds" in metrics.jsonl
 c=$(tail -n 1 "$tmp/sc/metrics.jsonl" | sed 's/.*"seconds":\([0-9.]*\).*/\1/')
