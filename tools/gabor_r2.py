@@ -36,7 +36,7 @@ for i, b in enumerate(B):
     best = None
     for ph in (0, np.pi / 2, np.pi, -np.pi / 2):
         for sx in (1.5, 3.0):
-            p0 = [np.abs(img).max(), px, py, th0, max(f0, 0.02), ph, sx, 2 * sx]
+            p0 = [np.abs(img).max(), px, py, th0, min(max(f0, 0.02), 0.49), ph, sx, 2 * sx]
             lo = [-np.inf, -2, -2, -np.inf, 0, -np.inf, 0.3, 0.3]
             hi = [np.inf, S + 1, S + 1, np.inf, 0.5, np.inf, S, S]
             try:
