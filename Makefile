@@ -10,6 +10,7 @@
 #   make bench-cka    cajal vs NumPy linear CKA on 10,000 x 512 features (needs python3-numpy)
 #   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
 #   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
+#   make bench-sparsecode   sparse-coding dictionary learning vs scikit-learn MiniBatchDictionaryLearning (needs python3-sklearn)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
 
 CC      ?= cc
@@ -55,7 +56,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm bench-sparsecode fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -121,6 +122,9 @@ bench-rsa: $(BUILD)/bench/bench_rsa
 
 bench-contextdm: cajal
 	sh bench/run_contextdm.sh
+
+bench-sparsecode: cajal
+	sh bench/run_sparsecode.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

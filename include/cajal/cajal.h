@@ -71,6 +71,7 @@
 #include "cajal/model_file.h"
 #include "cajal/npy.h"
 #include "cajal/patches.h"
+#include "cajal/sparsecode.h"
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/plot.h"

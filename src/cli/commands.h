@@ -21,5 +21,6 @@ int cj_cmd_tuning(int argc, char **argv);
 int cj_cmd_lesion(int argc, char **argv);
 int cj_cmd_hopfield(int argc, char **argv);
 int cj_cmd_patches(int argc, char **argv);
+int cj_cmd_sparsecode(int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const struct {
     {"lesion", cj_cmd_lesion, "silence units of an image model's layer; accuracy and RDM fit again, against random lesions"},
     {"hopfield", cj_cmd_hopfield, "associative memory: Hopfield capacity sweep (0.138 N) and modern Hopfield image retrieval"},
     {"patches", cj_cmd_patches, "random natural-image patches, PCA/ZCA or Olshausen 1/f whitened, for ICA and sparse coding"},
+    {"sparsecode", cj_cmd_sparsecode, "Olshausen & Field sparse coding (FISTA or LCA), dictionary and sparsity statistics"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,152 @@
+/* sparsecode_infer.c — codes of a batch for a fixed dictionary by FISTA or
+ * the locally competitive algorithm, as whole-batch matrix products
+ * (include/cajal/sparsecode.h has the equations). */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cajal/sparsecode.h"
+
+const char *cj_sc_inference_name(cj_sc_inference k) { return k == CJ_SC_LCA ? "lca" : "fista"; }
+
+int cj_sc_inference_parse(const char *name)
+{
+    if (!strcmp(name, "fista")) return CJ_SC_FISTA;
+    if (!strcmp(name, "lca")) return CJ_SC_LCA;
+    return -1;
+}
+
+void cj_sc_opts_default(cj_sc_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->atoms = 256;
+    o->lambda = 0.1;
+    o->inference = CJ_SC_FISTA;
+    o->epochs = 10;
+    o->batch = 100;
+    o->lr = 0.05;
+    o->iters = 100;
+    o->seed = 1;
+}
+
+cj_status cj_sc_work_init(cj_sc_work *w, int k, int d, int rows, cj_error *err)
+{
+    memset(w, 0, sizeof *w);
+    if (k < 1 || d < 1 || rows < 1) return cj_fail(err, CJ_ERR_ARG, "sparse coding: %d atoms, %d dims, %d rows", k, d, rows);
+    w->k = k, w->d = d, w->rows = rows;
+    size_t kk = (size_t)k * k, rk = (size_t)rows * k;
+    w->gram = malloc(sizeof(float) * (kk + 3 * rk));
+    if (!w->gram) return cj_fail(err, CJ_ERR_NOMEM, "sparse coding: no memory for %d x %d codes", rows, k);
+    w->b = w->gram + kk, w->y = w->b + rk, w->prev = w->y + rk;
+    return CJ_OK;
+}
+
+void cj_sc_work_free(cj_sc_work *w)
+{
+    free(w->gram);
+    memset(w, 0, sizeof *w);
+}
+
+void cj_sc_work_set_dict(cj_sc_work *w, const float *dict)
+{
+    int k = w->k;
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, w->d, 1.0f, dict, w->d, 0.0f, w->gram, k);
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < i; j++) w->gram[(size_t)i * k + j] = w->gram[(size_t)j * k + i];
+    /* Power iteration from the all-ones vector (deterministic); the
+     * Rayleigh quotient from below is raised 1% so the step 1/L stays
+     * safely under 1/lambda_max. */
+    double *v = calloc((size_t)2 * k, sizeof(double)), *u = v + k, lam = 1;
+    if (!v) {
+        w->lipschitz = k; /* Gershgorin-safe for unit atoms: every |G_ij| <= 1 */
+        return;
+    }
+    for (int i = 0; i < k; i++) v[i] = 1 / sqrt(k);
+    for (int it = 0; it < 100; it++) {
+        double nn = 0;
+        for (int i = 0; i < k; i++) {
+            double s = 0;
+            const float *g = w->gram + (size_t)i * k;
+            for (int j = 0; j < k; j++) s += g[j] * v[j];
+            u[i] = s, nn += s * s;
+        }
+        nn = sqrt(nn);
+        if (nn == 0) break;
+        lam = nn;
+        for (int i = 0; i < k; i++) v[i] = u[i] / nn;
+    }
+    free(v);
+    w->lipschitz = fmax(1.01 * lam, 1e-12);
+}
+
+/* Soft threshold in place (Donoho 1995): the proximal map of t|a|, or of
+ * t a + indicator(a >= 0) when nonneg. */
+static void shrink(float *a, size_t n, float t, int nonneg)
+{
+    if (nonneg)
+        for (size_t i = 0; i < n; i++) a[i] = a[i] > t ? a[i] - t : 0.0f;
+    else
+        for (size_t i = 0; i < n; i++) a[i] = a[i] > t ? a[i] - t : (a[i] < -t ? a[i] + t : 0.0f);
+}
+
+static void fista(cj_sc_work *w, int n, double lambda, int nonneg, int iters, float *a)
+{
+    int k = w->k;
+    size_t nk = (size_t)n * k;
+    float step = (float)(1 / w->lipschitz), t = (float)(lambda / w->lipschitz);
+    double s = 1;
+    memset(a, 0, sizeof(float) * nk);
+    memset(w->y, 0, sizeof(float) * nk);
+    for (int it = 0; it < iters; it++) {
+        memcpy(w->prev, a, sizeof(float) * nk);
+        /* a = y - step (y G - b) = y + step b - step y G */
+        for (size_t i = 0; i < nk; i++) a[i] = w->y[i] + step * w->b[i];
+        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, n, k, -step, w->gram, k, w->y, k, 1.0f, a, k);
+        shrink(a, nk, t, nonneg);
+        double s1 = (1 + sqrt(1 + 4 * s * s)) / 2;
+        float mom = (float)((s - 1) / s1);
+        s = s1;
+        for (size_t i = 0; i < nk; i++) w->y[i] = a[i] + mom * (a[i] - w->prev[i]);
+    }
+}
+
+static void lca(cj_sc_work *w, int n, double lambda, int nonneg, int iters, float *a)
+{
+    int k = w->k;
+    size_t nk = (size_t)n * k;
+    float eta = (float)(1 / w->lipschitz), t = (float)lambda;
+    float *u = w->y;
+    memset(u, 0, sizeof(float) * nk);
+    memset(a, 0, sizeof(float) * nk);
+    for (int it = 0; it < iters; it++) {
+        /* u += eta (b - u + a - a G): the inhibition (G - I) a of Rozell's
+         * eq. 3.1, an atom never inhibiting itself. */
+        for (size_t i = 0; i < nk; i++) u[i] += eta * (w->b[i] - u[i] + a[i]);
+        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, n, k, -eta, w->gram, k, a, k, 1.0f, u, k);
+        memcpy(a, u, sizeof(float) * nk);
+        shrink(a, nk, t, nonneg);
+    }
+}
+
+void cj_sc_encode(cj_sc_work *w, const float *dict, const float *x, int n, double lambda, int nonneg,
+                  cj_sc_inference inference, int iters, float *a)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, w->k, w->d, 1.0f, x, w->d, dict, w->d, 0.0f, w->b,
+                w->k);
+    if (inference == CJ_SC_LCA) lca(w, n, lambda, nonneg, iters, a);
+    else fista(w, n, lambda, nonneg, iters, a);
+}
+
+double cj_sc_objective(const float *dict, int k, int d, const float *x, int n, const float *a, double lambda,
+                       float *resid, double *sq)
+{
+    size_t nd = (size_t)n * d, nk = (size_t)n * k;
+    memcpy(resid, x, sizeof(float) * nd);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, k, -1.0f, a, k, dict, d, 1.0f, resid, d);
+    double r2 = 0, l1 = 0;
+    for (size_t i = 0; i < nd; i++) r2 += (double)resid[i] * resid[i];
+    for (size_t i = 0; i < nk; i++) l1 += fabsf(a[i]);
+    if (sq) *sq = r2;
+    return 0.5 * r2 + lambda * l1;
+}
