@@ -36,9 +36,11 @@ cj_status cj_sc_work_init(cj_sc_work *w, int k, int d, int rows, cj_error *err)
     if (k < 1 || d < 1 || rows < 1) return cj_fail(err, CJ_ERR_ARG, "sparse coding: %d atoms, %d dims, %d rows", k, d, rows);
     w->k = k, w->d = d, w->rows = rows;
     size_t kk = (size_t)k * k, rk = (size_t)rows * k;
-    w->gram = malloc(sizeof(float) * (kk + 3 * rk));
+    w->gram = malloc(sizeof(float) * (kk + 3 * rk + 2 * (size_t)k));
     if (!w->gram) return cj_fail(err, CJ_ERR_NOMEM, "sparse coding: no memory for %d x %d codes", rows, k);
     w->b = w->gram + kk, w->y = w->b + rk, w->prev = w->y + rk;
+    w->eigvec = w->prev + rk, w->eigtmp = w->eigvec + k;
+    for (int i = 0; i < k; i++) w->eigvec[i] = (float)(1 / sqrt(k));
     return CJ_OK;
 }
 
@@ -54,29 +56,25 @@ void cj_sc_work_set_dict(cj_sc_work *w, const float *dict)
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, w->d, 1.0f, dict, w->d, 0.0f, w->gram, k);
     for (int i = 0; i < k; i++)
         for (int j = 0; j < i; j++) w->gram[(size_t)i * k + j] = w->gram[(size_t)j * k + i];
-    /* Power iteration from the all-ones vector (deterministic); the
-     * Rayleigh quotient from below is raised 1% so the step 1/L stays
-     * safely under 1/lambda_max. */
-    double *v = calloc((size_t)2 * k, sizeof(double)), *u = v + k, lam = 1;
-    if (!v) {
-        w->lipschitz = k; /* Gershgorin-safe for unit atoms: every |G_ij| <= 1 */
-        return;
-    }
-    for (int i = 0; i < k; i++) v[i] = 1 / sqrt(k);
+    /* Power iteration, warm-started (the header says why); the Rayleigh
+     * quotient from below is raised 1% so the step 1/L stays safely under
+     * 1/lambda_max. The product by BLAS: this runs once per mini-batch. */
+    float *v = w->eigvec, *u = w->eigtmp;
+    double lam = 1;
     for (int it = 0; it < 100; it++) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, k, k, 1.0f, w->gram, k, v, 1, 0.0f, u, 1);
         double nn = 0;
-        for (int i = 0; i < k; i++) {
-            double s = 0;
-            const float *g = w->gram + (size_t)i * k;
-            for (int j = 0; j < k; j++) s += g[j] * v[j];
-            u[i] = s, nn += s * s;
-        }
+        for (int i = 0; i < k; i++) nn += (double)u[i] * u[i];
         nn = sqrt(nn);
-        if (nn == 0) break;
+        if (!(nn > 0)) { /* an all-zero dictionary: restart from all ones next time */
+            for (int i = 0; i < k; i++) v[i] = (float)(1 / sqrt(k));
+            break;
+        }
+        for (int i = 0; i < k; i++) v[i] = (float)(u[i] / nn);
+        int done = it > 0 && fabs(nn - lam) <= 1e-6 * nn;
         lam = nn;
-        for (int i = 0; i < k; i++) v[i] = u[i] / nn;
+        if (done) break;
     }
-    free(v);
     w->lipschitz = fmax(1.01 * lam, 1e-12);
 }
 
