@@ -10,28 +10,11 @@
 
 #include "cajal/io.h"
 #include "cajal/maximize.h"
+#include "../plot/cairo_png.h"
 
 /* Largest picture side, px: a grid of 64 units at zoom 8 is 4,000 px wide;
  * more is a mistake, not a figure. */
 enum { MAX_SIDE = 16384 };
-
-static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int len)
-{
-    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
-static cj_status save_png(cairo_surface_t *s, const char *path, cj_error *err)
-{
-    cj_atomic_file af;
-    cj_status st = cj_atomic_open(&af, path, err);
-    if (st) return st;
-    cairo_status_t cs = cairo_surface_write_to_png_stream(s, write_chunk, af.f);
-    if (cs != CAIRO_STATUS_SUCCESS) {
-        cj_atomic_abort(&af);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", path, cairo_status_to_string(cs));
-    }
-    return cj_atomic_commit(&af, err);
-}
 
 static uint8_t byte(float p) { return (uint8_t)lrintf(255.0f * (p < 0 ? 0 : p > 1 ? 1 : p)); }
 
@@ -97,7 +80,7 @@ cj_status cj_maximize_write_png(const char *path, const float *pixels, int C, in
     cairo_t *cr = cairo_create(s);
     paint_image(cr, img, 0, 0, zoom);
     cairo_destroy(cr);
-    st = save_png(s, path, err);
+    st = cj_cairo_write_png(s, path, err);
     cairo_surface_destroy(s);
     cairo_surface_destroy(img);
     return st;
@@ -211,7 +194,7 @@ cj_status cj_maximize_write_grid(const char *path, const float *pixels, int n, i
         if (notes && notes[k]) centred(cr, notes[k], ix + side_w / 2, iy + side_h + 15, note_pt, side_w, 15);
     }
     cairo_destroy(cr);
-    if (!st) st = save_png(s, path, err);
+    if (!st) st = cj_cairo_write_png(s, path, err);
     cairo_surface_destroy(s);
     return st;
 }

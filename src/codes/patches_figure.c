@@ -11,13 +11,9 @@
 
 #include "cajal/io.h"
 #include "cajal/patches.h"
+#include "../plot/cairo_png.h"
 
 enum { ZOOM_SIDE = 48, GAP = 4, MARGIN = 16, TITLE = 36 };
-
-static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int len)
-{
-    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
 
 /* The display scale of one side: 3 x the RMS of its patches' pixels
  * around each patch's mean, so a near-flat patch (a plain background)
@@ -87,17 +83,7 @@ cj_status cj_patches_write_examples(const char *png, const float *before, const 
     }
     cairo_destroy(cr);
     cairo_surface_flush(s);
-    cj_atomic_file af;
-    cj_status st = cj_atomic_open(&af, png, err);
-    if (!st) {
-        cairo_status_t cs = cairo_surface_write_to_png_stream(s, write_chunk, af.f);
-        if (cs != CAIRO_STATUS_SUCCESS) {
-            cj_atomic_abort(&af);
-            st = cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", png, cairo_status_to_string(cs));
-        } else {
-            st = cj_atomic_commit(&af, err);
-        }
-    }
+    cj_status st = cj_cairo_write_png(s, png, err);
     cairo_surface_destroy(s);
     return st;
 }

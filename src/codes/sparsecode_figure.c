@@ -9,13 +9,9 @@
 
 #include "cajal/io.h"
 #include "cajal/sparsecode.h"
+#include "../plot/cairo_png.h"
 
 enum { GAP = 3, MARGIN = 12, TITLE = 34 };
-
-static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int len)
-{
-    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
 
 cj_status cj_sc_write_grid(const char *png, const float *atoms, int n, int size, const char *title, cj_error *err)
 {
@@ -52,17 +48,7 @@ cj_status cj_sc_write_grid(const char *png, const float *atoms, int n, int size,
     }
     cairo_destroy(cr);
     cairo_surface_flush(s);
-    cj_atomic_file af;
-    cj_status st = cj_atomic_open(&af, png, err);
-    if (!st) {
-        cairo_status_t cs = cairo_surface_write_to_png_stream(s, write_chunk, af.f);
-        if (cs != CAIRO_STATUS_SUCCESS) {
-            cj_atomic_abort(&af);
-            st = cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", png, cairo_status_to_string(cs));
-        } else {
-            st = cj_atomic_commit(&af, err);
-        }
-    }
+    cj_status st = cj_cairo_write_png(s, png, err);
     cairo_surface_destroy(s);
     return st;
 }

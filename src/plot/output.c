@@ -9,6 +9,7 @@
 #include <cairo-svg.h>
 
 #include "cajal/io.h"
+#include "cairo_png.h"
 #include "internal.h"
 
 /* CSS pixels: 96 per inch, 72 points per inch. SVG is written in px and
@@ -19,6 +20,19 @@ static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsi
 {
     return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS
                                                          : CAIRO_STATUS_WRITE_ERROR;
+}
+
+cj_status cj_cairo_write_png(cairo_surface_t *surface, const char *path, cj_error *err)
+{
+    cj_atomic_file af;
+    cj_status st = cj_atomic_open(&af, path, err);
+    if (st) return st;
+    cairo_status_t cs = cairo_surface_write_to_png_stream(surface, write_chunk, af.f);
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        cj_atomic_abort(&af);
+        return cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", path, cairo_status_to_string(cs));
+    }
+    return cj_atomic_commit(&af, err);
 }
 
 static const char *const format_ext[] = {"png", "svg", "pdf"};
@@ -72,20 +86,9 @@ cj_status cj_figure_write_png(const cj_figure *fig, const char *path, cj_error *
         cairo_surface_destroy(surf);
         return draw_failed(fig, path, cs, err);
     }
-    cj_atomic_file af;
-    cj_status st = cj_atomic_open(&af, path, err);
-    if (st) {
-        cairo_surface_destroy(surf);
-        return st;
-    }
-    cs = cairo_surface_write_to_png_stream(surf, write_chunk, af.f);
+    cj_status st = cj_cairo_write_png(surf, path, err);
     cairo_surface_destroy(surf);
-    if (cs != CAIRO_STATUS_SUCCESS) {
-        cj_atomic_abort(&af);
-        return cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", path,
-                       cairo_status_to_string(cs));
-    }
-    return cj_atomic_commit(&af, err);
+    return st;
 }
 
 /* SVG and PDF surfaces write as they draw, so the temporary file is opened
