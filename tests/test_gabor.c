@@ -5,7 +5,9 @@
  * documented ranges; white noise fits badly; the error messages. */
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cajal/gabor.h"
 #include "cajal/rng.h"
@@ -186,6 +188,57 @@ TEST(errors_name_the_problem)
     CHECK(cj_gabor_fit_all(many, 3, S, fits, &err) == CJ_ERR_NUMERIC && has(&err, "filter 2"));
 }
 
+static long count_lines(const char *path, char *first, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    long n = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (n == 0) snprintf(first, cap, "%s", line);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The report's four files, the CSV's header and one row per filter, the
+ * fits handed back; errors for a missing directory. */
+TEST(report_writes_its_files)
+{
+    char dir[] = "/tmp/cj_gabor_XXXXXX";
+    if (!mkdtemp(dir)) {
+        test_fail("mkdtemp");
+        return;
+    }
+    enum { NF = 9 };
+    static float fs[NF * N];
+    for (int k = 0; k < NF; k++) cj_gabor_render(&cases[k % NCASES], S, fs + k * N);
+    for (int i = 0; i < N; i++) fs[8 * N + i] = (float)((i * 7919) % 13) - 6; /* not a Gabor */
+    cj_gabor_fit fits[NF];
+    cj_error err;
+    CHECK(cj_rf_report_write(dir, fs, NF, S, "test filters", fits, &err) == CJ_OK);
+    CHECK(fits[0].r2 > 0.999 && fits[8].r2 < CJ_GABOR_GOOD_R2);
+    static const char *const files[] = {"gabor.csv", "filters.png", "rf_stats.png", "tiling.png"};
+    char path[512], first[512] = "";
+    for (int f = 0; f < 4; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || sb.st_size < 100) test_fail("%s missing or empty", path);
+    }
+    snprintf(path, sizeof path, "%s/gabor.csv", dir);
+    CHECK(count_lines(path, first, sizeof first) == NF + 1);
+    CHECK(strcmp(first, "index,x0,y0,theta_deg,freq,phase,sigma_along,sigma_across,amplitude,r2\n") == 0);
+    for (int f = 0; f < 4; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        unlink(path);
+    }
+    rmdir(dir);
+    CHECK(cj_rf_report_write("/nonexistent/dir", fs, NF, S, "t", NULL, &err) == CJ_ERR_IO &&
+          has(&err, "/nonexistent/dir"));
+    CHECK(cj_rf_report_write("/proc", fs, NF, S, "t", NULL, &err) != CJ_OK);
+}
+
 int main(void)
 {
     RUN(recovers_noiseless_gabors);
@@ -195,5 +248,6 @@ int main(void)
     RUN(zero_filter_gives_zero_r2);
     RUN(fit_is_fast);
     RUN(errors_name_the_problem);
+    RUN(report_writes_its_files);
     return test_summary("gabor");
 }
