@@ -76,7 +76,8 @@ static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsi
 }
 
 /* Each good fit as a bar through (x0, y0) along its stripes (theta +
- * 90 degrees), 2 sigma_along long, in the S x S square; the colour goes
+ * 90 degrees), sigma_along long (half a sigma each side: 2 sigma bars
+ * of 256 atoms cover a 16 x 16 square several times over), in the S x S square; the colour goes
  * from blue (low frequency) to red (0.5 cycles/pixel). */
 static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, int S, cj_error *err)
 {
@@ -89,7 +90,7 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
     int good = 0;
     for (int i = 0; i < n; i++) good += g[i].r2 >= CJ_GABOR_GOOD_R2;
     char title[160];
-    snprintf(title, sizeof title, "%d good fits (R^2 >= %.1f) in the %d x %d patch: bar = 2 sigma along, blue low to red high frequency",
+    snprintf(title, sizeof title, "%d good fits (R^2 >= %.1f), %d x %d: bar = sigma along stripes, blue-red = low-high freq.",
              good, CJ_GABOR_GOOD_R2, S, S);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -105,12 +106,12 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
     cairo_rectangle(cr, M, TOP, SIDE, SIDE);
     cairo_clip(cr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_line_width(cr, 3);
+    cairo_set_line_width(cr, 2.5);
     for (int i = 0; i < n; i++) {
         if (!(g[i].r2 >= CJ_GABOR_GOOD_R2)) continue;
         /* pixel centre c sits at (c + 0.5) z from the square's edge */
         double cx = M + (g[i].x0 + 0.5) * z, cy = TOP + (g[i].y0 + 0.5) * z;
-        double dx = -sin(g[i].theta) * g[i].sigma_along * z, dy = cos(g[i].theta) * g[i].sigma_along * z;
+        double dx = -0.5 * sin(g[i].theta) * g[i].sigma_along * z, dy = 0.5 * cos(g[i].theta) * g[i].sigma_along * z;
         double t = fmin(fmax(g[i].freq / 0.5, 0), 1);
         cairo_set_source_rgba(cr, t, 0.2, 1 - t, 0.8);
         cairo_move_to(cr, cx - dx, cy - dy);
