@@ -233,6 +233,15 @@ TEST(report_writes_its_files)
         snprintf(path, sizeof path, "%s/%s", dir, files[f]);
         unlink(path);
     }
+    /* no good fit at all: the histograms are empty, the files still made */
+    CHECK(cj_rf_report_write(dir, fs + 8 * N, 1, S, "noise", fits, &err) == CJ_OK);
+    if (fits[0].r2 >= CJ_GABOR_GOOD_R2) test_fail("noise filter fitted with R^2 %.3f", fits[0].r2);
+    for (int f = 0; f < 4; f++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || sb.st_size < 100) test_fail("no good fit: %s missing or empty", path);
+        unlink(path);
+    }
     rmdir(dir);
     CHECK(cj_rf_report_write("/nonexistent/dir", fs, NF, S, "t", NULL, &err) == CJ_ERR_IO &&
           has(&err, "/nonexistent/dir"));

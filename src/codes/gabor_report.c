@@ -61,6 +61,12 @@ static cj_status write_stats(const char *path, const cj_gabor_fit *g, int n, cj_
     cj_panel_set_labels(a, "theta (deg, bin start)", "filters");
     cj_panel_set_title(b, "spatial frequency");
     cj_panel_set_labels(b, "frequency (cycles/pixel, bin start)", "filters");
+    /* with no good fit every bar is 0: give the axes a range to draw */
+    double top_o = 1, top_f = 1;
+    for (int k = 0; k < ORI_BINS; k++) top_o = fmax(top_o, 1.1 * ori[k]);
+    for (int k = 0; k < FREQ_BINS; k++) top_f = fmax(top_f, 1.1 * fr[k]);
+    cj_panel_set_ylim(a, 0, top_o);
+    cj_panel_set_ylim(b, 0, top_f);
     if (!(st = cj_panel_set_categories(a, op, ORI_BINS, err)) &&
         !(st = cj_panel_add_bars(a, ori, NULL, NULL, ORI_BINS, cj_palette(0), NULL, err)) &&
         !(st = cj_panel_set_categories(b, fp, FREQ_BINS, err)) &&
