@@ -2,7 +2,9 @@
  * of known parameters (orientations, frequencies, phases, off-centre,
  * elongated) recovered without and with noise, compared through the
  * fitted image and through the parameters modulo their symmetries; the
- * documented ranges; white noise fits badly; the error messages. */
+ * documented ranges; the least-squares optimum SciPy finds on noisy
+ * Gabors (tools/make_gabor_refs.py, tests/ref/gabor_*.npy); white noise
+ * fits badly; the error messages; the report's files. */
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "cajal/gabor.h"
+#include "cajal/npy.h"
 #include "cajal/rng.h"
 #include "harness.h"
 
@@ -120,6 +123,35 @@ TEST(recovers_noisy_gabors)
             test_fail("case %d: theta %.3f (%.3f) freq %.3f (%.3f) x0 %.2f y0 %.2f sa %.2f sc %.2f", k, r.theta,
                       cases[k].theta, r.freq, cases[k].freq, r.x0, r.y0, r.sigma_along, r.sigma_across);
     }
+}
+
+/* The same optimum as SciPy's least_squares started at the truth: the
+ * same R^2 and the same fitted image, on Gabors with heavy noise. */
+TEST(matches_scipy_least_squares)
+{
+    cj_npy_array fa, ra;
+    cj_error err;
+    if (cj_npy_read("tests/ref/gabor_filters.npy", CJ_NPY_F32, &fa, &err) ||
+        cj_npy_read("tests/ref/gabor_scipy.npy", CJ_NPY_F64, &ra, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    CHECK(fa.ndim == 2 && fa.shape[1] == N && ra.ndim == 2 && ra.shape[1] == 9 && ra.shape[0] == fa.shape[0]);
+    const float *fs = fa.data;
+    const double *ref = ra.data;
+    float a[N], b[N];
+    for (int k = 0; k < (int)fa.shape[0] && fa.shape[1] == N && ra.shape[1] == 9; k++) {
+        cj_gabor_fit r, s;
+        CHECK(cj_gabor_fit_one(fs + k * N, S, &r, &err) == CJ_OK);
+        const double *q = ref + 9 * k;
+        s = (cj_gabor_fit){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8]};
+        cj_gabor_render(&r, S, a);
+        cj_gabor_render(&s, S, b);
+        CHECK_NEAR(r.r2, s.r2, 1e-5);
+        if (!(image_diff(a, b) < 2e-3)) test_fail("case %d: fitted images differ by %.3g of the peak", k, image_diff(a, b));
+    }
+    cj_npy_free(&fa);
+    cj_npy_free(&ra);
 }
 
 TEST(white_noise_fits_badly)
@@ -253,6 +285,7 @@ int main(void)
     RUN(recovers_noiseless_gabors);
     RUN(orientation_symmetry_folded);
     RUN(recovers_noisy_gabors);
+    RUN(matches_scipy_least_squares);
     RUN(white_noise_fits_badly);
     RUN(zero_filter_gives_zero_r2);
     RUN(fit_is_fast);
