@@ -230,9 +230,11 @@ TEST(command_writes_its_files)
     int rc = run_cajalf(cajal, buf, sizeof buf, "sparsecode %s --atoms %d --epochs 3 --batch 50 --iters 20 --out %s/sc",
                         in, K, dir);
     CHECK(rc == 0 && strstr(buf, "epoch 3 objective"));
+    if (rc) printf("  %s\n", buf);
     char *out = cj_path_join(dir, "sc");
     const char *files[] = {"basis.npy", "unmixing.npy", "metrics.jsonl", "sparsity.json", "coefficients.csv",
-                           "codes_sample.npy", "sparsity.png", "filters.png", "basis_image.npy", "filters_image.png"};
+                           "codes_sample.npy", "sparsity.png", "filters.png", "basis_image.npy", "filters_image.png",
+                           "gabor.csv", "rf_stats.png", "tiling.png"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (!exists(out, files[i])) test_fail("no %s/%s", out, files[i]);
     int64_t r, c;
@@ -244,7 +246,12 @@ TEST(command_writes_its_files)
     size_t len;
     char *mp = cj_path_join(out, "metrics.jsonl"), *m = fixture_read(mp, &len);
     CHECK(m && count_lines(m) == 3 && strstr(m, "\"objective\":") && strstr(m, "\"snr_db\":") && strstr(m, "\"nonzero\":"));
-    free(m), free(mp), free(b), free(bi), free(bp), free(ip);
+    free(m), free(mp);
+    /* gabor.csv: its header and one row per atom */
+    char *gp = cj_path_join(out, "gabor.csv"), *g = fixture_read(gp, &len);
+    CHECK(g && count_lines(g) == K + 1 &&
+          strncmp(g, "index,x0,y0,theta_deg,freq,phase,sigma_along,sigma_across,amplitude,r2\n", 71) == 0);
+    free(g), free(gp), free(b), free(bi), free(bp), free(ip);
     /* the same run again gives the same dictionary, byte for byte */
     rc = run_cajalf(cajal, buf, sizeof buf, "sparsecode %s --atoms %d --epochs 3 --batch 50 --iters 20 --out %s/sc2 --quiet",
                     in, K, dir);

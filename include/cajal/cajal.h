@@ -58,6 +58,7 @@
 #include "cajal/experiment.h"
 #include "cajal/files.h"
 #include "cajal/fixedpoints.h"
+#include "cajal/gabor.h"
 #include "cajal/hopfield.h"
 #include "cajal/io.h"
 #include "cajal/layers.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cajal/files.h"
+#include "cajal/gabor.h"
 #include "cajal/io.h"
 #include "cajal/npy.h"
 #include "cajal/plot.h"
@@ -210,8 +211,17 @@ cj_status cj_sc_write(const char *dir, const cj_sc_opts *o, const cj_sc_model *m
         goto done;
     }
     if ((st = write_text(dir, "sparsity.json", t.s, err))) goto done;
-    if ((st = grid(dir, "filters.png", m->dict, k, d, "sparse-coding dictionary (basis.npy), input space", err)))
-        goto done;
+    /* The Gabor fits are of the atoms as learned (basis.npy, the whitened
+     * space), which is what Olshausen & Field 1996 (Fig. 4) show and fit;
+     * for Olshausen-whitened patches that is the image space too. The
+     * report draws filters.png with the same grid as before. */
+    int side = (int)lround(sqrt((double)d));
+    const char *gtitle = "sparse-coding dictionary (basis.npy), input space";
+    if (side * side == d && side >= CJ_GABOR_MIN_SIZE && side <= CJ_GABOR_MAX_SIZE)
+        st = cj_rf_report_write(dir, m->dict, k, side, gtitle, NULL, err);
+    else
+        st = grid(dir, "filters.png", m->dict, k, d, gtitle, err);
+    if (st) goto done;
     if (dewhiten && size > 0) {
         /* image-space atoms: the basis functions are generative (x = a D),
          * so they map back through the dewhitening matrix: phi = A_dw D_j */
