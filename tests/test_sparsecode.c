@@ -274,7 +274,7 @@ TEST(command_writes_its_files)
     CHECK(rc == 1 && one_line_holding(buf, "must be [samples, dims]"));
     rc = run_cajalf(cajal, buf, sizeof buf, "sparsecode %s/none.npy --out %s/sc5 --quiet", dir, dir);
     CHECK(rc == 1 && one_line_holding(buf, "none.npy"));
-    free(flat), free(out), free(in), free(x);
+    free(flat), free(out), free(in), free(x), free((char *)dir);
 }
 
 TEST(command_usage_errors)
