@@ -220,7 +220,10 @@ TEST(command_writes_its_files)
     enum { K = 8, S = 4, D = S * S };
     float Dt[K * D];
     float *x = synthetic(300, K, D, 12, Dt);
-    const char *dir = fixture_dir("sparsecode");
+    /* static: reachable from a global, so LeakSanitizer in the forked child
+     * of cli_runner.h (see there) does not report it as lost */
+    static const char *dir;
+    dir = fixture_dir("sparsecode");
     int64_t shape[2] = {300, D}, dws[2] = {D, D};
     char *in = npy_f32(dir, "p.npy", 2, shape, x);
     float eye[D * D] = {0};
