@@ -15,6 +15,7 @@
 #include "cajal/io.h"
 #include "cajal/plot.h"
 #include "cajal/sparsecode.h"
+#include "../plot/cairo_png.h"
 
 enum { ORI_BINS = 12, FREQ_BINS = 10 };
 
@@ -76,11 +77,6 @@ static cj_status write_stats(const char *path, const cj_gabor_fit *g, int n, cj_
     return st;
 }
 
-static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsigned int len)
-{
-    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
 /* Each good fit as a bar through (x0, y0) along its stripes (theta +
  * 90 degrees), sigma_along long (half a sigma each side: 2 sigma bars
  * of 256 atoms cover a 16 x 16 square several times over), in the S x S square; the colour goes
@@ -127,17 +123,7 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
     cairo_restore(cr);
     cairo_destroy(cr);
     cairo_surface_flush(s);
-    cj_atomic_file af;
-    cj_status st = cj_atomic_open(&af, path, err);
-    if (!st) {
-        cairo_status_t cs = cairo_surface_write_to_png_stream(s, write_chunk, af.f);
-        if (cs != CAIRO_STATUS_SUCCESS) {
-            cj_atomic_abort(&af);
-            st = cj_fail(err, CJ_ERR_IO, "%s: cannot write PNG: %s", path, cairo_status_to_string(cs));
-        } else {
-            st = cj_atomic_commit(&af, err);
-        }
-    }
+    cj_status st = cj_cairo_write_png(s, path, err);
     cairo_surface_destroy(s);
     return st;
 }
