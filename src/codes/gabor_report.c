@@ -77,30 +77,56 @@ static cj_status write_stats(const char *path, const cj_gabor_fit *g, int n, cj_
     return st;
 }
 
-/* Each good fit as a bar through (x0, y0) along its stripes (theta +
- * 90 degrees), sigma_along long (half a sigma each side: 2 sigma bars
- * of 256 atoms cover a 16 x 16 square several times over), in the S x S square; the colour goes
- * from blue (low frequency) to red (0.5 cycles/pixel). */
+/* Fits below this frequency (cycles/pixel: less than one cycle in 20
+ * pixels) are blobs: their carrier has no orientation worth drawing. */
+#define BLOB_FREQ 0.05
+
+static void frequency_colour(cairo_t *cr, double freq, double alpha)
+{
+    double t = fmin(fmax(freq / 0.5, 0), 1);
+    cairo_set_source_rgba(cr, t, 0.2, 1 - t, alpha);
+}
+
+static void centred_text(cairo_t *cr, const char *text, double x, double y, double size)
+{
+    cairo_text_extents_t te;
+    cairo_set_font_size(cr, size);
+    cairo_text_extents(cr, text, &te);
+    cairo_move_to(cr, x - te.width / 2 - te.x_bearing, y);
+    cairo_show_text(cr, text);
+}
+
+/* Left: each good fit in the S x S square, as Olshausen & Field 1996 (Fig.
+ * 4) draw theirs: a bar through (x0, y0) along its stripes (theta + 90
+ * degrees), one sigma_along long, or a dot for a blob. Right: the
+ * frequency-orientation plane, one point per good fit at radius freq and
+ * angle theta (van Hateren & van der Schaaf 1998, Fig. 6): an even tiling
+ * fills the half disc. The colour goes from blue (low frequency) to red
+ * (0.5 cycles/pixel) in both, with its scale at the bottom. */
 static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, int S, cj_error *err)
 {
-    enum { SIDE = 600, M = 40, TOP = 40 };
+    enum { SIDE = 540, M = 40, TOP = 60, GAP = 70, BOTTOM = 80 };
+    const int W = 2 * SIDE + 2 * M + GAP, H = TOP + SIDE + BOTTOM;
     double z = (double)SIDE / S;
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, SIDE + 2 * M, SIDE + M + TOP);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    int good = 0;
-    for (int i = 0; i < n; i++) good += g[i].r2 >= CJ_GABOR_GOOD_R2;
-    char title[160];
-    snprintf(title, sizeof title, "%d good fits (R^2 >= %.1f), %d x %d: bar = sigma along stripes, blue-red = low-high freq.",
-             good, CJ_GABOR_GOOD_R2, S, S);
+    int good = 0, blobs = 0;
+    for (int i = 0; i < n; i++)
+        if (g[i].r2 >= CJ_GABOR_GOOD_R2) good++, blobs += g[i].freq < BLOB_FREQ;
+    char text[200];
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 13);
-    cairo_text_extents_t te;
-    cairo_text_extents(cr, title, &te);
-    cairo_move_to(cr, (SIDE + 2 * M - te.width) / 2, 25);
-    cairo_show_text(cr, title);
+    snprintf(text, sizeof text, "%d of %d filters fit with R^2 >= %.1f (%d of them blobs, freq < %.2f cycles/pixel)", good,
+             n, CJ_GABOR_GOOD_R2, blobs, BLOB_FREQ);
+    centred_text(cr, text, W / 2.0, 24, 15);
+    snprintf(text, sizeof text, "position and orientation in the %d x %d patch (bar: 1 sigma along the stripes)", S, S);
+    centred_text(cr, text, M + SIDE / 2.0, TOP - 10, 13);
+    const double px = M + SIDE + GAP, cx0 = px + SIDE / 2.0, cy0 = TOP + SIDE * 0.78, R = SIDE / 2.0 - 10;
+    centred_text(cr, "frequency (radius, cycles/pixel) and orientation (angle, degrees)", cx0, TOP - 10, 13);
+
+    /* the square */
     cairo_set_line_width(cr, 1.5);
     cairo_rectangle(cr, M, TOP, SIDE, SIDE);
     cairo_stroke(cr);
@@ -113,14 +139,63 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
         if (!(g[i].r2 >= CJ_GABOR_GOOD_R2)) continue;
         /* pixel centre c sits at (c + 0.5) z from the square's edge */
         double cx = M + (g[i].x0 + 0.5) * z, cy = TOP + (g[i].y0 + 0.5) * z;
+        frequency_colour(cr, g[i].freq, 0.8);
+        if (g[i].freq < BLOB_FREQ) {
+            cairo_arc(cr, cx, cy, 4, 0, 2 * M_PI);
+            cairo_fill(cr);
+            continue;
+        }
         double dx = -0.5 * sin(g[i].theta) * g[i].sigma_along * z, dy = 0.5 * cos(g[i].theta) * g[i].sigma_along * z;
-        double t = fmin(fmax(g[i].freq / 0.5, 0), 1);
-        cairo_set_source_rgba(cr, t, 0.2, 1 - t, 0.8);
         cairo_move_to(cr, cx - dx, cy - dy);
         cairo_line_to(cr, cx + dx, cy + dy);
         cairo_stroke(cr);
     }
     cairo_restore(cr);
+
+    /* the half disc of frequency (radius, 0 to 0.5) and orientation (angle,
+     * theta of the stripes' normal, 0 to 180 degrees counter-clockwise) */
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(cr, 1);
+    for (int r = 1; r <= 5; r++) {
+        cairo_new_sub_path(cr);
+        cairo_arc_negative(cr, cx0, cy0, R * r / 5.0, 0, -M_PI);
+    }
+    cairo_stroke(cr);
+    for (int a = 0; a <= 180; a += 30) {
+        cairo_move_to(cr, cx0, cy0);
+        cairo_line_to(cr, cx0 + R * cos(a * M_PI / 180), cy0 - R * sin(a * M_PI / 180));
+    }
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int r = 1; r <= 5; r++) {
+        snprintf(text, sizeof text, "%.1f", r * 0.1);
+        centred_text(cr, text, cx0 + R * r / 5.0, cy0 + 18, 12);
+    }
+    for (int a = 0; a <= 180; a += 30) {
+        snprintf(text, sizeof text, "%d", a);
+        double ca = cos(a * M_PI / 180), sa = sin(a * M_PI / 180);
+        centred_text(cr, text, cx0 + (R + 16) * ca, cy0 - (R + 16) * sa + 4, 12);
+    }
+    for (int i = 0; i < n; i++) {
+        if (!(g[i].r2 >= CJ_GABOR_GOOD_R2)) continue;
+        double r = fmin(g[i].freq / 0.5, 1.04) * R, th = fmod(g[i].theta, M_PI);
+        if (th < 0) th += M_PI;
+        frequency_colour(cr, g[i].freq, 0.85);
+        cairo_arc(cr, cx0 + r * cos(th), cy0 - r * sin(th), 4, 0, 2 * M_PI);
+        cairo_fill(cr);
+    }
+
+    /* the colour scale */
+    const double bx = W / 2.0 - 150, by = TOP + SIDE + 30, bw = 300, bh = 12;
+    for (int k = 0; k < 100; k++) {
+        frequency_colour(cr, 0.5 * (k + 0.5) / 100, 1);
+        cairo_rectangle(cr, bx + bw * k / 100, by, bw / 100 + 0.5, bh);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    centred_text(cr, "0", bx, by + bh + 16, 12);
+    centred_text(cr, "0.5", bx + bw, by + bh + 16, 12);
+    centred_text(cr, "spatial frequency (cycles/pixel)", bx + bw / 2, by + bh + 16, 12);
     cairo_destroy(cr);
     cairo_surface_flush(s);
     cj_status st = cj_cairo_write_png(s, path, err);
