@@ -51,7 +51,7 @@ static void lasso_case(cj_sc_inference inf, int nonneg, const char *ref, int ite
     CHECK(cj_sc_work_init(&w, (int)k, (int)d, (int)n, &err) == CJ_OK);
     cj_sc_work_set_dict(&w, D);
     float *a = malloc(sizeof(float) * (size_t)(n * k));
-    cj_sc_encode(&w, D, X, (int)n, 0.1, nonneg, inf, iters, a);
+    cj_sc_encode(&w, D, X, (int)n, 0.1, nonneg, inf, iters, 0.0, a);
     double diff = max_abs(a, R, (size_t)(n * k));
     if (diff > tol) test_fail("%s %s: max |a - lasso| %.3g > %.3g", cj_sc_inference_name(inf), ref, diff, tol);
     /* the same zeros, away from the threshold */
@@ -61,7 +61,7 @@ static void lasso_case(cj_sc_inference inf, int nonneg, const char *ref, int ite
     if (nonneg)
         for (int64_t i = 0; i < n * k; i++) CHECK(a[i] >= 0);
     /* fewer iterations are measurably worse: the check can fail */
-    cj_sc_encode(&w, D, X, (int)n, 0.1, nonneg, inf, 3, a);
+    cj_sc_encode(&w, D, X, (int)n, 0.1, nonneg, inf, 3, 0.0, a);
     CHECK(max_abs(a, R, (size_t)(n * k)) > tol);
     cj_sc_work_free(&w);
     free(a), free(D), free(X), free(R);
@@ -69,6 +69,51 @@ static void lasso_case(cj_sc_inference inf, int nonneg, const char *ref, int ite
 
 TEST(fista_matches_sklearn_lasso) { lasso_case(CJ_SC_FISTA, 0, "tests/ref/sparsecode_lasso.npy", 3000, 2e-4); }
 TEST(fista_nonneg_matches_positive_lasso) { lasso_case(CJ_SC_FISTA, 1, "tests/ref/sparsecode_lasso_pos.npy", 3000, 2e-4); }
+
+/* ||a - b||_F / ||a||_F */
+static double rel_change(const float *a, const float *b, size_t n)
+{
+    double dd = 0, aa = 0;
+    for (size_t i = 0; i < n; i++) dd += ((double)a[i] - b[i]) * ((double)a[i] - b[i]), aa += (double)a[i] * a[i];
+    return sqrt(dd / aa);
+}
+
+/* FISTA's stopping rule: the run stops at the first iteration whose step is
+ * at most tol of the codes' norm, which the fixed-count runs before and at
+ * that iteration show; the early codes are close to the solution, and tol 0
+ * runs every iteration. */
+TEST(fista_stops_at_its_tolerance)
+{
+    int64_t k, d, n, k2, n2, dd;
+    float *D = load("tests/ref/sparsecode_dict.npy", &k, &d);
+    float *X = load("tests/ref/sparsecode_x.npy", &n, &dd);
+    float *R = load("tests/ref/sparsecode_lasso.npy", &n2, &k2);
+    if (!D || !X || !R) return;
+    size_t nk = (size_t)(n * k);
+    cj_sc_work w;
+    cj_error err = {0};
+    CHECK(cj_sc_work_init(&w, (int)k, (int)d, (int)n, &err) == CJ_OK);
+    cj_sc_work_set_dict(&w, D);
+    float *a = malloc(sizeof(float) * nk * 3), *before = a + nk, *at = before + nk;
+    const double tol = 1e-2;
+    int it = cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, 3000, tol, a);
+    CHECK(it > 2 && it < 3000);
+    CHECK(cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, it - 1, 0.0, before) == it - 1);
+    CHECK(cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, it, 0.0, at) == it);
+    CHECK(max_abs(a, at, nk) == 0); /* stopping early is the fixed count that long */
+    CHECK(rel_change(at, before, nk) <= tol);
+    cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, it - 2, 0.0, at);
+    CHECK(rel_change(before, at, nk) > tol); /* and not earlier */
+    /* the codes' error shrinks with the tolerance: measured 16%, 1.6%, 0.35% of their norm at 1e-2, 1e-3, 1e-4 */
+    CHECK(rel_change(R, a, nk) < 0.3);
+    cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, 3000, 1e-4, at);
+    CHECK(rel_change(R, at, nk) < 0.01);
+    CHECK(cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_FISTA, 40, 0.0, a) == 40);
+    /* LCA runs all its steps whatever the tolerance */
+    CHECK(cj_sc_encode(&w, D, X, (int)n, 0.1, 0, CJ_SC_LCA, 40, 0.5, a) == 40);
+    cj_sc_work_free(&w);
+    free(a), free(D), free(X), free(R);
+}
 TEST(lca_matches_sklearn_lasso) { lasso_case(CJ_SC_LCA, 0, "tests/ref/sparsecode_lasso.npy", 6000, 2e-4); }
 TEST(lca_nonneg_matches_positive_lasso) { lasso_case(CJ_SC_LCA, 1, "tests/ref/sparsecode_lasso_pos.npy", 6000, 2e-4); }
 
@@ -248,7 +293,8 @@ TEST(command_writes_its_files)
         for (int i = 0; i < K * D; i++) CHECK_NEAR(bi[i], 2 * b[i], 1e-5);
     size_t len;
     char *mp = cj_path_join(out, "metrics.jsonl"), *m = fixture_read(mp, &len);
-    CHECK(m && count_lines(m) == 3 && strstr(m, "\"objective\":") && strstr(m, "\"snr_db\":") && strstr(m, "\"nonzero\":"));
+    CHECK(m && count_lines(m) == 3 && strstr(m, "\"objective\":") && strstr(m, "\"snr_db\":") && strstr(m, "\"nonzero\":") &&
+          strstr(m, "\"iters\":"));
     free(m), free(mp);
     /* gabor.csv: its header and one row per atom */
     char *gp = cj_path_join(out, "gabor.csv"), *g = fixture_read(gp, &len);
@@ -293,6 +339,9 @@ TEST(command_usage_errors)
         {"sparsecode x.npy --out d --batch 0", "--batch '0'"},
         {"sparsecode x.npy --out d --iters 0", "--iters '0'"},
         {"sparsecode x.npy --out d --lr 0", "--lr '0'"},
+        {"sparsecode x.npy --out d --tol -1", "--tol '-1' is not a number >= 0"},
+        {"sparsecode x.npy --out d --tol nan", "--tol 'nan' is not a number >= 0"},
+        {"sparsecode x.npy --out d --code-tol x", "--code-tol 'x' is not a number >= 0"},
         {"sparsecode x.npy --out d --seed -1", "--seed '-1' is not a whole number >= 0"},
         {"sparsecode x.npy --out d --bogus 1", "unknown option '--bogus'"},
         {"sparsecode x.npy y.npy --out d", "unexpected argument 'y.npy'"},
@@ -320,7 +369,11 @@ TEST(library_option_errors)
     CHECK(cj_sc_learn(x, 2, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "--lambda -1"));
     o.lambda = 0.1, o.lr = 0;
     CHECK(cj_sc_learn(x, 2, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "--lr 0"));
-    o.lr = 0.5, o.atoms = 0;
+    o.lr = 0.5, o.tol = NAN;
+    CHECK(cj_sc_learn(x, 2, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "--tol nan"));
+    o.tol = 0, o.code_tol = -1;
+    CHECK(cj_sc_learn(x, 2, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "--code-tol -1"));
+    o.code_tol = 0, o.atoms = 0;
     CHECK(cj_sc_learn(x, 2, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "--atoms 0"));
     o.atoms = 2;
     CHECK(cj_sc_learn(x, 0, 2, &o, NULL, NULL, &m, &err) == CJ_ERR_SHAPE && strstr(err.msg, "0 samples"));
@@ -334,6 +387,7 @@ int main(void)
     if (!cajal) cajal = "./cajal";
     RUN(fista_matches_sklearn_lasso);
     RUN(fista_nonneg_matches_positive_lasso);
+    RUN(fista_stops_at_its_tolerance);
     RUN(lca_matches_sklearn_lasso);
     RUN(lca_nonneg_matches_positive_lasso);
     RUN(lipschitz_is_largest_eigenvalue);

@@ -18,7 +18,7 @@
  *     cj_sc_model_free(&m);
  *
  * A seed fixes every number: the initial atoms and the mini-batch order
- * come from it, and the inference runs a fixed number of iterations. */
+ * come from it, and the inference's stopping rule depends only on the batch. */
 #ifndef CAJAL_SPARSECODE_H
 #define CAJAL_SPARSECODE_H
 
@@ -40,7 +40,9 @@ typedef struct {
     int epochs;                /* passes over the samples (default 10) */
     int batch;                 /* mini-batch size (default 100, as Olshausen's sparsenet) */
     double lr;                 /* dictionary step (default 0.05; see cj_sc_dict_step) */
-    int iters;                 /* inference iterations per mini-batch (default 100) */
+    int iters;                 /* most inference iterations per mini-batch (default 100) */
+    double tol;                /* FISTA stops when ||a_t - a_{t-1}|| <= tol ||a_t|| (default 1e-2; 0: never early) */
+    double code_tol;           /* the same for the codes written at the end, up to 100 x iters iterations (default 1e-4) */
     uint64_t seed;             /* default 1 */
 } cj_sc_opts;
 
@@ -70,18 +72,24 @@ void cj_sc_work_free(cj_sc_work *w);
 void cj_sc_work_set_dict(cj_sc_work *w, const float *dict);
 
 /* Codes a [n, k] of x [n, d] (n <= w->rows) for the dictionary last given
- * to cj_sc_work_set_dict, by `iters` iterations of FISTA or LCA started at
- * a = 0. Both are matrix products through BLAS over the whole batch:
- *   b = x D^T, gradient of the smooth part at a: a G - b.
+ * to cj_sc_work_set_dict, by at most `iters` iterations of FISTA or LCA
+ * started at a = 0; returns the number run. Both are matrix products
+ * through BLAS over the whole batch: b = x D^T, gradient of the smooth part
+ * at a: a G - b.
  * FISTA (Beck & Teboulle 2009, eq. 4.1-4.3): a_t = T(y - (y G - b)/L,
  *   lambda/L), s_{t+1} = (1 + sqrt(1 + 4 s_t^2))/2,
  *   y = a_t + ((s_t - 1)/s_{t+1})(a_t - a_{t-1}).
  * LCA (Rozell 2008, eq. 3.1 and 3.3), Euler steps of dt/tau = eta = 1/L:
  *   u <- u + eta (b - u - (a G - a)), a = T(u, lambda).
  * T is the soft threshold sign(v) max(|v| - t, 0), or max(v - t, 0) when
- * nonneg (the proximal map of t||a||_1 + indicator(a >= 0)). */
-void cj_sc_encode(cj_sc_work *w, const float *dict, const float *x, int n, double lambda, int nonneg,
-                  cj_sc_inference inference, int iters, float *a);
+ * nonneg (the proximal map of t||a||_1 + indicator(a >= 0)).
+ * FISTA stops early once an iteration changes the batch's codes by at
+ * most tol of their norm, ||a_t - a_{t-1}||_F <= tol ||a_t||_F (tol = 0:
+ * only at an exact fixed point); the batch is one problem, so its rows
+ * stop together and the result does not depend on the other batches. LCA,
+ * a model of neural dynamics, always runs its `iters` Euler steps. */
+int cj_sc_encode(cj_sc_work *w, const float *dict, const float *x, int n, double lambda, int nonneg,
+                 cj_sc_inference inference, int iters, double tol, float *a);
 
 /* 1/2 ||x - a D||^2 + lambda ||a||_1 summed over the n rows, and the
  * squared residual alone in *sq; resid [n, d] gets x - a D. */
@@ -111,6 +119,7 @@ typedef struct {
     double mse;         /* mean over samples and dims of (x - aD)^2 */
     double snr_db;      /* 10 log10(sum x^2 / sum (x - aD)^2) over the epoch */
     double nonzero;     /* mean fraction of non-zero coefficients */
+    double iters;       /* mean inference iterations per mini-batch (at most opts.iters) */
     double seconds;     /* since the start */
 } cj_sc_epoch;
 

@@ -18,8 +18,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cajal sparsecode FILE.npy --out DIR [--atoms K] [--lambda L] [--inference fista|lca]\n"
-            "                        [--nonneg] [--epochs E] [--batch B] [--lr R] [--iters T] [--seed S]\n"
-            "                        [--quiet]\n\n"
+            "                        [--nonneg] [--epochs E] [--batch B] [--lr R] [--iters T] [--tol E]\n"
+            "                        [--code-tol E] [--seed S] [--quiet]\n\n"
             "Sparse coding (Olshausen & Field 1996): min 1/2||x - a D||^2 + L ||a||_1 over codes a and\n"
             "unit-norm atoms D, on a float32 .npy [samples, dims] such as `cajal patches` writes.\n\n"
             "  --atoms K        dictionary atoms (default 256)\n"
@@ -29,7 +29,12 @@ static void usage(FILE *f)
             "  --epochs E       passes over the samples (default 10)\n"
             "  --batch B        samples per mini-batch (default 100)\n"
             "  --lr R           dictionary step, per atom scaled by its curvature (default 0.05)\n"
-            "  --iters T        inference iterations per mini-batch (default 100)\n"
+            "  --iters T        most inference iterations per mini-batch (default 100)\n"
+            "  --tol E          FISTA stops on a batch once an iteration changes its codes by at\n"
+            "                   most E of their norm (default 1e-2; 0: always T iterations;\n"
+            "                   LCA always runs T steps)\n"
+            "  --code-tol E     the same for the codes written at the end (codes_sample.npy,\n"
+            "                   sparsity.json), up to 100 T iterations (default 1e-4)\n"
             "  --seed S         initial atoms and batch order (default 1)\n"
             "  --out DIR        basis.npy, unmixing.npy, metrics.jsonl, sparsity.json,\n"
             "                   coefficients.csv, codes_sample.npy, sparsity.png, filters.png;\n"
@@ -54,6 +59,15 @@ static int set_option(options *p, const char *name, const char *v)
     else if (!strcmp(name, "--batch")) return cj_brain_int(WHO, name, v, 1, 1000000, &o->batch) ? 0 : 2;
     else if (!strcmp(name, "--iters")) return cj_brain_int(WHO, name, v, 1, 1000000, &o->iters) ? 0 : 2;
     else if (!strcmp(name, "--lr")) return cj_brain_positive(WHO, name, v, &o->lr) ? 0 : 2;
+    else if (!strcmp(name, "--tol") || !strcmp(name, "--code-tol")) {
+        char *end;
+        double e = strtod(v, &end);
+        if (end == v || *end || !isfinite(e) || e < 0) {
+            fprintf(stderr, "%s: %s '%s' is not a number >= 0\n", WHO, name, v);
+            return 2;
+        }
+        *(!strcmp(name, "--tol") ? &o->tol : &o->code_tol) = e;
+    }
     else if (!strcmp(name, "--lambda")) {
         char *end;
         double l = strtod(v, &end);
@@ -83,7 +97,7 @@ static int parse(int argc, char **argv, options *p)
     memset(p, 0, sizeof *p);
     cj_sc_opts_default(&p->o);
     static const char *const valued[] = {"--atoms", "--lambda", "--inference", "--epochs", "--batch",
-                                         "--lr",    "--iters",  "--seed",      "--out",    NULL};
+                                         "--lr",    "--iters",  "--tol",       "--code-tol", "--seed", "--out", NULL};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         char name[32];
@@ -121,8 +135,8 @@ static int parse(int argc, char **argv, options *p)
 static int progress(void *ctx, const cj_sc_epoch *e)
 {
     if (!*(int *)ctx)
-        fprintf(stderr, "%s: epoch %d objective %.5g  mse %.4g  snr %.2f dB  non-zero %.2f%%  %.1f s\n", WHO, e->epoch,
-                e->objective, e->mse, e->snr_db, 100 * e->nonzero, e->seconds);
+        fprintf(stderr, "%s: epoch %d objective %.5g  mse %.4g  snr %.2f dB  non-zero %.2f%%  %.1f iterations  %.1f s\n", WHO,
+                e->epoch, e->objective, e->mse, e->snr_db, 100 * e->nonzero, e->iters, e->seconds);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* sparsecode_files.c — what `cajal sparsecode` writes (docs/outputs.md):
  * the dictionary, its linear unmixing map, per-epoch metrics, sparsity
  * statistics of the final codes, and figures. Every file atomic. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,22 +173,25 @@ cj_status cj_sc_write(const char *dir, const cj_sc_opts *o, const cj_sc_model *m
     int ok = 1;
     for (int e = 0; e < m->n_epochs; e++) {
         const cj_sc_epoch *h = &m->history[e];
-        ok = ok && add(&t, "{\"epoch\":%d,\"objective\":%.8g,\"mse\":%.8g,\"snr_db\":%.6g,\"nonzero\":%.6g,\"seconds\":%.3f}\n",
-                       h->epoch, h->objective, h->mse, h->snr_db, h->nonzero, h->seconds);
+        ok = ok && add(&t, "{\"epoch\":%d,\"objective\":%.8g,\"mse\":%.8g,\"snr_db\":%.6g,\"nonzero\":%.6g,\"iters\":%.4g,\"seconds\":%.3f}\n",
+                       h->epoch, h->objective, h->mse, h->snr_db, h->nonzero, h->iters, h->seconds);
     }
     if (!ok) {
         st = cj_fail(err, CJ_ERR_NOMEM, "%s/metrics.jsonl: no memory", dir);
         goto done;
     }
     if ((st = write_text(dir, "metrics.jsonl", t.s, err))) goto done;
-    /* the first ns samples coded again with the final dictionary, in blocks */
+    /* the first ns samples coded again with the final dictionary, in
+     * blocks, to the tighter code_tol: these codes are results, while
+     * those of learning only have to move the dictionary the right way */
     int rows = ns < o->batch ? (int)ns : o->batch;
+    int code_iters = o->iters > INT_MAX / 100 ? INT_MAX : 100 * o->iters;
     if ((st = cj_sc_work_init(&w, k, d, rows, err))) goto done;
     cj_sc_work_set_dict(&w, m->dict);
     for (long s = 0; s < ns; s += rows) {
         int nb = (int)(ns - s < rows ? ns - s : rows);
-        cj_sc_encode(&w, m->dict, x + (size_t)s * d, nb, o->lambda, o->nonneg, o->inference, o->iters,
-                     codes + (size_t)s * k);
+        cj_sc_encode(&w, m->dict, x + (size_t)s * d, nb, o->lambda, o->nonneg, o->inference, code_iters,
+                     o->code_tol, codes + (size_t)s * k);
     }
     if ((st = write_npy(dir, "codes_sample.npy", ns, k, codes, err)) || (st = cj_sc_sparsity_of(codes, ns, k, &sp, err)))
         goto done;
@@ -198,10 +202,11 @@ cj_status cj_sc_write(const char *dir, const cj_sc_opts *o, const cj_sc_model *m
     t.len = 0;
     const cj_sc_epoch *last = m->n_epochs ? &m->history[m->n_epochs - 1] : NULL;
     ok = add(&t, "{\n  \"samples_coded\": %ld,\n  \"atoms\": %d,\n  \"dims\": %d,\n  \"lambda\": %.8g,\n"
-                 "  \"inference\": \"%s\",\n  \"nonneg\": %s,\n  \"nonzero_fraction\": %.6g,\n"
+                 "  \"inference\": \"%s\",\n  \"iters\": %d,\n  \"tol\": %.6g,\n  \"code_tol\": %.6g,\n"
+                 "  \"nonneg\": %s,\n  \"nonzero_fraction\": %.6g,\n"
                  "  \"mean_active_atoms\": %.4g,\n  \"excess_kurtosis\": %.6g,\n  \"coefficient_rms\": %.6g,\n"
                  "  \"final_objective\": %.8g,\n  \"final_snr_db\": %.6g,\n  \"atoms_never_used\": ",
-             ns, k, d, o->lambda, cj_sc_inference_name(o->inference), o->nonneg ? "true" : "false", sp.nonzero,
+             ns, k, d, o->lambda, cj_sc_inference_name(o->inference), o->iters, o->tol, o->code_tol, o->nonneg ? "true" : "false", sp.nonzero,
              sp.nonzero * k, sp.kurtosis, sp.rms, last ? last->objective : 0, last ? last->snr_db : 0);
     int unused = 0;
     for (int j = 0; j < k; j++) unused += sp.atom_use[j] == 0;

@@ -57,6 +57,10 @@ static cj_status check_opts(const cj_sc_opts *o, long n, int d, cj_error *err)
     if (o->epochs < 1) return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --epochs %d is not >= 1", o->epochs);
     if (o->batch < 1) return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --batch %d is not >= 1", o->batch);
     if (o->iters < 1) return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --iters %d is not >= 1", o->iters);
+    if (!(o->tol >= 0) || !isfinite(o->tol))
+        return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --tol %g is not a finite number >= 0", o->tol);
+    if (!(o->code_tol >= 0) || !isfinite(o->code_tol))
+        return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --code-tol %g is not a finite number >= 0", o->code_tol);
     if (!(o->lr > 0) || !isfinite(o->lr)) return cj_fail(err, CJ_ERR_CONFIG, "sparsecode: --lr %g is not > 0", o->lr);
     if (n < 1 || d < 1) return cj_fail(err, CJ_ERR_SHAPE, "sparsecode: %ld samples of %d dims", n, d);
     return CJ_OK;
@@ -92,12 +96,13 @@ cj_status cj_sc_learn(const float *x, long n, int d, const cj_sc_opts *o, cj_sc_
     double t0 = now();
     for (int e = 0; e < o->epochs; e++) {
         cj_rng_shuffle(&rng, order, (size_t)n);
-        double obj = 0, sq = 0, xx = 0, nz = 0;
+        double obj = 0, sq = 0, xx = 0, nz = 0, its = 0, batches = 0;
         for (long s = 0; s < n; s += bs) {
             int nb = (int)(n - s < bs ? n - s : bs);
             for (int i = 0; i < nb; i++) memcpy(xb + (size_t)i * d, x + (size_t)order[s + i] * d, sizeof(float) * d);
             cj_sc_work_set_dict(&w, m->dict);
-            cj_sc_encode(&w, m->dict, xb, nb, o->lambda, o->nonneg, o->inference, o->iters, ab);
+            its += cj_sc_encode(&w, m->dict, xb, nb, o->lambda, o->nonneg, o->inference, o->iters, o->tol, ab);
+            batches++;
             double r2;
             obj += cj_sc_objective(m->dict, k, d, xb, nb, ab, o->lambda, rb, &r2);
             sq += r2;
@@ -111,6 +116,7 @@ cj_status cj_sc_learn(const float *x, long n, int d, const cj_sc_opts *o, cj_sc_
         h->mse = sq / ((double)n * d);
         h->snr_db = sq > 0 ? 10 * log10(xx / sq) : INFINITY;
         h->nonzero = nz / ((double)n * k);
+        h->iters = its / batches;
         h->seconds = now() - t0;
         m->n_epochs = e + 1;
         if (!isfinite(h->objective)) {
