@@ -24,6 +24,7 @@
  * gradients [4H] (column sums of D); the packed weights (forward:
  * packed_forward_floats; backward: the feedback matrix); the
  * weight-gradient products' scratch. */
+#include "../core/clones.h"
 #include "recurrent_common.h"
 
 /* The forward products' packed weights, three in one slot:
@@ -73,7 +74,7 @@ size_t cj_gru_workspace_floats(int T, int B, int n_in, int H)
 
 /* One row of the gate maths: g = [gi_r + gh_r, gi_z + gh_z, gi_n] (biases
  * included) and hn = gh_n in, [r, z, n] out; h and out receive h_t. */
-static void gru_cell_row(float *restrict g, const float *restrict hn, float *restrict h,
+CJ_TARGET_CLONES static void gru_cell_row(float *restrict g, const float *restrict hn, float *restrict h,
                          float *restrict out, const float *restrict hprev, int H)
 {
     float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
@@ -122,7 +123,7 @@ void cj_gru_forward(float *out, float *h_n, float *workspace, const float *in, c
 /* One row of the backward gate maths (header comment) into d [4H] =
  * [da_r, da_z, da_n ⊙ r, da_n]; carry holds dL/dh_t from step t+1 on
  * entry (dy adds the output's) and dh ⊙ z on return. */
-static void gru_grad_row(float *restrict d, float *restrict carry, const float *restrict dy,
+CJ_TARGET_CLONES static void gru_grad_row(float *restrict d, float *restrict carry, const float *restrict dy,
                          const float *restrict g, const float *restrict hn,
                          const float *restrict hprev, int H)
 {

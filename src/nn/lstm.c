@@ -19,6 +19,7 @@
  * [4H]; the packed weights ([W_ih W_hh]^T and the biases forward, for
  * cj_rec_gemm_xh; the feedback matrix backward); the weight-gradient
  * products' scratch. */
+#include "../core/clones.h"
 #include "recurrent_common.h"
 
 /* The tape and the scratch (header comment), as pointers into the
@@ -60,7 +61,7 @@ size_t cj_lstm_workspace_floats(int T, int B, int n_in, int H)
 
 /* One row: a = [a_i, a_f, a_g, a_o] in, [i, f, g, o] out; h and out
  * receive h_t. */
-static void lstm_cell_row(float *restrict a, float *restrict c, float *restrict tc,
+CJ_TARGET_CLONES static void lstm_cell_row(float *restrict a, float *restrict c, float *restrict tc,
                           float *restrict h, float *restrict out, const float *restrict cprev,
                           int H)
 {
@@ -108,7 +109,7 @@ void cj_lstm_forward(float *out, float *h_n, float *c_n, float *workspace, const
 /* One row of the backward gate maths; dh is dL/dh_t from step t+1 (dy adds
  * the output's); dc holds the carried cell gradient on entry and
  * dL/dc_{t−1} on return. */
-static void lstm_grad_row(float *restrict da, float *restrict dc, const float *restrict dh,
+CJ_TARGET_CLONES static void lstm_grad_row(float *restrict da, float *restrict dc, const float *restrict dh,
                           const float *restrict dy, const float *restrict a,
                           const float *restrict tc, const float *restrict cprev, int H)
 {
