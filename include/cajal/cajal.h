@@ -77,6 +77,7 @@
 #include "cajal/optim.h"
 #include "cajal/plot.h"
 #include "cajal/predictivity.h"
+#include "cajal/prune.h"
 #include "cajal/psychometric.h"
 #include "cajal/record.h"
 #include "cajal/recurrent.h"
