@@ -71,14 +71,17 @@ cj_status cj_prune_write_csv(const cj_prune_table *t, const char *path, cj_error
 static cj_status add_series(cj_panel *p, const cj_prune_table *t, const double *acc, int from, cj_line_style s,
                             const char *label, cj_error *err)
 {
-    double x[t->cap > 0 ? t->cap : 1], y[t->cap > 0 ? t->cap : 1];
+    double *x = malloc(sizeof(double) * 2 * ((size_t)t->n_rows + 1)), *y = x ? x + t->n_rows + 1 : NULL;
+    if (!x) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for the figure");
     int n = 0;
     for (int r = from; r < t->n_rows; r++)
         if (isfinite(acc[r])) {
             x[n] = 100.0 * t->total[r];
             y[n++] = 100.0 * acc[r];
         }
-    return n ? cj_panel_add_line(p, x, y, n, s, label, err) : CJ_OK;
+    cj_status st = n ? cj_panel_add_line(p, x, y, n, s, label, err) : CJ_OK;
+    free(x);
+    return st;
 }
 
 cj_status cj_prune_write_figure(const cj_prune_table *t, const char *title, const char *path, cj_error *err)
