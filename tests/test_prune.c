@@ -575,6 +575,35 @@ TEST(a_ticket_starts_from_the_rewound_weights)
     free(p0), free(pt), free(pc), free(pr), free(pm), free(dir);
 }
 
+/* --rewind 1: the survivors restart from the weights after epoch 1. */
+TEST(late_rewinding_starts_from_that_epoch)
+{
+    if (!base_run) return;
+    char out[4096];
+    char *dir = cj_path_join(tdir, "rewind1");
+    CHECK(run_cajalf(cajal, out, sizeof out, "prune %s --out %s --rounds 1 --rewind 1 --quiet", base_run, dir) == 0);
+    char *p1 = cj_path_printf("%s/checkpoints/epoch_001/model.safetensors", base_run);
+    char *pt = cj_path_printf("%s/round_01/ticket/init.safetensors", dir);
+    cj_model w1, ticket;
+    cj_model_info info;
+    cj_error err;
+    if (cj_model_from_file(p1, 1, &w1, &info, &err) || cj_model_from_file(pt, 1, &ticket, &info, &err)) {
+        test_fail("%s", err.msg);
+    } else {
+        CHECK(info.epoch == 1 && ticket.mask);
+        size_t wrong = 0, kept = 0;
+        for (size_t i = 0; i < w1.n_params; i++) {
+            float want = ticket.mask[i] != 0.0f ? w1.params[i] : 0.0f;
+            wrong += memcmp(&want, &ticket.params[i], sizeof want) != 0;
+            kept += ticket.mask[i] != 0.0f;
+        }
+        CHECK(wrong == 0 && kept > 0 && kept < w1.n_params);
+        cj_model_free(&w1);
+        cj_model_free(&ticket);
+    }
+    free(p1), free(pt), free(dir);
+}
+
 TEST(rounds_reproduce_by_seed)
 {
     if (!base_run) return;
@@ -673,6 +702,7 @@ int main(void)
     RUN(every_rule_and_optimiser_keeps_pruned_weights_at_zero);
     RUN(epoch_000_is_the_exact_initialisation);
     RUN(a_ticket_starts_from_the_rewound_weights);
+    RUN(late_rewinding_starts_from_that_epoch);
     RUN(rounds_reproduce_by_seed);
     RUN(errors_are_one_line);
     free(base_run);
