@@ -171,6 +171,53 @@ TEST(rounds_match_numpy)
     cj_npy_free(&ga);
 }
 
+typedef struct {
+    float mag;
+    size_t pos;
+} ranked;
+
+static int by_mag_then_pos(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->mag != y->mag) return x->mag < y->mag ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The selection against a full sort, on many sizes, rates and tie patterns. */
+TEST(selection_agrees_with_a_full_sort)
+{
+    cj_rng rng;
+    cj_rng_seed(&rng, 21);
+    float *w = malloc(sizeof(float) * 3000), *mask = malloc(sizeof(float) * 3000), *want = malloc(sizeof(float) * 3000);
+    ranked *r = malloc(sizeof *r * 3000);
+    int bad = 0;
+    for (int trial = 0; trial < 300 && !bad; trial++) {
+        size_t n = 1 + cj_rng_below(&rng, 3000);
+        int levels = 1 + (int)cj_rng_below(&rng, trial % 3 ? 1000 : 4); /* few levels: many ties */
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            w[i] = (float)((int)cj_rng_below(&rng, (uint32_t)(2 * levels)) - levels);
+            mask[i] = want[i] = cj_rng_uniform(&rng) < 0.8f;
+            if (mask[i] != 0.0f) r[kept++] = (ranked){fabsf(w[i]), i};
+        }
+        double rate = cj_rng_uniform(&rng);
+        qsort(r, kept, sizeof *r, by_mag_then_pos);
+        size_t k = (size_t)floor(rate * (double)kept + 0.5);
+        for (size_t j = 0; j < k; j++) want[r[j].pos] = 0.0f;
+        /* Two parts ranked together, split at a random place. */
+        size_t cut = cj_rng_below(&rng, (uint32_t)n + 1);
+        cj_prune_part parts[2] = {{w, mask, cut}, {w + cut, mask + cut, n - cut}};
+        cj_error err;
+        size_t removed;
+        CHECK(!cj_prune_smallest(parts, 2, rate, &removed, &err) && removed == k);
+        if (memcmp(mask, want, sizeof(float) * n)) {
+            test_fail("trial %d (n %zu, %d levels, rate %g): mask differs from the full sort's", trial, n, levels, rate);
+            bad = 1;
+        }
+    }
+    free(w), free(mask), free(want), free(r);
+}
+
 TEST(random_mask_keeps_the_count)
 {
     enum { N = 1000 };
@@ -696,6 +743,7 @@ int main(void)
     RUN(global_ranks_tensors_together_layer_wise_does_not);
     RUN(rate_outside_zero_one_is_an_error);
     RUN(rounds_match_numpy);
+    RUN(selection_agrees_with_a_full_sort);
     RUN(random_mask_keeps_the_count);
     RUN(masks_survive_save_and_load);
     RUN(pytorch_prune_state_dict_loads);
