@@ -4,7 +4,7 @@
  *     pruned: the model's mask applied to the update and to the weights
  *     after the step, as src/train/trainer.c does);
  *   - one round's magnitude selection (cj_prune_smallest) over the
- *     266,200 weights, layer-wise, 20% (output layer 10%).
+ *     268,800 weights, layer-wise, 20% (output layer 10%).
  * Prints "cajal_step_dense_ms", "cajal_step_masked_ms" and
  * "cajal_select_ms", each the fastest of 5 repeats in CPU time
  * (bench/run_prune.sh compares the selection with NumPy).
