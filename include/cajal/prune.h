@@ -12,7 +12,7 @@
  * ticket the same mask is trained from a fresh random initialisation
  * (Frankle & Carbin's "random reinit" control, their Fig. 4), and
  * optionally a random mask of the same per-layer sparsity on the rewind
- * weights ("random pruning").
+ * weights (a control for the choice of the surviving weights).
  *
  *     cj_prune_opts o;
  *     cj_prune_opts_default(&o);
