@@ -1,15 +1,12 @@
-/* test_prune.c — pruning masks and lottery tickets (prune.h, model.h's
- * masks, `cajal prune`):
+/* test_prune.c — lottery tickets (prune.h, `cajal prune`); the masks
+ * themselves are tested in test_mask.c:
  *  - magnitude selection on hand cases (layer-wise and global, ties,
- *    rounding, an existing mask) and against NumPy over four rounds of
- *    both scopes (tools/make_prune_refs.py);
- *  - masks saved and loaded (cajal's <name>_mask and PyTorch prune's
- *    <name>_orig + <name>_mask), and every malformed mask an error;
- *  - a masked model trained by every learning rule and by SGD with
- *    momentum, Adam and weight decay keeps its pruned weights at exactly
- *    +0.0 while the others move;
+ *    rounding, an existing mask), against a full sort on random cases, and
+ *    against NumPy over four rounds of both scopes
+ *    (tools/make_prune_refs.py); the random mask's count and seed;
  *  - train.checkpoints' epoch_000 is the exact initialisation, and a
- *    ticket starts from exactly it times the mask;
+ *    ticket starts from exactly it (or from epoch 1 with --rewind 1) times
+ *    the mask, the controls from other values or another mask;
  *  - prune rounds reproduce by seed, the controls depend on --seed only;
  *  - every error of `cajal prune` is one line naming what is wrong. */
 #include <math.h>
@@ -23,12 +20,12 @@
 #include "cajal/model_file.h"
 #include "cajal/npy.h"
 #include "cajal/prune.h"
-#include "cajal/rules.h"
 #include "cajal/train.h"
 #include "cli_runner.h"
 #include "fixtures.h"
 #include "harness.h"
 #include "idx_fixture.h"
+#include "toy_experiment.h"
 
 static const char *tdir;
 static const char *cajal;
@@ -242,250 +239,6 @@ TEST(random_mask_keeps_the_count)
     CHECK(!memcmp(m1, m2, sizeof m1) && memcmp(m1, m3, sizeof m1));
 }
 
-/* ---- masks in model files ------------------------------------------------ */
-
-static const char SPEC[] = "flatten, dense 5, relu, dense 3";
-
-static int small_model(cj_model *m, uint64_t seed)
-{
-    cj_error err;
-    if (cj_model_create(m, SPEC, (cj_shape){1, 2, 2}, 4, &err)) {
-        test_fail("%s", err.msg);
-        return 0;
-    }
-    cj_rng rng;
-    cj_rng_seed(&rng, seed);
-    cj_model_init(m, &rng);
-    return 1;
-}
-
-TEST(masks_survive_save_and_load)
-{
-    cj_model a, b;
-    if (!small_model(&a, 1) || !small_model(&b, 2)) return;
-    cj_error err;
-    CHECK(!cj_model_mask_enable(&a, &err));
-    float *w1 = cj_model_find_param(&a, "1.weight", NULL);
-    size_t off = (size_t)(w1 - a.params);
-    for (int i = 0; i < 20; i += 3) a.mask[off + i] = 0;
-    cj_model_mask_params(&a);
-    for (int i = 0; i < 20; i++) CHECK((i % 3 == 0) == (w1[i] == 0.0f));
-    char *path = cj_path_join(tdir, "masked.safetensors");
-    CHECK(!cj_model_save(&a, path, &err));
-    cj_safetensors f;
-    CHECK(!cj_safetensors_read(path, &f, &err));
-    /* Only the pruned tensor has a mask, under PyTorch prune's name. */
-    CHECK(cj_safetensors_get(&f, "1.weight_mask") && !cj_safetensors_get(&f, "1.bias_mask") &&
-          !cj_safetensors_get(&f, "3.weight_mask") && f.n == 5);
-    cj_safetensors_free(&f);
-    CHECK(!b.mask && !cj_model_load(&b, path, &err));
-    CHECK(b.mask && !memcmp(a.mask, b.mask, sizeof(float) * a.n_params) &&
-          !memcmp(a.params, b.params, sizeof(float) * a.n_params));
-    /* A file without masks makes the model dense again. */
-    cj_model_mask_clear(&a);
-    CHECK(!cj_model_save(&a, path, &err) && !cj_model_load(&b, path, &err) && !b.mask);
-    free(path);
-    cj_model_free(&a);
-    cj_model_free(&b);
-}
-
-/* A file of the small model's tensors, "1.weight" renamed or joined by
- * extra tensors as `names` says. */
-static char *write_variant(const char *file, const char *const *names, const cj_tensor *tensors, int n)
-{
-    char *path = cj_path_join(tdir, file);
-    cj_error err;
-    if (cj_safetensors_write(path, n, names, tensors, 0, NULL, &err)) test_fail("%s", err.msg);
-    return path;
-}
-
-TEST(pytorch_prune_state_dict_loads)
-{
-    cj_model m;
-    if (!small_model(&m, 3)) return;
-    float orig[20], mask[20], b1[5] = {0}, w3[15], b3[3] = {0};
-    for (int i = 0; i < 20; i++) {
-        orig[i] = (float)(i + 1);
-        mask[i] = i < 10;
-    }
-    for (int i = 0; i < 15; i++) w3[i] = 0.5f;
-    cj_tensor t[5] = {{.data = orig, .ndim = 2, .shape = {5, 4}}, {.data = mask, .ndim = 2, .shape = {5, 4}},
-                      {.data = b1, .ndim = 1, .shape = {5}}, {.data = w3, .ndim = 2, .shape = {3, 5}},
-                      {.data = b3, .ndim = 1, .shape = {3}}};
-    const char *names[5] = {"1.weight_orig", "1.weight_mask", "1.bias", "3.weight", "3.bias"};
-    char *path = write_variant("torch.safetensors", names, t, 5);
-    cj_error err;
-    CHECK(!cj_model_load(&m, path, &err));
-    const float *w = cj_model_find_param(&m, "1.weight", NULL);
-    for (int i = 0; i < 20; i++) CHECK(w[i] == (i < 10 ? (float)(i + 1) : 0.0f));
-    CHECK(m.mask && cj_model_mask_kept(&m, &m.layers[1].params[0]) == 10);
-    free(path);
-
-    /* Malformed masks: each an error naming the tensor, the model untouched. */
-    float half[20];
-    memcpy(half, mask, sizeof half);
-    half[7] = 0.5f;
-    cj_tensor bad_value[5] = {t[0], t[1], t[2], t[3], t[4]};
-    bad_value[1].data = half;
-    cj_tensor bad_shape[5] = {t[0], t[1], t[2], t[3], t[4]};
-    bad_shape[1].shape[0] = 4, bad_shape[1].shape[1] = 5;
-    const char *both[6] = {"1.weight_orig", "1.weight_mask", "1.bias", "3.weight", "3.bias", "1.weight"};
-    cj_tensor t6[6] = {t[0], t[1], t[2], t[3], t[4], t[0]};
-    const char *no_mask[5] = {"1.weight_orig", "3.weight_mask", "1.bias", "3.weight", "3.bias"};
-    cj_tensor tn[5] = {t[0], t[3], t[2], t[3], t[4]};
-    const struct {
-        const char *file;
-        const char *const *names;
-        const cj_tensor *t;
-        int n;
-        const char *msg;
-    } bad[] = {
-        {"value.safetensors", names, bad_value, 5, "tensor '1.weight_mask' holds 0.5 at index 7 (a mask holds 0 or 1)"},
-        {"shape.safetensors", names, bad_shape, 5, "tensor '1.weight_mask' has shape [4, 5] in the file but '1.weight' is [5, 4]"},
-        {"both.safetensors", both, t6, 6, "both '1.weight' and '1.weight_orig' are in the file"},
-        {"orig.safetensors", no_mask, tn, 5, "tensor '1.weight_orig' has no '1.weight_mask' beside it"},
-    };
-    float before[64];
-    memcpy(before, m.params, sizeof(float) * m.n_params);
-    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
-        char *p = write_variant(bad[c].file, bad[c].names, bad[c].t, bad[c].n);
-        cj_status st = cj_model_load(&m, p, &err);
-        if (st == CJ_OK || !strstr(err.msg, bad[c].msg) || !strstr(err.msg, p))
-            test_fail("%s: status %d, message '%s'", bad[c].file, st, st ? err.msg : "");
-        CHECK(!memcmp(before, m.params, sizeof(float) * m.n_params));
-        free(p);
-    }
-    cj_model_free(&m);
-}
-
-/* ---- training keeps pruned weights at 0 -------------------------------- */
-
-/* The toy IDX set: 200 training images of 6x6 (two classes), 100 test. */
-static const char *const TOY[] = {"data.train_images=train-images.gz", "data.train_labels=train-labels.gz",
-                                  "data.test_images=test-images.gz", "data.test_labels=test-labels.gz",
-                                  "model.layers=flatten, dense 8, relu, dense 6, relu, dense 2", "train.epochs=2",
-                                  "train.batch=16", "train.diag_batch=32", "optim.lr=0.05", NULL};
-/* A rate RNN on a task, for the recurrent rules (rflo, hebbian). */
-static const char *const TASK[] = {"data.format=task", "data.task=perceptualdm dt=100", "data.train_trials=64",
-                                   "data.test_trials=32", "model.layers=rnn 8 tau=200 dt=100, dense 3",
-                                   "train.epochs=2", "train.batch=16", "train.diag_batch=16", "train.diag_draws=3",
-                                   NULL};
-
-static int experiment(cj_experiment *e, const char *const *base, const char *const *sets, int n_sets)
-{
-    cj_error err = {0};
-    cj_experiment_defaults(e);
-    char *d = cj_path_printf("data.dir=%s", tdir);
-    int ok = !cj_experiment_set(e, d, &err);
-    for (int i = 0; ok && base[i]; i++) ok = !cj_experiment_set(e, base[i], &err);
-    for (int i = 0; ok && i < n_sets; i++) ok = !sets[i] || !cj_experiment_set(e, sets[i], &err);
-    ok = ok && !cj_experiment_finish(e, &err);
-    free(d);
-    if (!ok) test_fail("experiment: %s", err.msg);
-    return ok;
-}
-
-static int train(const cj_experiment *e, const char *dir)
-{
-    cj_error err = {0};
-    cj_train_options opt = {CJ_TRAIN_FORCE};
-    if (cj_train(e, dir, &opt, NULL, &err)) {
-        test_fail("train %s: %s", dir, err.msg);
-        return 0;
-    }
-    return 1;
-}
-
-/* Train `rule` with `optim` from a start whose weights are half pruned:
- * every pruned weight is +0.0 after training, in memory and in the file's
- * mask, and most kept ones have moved. */
-static void masked_training(const char *rule, const char *const *optim, int recurrent)
-{
-    const char *const *base = recurrent ? TASK : TOY;
-    char rule_set[64];
-    snprintf(rule_set, sizeof rule_set, "rule.name=%s", rule);
-    const char *sets[5] = {rule_set, optim[0], optim[1], optim[2], recurrent ? "rule.perturb_rate=0.1" : NULL};
-    if (strcmp(rule, "hebbian")) sets[4] = NULL;
-    cj_experiment e;
-    if (!experiment(&e, base, sets, 5)) return;
-    char *dense = cj_path_printf("%s/dense_%s", tdir, rule), *pruned = cj_path_printf("%s/pruned_%s", tdir, rule);
-    cj_model m;
-    cj_error err = {0};
-    if (!train(&e, dense)) goto out;
-    char *model_path = cj_path_join(dense, "model.safetensors");
-    cj_model_info info;
-    cj_status st = cj_model_from_file_seq(model_path, 1, 1, &m, &info, &err);
-    free(model_path);
-    if (st) {
-        test_fail("%s", err.msg);
-        goto out;
-    }
-    /* Prune every other weight of every weight tensor (biases kept). */
-    cj_model_mask_enable(&m, &err);
-    for (int i = 0; i < m.n_layers; i++)
-        for (int k = 0; k < m.layers[i].n_params; k++) {
-            const cj_param *p = &m.layers[i].params[k];
-            if (p->role == CJ_PARAM_WEIGHT || p->role == CJ_PARAM_RECURRENT)
-                for (size_t j = 0; j < p->n; j += 2) m.mask[cj_model_param_offset(&m, p) + j] = 0;
-        }
-    cj_model_mask_params(&m);
-    char *init = cj_path_join(tdir, "masked_init.safetensors");
-    CHECK(!cj_model_save_info(&m, &info, init, &err));
-    snprintf(e.init, sizeof e.init, "%s", init);
-    free(init);
-    float *start = malloc(sizeof(float) * m.n_params), *mask = malloc(sizeof(float) * m.n_params);
-    memcpy(start, m.params, sizeof(float) * m.n_params);
-    memcpy(mask, m.mask, sizeof(float) * m.n_params);
-    /* The file as written, not as loading it would mask it again. */
-    char *trained = cj_path_join(pruned, "model.safetensors");
-    cj_safetensors f;
-    if (train(&e, pruned) && !cj_safetensors_read(trained, &f, &err) && !cj_model_set_params(&m, &f, trained, &err)) {
-        size_t pruned_nonzero = 0, kept = 0, moved = 0;
-        for (int i = 0; i < m.n_layers; i++)
-            for (int k = 0; k < m.layers[i].n_params; k++) {
-                const cj_param *p = &m.layers[i].params[k];
-                char name[64];
-                snprintf(name, sizeof name, "%d.%s", i, p->name);
-                const cj_tensor *t = cj_safetensors_get(&f, name);
-                size_t off = cj_model_param_offset(&m, p);
-                for (size_t j = 0; t && j < p->n; j++) {
-                    float v = t->data[j];
-                    if (mask[off + j] == 0.0f) pruned_nonzero += v != 0.0f || signbit(v);
-                    else kept++, moved += v != start[off + j];
-                }
-            }
-        if (pruned_nonzero) test_fail("%s, %s: %zu pruned weights are not +0.0", rule, optim[0], pruned_nonzero);
-        if (!m.mask || memcmp(mask, m.mask, sizeof(float) * m.n_params))
-            test_fail("%s, %s: the saved mask differs from the start's", rule, optim[0]);
-        /* Hebbian learning changes the recurrent weights only: the rest of the kept ones stay. */
-        if (moved < kept / (strcmp(rule, "hebbian") ? 2 : 10))
-            test_fail("%s, %s: only %zu of %zu kept parameters moved", rule, optim[0], moved, kept);
-        cj_safetensors_free(&f);
-    } else {
-        test_fail("%s, %s: %s", rule, optim[0], err.msg);
-    }
-    free(trained);
-    free(start);
-    free(mask);
-    cj_model_free(&m);
-out:
-    free(dense);
-    free(pruned);
-}
-
-TEST(every_rule_and_optimiser_keeps_pruned_weights_at_zero)
-{
-    static const char *const SGD[3] = {"optim.name=sgd", "optim.momentum=0.9", "optim.weight_decay=0.01"};
-    static const char *const ADAM[3] = {"optim.name=adam", "optim.weight_decay=0.01", "optim.lr=0.01"};
-    int n;
-    const cj_rule_ops *const *all = cj_rule_registry(&n);
-    for (int k = 0; k < n; k++) {
-        int recurrent = all[k] == &cj_rule_rflo || all[k] == &cj_rule_hebbian;
-        masked_training(all[k]->name, SGD, recurrent);
-        masked_training(all[k]->name, ADAM, recurrent);
-    }
-}
-
 /* ---- rewinding and rounds ---------------------------------------------- */
 
 static char *base_run; /* the toy run trained with checkpoints, for the prune tests */
@@ -506,7 +259,7 @@ TEST(epoch_000_is_the_exact_initialisation)
     static const char *const sets[1] = {"train.checkpoints=true"};
     cj_experiment e;
     base_run = cj_path_join(tdir, "base");
-    if (!experiment(&e, TOY, sets, 1) || !train(&e, base_run)) return;
+    if (!toy_experiment(&e, tdir, TOY, sets, 1) || !toy_train(&e, base_run)) return;
     /* The same experiment from epoch_000 as model.init trains to the same
      * model bit for bit: epoch_000 held exactly the initial weights. */
     char *init = cj_path_printf("%s/checkpoints/epoch_000/model.safetensors", base_run);
@@ -516,7 +269,7 @@ TEST(epoch_000_is_the_exact_initialisation)
     CHECK(!cj_model_file_info(init, &info, &err) && info.epoch == 0 && info.step == 0);
     e.checkpoints = 0;
     snprintf(e.init, sizeof e.init, "%s", init);
-    if (train(&e, again)) {
+    if (toy_train(&e, again)) {
         char *a = cj_path_join(base_run, "model.safetensors"), *b = cj_path_join(again, "model.safetensors");
         CHECK(same_file(a, b));
         free(a);
@@ -683,7 +436,7 @@ TEST(errors_are_one_line)
     char *dir = cj_path_join(tdir, "err"), *nocheck = cj_path_join(tdir, "nocheck");
     /* A run without checkpoints, and one folder with no run at all. */
     cj_experiment e;
-    if (experiment(&e, TOY, NULL, 0)) train(&e, nocheck);
+    if (toy_experiment(&e, tdir, TOY, NULL, 0)) toy_train(&e, nocheck);
     const struct {
         const char *args;
         int rc;
@@ -745,9 +498,6 @@ int main(void)
     RUN(rounds_match_numpy);
     RUN(selection_agrees_with_a_full_sort);
     RUN(random_mask_keeps_the_count);
-    RUN(masks_survive_save_and_load);
-    RUN(pytorch_prune_state_dict_loads);
-    RUN(every_rule_and_optimiser_keeps_pruned_weights_at_zero);
     RUN(epoch_000_is_the_exact_initialisation);
     RUN(a_ticket_starts_from_the_rewound_weights);
     RUN(late_rewinding_starts_from_that_epoch);
