@@ -292,6 +292,11 @@ static cj_status train_net(prune_state *s, int r, cj_prune_net net, cj_rng *ctrl
         cj_train_options opt = {s->o->force ? CJ_TRAIN_FORCE : CJ_TRAIN_NEW};
         double t0 = now_seconds();
         st = cj_train(&e, dir, &opt, &tcb, err);
+        if (st) {
+            char why[CJ_ERROR_MSG_MAX];
+            memcpy(why, err->msg, sizeof why);
+            cj_fail(err, st, "round %d, %s: %s", r, cj_prune_net_name(net), why);
+        }
         *acc = c.test_acc;
         if (!st && s->cb && s->cb->on_trained) s->cb->on_trained(r, net, c.test_acc, now_seconds() - t0, s->cb->user);
     }
