@@ -10,7 +10,7 @@
  * experiment. The pruned weights are held at 0 by the model's mask
  * (model.h), which every learning rule and optimiser respects. Beside each
  * ticket the same mask is trained from a fresh random initialisation
- * (Frankle & Carbin's "random reinit" control, their Fig. 4), and
+ * (Frankle & Carbin's "random reinit" control), and
  * optionally a random mask of the same per-layer sparsity on the rewind
  * weights (a control for the choice of the surviving weights).
  *
@@ -24,7 +24,7 @@
  * weight_ih/weight_hh), never biases or initial states. The last
  * parametric layer (the output layer) is pruned at its own rate, half the
  * others' by default as Frankle & Carbin do for Lenet-300-100 and Conv-2/4/6
- * (their Fig. 2: fully connected layers at 20% per round, the output layer
+ * (their table of architectures: fully connected layers at 20% per round, the output layer
  * at 10%), in both scopes. */
 #ifndef CAJAL_PRUNE_H
 #define CAJAL_PRUNE_H
