@@ -3,8 +3,14 @@
  * tensor's name and every float is touched, and every metadata key and
  * value, which then go through the model-file metadata parser; so a wrong
  * shape, offset or size shows as an overflow; any crash, hang, leak or
- * sanitizer report is a finding. */
+ * sanitizer report is a finding. Every file read is then loaded into a
+ * small model (cj_model_set_params: names, shapes, the pruning masks
+ * "<name>_mask" and PyTorch prune's "<name>_orig"); a load that succeeds
+ * must leave a mask of 0s and 1s and every masked parameter at +0.0. */
+#include <math.h>
+
 #include "cajal/io.h"
+#include "cajal/model.h"
 #include "cajal/model_file.h"
 #include "fuzz_common.h"
 
@@ -20,6 +26,21 @@ static void touch_metadata(const cj_safetensors *st, const char *path)
     cj_model_info info;
     cj_error err;
     cj_model_info_read(st, path, &info, &err);
+}
+
+/* The seeds' network (fuzz/corpus/safetensors/seed_masked*.safetensors):
+ * 1.weight [3, 4], 1.bias [3], 3.weight [2, 3], 3.bias [2]. */
+static void load_into_model(const cj_safetensors *st, const char *path)
+{
+    cj_model m;
+    cj_error err;
+    if (cj_model_create(&m, "flatten, dense 3, relu, dense 2", (cj_shape){1, 2, 2}, 1, &err)) abort();
+    if (cj_model_set_params(&m, st, path, &err) == CJ_OK && m.mask)
+        for (size_t i = 0; i < m.n_params; i++) {
+            if (m.mask[i] != 0.0f && m.mask[i] != 1.0f) abort();
+            if (m.mask[i] == 0.0f && (m.params[i] != 0.0f || signbit(m.params[i]))) abort();
+        }
+    cj_model_free(&m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (cj_safetensors_get(&st, st.names[i]) == NULL) abort(); /* every name is found */
         }
         touch_metadata(&st, path);
+        load_into_model(&st, path);
         (void)sum;
         (void)chars;
         cj_safetensors_free(&st);

@@ -312,7 +312,7 @@ TEST(missing_and_malformed_keys_are_named)
                                  "16777216)"},
         {"classes", "two", "metadata classes = 'two' is not a whole number from 1 to 16777216"},
         {"classes", "3", "metadata classes = '3' but the layers end with 2 outputs"},
-        {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 1 to 2147483647"},
+        {"epoch", "-1", "metadata epoch = '-1' is not a whole number from 0 to 2147483647"},
         {"scale", "z", "metadata scale: unknown pixel scale 'z' (expected unit, raw or standard)"},
         {"objective", "l1", "metadata objective: unknown objective 'l1' (expected cross_entropy, mse, poisson or infonce)"},
         {"scale_mean", "nan", "metadata scale_mean = 'nan' is not a finite number"},

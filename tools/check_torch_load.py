@@ -13,7 +13,8 @@ agree with the metadata if there is any. The metadata is read with the
 compared with the header read directly, otherwise from the header alone.
 The script builds the equivalent torch.nn.Sequential, loads the file with
 load_state_dict(strict=True) - every parameter present with its exact shape,
-no extra tensors - and runs one forward pass, showing that a model saved by
+no extra tensors but pruning masks ("<name>_mask", then applied with
+torch.nn.utils.prune.custom_from_mask) - and runs one forward pass, showing that a model saved by
 cajal opens in PyTorch unchanged. It needs only torch and numpy (Debian's
 python3-torch). Exits non-zero on any mismatch.
 """
@@ -164,10 +165,20 @@ def main():
         check_metadata(path, meta)
     spec, shape = spec_and_shape(path, meta, sys.argv[2:])
     model, out_shape = build_sequential(spec, shape)
+    # A pruned model (cajal prune) has each pruned tensor's 0/1 mask beside
+    # it as "<name>_mask" (torch.nn.utils.prune's buffer name) and the zeros
+    # already in "<name>": load the rest strictly, then hold the masks.
+    masks = {k[:-len("_mask")]: state.pop(k) for k in [k for k in state if k.endswith("_mask")]}
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
         sys.exit(f"{path}: {e}")
+    if masks:
+        import torch.nn.utils.prune as prune
+        for name, m in masks.items():
+            index, param = name.split(".", 1)
+            prune.custom_from_mask(model[int(index)], param, m)
+        print(f"{path}: pruning masks on {', '.join(masks)}")
     recurrent = any(isinstance(m, (nn.RNN, nn.GRU, nn.LSTM)) for m in model)
     with torch.no_grad():
         y = model(torch.randn(5, 2, int(np.prod(shape))) if recurrent else torch.randn(2, *shape))

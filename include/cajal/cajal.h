@@ -29,8 +29,10 @@
  *     cj_target t = {.values = y, .steps = T};
  *     float loss;
  *     cj_rule_update(&rule, &m, x, &t, T, B, &loss, &err);   // m.grads = the proposed update
+ *     cj_model_mask_grads(&m);          // pruned weights (a mask, prune.h) get no update;
  *     cj_clip_grad_norm(m.grads, m.n_params, 1.0f);
  *     cj_optim_step(&opt, m.params, m.grads);
+ *     cj_model_mask_params(&m);         // ... and stay exactly 0 (both no-ops without a mask)
  *
  *     cj_record(&m, stimuli, n, T, "acts", &err);  // every layer, every step, as .npy
  *     cj_model_save(&m, "model.safetensors", &err);  // PyTorch's names: 0.weight_hh_l0, ...
@@ -77,6 +79,7 @@
 #include "cajal/optim.h"
 #include "cajal/plot.h"
 #include "cajal/predictivity.h"
+#include "cajal/prune.h"
 #include "cajal/psychometric.h"
 #include "cajal/record.h"
 #include "cajal/recurrent.h"

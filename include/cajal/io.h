@@ -77,7 +77,15 @@ cj_status cj_safetensors_write(const char *path, int n, const char *const *names
 /* A model's parameters under their PyTorch names ("1.weight", ...). Loading
  * requires every parameter to be present with its exact shape and rejects
  * unknown names, naming the file and tensor. cj_model_save writes no
- * metadata; cj_model_save_meta adds the n_meta entries given. */
+ * metadata; cj_model_save_meta adds the n_meta entries given.
+ *
+ * Pruning masks (model.h): a pruned parameter is saved with its zeros in
+ * place under its own name, and its 0/1 mask beside it as "<name>_mask"
+ * (torch.nn.utils.prune's buffer name); unpruned tensors get no mask.
+ * Loading takes "<name>_mask" where present (values other than 0 and 1
+ * are an error naming the tensor and index), and also PyTorch prune's own
+ * state dict, "<name>_orig" with "<name>_mask"; a file with any mask
+ * gives the model a mask, a file without makes it dense. */
 cj_status cj_model_save(cj_model *m, const char *path, cj_error *err);
 cj_status cj_model_save_meta(cj_model *m, const char *path, int n_meta, const cj_meta_entry *meta,
                              cj_error *err);

@@ -26,6 +26,11 @@ typedef struct {
 
     float *params, *grads;  /* n_params floats each, layer by layer, param by param */
     size_t n_params;
+    /* Pruning masks (prune.h), laid out like params: 1 keeps a parameter,
+     * 0 holds it at exactly 0 whatever a rule or optimiser proposes. NULL
+     * (the usual case) means nothing is pruned and costs nothing. Owned
+     * (malloc), freed by cj_model_free. */
+    float *mask;
 
     /* acts[0] is the input, acts[i + 1] the output of layer i, each
      * [T, B, size] for the last forward pass (time-major); dacts[i] is
@@ -116,6 +121,31 @@ void cj_model_backward_input(cj_model *m, int top);
 int cj_model_n_streams(const cj_model *m);
 void cj_model_save_streams(cj_model *m, cj_rng *buf);
 void cj_model_restore_streams(cj_model *m, const cj_rng *buf);
+
+/* ---- pruning masks ------------------------------------------------------
+ * A masked model keeps its pruned parameters at exactly +0.0: the trainer
+ * zeroes their proposed updates after the rule and sets them to 0 again
+ * after the optimiser step (cj_model_mask_grads, cj_model_mask_params), so
+ * every rule and optimiser respects the mask without knowing of it (the
+ * one other hook: weight perturbation perturbs only unmasked weights).
+ * Saved and loaded with the model as "<name>_mask" tensors (io.h). */
+
+/* Give m a mask of all ones if it has none (nothing pruned yet). */
+cj_status cj_model_mask_enable(cj_model *m, cj_error *err);
+/* Remove the mask (the model is dense again; parameters are unchanged). */
+void cj_model_mask_clear(cj_model *m);
+/* x[i] = 0 wherever mask[i] is 0, for n floats (+0.0, not -0.0). */
+void cj_mask_apply(float *restrict x, const float *restrict mask, size_t n);
+static inline void cj_model_mask_params(cj_model *m)
+{
+    if (m->mask) cj_mask_apply(m->params, m->mask, m->n_params);
+}
+static inline void cj_model_mask_grads(cj_model *m)
+{
+    if (m->mask) cj_mask_apply(m->grads, m->mask, m->n_params);
+}
+/* Parameters of p the mask keeps (p->n without a mask). */
+size_t cj_model_mask_kept(const cj_model *m, const cj_param *p);
 
 /* Index of the i-th layer with parameters, and how many there are. */
 int cj_model_n_param_layers(const cj_model *m);

@@ -32,13 +32,15 @@ static void free_params(param_list *p)
     free(p->views);
 }
 
-static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_error *err)
+/* room: slots per parameter (2 leaves one for its mask). */
+static cj_status list_params(cj_model *m, param_list *p, const char *path, int room, cj_error *err)
 {
     p->n = 0;
     p->cap = 0;
     for (int i = 0; i < m->n_layers; i++) p->cap += m->layers[i].n_params;
-    p->names = malloc(sizeof *p->names * (p->cap ? (size_t)p->cap : 1));
-    p->views = malloc(sizeof *p->views * (p->cap ? (size_t)p->cap : 1));
+    size_t slots = (size_t)room * (p->cap ? (size_t)p->cap : 1);
+    p->names = malloc(sizeof *p->names * slots);
+    p->views = malloc(sizeof *p->views * slots);
     cj_status st = p->names && p->views ? cj_model_each_param(m, collect_param, p) : CJ_ERR_NOMEM;
     if (st) {
         free_params(p);
@@ -49,13 +51,40 @@ static cj_status list_params(cj_model *m, param_list *p, const char *path, cj_er
     return CJ_OK;
 }
 
+/* A pruned parameter's mask goes beside it as "<name>_mask", PyTorch's
+ * buffer name under torch.nn.utils.prune, while "<name>" holds the
+ * weight with its zeros in place (PyTorch's prune would store the unpruned
+ * values as "<name>_orig" instead): load_state_dict takes the file once the
+ * masks are popped, and the network it gives is the pruned one. Only
+ * tensors with at least one pruned entry get a mask, so a dense model's
+ * file is unchanged. */
+static cj_status add_masks(cj_model *m, param_list *p, const char *path, cj_error *err)
+{
+    int n = p->n;
+    for (int i = 0; i < n; i++) {
+        const float *mk = m->mask + (p->views[i].data - m->params);
+        size_t len = cj_tensor_numel(&p->views[i]), k = 0;
+        while (k < len && mk[k] != 0.0f) k++;
+        if (k == len) continue;
+        char *name = malloc(strlen(p->names[i]) + sizeof "_mask");
+        if (!name) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory naming the masks", path);
+        strcpy(name, p->names[i]);
+        strcat(name, "_mask");
+        p->names[p->n] = name;
+        p->views[p->n] = p->views[i];
+        p->views[p->n++].data = (float *)mk;
+    }
+    return CJ_OK;
+}
+
 cj_status cj_model_save_meta(cj_model *m, const char *path, int n_meta, const cj_meta_entry *meta,
                              cj_error *err)
 {
     param_list p;
-    cj_status st = list_params(m, &p, path, err);
+    cj_status st = list_params(m, &p, path, m->mask ? 2 : 1, err);
     if (st) return st;
-    st = cj_safetensors_write(path, p.n, (const char *const *)p.names, p.views, n_meta, meta, err);
+    if (m->mask) st = add_masks(m, &p, path, err);
+    if (!st) st = cj_safetensors_write(path, p.n, (const char *const *)p.names, p.views, n_meta, meta, err);
     free_params(&p);
     return st;
 }
@@ -73,43 +102,117 @@ static int same_shape(const cj_tensor *a, const cj_tensor *b)
     return 1;
 }
 
-/* Everything is checked before anything is copied, so a failed load leaves
- * the model as it was. */
-static cj_status check_and_copy(const char *path, const cj_safetensors *file, const param_list *p,
-                                cj_error *err)
+/* Where parameter i's values and mask are in the file. */
+typedef struct {
+    const cj_tensor *values, *mask;
+} found;
+
+/* "<name><suffix>" in the file, or NULL. */
+static const cj_tensor *get_suffixed(const cj_safetensors *file, const char *name, const char *suffix)
+{
+    char buf[64 + CJ_PARAM_NAME_MAX];
+    if ((size_t)snprintf(buf, sizeof buf, "%s%s", name, suffix) >= sizeof buf) return NULL;
+    return cj_safetensors_get(file, buf);
+}
+
+/* Is file name `name` parameter `param`, or its "_mask" or "_orig"? */
+static int names_param(const char *name, const char *param)
+{
+    size_t len = strlen(param);
+    if (strncmp(name, param, len)) return 0;
+    return !name[len] || !strcmp(name + len, "_mask") || !strcmp(name + len, "_orig");
+}
+
+static cj_status check_mask(const char *path, const char *name, const cj_tensor *mk, const cj_tensor *view,
+                            cj_error *err)
 {
     char a[96], b[96];
-    for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        if (!t)
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' is missing (the model needs shape %s)",
-                           path, p->names[i], cj_tensor_shape_str(&p->views[i], a, sizeof a));
-        if (!same_shape(t, &p->views[i]))
-            return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' has shape %s in the file but the model expects %s",
-                           path, p->names[i], cj_tensor_shape_str(t, a, sizeof a),
-                           cj_tensor_shape_str(&p->views[i], b, sizeof b));
+    if (!same_shape(mk, view))
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s_mask' has shape %s in the file but '%s' is %s", path, name,
+                       cj_tensor_shape_str(mk, a, sizeof a), name, cj_tensor_shape_str(view, b, sizeof b));
+    size_t n = cj_tensor_numel(mk);
+    for (size_t k = 0; k < n; k++)
+        if (mk->data[k] != 0.0f && mk->data[k] != 1.0f)
+            return cj_fail(err, CJ_ERR_FORMAT, "%s: tensor '%s_mask' holds %g at index %zu (a mask holds 0 or 1)",
+                           path, name, mk->data[k], k);
+    return CJ_OK;
+}
+
+/* Parameter i in the file: "<name>", or PyTorch prune's "<name>_orig"
+ * (the unpruned values, which the mask then zeroes), and its optional
+ * "<name>_mask". */
+static cj_status find_param(const char *path, const cj_safetensors *file, const param_list *p, int i, found *f,
+                            cj_error *err)
+{
+    char a[96], b[96];
+    const char *name = p->names[i];
+    const cj_tensor *plain = cj_safetensors_get(file, name), *orig = get_suffixed(file, name, "_orig");
+    if (plain && orig)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: both '%s' and '%s_orig' are in the file (one of them, please)", path,
+                       name, name);
+    f->values = plain ? plain : orig;
+    f->mask = get_suffixed(file, name, "_mask");
+    if (!f->values)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s' is missing (the model needs shape %s)", path, name,
+                       cj_tensor_shape_str(&p->views[i], a, sizeof a));
+    if (!same_shape(f->values, &p->views[i]))
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s%s' has shape %s in the file but the model expects %s",
+                       path, name, plain ? "" : "_orig", cj_tensor_shape_str(f->values, a, sizeof a), cj_tensor_shape_str(&p->views[i], b, sizeof b));
+    if (f->mask) return check_mask(path, name, f->mask, &p->views[i], err);
+    if (orig)
+        return cj_fail(err, CJ_ERR_SHAPE, "%s: tensor '%s_orig' has no '%s_mask' beside it (PyTorch's prune saves "
+                       "both)", path, name, name);
+    return CJ_OK;
+}
+
+/* Everything is checked (and the mask allocated) before anything is
+ * copied, so a failed load leaves the model as it was. A file with masks
+ * gives the model a mask (tensors without one are kept whole); a file
+ * without any makes the model dense. */
+static cj_status check_and_copy(cj_model *m, const char *path, const cj_safetensors *file, const param_list *p,
+                                cj_error *err)
+{
+    found *f = calloc(p->n ? (size_t)p->n : 1, sizeof *f);
+    if (!f) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    cj_status st = CJ_OK;
+    int masked = 0;
+    for (int i = 0; i < p->n && !st; i++) {
+        st = find_param(path, file, p, i, &f[i], err);
+        masked |= f[i].mask != NULL;
     }
-    for (int j = 0; j < file->n; j++) {
+    for (int j = 0; j < file->n && !st; j++) {
         int known = 0;
-        for (int i = 0; i < p->n && !known; i++) known = !strcmp(file->names[j], p->names[i]);
+        for (int i = 0; i < p->n && !known; i++) known = names_param(file->names[j], p->names[i]);
         if (!known)
-            return cj_fail(err, CJ_ERR_SHAPE,
-                           "%s: unknown tensor '%s' in file (the model has %d parameter tensors)",
-                           path, file->names[j], p->n);
+            st = cj_fail(err, CJ_ERR_SHAPE, "%s: unknown tensor '%s' in file (the model has %d parameter tensors)",
+                         path, file->names[j], p->n);
     }
+    if (!st && masked) st = cj_model_mask_enable(m, err);
+    if (st) {
+        free(f);
+        return st;
+    }
+    if (!masked) cj_model_mask_clear(m);
     for (int i = 0; i < p->n; i++) {
-        const cj_tensor *t = cj_safetensors_get(file, p->names[i]);
-        memcpy(p->views[i].data, t->data, cj_tensor_numel(t) * sizeof(float));
+        size_t n = cj_tensor_numel(f[i].values);
+        memcpy(p->views[i].data, f[i].values->data, n * sizeof(float));
+        if (!masked) continue;
+        float *mk = m->mask + (p->views[i].data - m->params);
+        if (f[i].mask) memcpy(mk, f[i].mask->data, n * sizeof(float));
+        else
+            for (size_t k = 0; k < n; k++) mk[k] = 1.0f;
     }
+    cj_model_mask_params(m);
+    free(f);
     return CJ_OK;
 }
 
 cj_status cj_model_set_params(cj_model *m, const cj_safetensors *file, const char *path, cj_error *err)
 {
     param_list p;
-    cj_status st = list_params(m, &p, path, err);
+    cj_status st = list_params(m, &p, path, 1, err);
     if (st) return st;
-    st = check_and_copy(path, file, &p, err);
+    st = check_and_copy(m, path, file, &p, err);
     free_params(&p);
     return st;
 }

@@ -209,6 +209,7 @@ cj_status cj_model_create(cj_model *m, const char *spec, cj_shape input, int max
 
 void cj_model_free(cj_model *m)
 {
+    free(m->mask);
     cj_arena_free(&m->arena);
     memset(m, 0, sizeof *m);
 }

@@ -207,6 +207,9 @@ static float weight_update(cj_rule *r, cj_model *m, const float *x, const cj_tar
     memset(grad, 0, n * sizeof(float));
     for (int s = 0; s < samples; s++) {
         cj_rng_fill_normal(&r->rng, psi, n, sigma);
+        /* A pruned weight is not there to perturb: the perturbed network
+         * stays the pruned one, and the estimate has no variance from it. */
+        if (m->mask) cj_mask_apply(psi, m->mask, n);
         for (size_t k = 0; k < n; k++) m->params[k] = saved[k] + psi[k];
         if (r->streams) cj_model_restore_streams(m, r->streams);
         cj_model_reset(m, batch);

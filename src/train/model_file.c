@@ -239,7 +239,7 @@ cj_status cj_model_info_read(const cj_safetensors *st, const char *path, cj_mode
     if (!s) s = get_named(st, path, "scale", parse_scale, &info->scale, err);
     if (!s) s = get_float(st, path, "scale_mean", 0, &info->scale_mean, err);
     if (!s) s = get_float(st, path, "scale_std", 1, &info->scale_std, err);
-    if (!s) s = get_whole(st, path, "epoch", 1, 2147483647, &epoch, err);
+    if (!s) s = get_whole(st, path, "epoch", 0, 2147483647, &epoch, err);
     if (!s) s = get_whole(st, path, "step", 0, INT64_MAX, &step, err);
     if (!s) s = get_u64(st, path, "seed", &info->seed, err);
     if (!s && cj_safetensors_meta(st, "task")) s = get_text(st, path, "task", info->task, sizeof info->task, err);

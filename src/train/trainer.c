@@ -459,9 +459,18 @@ static cj_status train_epoch(run_state *s, const cj_experiment *e, int epoch, lo
             memcpy(why, err->msg, sizeof why);
             return cj_fail(err, st, "epoch %d, step %ld: %s", epoch, *step + 1, why);
         }
+        /* A pruned model (prune.h): the one place masks are enforced, for
+         * every rule and optimiser. The proposed update of a pruned weight
+         * is dropped before clipping and the optimiser's moments see it (as
+         * PyTorch's prune hooks give weight_orig the gradient times the
+         * mask), and the weight itself is set back to exactly 0 after the
+         * step, whatever momentum or weight decay did. No mask: two
+         * NULL tests per step. */
+        cj_model_mask_grads(m);
         if (e->optim.clip_norm > 0) cj_clip_grad_norm(m->grads, m->n_params, e->optim.clip_norm);
         cj_optim_step(&s->optim, m->params, m->grads);
         if ((st = cj_rule_after_step(&s->rule, m, &s->optim.cfg, err))) return st;
+        cj_model_mask_params(m);
         ++*step;
         char msg[256];
         if (cj_divergence_step(&s->watch, epoch, *step, loss, msg, sizeof msg)) warn(cb, msg);
@@ -505,10 +514,12 @@ static cj_status commit_state(run_state *s, int epoch, cj_error *err)
 /* train.checkpoints: a copy of the epoch's model in
  * OUT/checkpoints/epoch_NNN/model.safetensors (written atomically), so a
  * model's fit to the brain can be followed over training (`cajal record`
- * and `cajal rsa` on each). Written after the epoch is committed: --resume
- * never needs these files. */
+ * and `cajal rsa` on each), and epoch_000 before the first step (the
+ * initial weights lottery tickets rewind to). Written after the epoch is
+ * committed: --resume never needs these files. */
 static cj_status save_checkpoint(run_state *s, int epoch, cj_error *err)
 {
+    if (epoch == 0) s->info.epoch = 0, s->info.step = 0;
     size_t len = strlen(s->model_path) - strlen("model.safetensors");
     char *dir = cj_path_printf("%.*scheckpoints/epoch_%03d", (int)len, s->model_path, epoch);
     char *path = dir ? cj_path_join(dir, "model.safetensors") : NULL;
@@ -752,6 +763,9 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_o
         if (mode == CJ_TRAIN_RESUME) st = restore(&s, &ts, out_dir, &step, err);
     }
     if (!st && !done) st = start_folder(&s, e, out_dir, mode, err);
+    /* train.checkpoints also keeps the weights training starts from, as
+     * epoch_000: what `cajal prune --rewind 0` rewinds to (prune.h). */
+    if (!st && !done && e->checkpoints && s.saved_epoch == 0) st = save_checkpoint(&s, 0, err);
     for (int epoch = s.saved_epoch + 1; !st && !done && epoch <= e->epochs; epoch++) {
         if (e->steps > 0 && step >= e->steps) break;
         st = run_epoch(&s, e, epoch, &step, &shuffle_rng, &diag_rng, cb, &done, err);
