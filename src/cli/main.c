@@ -32,6 +32,7 @@ static const struct {
     {"hopfield", cj_cmd_hopfield, "associative memory: Hopfield capacity sweep (0.138 N) and modern Hopfield image retrieval"},
     {"patches", cj_cmd_patches, "random natural-image patches, PCA/ZCA or Olshausen 1/f whitened, for ICA and sparse coding"},
     {"sparsecode", cj_cmd_sparsecode, "Olshausen & Field sparse coding (FISTA or LCA), dictionary and sparsity statistics"},
+    {"ica", cj_cmd_ica, "independent component analysis: extended infomax or FastICA, filters and Gabor fits"},
 };
 
 static void usage(FILE *f)
