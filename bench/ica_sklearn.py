@@ -100,7 +100,7 @@ t0 = time.perf_counter()
 z, wh, mean = pca_whiten(x, k)
 tw = time.perf_counter() - t0
 t0 = time.perf_counter()
-f = FastICA(n_components=k, whiten=False, fun="logcosh", algorithm="parallel", tol=1e-4, max_iter=it_f,
+f = FastICA(whiten=False, fun="logcosh", algorithm="parallel", tol=1e-4, max_iter=it_f,
             random_state=0)
 f.fit(z)
 tf = time.perf_counter() - t0

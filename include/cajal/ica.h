@@ -63,6 +63,7 @@ typedef struct {
     int iter;
     double change, angle, lrate, seconds;
     int subgaussian; /* extended infomax: sources with the sub-Gaussian sign */
+    int restarts;    /* infomax: restarts so far (the pass count starts again at 1) */
 } cj_ica_step;
 
 /* Called after every pass/iteration (may be NULL); non-zero stops the run

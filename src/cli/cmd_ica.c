@@ -47,6 +47,7 @@ typedef struct {
     const char *in, *out;
     cj_ica_opts o;
     int quiet, threads;
+    int restarts_seen; /* for the progress lines */
 } options;
 
 static int number(const char *name, const char *v, double *out)
@@ -134,11 +135,16 @@ static int parse(int argc, char **argv, options *p)
 
 static int progress(void *ctx, const cj_ica_step *s)
 {
-    const options *p = ctx;
+    options *p = ctx;
     if (p->quiet) return 0;
+    if (s->restarts > p->restarts_seen) {
+        p->restarts_seen = s->restarts;
+        fprintf(stderr, "%s: the weights blew up (a weight above 1e8 or not finite): restart %d from the identity\n",
+                WHO, s->restarts);
+    }
     if (p->o.method == CJ_ICA_INFOMAX)
-        fprintf(stderr, "%s: pass %d  change %.4g  angle %.1f deg  lrate %.3g%s  %.1f s\n", WHO, s->iter, s->change,
-                s->angle, s->lrate, "", s->seconds);
+        fprintf(stderr, "%s: pass %d  change %.4g  angle %.1f deg  lrate %.3g  %.1f s\n", WHO, s->iter, s->change,
+                s->angle, s->lrate, s->seconds);
     else
         fprintf(stderr, "%s: iteration %d  max |1 - |w1.w||  %.3g  %.1f s\n", WHO, s->iter, s->change, s->seconds);
     if (p->o.method == CJ_ICA_INFOMAX && p->o.extended && s->iter % 10 == 1)
