@@ -41,6 +41,10 @@ static inline float ica_tanh(float x) { return 1.0f - 2.0f / (ica_exp(2.0f * x) 
 /* 1 - 2 sigma(x) = 1 - 2 / (1 + e^{-x}), the logistic infomax score. */
 static inline float ica_logistic_score(float x) { return 1.0f - 2.0f / (1.0f + ica_exp(-x)); }
 
+/* Variance, skewness and excess kurtosis of each column of a [n, k]
+ * (ica_fit.c); scratch [4k]. */
+void cj_ica_moments_scratch(const float *a, long n, int k, double *var, double *skew, double *kurt, double *scratch);
+
 static inline double ica_now(void)
 {
     struct timespec t;

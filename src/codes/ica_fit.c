@@ -31,14 +31,11 @@ void cj_ica_opts_default(cj_ica_opts *o)
 }
 
 /* Per column of a [n, k]: variance, skewness and excess kurtosis about
- * the mean (the biased moment estimates, as SciPy's defaults). */
-static void moments(const float *a, long n, int k, double *var, double *skew, double *kurt)
+ * the mean (the biased moment estimates, as SciPy's defaults); scratch
+ * [4k] (passed in, so infomax's kurtosis estimates allocate nothing). */
+void cj_ica_moments_scratch(const float *a, long n, int k, double *var, double *skew, double *kurt, double *s)
 {
-    double *s = calloc((size_t)4 * k, sizeof(double));
-    if (!s) {
-        for (int j = 0; j < k; j++) var[j] = skew[j] = kurt[j] = NAN;
-        return;
-    }
+    memset(s, 0, sizeof(double) * 4 * (size_t)k);
     double *mean = s, *m2 = s + k, *m3 = s + 2 * k, *m4 = s + 3 * k;
     for (long i = 0; i < n; i++)
         for (int j = 0; j < k; j++) mean[j] += a[(size_t)i * k + j];
@@ -54,10 +51,29 @@ static void moments(const float *a, long n, int k, double *var, double *skew, do
         skew[j] = v > 0 ? m3[j] / n / pow(v, 1.5) : 0;
         kurt[j] = v > 0 ? m4[j] / n / (v * v) - 3 : 0;
     }
+}
+
+static void moments(const float *a, long n, int k, double *var, double *skew, double *kurt)
+{
+    double *s = malloc(sizeof(double) * 4 * (size_t)k);
+    if (!s) {
+        for (int j = 0; j < k; j++) var[j] = skew[j] = kurt[j] = NAN;
+        return;
+    }
+    cj_ica_moments_scratch(a, n, k, var, skew, kurt, s);
     free(s);
 }
 
-void cj_ica_moments(const float *a, long n, int k, double *kurt, double *skew) { moments(a, n, k, NULL, skew, kurt); }
+void cj_ica_moments(const float *a, long n, int k, double *kurt, double *skew)
+{
+    double *var = malloc(sizeof(double) * (size_t)k);
+    if (!var) {
+        for (int j = 0; j < k; j++) skew[j] = kurt[j] = NAN;
+        return;
+    }
+    moments(a, n, k, var, skew, kurt);
+    free(var);
+}
 
 double cj_ica_amari(const double *p, int k)
 {

@@ -29,20 +29,21 @@
 
 typedef struct {
     int k, block, ks;
-    int *perm, *pick;
+    int *perm;
     float *zb, *u, *y, *a, *b; /* [block, k] x3, [k, k] x2 */
     float *kz, *ku;            /* [ks, k] x2 */
     double *W, *Wn, *M, *Wold, *delta, *olddelta; /* [k, k] each */
     float *Wf, *bf;            /* float copies of W and the bias for the products */
     double *bias, *signs, *oldsigns, *oldkurt, *kurt, *skew; /* [k] each */
+    double *mom;               /* [4k]: the moments' scratch */
 } work;
 
 static void work_free(work *w)
 {
-    free(w->perm), free(w->pick), free(w->zb), free(w->u), free(w->y), free(w->a), free(w->b);
+    free(w->perm), free(w->zb), free(w->u), free(w->y), free(w->a), free(w->b);
     free(w->kz), free(w->ku), free(w->W), free(w->Wn), free(w->M), free(w->Wold), free(w->delta);
     free(w->olddelta), free(w->Wf), free(w->bf), free(w->bias), free(w->signs), free(w->oldsigns), free(w->oldkurt);
-    free(w->kurt), free(w->skew);
+    free(w->kurt), free(w->skew), free(w->mom);
 }
 
 static int work_init(work *w, long n, int k, int block)
@@ -51,7 +52,6 @@ static int work_init(work *w, long n, int k, int block)
     size_t kk = (size_t)k * k, bk = (size_t)block * k;
     w->k = k, w->block = block, w->ks = n < KURT_SIZE ? (int)n : KURT_SIZE;
     w->perm = malloc(sizeof(int) * (size_t)n);
-    w->pick = malloc(sizeof(int) * (size_t)w->ks);
     w->zb = malloc(sizeof(float) * bk), w->u = malloc(sizeof(float) * bk), w->y = malloc(sizeof(float) * bk);
     w->a = malloc(sizeof(float) * kk), w->b = malloc(sizeof(float) * kk), w->Wf = malloc(sizeof(float) * kk);
     w->bf = malloc(sizeof(float) * (size_t)k);
@@ -60,7 +60,8 @@ static int work_init(work *w, long n, int k, int block)
     for (size_t i = 0; i < sizeof dk / sizeof *dk; i++) *dk[i] = malloc(sizeof(double) * kk);
     double **d1[] = {&w->bias, &w->signs, &w->oldsigns, &w->oldkurt, &w->kurt, &w->skew};
     for (size_t i = 0; i < sizeof d1 / sizeof *d1; i++) *d1[i] = calloc((size_t)k, sizeof(double));
-    int ok = w->perm && w->pick && w->zb && w->u && w->y && w->a && w->b && w->Wf && w->bf && w->kz && w->ku;
+    w->mom = malloc(sizeof(double) * 4 * (size_t)k);
+    int ok = w->mom && w->perm && w->zb && w->u && w->y && w->a && w->b && w->Wf && w->bf && w->kz && w->ku;
     for (size_t i = 0; i < sizeof dk / sizeof *dk; i++) ok = ok && *dk[i];
     for (size_t i = 0; i < sizeof d1 / sizeof *d1; i++) ok = ok && *d1[i];
     return ok;
@@ -144,7 +145,7 @@ static int update_signs(work *w, const float *z, long n, cj_rng *rng)
     }
     to_float(w->W, w->Wf, (size_t)k * k);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ks, k, k, 1.0f, w->kz, k, w->Wf, k, 0.0f, w->ku, k);
-    cj_ica_moments(w->ku, ks, k, w->kurt, w->skew);
+    cj_ica_moments_scratch(w->ku, ks, k, NULL, w->skew, w->kurt, w->mom);
     int diff = 0;
     for (int j = 0; j < k; j++) {
         double kt = EXT_MOMENTUM * w->oldkurt[j] + (1 - EXT_MOMENTUM) * w->kurt[j];
