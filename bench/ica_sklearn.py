@@ -8,7 +8,7 @@ sign momentum), both on the same PCA-whitened data cajal fits.
 
     ica_sklearn.py PATCHES.npy K MAX_ITER_FASTICA MAX_PASSES_INFOMAX [CAJAL_DIR_FASTICA CAJAL_DIR_INFOMAX]
 
-Prints seconds of each fit, iterations, and the mean excess kurtosis of
+Prints seconds of each fit, iterations (and infomax's restarts), and the mean excess kurtosis of
 the sources of every unmixing (sklearn's, NumPy infomax's and, when given,
 cajal's), a like-for-like check that the fits are comparable."""
 import math
@@ -31,42 +31,60 @@ def pca_whiten(x, k):
 
 def infomax_mne(z, max_iter, seed=0):
     """Extended infomax as MNE runs it, on white data z [n, k]; returns
-    the unmixing W [k, k] (sources z @ W.T) and the passes run."""
+    the unmixing W [k, k] (sources z @ W.T), the passes run and the
+    restarts (a weight above 1e8 or not finite: start again from the
+    identity with 0.9 x the rate, as MNE and runica do)."""
     rng = np.random.RandomState(seed)
     n, k = z.shape
     lr = 0.01 / math.log(k ** 2.0)
     block = int(math.floor(math.sqrt(n / 3.0)))
     nblock = n // block
-    W = np.eye(k)                      # MNE's weights: u = z @ W
-    bias = np.zeros(k)
     BI = block * np.eye(k)
-    signs = np.ones(k)
-    signs[0] = -1
     kurt_size = min(6000, n)
-    old_kurt = np.zeros(k)
-    oldsigns = np.zeros(k)
+    restarts = 0
+
+    def fresh():
+        signs = np.ones(k)
+        signs[0] = -1
+        return np.eye(k), np.zeros(k), signs, np.zeros(k), np.zeros(k)
+
+    W, bias, signs, old_kurt, oldsigns = fresh()   # MNE's weights: u = z @ W
     ext_blocks, signcount, blockno = 1, 0, 0
     oldW = W.copy()
     olddelta, oldchange = 1.0, 0.0
-    step, small = 0, 0
-    while step < max_iter:
+    step, small, limit = 0, 0, max_iter
+    while step < limit:
         perm = rng.permutation(n)
-        for b in range(nblock):
-            u = z[perm[b * block:(b + 1) * block]] @ W + bias
-            y = np.tanh(u)
-            W += lr * W @ (BI - signs[None, :] * (u.T @ y) - u.T @ u)
-            bias += -2.0 * lr * y.sum(0)
-            blockno += 1
-            if blockno % ext_blocks == 0:
-                rp = np.floor(rng.uniform(0, 1, kurt_size) * (n - 1)).astype(int)
-                kt = kurtosis((z[rp] @ W).T, axis=1, fisher=True)
-                kt = 0.5 * old_kurt + 0.5 * kt
-                old_kurt = kt
-                signs = np.sign(kt + 0.02)
-                signcount = signcount + 1 if (signs != oldsigns).sum() == 0 else 0
-                oldsigns = signs
-                if signcount >= 25:
-                    ext_blocks, signcount = ext_blocks * 2, 0
+        blown = False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for b in range(nblock):
+                u = z[perm[b * block:(b + 1) * block]] @ W + bias
+                y = np.tanh(u)
+                W += lr * W @ (BI - signs[None, :] * (u.T @ y) - u.T @ u)
+                bias += -2.0 * lr * y.sum(0)
+                blockno += 1
+                if not np.all(np.abs(W) <= 1e8):
+                    blown = True
+                    break
+                if blockno % ext_blocks == 0:
+                    rp = np.floor(rng.uniform(0, 1, kurt_size) * (n - 1)).astype(int)
+                    kt = kurtosis((z[rp] @ W).T, axis=1, fisher=True)
+                    kt = 0.5 * old_kurt + 0.5 * kt
+                    old_kurt = kt
+                    signs = np.sign(kt + 0.02)
+                    signcount = signcount + 1 if (signs != oldsigns).sum() == 0 else 0
+                    oldsigns = signs
+                    if signcount >= 25:
+                        ext_blocks, signcount = ext_blocks * 2, 0
+        if blown:
+            restarts += 1
+            lr *= 0.9
+            W, bias, signs, old_kurt, oldsigns = fresh()
+            oldW = W.copy()
+            olddelta, oldchange = np.zeros(k * k), 0.0
+            ext_blocks, signcount, blockno = 1, 0, 1
+            step, small, limit = 0, 0, max_iter
+            continue
         step += 1
         delta = (W - oldW).ravel()
         change = delta @ delta
@@ -82,12 +100,12 @@ def infomax_mne(z, max_iter, seed=0):
                 olddelta, oldchange = delta, change
             small += 1
             if small > 20:
-                max_iter = step
+                limit = step
         if step > 2 and change < 1e-12:
             break
         elif change > 1e4:
             lr *= 0.5
-    return W.T, step
+    return W.T, step, restarts
 
 
 def mean_kurt(x, u, mean):
@@ -105,14 +123,14 @@ f = FastICA(whiten=False, fun="logcosh", algorithm="parallel", tol=1e-4, max_ite
 f.fit(z)
 tf = time.perf_counter() - t0
 uf = f.components_ @ wh
-t0 = time.perf_counter()
-wi, steps = infomax_mne(z, it_i)
-ti = time.perf_counter() - t0
-ui = wi @ wh
 print(f"whiten_seconds {tw:.2f}")
 print(f"sklearn_fastica_seconds {tf:.2f} {f.n_iter_}")
-print(f"numpy_infomax_seconds {ti:.2f} {steps}")
-print(f"sklearn_fastica_kurtosis {mean_kurt(x, uf, mean):.4f}")
+print(f"sklearn_fastica_kurtosis {mean_kurt(x, uf, mean):.4f}", flush=True)
+t0 = time.perf_counter()
+wi, steps, restarts = infomax_mne(z, it_i)
+ti = time.perf_counter() - t0
+ui = wi @ wh
+print(f"numpy_infomax_seconds {ti:.2f} {steps} {restarts}")
 print(f"numpy_infomax_kurtosis {mean_kurt(x, ui, mean):.4f}")
 for name, d in zip(("cajal_fastica", "cajal_infomax"), sys.argv[5:7]):
     u = np.load(d + "/unmixing.npy").astype(np.float64)

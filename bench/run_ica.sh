@@ -46,10 +46,10 @@ t2=$(date +%s.%N)
 # the algorithms' own time ("seconds" in ica.json), and their iterations
 js() { sed -n "s/^  \"$2\": \([0-9.e+-]*\),*$/\1/p" "$tmp/$1/ica.json"; }
 "$py" bench/ica_sklearn.py "$patches" "$k" "$maxit" "$passes" "$tmp/f" "$tmp/i" > "$tmp/py.txt" || exit 1
-awk -v cf="$(js f seconds)" -v nf="$(js f iterations)" -v ci="$(js i seconds)" -v ni="$(js i iterations)" \
+awk -v cf="$(js f seconds)" -v nf="$(js f iterations)" -v ci="$(js i seconds)" -v ni="$(js i iterations)" -v cr="$(js i restarts)" \
     -v wf="$(echo "$t1 - $t0" | bc)" -v wi="$(echo "$t2 - $t1" | bc)" '
     $1 == "sklearn_fastica_seconds" { sf = $2; snf = $3 }
-    $1 == "numpy_infomax_seconds" { si = $2; sni = $3 }
+    $1 == "numpy_infomax_seconds" { si = $2; sni = $3; sr = $4 }
     $1 ~ /_kurtosis$/ { kurt[$1] = $2 }
     END {
         printf "%-34s %10s %10s %8s %8s\n", "", "cajal", "python", "ratio", "target"
@@ -57,7 +57,8 @@ awk -v cf="$(js f seconds)" -v nf="$(js f iterations)" -v ci="$(js i seconds)" -
         printf "%-34s %10d %10d\n", "FastICA iterations", nf, snf
         printf "%-34s %10.3f %10.3f %7.1fx\n", "FastICA time per iteration (s)", cf / nf, sf / snf, (sf / snf) / (cf / nf)
         printf "%-34s %10.1f %10.1f %7.1fx %8s\n", "infomax time (s)", ci, si, si / ci, ">=10x"
-        printf "%-34s %10d %10d\n", "infomax passes", ni, sni
+        printf "%-34s %10d %10d\n", "infomax passes (of the last start)", ni, sni
+        printf "%-34s %10d %10d\n", "infomax restarts", cr, sr
         printf "%-34s %10.1f %10.1f\n", "cajal wall, all files (s): f, i", wf, wi
         printf "%-34s %10.3f %10.3f\n", "mean source kurtosis, FastICA", kurt["cajal_fastica_kurtosis"], kurt["sklearn_fastica_kurtosis"]
         printf "%-34s %10.3f %10.3f\n", "mean source kurtosis, infomax", kurt["cajal_infomax_kurtosis"], kurt["numpy_infomax_kurtosis"]
