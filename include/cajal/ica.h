@@ -117,9 +117,9 @@ typedef struct {
  * summed over the block):
  *   logistic: W <- W + lr (block I + (1 - 2 y)^T U) W,  y = 1/(1 + e^-U),
  *             b <- b + lr sum_rows(1 - 2 y)
- *   extended: W <- W + lr (block I - K tanh(U)^T U - U^T U) W,
+ *   extended: W <- W + lr (block I - D tanh(U)^T U - U^T U) W,
  *             b <- b - 2 lr sum_rows(tanh U),
- *             K = diag(k_i), k_i = sign(kurt_i + 0.02) (Lee et al. 1999,
+ *             D = diag(k_i), k_i = sign(kurt_i + 0.02) (Lee et al. 1999,
  *             eq. 2.16 with the switching moment kurtosis),
  *             kurt the excess kurtosis of each source on 6,000 seeded
  *             random samples (all when n is smaller), smoothed 0.5/0.5

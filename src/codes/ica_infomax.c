@@ -110,7 +110,7 @@ static void block_step(work *w, int B, double lr, int extended)
     /* a = Y^T U (row i: score of source i against every u_j) */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, B, 1.0f, y, k, u, k, 0.0f, w->a, k);
     if (extended) {
-        /* M = B I - K Y^T U - U^T U  (Lee et al. 1999, eq. 2.16, summed over the block) */
+        /* M = B I - D Y^T U - U^T U, D = diag(signs)  (Lee et al. 1999, eq. 2.16, summed over the block) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, B, 1.0f, u, k, u, k, 0.0f, w->b, k);
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++) {
