@@ -32,18 +32,18 @@ typedef struct {
     int *perm;
     float *zb, *u, *y, *a, *b; /* [block, k] x3, [k, k] x2 */
     float *kz, *ku;            /* [ks, k] x2 */
-    double *W, *Wn, *M, *Wold, *delta, *olddelta; /* [k, k] each */
+    double *W, *Wold, *delta, *olddelta; /* [k, k] each */
     float *Wf, *bf;            /* float copies of W and the bias for the products */
-    double *bias, *signs, *oldsigns, *oldkurt, *kurt, *skew; /* [k] each */
+    double *bias, *signs, *oldsigns, *oldkurt, *kurt, *skew, *ysum; /* [k] each */
     double *mom;               /* [4k]: the moments' scratch */
 } work;
 
 static void work_free(work *w)
 {
     free(w->perm), free(w->zb), free(w->u), free(w->y), free(w->a), free(w->b);
-    free(w->kz), free(w->ku), free(w->W), free(w->Wn), free(w->M), free(w->Wold), free(w->delta);
+    free(w->kz), free(w->ku), free(w->W), free(w->Wold), free(w->delta);
     free(w->olddelta), free(w->Wf), free(w->bf), free(w->bias), free(w->signs), free(w->oldsigns), free(w->oldkurt);
-    free(w->kurt), free(w->skew), free(w->mom);
+    free(w->kurt), free(w->skew), free(w->ysum), free(w->mom);
 }
 
 static int work_init(work *w, long n, int k, int block)
@@ -56,9 +56,9 @@ static int work_init(work *w, long n, int k, int block)
     w->a = malloc(sizeof(float) * kk), w->b = malloc(sizeof(float) * kk), w->Wf = malloc(sizeof(float) * kk);
     w->bf = malloc(sizeof(float) * (size_t)k);
     w->kz = malloc(sizeof(float) * (size_t)w->ks * k), w->ku = malloc(sizeof(float) * (size_t)w->ks * k);
-    double **dk[] = {&w->W, &w->Wn, &w->M, &w->Wold, &w->delta, &w->olddelta};
+    double **dk[] = {&w->W, &w->Wold, &w->delta, &w->olddelta};
     for (size_t i = 0; i < sizeof dk / sizeof *dk; i++) *dk[i] = malloc(sizeof(double) * kk);
-    double **d1[] = {&w->bias, &w->signs, &w->oldsigns, &w->oldkurt, &w->kurt, &w->skew};
+    double **d1[] = {&w->bias, &w->signs, &w->oldsigns, &w->oldkurt, &w->kurt, &w->skew, &w->ysum};
     for (size_t i = 0; i < sizeof d1 / sizeof *d1; i++) *d1[i] = calloc((size_t)k, sizeof(double));
     w->mom = malloc(sizeof(double) * 4 * (size_t)k);
     int ok = w->mom && w->perm && w->zb && w->u && w->y && w->a && w->b && w->Wf && w->bf && w->kz && w->ku;
@@ -107,31 +107,34 @@ static void block_step(work *w, int B, double lr, int extended)
         else
             for (int j = 0; j < k; j++) yr[j] = ica_logistic_score(ur[j]);
     }
-    /* a = Y^T U (row i: score of source i against every u_j) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, B, 1.0f, y, k, u, k, 0.0f, w->a, k);
+    /* a = Y^T U (row i: score of source i against every u_j); then a <- M */
+    float *M = w->a;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, B, 1.0f, y, k, u, k, 0.0f, M, k);
     if (extended) {
         /* M = B I - D Y^T U - U^T U, D = diag(signs)  (Lee et al. 1999, eq. 2.16, summed over the block) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, B, 1.0f, u, k, u, k, 0.0f, w->b, k);
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < k; j++) {
-                size_t ij = (size_t)i * k + j;
-                w->M[ij] = (i == j ? B : 0) - w->signs[i] * w->a[ij] - w->b[ij];
-            }
+        for (int i = 0; i < k; i++) {
+            float si = (float)w->signs[i], *Mi = M + (size_t)i * k;
+            const float *bi = w->b + (size_t)i * k;
+            for (int j = 0; j < k; j++) Mi[j] = -si * Mi[j] - bi[j];
+            Mi[i] += (float)B;
+        }
     } else {
         /* M = B I + (1 - 2y)^T U  (Bell & Sejnowski 1995 eq. 17 times W^T W, Amari 1996) */
-        for (size_t ij = 0; ij < kk; ij++) w->M[ij] = w->a[ij];
-        for (int i = 0; i < k; i++) w->M[(size_t)i * k + i] += B;
+        for (int i = 0; i < k; i++) M[(size_t)i * k + i] += (float)B;
     }
-    memcpy(w->Wn, w->W, sizeof(double) * kk);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, k, k, lr, w->M, k, w->W, k, 1.0, w->Wn, k);
-    double *t = w->W;
-    w->W = w->Wn, w->Wn = t;
+    /* W <- W + lr M W: the product in float (its rounding, ~1e-7 of the
+     * step, is far below the step's own sampling noise), the sum in double */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, k, k, 1.0f, M, k, w->Wf, k, 0.0f, w->b, k);
+    for (size_t ij = 0; ij < kk; ij++) w->W[ij] += lr * w->b[ij];
     /* bias: the same gradient for a constant input of 1 */
-    for (int j = 0; j < k; j++) {
-        double s = 0;
-        for (int r = 0; r < B; r++) s += y[(size_t)r * k + j];
-        w->bias[j] += extended ? -2.0 * lr * s : lr * s;
+    double *ys = w->ysum;
+    for (int j = 0; j < k; j++) ys[j] = 0;
+    for (int r = 0; r < B; r++) {
+        const float *yr = y + (size_t)r * k;
+        for (int j = 0; j < k; j++) ys[j] += yr[j];
     }
+    for (int j = 0; j < k; j++) w->bias[j] += extended ? -2.0 * lr * ys[j] : lr * ys[j];
 }
 
 /* Kurtosis of every source on ks random samples (with replacement), smoothed
