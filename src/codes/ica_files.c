@@ -175,7 +175,10 @@ static cj_status write_json(const char *dir, const cj_ica_model *m, long n, cons
                "  \"order\": \"excess kurtosis of the sources, descending; each source unit variance, skewness >= 0\",\n");
     int sub = 0;
     double *kc = malloc(sizeof(double) * (size_t)m->k);
-    for (int j = 0; j < m->k; j++) sub += m->kurtosis[j] < 0, kc ? kc[j] = m->kurtosis[j] : 0;
+    for (int j = 0; j < m->k; j++) {
+        sub += m->kurtosis[j] < 0;
+        if (kc) kc[j] = m->kurtosis[j];
+    }
     fprintf(f, "  \"kurtosis_max\": %.6g,\n  \"kurtosis_median\": ", m->kurtosis[0]);
     json_num(f, kc ? median(kc, m->k) : NAN);
     fprintf(f, ",\n  \"kurtosis_min\": %.6g,\n  \"subgaussian_sources\": %d,\n", m->kurtosis[m->k - 1], sub);
