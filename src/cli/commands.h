@@ -23,5 +23,6 @@ int cj_cmd_hopfield(int argc, char **argv);
 int cj_cmd_patches(int argc, char **argv);
 int cj_cmd_sparsecode(int argc, char **argv);
 int cj_cmd_prune(int argc, char **argv);
+int cj_cmd_ica(int argc, char **argv);
 
 #endif

@@ -33,6 +33,7 @@ static const struct {
     {"patches", cj_cmd_patches, "random natural-image patches, PCA/ZCA or Olshausen 1/f whitened, for ICA and sparse coding"},
     {"sparsecode", cj_cmd_sparsecode, "Olshausen & Field sparse coding (FISTA or LCA), dictionary and sparsity statistics"},
     {"prune", cj_cmd_prune, "iterative magnitude pruning to lottery tickets, against random re-initialisation"},
+    {"ica", cj_cmd_ica, "independent component analysis: extended infomax or FastICA, filters and Gabor fits"},
 };
 
 static void usage(FILE *f)
