@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/clones.h"
 #include "../core/lapack.h"
 #include "cajal/rng.h"
 #include "ica_common.h"
@@ -65,6 +66,19 @@ static int decorrelate(decor *d, double *W)
     return 1;
 }
 
+/* u <- g(u) = tanh u over nb rows of k, and gp[j] += sum_rows g'(u_j) =
+ * 1 - tanh^2, in double. Compiled for AVX2/AVX-512 too: the portable
+ * build's SSE2 does this loop 4 floats at a time, and it was a fifth of an
+ * iteration beside the two products. */
+CJ_TARGET_CLONES static void score_rows(float *restrict u, int nb, int k, double *restrict gp)
+{
+    for (int r = 0; r < nb; r++) {
+        float *restrict ur = u + (size_t)r * k;
+        for (int j = 0; j < k; j++) ur[j] = ica_tanh(ur[j]);
+        for (int j = 0; j < k; j++) gp[j] += 1.0f - ur[j] * ur[j];
+    }
+}
+
 cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj_ica_progress progress, void *ctx,
                          float *Wout, cj_ica_run *run, cj_error *err)
 {
@@ -102,11 +116,7 @@ cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj
             const float *zb = z + (size_t)r0 * k;
             /* u = Z_b W^T: row r holds w_i . z_r for every component i */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, k, k, 1.0f, zb, k, Wf, k, 0.0f, u, k);
-            for (int r = 0; r < nb; r++) {
-                float *ur = u + (size_t)r * k;
-                for (int j = 0; j < k; j++) ur[j] = ica_tanh(ur[j]);
-                for (int j = 0; j < k; j++) gp[j] += 1.0f - ur[j] * ur[j];
-            }
+            score_rows(u, nb, k, gp);
             /* acc (+)= g(U)^T Z_b: sum over samples of g(w_i . z) z */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, nb, 1.0f, u, k, zb, k, r0 ? 1.0f : 0.0f, acc,
                         k);
