@@ -73,6 +73,7 @@
 #include "cajal/npy.h"
 #include "cajal/patches.h"
 #include "cajal/sparsecode.h"
+#include "cajal/rbm.h"
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/plot.h"
