@@ -13,9 +13,12 @@
 
 #include "cajal/io.h"
 #include "cajal/rbm.h"
+#include "cli_runner.h"
 #include "harness.h"
+#include "idx_fixture.h"
 
 static cj_safetensors ref;
+static const char *cajal;
 
 static const float *get(const char *name, size_t expect)
 {
@@ -303,8 +306,139 @@ TEST(layers_spec_and_method_names)
     CHECK(cj_rbm_method_parse("cd2", &m, &err) == CJ_ERR_CONFIG && strstr(err.msg, "cd2"));
 }
 
+/* ---- cajal train with model.layers = rbm H -------------------------------- */
+
+#define DIR "build/tmp/test_rbm_cli"
+
+/* An experiment on the toy IDX set (8x8 images) with `extra` lines added. */
+static void write_experiment(const char *path, const char *layers, const char *extra)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        test_fail("cannot write %s", path);
+        return;
+    }
+    fprintf(f, "[data]\nformat = idx\ndir = " DIR "\ntrain_images = train-images.gz\ntrain_labels = "
+               "train-labels.gz\ntest_images = test-images.gz\ntest_labels = test-labels.gz\n\n[model]\n"
+               "layers = %s\n\n[train]\nepochs = 3\nbatch = 20\nseed = 5\n\n[rbm]\nais_runs = 100\n"
+               "ais_betas = 2000\nsample_steps = 10\n%s", layers, extra);
+    fclose(f);
+}
+
+/* A whole file, NUL-terminated (binary files too); NULL when unreadable. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) buf[n] = '\0', *len = (size_t)n;
+    return buf;
+}
+
+TEST(train_writes_its_files_and_ais_matches_exact_log_z)
+{
+    static char out[8192];
+    write_experiment(DIR "/rbm.ini", "rbm 10", "");
+    int rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --force --quiet --threads 1", out, sizeof out);
+    if (rc != 0) test_fail("cajal train exited %d: %s", rc, out);
+    const char *files[] = {"config.ini", "metrics.jsonl", "model.safetensors", "filters.png", "samples.png",
+                           "ais.json"};
+    for (int i = 0; i < 6; i++) {
+        char *p = cj_path_join(DIR "/run", files[i]);
+        struct stat sb;
+        if (stat(p, &sb) != 0 || sb.st_size == 0) test_fail("%s is missing or empty", p);
+        free(p);
+    }
+    size_t len;
+    char *metrics = slurp(DIR "/run/metrics.jsonl", &len);
+    CHECK(metrics && count_lines(metrics) == 3 && strstr(metrics, "\"pl_test\":") &&
+          strstr(metrics, "\"recon_train\":"));
+    /* the model reloads, with its shape and metadata */
+    cj_rbm r;
+    cj_error err = {0};
+    CHECK(cj_rbm_load(&r, DIR "/run/model.safetensors", &err) == CJ_OK);
+    CHECK(r.visible == 64 && r.hidden == 10);
+    /* AIS (100 runs, 2,000 distributions) against log Z by enumerating 2^10 hidden states */
+    char *ais = slurp(DIR "/run/ais.json", &len);
+    const char *at = ais ? strstr(ais, "\"log_z\":") : NULL;
+    double exact = NAN;
+    if (r.W && at && !cj_rbm_log_z_exact(&r, &exact, &err)) {
+        double est = strtod(at + 8, NULL);
+        if (!(fabs(est - exact) < 0.1)) test_fail("AIS log Z %.4f, exact %.4f", est, exact);
+    } else {
+        test_fail("no log_z in ais.json or no model: %s", err.msg);
+    }
+    /* the same seed, the same model, bit for bit */
+    rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/again --force --quiet --threads 1", out, sizeof out);
+    size_t la, lb;
+    char *a = slurp(DIR "/run/model.safetensors", &la), *b = slurp(DIR "/again/model.safetensors", &lb);
+    if (rc != 0) test_fail("the second run exited %d: %s", rc, out);
+    CHECK(a && b && la == lb && !memcmp(a, b, la));
+    free(a), free(b), free(metrics), free(ais);
+    cj_rbm_free(&r);
+}
+
+TEST(pcd_run_trains)
+{
+    static char out[8192];
+    write_experiment(DIR "/pcd.ini", "rbm 16", "method = pcd\nk = 2\n");
+    int rc = run_cajal(cajal, "train " DIR "/pcd.ini --out " DIR "/pcd --force --quiet --threads 1", out, sizeof out);
+    if (rc != 0) test_fail("cajal train exited %d: %s", rc, out);
+    size_t len;
+    char *cfg = slurp(DIR "/pcd/config.ini", &len);
+    CHECK(cfg && strstr(cfg, "[rbm]\nmethod = pcd\nk = 2\n"));
+    /* the pseudo-likelihood improves over the epochs */
+    char *metrics = slurp(DIR "/pcd/metrics.jsonl", &len);
+    const char *first = metrics ? strstr(metrics, "\"pl_train\":") : NULL;
+    const char *last = metrics ? strrchr(metrics, '{') : NULL;
+    last = last ? strstr(last, "\"pl_train\":") : NULL;
+    CHECK(first && last && strtod(last + 11, NULL) > strtod(first + 11, NULL));
+    free(cfg), free(metrics);
+}
+
+/* cajal train's one-line message for an experiment with `extra` lines. */
+static void expect_error(const char *layers, const char *extra, const char *args, const char *msg)
+{
+    static char out[8192];
+    write_experiment(DIR "/bad.ini", layers, extra);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "train " DIR "/bad.ini --out " DIR "/bad --force --quiet %s", args);
+    int rc = run_cajal(cajal, cmd, out, sizeof out);
+    if (rc != 1 || !strstr(out, msg)) test_fail("%s%s: exit %d, output '%s', expected '%s'", layers, extra, rc,
+                                                 out, msg);
+}
+
+TEST(experiment_file_errors)
+{
+    expect_error("rbm 10", "k = 0\n", "", "rbm.k = '0' is not a whole number from 1");
+    expect_error("rbm 10", "method = cd3\n", "", "unknown RBM training method 'cd3' (expected cd or pcd)");
+    expect_error("rbm 10", "", "--set rule.name=fa",
+                 "rule.name is set but does not apply to model.layers = rbm 10");
+    expect_error("rbm 10", "", "--set optim.name=adam", "optim.name = adam: model.layers = rbm 10 trains with SGD");
+    expect_error("rbm", "", "", "model.layers = 'rbm': an RBM is 'rbm H'");
+    expect_error("flatten, dense 2", "", "",
+                 "rbm.ais_runs is set but applies only to model.layers = rbm H, not model.layers = flatten, dense 2");
+    expect_error("rbm 10", "wrong = 1\n", "", "unknown key 'wrong' in [rbm]");
+    /* a finished run is refused without --force, and --resume is refused */
+    static char out[8192];
+    int rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --quiet", out, sizeof out);
+    CHECK(rc == 1 && strstr(out, "holds a training run already"));
+    rc = run_cajal(cajal, "train --resume " DIR "/run --quiet", out, sizeof out);
+    CHECK(rc == 1 && strstr(out, "cannot be resumed"));
+}
+
 int main(void)
 {
+    cajal = getenv("CAJAL");
+    if (!cajal) cajal = "./cajal";
     cj_error err = {0};
     if (cj_safetensors_read("tests/ref/rbm.safetensors", &ref, &err)) {
         printf("%s\n", err.msg);
@@ -320,6 +454,12 @@ int main(void)
     RUN(ais_matches_exact_log_z_on_a_tiny_rbm);
     RUN(save_load_round_trip);
     RUN(layers_spec_and_method_names);
+    cj_error mk = {0};
+    if (cj_make_dirs(DIR, &mk) || write_toy_set(DIR, "train", 200, 8, 8, 3) || write_toy_set(DIR, "test", 50, 8, 8, 4))
+        printf("cannot write the toy data under %s\n", DIR);
+    RUN(train_writes_its_files_and_ais_matches_exact_log_z);
+    RUN(pcd_run_trains);
+    RUN(experiment_file_errors);
     cj_safetensors_free(&ref);
     return test_summary("rbm");
 }

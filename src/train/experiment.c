@@ -555,6 +555,16 @@ static const char *const NOT_FOR_RBM[] = {
     "train.bptt_truncate", "train.diag_batch", "train.diag_draws",
 };
 
+/* Whether key k is one of NOT_FOR_RBM. */
+static int not_for_rbm(const key_def *k)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+    for (size_t j = 0; j < sizeof NOT_FOR_RBM / sizeof NOT_FOR_RBM[0]; j++)
+        if (!strcmp(name, NOT_FOR_RBM[j])) return 1;
+    return 0;
+}
+
 /* An RBM experiment: the keys that do not apply are errors naming them, and
  * optim's defaults become Hinton's (2010, sec. 4, 9-10): lr 0.1, momentum
  * 0.9 (after rbm.initial_momentum), weight decay 1e-4. */
@@ -563,15 +573,11 @@ static cj_status finish_rbm(cj_experiment *e, int *rbm, cj_error *err)
     int hidden;
     cj_status st = cj_rbm_parse_layers(e->layers, rbm, &hidden, err);
     if (st || !*rbm) return st;
-    for (int i = 0; i < N_KEYS; i++) {
-        if (!key_given(&e->keys_given, i)) continue;
-        char name[64];
-        snprintf(name, sizeof name, "%s.%s", KEYS[i].section, KEYS[i].key);
-        for (size_t j = 0; j < sizeof NOT_FOR_RBM / sizeof NOT_FOR_RBM[0]; j++)
-            if (!strcmp(name, NOT_FOR_RBM[j]))
-                return cj_fail(err, CJ_ERR_CONFIG, "%s is set but does not apply to model.layers = %s (an RBM "
-                               "trains by contrastive divergence on binarised IDX images; remove it)", name, e->layers);
-    }
+    for (int i = 0; i < N_KEYS; i++)
+        if (key_given(&e->keys_given, i) && not_for_rbm(&KEYS[i]))
+            return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but does not apply to model.layers = %s (an RBM "
+                           "trains by contrastive divergence on binarised IDX images; remove it)", KEYS[i].section,
+                           KEYS[i].key, e->layers);
     if (e->format != CJ_DATA_IDX)
         return cj_fail(err, CJ_ERR_CONFIG, "data.format = %s: model.layers = %s trains on IDX images "
                        "(data.format = idx)", cj_data_format_name(e->format), e->layers);
@@ -588,10 +594,12 @@ int cj_experiment_is_rbm(const cj_experiment *e) { return is_rbm(e); }
 
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
-    cj_status scope = check_scopes(e, err);
+    /* A malformed "rbm ..." first: the [rbm] keys' scope depends on it. */
+    int rbm = 0, hidden;
+    cj_status scope = cj_rbm_parse_layers(e->layers, &rbm, &hidden, err);
+    if (!scope) scope = check_scopes(e, err);
+    if (!scope) scope = finish_rbm(e, &rbm, err);
     if (scope) return scope;
-    int rbm = 0;
-    if ((scope = finish_rbm(e, &rbm, err))) return scope;
     cj_data_keys_given data = {given(e, OFF(data_dir)), given(e, OFF(train_labels)), given(e, OFF(test_labels)),
                                given(e, OFF(scale))};
     if ((scope = cj_experiment_finish_data(e, &data, err))) return scope;
@@ -644,10 +652,12 @@ static int default_batches(const cj_experiment *e, const key_def *k)
 void cj_experiment_write(const cj_experiment *e, FILE *f)
 {
     const char *section = "";
+    const int rbm = is_rbm(e);
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (k->scope.applies && !k->scope.applies(e)) continue; /* would not load back */
         if (unused_stage(e, k) || default_batches(e, k)) continue;
+        if (rbm && not_for_rbm(k)) continue; /* would be refused when read back */
         if (strcmp(section, k->section)) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
