@@ -11,6 +11,7 @@
 #   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
 #   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
 #   make bench-sparsecode   sparse-coding dictionary learning vs scikit-learn MiniBatchDictionaryLearning (needs python3-sklearn)
+#   make bench-rbm    RBM training (PCD-1, 500 hidden) vs scikit-learn BernoulliRBM (needs python3-sklearn)
 #   make bench-gabor BENCH_BASIS=runs/sc/basis.npy   the Gabor fit vs SciPy least_squares (needs python3-scipy)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
 
@@ -57,7 +58,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm bench-sparsecode bench-gabor fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm bench-sparsecode bench-rbm bench-gabor fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -126,6 +127,9 @@ bench-contextdm: cajal
 
 bench-sparsecode: cajal
 	sh bench/run_sparsecode.sh
+
+bench-rbm: cajal
+	sh bench/run_rbm.sh
 
 bench-gabor: $(BUILD)/bench/bench_gabor
 	sh bench/run_gabor.sh $(BENCH_BASIS) $(BENCH_N)
