@@ -13,6 +13,7 @@
 
 #include "cajal/io.h"
 #include "cajal/rbm.h"
+#include "cajal/train.h"
 #include "cli_runner.h"
 #include "harness.h"
 #include "idx_fixture.h"
@@ -376,6 +377,21 @@ TEST(train_writes_its_files_and_ais_matches_exact_log_z)
     } else {
         test_fail("no log_z in ais.json or no model: %s", err.msg);
     }
+    /* cajal eval of the run: AIS again, the test log-likelihood against the
+     * one with the exact log Z */
+    rc = run_cajal(cajal, "eval " DIR "/run --images " DIR "/test-images.gz --labels " DIR "/test-labels.gz "
+                   "--train-images " DIR "/train-images.gz --ais-betas 2000 --threads 1", out, sizeof out);
+    const char *ll = strstr(out, "log-likelihood ");
+    double exact_ll = NAN;
+    if (r.W && isfinite(exact)) {
+        float *test = NULL;
+        int n, rows, cols;
+        if (!cj_rbm_images(DIR "/test-images.gz", 0, &test, &n, &rows, &cols, &err))
+            cj_rbm_mean_log_prob(&r, test, n, exact, &exact_ll, &err);
+        free(test);
+    }
+    if (rc != 0 || !ll || !(fabs(strtod(ll + 15, NULL) - exact_ll) < 0.1))
+        test_fail("cajal eval exited %d, printed '%s'; exact test log-likelihood %.4f", rc, out, exact_ll);
     /* the same seed, the same model, bit for bit */
     rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/again --force --quiet --threads 1", out, sizeof out);
     size_t la, lb;

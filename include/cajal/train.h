@@ -144,6 +144,11 @@ typedef struct {
     const volatile sig_atomic_t *stop;                          /* as cj_train_callbacks.stop */
 } cj_rbm_callbacks;
 
+/* The images of an IDX file as an RBM sees them, binarised as
+ * pixel/255 > 0.5 -> 1 (else 0): the first `limit` (0 = all), x [n, rows *
+ * cols] allocated (free it). Errors name the file. */
+cj_status cj_rbm_images(const char *path, int limit, float **x, int *n, int *rows, int *cols, cj_error *err);
+
 /* Train the RBM `e` describes (cj_experiment_is_rbm) into out_dir:
  * config.ini, and after every epoch model.safetensors and metrics.jsonl;
  * at the end filters.png, samples.png and, with rbm.ais_runs > 0, ais.json

@@ -47,28 +47,35 @@ static double now(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-/* The images of `path`, the first `limit` (0 = all), binarised. */
-static cj_status load_binary(const char *path, const char *key, int limit, binary_images *out, cj_error *err)
+cj_status cj_rbm_images(const char *path, int limit, float **x, int *n, int *rows, int *cols, cj_error *err)
 {
     cj_dataset d;
-    cj_error inner;
-    cj_status st = cj_idx_load_images(path, &d, &inner);
-    if (st) return cj_fail(err, st, "data.%s: %s", key, inner.msg);
-    out->n = limit > 0 && limit < d.n ? limit : d.n;
-    out->rows = d.shape.h, out->cols = d.shape.w;
-    const size_t n = (size_t)out->n * d.shape.c * d.shape.h * d.shape.w;
+    *x = NULL;
+    cj_status st = cj_idx_load_images(path, &d, err);
+    if (st) return st;
     if (d.shape.c != 1) {
         cj_dataset_free(&d);
-        return cj_fail(err, CJ_ERR_FORMAT, "data.%s: %s: images of %d channels (an RBM takes one)", key, path,
-                       d.shape.c);
+        return cj_fail(err, CJ_ERR_FORMAT, "%s: images of %d channels (an RBM takes one)", path, d.shape.c);
     }
+    *n = limit > 0 && limit < d.n ? limit : d.n;
+    *rows = d.shape.h, *cols = d.shape.w;
+    const size_t count = (size_t)*n * d.shape.h * d.shape.w;
     /* Binary units need binary data: pixel/255 > 0.5, as Salakhutdinov &
      * Murray 2008 binarise MNIST (they sample; a fixed threshold keeps the
      * data set the same in every run). */
-    for (size_t i = 0; i < n; i++) d.x[i] = d.x[i] > 0.5f ? 1.0f : 0.0f;
-    out->x = d.x;  /* taken over: the dataset's other parts are freed */
+    for (size_t i = 0; i < count; i++) d.x[i] = d.x[i] > 0.5f ? 1.0f : 0.0f;
+    *x = d.x;  /* taken over: the dataset's other parts are freed */
     d.x = NULL;
     cj_dataset_free(&d);
+    return CJ_OK;
+}
+
+/* The images of `path`, the first `limit` (0 = all), binarised. */
+static cj_status load_binary(const char *path, const char *key, int limit, binary_images *out, cj_error *err)
+{
+    cj_error inner;
+    cj_status st = cj_rbm_images(path, limit, &out->x, &out->n, &out->rows, &out->cols, &inner);
+    if (st) return cj_fail(err, st, "data.%s: %s", key, inner.msg);
     return CJ_OK;
 }
 
