@@ -351,8 +351,8 @@ TEST(train_writes_its_files_and_ais_matches_exact_log_z)
     int rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --force --quiet --threads 1", out, sizeof out);
     if (rc != 0) test_fail("cajal train exited %d: %s", rc, out);
     const char *files[] = {"config.ini", "metrics.jsonl", "model.safetensors", "filters.png", "samples.png",
-                           "ais.json"};
-    for (int i = 0; i < 6; i++) {
+                           "ais.json", "curves.png"};
+    for (int i = 0; i < 7; i++) {
         char *p = cj_path_join(DIR "/run", files[i]);
         struct stat sb;
         if (stat(p, &sb) != 0 || sb.st_size == 0) test_fail("%s is missing or empty", p);

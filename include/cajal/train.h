@@ -151,7 +151,7 @@ cj_status cj_rbm_images(const char *path, int limit, float **x, int *n, int *row
 
 /* Train the RBM `e` describes (cj_experiment_is_rbm) into out_dir:
  * config.ini, and after every epoch model.safetensors and metrics.jsonl;
- * at the end filters.png, samples.png and, with rbm.ais_runs > 0, ais.json
+ * at the end curves.png, filters.png, samples.png and, with rbm.ais_runs > 0, ais.json
  * (docs/outputs.md). CJ_TRAIN_RESUME is refused (an RBM run is not
  * resumable); CJ_TRAIN_NEW and CJ_TRAIN_FORCE treat the folder as
  * cj_train does. */

@@ -348,7 +348,7 @@ static void on_rbm_phase(const char *what, void *user)
         fprintf(stderr, "cajal train: AIS: %d runs x %d intermediate distributions (Salakhutdinov & Murray 2008)\n",
                 s->e->rbm.ais_runs, s->e->rbm.ais_betas);
     else
-        fprintf(stderr, "cajal train: writing filters.png and samples.png\n");
+        fprintf(stderr, "cajal train: writing curves.png, filters.png and samples.png\n");
 }
 
 static void on_rbm_done(const cj_rbm_final_report *r, void *user)
@@ -404,7 +404,7 @@ static int train_rbm(const train_args *a, const cj_experiment *e, const char *co
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
     }
-    if (!a->quiet) fprintf(stderr, "cajal train: wrote %s/metrics.jsonl, model.safetensors, filters.png, samples.png%s\n",
+    if (!a->quiet) fprintf(stderr, "cajal train: wrote %s/metrics.jsonl, model.safetensors, curves.png, filters.png, samples.png%s\n",
                            out, e->rbm.ais_runs > 0 ? ", ais.json" : "");
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "cajal/data.h"
 #include "cajal/files.h"
 #include "cajal/io.h"
+#include "cajal/plot.h"
 #include "cajal/rbm.h"
 #include "cajal/sparsecode.h"
 #include "cajal/train.h"
@@ -35,6 +36,7 @@ typedef struct {
     float *batch, *u, *scratch;
     int *order, *flip_train, *flip_test;
     double *pl;
+    double *curves;     /* [4, epochs]: recon train, test, pl train, test per epoch, for curves.png */
     char *log;          /* metrics.jsonl so far */
     size_t log_len;
     char *config_path, *metrics_path, *model_path;
@@ -84,7 +86,7 @@ static void run_free(rbm_run *s)
     cj_rbm_free(&s->rbm);
     cj_rbm_trainer_free(&s->t);
     free(s->train.x), free(s->test.x), free(s->base), free(s->batch), free(s->u), free(s->scratch);
-    free(s->order), free(s->flip_train), free(s->flip_test), free(s->pl), free(s->log);
+    free(s->order), free(s->flip_train), free(s->flip_test), free(s->pl), free(s->log), free(s->curves);
     free(s->config_path), free(s->metrics_path), free(s->model_path);
 }
 
@@ -109,7 +111,9 @@ static cj_status setup(rbm_run *s, const cj_experiment *e, int hidden, cj_rng *r
     s->flip_train = malloc(sizeof(int) * (size_t)scored);
     s->flip_test = malloc(sizeof(int) * (size_t)(s->test.n ? s->test.n : 1));
     s->pl = malloc(sizeof(double) * CHUNK);
-    if (!s->base || !s->batch || !s->u || !s->scratch || !s->order || !s->flip_train || !s->flip_test || !s->pl)
+    s->curves = malloc(sizeof(double) * 4 * (size_t)e->epochs);
+    if (!s->base || !s->batch || !s->u || !s->scratch || !s->order || !s->flip_train || !s->flip_test || !s->pl ||
+        !s->curves)
         return cj_fail(err, CJ_ERR_NOMEM, "out of memory for an RBM of %d x %d units", hidden, V);
     /* Streams in a fixed order: the seed fixes every number. */
     cj_rng init_rng = cj_rng_split(rng), flip_rng = cj_rng_split(rng);
@@ -207,6 +211,8 @@ static cj_status end_epoch(rbm_run *s, const cj_experiment *e, int epoch, long s
     int scored = s->train.n < SCORED_TRAIN ? s->train.n : SCORED_TRAIN;
     score(s, s->train.x, scored, s->flip_train, &r.recon_train, &r.pl_train);
     score(s, s->test.x, s->test.n, s->flip_test, &r.recon_test, &r.pl_test);
+    double *c = s->curves + (epoch - 1);
+    c[0] = r.recon_train, c[e->epochs] = r.recon_test, c[2 * e->epochs] = r.pl_train, c[3 * e->epochs] = r.pl_test;
     char v[4][32], line[512];
     json_num(v[0], 32, r.recon_train), json_num(v[1], 32, r.recon_test);
     json_num(v[2], 32, r.pl_train), json_num(v[3], 32, r.pl_test);
@@ -314,6 +320,40 @@ static cj_status write_samples(rbm_run *s, const cj_experiment *e, const char *o
     return st;
 }
 
+/* curves.png: reconstruction error and pseudo-log-likelihood per epoch,
+ * training images solid, test dashed. */
+static cj_status write_curves(rbm_run *s, const cj_experiment *e, const char *out_dir, cj_error *err)
+{
+    const int n = e->epochs;
+    double *x = malloc(sizeof(double) * n);
+    char *png = cj_path_join(out_dir, "curves.png");
+    cj_figure *fig = NULL;
+    cj_status st = x && png ? cj_figure_create(&fig, 1, 2, 1100, 450, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n && x; i++) x[i] = i + 1;
+    const char *titles[2] = {"Reconstruction error", "Pseudo-log-likelihood"};
+    const char *ylabels[2] = {"squared error (pixels per image)", "nats per image"};
+    for (int p = 0; !st && p < 2; p++) {
+        cj_panel *panel = cj_figure_panel(fig, 0, p);
+        cj_panel_set_title(panel, titles[p]);
+        cj_panel_set_labels(panel, "epoch", ylabels[p]);
+        cj_panel_set_xinteger(panel, 1);
+        cj_line_style train = cj_line_style_default(0), test = cj_line_style_default(1);
+        test.dash = CJ_DASH_DASHED;
+        st = cj_panel_add_line(panel, x, s->curves + (size_t)(2 * p) * n, n, train, "train (first 10,000)", err);
+        if (!st) st = cj_panel_add_line(panel, x, s->curves + (size_t)(2 * p + 1) * n, n, test, "test", err);
+    }
+    if (!st) {
+        char title[128];
+        snprintf(title, sizeof title, "RBM %d hidden, %s-%d, lr %g", s->rbm.hidden,
+                 e->rbm.method == CJ_RBM_PCD ? "PCD" : "CD", e->rbm.k, e->optim.lr);
+        cj_figure_set_title(fig, title);
+        st = cj_figure_write(fig, png, err);
+    }
+    if (fig) cj_figure_free(fig);
+    free(x), free(png);
+    return st;
+}
+
 static cj_status write_filters(rbm_run *s, const char *out_dir, cj_error *err)
 {
     if (s->train.rows != s->train.cols) return CJ_OK; /* the grid takes square images */
@@ -404,6 +444,7 @@ cj_status cj_rbm_train(const cj_experiment *e, const char *out_dir, const cj_tra
     for (int epoch = 1; !st && epoch <= e->epochs; epoch++)
         st = run_epoch(&s, e, epoch, &step, &order_rng, &gibbs_rng, cb, err);
     if (!st && cb && cb->on_phase) cb->on_phase("figures", cb->user);
+    if (!st) st = write_curves(&s, e, out_dir, err);
     if (!st) st = write_filters(&s, out_dir, err);
     if (!st) st = write_samples(&s, e, out_dir, &sample_rng, err);
     if (!st) st = finish(&s, e, out_dir, ais_seed, cb, err);
