@@ -28,7 +28,8 @@ static const float *get(const char *name, size_t expect)
         test_fail("tests/ref/rbm.safetensors has no %s", name);
         return NULL;
     }
-    if (expect && cj_tensor_numel(t) != expect) test_fail("%s: %zu values, expected %zu", name, cj_tensor_numel(t), expect);
+    if (expect && cj_tensor_numel(t) != expect)
+        test_fail("%s: %zu values, expected %zu", name, cj_tensor_numel(t), expect);
     return t->data;
 }
 

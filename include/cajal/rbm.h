@@ -163,7 +163,7 @@ typedef struct {
 
 typedef struct {
     double log_z;                 /* log Ẑ = log Z_A + log mean_m w_m */
-    double log_z_lo, log_z_hi;    /* log(Ẑ ∓ 3 σ̂), σ̂ = sd(w) / sqrt(M) scaled by Z_A; lo = -inf when Ẑ - 3σ̂ <= 0 */
+    double log_z_lo, log_z_hi;    /* log(Ẑ ∓ 3 σ̂), σ̂ = Z_A sd(w) / sqrt(M); lo = -inf when Ẑ - 3σ̂ <= 0 */
     double log_z_base;            /* log Z_A */
     double log_w_sd;              /* standard deviation of the M log-weights */
 } cj_rbm_ais_result;

@@ -404,8 +404,9 @@ static int train_rbm(const train_args *a, const cj_experiment *e, const char *co
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
     }
-    if (!a->quiet) fprintf(stderr, "cajal train: wrote %s/metrics.jsonl, model.safetensors, curves.png, filters.png, samples.png%s\n",
-                           out, e->rbm.ais_runs > 0 ? ", ais.json" : "");
+    if (!a->quiet)
+        fprintf(stderr, "cajal train: wrote %s/metrics.jsonl, model.safetensors, curves.png, filters.png, "
+                "samples.png%s\n", out, e->rbm.ais_runs > 0 ? ", ais.json" : "");
     return 0;
 }
 

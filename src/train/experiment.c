@@ -270,8 +270,8 @@ static cj_status check_section(const char *section, const char *where, cj_error 
     if (hint)
         return cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%.64s] (did you mean [%s]?)", where, section, hint);
     return cj_fail(err, CJ_ERR_CONFIG,
-                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim, train, curriculum or rbm)", where,
-                   section);
+                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim, train, curriculum or "
+                   "rbm)", where, section);
 }
 
 static const key_def *find_key(const char *section, const char *key, cj_error *err, const char *where)

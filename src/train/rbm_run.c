@@ -328,7 +328,8 @@ static cj_status write_curves(rbm_run *s, const cj_experiment *e, const char *ou
     double *x = malloc(sizeof(double) * n);
     char *png = cj_path_join(out_dir, "curves.png");
     cj_figure *fig = NULL;
-    cj_status st = x && png ? cj_figure_create(&fig, 1, 2, 1100, 450, err) : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    cj_status st = x && png ? cj_figure_create(&fig, 1, 2, 1100, 450, err)
+                            : cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n && x; i++) x[i] = i + 1;
     const char *titles[2] = {"Reconstruction error", "Pseudo-log-likelihood"};
     const char *ylabels[2] = {"squared error (pixels per image)", "nats per image"};
