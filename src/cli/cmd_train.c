@@ -387,9 +387,10 @@ static int train_rbm(const train_args *a, const cj_experiment *e, const char *co
     progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0, e};
     if (!a->quiet) {
         cj_cli_note_blas(stderr, "cajal train");
-        fprintf(stderr, "cajal train: %s, RBM (%s), %s-%d, lr %g, momentum %g then %g, weight decay %g, %d epochs "
-                "-> %s\n", config, e->layers, e->rbm.method == CJ_RBM_PCD ? "PCD" : "CD", e->rbm.k, e->optim.lr,
-                e->rbm.initial_momentum, e->optim.momentum, e->optim.weight_decay, e->epochs, out);
+        fprintf(stderr, "cajal train: %s, RBM (%s), %s-%d, lr %g, momentum %g for %d epochs then %g, weight decay %g, "
+                "%d epochs -> %s\n", config, e->layers, e->rbm.method == CJ_RBM_PCD ? "PCD" : "CD", e->rbm.k,
+                e->optim.lr, e->rbm.initial_momentum, e->rbm.momentum_epochs, e->optim.momentum,
+                e->optim.weight_decay, e->epochs, out);
         fprintf(stderr, "cajal train: %d BLAS thread%s%s\n", threads, threads == 1 ? "" : "s",
                 a->threads ? " (--threads)" : " (--threads N to change)");
     }
