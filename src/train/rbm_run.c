@@ -236,9 +236,13 @@ static cj_status run_epoch(rbm_run *s, const cj_experiment *e, int epoch, long *
     if (e->shuffle) cj_rng_shuffle(order_rng, s->order, (size_t)n);
     double t0 = now();
     for (long b = 0; b < batches; b++) {
-        if (cb && cb->stop && *cb->stop)
+        if (cb && cb->stop && *cb->stop) {
+            if (epoch == 1)
+                return cj_fail(err, CJ_ERR_INTERRUPTED, "interrupted at epoch 1 after step %ld; no epoch finished, so "
+                               "model.safetensors and metrics.jsonl were not written", *step);
             return cj_fail(err, CJ_ERR_INTERRUPTED, "interrupted at epoch %d after step %ld; model.safetensors and "
                            "metrics.jsonl hold epoch %d", epoch, *step, epoch - 1);
+        }
         const int at = (int)(b * batch), B = n - at < batch ? n - at : batch;
         for (int i = 0; i < B; i++)
             memcpy(s->batch + (size_t)i * V, s->train.x + (size_t)s->order[at + i] * V, sizeof(float) * V);
