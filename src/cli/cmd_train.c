@@ -75,6 +75,8 @@ static void usage(FILE *f)
             "                N fix every number, also across --resume\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
             "A folder that holds a run is refused without --resume or --force.\n"
+            "model.layers = rbm H trains a restricted Boltzmann machine instead ([rbm] keys; not\n"
+            "resumable): docs/codes.md.\n"
             "Ctrl-C stops before the next step and keeps the last finished epoch in the files\n"
             "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
