@@ -210,7 +210,8 @@ int cj_cmd_eval(int argc, char **argv)
         free(train), free(model), free(images), free(labels);
         return code;
     }
-    if (a.train_images || a.ais_runs || a.ais_betas) {
+    /* (a file that cannot be read gets the usual message below) */
+    if ((a.train_images || a.ais_runs || a.ais_betas) && access(model, R_OK) == 0) {
         fprintf(stderr, "cajal eval: --train-images, --ais-runs and --ais-betas are for RBM models; %s is not one\n",
                 model);
         free(model), free(images), free(labels);

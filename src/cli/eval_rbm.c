@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cajal/io.h"
 #include "cajal/rbm.h"
 #include "cajal/train.h"
@@ -60,6 +62,30 @@ static cj_status evaluate(const char *model, const char *test_images, const char
     return st;
 }
 
+/* {model, data, samples, runs, betas, log_z, log_z_lo (null for -inf),
+ * log_z_hi, log_w_sd, test_log_likelihood}, atomically. */
+static cj_status write_json(const char *path, const char *model, const char *data, int n, int runs, int betas,
+                            const cj_rbm_ais_result *res, double ll, cj_error *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "model", model) && cJSON_AddStringToObject(o, "data", data) &&
+             cJSON_AddNumberToObject(o, "samples", n) && cJSON_AddNumberToObject(o, "runs", runs) &&
+             cJSON_AddNumberToObject(o, "betas", betas) && cJSON_AddNumberToObject(o, "log_z", res->log_z) &&
+             (isfinite(res->log_z_lo) ? cJSON_AddNumberToObject(o, "log_z_lo", res->log_z_lo) != NULL
+                                      : cJSON_AddNullToObject(o, "log_z_lo") != NULL) &&
+             cJSON_AddNumberToObject(o, "log_z_hi", res->log_z_hi) &&
+             cJSON_AddNumberToObject(o, "log_w_sd", res->log_w_sd) &&
+             cJSON_AddNumberToObject(o, "test_log_likelihood", ll);
+    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text) return cj_fail(err, CJ_ERR_NOMEM, "%s: out of memory", path);
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON's buffer has room for its NUL: the newline takes it */
+    cj_status st = cj_write_file_atomic(path, text, len + 1, err);
+    cJSON_free(text);
+    return st;
+}
+
 int cj_eval_rbm(const char *model, const char *test_images, const char *train_images, int runs, int betas,
                 const char *json)
 {
@@ -68,14 +94,7 @@ int cj_eval_rbm(const char *model, const char *test_images, const char *train_im
     double ll = NAN;
     int n = 0;
     cj_status st = evaluate(model, test_images, train_images, runs, betas, &res, &ll, &n, &err);
-    if (!st && json) {
-        char text[1024];
-        int len = snprintf(text, sizeof text, "{\"model\":\"%s\",\"data\":\"%s\",\"samples\":%d,\"runs\":%d,"
-                           "\"betas\":%d,\"log_z\":%.6f,\"log_z_hi\":%.6f,\"test_log_likelihood\":%.6f}\n", model,
-                           test_images, n, runs, betas, res.log_z, res.log_z_hi, ll);
-        st = len > 0 && len < (int)sizeof text ? cj_write_file_atomic(json, text, (size_t)len, &err)
-                                               : cj_fail(&err, CJ_ERR_ARG, "--json: paths too long");
-    }
+    if (!st && json) st = write_json(json, model, test_images, n, runs, betas, &res, ll, &err);
     if (st) {
         fprintf(stderr, "cajal eval: %s\n", err.msg);
         return 1;
