@@ -13,7 +13,7 @@
 
 void cj_rbm_ais_schedule(int K, double *beta)
 {
-    /* 500 : 4,000 : 10,000 of 14,500 (Salakhutdinov & Murray 2008, sec. 4.1):
+    /* 500 : 4,000 : 10,000 of 14,500 (Salakhutdinov & Murray 2008, sec. 4):
      * the distributions change fastest near β = 1, where the weights are
      * nearly all there, so the steps there are finest. */
     int n1 = (int)lround(K * (500.0 / 14500.0)), n2 = (int)lround(K * (4000.0 / 14500.0));
