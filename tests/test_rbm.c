@@ -406,7 +406,7 @@ TEST(train_writes_its_files_and_ais_matches_exact_log_z)
 TEST(pcd_run_trains)
 {
     static char out[8192];
-    write_experiment(DIR "/pcd.ini", "rbm 16", "method = pcd\nk = 2\n");
+    write_experiment(DIR "/pcd.ini", "rbm 16", "method = pcd\nk = 2\nmomentum_epochs = 1\n");
     int rc = run_cajal(cajal, "train " DIR "/pcd.ini --out " DIR "/pcd --force --quiet --threads 1", out, sizeof out);
     if (rc != 0) test_fail("cajal train exited %d: %s", rc, out);
     size_t len;
@@ -418,6 +418,10 @@ TEST(pcd_run_trains)
     const char *last = metrics ? strrchr(metrics, '{') : NULL;
     last = last ? strstr(last, "\"pl_train\":") : NULL;
     CHECK(first && last && strtod(last + 11, NULL) > strtod(first + 11, NULL));
+    /* rbm.initial_momentum for rbm.momentum_epochs epochs, then optim.momentum (0.9 for an RBM) */
+    const char *m1 = metrics ? strstr(metrics, "\"momentum\":") : NULL;
+    const char *m2 = m1 ? strstr(m1 + 1, "\"momentum\":") : NULL;
+    CHECK(m1 && m2 && strtod(m1 + 11, NULL) == 0.5 && fabs(strtod(m2 + 11, NULL) - 0.9) < 1e-6);
     free(cfg), free(metrics);
 }
 
@@ -444,9 +448,18 @@ TEST(experiment_file_errors)
     expect_error("flatten, dense 2", "", "",
                  "rbm.ais_runs is set but applies only to model.layers = rbm H, not model.layers = flatten, dense 2");
     expect_error("rbm 10", "wrong = 1\n", "", "unknown key 'wrong' in [rbm]");
-    /* a finished run is refused without --force, and --resume is refused */
+    expect_error("rbm 10", "", "--set data.scale=raw", "data.scale is set but does not apply to model.layers = rbm 10");
+    /* another data format */
     static char out[8192];
-    int rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --quiet", out, sizeof out);
+    FILE *f = fopen(DIR "/npy.ini", "w");
+    if (f) {
+        fputs("[data]\nformat = npy\ntrain_inputs = x.npy\n\n[model]\nlayers = rbm 10\n", f);
+        fclose(f);
+    }
+    int rc = run_cajal(cajal, "train " DIR "/npy.ini --out " DIR "/bad --quiet", out, sizeof out);
+    CHECK(rc == 1 && strstr(out, "data.format = npy: model.layers = rbm 10 trains on IDX images"));
+    /* a finished run is refused without --force, and --resume is refused */
+    rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --quiet", out, sizeof out);
     CHECK(rc == 1 && strstr(out, "holds a training run already"));
     rc = run_cajal(cajal, "train --resume " DIR "/run --quiet", out, sizeof out);
     CHECK(rc == 1 && strstr(out, "cannot be resumed"));
