@@ -356,11 +356,17 @@ static void on_rbm_phase(const char *what, void *user)
 static void on_rbm_done(const cj_rbm_final_report *r, void *user)
 {
     progress_state *s = user;
-    if (s->quiet) return;
-    fprintf(stderr, "cajal train: AIS log Z = %.2f (+-3 sigma: %.2f to %.2f; base rate %.2f), %.0f s\n", r->log_z,
-            r->log_z_lo, r->log_z_hi, r->log_z_base, r->seconds);
-    fprintf(stderr, "cajal train: average log-likelihood: test %.2f nats (%d images), train %.2f nats (%d images)\n",
-            r->test_ll, r->test_n, r->train_ll, r->train_n);
+    if (!s->quiet) {
+        fprintf(stderr, "cajal train: AIS log Z = %.2f (+-3 sigma: %.2f to %.2f; base rate %.2f), %.0f s\n", r->log_z,
+                r->log_z_lo, r->log_z_hi, r->log_z_base, r->seconds);
+        fprintf(stderr, "cajal train: average log-likelihood: test %.2f nats (%d images), train %.2f nats (%d "
+                "images)\n", r->test_ll, r->test_n, r->train_ll, r->train_n);
+    }
+    /* Said even with --quiet: it is about the result. */
+    if (!isfinite(r->log_z_lo))
+        fprintf(stderr, "cajal train: warning: the AIS log-weights spread widely (sd %.2f nats), so a few runs carry "
+                "the estimate and log Z may be too low; more rbm.ais_runs or rbm.ais_betas tighten it\n",
+                r->log_w_sd);
 }
 
 /* 6 products a CD-1 step ([B x V][V x H] and its like), 2 B V H FLOPs
