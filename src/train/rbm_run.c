@@ -2,7 +2,7 @@
  * Boltzmann machine on binarised IDX images (pixel/255 > 0.5 -> 1), trained
  * by CD-k or PCD-k with its own loop (an RBM has no backward pass for the
  * rule machinery of trainer.c), scored every epoch, and at the end log Z by
- * AIS, the test log-likelihood, filters.png and samples.png. The maths is
+ * AIS, the test log-likelihood, curves.png, filters.png and samples.png. The maths is
  * in src/codes/rbm*.c; this file is the run folder around it. */
 #include <math.h>
 #include <stdio.h>
@@ -19,8 +19,9 @@
 #include "cajal/train.h"
 #include "run_folder.h"
 
-/* Rows scored per product, and at most this many training images scored
- * each epoch (the first ones: the same every epoch). */
+/* Rows scored per product; at most SCORED_TRAIN training images scored each
+ * epoch (the first ones: the same every epoch); samples.png's chains, the
+ * first FROM_DATA of them started from test images. */
 enum { CHUNK = 1000, SCORED_TRAIN = 10000, CHAINS = 10, FROM_DATA = 5 };
 
 typedef struct {
