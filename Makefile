@@ -12,6 +12,7 @@
 #   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
 #   make bench-sparsecode   sparse-coding dictionary learning vs scikit-learn MiniBatchDictionaryLearning (needs python3-sklearn)
 #   make bench-ica    ICA (FastICA, extended infomax) vs scikit-learn FastICA and a NumPy MNE infomax (needs python3-sklearn)
+#   make bench-rbm    RBM training (PCD-1, 500 hidden) vs scikit-learn BernoulliRBM (needs python3-sklearn)
 #   make bench-gabor BENCH_BASIS=runs/sc/basis.npy   the Gabor fit vs SciPy least_squares (needs python3-scipy)
 #   make bench-prune  the cost of pruning masks per training step, and magnitude selection vs NumPy (needs python3-numpy)
 #   make fuzz [FUZZ_SECONDS=N]   run every libFuzzer harness in fuzz/ for N s (needs clang)
@@ -59,7 +60,7 @@ LIB      := $(BUILD)/libcajal.a
 # The subcommands, as a library too, so tests can call them in-process.
 CLI_LIB  := $(BUILD)/libcajal_cli.a
 
-.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm bench-sparsecode bench-ica bench-gabor bench-prune fuzz fuzz-build clean FORCE
+.PHONY: all test check demo bench bench-kde bench-rsa bench-cka bench-recurrent bench-contextdm bench-sparsecode bench-ica bench-rbm bench-gabor bench-prune fuzz fuzz-build clean FORCE
 all: cajal
 
 # Replace by rename, so a running ./cajal keeps its old binary. Compared
@@ -131,6 +132,9 @@ bench-sparsecode: cajal
 
 bench-ica: cajal
 	sh bench/run_ica.sh
+
+bench-rbm: cajal
+	sh bench/run_rbm.sh
 
 bench-gabor: $(BUILD)/bench/bench_gabor
 	sh bench/run_gabor.sh $(BENCH_BASIS) $(BENCH_N)

@@ -82,6 +82,7 @@
 #include "cajal/predictivity.h"
 #include "cajal/prune.h"
 #include "cajal/psychometric.h"
+#include "cajal/rbm.h"
 #include "cajal/record.h"
 #include "cajal/recurrent.h"
 #include "cajal/rng.h"

@@ -12,6 +12,7 @@
 #include "cajal/data.h"
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
+#include "cajal/rbm.h"
 #include "cajal/rules.h"
 #include "cajal/source.h"
 #include "cajal/status.h"
@@ -70,6 +71,8 @@ typedef struct {
     int diag_batch, diag_draws;
     float stop_at_performance;        /* task: stop when every task's test performance reaches it (after
                                        * the curriculum's stages); 0 = off */
+    /* [rbm]: read when model.layers = rbm H (src/train/rbm_run.c) */
+    cj_rbm_config rbm;
     /* [curriculum] stage1 .. stage8; the stages in use come first, without gaps */
     cj_curriculum_stage stages[CJ_CURRICULUM_MAX_STAGES];
     /* A key that does not apply to the chosen optimiser or rule is an
@@ -103,6 +106,10 @@ cj_status cj_experiment_set(cj_experiment *e, const char *assignment, cj_error *
  * the targets), fill the defaults that depend on data.format and
  * optim.name and make data paths absolute under data.dir. */
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err);
+
+/* model.layers = rbm H: the experiment trains a restricted Boltzmann
+ * machine (cj_rbm_train in train.h), not a network by a rule. */
+int cj_experiment_is_rbm(const cj_experiment *e);
 
 /* Write the resolved experiment as an INI file that reproduces the run. */
 void cj_experiment_write(const cj_experiment *e, FILE *f);

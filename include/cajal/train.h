@@ -111,4 +111,51 @@ int cj_train_is_done(const cj_experiment *e, int epoch, long step);
 cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_options *opt,
                    const cj_train_callbacks *cb, cj_error *err);
 
+/* ---- restricted Boltzmann machines (model.layers = rbm H) ----------------
+ * Their own loop (src/train/rbm_run.c): no rule, objective or backward
+ * pass, so no cj_train_callbacks report fits them. */
+
+/* One finished epoch, the numbers of its metrics.jsonl line. Scores are
+ * over the test set and the first 10,000 training images. */
+typedef struct {
+    int epoch, epochs;
+    long step;
+    double recon_train, recon_test;   /* mean-field reconstruction error, pixels^2 per image */
+    double pl_train, pl_test;         /* pseudo-log-likelihood, nats per image */
+    double lr, momentum, seconds, samples_per_s;
+    const char *json;                 /* the metrics line, without newline */
+} cj_rbm_epoch_report;
+
+/* The end of the run (ais.json): log Z by AIS and the average
+ * log-likelihoods in nats, log p(v) = -F(v) - log Z. */
+typedef struct {
+    double log_z, log_z_lo, log_z_hi, log_z_base, log_w_sd;
+    double test_ll, train_ll;
+    int test_n, train_n, runs, betas;
+    double seconds;
+} cj_rbm_final_report;
+
+typedef struct {
+    void (*on_step)(const cj_train_progress *p, void *user);    /* loss is NaN: CD has none */
+    void (*on_epoch)(const cj_rbm_epoch_report *r, void *user);
+    void (*on_phase)(const char *what, void *user);             /* "figures", "AIS": a long step begins */
+    void (*on_done)(const cj_rbm_final_report *r, void *user);  /* after AIS (not called without it) */
+    void *user;
+    const volatile sig_atomic_t *stop;                          /* as cj_train_callbacks.stop */
+} cj_rbm_callbacks;
+
+/* The images of an IDX file as an RBM sees them, binarised as
+ * pixel/255 > 0.5 -> 1 (else 0): the first `limit` (0 = all), x [n, rows *
+ * cols] allocated (free it). Errors name the file. */
+cj_status cj_rbm_images(const char *path, int limit, float **x, int *n, int *rows, int *cols, cj_error *err);
+
+/* Train the RBM `e` describes (cj_experiment_is_rbm) into out_dir:
+ * config.ini, and after every epoch model.safetensors and metrics.jsonl;
+ * at the end curves.png, filters.png, samples.png and, with rbm.ais_runs > 0, ais.json
+ * (docs/outputs.md). CJ_TRAIN_RESUME is refused (an RBM run is not
+ * resumable); CJ_TRAIN_NEW and CJ_TRAIN_FORCE treat the folder as
+ * cj_train does. */
+cj_status cj_rbm_train(const cj_experiment *e, const char *out_dir, const cj_train_options *opt,
+                       const cj_rbm_callbacks *cb, cj_error *err);
+
 #endif

@@ -15,10 +15,12 @@
 #include "cajal/files.h"
 #include "cajal/model_file.h"
 #include "commands.h"
+#include "eval_rbm.h"
 
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 #define TEST_IMAGES "t10k-images-idx3-ubyte.gz"
 #define TEST_LABELS "t10k-labels-idx1-ubyte.gz"
+#define TRAIN_IMAGES "train-images-idx3-ubyte.gz"
 
 static void usage(FILE *f)
 {
@@ -44,6 +46,10 @@ static void usage(FILE *f)
             "  --batch N       samples per forward pass (default 256)\n"
             "  --json FILE     also write {model, data, samples, loss, accuracy, epoch} to FILE\n"
             "  --threads N     BLAS threads (default: all cores)\n\n"
+            "An RBM (a run of model.layers = rbm H) gets its test log-likelihood instead, by AIS\n"
+            "(docs/codes.md), from the base rates of its training images:\n"
+            "  --train-images FILE   (default: " TRAIN_IMAGES " of --data)\n"
+            "  --ais-runs N, --ais-betas N   (default 100 and 14500)\n\n"
             "Prints one line: loss L  accuracy A%% (N samples), and for tasks each task's\n"
             "performance. Metadata keys: docs/outputs.md\n");
 }
@@ -54,6 +60,8 @@ typedef struct {
     int batch, threads;
     int trials;                 /* task models; 0 = not given */
     const char *seed;           /* task models: seed of the trials; NULL = the training seed */
+    const char *train_images;   /* RBMs: the base rates of AIS */
+    int ais_runs, ais_betas;    /* RBMs; 0 = not given */
 } eval_args;
 
 /* A whole number in [1, max] for option `name`; 0 when it is not one. */
@@ -84,6 +92,9 @@ static int take_option(eval_args *a, const char *name, const char *v)
     else if (!strcmp(name, "--trials")) return positive(name, v, 100000000, &a->trials);
     else if (!strcmp(name, "--seed")) a->seed = v;
     else if (!strcmp(name, "--threads")) return positive(name, v, 1024, &a->threads);
+    else if (!strcmp(name, "--train-images")) a->train_images = v;
+    else if (!strcmp(name, "--ais-runs")) return positive(name, v, 1000000, &a->ais_runs);
+    else if (!strcmp(name, "--ais-betas")) return positive(name, v, 100000000, &a->ais_betas);
     else {
         fprintf(stderr, "cajal eval: unknown option '%s' (see 'cajal eval --help')\n", name);
         return 0;
@@ -190,6 +201,22 @@ int cj_cmd_eval(int argc, char **argv)
         return 1;
     }
     openblas_set_num_threads(a.threads);
+    if (cj_eval_is_rbm(model)) {
+        char *train = a.train_images ? strdup(a.train_images) : cj_path_join(a.data ? a.data : DEFAULT_DATA,
+                                                                             TRAIN_IMAGES);
+        code = train ? cj_eval_rbm(model, images, train, a.ais_runs ? a.ais_runs : 100,
+                                   a.ais_betas ? a.ais_betas : 14500, a.json)
+                     : 1;
+        free(train), free(model), free(images), free(labels);
+        return code;
+    }
+    /* (a file that cannot be read gets the usual message below) */
+    if ((a.train_images || a.ais_runs || a.ais_betas) && access(model, R_OK) == 0) {
+        fprintf(stderr, "cajal eval: --train-images, --ais-runs and --ais-betas are for RBM models; %s is not one\n",
+                model);
+        free(model), free(images), free(labels);
+        return 2;
+    }
     cj_model_info info;
     cj_eval_result r;
     cj_error err = {0};

@@ -13,6 +13,7 @@
 #include "cajal/blas.h"
 #include "cajal/data.h"
 #include "cajal/files.h"
+#include "cajal/rbm.h"
 #include "cajal/train.h"
 #include "commands.h"
 
@@ -74,6 +75,8 @@ static void usage(FILE *f)
             "                N fix every number, also across --resume\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
             "A folder that holds a run is refused without --resume or --force.\n"
+            "model.layers = rbm H trains a restricted Boltzmann machine instead ([rbm] keys; not\n"
+            "resumable): docs/codes.md.\n"
             "Ctrl-C stops before the next step and keeps the last finished epoch in the files\n"
             "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
@@ -314,6 +317,108 @@ static cj_status load_experiment(const train_args *a, const char *config, cj_exp
     return st;
 }
 
+/* ---- model.layers = rbm H ----------------------------------------------- */
+
+static void on_rbm_step(const cj_train_progress *p, void *user)
+{
+    progress_state *s = user;
+    if (!s->tty || s->quiet) return;
+    long every = p->batches_per_epoch / 100 + 1;
+    if (p->batch_in_epoch % every && p->batch_in_epoch != p->batches_per_epoch) return;
+    int width = 30, filled = (int)(width * p->batch_in_epoch / p->batches_per_epoch);
+    fprintf(stderr, "\repoch %d/%d [", p->epoch, p->epochs);
+    for (int i = 0; i < width; i++) fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %ld/%ld ", p->batch_in_epoch, p->batches_per_epoch);
+    fflush(stderr);
+}
+
+static void on_rbm_epoch(const cj_rbm_epoch_report *r, void *user)
+{
+    progress_state *s = user;
+    if (s->quiet) return;
+    if (s->tty) fprintf(stderr, "\r\033[K");
+    fprintf(stderr, "epoch %d/%d  recon train %.2f test %.2f  pseudo-LL train %.2f test %.2f  momentum %.2f  "
+            "%.0f samples/s\n", r->epoch, r->epochs, r->recon_train, r->recon_test, r->pl_train, r->pl_test,
+            r->momentum, r->samples_per_s);
+}
+
+static void on_rbm_phase(const char *what, void *user)
+{
+    progress_state *s = user;
+    if (s->quiet) return;
+    if (!strcmp(what, "AIS"))
+        fprintf(stderr, "cajal train: AIS: %d runs x %d intermediate distributions (Salakhutdinov & Murray 2008)\n",
+                s->e->rbm.ais_runs, s->e->rbm.ais_betas);
+    else
+        fprintf(stderr, "cajal train: writing curves.png, filters.png and samples.png\n");
+}
+
+static void on_rbm_done(const cj_rbm_final_report *r, void *user)
+{
+    progress_state *s = user;
+    if (!s->quiet) {
+        fprintf(stderr, "cajal train: AIS log Z = %.2f (+-3 sigma: %.2f to %.2f; base rate %.2f), %.0f s\n", r->log_z,
+                r->log_z_lo, r->log_z_hi, r->log_z_base, r->seconds);
+        fprintf(stderr, "cajal train: average log-likelihood: test %.2f nats (%d images), train %.2f nats (%d "
+                "images)\n", r->test_ll, r->test_n, r->train_ll, r->train_n);
+    }
+    /* Said even with --quiet: it is about the result. */
+    if (!isfinite(r->log_z_lo))
+        fprintf(stderr, "cajal train: warning: the AIS log-weights spread widely (sd %.2f nats), so a few runs carry "
+                "the estimate and log Z may be too low; more rbm.ais_runs or rbm.ais_betas tighten it\n",
+                r->log_w_sd);
+}
+
+/* 6 products a CD-1 step ([B x V][V x H] and its like), 2 B V H FLOPs
+ * each: the typical product decides the threads, as for a network. */
+static int rbm_threads(const cj_experiment *e, int *hidden, double *typical)
+{
+    int is_rbm;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cj_shape in;
+    *typical = 0;
+    if (cj_rbm_parse_layers(e->layers, &is_rbm, hidden, NULL) || cj_idx_image_shape(e->train_images, &in, NULL))
+        return 1;
+    cj_step_work w = {0, 2.0 * e->batch * (double)cj_shape_size(in) * *hidden};
+    w.flops = 6 * w.typical;
+    *typical = w.typical;
+    return cj_blas_threads_for(w, cores < 1 ? 1 : cores > 1024 ? 1024 : (int)cores);
+}
+
+static int train_rbm(const train_args *a, const cj_experiment *e, const char *config, const char *out)
+{
+    cj_error err = {0};
+    int hidden = 0;
+    double typical;
+    int threads = a->threads ? a->threads : rbm_threads(e, &hidden, &typical);
+    openblas_set_num_threads(threads);
+    progress_state ps = {isatty(STDERR_FILENO), a->quiet, out, 0, e};
+    if (!a->quiet) {
+        cj_cli_note_blas(stderr, "cajal train");
+        fprintf(stderr, "cajal train: %s, RBM (%s), %s-%d, lr %g, momentum %g for %d epochs then %g, weight decay %g, "
+                "%d epochs -> %s\n", config, e->layers, e->rbm.method == CJ_RBM_PCD ? "PCD" : "CD", e->rbm.k,
+                e->optim.lr, e->rbm.initial_momentum, e->rbm.momentum_epochs, e->optim.momentum,
+                e->optim.weight_decay, e->epochs, out);
+        fprintf(stderr, "cajal train: %d BLAS thread%s%s\n", threads, threads == 1 ? "" : "s",
+                a->threads ? " (--threads)" : " (--threads N to change)");
+    }
+    struct sigaction old[2];
+    catch_stop_signals(old);
+    cj_rbm_callbacks cb = {on_rbm_step, on_rbm_epoch, on_rbm_phase, on_rbm_done, &ps, &stop_signal};
+    cj_train_options opt = {a->resume ? CJ_TRAIN_RESUME : a->force ? CJ_TRAIN_FORCE : CJ_TRAIN_NEW};
+    cj_status st = cj_rbm_train(e, out, &opt, &cb, &err);
+    restore_signals(old);
+    if (st) {
+        if (ps.tty && !a->quiet) fprintf(stderr, "\r\033[K");
+        fprintf(stderr, "cajal train: %s\n", err.msg);
+        return st == CJ_ERR_INTERRUPTED && stop_signal ? 128 + stop_signal : 1;
+    }
+    if (!a->quiet)
+        fprintf(stderr, "cajal train: wrote %s/metrics.jsonl, model.safetensors, curves.png, filters.png, "
+                "samples.png%s\n", out, e->rbm.ais_runs > 0 ? ", ais.json" : "");
+    return 0;
+}
+
 static int train(const train_args *a, const char *config, const char *out)
 {
     cj_experiment e;
@@ -322,6 +427,7 @@ static int train(const train_args *a, const char *config, const char *out)
         fprintf(stderr, "cajal train: %s\n", err.msg);
         return 1;
     }
+    if (cj_experiment_is_rbm(&e)) return train_rbm(a, &e, config, out);
     double typical = 0.0;
     int threads = a->threads ? a->threads : default_threads(&e, &typical);
     openblas_set_num_threads(threads);

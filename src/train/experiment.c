@@ -24,7 +24,8 @@ enum { MAX_FILE_BYTES = 1 << 20 };
 enum { F_NONNEG, F_POSITIVE, F_BELOW_ONE };
 
 typedef enum {
-    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT, T_TASK_BATCHES
+    T_STRING, T_INT, T_FLOAT, T_BOOL, T_U64, T_SCALE, T_LOSS, T_RULE, T_OPTIM, T_SCHEDULE, T_FORMAT, T_TASK_BATCHES,
+    T_RBM_METHOD
 } key_type;
 
 /* Keys that mean something only for one data format, optimiser or rule:
@@ -64,6 +65,15 @@ static int reads_calibrate(const cj_experiment *e) { return (e->rule.kind->keys 
 static int reads_mirror(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_MIRROR) != 0; }
 static int reads_explore(const cj_experiment *e) { return (e->rule.kind->keys & CJ_RULE_KEY_EXPLORE) != 0; }
 
+/* model.layers = rbm H: a restricted Boltzmann machine, trained by
+ * contrastive divergence instead of a rule (src/train/rbm_run.c). */
+static int is_rbm(const cj_experiment *e)
+{
+    int rbm = 0, hidden;
+    return !cj_rbm_parse_layers(e->layers, &rbm, &hidden, NULL) && rbm;
+}
+static const char *chosen_layers(const cj_experiment *e) { return e->layers; }
+
 static const char *chosen_optim(const cj_experiment *e) { return cj_optim_name(e->optim.kind); }
 static const char *chosen_objective(const cj_experiment *e) { return e->loss.ops->name; }
 static const char *chosen_rule(const cj_experiment *e) { return cj_rule_name(e->rule.kind); }
@@ -77,6 +87,7 @@ static const char *chosen_format(const cj_experiment *e) { return cj_data_format
 #define IDX_ONLY {is_idx, "data.format = idx", chosen_format}
 #define NPY_ONLY {is_npy, "data.format = npy", chosen_format}
 #define TASK_ONLY {is_task, "data.format = task", chosen_format}
+#define RBM_ONLY {is_rbm, "model.layers = rbm H", chosen_layers}
 
 #define OFF(field) offsetof(cj_experiment, field)
 #define STR(field) OFF(field), sizeof(((cj_experiment *)0)->field)
@@ -162,6 +173,19 @@ static const key_def KEYS[] = {
      "backprop through time in chunks of this many steps (0 = the whole sequence)", ANY},
     {"train", "diag_batch", T_INT, OFF(diag_batch), 0, 1, "samples in the fixed diagnostics batch", ANY},
     {"train", "diag_draws", T_INT, OFF(diag_draws), 0, 2, "draws for the bias/variance of stochastic rules", ANY},
+    {"rbm", "method", T_RBM_METHOD, OFF(rbm.method), 0, 0, "cd (contrastive divergence, Hinton 2002) or pcd "
+     "(persistent CD, Tieleman 2008)", RBM_ONLY},
+    {"rbm", "k", T_INT, OFF(rbm.k), 0, 1, "Gibbs steps of the negative phase (CD-k)", RBM_ONLY},
+    {"rbm", "initial_momentum", T_FLOAT, OFF(rbm.initial_momentum), 0, F_BELOW_ONE, "momentum of the first "
+     "rbm.momentum_epochs epochs, then optim.momentum (Hinton 2010: 0.5, then 0.9)", RBM_ONLY},
+    {"rbm", "momentum_epochs", T_INT, OFF(rbm.momentum_epochs), 0, 0, "epochs trained with rbm.initial_momentum",
+     RBM_ONLY},
+    {"rbm", "ais_runs", T_INT, OFF(rbm.ais_runs), 0, 0, "annealed importance sampling runs for log Z after "
+     "training (0 = no AIS)", RBM_ONLY},
+    {"rbm", "ais_betas", T_INT, OFF(rbm.ais_betas), 0, 3, "intermediate distributions of each AIS run "
+     "(Salakhutdinov & Murray 2008: 14500)", RBM_ONLY},
+    {"rbm", "sample_steps", T_INT, OFF(rbm.sample_steps), 0, 1, "Gibbs steps of the longest chain in samples.png",
+     RBM_ONLY},
     STAGE_KEYS(1), STAGE_KEYS(2), STAGE_KEYS(3), STAGE_KEYS(4),
     STAGE_KEYS(5), STAGE_KEYS(6), STAGE_KEYS(7), STAGE_KEYS(8),
 };
@@ -196,6 +220,7 @@ void cj_experiment_defaults(cj_experiment *e)
     e->diag_draws = 20;
     e->train_trials = 10000;
     e->test_trials = 2000;
+    e->rbm = cj_rbm_config_defaults();
 }
 
 /* Edit distance (insertions, deletions, substitutions) between two short
@@ -245,8 +270,8 @@ static cj_status check_section(const char *section, const char *where, cj_error 
     if (hint)
         return cj_fail(err, CJ_ERR_CONFIG, "%sunknown section [%.64s] (did you mean [%s]?)", where, section, hint);
     return cj_fail(err, CJ_ERR_CONFIG,
-                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim, train or curriculum)", where,
-                   section);
+                   "%sunknown section [%.64s] (expected data, model, objective, rule, optim, train, curriculum or "
+                   "rbm)", where, section);
 }
 
 static const key_def *find_key(const char *section, const char *key, cj_error *err, const char *where)
@@ -337,6 +362,7 @@ static cj_status set_named(const key_def *k, const char *value, void *field, con
     else if (k->type == T_SCHEDULE) st = cj_schedule_parse(value, field, &inner);
     else if (k->type == T_FORMAT) st = cj_data_format_parse(value, field, &inner);
     else if (k->type == T_TASK_BATCHES) st = cj_task_batches_parse(value, field, &inner);
+    else if (k->type == T_RBM_METHOD) st = cj_rbm_method_parse(value, field, &inner);
     if (st) return cj_fail(err, st, "%s%s.%s: %s", where, k->section, k->key, inner.msg);
     return CJ_OK;
 }
@@ -520,9 +546,59 @@ static cj_status resolve(char *file, const char *key, const char *dir, cj_error 
     return CJ_OK;
 }
 
+/* Keys an RBM (model.layers = rbm H) has no use for: it has no objective
+ * or rule of its own (contrastive divergence is both), trains on binarised
+ * IDX images and keeps no per-step diagnostics. */
+static const char *const NOT_FOR_RBM[] = {
+    "data.scale", "data.validation", "model.init", "objective.name", "rule.name", "optim.dampening",
+    "optim.nesterov", "optim.clip_norm", "optim.schedule", "train.steps", "train.checkpoints",
+    "train.bptt_truncate", "train.diag_batch", "train.diag_draws",
+};
+
+/* Whether key k is one of NOT_FOR_RBM. */
+static int not_for_rbm(const key_def *k)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+    for (size_t j = 0; j < sizeof NOT_FOR_RBM / sizeof NOT_FOR_RBM[0]; j++)
+        if (!strcmp(name, NOT_FOR_RBM[j])) return 1;
+    return 0;
+}
+
+/* An RBM experiment: the keys that do not apply are errors naming them, and
+ * optim's defaults become Hinton's (2010, sec. 4, 9-10): lr 0.1, momentum
+ * 0.9 (after rbm.initial_momentum), weight decay 1e-4. */
+static cj_status finish_rbm(cj_experiment *e, int *rbm, cj_error *err)
+{
+    int hidden;
+    cj_status st = cj_rbm_parse_layers(e->layers, rbm, &hidden, err);
+    if (st || !*rbm) return st;
+    for (int i = 0; i < N_KEYS; i++)
+        if (key_given(&e->keys_given, i) && not_for_rbm(&KEYS[i]))
+            return cj_fail(err, CJ_ERR_CONFIG, "%s.%s is set but does not apply to model.layers = %s (an RBM "
+                           "trains by contrastive divergence on binarised IDX images; remove it)", KEYS[i].section,
+                           KEYS[i].key, e->layers);
+    if (e->format != CJ_DATA_IDX)
+        return cj_fail(err, CJ_ERR_CONFIG, "data.format = %s: model.layers = %s trains on IDX images "
+                       "(data.format = idx)", cj_data_format_name(e->format), e->layers);
+    if (e->optim.kind != CJ_OPTIM_SGD)
+        return cj_fail(err, CJ_ERR_CONFIG, "optim.name = %s: model.layers = %s trains with SGD and momentum "
+                       "(optim.name = sgd)", cj_optim_name(e->optim.kind), e->layers);
+    if (isnan(e->optim.lr)) e->optim.lr = 0.1f;
+    if (!given(e, OFF(optim.momentum))) e->optim.momentum = 0.9f;
+    if (!given(e, OFF(optim.weight_decay))) e->optim.weight_decay = 1e-4f;
+    return CJ_OK;
+}
+
+int cj_experiment_is_rbm(const cj_experiment *e) { return is_rbm(e); }
+
 cj_status cj_experiment_finish(cj_experiment *e, cj_error *err)
 {
-    cj_status scope = check_scopes(e, err);
+    /* A malformed "rbm ..." first: the [rbm] keys' scope depends on it. */
+    int rbm = 0, hidden;
+    cj_status scope = cj_rbm_parse_layers(e->layers, &rbm, &hidden, err);
+    if (!scope) scope = check_scopes(e, err);
+    if (!scope) scope = finish_rbm(e, &rbm, err);
     if (scope) return scope;
     cj_data_keys_given data = {given(e, OFF(data_dir)), given(e, OFF(train_labels)), given(e, OFF(test_labels)),
                                given(e, OFF(scale))};
@@ -576,10 +652,12 @@ static int default_batches(const cj_experiment *e, const key_def *k)
 void cj_experiment_write(const cj_experiment *e, FILE *f)
 {
     const char *section = "";
+    const int rbm = is_rbm(e);
     for (int i = 0; i < N_KEYS; i++) {
         const key_def *k = &KEYS[i];
         if (k->scope.applies && !k->scope.applies(e)) continue; /* would not load back */
         if (unused_stage(e, k) || default_batches(e, k)) continue;
+        if (rbm && not_for_rbm(k)) continue; /* would be refused when read back */
         if (strcmp(section, k->section)) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
@@ -599,6 +677,7 @@ void cj_experiment_write(const cj_experiment *e, FILE *f)
         case T_SCHEDULE: fprintf(f, "%s", cj_schedule_name(*(const cj_schedule_kind *)field)); break;
         case T_FORMAT: fprintf(f, "%s", cj_data_format_name(*(const cj_data_format *)field)); break;
         case T_TASK_BATCHES: fprintf(f, "%s", cj_task_batches_name(*(const cj_task_batches *)field)); break;
+        case T_RBM_METHOD: fprintf(f, "%s", cj_rbm_method_name(*(const cj_rbm_method *)field)); break;
         }
         fprintf(f, "\n");
     }

@@ -744,6 +744,9 @@ cj_status cj_train(const cj_experiment *e, const char *out_dir, const cj_train_o
                    const cj_train_callbacks *cb, cj_error *err)
 {
     cj_train_mode mode = opt ? opt->mode : CJ_TRAIN_NEW;
+    if (cj_experiment_is_rbm(e))
+        return cj_fail(err, CJ_ERR_CONFIG, "model.layers = %s is an RBM: cj_rbm_train trains it (cajal train "
+                       "calls it)", e->layers);
     run_state s;
     memset(&s, 0, sizeof s);
     cj_divergence_init(&s.watch);
