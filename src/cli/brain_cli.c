@@ -78,6 +78,12 @@ double cj_brain_now(void)
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+const char *cj_brain_unprefixed(const char *msg, const char *noun)
+{
+    size_t n = strlen(noun);
+    return !strncmp(msg, noun, n) && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}
+
 void cj_brain_progress_start(cj_brain_progress *p, const char *who, const char *what, int quiet)
 {
     p->who = who;

@@ -35,6 +35,10 @@ int cj_brain_known_option(const char *arg, const char *const *names);
 /* Seconds on a monotonic clock. */
 double cj_brain_now(void);
 
+/* msg without a leading "<noun>: " that repeats the command's own name
+ * (the library's "ica: ..." under "cajal ica: "), else msg itself. */
+const char *cj_brain_unprefixed(const char *msg, const char *noun);
+
 /* Progress on stderr for a long run: at most one line every 2 s, the first
  * after 1 s, so that short runs print none. */
 typedef struct {

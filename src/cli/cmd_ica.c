@@ -174,7 +174,7 @@ static int load_beside(const char *in, const char *suffix, int d, int d_first, f
     cj_error err = {0};
     cj_npy_array a;
     if (cj_npy_read(path, CJ_NPY_F32, &a, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "ica"));
         free(path);
         return 1;
     }
@@ -207,7 +207,7 @@ int cj_cmd_ica(int argc, char **argv)
     cj_error err = {0};
     cj_npy_array x;
     if (cj_npy_read(p.in, CJ_NPY_F32, &x, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "ica"));
         return 1;
     }
     if (x.ndim != 2 || x.shape[0] < 2 || x.shape[1] < 1 || x.shape[0] > 2147483647 || x.shape[1] > 65536) {
@@ -246,7 +246,7 @@ int cj_cmd_ica(int argc, char **argv)
     double t0 = cj_brain_now(), good = NAN;
     rc = 0;
     if (cj_ica_fit(x.data, n, d, &p.o, progress, &p, &m, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "ica"));
         rc = 1;
     } else {
         if (!p.quiet)
@@ -254,7 +254,7 @@ int cj_cmd_ica(int argc, char **argv)
                     m.run.iterations, m.opts.method == CJ_ICA_INFOMAX ? "passes" : "iterations", m.seconds,
                     m.run.converged ? "converged" : "max-iter reached", p.out);
         if (cj_ica_write(p.out, &m, x.data, n, p.in, dewhiten, whiten, size, &good, &err)) {
-            fprintf(stderr, "%s: %s\n", WHO, err.msg);
+            fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "ica"));
             rc = 1;
         } else if (!p.quiet) {
             if (isfinite(good))

@@ -161,7 +161,7 @@ static int load_dewhitening(const char *in, int d, float **out, int *size)
     cj_error err = {0};
     cj_npy_array a;
     if (cj_npy_read(path, CJ_NPY_F32, &a, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "sparsecode"));
         free(path);
         return 1;
     }
@@ -191,7 +191,7 @@ int cj_cmd_sparsecode(int argc, char **argv)
     cj_error err = {0};
     cj_npy_array x;
     if (cj_npy_read(p.in, CJ_NPY_F32, &x, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "sparsecode"));
         return 1;
     }
     if (x.ndim != 2 || x.shape[0] < 1 || x.shape[1] < 1 || x.shape[0] > 2147483647 || x.shape[1] > 65536) {
@@ -215,7 +215,7 @@ int cj_cmd_sparsecode(int argc, char **argv)
     rc = 0;
     if (cj_sc_learn(x.data, n, d, &p.o, progress, &p.quiet, &m, &err) ||
         cj_sc_write(p.out, &p.o, &m, x.data, n, dewhiten, size, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, err.msg);
+        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "sparsecode"));
         rc = 1;
     } else if (!p.quiet) {
         fprintf(stderr, "%s: %d atoms -> %s in %.1f s\n", WHO, m.k, p.out, cj_brain_now() - t0);
