@@ -74,7 +74,7 @@ CJ_TARGET_CLONES static void score_rows(float *restrict u, int nb, int k, double
 {
     for (int r = 0; r < nb; r++) {
         float *restrict ur = u + (size_t)r * k;
-        for (int j = 0; j < k; j++) ur[j] = ica_tanh(ur[j]);
+        for (int j = 0; j < k; j++) ur[j] = cj_fast_tanh(ur[j]);
         for (int j = 0; j < k; j++) gp[j] += 1.0f - ur[j] * ur[j];
     }
 }

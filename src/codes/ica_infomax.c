@@ -103,7 +103,7 @@ static void block_step(work *w, int B, double lr, int extended)
         for (int j = 0; j < k; j++) ur[j] += bf[j];
         /* extended: y = tanh u; logistic: y = 1 - 2 sigma(u) (the score) */
         if (extended)
-            for (int j = 0; j < k; j++) yr[j] = ica_tanh(ur[j]);
+            for (int j = 0; j < k; j++) yr[j] = cj_fast_tanh(ur[j]);
         else
             for (int j = 0; j < k; j++) yr[j] = ica_logistic_score(ur[j]);
     }

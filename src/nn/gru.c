@@ -79,9 +79,9 @@ CJ_TARGET_CLONES static void gru_cell_row(float *restrict g, const float *restri
 {
     float *restrict r = g, *restrict z = g + H, *restrict n = g + 2 * H;
     for (int j = 0; j < H; j++) {
-        float rj = sigmoidf(r[j]);
-        float zj = sigmoidf(z[j]);
-        float nj = tanh_fast(n[j] + rj * hn[j]);
+        float rj = cj_fast_sigmoid(r[j]);
+        float zj = cj_fast_sigmoid(z[j]);
+        float nj = cj_fast_tanh(n[j] + rj * hn[j]);
         float hj = (1.0f - zj) * nj + zj * hprev[j];
         r[j] = rj;
         z[j] = zj;

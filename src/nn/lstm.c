@@ -67,9 +67,9 @@ CJ_TARGET_CLONES static void lstm_cell_row(float *restrict a, float *restrict c,
 {
     float *restrict i = a, *restrict f = a + H, *restrict g = a + 2 * H, *restrict o = a + 3 * H;
     for (int j = 0; j < H; j++) {
-        float ij = sigmoidf(i[j]), fj = sigmoidf(f[j]), gj = tanh_fast(g[j]), oj = sigmoidf(o[j]);
+        float ij = cj_fast_sigmoid(i[j]), fj = cj_fast_sigmoid(f[j]), gj = cj_fast_tanh(g[j]), oj = cj_fast_sigmoid(o[j]);
         float cj = fj * cprev[j] + ij * gj;
-        float tcj = tanh_fast(cj);
+        float tcj = cj_fast_tanh(cj);
         i[j] = ij;
         f[j] = fj;
         g[j] = gj;

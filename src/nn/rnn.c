@@ -51,10 +51,10 @@ size_t cj_rate_rnn_workspace_floats(int T, int B, int n_in, int H)
 }
 
 /* softplus x = max(x, 0) + log(1 + e^{-|x|}), in polynomials that
- * vectorise (exp_fast, cj_fast_log1p01): relative error below 5e-7. */
+ * vectorise (cj_fast_exp, cj_fast_log1p01): relative error below 5e-7. */
 static inline float softplusf(float x)
 {
-    return (x > 0 ? x : 0.0f) + cj_fast_log1p01(exp_fast(-fabsf(x)));
+    return (x > 0 ? x : 0.0f) + cj_fast_log1p01(cj_fast_exp(-fabsf(x)));
 }
 
 /* r = f(x) over n elements, also into out when out is not NULL. */
@@ -66,7 +66,7 @@ CJ_TARGET_CLONES static void rate(float *restrict r, float *restrict out, const 
         for (size_t i = 0; i < n; i++) r[i] = x[i] > 0.0f ? x[i] : 0.0f;
         break;
     case CJ_RATE_TANH:
-        for (size_t i = 0; i < n; i++) r[i] = tanh_fast(x[i]);
+        for (size_t i = 0; i < n; i++) r[i] = cj_fast_tanh(x[i]);
         break;
     case CJ_RATE_SOFTPLUS:
         for (size_t i = 0; i < n; i++) r[i] = softplusf(x[i]);
@@ -96,7 +96,7 @@ CJ_TARGET_CLONES static void rate_grad(float *restrict gx, const float *restrict
             for (size_t i = 0; i < n; i++) gx[i] = carry[i] + dr[i] * (1.0f - r[i] * r[i]);
         break;
     case CJ_RATE_SOFTPLUS:
-        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + (dy ? dy[i] : 0.0f)) * sigmoidf(x[i]);
+        for (size_t i = 0; i < n; i++) gx[i] = carry[i] + (dr[i] + (dy ? dy[i] : 0.0f)) * cj_fast_sigmoid(x[i]);
         break;
     }
 }
