@@ -317,7 +317,7 @@ TEST(command_writes_its_files)
     int64_t bad[2] = {3, D};
     free(npy_f32(dir, "p.dewhitening.npy", 2, bad, dw));
     rc = run_cajalf(cajal, buf, sizeof buf, "ica %s --out %s/bad --quiet", in, dir);
-    CHECK(rc == 1 && one_line_holding(buf, "p.dewhitening.npy has shape [3, 16], not [S*S, d] for the 16 input dims"));
+    CHECK(rc == 1 && one_line_holding(buf, "p.dewhitening.npy has shape [3, 16], not [S*S, 16] for the 16 input dims"));
     free(u), free(b), free(mean), free(src), free(up), free(bp), free(mp), free(sp), free(out), free(in), free(x);
     free((char *)dir);
 }

@@ -94,6 +94,12 @@ static int set_option(options *p, const char *name, const char *v)
     return 0;
 }
 
+/* cj_brain_parse_args' callback (ica has no flags but --quiet). */
+static int set_arg(void *ctx, const char *name, const char *v)
+{
+    return set_option(ctx, name, v);
+}
+
 static int parse(int argc, char **argv, options *p)
 {
     memset(p, 0, sizeof *p);
@@ -101,29 +107,9 @@ static int parse(int argc, char **argv, options *p)
     p->threads = 1;
     static const char *const valued[] = {"--components", "--method", "--extended", "--max-iter", "--tol", "--lrate",
                                          "--block",      "--seed",   "--threads",  "--out",      NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        char name[32];
-        if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
-            p->quiet = 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            if (!cj_brain_known_option(arg, valued)) {
-                fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
-                return 2;
-            }
-            if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
-                fprintf(stderr, "%s: option '%s' needs a value (see '%s --help')\n", WHO, arg, WHO);
-                return 2;
-            }
-            int rc = set_option(p, name, v);
-            if (rc) return rc;
-        } else if (!p->in) {
-            p->in = arg;
-        } else {
-            fprintf(stderr, "%s: unexpected argument '%s' (one .npy file)\n", WHO, arg);
-            return 2;
-        }
-    }
+    cj_brain_args a = {WHO, valued, NULL, "one .npy file", set_arg, p};
+    int rc = cj_brain_parse_args(&a, argc, argv, &p->in, &p->quiet);
+    if (rc) return rc;
     const char *problem = !p->in ? "no input .npy given" : !p->out ? "--out DIR is needed" : NULL;
     if (problem) {
         fprintf(stderr, "%s: %s\n", WHO, problem);
@@ -149,47 +135,6 @@ static int progress(void *ctx, const cj_ica_step *s)
         fprintf(stderr, "%s: iteration %d  max |1 - |w1.w||  %.3g  %.1f s\n", WHO, s->iter, s->change, s->seconds);
     if (p->o.method == CJ_ICA_INFOMAX && p->o.extended && s->iter % 10 == 1)
         fprintf(stderr, "%s:   %d sources treated as sub-Gaussian\n", WHO, s->subgaussian);
-    return 0;
-}
-
-/* FILE<suffix> beside FILE.npy, when it is there: [rows, cols] with one
- * side fixed to d and the other a square S*S. 0 and *out NULL when the
- * file is absent; 1 (after the message) when it is there but unreadable or
- * of another shape. */
-static int load_beside(const char *in, const char *suffix, int d, int d_first, float **out, int *size)
-{
-    *out = NULL;
-    size_t len = strlen(in);
-    if (len < 5 || strcmp(in + len - 4, ".npy")) return 0;
-    char *path = malloc(len + strlen(suffix) + 1);
-    if (!path) return 0;
-    memcpy(path, in, len - 4);
-    strcpy(path + len - 4, suffix);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        free(path);
-        return 0;
-    }
-    fclose(f);
-    cj_error err = {0};
-    cj_npy_array a;
-    if (cj_npy_read(path, CJ_NPY_F32, &a, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "ica"));
-        free(path);
-        return 1;
-    }
-    int64_t sq = a.ndim == 2 ? a.shape[d_first ? 1 : 0] : 0, dd = a.ndim == 2 ? a.shape[d_first ? 0 : 1] : 0;
-    int s = sq > 0 && sq <= 65536 ? (int)lround(sqrt((double)sq)) : 0;
-    if (a.ndim != 2 || dd != d || s < 1 || (int64_t)s * s != sq) {
-        fprintf(stderr, "%s: %s has shape [%lld, %lld], not %s for the %d input dims\n", WHO, path,
-                (long long)(a.ndim >= 1 ? a.shape[0] : 0), (long long)(a.ndim == 2 ? a.shape[1] : 0),
-                d_first ? "[d, S*S]" : "[S*S, d]", d);
-        cj_npy_free(&a);
-        free(path);
-        return 1;
-    }
-    free(path);
-    *out = a.data, *size = s;
     return 0;
 }
 
@@ -221,8 +166,8 @@ int cj_cmd_ica(int argc, char **argv)
     long n = (long)x.shape[0];
     int d = (int)x.shape[1], size = 0, size2 = 0;
     float *dewhiten = NULL, *whiten = NULL;
-    if (load_beside(p.in, ".dewhitening.npy", d, 0, &dewhiten, &size) ||
-        (dewhiten && load_beside(p.in, ".whitening.npy", d, 1, &whiten, &size2))) {
+    if (cj_brain_load_beside(WHO, p.in, ".dewhitening.npy", d, 0, &dewhiten, &size) ||
+        (dewhiten && cj_brain_load_beside(WHO, p.in, ".whitening.npy", d, 1, &whiten, &size2))) {
         free(dewhiten);
         cj_npy_free(&x);
         return 1;

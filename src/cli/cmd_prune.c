@@ -94,6 +94,18 @@ static int set_option(options *p, const char *name, const char *v)
     return 0;
 }
 
+/* cj_brain_parse_args' callback: a flag (value NULL) or a valued option. */
+static int set_arg(void *ctx, const char *name, const char *v)
+{
+    options *p = ctx;
+    if (!v) {
+        if (!strcmp(name, "--force")) p->o.force = 1;
+        else p->o.random_mask = 1;
+        return 0;
+    }
+    return set_option(p, name, v);
+}
+
 static int parse(int argc, char **argv, options *p)
 {
     memset(p, 0, sizeof *p);
@@ -101,33 +113,10 @@ static int parse(int argc, char **argv, options *p)
     p->threads = 1;
     static const char *const valued[] = {"--out", "--rounds", "--rate", "--output-rate", "--rewind", "--scope",
                                          "--seed", "--threads", NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        char name[32];
-        if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
-            p->quiet = 1;
-        } else if (!strcmp(arg, "--force")) {
-            p->o.force = 1;
-        } else if (!strcmp(arg, "--random-mask")) {
-            p->o.random_mask = 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            if (!cj_brain_known_option(arg, valued)) {
-                fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
-                return 2;
-            }
-            if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
-                fprintf(stderr, "%s: option '%s' needs a value (see '%s --help')\n", WHO, arg, WHO);
-                return 2;
-            }
-            int rc = set_option(p, name, v);
-            if (rc) return rc;
-        } else if (!p->o.run_dir) {
-            p->o.run_dir = arg;
-        } else {
-            fprintf(stderr, "%s: unexpected argument '%s' (one run folder)\n", WHO, arg);
-            return 2;
-        }
-    }
+    static const char *const flags[] = {"--force", "--random-mask", NULL};
+    cj_brain_args a = {WHO, valued, flags, "one run folder", set_arg, p};
+    int rc = cj_brain_parse_args(&a, argc, argv, &p->o.run_dir, &p->quiet);
+    if (rc) return rc;
     const char *problem = !p->o.run_dir ? "no run folder given" : !p->o.out_dir ? "--out DIR is needed" : NULL;
     if (problem) {
         fprintf(stderr, "%s: %s\n", WHO, problem);

@@ -92,37 +92,24 @@ static int set_option(options *p, const char *name, const char *v)
     return 0;
 }
 
+/* cj_brain_parse_args' callback: a flag (value NULL) or a valued option. */
+static int set_arg(void *ctx, const char *name, const char *v)
+{
+    options *p = ctx;
+    if (!v) return p->o.nonneg = 1, 0; /* --nonneg, the one flag */
+    return set_option(p, name, v);
+}
+
 static int parse(int argc, char **argv, options *p)
 {
     memset(p, 0, sizeof *p);
     cj_sc_opts_default(&p->o);
     static const char *const valued[] = {"--atoms", "--lambda", "--inference", "--epochs", "--batch",
                                          "--lr",    "--iters",  "--tol",       "--code-tol", "--seed", "--out", NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v;
-        char name[32];
-        if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q")) {
-            p->quiet = 1;
-        } else if (!strcmp(arg, "--nonneg")) {
-            p->o.nonneg = 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            if (!cj_brain_known_option(arg, valued)) {
-                fprintf(stderr, "%s: unknown option '%.*s' (see '%s --help')\n", WHO, (int)strcspn(arg, "="), arg, WHO);
-                return 2;
-            }
-            if (!cj_cli_option(argc, argv, &i, name, sizeof name, &v)) {
-                fprintf(stderr, "%s: option '%s' needs a value (see '%s --help')\n", WHO, arg, WHO);
-                return 2;
-            }
-            int rc = set_option(p, name, v);
-            if (rc) return rc;
-        } else if (!p->in) {
-            p->in = arg;
-        } else {
-            fprintf(stderr, "%s: unexpected argument '%s' (one .npy file)\n", WHO, arg);
-            return 2;
-        }
-    }
+    static const char *const flags[] = {"--nonneg", NULL};
+    cj_brain_args a = {WHO, valued, flags, "one .npy file", set_arg, p};
+    int rc = cj_brain_parse_args(&a, argc, argv, &p->in, &p->quiet);
+    if (rc) return rc;
     const char *problem = !p->in ? "no input .npy given" : !p->out ? "--out DIR is needed" : NULL;
     if (problem) {
         fprintf(stderr, "%s: %s\n", WHO, problem);
@@ -137,44 +124,6 @@ static int progress(void *ctx, const cj_sc_epoch *e)
     if (!*(int *)ctx)
         fprintf(stderr, "%s: epoch %d objective %.5g  mse %.4g  snr %.2f dB  non-zero %.2f%%  %.1f iterations  %.1f s\n", WHO,
                 e->epoch, e->objective, e->mse, e->snr_db, 100 * e->nonzero, e->iters, e->seconds);
-    return 0;
-}
-
-/* FILE.dewhitening.npy beside FILE.npy, when it is there and fits: [s*s, d]
- * with s*s a square. NULL (and *size 0) otherwise; a file that is there
- * but does not fit is an error. */
-static int load_dewhitening(const char *in, int d, float **out, int *size)
-{
-    *out = NULL, *size = 0;
-    size_t len = strlen(in);
-    if (len < 5 || strcmp(in + len - 4, ".npy")) return 0;
-    char *path = malloc(len + 16);
-    if (!path) return 0;
-    memcpy(path, in, len - 4);
-    strcpy(path + len - 4, ".dewhitening.npy");
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        free(path);
-        return 0;
-    }
-    fclose(f);
-    cj_error err = {0};
-    cj_npy_array a;
-    if (cj_npy_read(path, CJ_NPY_F32, &a, &err)) {
-        fprintf(stderr, "%s: %s\n", WHO, cj_brain_unprefixed(err.msg, "sparsecode"));
-        free(path);
-        return 1;
-    }
-    int s = a.ndim == 2 ? (int)lround(sqrt((double)a.shape[0])) : 0;
-    if (a.ndim != 2 || a.shape[1] != d || (int64_t)s * s != a.shape[0]) {
-        fprintf(stderr, "%s: %s has shape [%lld, %lld], not [S*S, %d] for the %d input dims\n", WHO, path,
-                (long long)a.shape[0], (long long)(a.ndim == 2 ? a.shape[1] : 0), d, d);
-        cj_npy_free(&a);
-        free(path);
-        return 1;
-    }
-    free(path);
-    *out = a.data, *size = s;
     return 0;
 }
 
@@ -203,7 +152,7 @@ int cj_cmd_sparsecode(int argc, char **argv)
     long n = (long)x.shape[0];
     int d = (int)x.shape[1], size = 0;
     float *dewhiten = NULL;
-    if (load_dewhitening(p.in, d, &dewhiten, &size)) {
+    if (cj_brain_load_beside(WHO, p.in, ".dewhitening.npy", d, 0, &dewhiten, &size)) {
         cj_npy_free(&x);
         return 1;
     }
