@@ -854,6 +854,52 @@ TEST(diagnose_fa_angles)
     cj_model_free(&f.m);
 }
 
+/* A pruned model's diagnostics leave the pruned weights out: the angles are
+ * those of the rule's update and the gradient over the weights the mask
+ * keeps, which differ measurably from the angles over all weights. */
+TEST(diagnose_fa_angles_of_a_pruned_model)
+{
+    fixture f;
+    cj_rule r;
+    cj_error err = {0};
+    cj_rule_diagnostics d = {0};
+    if (!fixture_open(&f)) return;
+    const size_t sizes[3] = {30, 20, 12};
+    const float *B = ref("fa_B", 62);
+    if (B && rule_open(&r, &f, cj_rule_defaults(&cj_rule_fa))) {
+        set_feedback(&r, B, sizes);
+        size_t n = f.m.n_params;
+        CHECK(cj_model_mask_enable(&f.m, &err) == CJ_OK);
+        for (size_t i = 0; i < n; i += 3) f.m.mask[i] = 0; /* every third parameter pruned */
+        cj_model_mask_params(&f.m);
+        float *u = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
+        if (f.m.mask && update(&r, &f, NULL)) {
+            memcpy(u, f.m.grads, sizeof(float) * n);
+            cj_backprop(&f.m, &cj_objective_cross_entropy, f.x, &f.t, 1, BATCH);
+            memcpy(g, f.m.grads, sizeof(float) * n);
+            CHECK(cj_rule_diagnose(&r, &f.m, f.x, &f.t, 1, BATCH, 5, &f.rng, &d, &err) == CJ_OK);
+            double all[3];
+            for (int k = 0; k < 3; k++) {
+                size_t len, off = layer_span(&f.m, k, &len);
+                all[k] = cj_angle_deg(u + off, g + off, len);
+            }
+            cj_mask_apply(u, f.m.mask, n);
+            cj_mask_apply(g, f.m.mask, n);
+            int differs = 0;
+            for (int k = 0; k < 3 && d.n == 3; k++) {
+                size_t len, off = layer_span(&f.m, k, &len);
+                CHECK_NEAR(d.align_deg[k], cj_angle_deg(u + off, g + off, len), 1e-6);
+                differs += fabs(d.align_deg[k] - all[k]) > 0.01;
+            }
+            CHECK(differs > 0);
+        }
+        free(u), free(g);
+        cj_rule_free(&r);
+    }
+    cj_rule_diagnostics_free(&d);
+    cj_model_free(&f.m);
+}
+
 #define DRAWS 300
 
 /* E|u - E u|^2 / |g|^2 per layer over DRAWS updates of r, computed here. */
@@ -1148,6 +1194,7 @@ int main(void)
     RUN(rules_leave_parameters_unchanged);
     RUN(diagnose_bp_is_exact);
     RUN(diagnose_fa_angles);
+    RUN(diagnose_fa_angles_of_a_pruned_model);
     RUN(diagnose_node_perturbation_variance_scales);
     RUN(diagnose_leaves_training_stream);
     RUN(diagnose_intervals_hold_estimates_and_shrink);

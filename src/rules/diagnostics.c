@@ -217,6 +217,10 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
     }
     if (streams) cj_model_save_streams(m, streams);
     cj_backprop(m, &r->loss, x, t, T, batch);
+    /* A pruned model's parameters are the weights its mask keeps: the pruned
+     * ones take no part in the angle, bias or variance (the trainer drops
+     * their updates the same way). No mask: nothing happens. */
+    cj_model_mask_grads(m);
     memcpy(truth, m->grads, n * sizeof(float));
 
     /* Draws use the caller's stream, not the rule's training stream. */
@@ -227,6 +231,7 @@ cj_status cj_rule_diagnose(cj_rule *r, cj_model *m, const float *x, const cj_tar
         float loss;
         if (streams) cj_model_restore_streams(m, streams);
         st = cj_rule_update(r, m, x, t, T, batch, &loss, err);
+        cj_model_mask_grads(m);
         for (int k = 0; k < n_param_layers && !st; k++) {
             const cj_layer *l = &m->layers[cj_model_param_layer(m, k)];
             size_t off = cj_model_param_offset(m, &l->params[0]), len = cj_layer_param_count(l);
