@@ -87,15 +87,6 @@ static void frequency_colour(cairo_t *cr, double freq, double alpha)
     cairo_set_source_rgba(cr, t, 0.2, 1 - t, alpha);
 }
 
-static void centred_text(cairo_t *cr, const char *text, double x, double y, double size)
-{
-    cairo_text_extents_t te;
-    cairo_set_font_size(cr, size);
-    cairo_text_extents(cr, text, &te);
-    cairo_move_to(cr, x - te.width / 2 - te.x_bearing, y);
-    cairo_show_text(cr, text);
-}
-
 /* Left: each good fit in the S x S square, as Olshausen & Field 1996 (Fig.
  * 4) draw theirs: a bar through (x0, y0) along its stripes (theta + 90
  * degrees), one sigma_along long, or a dot for a blob. Right: the
@@ -120,11 +111,13 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     snprintf(text, sizeof text, "%d of %d filters fit with R^2 >= %.1f (%d of them blobs, freq < %.2f cycles/pixel)", good,
              n, CJ_GABOR_GOOD_R2, blobs, BLOB_FREQ);
-    centred_text(cr, text, W / 2.0, 24, 15);
+    cairo_set_font_size(cr, 15);
+    cj_cairo_text_centred(cr, text, W / 2.0, 24);
     snprintf(text, sizeof text, "position and orientation in the %d x %d patch (bar: 1 sigma along the stripes)", S, S);
-    centred_text(cr, text, M + SIDE / 2.0, TOP - 10, 13);
+    cairo_set_font_size(cr, 13);
+    cj_cairo_text_centred(cr, text, M + SIDE / 2.0, TOP - 10);
     const double px = M + SIDE + GAP, cx0 = px + SIDE / 2.0, cy0 = TOP + SIDE * 0.78, R = SIDE / 2.0 - 10;
-    centred_text(cr, "frequency (radius, cycles/pixel) and orientation (angle, degrees)", cx0, TOP - 10, 13);
+    cj_cairo_text_centred(cr, "frequency (radius, cycles/pixel) and orientation (angle, degrees)", cx0, TOP - 10);
 
     /* the square */
     cairo_set_line_width(cr, 1.5);
@@ -167,14 +160,15 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
     }
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_font_size(cr, 12);
     for (int r = 1; r <= 5; r++) {
         snprintf(text, sizeof text, "%.1f", r * 0.1);
-        centred_text(cr, text, cx0 + R * r / 5.0, cy0 + 18, 12);
+        cj_cairo_text_centred(cr, text, cx0 + R * r / 5.0, cy0 + 18);
     }
     for (int a = 0; a <= 180; a += 30) {
         snprintf(text, sizeof text, "%d", a);
         double ca = cos(a * M_PI / 180), sa = sin(a * M_PI / 180);
-        centred_text(cr, text, cx0 + (R + 16) * ca, cy0 - (R + 16) * sa + 4, 12);
+        cj_cairo_text_centred(cr, text, cx0 + (R + 16) * ca, cy0 - (R + 16) * sa + 4);
     }
     for (int i = 0; i < n; i++) {
         if (!(g[i].r2 >= CJ_GABOR_GOOD_R2)) continue;
@@ -193,9 +187,10 @@ static cj_status write_tiling(const char *path, const cj_gabor_fit *g, int n, in
         cairo_fill(cr);
     }
     cairo_set_source_rgb(cr, 0, 0, 0);
-    centred_text(cr, "0", bx, by + bh + 16, 12);
-    centred_text(cr, "0.5", bx + bw, by + bh + 16, 12);
-    centred_text(cr, "spatial frequency (cycles/pixel)", bx + bw / 2, by + bh + 16, 12);
+    cairo_set_font_size(cr, 12);
+    cj_cairo_text_centred(cr, "0", bx, by + bh + 16);
+    cj_cairo_text_centred(cr, "0.5", bx + bw, by + bh + 16);
+    cj_cairo_text_centred(cr, "spatial frequency (cycles/pixel)", bx + bw / 2, by + bh + 16);
     cairo_destroy(cr);
     cairo_surface_flush(s);
     cj_status st = cj_cairo_write_png(s, path, err);

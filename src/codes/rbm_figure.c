@@ -11,14 +11,6 @@
 
 enum { GAP = 4, MARGIN = 14, TITLE = 40, HEAD = 24, ZOOM = 3 };
 
-static void text_centred(cairo_t *cr, const char *s, double x, double y)
-{
-    cairo_text_extents_t te;
-    cairo_text_extents(cr, s, &te);
-    cairo_move_to(cr, x - te.width / 2 - te.x_bearing, y);
-    cairo_show_text(cr, s);
-}
-
 cj_status cj_rbm_write_chains(const char *png, const float *images, int chains, int cols, int side,
                               const char *const *col_labels, const char *const *row_labels, const char *title,
                               cj_error *err)
@@ -35,12 +27,12 @@ cj_status cj_rbm_write_chains(const char *png, const float *images, int chains, 
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
     cairo_set_font_size(cr, 16);
-    text_centred(cr, title, W / 2.0, 26);
+    cj_cairo_text_centred(cr, title, W / 2.0, 26);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, 13);
     const double x0 = MARGIN + label_w, y0 = TITLE + HEAD;
     for (int j = 0; j < cols; j++)
-        if (col_labels) text_centred(cr, col_labels[j], x0 + j * (cell + GAP) + cell / 2.0, y0 - 8);
+        if (col_labels) cj_cairo_text_centred(cr, col_labels[j], x0 + j * (cell + GAP) + cell / 2.0, y0 - 8);
     const int d = side * side;
     for (int r = 0; r < chains; r++) {
         const double y = y0 + r * (cell + GAP);

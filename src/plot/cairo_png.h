@@ -14,4 +14,7 @@
  * failure the old file at `path`, if any, is left as it was. */
 cj_status cj_cairo_write_png(cairo_surface_t *surface, const char *path, cj_error *err);
 
+/* Show `text` in the current font with its ink centred on x, baseline y. */
+void cj_cairo_text_centred(cairo_t *cr, const char *text, double x, double y);
+
 #endif

@@ -22,6 +22,14 @@ static cairo_status_t write_chunk(void *closure, const unsigned char *data, unsi
                                                          : CAIRO_STATUS_WRITE_ERROR;
 }
 
+void cj_cairo_text_centred(cairo_t *cr, const char *text, double x, double y)
+{
+    cairo_text_extents_t te;
+    cairo_text_extents(cr, text, &te);
+    cairo_move_to(cr, x - te.width / 2 - te.x_bearing, y);
+    cairo_show_text(cr, text);
+}
+
 cj_status cj_cairo_write_png(cairo_surface_t *surface, const char *path, cj_error *err)
 {
     cj_atomic_file af;
