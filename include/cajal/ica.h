@@ -15,7 +15,12 @@
  *     stopping rule of EEGLAB's runica and MNE's infomax; or
  *   - FastICA (Hyvarinen 1999, IEEE Trans Neural Netw 10:626), symmetric
  *     (parallel) fixed-point iteration, G = log cosh, with scikit-learn's
- *     defaults (tol 1e-4, 200 iterations).
+ *     defaults (tol 1e-4, 200 iterations);
+ * or either objective by Picard (solver CJ_ICA_PICARD; Ablin, Cardoso &
+ * Gramfort 2018): L-BFGS with a Hessian-approximation preconditioner, on
+ * the extended-infomax likelihood or, under the orthogonal constraint, on
+ * FastICA's log cosh contrast. The same estimators, found in far fewer
+ * passes over the data on natural images (docs/benchmarks.md).
  *
  *     cj_ica_opts o;
  *     cj_ica_opts_default(&o);          // extended infomax, all components
@@ -36,6 +41,17 @@
 
 typedef enum { CJ_ICA_INFOMAX, CJ_ICA_FASTICA } cj_ica_method;
 
+/* classic: the method's own algorithm (runica's natural-gradient blocks,
+ * FastICA's fixed point); picard: L-BFGS on the same objective. */
+typedef enum { CJ_ICA_CLASSIC, CJ_ICA_PICARD } cj_ica_solver;
+
+/* "classic", "picard"; -1 from the parse for another name. */
+const char *cj_ica_solver_name(cj_ica_solver s);
+int cj_ica_solver_parse(const char *name);
+
+/* Picard's default tolerance on max |relative gradient|. */
+#define CJ_ICA_PICARD_TOL 1e-4
+
 /* "infomax", "fastica"; -1 from the parse for another name. */
 const char *cj_ica_method_name(cj_ica_method m);
 int cj_ica_method_parse(const char *name);
@@ -43,11 +59,14 @@ int cj_ica_method_parse(const char *name);
 typedef struct {
     int components;       /* K; 0 (default): every principal component with variance */
     cj_ica_method method; /* default infomax */
-    int extended;         /* infomax: 1 (default) extended, 0 Bell & Sejnowski's logistic */
+    cj_ica_solver solver; /* default classic */
+    int extended;         /* infomax: 1 (default) extended, 0 Bell & Sejnowski's logistic
+                             (classic solver only) */
     int max_iter;         /* passes (infomax) / iterations (FastICA); default 200 (MNE, sklearn) */
     double tol;           /* 0 (default): the method's own. FastICA: max |1 - |diag(W_new W^T)||
                              to stop (1e-4, sklearn); infomax: squared weight change of a
-                             pass to stop (1e-12, MNE) */
+                             pass to stop (1e-12, MNE); picard: max |relative gradient|
+                             (CJ_ICA_PICARD_TOL) */
     double lrate;         /* infomax: 0 (default) = 0.01 / ln(K^2) (MNE, runica) */
     int block;            /* infomax: samples per update; 0 (default) = floor(sqrt(n / 3)) */
     uint64_t seed;        /* default 1 */
@@ -55,15 +74,18 @@ typedef struct {
 
 void cj_ica_opts_default(cj_ica_opts *o);
 
-/* One pass (infomax) or iteration (FastICA), for progress lines and
- * ica.json. change: infomax the squared Frobenius norm of the pass's weight
- * change; FastICA max_i |1 - |(W_new W^T)_ii||. angle: infomax's angle in
- * degrees between this change and the reference one (0 in FastICA). */
+/* One pass (infomax) or iteration (FastICA, Picard), for progress lines
+ * and ica.json. change: infomax the squared Frobenius norm of the pass's
+ * weight change; FastICA max_i |1 - |(W_new W^T)_ii||; Picard max |relative
+ * gradient| before the step. angle: infomax's angle in degrees between
+ * this change and the reference one (0 otherwise). lrate: infomax's rate,
+ * Picard's step length (1 or a power of 1/2). */
 typedef struct {
     int iter;
     double change, angle, lrate, seconds;
     int subgaussian; /* extended infomax: sources with the sub-Gaussian sign */
     int restarts;    /* infomax: restarts so far (the pass count starts again at 1) */
+    double loss;     /* Picard: the objective after the step (0 otherwise) */
 } cj_ica_step;
 
 /* Called after every pass/iteration (may be NULL); non-zero stops the run
@@ -101,7 +123,8 @@ cj_status cj_ica_white_apply(const cj_ica_white *w, const float *x, long n, floa
 typedef struct {
     int iterations;   /* passes / iterations run (of the last start, for infomax) */
     int converged;    /* 1: change below tol, 2 (infomax): more than 20 passes without
-                         annealing, 0: max_iter reached */
+                         annealing, 3 (picard): no step lowers the loss any more (the
+                         precision of its sums), 0: max_iter reached */
     int restarts;     /* infomax: restarts after the weights blew up */
     double lrate;     /* infomax: final learning rate */
     double change;    /* the last step's change */
@@ -145,6 +168,18 @@ cj_status cj_ica_infomax(const float *z, long n, int k, const cj_ica_opts *o, cj
  * expectations are over all n samples, through BLAS in blocks of rows. */
 cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj_ica_progress progress, void *ctx,
                          float *W, cj_ica_run *run, cj_error *err);
+
+/* Picard on z [n, k] (ica_picard.c's comment has the equations): ortho 1
+ * minimises FastICA's objective, sum_i s_i E[log cosh y_i] over orthogonal
+ * W, from FastICA's seeded start; ortho 0 the extended-infomax negative
+ * log-likelihood from the identity (o->extended 0 drops the sign switch:
+ * every source super-Gaussian). s_i = +-1 are the extended signs. Each
+ * iteration is one evaluation of W over all samples (two products; three
+ * without ortho) unless the line search halves the step. Stops when
+ * max |relative gradient| < tol (converged 1), when no step lowers the loss
+ * (3) or at max_iter. */
+cj_status cj_ica_picard(const float *z, long n, int k, const cj_ica_opts *o, int ortho, cj_ica_progress progress,
+                        void *ctx, float *W, cj_ica_run *run, cj_error *err);
 
 /* ---- the whole fit ------------------------------------------------------- */
 

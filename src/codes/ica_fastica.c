@@ -79,6 +79,20 @@ CJ_TARGET_CLONES static void score_rows(float *restrict u, int nb, int k, double
     }
 }
 
+int cj_ica_random_orthogonal(int k, uint64_t seed, double *W)
+{
+    decor dc;
+    int ok = decor_init(&dc, k);
+    if (ok) {
+        cj_rng rng;
+        cj_rng_seed(&rng, seed);
+        for (size_t i = 0; i < (size_t)k * k; i++) W[i] = cj_rng_normal(&rng);
+        ok = decorrelate(&dc, W);
+    }
+    decor_free(&dc);
+    return ok;
+}
+
 cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj_ica_progress progress, void *ctx,
                          float *Wout, cj_ica_run *run, cj_error *err)
 {
@@ -99,10 +113,7 @@ cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj
         st = cj_fail(err, CJ_ERR_NOMEM, "ica: no memory for fastica on %d components", k);
         goto done;
     }
-    cj_rng rng;
-    cj_rng_seed(&rng, o->seed);
-    for (size_t i = 0; i < kk; i++) W[i] = cj_rng_normal(&rng);
-    if (!decorrelate(&dc, W)) {
+    if (!cj_ica_random_orthogonal(k, o->seed, W)) {
         st = cj_fail(err, CJ_ERR_NUMERIC, "ica: fastica's random start is singular (seed %llu)",
                      (unsigned long long)o->seed);
         goto done;
@@ -138,7 +149,7 @@ cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj
             lim = fmax(lim, fabs(fabs(dot) - 1));
         }
         memcpy(W, W1, sizeof(double) * kk);
-        cj_ica_step s = {it, lim, 0, 0, ica_now() - t0, 0, 0};
+        cj_ica_step s = {it, lim, 0, 0, ica_now() - t0, 0, 0, 0};
         run->history[run->n_steps++] = s;
         run->change = lim;
         run->iterations = it;

@@ -50,9 +50,11 @@ static cj_status grid(const char *dir, const char *name, const float *f, int k, 
 
 static const char *stop_rule(const cj_ica_model *m)
 {
+    if (m->run.converged == 1 && m->opts.solver == CJ_ICA_PICARD) return "max |relative gradient| below tol";
     if (m->run.converged == 1)
         return m->opts.method == CJ_ICA_FASTICA ? "max |1 - |diag(W1 W^T)|| below tol" : "weight change below tol";
     if (m->run.converged == 2) return "more than 20 passes without annealing";
+    if (m->run.converged == 3) return "no step lowers the loss (the precision of its sums)";
     return "max_iter reached";
 }
 
@@ -63,7 +65,10 @@ static cj_status write_history(const char *dir, const cj_ica_model *m, cj_error 
     if (st) return st;
     for (int i = 0; i < m->run.n_steps; i++) {
         const cj_ica_step *s = &m->run.history[i];
-        if (m->opts.method == CJ_ICA_INFOMAX)
+        if (m->opts.solver == CJ_ICA_PICARD)
+            fprintf(af.f, "{\"iteration\":%d,\"gradient_max\":%.8g,\"loss\":%.10g,\"step\":%.6g,\"subgaussian\":%d,"
+                          "\"seconds\":%.3f}\n", s->iter, s->change, s->loss, s->lrate, s->subgaussian, s->seconds);
+        else if (m->opts.method == CJ_ICA_INFOMAX)
             fprintf(af.f, "{\"pass\":%d,\"change\":%.8g,\"angle_deg\":%.4g,\"lrate\":%.6g,\"subgaussian\":%d,"
                           "\"seconds\":%.3f}\n", s->iter, s->change, s->angle, s->lrate, s->subgaussian, s->seconds);
         else
@@ -159,8 +164,12 @@ static cj_status write_json(const char *dir, const cj_ica_model *m, long n, cons
     json_string(f, input);
     fprintf(f, ",\n  \"samples\": %ld,\n  \"dims\": %d,\n  \"components\": %d,\n  \"rank\": %d,\n", n, m->d, m->k,
             m->white.rank);
-    fprintf(f, "  \"method\": \"%s\",\n", cj_ica_method_name(o->method));
-    if (o->method == CJ_ICA_INFOMAX)
+    fprintf(f, "  \"method\": \"%s\",\n  \"solver\": \"%s\",\n", cj_ica_method_name(o->method),
+            cj_ica_solver_name(o->solver));
+    if (o->solver == CJ_ICA_PICARD)
+        fprintf(f, "  \"nonlinearity\": \"tanh (log cosh), sign switched per source\",\n  \"constraint\": \"%s\",\n",
+                o->method == CJ_ICA_FASTICA ? "orthogonal (FastICA's objective)" : "none (extended infomax's likelihood)");
+    else if (o->method == CJ_ICA_INFOMAX)
         fprintf(f, "  \"extended\": %s,\n  \"nonlinearity\": \"%s\",\n  \"block\": %d,\n  \"lrate_initial\": %.8g,\n"
                    "  \"lrate_final\": %.8g,\n  \"restarts\": %d,\n",
                 o->extended ? "true" : "false", o->extended ? "tanh, sign switched by kurtosis" : "logistic", o->block,
@@ -169,7 +178,7 @@ static cj_status write_json(const char *dir, const cj_ica_model *m, long n, cons
         fprintf(f, "  \"nonlinearity\": \"logcosh\",\n  \"decorrelation\": \"symmetric\",\n");
     fprintf(f, "  \"tol\": %.8g,\n  \"max_iter\": %d,\n  \"seed\": %llu,\n  \"iterations\": %d,\n  \"converged\": %s,\n"
                "  \"stopped_by\": \"%s\",\n  \"final_change\": %.8g,\n  \"seconds\": %.3f,\n",
-            o->tol, o->max_iter, (unsigned long long)o->seed, m->run.iterations, m->run.converged ? "true" : "false",
+            o->tol, o->max_iter, (unsigned long long)o->seed, m->run.iterations, m->run.converged == 1 || m->run.converged == 2 ? "true" : "false",
             stop_rule(m), m->run.change, m->seconds);
     fprintf(f, "  \"apply\": \"sources = (x - mean) @ unmixing.T; x - mean ~ sources @ basis\",\n"
                "  \"order\": \"excess kurtosis of the sources, descending; each source unit variance, skewness >= 0\",\n");

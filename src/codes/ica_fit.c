@@ -21,6 +21,17 @@ int cj_ica_method_parse(const char *name)
     return -1;
 }
 
+static const char *const SOLVERS[] = {"classic", "picard"};
+
+const char *cj_ica_solver_name(cj_ica_solver s) { return (unsigned)s < 2 ? SOLVERS[s] : "?"; }
+
+int cj_ica_solver_parse(const char *name)
+{
+    for (int i = 0; i < 2; i++)
+        if (name && !strcmp(name, SOLVERS[i])) return i;
+    return -1;
+}
+
 void cj_ica_opts_default(cj_ica_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -159,8 +170,10 @@ cj_status cj_ica_fit(const float *x, long n, int d, const cj_ica_opts *o, cj_ica
     int k = m->white.k;
     m->k = k, m->d = d, m->opts = *o;
     m->opts.components = k;
-    if (!m->opts.tol) m->opts.tol = o->method == CJ_ICA_FASTICA ? 1e-4 : 1e-12;
-    if (o->method == CJ_ICA_INFOMAX) {
+    if ((unsigned)o->solver > CJ_ICA_PICARD) return cj_fail(err, CJ_ERR_CONFIG, "ica: unknown solver %d", (int)o->solver);
+    int picard = o->solver == CJ_ICA_PICARD;
+    if (!m->opts.tol) m->opts.tol = picard ? CJ_ICA_PICARD_TOL : o->method == CJ_ICA_FASTICA ? 1e-4 : 1e-12;
+    if (o->method == CJ_ICA_INFOMAX && !picard) {
         if (!m->opts.block) m->opts.block = (int)floor(sqrt(n / 3.0)) > 0 ? (int)floor(sqrt(n / 3.0)) : 1;
         if (!(m->opts.lrate > 0)) m->opts.lrate = k > 1 ? 0.01 / log((double)k * k) : 0.01;
     }
@@ -179,8 +192,12 @@ cj_status cj_ica_fit(const float *x, long n, int d, const cj_ica_opts *o, cj_ica
     }
     if ((st = cj_ica_white_apply(&m->white, x, n, z, err))) goto done;
     double t0 = ica_now();
-    st = o->method == CJ_ICA_INFOMAX ? cj_ica_infomax(z, n, k, &m->opts, progress, ctx, W, &m->run, err)
-                                     : cj_ica_fastica(z, n, k, &m->opts, progress, ctx, W, &m->run, err);
+    if (picard)
+        st = cj_ica_picard(z, n, k, &m->opts, o->method == CJ_ICA_FASTICA, progress, ctx, W, &m->run, err);
+    else if (o->method == CJ_ICA_INFOMAX)
+        st = cj_ica_infomax(z, n, k, &m->opts, progress, ctx, W, &m->run, err);
+    else
+        st = cj_ica_fastica(z, n, k, &m->opts, progress, ctx, W, &m->run, err);
     m->seconds = ica_now() - t0;
     if (st) goto done;
     for (size_t i = 0; i < kk; i++)

@@ -28,6 +28,8 @@ void dgels_(const char *trans, const int *m, const int *n, const int *nrhs, doub
             const int *ldb, double *work, const int *lwork, int *info);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb,
             int *info);
+/* LU factorisation alone (for a determinant). */
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda, double *b, const int *ldb,
             int *info);
 
