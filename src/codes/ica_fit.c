@@ -163,6 +163,7 @@ cj_status cj_ica_fit(const float *x, long n, int d, const cj_ica_opts *o, cj_ica
 {
     memset(m, 0, sizeof *m);
     if ((unsigned)o->method > CJ_ICA_FASTICA) return cj_fail(err, CJ_ERR_CONFIG, "ica: unknown method %d", (int)o->method);
+    if ((unsigned)o->solver > CJ_ICA_PICARD) return cj_fail(err, CJ_ERR_CONFIG, "ica: unknown solver %d", (int)o->solver);
     if (o->max_iter < 1) return cj_fail(err, CJ_ERR_CONFIG, "ica: --max-iter %d is not >= 1", o->max_iter);
     if (o->components < 0) return cj_fail(err, CJ_ERR_CONFIG, "ica: --components %d is not >= 1", o->components);
     cj_status st = cj_ica_whiten(x, n, d, o->components, &m->white, err);
@@ -170,7 +171,6 @@ cj_status cj_ica_fit(const float *x, long n, int d, const cj_ica_opts *o, cj_ica
     int k = m->white.k;
     m->k = k, m->d = d, m->opts = *o;
     m->opts.components = k;
-    if ((unsigned)o->solver > CJ_ICA_PICARD) return cj_fail(err, CJ_ERR_CONFIG, "ica: unknown solver %d", (int)o->solver);
     int picard = o->solver == CJ_ICA_PICARD;
     if (!m->opts.tol) m->opts.tol = picard ? CJ_ICA_PICARD_TOL : o->method == CJ_ICA_FASTICA ? 1e-4 : 1e-12;
     if (o->method == CJ_ICA_INFOMAX && !picard) {
