@@ -50,7 +50,7 @@ const char *cj_ica_solver_name(cj_ica_solver s);
 int cj_ica_solver_parse(const char *name);
 
 /* Picard's default tolerance on max |relative gradient|. */
-#define CJ_ICA_PICARD_TOL 1e-4
+#define CJ_ICA_PICARD_TOL 1e-3
 
 /* "infomax", "fastica"; -1 from the parse for another name. */
 const char *cj_ica_method_name(cj_ica_method m);
@@ -86,6 +86,7 @@ typedef struct {
     int subgaussian; /* extended infomax: sources with the sub-Gaussian sign */
     int restarts;    /* infomax: restarts so far (the pass count starts again at 1) */
     double loss;     /* Picard: the objective after the step (0 otherwise) */
+    long samples;    /* Picard: the samples it is measured over (a quarter in the coarse stage) */
 } cj_ica_step;
 
 /* Called after every pass/iteration (may be NULL); non-zero stops the run

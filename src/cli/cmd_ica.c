@@ -34,7 +34,7 @@ static void usage(FILE *f)
             "  --extended on|off  infomax: extended (default on) or the original logistic rule (classic)\n"
             "  --max-iter N     passes (infomax) or iterations (fastica, picard); default 200\n"
             "  --tol T          stop below this change (default: infomax 1e-12, fastica 1e-4;\n"
-            "                   picard: max |relative gradient| 1e-4)\n"
+            "                   picard: max |relative gradient| 1e-3)\n"
             "  --lrate R        classic infomax's learning rate (default 0.01 / ln(K^2))\n"
             "  --block B        classic infomax's samples per update (default floor(sqrt(samples / 3)))\n"
             "  --seed S         sample order, kurtosis samples, FastICA's start (default 1)\n"
@@ -152,8 +152,8 @@ static int progress(void *ctx, const cj_ica_step *s)
                 WHO, s->restarts);
     }
     if (p->o.solver == CJ_ICA_PICARD)
-        fprintf(stderr, "%s: iteration %d  loss %.8g  max |gradient| %.3g  step %.3g  %d sub-Gaussian  %.1f s\n", WHO,
-                s->iter, s->loss, s->change, s->lrate, s->subgaussian, s->seconds);
+        fprintf(stderr, "%s: iteration %d  loss %.8g  max |gradient| %.3g  step %.3g  %d sub-Gaussian  %ld samples  %.1f s\n",
+                WHO, s->iter, s->loss, s->change, s->lrate, s->subgaussian, s->samples, s->seconds);
     else if (p->o.method == CJ_ICA_INFOMAX)
         fprintf(stderr, "%s: pass %d  change %.4g  angle %.1f deg  lrate %.3g  %.1f s\n", WHO, s->iter, s->change,
                 s->angle, s->lrate, s->seconds);

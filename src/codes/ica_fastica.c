@@ -149,7 +149,7 @@ cj_status cj_ica_fastica(const float *z, long n, int k, const cj_ica_opts *o, cj
             lim = fmax(lim, fabs(fabs(dot) - 1));
         }
         memcpy(W, W1, sizeof(double) * kk);
-        cj_ica_step s = {it, lim, 0, 0, ica_now() - t0, 0, 0, 0};
+        cj_ica_step s = {it, lim, 0, 0, ica_now() - t0, 0, 0, 0, 0};
         run->history[run->n_steps++] = s;
         run->change = lim;
         run->iterations = it;

@@ -67,7 +67,8 @@ static cj_status write_history(const char *dir, const cj_ica_model *m, cj_error 
         const cj_ica_step *s = &m->run.history[i];
         if (m->opts.solver == CJ_ICA_PICARD)
             fprintf(af.f, "{\"iteration\":%d,\"gradient_max\":%.8g,\"loss\":%.10g,\"step\":%.6g,\"subgaussian\":%d,"
-                          "\"seconds\":%.3f}\n", s->iter, s->change, s->loss, s->lrate, s->subgaussian, s->seconds);
+                          "\"samples\":%ld,\"seconds\":%.3f}\n", s->iter, s->change, s->loss, s->lrate, s->subgaussian,
+                    s->samples, s->seconds);
         else if (m->opts.method == CJ_ICA_INFOMAX)
             fprintf(af.f, "{\"pass\":%d,\"change\":%.8g,\"angle_deg\":%.4g,\"lrate\":%.6g,\"subgaussian\":%d,"
                           "\"seconds\":%.3f}\n", s->iter, s->change, s->angle, s->lrate, s->subgaussian, s->seconds);

@@ -252,7 +252,7 @@ cj_status cj_ica_infomax(const float *z, long n, int k, const cj_ica_opts *o, cj
         }
         int sub = 0;
         for (int j = 0; j < k; j++) sub += w.signs[j] < 0;
-        cj_ica_step s = {step, change, angle, lr, ica_now() - t0, extended ? sub : 0, run->restarts, 0};
+        cj_ica_step s = {step, change, angle, lr, ica_now() - t0, extended ? sub : 0, run->restarts, 0, 0};
         run->history[run->n_steps++] = s;
         run->change = change;
         if (step > 2 && change < tol) {
