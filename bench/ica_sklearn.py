@@ -6,11 +6,13 @@ floor(sqrt(n/3)), l_rate 0.01/ln(K^2), annealing by 0.9 above 60 degrees,
 the 20-small-angle rule, kurtosis on 6,000 samples every block with the
 sign momentum), both on the same PCA-whitened data cajal fits.
 
-    ica_sklearn.py PATCHES.npy K MAX_ITER_FASTICA MAX_PASSES_INFOMAX [CAJAL_DIR_FASTICA CAJAL_DIR_INFOMAX]
+    ica_sklearn.py PATCHES.npy K MAX_ITER_FASTICA MAX_PASSES_INFOMAX [CAJAL_DIRS (fastica, infomax, picard x2)]
 
 Prints seconds of each fit, iterations (and infomax's restarts), and the mean excess kurtosis of
 the sources of every unmixing (sklearn's, NumPy infomax's and, when given,
-cajal's), a like-for-like check that the fits are comparable."""
+cajal's), a like-for-like check that the fits are comparable; and the
+objectives of sklearn's and NumPy infomax's fits as cajal's Picard
+measures them, so that run_ica.sh can time Picard to the same objective."""
 import math
 import sys
 import time
@@ -108,6 +110,25 @@ def infomax_mne(z, max_iter, seed=0):
     return W.T, step, restarts
 
 
+def picard_losses(y, w):
+    """The objectives cajal's Picard minimises, for sources y = z @ w.T of
+    the white data z: FastICA's sum_i s_i E[log cosh y_i] (w orthogonal)
+    and the extended-infomax negative log-likelihood -log|det w| +
+    sum_i (s_i E[log cosh y_i] + E[y_i^2] / 2), with Picard's sign rule
+    s_i = sign(E[1 - tanh^2 y_i] E[y_i^2] - E[y_i tanh y_i]); and the max
+    |skew part| of diag(s) E[tanh(y) y^T] (FastICA's relative gradient)."""
+    t = np.tanh(y)
+    n = len(y)
+    g = t.T @ y / n
+    s = np.sign((1 - t ** 2).mean(0) * (y ** 2).mean(0) - np.diag(g))
+    s[s == 0] = 1
+    lc = np.mean(np.abs(y) + np.log1p(np.exp(-2 * np.abs(y))) - math.log(2), 0)
+    gs = s[:, None] * g
+    fast = float((s * lc).sum())
+    nll = float(-np.linalg.slogdet(w)[1] + (s * lc).sum() + 0.5 * (y ** 2).mean(0).sum())
+    return fast, nll, float(np.abs(gs - gs.T).max() / 2)
+
+
 def mean_kurt(x, u, mean):
     return float(np.mean(kurtosis((x - mean) @ u.T, axis=0, fisher=True)))
 
@@ -126,12 +147,16 @@ uf = f.components_ @ wh
 print(f"whiten_seconds {tw:.2f}")
 print(f"sklearn_fastica_seconds {tf:.2f} {f.n_iter_}")
 print(f"sklearn_fastica_kurtosis {mean_kurt(x, uf, mean):.4f}", flush=True)
+fast, _, grad = picard_losses(z @ f.components_.T, f.components_)
+print(f"sklearn_fastica_objective {fast:.10f} {grad:.6g}", flush=True)
 t0 = time.perf_counter()
 wi, steps, restarts = infomax_mne(z, it_i)
 ti = time.perf_counter() - t0
 ui = wi @ wh
 print(f"numpy_infomax_seconds {ti:.2f} {steps} {restarts}")
 print(f"numpy_infomax_kurtosis {mean_kurt(x, ui, mean):.4f}")
-for name, d in zip(("cajal_fastica", "cajal_infomax"), sys.argv[5:7]):
+_, nll, _ = picard_losses(z @ wi.T, wi)
+print(f"numpy_infomax_objective {nll:.10f}")
+for name, d in zip(("cajal_fastica", "cajal_infomax", "cajal_picard_fastica", "cajal_picard_infomax"), sys.argv[5:9]):
     u = np.load(d + "/unmixing.npy").astype(np.float64)
     print(f"{name}_kurtosis {mean_kurt(x, u, np.load(d + '/mean.npy'))}")

@@ -223,7 +223,7 @@ int cj_cmd_ica(int argc, char **argv)
     } else {
         if (!p.quiet)
             fprintf(stderr, "%s: %d components, %d %s in %.1f s (%s); fitting Gabors and writing %s\n", WHO, m.k,
-                    m.run.iterations, m.opts.method == CJ_ICA_INFOMAX ? "passes" : "iterations", m.seconds,
+                    m.run.iterations, m.opts.method == CJ_ICA_INFOMAX && m.opts.solver == CJ_ICA_CLASSIC ? "passes" : "iterations", m.seconds,
                     m.run.converged == 3 ? "no step lowers the loss"
                     : m.run.converged    ? "converged"
                                          : "max-iter reached",
