@@ -11,7 +11,7 @@
 #   make bench-recurrent   rate RNN / GRU / LSTM forward+backward vs PyTorch (needs python3-torch)
 #   make bench-rsa    RDM + Kendall tau_a + 1,000 bootstraps vs NumPy/SciPy (needs python3-scipy)
 #   make bench-sparsecode   sparse-coding dictionary learning vs scikit-learn MiniBatchDictionaryLearning (needs python3-sklearn)
-#   make bench-ica    ICA (FastICA, extended infomax) vs scikit-learn FastICA and a NumPy MNE infomax (needs python3-sklearn)
+#   make bench-ica    ICA (FastICA, extended infomax; classic and Picard) vs scikit-learn FastICA and a NumPy MNE infomax (needs python3-sklearn)
 #   make bench-rbm    RBM training (PCD-1, 500 hidden) vs scikit-learn BernoulliRBM (needs python3-sklearn)
 #   make bench-gabor BENCH_BASIS=runs/sc/basis.npy   the Gabor fit vs SciPy least_squares (needs python3-scipy)
 #   make bench-prune  the cost of pruning masks per training step, and magnitude selection vs NumPy (needs python3-numpy)

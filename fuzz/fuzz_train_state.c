@@ -7,10 +7,14 @@
  * [curriculum] stages (which must find its stage in the file).
  * Whatever it accepts must leave a usable run: the order a permutation,
  * every stream drawable, Kolen-Pollack's optimiser sized like the model,
- * the curriculum's stage one it has. The seeds come from
- * fuzz/make_train_state_seeds.py. */
+ * the curriculum's stage one it has. Then the same file as an RBM run's
+ * state (cj_rbm_state_apply: a 4 x 3 PCD trainer, batch 2, 5 samples).
+ * The seeds come from fuzz/make_train_state_seeds.py and
+ * fuzz/corpus/train_state/seed_rbm_pcd (tests/test_rbm.c's resume writes
+ * the same format). */
 #include <stdlib.h>
 
+#include "../src/train/rbm_state.h"
 #include "../src/train/train_state.h"
 #include "fuzz_common.h"
 
@@ -82,6 +86,42 @@ static void check_usable(run *r, int epoch)
     }
 }
 
+typedef struct {
+    cj_rbm rbm;
+    cj_rbm_trainer t;
+    cj_rng order_rng, gibbs_rng;
+    int order[N_ORDER];
+    cj_rbm_parts parts;
+} rbm_run;
+
+static rbm_run *the_rbm(void)
+{
+    static rbm_run r;
+    static int made;
+    if (made) return &r;
+    cj_error err;
+    if (cj_rbm_create(&r.rbm, 4, 3, &err) || cj_rbm_trainer_init(&r.t, &r.rbm, 2, CJ_RBM_PCD, 1, &err)) {
+        fprintf(stderr, "fuzz_train_state: %s\n", err.msg);
+        abort();
+    }
+    cj_rng_seed(&r.order_rng, 2);
+    cj_rng_seed(&r.gibbs_rng, 3);
+    for (int i = 0; i < N_ORDER; i++) r.order[i] = i;
+    r.parts = (cj_rbm_parts){&r.t, &r.order_rng, &r.gibbs_rng, r.order, N_ORDER};
+    made = 1;
+    return &r;
+}
+
+static void check_rbm_usable(rbm_run *r)
+{
+    int seen[N_ORDER] = {0};
+    for (int i = 0; i < N_ORDER; i++)
+        if (r->order[i] < 0 || r->order[i] >= N_ORDER || seen[r->order[i]]++) abort();
+    if (r->t.chain_started != 0 && r->t.chain_started != 1) abort();
+    volatile float draws = cj_rng_normal(&r->order_rng) + cj_rng_normal(&r->gibbs_rng);
+    (void)draws;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     run *r = the_run();
@@ -92,6 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ts.mark.epoch < 1 || ts.mark.step < 0 || !ts.mark.config) abort();
         if (cj_train_state_apply(&ts, &r->parts, &err) == CJ_OK) check_usable(r, ts.mark.epoch);
         if (cj_train_state_apply(&ts, &r->staged, &err) == CJ_OK) check_usable(r, ts.mark.epoch);
+        rbm_run *b = the_rbm();
+        if (cj_rbm_state_apply(&ts, &b->parts, &err) == CJ_OK) check_rbm_usable(b);
         cj_train_state_free(&ts);
     }
     return 0;

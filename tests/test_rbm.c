@@ -425,6 +425,76 @@ TEST(pcd_run_trains)
     free(cfg), free(metrics);
 }
 
+/* metrics.jsonl without the timings (the only numbers two runs may differ in) */
+static void drop_timings(char *m)
+{
+    for (char *at = m; (at = strstr(at, ",\"seconds\":"));) {
+        char *end = strchr(at, '}');
+        if (!end) break;
+        memmove(at, end, strlen(end) + 1);
+        at++;
+    }
+}
+
+/* Two epochs, then --resume to three: the files of one three-epoch run,
+ * bit for bit (CD with the momentum switch after epoch 1; PCD's chains). */
+static void resume_case(const char *name, const char *extra)
+{
+    static char out[8192];
+    char ini[256], whole[256], cut[256], cmd[1024];
+    snprintf(ini, sizeof ini, DIR "/%s.ini", name);
+    snprintf(whole, sizeof whole, DIR "/%s_whole", name);
+    snprintf(cut, sizeof cut, DIR "/%s_cut", name);
+    write_experiment(ini, "rbm 12", extra);
+    snprintf(cmd, sizeof cmd, "train %s --out %s --force --quiet --threads 1", ini, whole);
+    int rc = run_cajal(cajal, cmd, out, sizeof out);
+    if (rc != 0) test_fail("%s: the whole run exited %d: %s", name, rc, out);
+    snprintf(cmd, sizeof cmd, "train %s --out %s --force --quiet --threads 1 --set train.epochs=2", ini, cut);
+    rc = run_cajal(cajal, cmd, out, sizeof out);
+    if (rc != 0) test_fail("%s: the 2-epoch run exited %d: %s", name, rc, out);
+    snprintf(cmd, sizeof cmd, "train --resume %s --quiet --threads 1 --set train.epochs=3", cut);
+    rc = run_cajal(cajal, cmd, out, sizeof out);
+    if (rc != 0) test_fail("%s: --resume exited %d: %s", name, rc, out);
+    const char *same[] = {"model.safetensors", "train_state.safetensors", "config.ini", "ais.json"};
+    for (int i = 0; i < 4; i++) {
+        char *pa = cj_path_join(whole, same[i]), *pb = cj_path_join(cut, same[i]);
+        size_t la = 0, lb = 0;
+        char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+        if (i == 3 && a && b) { /* ais.json: all but its seconds */
+            char *sa = strstr(a, ",\"seconds\":"), *sb = strstr(b, ",\"seconds\":");
+            if (sa) *sa = 0, la = (size_t)(sa - a);
+            if (sb) *sb = 0, lb = (size_t)(sb - b);
+        }
+        if (!(a && b && la == lb && !memcmp(a, b, la))) test_fail("%s: %s differs after --resume", name, same[i]);
+        free(a), free(b), free(pa), free(pb);
+    }
+    char *pa = cj_path_join(whole, "metrics.jsonl"), *pb = cj_path_join(cut, "metrics.jsonl");
+    size_t la, lb;
+    char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+    if (a && b) drop_timings(a), drop_timings(b);
+    if (!(a && b && count_lines(a) == 3 && !strcmp(a, b)))
+        test_fail("%s: metrics.jsonl after --resume:\n%s\nwhole run:\n%s", name, b ? b : "", a ? a : "");
+    free(a), free(b), free(pa), free(pb);
+}
+
+TEST(resume_continues_a_run_bit_for_bit)
+{
+    resume_case("resume_cd", "momentum_epochs = 1\n");
+    resume_case("resume_pcd", "method = pcd\nk = 2\n");
+    /* a run with nothing finished, a damaged state, a model of another epoch */
+    static char out[8192];
+    int rc = run_cajal(cajal, "train --resume " DIR "/nothing_here --quiet", out, sizeof out);
+    CHECK(rc == 1 && strstr(out, "holds no training run to resume"));
+    FILE *f = fopen(DIR "/resume_cd_cut/train_state.safetensors", "wb");
+    if (f) fputs("garbage", f), fclose(f);
+    rc = run_cajal(cajal, "train --resume " DIR "/resume_cd_cut --quiet", out, sizeof out);
+    CHECK(rc == 1 && one_line_holding(out, "train_state.safetensors"));
+    /* the PCD run's state read as the CD run's: its chains are not this run's */
+    rc = system("cp " DIR "/resume_pcd_cut/train_state.safetensors " DIR "/resume_cd_cut/train_state.safetensors");
+    rc = run_cajal(cajal, "train --resume " DIR "/resume_cd_cut --quiet", out, sizeof out);
+    CHECK(rc == 1 && count_lines(out) == 1);
+}
+
 /* cajal train's one-line message for an experiment with `extra` lines. */
 static void expect_error(const char *layers, const char *extra, const char *args, const char *msg)
 {
@@ -458,11 +528,9 @@ TEST(experiment_file_errors)
     }
     int rc = run_cajal(cajal, "train " DIR "/npy.ini --out " DIR "/bad --quiet", out, sizeof out);
     CHECK(rc == 1 && strstr(out, "data.format = npy: model.layers = rbm 10 trains on IDX images"));
-    /* a finished run is refused without --force, and --resume is refused */
+    /* a finished run is refused without --force */
     rc = run_cajal(cajal, "train " DIR "/rbm.ini --out " DIR "/run --quiet", out, sizeof out);
     CHECK(rc == 1 && strstr(out, "holds a training run already"));
-    rc = run_cajal(cajal, "train --resume " DIR "/run --quiet", out, sizeof out);
-    CHECK(rc == 1 && strstr(out, "cannot be resumed"));
 }
 
 int main(void)
@@ -489,6 +557,7 @@ int main(void)
         printf("cannot write the toy data under %s\n", DIR);
     RUN(train_writes_its_files_and_ais_matches_exact_log_z);
     RUN(pcd_run_trains);
+    RUN(resume_continues_a_run_bit_for_bit);
     RUN(experiment_file_errors);
     cj_safetensors_free(&ref);
     return test_summary("rbm");

@@ -138,7 +138,8 @@ typedef struct {
 typedef struct {
     void (*on_step)(const cj_train_progress *p, void *user);    /* loss is NaN: CD has none */
     void (*on_epoch)(const cj_rbm_epoch_report *r, void *user);
-    void (*on_phase)(const char *what, void *user);             /* "figures", "AIS": a long step begins */
+    void (*on_phase)(const char *what, void *user);             /* "figures", "AIS": a long step begins;
+                                                                   else a sentence (a resumed run's start) */
     void (*on_done)(const cj_rbm_final_report *r, void *user);  /* after AIS (not called without it) */
     void *user;
     const volatile sig_atomic_t *stop;                          /* as cj_train_callbacks.stop */

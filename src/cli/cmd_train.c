@@ -75,8 +75,8 @@ static void usage(FILE *f)
             "                N fix every number, also across --resume\n"
             "  --quiet       no progress bar and no per-epoch summary\n\n"
             "A folder that holds a run is refused without --resume or --force.\n"
-            "model.layers = rbm H trains a restricted Boltzmann machine instead ([rbm] keys; not\n"
-            "resumable): docs/codes.md.\n"
+            "model.layers = rbm H trains a restricted Boltzmann machine instead ([rbm] keys):\n"
+            "docs/codes.md.\n"
             "Ctrl-C stops before the next step and keeps the last finished epoch in the files\n"
             "(exit status 130); a second Ctrl-C stops at once.\n"
             "Keys and their defaults: docs/experiment-file.md\n");
@@ -349,8 +349,10 @@ static void on_rbm_phase(const char *what, void *user)
     if (!strcmp(what, "AIS"))
         fprintf(stderr, "cajal train: AIS: %d runs x %d intermediate distributions (Salakhutdinov & Murray 2008)\n",
                 s->e->rbm.ais_runs, s->e->rbm.ais_betas);
-    else
+    else if (!strcmp(what, "figures"))
         fprintf(stderr, "cajal train: writing curves.png, filters.png and samples.png\n");
+    else
+        fprintf(stderr, "cajal train: %s\n", what);
 }
 
 static void on_rbm_done(const cj_rbm_final_report *r, void *user)

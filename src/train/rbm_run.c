@@ -4,6 +4,7 @@
  * rule machinery of trainer.c), scored every epoch, and at the end log Z by
  * AIS, the test log-likelihood, curves.png, filters.png and samples.png. The maths is
  * in src/codes/rbm*.c; this file is the run folder around it. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "cajal/rbm.h"
 #include "cajal/sparsecode.h"
 #include "cajal/train.h"
+#include "rbm_state.h"
 #include "run_folder.h"
 
 /* Rows scored per product; at most SCORED_TRAIN training images scored each
@@ -40,7 +42,9 @@ typedef struct {
     double *curves;     /* [4, epochs]: recon train, test, pl train, test per epoch, for curves.png */
     char *log;          /* metrics.jsonl so far */
     size_t log_len;
-    char *config_path, *metrics_path, *model_path;
+    char *config_path, *metrics_path, *model_path, *model_staged, *state_path, *state_staged;
+    char *config_text;  /* the experiment as the state file's mark carries it */
+    cj_rbm_parts parts; /* what train_state.safetensors holds besides the model */
 } rbm_run;
 
 static double now(void)
@@ -88,7 +92,8 @@ static void run_free(rbm_run *s)
     cj_rbm_trainer_free(&s->t);
     free(s->train.x), free(s->test.x), free(s->base), free(s->batch), free(s->u), free(s->scratch);
     free(s->order), free(s->flip_train), free(s->flip_test), free(s->pl), free(s->log), free(s->curves);
-    free(s->config_path), free(s->metrics_path), free(s->model_path);
+    free(s->config_path), free(s->metrics_path), free(s->model_path), free(s->model_staged), free(s->state_path);
+    free(s->state_staged), free(s->config_text);
 }
 
 static cj_status setup(rbm_run *s, const cj_experiment *e, int hidden, cj_rng *rng, cj_error *err)
@@ -155,7 +160,7 @@ static int params_finite(const cj_rbm *r)
 
 /* The metadata every saved model carries, plus the AIS numbers at the end. */
 static cj_status save_model(rbm_run *s, const cj_experiment *e, int epoch, const cj_rbm_final_report *fin,
-                            cj_error *err)
+                            const char *path, cj_error *err)
 {
     char buf[10][64];
     snprintf(buf[0], 64, "%d", s->rbm.visible);
@@ -178,20 +183,45 @@ static cj_status save_model(rbm_run *s, const cj_experiment *e, int epoch, const
         meta[n++] = (cj_meta_entry){"ais_test_log_likelihood", buf[8]};
         meta[n++] = (cj_meta_entry){"ais_log_z_base", buf[9]};
     }
-    return cj_rbm_save(&s->rbm, s->model_path, n, meta, err);
+    return cj_rbm_save(&s->rbm, path, n, meta, err);
 }
 
-static cj_status append_log(rbm_run *s, const char *line, cj_error *err)
+/* Epoch `epoch` into the files so that metrics.jsonl, model.safetensors
+ * and train_state.safetensors always hold the same epoch (as trainer.c's
+ * save_epoch): the model and the state to staging files, the metrics
+ * atomically, then the renames; --resume finishes a save cut short between
+ * them (run_folder.c). */
+static cj_status save_epoch(rbm_run *s, const cj_experiment *e, int epoch, long step, const char *line,
+                            cj_error *err)
 {
-    size_t len = strlen(line);
+    size_t len = strlen(line), old_len = s->log_len;
     char *p = realloc(s->log, s->log_len + len + 2);
     if (!p) return cj_fail(err, CJ_ERR_NOMEM, "out of memory for the metrics log");
     s->log = p;
+    cj_train_mark mark = {.epoch = epoch, .epochs = e->epochs, .step = step, .config = s->config_text};
+    cj_status st = save_model(s, e, epoch, NULL, s->model_staged, err);
+    if (!st) st = cj_rbm_state_write(s->state_staged, &s->parts, &mark, err);
+    if (st) return st;
     memcpy(s->log + s->log_len, line, len);
     s->log_len += len;
     s->log[s->log_len++] = '\n';
     s->log[s->log_len] = '\0';
-    return cj_write_file_atomic(s->metrics_path, s->log, s->log_len, err);
+    if ((st = cj_write_file_atomic(s->metrics_path, s->log, s->log_len, err))) {
+        s->log_len = old_len;
+        return st;
+    }
+    if (rename(s->model_staged, s->model_path) != 0) {
+        int saved = errno;
+        s->log_len = old_len;
+        cj_write_file_atomic(s->metrics_path, s->log, old_len, NULL); /* back to the epoch the model holds */
+        return cj_fail(err, CJ_ERR_IO, "%s: cannot rename %s over it: %s", s->model_path, s->model_staged,
+                       strerror(saved));
+    }
+    if (rename(s->state_staged, s->state_path) != 0)
+        return cj_fail(err, CJ_ERR_IO, "epoch %d: model.safetensors and metrics.jsonl hold it, but %s cannot be "
+                       "renamed over %s: %s (resuming the run finishes the save)", epoch, s->state_staged,
+                       s->state_path, strerror(errno));
+    return CJ_OK;
 }
 
 /* A JSON number, or null for NaN and infinities (JSON has neither). */
@@ -221,8 +251,7 @@ static cj_status end_epoch(rbm_run *s, const cj_experiment *e, int epoch, long s
              "\"pl_test\":%s,\"lr\":%.9g,\"momentum\":%.9g,\"seconds\":%.3f,\"samples_per_s\":%.1f}",
              epoch, step, v[0], v[1], v[2], v[3], e->optim.lr, momentum, seconds, r.samples_per_s);
     r.json = line;
-    cj_status st = save_model(s, e, epoch, NULL, err);
-    if (!st) st = append_log(s, line, err);
+    cj_status st = save_epoch(s, e, epoch, step, line, err);
     if (!st && cb && cb->on_epoch) cb->on_epoch(&r, cb->user);
     return st;
 }
@@ -408,8 +437,71 @@ static cj_status finish(rbm_run *s, const cj_experiment *e, const char *out_dir,
     if (!st) st = cj_rbm_mean_log_prob(&s->rbm, s->train.x, scored, res.log_z, &f.train_ll, err);
     f.seconds = now() - t0;
     if (!st) st = write_ais(out_dir, &f, err);
-    if (!st) st = save_model(s, e, e->epochs, &f, err);
+    if (!st) st = save_model(s, e, e->epochs, &f, s->model_path, err);
     if (!st && cb && cb->on_done) cb->on_done(&f, cb->user);
+    return st;
+}
+
+/* A number after "key": in a metrics line (null: NaN). */
+static double log_number(const char *line, const char *key)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *at = strstr(line, pat);
+    if (!at) return NAN;
+    at += strlen(pat);
+    char *end;
+    double v = strtod(at, &end);
+    return end == at ? NAN : v;
+}
+
+/* A resumed run: the finished epochs' files read back into s (after setup,
+ * which made everything an uninterrupted run has before its first epoch).
+ * Returns the epochs done in *done and the steps in *step. */
+static cj_status resume(rbm_run *s, const cj_experiment *e, const char *dir, int *done, long *step, cj_error *err)
+{
+    cj_train_state ts;
+    cj_status st = cj_run_folder_open_state(dir, &ts, err);
+    if (st) return st;
+    size_t cap = 0;
+    if (!(st = cj_run_folder_check_config(&ts, e, err))) st = cj_rbm_state_apply(&ts, &s->parts, err);
+    if (!st) st = cj_run_folder_read_log(dir, &ts, &s->log, &s->log_len, &cap, err);
+    cj_rbm saved;
+    memset(&saved, 0, sizeof saved);
+    if (!st) st = cj_rbm_load(&saved, s->model_path, err);
+    if (!st && (saved.visible != s->rbm.visible || saved.hidden != s->rbm.hidden))
+        st = cj_fail(err, CJ_ERR_SHAPE, "%s: an RBM of %d x %d units, but this run's is %d x %d", s->model_path,
+                     saved.hidden, saved.visible, s->rbm.hidden, s->rbm.visible);
+    if (!st) {
+        /* the model must hold the state's epoch (it always does after save_epoch) */
+        cj_safetensors file;
+        st = cj_safetensors_read(s->model_path, &file, err);
+        if (!st) {
+            const char *ep = cj_safetensors_meta(&file, "epoch");
+            char want[16];
+            snprintf(want, sizeof want, "%d", ts.mark.epoch);
+            if (!ep || strcmp(ep, want))
+                st = cj_fail(err, CJ_ERR_FORMAT, "%s: holds epoch %s, but %s holds epoch %d (the files disagree; "
+                             "start afresh with --force)", s->model_path, ep ? ep : "(none)", ts.path, ts.mark.epoch);
+            cj_safetensors_free(&file);
+        }
+    }
+    if (!st) {
+        memcpy(s->rbm.block, saved.block,
+               sizeof(float) * ((size_t)saved.hidden * saved.visible + saved.visible + saved.hidden));
+        *done = ts.mark.epoch, *step = ts.mark.step;
+        /* curves.png's earlier points, from the log */
+        const char *line = s->log;
+        for (int i = 0; i < *done && line; i++) {
+            double *c = s->curves + i;
+            c[0] = log_number(line, "recon_train"), c[e->epochs] = log_number(line, "recon_test");
+            c[2 * e->epochs] = log_number(line, "pl_train"), c[3 * e->epochs] = log_number(line, "pl_test");
+            line = strchr(line, '\n');
+            if (line) line++;
+        }
+    }
+    cj_rbm_free(&saved);
+    cj_train_state_free(&ts);
     return st;
 }
 
@@ -421,22 +513,35 @@ cj_status cj_rbm_train(const cj_experiment *e, const char *out_dir, const cj_tra
     cj_status st = cj_rbm_parse_layers(e->layers, &is_rbm, &hidden, err);
     if (st) return st;
     if (!is_rbm) return cj_fail(err, CJ_ERR_CONFIG, "model.layers = '%.64s' is not an RBM (rbm H)", e->layers);
-    if (mode == CJ_TRAIN_RESUME)
-        return cj_fail(err, CJ_ERR_CONFIG, "%s: an RBM run (model.layers = %s) cannot be resumed; train it again "
-                       "with --force", out_dir, e->layers);
     rbm_run s;
     memset(&s, 0, sizeof s);
     s.config_path = cj_path_join(out_dir, "config.ini");
     s.metrics_path = cj_path_join(out_dir, "metrics.jsonl");
     s.model_path = cj_path_join(out_dir, "model.safetensors");
-    if (!s.config_path || !s.metrics_path || !s.model_path) st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
+    s.model_staged = cj_path_join(out_dir, "model.safetensors.new");
+    s.state_path = cj_path_join(out_dir, CJ_RUN_STATE_FILE);
+    s.state_staged = cj_path_join(out_dir, CJ_RUN_STATE_FILE ".new");
+    s.config_text = cj_train_config_text(e);
+    if (!s.config_path || !s.metrics_path || !s.model_path || !s.model_staged || !s.state_path || !s.state_staged ||
+        !s.config_text)
+        st = cj_fail(err, CJ_ERR_NOMEM, "out of memory");
     if (!st && mode == CJ_TRAIN_NEW) st = cj_run_folder_check_new(out_dir, err);
     cj_rng rng;
     cj_rng_seed(&rng, e->seed);
     if (!st) st = setup(&s, e, hidden, &rng, err);
     cj_rng order_rng = cj_rng_split(&rng), gibbs_rng = cj_rng_split(&rng), sample_rng = cj_rng_split(&rng);
     const uint64_t ais_seed = cj_rng_u64(&rng);
-    if (!st) st = cj_make_dirs(out_dir, err);
+    s.parts = (cj_rbm_parts){&s.t, &order_rng, &gibbs_rng, s.order, s.train.n};
+    int done = 0;
+    long step = 0;
+    if (!st && mode == CJ_TRAIN_RESUME) st = resume(&s, e, out_dir, &done, &step, err);
+    if (!st && mode == CJ_TRAIN_RESUME && cb && cb->on_phase) {
+        char what[160];
+        snprintf(what, sizeof what, "resuming %s after epoch %d of %d (step %ld)%s", out_dir, done, e->epochs, step,
+                 done == e->epochs ? ": every epoch is done, so only the figures and AIS are made again" : "");
+        cb->on_phase(what, cb->user);
+    }
+    if (!st && mode != CJ_TRAIN_RESUME) st = cj_make_dirs(out_dir, err);
     if (!st && mode == CJ_TRAIN_FORCE) st = cj_run_folder_clear(out_dir, err);
     if (!st) {
         cj_atomic_file af;
@@ -446,8 +551,7 @@ cj_status cj_rbm_train(const cj_experiment *e, const char *out_dir, const cj_tra
             st = cj_atomic_commit(&af, err);
         }
     }
-    long step = 0;
-    for (int epoch = 1; !st && epoch <= e->epochs; epoch++)
+    for (int epoch = done + 1; !st && epoch <= e->epochs; epoch++)
         st = run_epoch(&s, e, epoch, &step, &order_rng, &gibbs_rng, cb, err);
     if (!st && cb && cb->on_phase) cb->on_phase("figures", cb->user);
     if (!st) st = write_curves(&s, e, out_dir, err);

@@ -1,5 +1,6 @@
 /* run_folder.c — a training run's output folder as a whole (run_folder.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,16 @@ static int staged_epoch(const char *path, int is_state)
         return epoch;
     }
     cj_model_info info;
-    return cj_model_file_info(path, &info, NULL) ? -1 : info.epoch;
+    if (!cj_model_file_info(path, &info, NULL)) return info.epoch;
+    /* an RBM run's model (rbm_run.c) is no layer stack: its "epoch" metadata */
+    cj_safetensors file;
+    if (cj_safetensors_read(path, &file, NULL)) return -1;
+    const char *model = cj_safetensors_meta(&file, "model"), *epoch = cj_safetensors_meta(&file, "epoch");
+    char *end = NULL;
+    long e = model && epoch && !strcmp(model, "rbm") ? strtol(epoch, &end, 10) : -1;
+    int ok = end && end != epoch && !*end && e >= 0 && e <= INT_MAX;
+    cj_safetensors_free(&file);
+    return ok ? (int)e : -1;
 }
 
 /* Rename a staged file whose save was committed; remove any other. */

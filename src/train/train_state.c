@@ -14,8 +14,8 @@
 
 #include "train_state.h"
 
-#define FORMAT_KEY "cajal_train_state"
-#define FORMAT_VERSION "1"
+#define FORMAT_KEY CJ_TRAIN_STATE_FORMAT_KEY
+#define FORMAT_VERSION CJ_TRAIN_STATE_FORMAT_VERSION
 
 /* Room for the longest short value: a stream, 4 x 17 + 8 characters. */
 enum { VALUE_MAX = 96, KEY_MAX = 32, MAX_TENSORS = 6, FIXED_META = 13 };
@@ -568,4 +568,18 @@ char *cj_train_config_text(const cj_experiment *e)
     if (out) *o = '\0';
     free(raw);
     return out;
+}
+
+void cj_train_rng_text(const cj_rng *r, char *buf) { rng_text(r, buf); }
+
+cj_status cj_train_state_rng(const cj_train_state *ts, const char *key, cj_rng *out, cj_error *err)
+{
+    return read_rng(ts, key, out, err);
+}
+
+char *cj_train_order_text(const int *order, int n) { return order_text(order, n); }
+
+cj_status cj_train_state_order(const cj_train_state *ts, int n, int *order, cj_error *err)
+{
+    return read_order(ts, n, order, err);
 }

@@ -69,4 +69,19 @@ void cj_train_state_free(cj_train_state *ts);
  * memory). */
 char *cj_train_config_text(const cj_experiment *e);
 
+/* ---- the pieces, for runs with their own loop (the RBM's rbm_state.c) ---- */
+
+#define CJ_TRAIN_STATE_FORMAT_KEY "cajal_train_state"
+#define CJ_TRAIN_STATE_FORMAT_VERSION "1"
+enum { CJ_TRAIN_VALUE_MAX = 96 }; /* room for a stream's text */
+
+/* A stream as text (into buf[CJ_TRAIN_VALUE_MAX]), and read back from
+ * metadata key of ts (an error names the file and key). */
+void cj_train_rng_text(const cj_rng *r, char *buf);
+cj_status cj_train_state_rng(const cj_train_state *ts, const char *key, cj_rng *out, cj_error *err);
+/* A sample order as the text of metadata "order" (allocated), and read back:
+ * a permutation of 0..n-1 exactly. */
+char *cj_train_order_text(const int *order, int n);
+cj_status cj_train_state_order(const cj_train_state *ts, int n, int *order, cj_error *err);
+
 #endif
