@@ -25,10 +25,12 @@
  *     gradient diag(s) G + W W^T - I, pairs [[h_ij, 1], [1, h_ji]] with
  *     h_ij = s_i H_ij + E[y_j^2], steps W <- (I + alpha D) W.
  * Pairs whose approximation has an eigenvalue below 0.01 are shifted up
- * to it; a memory of 7 steps; a backtracking line search that halves the
+ * to it; a memory of 20 steps (Picard's default is 7: the same progress
+ * here, docs/benchmarks.md); a backtracking line search that halves the
  * step up to 10 times, then falls back to the gradient, and stops the run
  * when that does not lower the loss either (the loss has reached the
- * precision of its sums). Stops when max |gradient| < tol. */
+ * precision of its sums). Steps are capped (MAX_TURN) and a coarse stage
+ * comes first (below). Stops when max |gradient| < tol. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
