@@ -6,12 +6,16 @@
  * sanitizer report is a finding. Every file read is then loaded into a
  * small model (cj_model_set_params: names, shapes, the pruning masks
  * "<name>_mask" and PyTorch prune's "<name>_orig"); a load that succeeds
- * must leave a mask of 0s and 1s and every masked parameter at +0.0. */
+ * must leave a mask of 0s and 1s and every masked parameter at +0.0.
+ * Each file is also read as an RBM (cj_rbm_from_file, cj_rbm_file_epoch:
+ * what `cajal eval` and `cajal train --resume` of an RBM run do), which
+ * must give consistent sizes and finite values when it succeeds. */
 #include <math.h>
 
 #include "cajal/io.h"
 #include "cajal/model.h"
 #include "cajal/model_file.h"
+#include "cajal/rbm.h"
 #include "fuzz_common.h"
 
 static void touch_metadata(const cj_safetensors *st, const char *path)
@@ -43,6 +47,20 @@ static void load_into_model(const cj_safetensors *st, const char *path)
     cj_model_free(&m);
 }
 
+static void load_as_rbm(const cj_safetensors *st, const char *path)
+{
+    cj_rbm r;
+    cj_error err;
+    if (cj_rbm_from_file(&r, st, path, &err) == CJ_OK) {
+        size_t n = (size_t)r.hidden * r.visible + r.visible + r.hidden;
+        if (r.hidden < 1 || r.visible < 1) abort();
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(r.block[i])) abort();
+        cj_rbm_free(&r);
+    }
+    if (cj_rbm_file_epoch(st) < -1) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write("input.safetensors", data, size);
@@ -60,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         touch_metadata(&st, path);
         load_into_model(&st, path);
+        load_as_rbm(&st, path);
         (void)sum;
         (void)chars;
         cj_safetensors_free(&st);

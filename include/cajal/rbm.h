@@ -187,6 +187,10 @@ cj_status cj_rbm_save(const cj_rbm *r, const char *path, int n_meta, const cj_me
  * tensors with consistent shapes, finite values; errors name the file and
  * tensor. r is created here. */
 cj_status cj_rbm_load(cj_rbm *r, const char *path, cj_error *err);
+/* The same from a file already read (path names it in messages). */
+cj_status cj_rbm_from_file(cj_rbm *r, const cj_safetensors *file, const char *path, cj_error *err);
+/* The "epoch" metadata of an RBM file ("model" = "rbm"), or -1. */
+int cj_rbm_file_epoch(const cj_safetensors *file);
 
 /* samples.png: `chains` rows of `cols` images side by side [chains, cols,
  * side*side] (values in [0, 1], black = 0), column j headed by its label

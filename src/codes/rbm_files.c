@@ -1,6 +1,7 @@
 /* rbm_files.c — an RBM as safetensors: "W" [hidden, visible], "v_bias"
  * [visible], "h_bias" [hidden], the names PyTorch RBM code uses, so that
  * `safetensors.torch.load_file` gives a state dict such code loads. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,19 +42,17 @@ static cj_status check_tensor(const cj_safetensors *f, const char *path, int whi
     return CJ_OK;
 }
 
-cj_status cj_rbm_load(cj_rbm *r, const char *path, cj_error *err)
+cj_status cj_rbm_from_file(cj_rbm *r, const cj_safetensors *f, const char *path, cj_error *err)
 {
     memset(r, 0, sizeof *r);
-    cj_safetensors f;
-    cj_status st = cj_safetensors_read(path, &f, err);
-    if (st) return st;
-    for (int i = 0; i < 3 && !st; i++) st = check_tensor(&f, path, i, i == 0 ? 2 : 1, err);
-    for (int i = 0; i < f.n && !st; i++)
-        if (strcmp(f.names[i], "W") && strcmp(f.names[i], "v_bias") && strcmp(f.names[i], "h_bias"))
-            st = cj_fail(err, CJ_ERR_FORMAT, "%s: unknown tensor \"%.64s\" in an RBM file", path, f.names[i]);
+    cj_status st = CJ_OK;
+    for (int i = 0; i < 3 && !st; i++) st = check_tensor(f, path, i, i == 0 ? 2 : 1, err);
+    for (int i = 0; i < f->n && !st; i++)
+        if (strcmp(f->names[i], "W") && strcmp(f->names[i], "v_bias") && strcmp(f->names[i], "h_bias"))
+            st = cj_fail(err, CJ_ERR_FORMAT, "%s: unknown tensor \"%.64s\" in an RBM file", path, f->names[i]);
     if (!st) {
-        const cj_tensor *W = cj_safetensors_get(&f, "W"), *b = cj_safetensors_get(&f, "v_bias"),
-                        *c = cj_safetensors_get(&f, "h_bias");
+        const cj_tensor *W = cj_safetensors_get(f, "W"), *b = cj_safetensors_get(f, "v_bias"),
+                        *c = cj_safetensors_get(f, "h_bias");
         const int H = (int)W->shape[0], V = (int)W->shape[1];
         if (b->shape[0] != V || c->shape[0] != H)
             st = cj_fail(err, CJ_ERR_SHAPE, "%s: W is [%d, %d] but v_bias has %lld and h_bias %lld entries "
@@ -65,6 +64,25 @@ cj_status cj_rbm_load(cj_rbm *r, const char *path, cj_error *err)
             memcpy(r->c, c->data, sizeof(float) * (size_t)H);
         }
     }
+    return st;
+}
+
+cj_status cj_rbm_load(cj_rbm *r, const char *path, cj_error *err)
+{
+    memset(r, 0, sizeof *r);
+    cj_safetensors f;
+    cj_status st = cj_safetensors_read(path, &f, err);
+    if (st) return st;
+    st = cj_rbm_from_file(r, &f, path, err);
     cj_safetensors_free(&f);
     return st;
+}
+
+int cj_rbm_file_epoch(const cj_safetensors *f)
+{
+    const char *model = cj_safetensors_meta(f, "model"), *epoch = cj_safetensors_meta(f, "epoch");
+    if (!model || !epoch || strcmp(model, "rbm")) return -1;
+    char *end;
+    long e = strtol(epoch, &end, 10);
+    return end != epoch && !*end && e >= 0 && e <= INT_MAX ? (int)e : -1;
 }

@@ -466,26 +466,21 @@ static cj_status resume(rbm_run *s, const cj_experiment *e, const char *dir, int
     size_t cap = 0;
     if (!(st = cj_run_folder_check_config(&ts, e, err))) st = cj_rbm_state_apply(&ts, &s->parts, err);
     if (!st) st = cj_run_folder_read_log(dir, &ts, &s->log, &s->log_len, &cap, err);
+    /* the model, which must hold the state's epoch (it always does after save_epoch) */
     cj_rbm saved;
     memset(&saved, 0, sizeof saved);
-    if (!st) st = cj_rbm_load(&saved, s->model_path, err);
+    cj_safetensors file;
+    int have_file = !st && !(st = cj_safetensors_read(s->model_path, &file, err));
+    if (have_file) st = cj_rbm_from_file(&saved, &file, s->model_path, err);
     if (!st && (saved.visible != s->rbm.visible || saved.hidden != s->rbm.hidden))
         st = cj_fail(err, CJ_ERR_SHAPE, "%s: an RBM of %d x %d units, but this run's is %d x %d", s->model_path,
                      saved.hidden, saved.visible, s->rbm.hidden, s->rbm.visible);
-    if (!st) {
-        /* the model must hold the state's epoch (it always does after save_epoch) */
-        cj_safetensors file;
-        st = cj_safetensors_read(s->model_path, &file, err);
-        if (!st) {
-            const char *ep = cj_safetensors_meta(&file, "epoch");
-            char want[16];
-            snprintf(want, sizeof want, "%d", ts.mark.epoch);
-            if (!ep || strcmp(ep, want))
-                st = cj_fail(err, CJ_ERR_FORMAT, "%s: holds epoch %s, but %s holds epoch %d (the files disagree; "
-                             "start afresh with --force)", s->model_path, ep ? ep : "(none)", ts.path, ts.mark.epoch);
-            cj_safetensors_free(&file);
-        }
+    if (!st && cj_rbm_file_epoch(&file) != ts.mark.epoch) {
+        const char *ep = cj_safetensors_meta(&file, "epoch");
+        st = cj_fail(err, CJ_ERR_FORMAT, "%s: holds epoch %s, but %s holds epoch %d (the files disagree; start "
+                     "afresh with --force)", s->model_path, ep ? ep : "(none)", ts.path, ts.mark.epoch);
     }
+    if (have_file) cj_safetensors_free(&file);
     if (!st) {
         memcpy(s->rbm.block, saved.block,
                sizeof(float) * ((size_t)saved.hidden * saved.visible + saved.visible + saved.hidden));

@@ -23,8 +23,8 @@ typedef struct {
 } slot;
 
 /* The float buffers of this run, in file order; the chains only for PCD
- * once the first update started them. */
-static int slots(const cj_rbm_parts *p, slot *s)
+ * once started (chain_started: the trainer's, or the file's when reading). */
+static int slots(const cj_rbm_parts *p, int chain_started, slot *s)
 {
     const cj_rbm_trainer *t = p->t;
     const size_t HV = (size_t)t->H * t->V;
@@ -32,7 +32,7 @@ static int slots(const cj_rbm_parts *p, slot *s)
     s[n++] = (slot){"rbm.vW", "momentum of W", t->vW, HV};
     s[n++] = (slot){"rbm.vb", "momentum of the visible biases", t->vb, (size_t)t->V};
     s[n++] = (slot){"rbm.vc", "momentum of the hidden biases", t->vc, (size_t)t->H};
-    if (t->method == CJ_RBM_PCD && t->chain_started)
+    if (t->method == CJ_RBM_PCD && chain_started)
         s[n++] = (slot){"rbm.chain", "persistent chains", t->chain, (size_t)t->batch * t->H};
     return n;
 }
@@ -53,7 +53,7 @@ cj_status cj_rbm_state_write(const char *path, const cj_rbm_parts *p, const cj_t
                                   {KEYS[4], mark->config}, {KEYS[5], "rbm"}, {KEYS[6], order},
                                   {KEYS[7], v[7]}, {KEYS[8], v[8]}, {KEYS[9], v[9]}};
     slot s[N_TENSORS];
-    int n = slots(p, s);
+    int n = slots(p, p->t->chain_started, s);
     const char *names[N_TENSORS];
     cj_tensor tensors[N_TENSORS];
     for (int i = 0; i < n; i++) {
@@ -85,18 +85,14 @@ cj_status cj_rbm_state_apply(const cj_train_state *ts, cj_rbm_parts *p, cj_error
     const char *started = cj_safetensors_meta(&ts->file, "rbm.chain_started");
     if (!started || (strcmp(started, "0") && strcmp(started, "1")))
         return cj_fail(err, CJ_ERR_FORMAT, "%s: metadata 'rbm.chain_started' is missing or not 0 or 1", ts->path);
-    cj_rbm_trainer *t = p->t;
-    const int was_started = t->chain_started;
-    t->chain_started = started[0] == '1';
+    const int chain_started = started[0] == '1';
     slot s[N_TENSORS];
-    int n = slots(p, s);
-    t->chain_started = was_started;
-    if (ts->file.n != n)
-        for (int i = 0; i < ts->file.n; i++) {
-            int known = 0;
-            for (int k = 0; k < n; k++) known |= !strcmp(ts->file.names[i], s[k].name);
-            if (!known) return wrong_file(ts, "tensor", ts->file.names[i], err);
-        }
+    int n = slots(p, chain_started, s);
+    for (int i = 0; i < ts->file.n; i++) {
+        int known = 0;
+        for (int k = 0; k < n; k++) known |= !strcmp(ts->file.names[i], s[k].name);
+        if (!known) return wrong_file(ts, "tensor", ts->file.names[i], err);
+    }
     for (int k = 0; k < n; k++) {
         const cj_tensor *x = cj_safetensors_get(&ts->file, s[k].name);
         if (!x) return cj_fail(err, CJ_ERR_FORMAT, "%s: no tensor '%s' (the %s)", ts->path, s[k].name, s[k].what);
@@ -116,7 +112,7 @@ cj_status cj_rbm_state_apply(const cj_train_state *ts, cj_rbm_parts *p, cj_error
         /* everything checked: copy */
         for (int k = 0; k < n; k++)
             memcpy(s[k].data, cj_safetensors_get(&ts->file, s[k].name)->data, sizeof(float) * s[k].n);
-        t->chain_started = started[0] == '1';
+        p->t->chain_started = chain_started;
         memcpy(p->order, order, sizeof(int) * (size_t)p->n_order);
         *p->order_rng = order_rng, *p->gibbs_rng = gibbs_rng;
     }

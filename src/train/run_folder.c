@@ -1,6 +1,5 @@
 /* run_folder.c — a training run's output folder as a whole (run_folder.h). */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "cajal/files.h"
 #include "cajal/io.h"
 #include "cajal/model_file.h"
+#include "cajal/rbm.h"
 #include "run_folder.h"
 
 /* The files a run writes; the staged ones last (a save cut short). */
@@ -84,12 +84,9 @@ static int staged_epoch(const char *path, int is_state)
     /* an RBM run's model (rbm_run.c) is no layer stack: its "epoch" metadata */
     cj_safetensors file;
     if (cj_safetensors_read(path, &file, NULL)) return -1;
-    const char *model = cj_safetensors_meta(&file, "model"), *epoch = cj_safetensors_meta(&file, "epoch");
-    char *end = NULL;
-    long e = model && epoch && !strcmp(model, "rbm") ? strtol(epoch, &end, 10) : -1;
-    int ok = end && end != epoch && !*end && e >= 0 && e <= INT_MAX;
+    int epoch = cj_rbm_file_epoch(&file);
     cj_safetensors_free(&file);
-    return ok ? (int)e : -1;
+    return epoch;
 }
 
 /* Rename a staged file whose save was committed; remove any other. */
