@@ -11,14 +11,17 @@
 #include "cajal/layers.h"
 
 /* Target scratch per chunk, in floats (2^18 floats = 1 MB for im2col's
- * col, 4 MB for Winograd's transformed tiles, measured best of 0.25-64 MB);
- * never less than one sample. -DCHUNK_TARGET_FLOATS=... and
- * -DWINOGRAD_TARGET_FLOATS=... override them for tuning. */
+ * col, measured best of 0.25-64 MB; 2 MB for Winograd's transformed tiles:
+ * on a Zen 3 EPYC 4 MB was best of 0.25-64 MB with the transforms of the
+ * time, on an AVX-512 Xeon with 2 MB of L2 per core 1-2 MB gave 5-6% more
+ * samples/s than 4 MB, docs/benchmarks.md); never less than one sample.
+ * -DCHUNK_TARGET_FLOATS=... and -DWINOGRAD_TARGET_FLOATS=... override them
+ * for tuning. */
 #ifndef CHUNK_TARGET_FLOATS
 #define CHUNK_TARGET_FLOATS (1 << 18)
 #endif
 #ifndef WINOGRAD_TARGET_FLOATS
-#define WINOGRAD_TARGET_FLOATS (1 << 20)
+#define WINOGRAD_TARGET_FLOATS (1 << 19)
 #endif
 /* Below this many input or output channels the products are too thin for
  * Winograd's transforms to pay off (a first layer on grey images has 1).

@@ -55,7 +55,7 @@ const winograd *cj_winograd_for(const geom *g)
  * their patches (a last half tile reads past the padding). */
 typedef struct {
     int th, tw;     /* tile rows and columns: ceil(OH / 2), ceil(OW / 2) */
-    int hq, wh;     /* padded plane: 2 th + r - 1 rows, 2 wh >= 2 tw + r - 1 columns */
+    int hq, wq;     /* padded plane: 2 th + r - 1 rows, 2 tw + r - 1 columns */
     size_t tiles;   /* th tw */
 } tiling;
 
@@ -65,195 +65,197 @@ static tiling tiling_of(const geom *g)
     tl.th = (g->oh + 1) / 2;
     tl.tw = (g->ow + 1) / 2;
     tl.hq = 2 * tl.th + g->k - 1;
-    tl.wh = (2 * tl.tw + g->k) / 2;
+    tl.wq = 2 * tl.tw + g->k - 1;
     tl.tiles = (size_t)tl.th * tl.tw;
     return tl;
 }
 
-/* One row of a small constant matrix as its nonzero entries, so that the
- * transforms skip the zeros (a third of B^T's entries). */
+/* Channels per block of the tile transforms: one AVX-512 vector, two AVX2
+ * ones, four SSE2 ones. */
+enum { CB = 16 };
+
+/* CB floats as one vector (GCC/clang vector extensions). Plain loops over
+ * the lanes were vectorised by GCC 12 along the wrong axis, with gathers. */
+typedef float block_vec __attribute__((vector_size(CB * sizeof(float))));
+
+/* The helpers below pass such vectors by value, which GCC warns changes the
+ * ABI outside AVX-512 (clang too); they are always inlined, so no call
+ * passes one. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+static inline __attribute__((always_inline)) block_vec load_block(const float *p)
+{
+    block_vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* acc (+)= c x, where c is a constant once inlined: zero terms drop out and
+ * +-1 leave a plain add or subtract. `*have` says whether acc holds a term. */
+static inline __attribute__((always_inline)) void add_term(block_vec *acc, int *have, float c,
+                                                           block_vec x)
+{
+    if (c == 0.0f) return;
+    block_vec term = c == 1.0f ? x : c == -1.0f ? -x : c * x;
+    *acc = *have ? *acc + term : term;
+    *have = 1;
+}
+
+/* Where entry (a, b) of tile (ty, tx) of a channels-last array starts, in
+ * floats: ty * ty_step + tx * tx_step + a * a_step + b * b_step, with its
+ * channels contiguous from there. Patches of a plane, 2 x 2 blocks of an
+ * output and the t^2 matrices of transformed tiles are all such arrays. */
 typedef struct {
-    int n, idx[TILE_MAX];
-    float coef[TILE_MAX];
-} taps;
+    size_t ty, tx, a, b;
+} tile_layout;
 
-/* Row i of the rows x cols matrix m read with strides (row_step, col_step):
- * (cols, 1) for m itself, (1, cols of m) for its transpose. */
-static void taps_of(taps *tp, const float *m, int rows, int cols, int row_step, int col_step)
+/* One tile, CB channels: out[a][b] (+)= sum_{i,j} M(a, i) M(b, j) in[i][j],
+ * with M(a, i) = mat[a ma + i mi] one of the constant matrices above (B^T,
+ * its transpose B, A^T or A) and every size a constant where this is
+ * inlined, so that the loops unroll and the matrix entries fold into the
+ * code. Columns first: mid[i][b] = sum_j M(b, j) in[i][j]. */
+static inline __attribute__((always_inline)) void sandwich_tile(
+    const float *mat, int ma, int mi, int n_out, int n_in, const float *src, size_t sa, size_t sb,
+    float *dst, size_t da, size_t db, int add)
 {
-    for (int i = 0; i < rows; i++) {
-        tp[i].n = 0;
-        for (int j = 0; j < cols; j++) {
-            float v = m[i * row_step + j * col_step];
-            if (v != 0.0f) {
-                tp[i].idx[tp[i].n] = j;
-                tp[i].coef[tp[i].n++] = v;
-            }
+    block_vec mid[TILE_MAX][TILE_MAX];
+#pragma GCC unroll 6
+    for (int i = 0; i < n_in; i++) {
+        block_vec row[TILE_MAX];
+#pragma GCC unroll 6
+        for (int j = 0; j < n_in; j++) row[j] = load_block(src + (size_t)i * sa + (size_t)j * sb);
+#pragma GCC unroll 6
+        for (int b = 0; b < n_out; b++) {
+            block_vec acc = {0};
+            int have = 0;
+#pragma GCC unroll 6
+            for (int j = 0; j < n_in; j++) add_term(&acc, &have, mat[b * ma + j * mi], row[j]);
+            mid[i][b] = acc;
         }
-        for (int j = tp[i].n; j < TILE_MAX; j++) {
-            tp[i].idx[j] = 0;
-            tp[i].coef[j] = 0.0f;
+    }
+#pragma GCC unroll 6
+    for (int a = 0; a < n_out; a++)
+#pragma GCC unroll 6
+        for (int b = 0; b < n_out; b++) {
+            block_vec acc = {0};
+            int have = 0;
+#pragma GCC unroll 6
+            for (int i = 0; i < n_in; i++) add_term(&acc, &have, mat[a * ma + i * mi], mid[i][b]);
+            float *d = dst + (size_t)a * da + (size_t)b * db;
+            if (add) acc += load_block(d);
+            memcpy(d, &acc, sizeof acc);
+        }
+}
+
+/* sandwich_tile over every tile of a th x tw grid and all ch channels; the
+ * last ch % CB channels go through zero-padded copies of their patches. */
+static inline __attribute__((always_inline)) void sandwich_grid(
+    const float *mat, int ma, int mi, int n_out, int n_in, int th, int tw, int ch,
+    const float *src, tile_layout sl, float *dst, tile_layout dl, int add)
+{
+    for (int ty = 0; ty < th; ty++)
+        for (int tx = 0; tx < tw; tx++) {
+            const float *s = src + ty * sl.ty + tx * sl.tx;
+            float *d = dst + ty * dl.ty + tx * dl.tx;
+            int c = 0;
+            for (; c + CB <= ch; c += CB)
+                sandwich_tile(mat, ma, mi, n_out, n_in, s + c, sl.a, sl.b, d + c, dl.a, dl.b, add);
+            if (c == ch) continue;
+            size_t lanes = sizeof(float) * (size_t)(ch - c);
+            float in[TILE_MAX][TILE_MAX][CB] = {{{0}}}, out[TILE_MAX][TILE_MAX][CB] = {{{0}}};
+            for (int i = 0; i < n_in; i++)
+                for (int j = 0; j < n_in; j++) memcpy(in[i][j], s + c + i * sl.a + j * sl.b, lanes);
+            for (int i = 0; add && i < n_out; i++)
+                for (int j = 0; j < n_out; j++) memcpy(out[i][j], d + c + i * dl.a + j * dl.b, lanes);
+            sandwich_tile(mat, ma, mi, n_out, n_in, &in[0][0][0], TILE_MAX * CB, CB, &out[0][0][0],
+                          TILE_MAX * CB, CB, add);
+            for (int i = 0; i < n_out; i++)
+                for (int j = 0; j < n_out; j++) memcpy(d + c + i * dl.a + j * dl.b, out[i][j], lanes);
+        }
+}
+
+/* The four tile transforms: input patches (B^T d B), output-gradient
+ * blocks (A dy A^T), outputs (A^T m A) and input gradients (B dv B^T, the
+ * adjoint of the first; overlapping patches summed tile by tile). */
+typedef enum { PATCHES, OUTPUT_GRADS, OUTPUTS, INPUT_GRADS } tile_transform;
+
+/* One loop per kernel size and transform, each with its matrix folded in,
+ * compiled for wider vectors (clones.h). */
+CJ_TARGET_CLONES static void winograd_tiles(int r, tile_transform kind, int th, int tw, int ch,
+                                            const float *src, tile_layout sl, float *dst,
+                                            tile_layout dl, int add)
+{
+#define GRID(mat, ma, mi, n_out, n_in) \
+    sandwich_grid(mat, ma, mi, n_out, n_in, th, tw, ch, src, sl, dst, dl, add)
+    if (r == 5) {
+        switch (kind) {
+        case PATCHES: GRID(&BT5[0][0], 6, 1, 6, 6); break;
+        case OUTPUT_GRADS: GRID(&AT5[0][0], 1, 6, 6, 2); break;
+        case OUTPUTS: GRID(&AT5[0][0], 6, 1, 2, 6); break;
+        case INPUT_GRADS: GRID(&BT5[0][0], 1, 6, 6, 6); break;
+        }
+    } else {
+        switch (kind) {
+        case PATCHES: GRID(&BT3[0][0], 4, 1, 4, 4); break;
+        case OUTPUT_GRADS: GRID(&AT3[0][0], 1, 4, 4, 2); break;
+        case OUTPUTS: GRID(&AT3[0][0], 4, 1, 2, 4); break;
+        case INPUT_GRADS: GRID(&BT3[0][0], 1, 4, 4, 4); break;
         }
     }
+#undef GRID
 }
 
-/* dst[q] (+)= sum_m coef[m] src[m][q] for q < len: one row of a transform
- * applied along whole rows of tiles and channels. One loop per tap count,
- * so that each is a single vectorised pass; `add` is a constant in each
- * caller below. */
-static inline void apply_taps(float *restrict dst, const float *const *src, const taps *tp,
-                              size_t len, int add)
+/* A channels-last plane [rows][cols][ch] read by tiles: patch entry (i, j)
+ * of tile (ty, tx) is row 2 ty + i, column 2 tx + j. */
+static tile_layout plane_layout(int cols, int ch)
 {
-    const float *restrict s0 = src[0], *restrict s1 = src[1], *restrict s2 = src[2];
-    const float *restrict s3 = src[3], *restrict s4 = src[4], *restrict s5 = src[5];
-    float k0 = tp->coef[0], k1 = tp->coef[1], k2 = tp->coef[2];
-    float k3 = tp->coef[3], k4 = tp->coef[4], k5 = tp->coef[5];
-#define TAP_LOOP(expr)                                 \
-    for (size_t q = 0; q < len; q++) {                 \
-        float v = expr;                                \
-        dst[q] = add ? dst[q] + v : v;                 \
-    }
-    switch (tp->n) {
-    case 0: if (!add) memset(dst, 0, sizeof(float) * len); break;
-    case 1: TAP_LOOP(k0 * s0[q]) break;
-    case 2: TAP_LOOP(k0 * s0[q] + k1 * s1[q]) break;
-    case 3: TAP_LOOP(k0 * s0[q] + k1 * s1[q] + k2 * s2[q]) break;
-    case 4: TAP_LOOP(k0 * s0[q] + k1 * s1[q] + k2 * s2[q] + k3 * s3[q]) break;
-    case 5: TAP_LOOP(k0 * s0[q] + k1 * s1[q] + k2 * s2[q] + k3 * s3[q] + k4 * s4[q]) break;
-    default:
-        TAP_LOOP(k0 * s0[q] + k1 * s1[q] + k2 * s2[q] + k3 * s3[q] + k4 * s4[q] + k5 * s5[q])
-        break;
-    }
-#undef TAP_LOOP
+    size_t row = (size_t)cols * ch;
+    tile_layout l = {2 * row, (size_t)2 * ch, row, (size_t)ch};
+    return l;
 }
 
-/* apply_taps with source m at base + idx[m] stride. This, combine_columns
- * and the channels-last copies hold all of the transforms' vector work, so
- * they are the functions compiled for wider vectors (clones.h). */
-CJ_TARGET_CLONES static void combine(float *dst, const float *base, size_t stride, const taps *tp, size_t len,
-                    int add)
+/* t^2 matrices [tiles][ch], `block` floats apart, read by tiles: entry
+ * (xi, eta) of tile (ty, tx) is matrix xi t + eta, row ty tw + tx. */
+static tile_layout matrices_layout(int tw, int ch, int t, size_t block)
 {
-    const float *src[TILE_MAX];
-    for (int m = 0; m < TILE_MAX; m++) src[m] = base + (size_t)tp->idx[m] * stride;
-    if (add) apply_taps(dst, src, tp, len, 1);
-    else apply_taps(dst, src, tp, len, 0);
+    tile_layout l = {(size_t)tw * ch, (size_t)ch, t * block, block};
+    return l;
 }
 
-/* The same with source m in the parity-split plane below: column 2 tx + j
- * of row y, for all tx at once, is half[j % 2][y][tx + j / 2][...]. */
-CJ_TARGET_CLONES static void combine_columns(float *dst, const float *half, size_t half_size, size_t at,
-                            size_t ch, const taps *tp, size_t len, int add)
-{
-    const float *src[TILE_MAX];
-    for (int m = 0; m < TILE_MAX; m++) {
-        int j = tp->idx[m];
-        src[m] = half + (j & 1) * half_size + at + (size_t)(j >> 1) * ch;
-    }
-    if (add) apply_taps(dst, src, tp, len, 1);
-    else apply_taps(dst, src, tp, len, 0);
-}
-
-/* One sample's planes [ch][h][w], channels last, padded by p and split by
- * column parity: half[xx % 2][y + p][xx / 2][c] = src[c][y][x] with
- * xx = x + p, zero elsewhere; each half is hq x wh x ch. Tiles start at
- * even columns, so that column 2 tx + j of all tiles of a row is one
- * contiguous run. */
+/* One sample's planes [ch][h][w] as one zero-bordered channels-last plane
+ * [hq][wq][ch]: plane[y + p][x + p][c] = src[c][y][x]. */
 CJ_TARGET_CLONES static void to_channels_last(const float *restrict src, int ch, int h, int w, int p, int hq,
-                             int wh, float *restrict half)
+                             int wq, float *restrict plane)
 {
-    size_t half_size = (size_t)hq * wh * ch, plane = (size_t)h * w;
-    memset(half, 0, sizeof(float) * 2 * half_size);
+    size_t chw = (size_t)h * w;
+    memset(plane, 0, sizeof(float) * hq * wq * ch);
     /* Channels innermost: strided reads, contiguous writes (2.7x faster than
      * the other way round for 32 channels of 14 x 14). */
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            int xx = x + p;
-            float *restrict d = half + (xx & 1) * half_size + ((size_t)(y + p) * wh + (xx >> 1)) * ch;
+            float *restrict d = plane + ((size_t)(y + p) * wq + x + p) * ch;
             const float *restrict s = src + (size_t)y * w + x;
-            for (int c = 0; c < ch; c++) d[c] = s[c * plane];
+            for (int c = 0; c < ch; c++) d[c] = s[c * chw];
         }
 }
 
-/* The inverse: dst[c][y][x] = half[xx % 2][y + p][xx / 2][c], border dropped. */
-CJ_TARGET_CLONES static void from_channels_last(const float *restrict half, int ch, int h, int w, int p, int hq,
-                               int wh, float *restrict dst)
+/* The inverse, border dropped, plus bias[c] when bias is not NULL:
+ * dst[c][y][x] = plane[y + p][x + p][c] (+ bias[c]). */
+CJ_TARGET_CLONES static void from_channels_last(const float *restrict plane, int ch, int h, int w, int p,
+                               int wq, const float *restrict bias, float *restrict dst)
 {
-    size_t half_size = (size_t)hq * wh * ch, plane = (size_t)h * w;
+    size_t chw = (size_t)h * w;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            int xx = x + p;
-            const float *restrict s = half + (xx & 1) * half_size + ((size_t)(y + p) * wh + (xx >> 1)) * ch;
+            const float *restrict s = plane + ((size_t)(y + p) * wq + x + p) * ch;
             float *restrict d = dst + (size_t)y * w + x;
-            for (int c = 0; c < ch; c++) d[c * plane] = s[c];
+            if (bias)
+                for (int c = 0; c < ch; c++) d[c * chw] = s[c] + bias[c];
+            else
+                for (int c = 0; c < ch; c++) d[c * chw] = s[c];
         }
-}
-
-/* dst[xi t + eta][ty tw + tx][c] = sum_{i,j} M[xi][i] M[eta][j] plane[2 ty + i][2 tx + j][c]
- * for every tile of a th x tw grid, M given as t rows of taps (B^T for
- * input patches, A for 2 x 2 blocks of the output gradient) and the plane
- * as to_channels_last's halves. Rows first: tmp[eta][y][tx][c] holds the
- * plane's rows transformed (t hq tw ch floats). The t^2 blocks of dst are
- * `block` floats apart. */
-static void tile_transform(const float *half, int hq, int wh, int th, int tw, int ch,
-                           const taps *m, int t, float *tmp, float *dst, size_t block)
-{
-    size_t row = (size_t)tw * ch, half_size = (size_t)hq * wh * ch;
-    for (int eta = 0; eta < t; eta++)
-        for (int y = 0; y < hq; y++)
-            combine_columns(tmp + ((size_t)eta * hq + y) * row, half, half_size,
-                            (size_t)y * wh * ch, (size_t)ch, &m[eta], row, 0);
-    for (int xi = 0; xi < t; xi++)
-        for (int eta = 0; eta < t; eta++)
-            for (int ty = 0; ty < th; ty++)
-                combine(dst + (size_t)(xi * t + eta) * block + ty * row,
-                        tmp + ((size_t)eta * hq + 2 * ty) * row, row, &m[xi], row, 0);
-}
-
-/* The adjoint of tile_transform for input patches: every tile's patch
- * B dV B^T is added onto the plane at its position (patches overlap by
- * r - 1 rows and columns). mt holds the columns of B^T as taps. */
-static void tile_transform_adjoint(const float *src, size_t block, int hq, int wh, int th, int tw,
-                                   int ch, const taps *mt, int t, float *tmp, float *half)
-{
-    size_t row = (size_t)tw * ch, half_size = (size_t)hq * wh * ch;
-    memset(tmp, 0, sizeof(float) * t * hq * row);
-    for (int eta = 0; eta < t; eta++)
-        for (int ty = 0; ty < th; ty++)
-            for (int i = 0; i < t; i++)
-                combine(tmp + ((size_t)eta * hq + 2 * ty + i) * row,
-                        src + (size_t)eta * block + ty * row, t * block, &mt[i], row, 1);
-    memset(half, 0, sizeof(float) * 2 * half_size);
-    for (int y = 0; y < hq; y++)
-        for (int j = 0; j < t; j++) {
-            float *dst = half + (j & 1) * half_size + ((size_t)y * wh + (j >> 1)) * ch;
-            combine(dst, tmp + (size_t)y * row, hq * row, &mt[j], row, 1);
-        }
-}
-
-/* out[o][2 ty + u][2 tx + v] = bias[o] + sum_{xi,eta} A^T[u][xi] A^T[v][eta] m[xi t + eta][tile][o]
- * for one sample, dropping the outputs of a last half tile. The t^2 blocks
- * of m are `block` floats apart; tmp holds (2 t + 4) tiles O floats. */
-static void output_transform(const float *m, size_t block, const geom *g, const tiling *tl,
-                             const taps *at, int t, const float *bias, float *out, float *tmp)
-{
-    size_t len = tl->tiles * g->o;
-    float *z = tmp, *y = tmp + 2 * t * len;  /* z[u][eta][tile][o], y[u][v][tile][o] */
-    for (int u = 0; u < 2; u++)
-        for (int eta = 0; eta < t; eta++)
-            combine(z + (size_t)(u * t + eta) * len, m + eta * block, t * block, &at[u], len, 0);
-    for (int u = 0; u < 2; u++)
-        for (int v = 0; v < 2; v++)
-            combine(y + (size_t)(u * 2 + v) * len, z + (size_t)u * t * len, len, &at[v], len, 0);
-    for (int o = 0; o < g->o; o++) {
-        float bo = bias[o];
-        float *restrict d = out + (size_t)o * g->np;
-        for (int yy = 0; yy < g->oh; yy++)
-            for (int xx = 0; xx < g->ow; xx++) {
-                size_t tile = (size_t)(yy >> 1) * tl->tw + (xx >> 1);
-                size_t uv = (size_t)(yy & 1) * 2 + (xx & 1);
-                d[(size_t)yy * g->ow + xx] = y[(uv * tl->tiles + tile) * g->o + o] + bo;
-            }
-    }
 }
 
 /* The weight transforms work on WB channel pairs at a time, in double:
@@ -346,31 +348,21 @@ static int winograd_chunk(const geom *g, const winograd *wg, int batch)
     return chunk_samples(WINOGRAD_TARGET_FLOATS, winograd_per_sample(g, wg), batch);
 }
 
-/* Per-sample working space (see winograd_carve): a channels-last plane
- * (the input, or the output gradient in 2 x 2 tiles) and its rows after
- * the first pass of tile_transform; or output_transform's (2 t + 4) tiles O
- * floats. */
+/* Per-sample working space: the channels-last plane of the input or of
+ * its gradient, or the output (or its gradient) in 2 x 2 tiles. */
 static size_t plane_floats(const geom *g, const tiling *tl)
 {
-    size_t in = (size_t)2 * tl->hq * tl->wh * g->c, dy = (size_t)2 * 2 * tl->th * tl->tw * g->o;
-    return max_size(in, dy);
-}
-
-static size_t winograd_sample_floats(const geom *g, const winograd *wg)
-{
-    tiling tl = tiling_of(g);
-    size_t t = (size_t)wg->t;
-    size_t rows = max_size(t * tl.hq * tl.tw * g->c, t * 2 * tl.th * tl.tw * g->o);
-    return max_size(plane_floats(g, &tl) + rows, (2 * t + 4) * tl.tiles * g->o);
+    size_t in = (size_t)tl->hq * tl->wq * g->c, out = (size_t)4 * tl->tiles * g->o;
+    return max_size(in, out);
 }
 
 /* Two t^2 C O matrices (U, or dU and the feedback's U), a chunk's tiles
- * and the per-sample space. */
+ * and the per-sample plane. */
 size_t cj_winograd_scratch_floats(const geom *g, const winograd *wg, int batch)
 {
+    tiling tl = tiling_of(g);
     return (size_t)2 * wg->t * wg->t * g->c * g->o +
-           (size_t)winograd_chunk(g, wg, batch) * winograd_per_sample(g, wg) +
-           winograd_sample_floats(g, wg);
+           (size_t)winograd_chunk(g, wg, batch) * winograd_per_sample(g, wg) + plane_floats(g, &tl);
 }
 
 typedef struct {
@@ -378,7 +370,6 @@ typedef struct {
     float *v;       /* V, then dV: [t^2][chunk tiles][C] */
     float *m;       /* M or the transformed dY: [t^2][chunk tiles][O] */
     float *plane;   /* one sample, channels last */
-    float *rows;    /* the same after tile_transform's first pass */
 } winograd_buffers;
 
 static winograd_buffers winograd_carve(float *scratch, const geom *g, const winograd *wg,
@@ -392,53 +383,55 @@ static winograd_buffers winograd_carve(float *scratch, const geom *g, const wino
     s.v = s.du + t2 * g->c * g->o;
     s.m = s.v + t2 * n_tiles * g->c;
     s.plane = s.m + t2 * n_tiles * g->o;
-    s.rows = s.plane + plane_floats(g, &tl);
     return s;
 }
 
-/* The Winograd kind's taps: B^T by rows and by columns, A^T, A. */
-typedef struct {
-    taps bt[TILE_MAX], b[TILE_MAX], at[2], a[TILE_MAX];
-} winograd_taps;
-
-static void winograd_taps_of(const winograd *wg, winograd_taps *tp)
-{
-    int t = wg->t;
-    taps_of(tp->bt, wg->bt, t, t, t, 1);
-    taps_of(tp->b, wg->bt, t, t, 1, t);
-    taps_of(tp->at, wg->at, 2, t, t, 1);
-    taps_of(tp->a, wg->at, t, 2, 1, t);
-}
-
 /* V of sample b of a chunk of n_tiles tiles: B^T patch B for each tile. */
-static void input_tiles(const geom *g, const winograd *wg, const winograd_taps *tp,
+static void input_tiles(const geom *g, const winograd *wg, 
                         const float *in, const winograd_buffers *s, int b, size_t n_tiles)
 {
     tiling tl = tiling_of(g);
-    to_channels_last(in, g->c, g->h, g->w, g->p, tl.hq, tl.wh, s->plane);
-    tile_transform(s->plane, tl.hq, tl.wh, tl.th, tl.tw, g->c, tp->bt, wg->t, s->rows,
-                   s->v + (size_t)b * tl.tiles * g->c, n_tiles * g->c);
+    to_channels_last(in, g->c, g->h, g->w, g->p, tl.hq, tl.wq, s->plane);
+    winograd_tiles(wg->r, PATCHES, tl.th, tl.tw, g->c, s->plane, plane_layout(tl.wq, g->c),
+                   s->v + (size_t)b * tl.tiles * g->c,
+                   matrices_layout(tl.tw, g->c, wg->t, n_tiles * g->c), 0);
 }
 
 /* The transformed output gradient of sample b: A dY_tile A^T for each 2 x 2
  * tile of dout (zero past its edge). */
-static void output_grad_tiles(const geom *g, const winograd *wg, const winograd_taps *tp,
+static void output_grad_tiles(const geom *g, const winograd *wg, 
                               const float *dout, const winograd_buffers *s, int b, size_t n_tiles)
 {
     tiling tl = tiling_of(g);
-    to_channels_last(dout, g->o, g->oh, g->ow, 0, 2 * tl.th, tl.tw, s->plane);
-    tile_transform(s->plane, 2 * tl.th, tl.tw, tl.th, tl.tw, g->o, tp->a, wg->t, s->rows,
-                   s->m + (size_t)b * tl.tiles * g->o, n_tiles * g->o);
+    to_channels_last(dout, g->o, g->oh, g->ow, 0, 2 * tl.th, 2 * tl.tw, s->plane);
+    winograd_tiles(wg->r, OUTPUT_GRADS, tl.th, tl.tw, g->o, s->plane, plane_layout(2 * tl.tw, g->o),
+                   s->m + (size_t)b * tl.tiles * g->o,
+                   matrices_layout(tl.tw, g->o, wg->t, n_tiles * g->o), 0);
 }
 
-/* din of sample b from dV: B dV B^T added up over the tiles. */
-static void input_grad_tiles(const geom *g, const winograd *wg, const winograd_taps *tp,
+/* out[o][2 ty + u][2 tx + v] = bias[o] + sum_{xi,eta} A^T[u][xi] A^T[v][eta] m[xi t + eta][tile][o]
+ * for sample b, dropping the outputs of a last half tile. */
+static void output_tiles(const geom *g, const winograd *wg, 
+                         const winograd_buffers *s, int b, size_t n_tiles, const float *bias,
+                         float *out)
+{
+    tiling tl = tiling_of(g);
+    winograd_tiles(wg->r, OUTPUTS, tl.th, tl.tw, g->o, s->m + (size_t)b * tl.tiles * g->o,
+                   matrices_layout(tl.tw, g->o, wg->t, n_tiles * g->o), s->plane,
+                   plane_layout(2 * tl.tw, g->o), 0);
+    from_channels_last(s->plane, g->o, g->oh, g->ow, 0, 2 * tl.tw, bias, out);
+}
+
+/* din of sample b from dV: B dV B^T added up over the overlapping patches. */
+static void input_grad_tiles(const geom *g, const winograd *wg, 
                              const winograd_buffers *s, int b, size_t n_tiles, float *din)
 {
     tiling tl = tiling_of(g);
-    tile_transform_adjoint(s->v + (size_t)b * tl.tiles * g->c, n_tiles * g->c, tl.hq, tl.wh,
-                           tl.th, tl.tw, g->c, tp->b, wg->t, s->rows, s->plane);
-    from_channels_last(s->plane, g->c, g->h, g->w, g->p, tl.hq, tl.wh, din);
+    memset(s->plane, 0, sizeof(float) * tl.hq * tl.wq * g->c);
+    winograd_tiles(wg->r, INPUT_GRADS, tl.th, tl.tw, g->c, s->v + (size_t)b * tl.tiles * g->c,
+                   matrices_layout(tl.tw, g->c, wg->t, n_tiles * g->c), s->plane,
+                   plane_layout(tl.wq, g->c), 1);
+    from_channels_last(s->plane, g->c, g->h, g->w, g->p, tl.wq, NULL, din);
 }
 
 void cj_winograd_forward(const geom *g, const winograd *wg, const float *weight,
@@ -448,22 +441,19 @@ void cj_winograd_forward(const geom *g, const winograd *wg, const float *weight,
     tiling tl = tiling_of(g);
     int t2 = wg->t * wg->t, chunk = winograd_chunk(g, wg, batch);
     winograd_buffers s = winograd_carve(scratch, g, wg, chunk);
-    winograd_taps tp;
-    winograd_taps_of(wg, &tp);
     weight_transform(wg, weight, g->o, g->c, s.u);
     size_t in_size = (size_t)g->c * g->h * g->w, out_size = (size_t)g->o * g->np;
     for (int b0 = 0; b0 < batch; b0 += chunk) {
         int n = batch - b0 < chunk ? batch - b0 : chunk;
         size_t n_tiles = (size_t)n * tl.tiles;
         for (int b = 0; b < n; b++)
-            input_tiles(g, wg, &tp, in + (size_t)(b0 + b) * in_size, &s, b, n_tiles);
+            input_tiles(g, wg, in + (size_t)(b0 + b) * in_size, &s, b, n_tiles);
         /* M_xi[T, O] = V_xi[T, C] U_xi[C, O] */
         for (int xi = 0; xi < t2; xi++)
             gemm(CblasNoTrans, CblasNoTrans, (int)n_tiles, g->o, g->c, s.v + xi * n_tiles * g->c,
                  g->c, s.u + (size_t)xi * g->c * g->o, g->o, s.m + xi * n_tiles * g->o, 0);
         for (int b = 0; b < n; b++)
-            output_transform(s.m + (size_t)b * tl.tiles * g->o, n_tiles * g->o, g, &tl, tp.at,
-                             wg->t, bias, out + (size_t)(b0 + b) * out_size, s.plane);
+            output_tiles(g, wg, &s, b, n_tiles, bias, out + (size_t)(b0 + b) * out_size);
     }
 }
 
@@ -479,16 +469,14 @@ void cj_winograd_backward(const geom *g, const winograd *wg, const float *in,
     tiling tl = tiling_of(g);
     int t2 = wg->t * wg->t, chunk = winograd_chunk(g, wg, batch);
     winograd_buffers s = winograd_carve(scratch, g, wg, chunk);
-    winograd_taps tp;
-    winograd_taps_of(wg, &tp);
     if (din) weight_transform(wg, feedback, g->o, g->c, s.u);
     size_t in_size = (size_t)g->c * g->h * g->w, out_size = (size_t)g->o * g->np;
     for (int b0 = 0; b0 < batch; b0 += chunk) {
         int n = batch - b0 < chunk ? batch - b0 : chunk;
         size_t n_tiles = (size_t)n * tl.tiles;
         for (int b = 0; b < n; b++) {
-            if (dweight) input_tiles(g, wg, &tp, in + (size_t)(b0 + b) * in_size, &s, b, n_tiles);
-            output_grad_tiles(g, wg, &tp, dout + (size_t)(b0 + b) * out_size, &s, b, n_tiles);
+            if (dweight) input_tiles(g, wg, in + (size_t)(b0 + b) * in_size, &s, b, n_tiles);
+            output_grad_tiles(g, wg, dout + (size_t)(b0 + b) * out_size, &s, b, n_tiles);
         }
         for (int xi = 0; dweight && xi < t2; xi++)
             gemm(CblasTrans, CblasNoTrans, g->c, g->o, (int)n_tiles, s.v + xi * n_tiles * g->c,
@@ -498,7 +486,7 @@ void cj_winograd_backward(const geom *g, const winograd *wg, const float *in,
             gemm(CblasNoTrans, CblasTrans, (int)n_tiles, g->c, g->o, s.m + xi * n_tiles * g->o,
                  g->o, s.u + (size_t)xi * g->c * g->o, g->o, s.v + xi * n_tiles * g->c, 0);
         for (int b = 0; b < n; b++)
-            input_grad_tiles(g, wg, &tp, &s, b, n_tiles, din + (size_t)(b0 + b) * in_size);
+            input_grad_tiles(g, wg, &s, b, n_tiles, din + (size_t)(b0 + b) * in_size);
     }
     if (dweight) weight_grad_transform(wg, s.du, g->o, g->c, dweight);
 }
