@@ -407,7 +407,8 @@ TEST(conv2d_winograd)
         {8, 7, 9, 10, 5, 1, 0, 3},    /* 5x5 'valid': 3x5 outputs */
         {10, 6, 5, 8, 3, 1, 3, 2},    /* padding wider than the kernel */
         {8, 5, 6, 9, 5, 1, 5, 2},     /* the same for 5x5 */
-        {32, 16, 16, 32, 5, 1, 2, 9}, /* several chunks, the last one short */
+        {20, 6, 7, 24, 3, 1, 1, 2},   /* channels past the last whole block of 16 */
+        {32, 16, 16, 32, 5, 1, 2, 10}, /* chunks of 3 samples (2 MB), the last one short */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const conv_case *cc = &cases[i];

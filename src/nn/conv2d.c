@@ -71,14 +71,12 @@
 
 static int im2col_chunk(const geom *g, int batch)
 {
-    return chunk_samples(CHUNK_TARGET_FLOATS, (g->kk + (size_t)g->o) * g->np + g->padded, batch);
+    return chunk_samples(CHUNK_TARGET_FLOATS, g->kk * g->np + g->padded, batch);
 }
 
 static size_t im2col_floats(const geom *g, int batch)
 {
-    size_t n = (size_t)im2col_chunk(g, batch);
-    size_t y = n > 1 ? n * g->o * g->np : 0;  /* see carve() */
-    return n * (g->kk * g->np + g->padded) + y;
+    return (size_t)im2col_chunk(g, batch) * (g->kk * g->np + g->padded);  /* see carve() */
 }
 
 /* n samples with a zero border, [n, C, H + 2p, W + 2p], so that im2col and
@@ -183,19 +181,18 @@ static void col2im(const float *restrict col, float *restrict pad, float *restri
         }
 }
 
-/* Scratch layout for a chunk of n samples: col [K, nP], then (for n > 1)
- * Y / dY [O, nP], then the padded input. With one sample per chunk Y has
- * out's own layout, so the products read and write out / dout directly. */
+/* Scratch layout for a chunk of n samples: col [K, nP], then the padded
+ * input. The products take one sample's P columns of col at a time, so they
+ * read and write out / dout [n, O, P] in place. */
 typedef struct {
-    float *col, *y, *pad;
+    float *col, *pad;
 } buffers;
 
 static buffers carve(float *scratch, const geom *g, int chunk)
 {
     buffers s;
     s.col = scratch;
-    s.y = s.col + (size_t)chunk * g->kk * g->np;
-    s.pad = s.y + (chunk > 1 ? (size_t)chunk * g->o * g->np : 0);
+    s.pad = s.col + (size_t)chunk * g->kk * g->np;
     return s;
 }
 
@@ -208,18 +205,15 @@ static void im2col_forward(const geom *g, const float *weight, const float *bias
     for (int b0 = 0; b0 < batch; b0 += chunk) {
         int n = batch - b0 < chunk ? batch - b0 : chunk;
         size_t cols = (size_t)n * g->np;
-        float *o0 = out + (size_t)b0 * out_size, *y = chunk > 1 ? sb.y : o0;
         im2col(pad_input(in + (size_t)b0 * in_size, sb.pad, n, g), sb.col, n, g);
-        /* Y = bias, then Y += W col */
-        for (int o = 0; o < g->o; o++)
-            for (size_t q = 0; q < cols; q++) y[o * cols + q] = bias[o];
-        gemm(CblasNoTrans, CblasNoTrans, g->o, (int)cols, (int)g->kk, weight, (int)g->kk, sb.col,
-             (int)cols, y, 1);
-        /* Y is [O, n, P]; out wants [n, O, P]. */
-        for (int o = 0; chunk > 1 && o < g->o; o++)
-            for (int b = 0; b < n; b++)
-                memcpy(o0 + (size_t)b * out_size + (size_t)o * g->np, y + o * cols + (size_t)b * g->np,
-                       sizeof(float) * g->np);
+        for (int b = 0; b < n; b++) {
+            /* Y_b = bias, then Y_b += W col_b */
+            float *y = out + (size_t)(b0 + b) * out_size;
+            for (int o = 0; o < g->o; o++)
+                for (size_t q = 0; q < g->np; q++) y[o * g->np + q] = bias[o];
+            gemm(CblasNoTrans, CblasNoTrans, g->o, (int)g->np, (int)g->kk, weight, (int)g->kk,
+                 sb.col + (size_t)b * g->np, (int)cols, y, 1);
+        }
     }
 }
 
@@ -235,23 +229,18 @@ static void im2col_backward(const geom *g, const float *in, const float *dout,
         int n = batch - b0 < chunk ? batch - b0 : chunk;
         size_t cols = (size_t)n * g->np;
         const float *dy = dout + (size_t)b0 * out_size;
-        if (chunk > 1) {
-            /* dout [n, O, P] -> dY [O, n, P] */
-            for (int o = 0; o < g->o; o++)
-                for (int b = 0; b < n; b++)
-                    memcpy(sb.y + o * cols + (size_t)b * g->np, dy + (size_t)b * out_size + o * g->np,
-                           sizeof(float) * g->np);
-            dy = sb.y;
-        }
         if (dweight) {
             im2col(pad_input(in + (size_t)b0 * in_size, sb.pad, n, g), sb.col, n, g);
-            gemm(CblasNoTrans, CblasTrans, g->o, (int)g->kk, (int)cols, dy, (int)cols, sb.col,
-                 (int)cols, dweight, b0 > 0);
+            for (int b = 0; b < n; b++)
+                gemm(CblasNoTrans, CblasTrans, g->o, (int)g->kk, (int)g->np, dy + b * out_size,
+                     (int)g->np, sb.col + (size_t)b * g->np, (int)cols, dweight, b0 + b > 0);
         }
         if (din) {
             /* col is free again: reuse it for dcol. */
-            gemm(CblasTrans, CblasNoTrans, (int)g->kk, (int)cols, g->o, feedback, (int)g->kk, dy,
-                 (int)cols, sb.col, 0);
+            for (int b = 0; b < n; b++)
+                gemm_ld(CblasTrans, CblasNoTrans, (int)g->kk, (int)g->np, g->o, feedback,
+                        (int)g->kk, dy + b * out_size, (int)g->np, sb.col + (size_t)b * g->np,
+                        (int)cols, 0);
             col2im(sb.col, sb.pad, din + (size_t)b0 * in_size, n, g);
         }
     }

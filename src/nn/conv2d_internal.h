@@ -68,11 +68,23 @@ static inline size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
  * 0.3.21 first zeroes C with one scalar store per float, which took 7% of
  * an MNIST CNN's training step; memset's vector stores and beta = 1 do the
  * same in a fraction of that. */
-static inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a,
-                 int lda, const float *b, int ldb, float *c, int accumulate)
+static inline void gemm_ld(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
+                           const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                           int accumulate)
 {
-    if (!accumulate) memset(c, 0, sizeof(float) * (size_t)m * n);
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, n);
+    if (!accumulate) {
+        if (ldc == n) memset(c, 0, sizeof(float) * (size_t)m * n);
+        else
+            for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
+    }
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, ldc);
+}
+
+/* The same with c's rows n floats apart. */
+static inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a,
+                        int lda, const float *b, int ldb, float *c, int accumulate)
+{
+    gemm_ld(ta, tb, m, n, k, a, lda, b, ldb, c, n, accumulate);
 }
 
 /* ---- Winograd F(2x2, r x r), src/nn/winograd.c ------------------------ */

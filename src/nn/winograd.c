@@ -224,6 +224,18 @@ static tile_layout matrices_layout(int tw, int ch, int t, size_t block)
     return l;
 }
 
+/* The conversions between a sample's planes [ch][h][w] and one channels-last
+ * plane move 4 x 4 blocks (4 channels by 4 pixels of a row) through SSE
+ * registers; one float at a time, their strided stores took 10% of an MNIST
+ * CNN's training step. SSE is part of x86-64; elsewhere only the scalar
+ * loops run. */
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#define BLOCK4 4
+#else
+#define BLOCK4 0
+#endif
+
 /* One sample's planes [ch][h][w] as one zero-bordered channels-last plane
  * [hq][wq][ch]: plane[y + p][x + p][c] = src[c][y][x]. */
 CJ_TARGET_CLONES static void to_channels_last(const float *restrict src, int ch, int h, int w, int p, int hq,
@@ -231,14 +243,31 @@ CJ_TARGET_CLONES static void to_channels_last(const float *restrict src, int ch,
 {
     size_t chw = (size_t)h * w;
     memset(plane, 0, sizeof(float) * hq * wq * ch);
-    /* Channels innermost: strided reads, contiguous writes (2.7x faster than
-     * the other way round for 32 channels of 14 x 14). */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float *restrict d = plane + ((size_t)(y + p) * wq + x + p) * ch;
-            const float *restrict s = src + (size_t)y * w + x;
-            for (int c = 0; c < ch; c++) d[c] = s[c * chw];
+    for (int y = 0; y < h; y++) {
+        float *restrict row = plane + ((size_t)(y + p) * wq + p) * ch;
+        const float *restrict s = src + (size_t)y * w;
+        int x = 0;
+#if BLOCK4
+        for (; x + 4 <= w; x += 4) {
+            int c = 0;
+            for (; c + 4 <= ch; c += 4) {
+                __m128 r0 = _mm_loadu_ps(s + (size_t)c * chw + x);
+                __m128 r1 = _mm_loadu_ps(s + (size_t)(c + 1) * chw + x);
+                __m128 r2 = _mm_loadu_ps(s + (size_t)(c + 2) * chw + x);
+                __m128 r3 = _mm_loadu_ps(s + (size_t)(c + 3) * chw + x);
+                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                _mm_storeu_ps(row + (size_t)x * ch + c, r0);
+                _mm_storeu_ps(row + (size_t)(x + 1) * ch + c, r1);
+                _mm_storeu_ps(row + (size_t)(x + 2) * ch + c, r2);
+                _mm_storeu_ps(row + (size_t)(x + 3) * ch + c, r3);
+            }
+            for (; c < ch; c++)
+                for (int k = 0; k < 4; k++) row[(size_t)(x + k) * ch + c] = s[c * chw + x + k];
         }
+#endif
+        for (; x < w; x++)
+            for (int c = 0; c < ch; c++) row[(size_t)x * ch + c] = s[c * chw + x];
+    }
 }
 
 /* The inverse, border dropped, plus bias[c] when bias is not NULL:
@@ -247,15 +276,38 @@ CJ_TARGET_CLONES static void from_channels_last(const float *restrict plane, int
                                int wq, const float *restrict bias, float *restrict dst)
 {
     size_t chw = (size_t)h * w;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            const float *restrict s = plane + ((size_t)(y + p) * wq + x + p) * ch;
-            float *restrict d = dst + (size_t)y * w + x;
-            if (bias)
-                for (int c = 0; c < ch; c++) d[c * chw] = s[c] + bias[c];
-            else
-                for (int c = 0; c < ch; c++) d[c * chw] = s[c];
+    for (int y = 0; y < h; y++) {
+        const float *restrict row = plane + ((size_t)(y + p) * wq + p) * ch;
+        float *restrict d = dst + (size_t)y * w;
+        int x = 0;
+#if BLOCK4
+        for (; x + 4 <= w; x += 4) {
+            int c = 0;
+            for (; c + 4 <= ch; c += 4) {
+                __m128 r0 = _mm_loadu_ps(row + (size_t)x * ch + c);
+                __m128 r1 = _mm_loadu_ps(row + (size_t)(x + 1) * ch + c);
+                __m128 r2 = _mm_loadu_ps(row + (size_t)(x + 2) * ch + c);
+                __m128 r3 = _mm_loadu_ps(row + (size_t)(x + 3) * ch + c);
+                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                if (bias) {
+                    r0 = _mm_add_ps(r0, _mm_set1_ps(bias[c]));
+                    r1 = _mm_add_ps(r1, _mm_set1_ps(bias[c + 1]));
+                    r2 = _mm_add_ps(r2, _mm_set1_ps(bias[c + 2]));
+                    r3 = _mm_add_ps(r3, _mm_set1_ps(bias[c + 3]));
+                }
+                _mm_storeu_ps(d + (size_t)c * chw + x, r0);
+                _mm_storeu_ps(d + (size_t)(c + 1) * chw + x, r1);
+                _mm_storeu_ps(d + (size_t)(c + 2) * chw + x, r2);
+                _mm_storeu_ps(d + (size_t)(c + 3) * chw + x, r3);
+            }
+            for (; c < ch; c++)
+                for (int k = 0; k < 4; k++)
+                    d[c * chw + x + k] = row[(size_t)(x + k) * ch + c] + (bias ? bias[c] : 0.0f);
         }
+#endif
+        for (; x < w; x++)
+            for (int c = 0; c < ch; c++) d[c * chw + x] = row[(size_t)x * ch + c] + (bias ? bias[c] : 0.0f);
+    }
 }
 
 /* The weight transforms work on WB channel pairs at a time, in double:
