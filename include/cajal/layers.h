@@ -124,6 +124,10 @@ struct cj_layer_ops {
     /* The output is the input's memory (flatten): the model gives the
      * layer no buffers of its own, and forward and backward copy nothing. */
     int in_place;
+    /* Finite inputs always give finite outputs (ReLU, max-pooling, ...): the
+     * rules' NaN/Inf check (src/rules/rule.c) skips such a layer's output
+     * when its input was checked. Not for sums that can overflow. */
+    int keeps_finite;
 };
 
 struct cj_layer {

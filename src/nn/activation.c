@@ -106,7 +106,8 @@ static void flatten_backward(cj_layer *l, const cj_pass *p)
 
 #define ELEMENTWISE(NAME, WORD, TORCH)                                                                         \
     const cj_layer_ops cj_##NAME##_ops = {                                                                     \
-        .word = WORD, .torch_name = TORCH, .forward = NAME##_forward, .backward = NAME##_backward}
+        .word = WORD, .torch_name = TORCH, .forward = NAME##_forward, .backward = NAME##_backward,  \
+        .keeps_finite = 1}
 
 ELEMENTWISE(relu, "relu", "ReLU");
 ELEMENTWISE(tanh, "tanh", "Tanh");
@@ -120,4 +121,5 @@ const cj_layer_ops cj_flatten_ops = {
     .forward = flatten_forward,
     .backward = flatten_backward,
     .in_place = 1,
+    .keeps_finite = 1,
 };

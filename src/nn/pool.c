@@ -267,6 +267,7 @@ const cj_layer_ops cj_maxpool_ops = {
     .setup = pool_setup,
     .forward = maxpool_layer_forward,
     .backward = maxpool_layer_backward,
+    .keeps_finite = 1,  /* each output is one of the inputs */
 };
 
 const cj_layer_ops cj_avgpool_ops = {

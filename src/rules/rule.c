@@ -102,14 +102,23 @@ CJ_TARGET_CLONES static int all_finite(const float *x, size_t n)
 }
 
 /* Every layer's output from the clean forward pass each rule ends with.
- * The loss and the update alone can miss a non-finite input or weight: ReLU
- * maps NaN to 0 (NaN > 0 is false) before it reaches the loss, and weight
- * perturbation never multiplies the input into its update. */
+ * The loss and the update alone can miss a non-finite input or weight:
+ * ReLU's backward pass and a max-pool's unchosen inputs drop NaN from the
+ * gradients, and weight perturbation never multiplies the input into its
+ * update. A layer that keeps finite values finite (keeps_finite) needs no
+ * check of its own once its input has passed one: of an MNIST CNN's
+ * activations that leaves the two convolutions' and the readout's, 43%
+ * of the floats. */
 static int outputs_finite(const cj_model *m)
 {
     size_t rows = (size_t)m->steps * m->batch;
-    for (int i = 0; i < m->n_layers; i++)
-        if (!all_finite(m->acts[i + 1], rows * cj_shape_size(m->layers[i].out))) return 0;
+    int input_checked = 0;  /* acts[0], the data, is not */
+    for (int i = 0; i < m->n_layers; i++) {
+        const cj_layer *l = &m->layers[i];
+        if (input_checked && l->ops->keeps_finite) continue;
+        if (!all_finite(m->acts[i + 1], rows * cj_shape_size(l->out))) return 0;
+        input_checked = 1;
+    }
     return 1;
 }
 
