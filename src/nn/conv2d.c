@@ -215,7 +215,7 @@ static void im2col_forward(const geom *g, const float *weight, const float *bias
             float *y = out + (size_t)(b0 + b) * out_size;
             for (int o = 0; o < g->o; o++)
                 for (size_t q = 0; q < g->np; q++) y[o * g->np + q] = bias[o];
-            gemm(CblasNoTrans, CblasNoTrans, g->o, (int)g->np, (int)g->kk, weight, (int)g->kk,
+            gemm(g, CblasNoTrans, CblasNoTrans, g->o, (int)g->np, (int)g->kk, weight, (int)g->kk,
                  sb.col + (size_t)b * g->np, (int)cols, y, 1);
         }
     }
@@ -236,13 +236,13 @@ static void im2col_backward(const geom *g, const float *in, const float *dout,
         if (dweight) {
             im2col(pad_input(in + (size_t)b0 * in_size, sb.pad, n, g), sb.col, n, g);
             for (int b = 0; b < n; b++)
-                gemm(CblasNoTrans, CblasTrans, g->o, (int)g->kk, (int)g->np, dy + b * out_size,
+                gemm(g, CblasNoTrans, CblasTrans, g->o, (int)g->kk, (int)g->np, dy + b * out_size,
                      (int)g->np, sb.col + (size_t)b * g->np, (int)cols, dweight, b0 + b > 0);
         }
         if (din) {
             /* col is free again: reuse it for dcol. */
             for (int b = 0; b < n; b++)
-                gemm_ld(CblasTrans, CblasNoTrans, (int)g->kk, (int)g->np, g->o, feedback,
+                gemm_ld(g, CblasTrans, CblasNoTrans, (int)g->kk, (int)g->np, g->o, feedback,
                         (int)g->kk, dy + b * out_size, (int)g->np, sb.col + (size_t)b * g->np,
                         (int)cols, 0);
             col2im(sb.col, sb.pad, din + (size_t)b0 * in_size, n, g);

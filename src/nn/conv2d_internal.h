@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "cajal/blas.h"
 #include "cajal/layers.h"
 
 /* Target scratch per chunk, in floats (2^18 floats = 1 MB for im2col's
@@ -40,15 +41,17 @@ typedef struct {
     size_t kk;          /* K = c k k, rows of col */
     size_t np;          /* P = oh ow, output pixels per sample */
     size_t padded;      /* c (h + 2p) (w + 2p), one zero-bordered input sample */
+    int beta0;          /* small products may overwrite C by beta = 0 (see gemm_ld) */
 } geom;
 
 static inline geom geom_of(const cj_layer *l)
 {
     geom g = {l->in.c, l->in.h, l->in.w, l->out.c, l->out.h, l->out.w,
-              l->kernel, l->stride, l->padding, 0, 0, 0};
+              l->kernel, l->stride, l->padding, 0, 0, 0, 0};
     g.kk = (size_t)g.c * g.k * g.k;
     g.np = (size_t)g.oh * g.ow;
     g.padded = g.p ? (size_t)g.c * (g.h + 2 * g.p) * (g.w + 2 * g.p) : 0;
+    g.beta0 = cj_blas_kernel_tier(cj_blas_kernels()) >= 3;
     return g;
 }
 
@@ -64,27 +67,34 @@ static inline int chunk_samples(size_t target, size_t per_sample, int batch)
 
 static inline size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-/* c[m x n] = a b, plus c itself when `accumulate`. For beta = 0 OpenBLAS
- * 0.3.21 first zeroes C with one scalar store per float, which took 7% of
- * an MNIST CNN's training step; memset's vector stores and beta = 1 do the
- * same in a fraction of that. */
-static inline void gemm_ld(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
+/* c[m x n] = a b, plus c itself when `accumulate`, with c's rows ldc
+ * floats apart. For beta = 0 OpenBLAS 0.3.21 first zeroes C with one scalar
+ * store per float on most of its kernel sets (7% of an MNIST CNN's training
+ * step on Zen 3), so C is zeroed by memset and multiplied with beta = 1.
+ * Its AVX-512 kernel sets (g->beta0) multiply products of up to about 10^6
+ * m n k by small-matrix kernels that write C directly for beta = 0: 12-18%
+ * faster than memset and beta = 1 on the Winograd and im2col shapes of that
+ * CNN on an AVX-512 Xeon, where larger products were 6-9% slower so
+ * (docs/benchmarks.md). */
+static inline void gemm_ld(const geom *g, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
                            const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                            int accumulate)
 {
+    float beta = 1.0f;
     if (!accumulate) {
-        if (ldc == n) memset(c, 0, sizeof(float) * (size_t)m * n);
+        if (g->beta0 && (double)m * n * k <= 1e6) beta = 0.0f;
+        else if (ldc == n) memset(c, 0, sizeof(float) * (size_t)m * n);
         else
             for (int i = 0; i < m; i++) memset(c + (size_t)i * ldc, 0, sizeof(float) * (size_t)n);
     }
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, c, ldc);
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* The same with c's rows n floats apart. */
-static inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float *a,
-                        int lda, const float *b, int ldb, float *c, int accumulate)
+static inline void gemm(const geom *g, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
+                        const float *a, int lda, const float *b, int ldb, float *c, int accumulate)
 {
-    gemm_ld(ta, tb, m, n, k, a, lda, b, ldb, c, n, accumulate);
+    gemm_ld(g, ta, tb, m, n, k, a, lda, b, ldb, c, n, accumulate);
 }
 
 /* ---- Winograd F(2x2, r x r), src/nn/winograd.c ------------------------ */

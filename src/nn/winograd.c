@@ -502,7 +502,7 @@ void cj_winograd_forward(const geom *g, const winograd *wg, const float *weight,
             input_tiles(g, wg, in + (size_t)(b0 + b) * in_size, &s, b, n_tiles);
         /* M_xi[T, O] = V_xi[T, C] U_xi[C, O] */
         for (int xi = 0; xi < t2; xi++)
-            gemm(CblasNoTrans, CblasNoTrans, (int)n_tiles, g->o, g->c, s.v + xi * n_tiles * g->c,
+            gemm(g, CblasNoTrans, CblasNoTrans, (int)n_tiles, g->o, g->c, s.v + xi * n_tiles * g->c,
                  g->c, s.u + (size_t)xi * g->c * g->o, g->o, s.m + xi * n_tiles * g->o, 0);
         for (int b = 0; b < n; b++)
             output_tiles(g, wg, &s, b, n_tiles, bias, out + (size_t)(b0 + b) * out_size);
@@ -531,11 +531,11 @@ void cj_winograd_backward(const geom *g, const winograd *wg, const float *in,
             output_grad_tiles(g, wg, dout + (size_t)(b0 + b) * out_size, &s, b, n_tiles);
         }
         for (int xi = 0; dweight && xi < t2; xi++)
-            gemm(CblasTrans, CblasNoTrans, g->c, g->o, (int)n_tiles, s.v + xi * n_tiles * g->c,
+            gemm(g, CblasTrans, CblasNoTrans, g->c, g->o, (int)n_tiles, s.v + xi * n_tiles * g->c,
                  g->c, s.m + xi * n_tiles * g->o, g->o, s.du + (size_t)xi * g->c * g->o, b0 > 0);
         if (!din) continue;
         for (int xi = 0; xi < t2; xi++)  /* V is spent: dV takes its place */
-            gemm(CblasNoTrans, CblasTrans, (int)n_tiles, g->c, g->o, s.m + xi * n_tiles * g->o,
+            gemm(g, CblasNoTrans, CblasTrans, (int)n_tiles, g->c, g->o, s.m + xi * n_tiles * g->o,
                  g->o, s.u + (size_t)xi * g->c * g->o, g->o, s.v + xi * n_tiles * g->c, 0);
         for (int b = 0; b < n; b++)
             input_grad_tiles(g, wg, &s, b, n_tiles, din + (size_t)(b0 + b) * in_size);
