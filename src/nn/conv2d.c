@@ -13,7 +13,7 @@
  * of every sample, P = OH OW); each product then takes sample b's P columns
  * col_b of it, so that out and dout are read and written in place:
  *
- *   forward   out_b[O, P] = W[O, K] col_b[K, P] + bias
+ *   forward   out_b[O, P] = [W | bias][O, K + 1] [col_b ; 1][K + 1, P]
  *   backward  dW[O, K]   += dout_b[O, P] col_b[K, P]^T
  *             dcol_b[K, P] = F[O, K]^T dout_b[O, P]   then col2im adds dcol into din
  *
@@ -75,12 +75,13 @@
 
 static int im2col_chunk(const geom *g, int batch)
 {
-    return chunk_samples(CHUNK_TARGET_FLOATS, g->kk * g->np + g->padded, batch);
+    return chunk_samples(CHUNK_TARGET_FLOATS, (g->kk + 1) * g->np + g->padded, batch);
 }
 
-static size_t im2col_floats(const geom *g, int batch)
+static size_t im2col_floats(const geom *g, int batch)  /* see carve() */
 {
-    return (size_t)im2col_chunk(g, batch) * (g->kk * g->np + g->padded);  /* see carve() */
+    return (size_t)im2col_chunk(g, batch) * ((g->kk + 1) * g->np + g->padded) +
+           (size_t)g->o * (g->kk + 1);
 }
 
 /* n samples with a zero border, [n, C, H + 2p, W + 2p], so that im2col and
@@ -185,18 +186,20 @@ static void col2im(const float *restrict col, float *restrict pad, float *restri
         }
 }
 
-/* Scratch layout for a chunk of n samples: col [K, nP], then the padded
- * input. The products take one sample's P columns of col at a time, so they
- * read and write out / dout [n, O, P] in place. */
+/* Scratch layout for a chunk of n samples: col [K + 1, nP] (the forward
+ * pass's last row all ones), then the padded input, then [W | bias]
+ * [O, K + 1]. The products take one sample's P columns of col at a time, so
+ * they read and write out / dout [n, O, P] in place. */
 typedef struct {
-    float *col, *pad;
+    float *col, *pad, *wb;
 } buffers;
 
 static buffers carve(float *scratch, const geom *g, int chunk)
 {
     buffers s;
     s.col = scratch;
-    s.pad = s.col + (size_t)chunk * g->kk * g->np;
+    s.pad = s.col + (size_t)chunk * (g->kk + 1) * g->np;
+    s.wb = s.pad + (size_t)chunk * g->padded;
     return s;
 }
 
@@ -206,18 +209,22 @@ static void im2col_forward(const geom *g, const float *weight, const float *bias
     int chunk = im2col_chunk(g, batch);
     buffers sb = carve(scratch, g, chunk);
     size_t in_size = (size_t)g->c * g->h * g->w, out_size = (size_t)g->o * g->np;
+    for (int o = 0; o < g->o; o++) {
+        memcpy(sb.wb + (size_t)o * (g->kk + 1), weight + (size_t)o * g->kk, sizeof(float) * g->kk);
+        sb.wb[(size_t)o * (g->kk + 1) + g->kk] = bias[o];
+    }
     for (int b0 = 0; b0 < batch; b0 += chunk) {
         int n = batch - b0 < chunk ? batch - b0 : chunk;
         size_t cols = (size_t)n * g->np;
         im2col(pad_input(in + (size_t)b0 * in_size, sb.pad, n, g), sb.col, n, g);
-        for (int b = 0; b < n; b++) {
-            /* Y_b = bias, then Y_b += W col_b */
-            float *y = out + (size_t)(b0 + b) * out_size;
-            for (int o = 0; o < g->o; o++)
-                for (size_t q = 0; q < g->np; q++) y[o * g->np + q] = bias[o];
-            gemm(g, CblasNoTrans, CblasNoTrans, g->o, (int)g->np, (int)g->kk, weight, (int)g->kk,
-                 sb.col + (size_t)b * g->np, (int)cols, y, 1);
-        }
+        float *ones = sb.col + g->kk * cols;
+        for (size_t q = 0; q < cols; q++) ones[q] = 1.0f;
+        /* out_b = [W | bias] [col_b ; 1]: the bias rides in the product, so
+         * out is written once (filling it with the bias first was a pass of
+         * its own over the layer's output, 2.6% of an MNIST CNN's step) */
+        for (int b = 0; b < n; b++)
+            gemm(g, CblasNoTrans, CblasNoTrans, g->o, (int)g->np, (int)g->kk + 1, sb.wb, (int)g->kk + 1,
+                 sb.col + (size_t)b * g->np, (int)cols, out + (size_t)(b0 + b) * out_size, 0);
     }
 }
 
