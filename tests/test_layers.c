@@ -274,6 +274,61 @@ TEST(dense_gradients)
     rig_free(&t);
 }
 
+/* A readout over many rows (T x B steps of a recurrent layer) takes the
+ * recurrent kernels in cj_dense_backward (src/nn/dense.c): its weight and
+ * input gradients against double sums, through a feedback matrix, both
+ * overwriting (beta = 0) and adding to (beta = 1) what dweight holds; and
+ * a shape below the row threshold (sgemm) for comparison. */
+TEST(dense_readout_gradients)
+{
+    static const int shapes[][3] = {{1100, 64, 33}, {1024, 256, 10}, {2000, 32, 64}, {64, 64, 33}};
+    for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+        int rows = shapes[c][0], n_in = shapes[c][1], n_out = shapes[c][2];
+        size_t nx = (size_t)rows * n_in, ny = (size_t)rows * n_out, nw = (size_t)n_out * n_in;
+        float *x = malloc(sizeof(float) * nx), *dy = malloc(sizeof(float) * ny);
+        float *fb = malloc(sizeof(float) * nw), *dw = malloc(sizeof(float) * nw);
+        float *prior = malloc(sizeof(float) * nw), *db = malloc(sizeof(float) * n_out);
+        float *dx = malloc(sizeof(float) * nx);
+        cj_rng_fill_normal(&test_rng, x, nx, 1.0f);
+        cj_rng_fill_normal(&test_rng, dy, ny, 1.0f);
+        cj_rng_fill_normal(&test_rng, fb, nw, 0.5f);
+        cj_rng_fill_normal(&test_rng, prior, nw, 1.0f);
+        /* differences relative to max(1, the largest reference value), as
+         * for the convolutions above: float sums over 1,000-2,000 rows */
+        double worst_w = 0, worst_acc = 0, worst_x = 0, scale_w = 1, scale_x = 1;
+        cj_dense_backward(dx, dw, db, dy, x, fb, rows, n_in, n_out, 0.0f);
+        for (int o = 0; o < n_out; o++)
+            for (int i = 0; i < n_in; i++) {
+                double want = 0;
+                for (int r = 0; r < rows; r++) want += (double)dy[(size_t)r * n_out + o] * x[(size_t)r * n_in + i];
+                worst_w = fmax(worst_w, fabs(dw[(size_t)o * n_in + i] - want));
+                scale_w = fmax(scale_w, fabs(want));
+            }
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < n_in; i++) {
+                double want = 0;
+                for (int o = 0; o < n_out; o++) want += (double)dy[(size_t)r * n_out + o] * fb[(size_t)o * n_in + i];
+                worst_x = fmax(worst_x, fabs(dx[(size_t)r * n_in + i] - want));
+                scale_x = fmax(scale_x, fabs(want));
+            }
+        worst_w /= scale_w;
+        worst_x /= scale_x;
+        float *grad = malloc(sizeof(float) * nw);
+        memcpy(grad, dw, sizeof(float) * nw);
+        memcpy(dw, prior, sizeof(float) * nw);
+        cj_dense_backward(NULL, dw, db, dy, x, fb, rows, n_in, n_out, 1.0f);
+        for (size_t k = 0; k < nw; k++) {
+            double d = fabs(dw[k] - ((double)prior[k] + grad[k])) / (1.0 + fabs(grad[k]));
+            if (d > worst_acc) worst_acc = d;
+        }
+        if (!(worst_w < 1e-5 && worst_x < 1e-5 && worst_acc < 1e-5))
+            printf("  rows %d, %d -> %d: dW %.3g, dx %.3g, accumulated dW %.3g\n", rows, n_in, n_out, worst_w,
+                   worst_x, worst_acc);
+        CHECK(worst_w < 1e-5 && worst_x < 1e-5 && worst_acc < 1e-5);
+        free(x), free(dy), free(fb), free(dw), free(prior), free(db), free(dx), free(grad);
+    }
+}
+
 /* ---- conv2d ----------------------------------------------------------- */
 
 typedef struct {
@@ -812,6 +867,7 @@ int main(void)
 {
     cj_rng_seed(&test_rng, 20240611);
     RUN(dense_gradients);
+    RUN(dense_readout_gradients);
     RUN(conv2d_matches_direct_sums);
     RUN(conv2d_gradients);
     RUN(conv2d_chunked_batches);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cajal/layers.h"
+#include "recurrent_common.h"
 
 void cj_dense_forward(float *out, const float *in, const float *weight, const float *bias,
                       int batch, int n_in, int n_out)
@@ -16,12 +17,49 @@ void cj_dense_forward(float *out, const float *in, const float *weight, const fl
                 weight, n_in, 1.0f, out, n_out);
 }
 
+/* A readout's backward pass (a few dozen outputs from many rows, like the
+ * 33 outputs at each of T x B = 6400 steps of a recurrent layer) by the
+ * recurrent cells' register-tiled kernels (src/nn/recurrent_gemm.c)
+ * instead of sgemm: dW^T = x^T dy by the weight-gradient kernel with x's
+ * n_in columns as its panels (whole panels when n_in is a multiple of 32),
+ * dx = dy F with F packed on the stack: 5-9% of the H = 64 rate-RNN step
+ * (docs/benchmarks.md). For a batch of 64 rows (an MLP's last layer) sgemm
+ * was as fast or faster. Returns 0, doing nothing, for other shapes. */
+enum { READOUT_MIN_ROWS = 1024, READOUT_MAX_OUT = 64, READOUT_MAX_IN = 256, READOUT_STACK = 24576 };
+
+static int readout_backward(float *din, float *dweight, const float *dout, const float *in,
+                            const float *feedback, int rows, int n_in, int n_out, float beta)
+{
+    if (rows < READOUT_MIN_ROWS || n_out > READOUT_MAX_OUT || n_in > READOUT_MAX_IN || n_in % 32 != 0)
+        return 0;
+    if (cj_rec_weight_grad_floats(n_in, n_out) + (size_t)n_in * n_out > READOUT_STACK ||
+        cj_rec_packed_floats(n_in, n_out) > READOUT_STACK)
+        return 0;
+    float work[READOUT_STACK];
+    if (dweight) {
+        float *dwt = work, *scratch = work + (size_t)n_in * n_out;  /* dW^T [n_in, n_out] */
+        memset(dwt, 0, sizeof(float) * (size_t)n_in * n_out);
+        cj_rec_weight_grad(dwt, dout, n_out, NULL, NULL, 0, in, n_in, n_in, (size_t)rows, scratch);
+        for (int o = 0; o < n_out; o++)
+            for (int i = 0; i < n_in; i++) {
+                float g = dwt[(size_t)i * n_out + o];
+                dweight[(size_t)o * n_in + i] = beta == 0.0f ? g : dweight[(size_t)o * n_in + i] + g;
+            }
+    }
+    if (din) {
+        const float *fp = cj_rec_pack(work, feedback, n_in, n_out);
+        cj_rec_gemm(din, n_in, dout, n_out, fp, rows, n_in, n_out, 0);
+    }
+    return 1;
+}
+
 /* dW = dy^T x, db = sum_b dy, dx = dy F (F = W for backprop); beta = 1
  * adds the parameter gradients to what dweight and dbias hold. */
 void cj_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
                        const float *in, const float *feedback, int batch, int n_in, int n_out, float beta)
 {
-    if (dweight)
+    int readout = readout_backward(din, dweight, dout, in, feedback, batch, n_in, n_out, beta);
+    if (dweight && !readout)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, batch, 1.0f, dout, n_out,
                     in, n_in, beta, dweight, n_in);
     if (dbias) {
@@ -31,7 +69,7 @@ void cj_dense_backward(float *din, float *dweight, float *dbias, const float *do
             for (int o = 0; o < n_out; o++) dbias[o] += row[o];
         }
     }
-    if (din) {
+    if (din && !readout) {
         /* memset and beta = 1: for beta = 0 OpenBLAS 0.3.21 zeroes C with
          * one scalar store per float (sgemm_beta), 4 % of a rate-RNN step
          * whose readout's input gradient is [6400, 64] */
