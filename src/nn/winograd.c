@@ -35,15 +35,15 @@ static const double G5[6][5] = {{1, 0, 0, 0, 0},
                                 {0, 0, 0, 0, 1}};
 static const float AT5[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 0.5f, -2, 1}};
 
+/* B^T and A^T are not here: winograd_tiles picks them by r, so that each of
+ * its loops has its matrix as a compile-time constant. */
 struct winograd {
     int r, t;
-    const float *bt;   /* B^T, t x t */
     const double *g;   /* G, t x r */
-    const float *at;   /* A^T, 2 x t */
 };
 
-static const winograd WINOGRAD3 = {3, 4, &BT3[0][0], &G3[0][0], &AT3[0][0]};
-static const winograd WINOGRAD5 = {5, 6, &BT5[0][0], &G5[0][0], &AT5[0][0]};
+static const winograd WINOGRAD3 = {3, 4, &G3[0][0]};
+static const winograd WINOGRAD5 = {5, 6, &G5[0][0]};
 
 const winograd *cj_winograd_for(const geom *g)
 {
