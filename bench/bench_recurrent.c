@@ -20,8 +20,11 @@
  * Output, one line per case on stdout:
  *     cajal <case> <median ms> <best ms> <median CPU ms> <best CPU ms>
  * by wall clock and by the process's CPU time (which leaves out time other
- * processes held the core on a shared machine). Data are random (fixed
- * seed) and made before timing. */
+ * processes held the core on a shared machine), then
+ *     flops <case> <multiply-add FLOPs per step>
+ * and, once at the end, the core's limit (bench/fma_peak.h):
+ *     peak <GFLOP/s> <vector ISA>
+ * Data are random (fixed seed) and made before timing. */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +36,7 @@
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/recurrent.h"
+#include "fma_peak.h"
 
 enum { T = 100, B = 64, N_IN = 33, N_OUT = 33, WARMUP = 3 };
 
@@ -122,6 +126,17 @@ static float train_step(net *n)
     return loss;
 }
 
+/* The step's matrix products, 2 FLOPs per multiply-add, as the step runs
+ * them: forward [x | h] W^T over I + H for G gates of H units and the
+ * readout; backward the readout's weight and input gradients, the
+ * recurrent input gradient dh W_hh, and the weight gradients of W_ih and
+ * W_hh. Element-wise work (gates, loss, Adam) is not counted. */
+static double step_flops(int G, int H)
+{
+    const double rows = (double)T * B, gh = (double)G * H;
+    return 2.0 * rows * (2.0 * (N_IN + H) * gh + gh * H + 3.0 * H * N_OUT);
+}
+
 static int bench(const char *name, cell_kind cell, int G, int H, int repeats)
 {
     unsigned seed = 1234;
@@ -163,6 +178,7 @@ static int bench(const char *name, cell_kind cell, int G, int H, int repeats)
     qsort(ms, repeats, sizeof(double), cmp);
     qsort(cpu, repeats, sizeof(double), cmp);
     printf("cajal %s %.3f %.3f %.3f %.3f\n", name, ms[repeats / 2], ms[0], cpu[repeats / 2], cpu[0]);
+    printf("flops %s %.0f\n", name, step_flops(G, H));
     fflush(stdout);
     int bad = !isfinite(loss);
     if (bad) fprintf(stderr, "bench_recurrent: %s: loss is %g\n", name, loss);
@@ -190,5 +206,8 @@ int main(int argc, char **argv)
             if (!wanted) continue;
             bad |= bench(name, (cell_kind)c, GATES[c], HIDDEN[h], repeats);
         }
+    const char *isa;
+    double peak = fma_peak_gflops(&isa);
+    printf("peak %.1f %s\n", peak, isa);
     return bad;
 }

@@ -15,6 +15,8 @@
  * and for a case whose parametric layers are all dense:
  *   cajal <case>/gemm ...  the same for the step's sgemm calls alone
  *   flops <case> <FLOPs of those calls per step>
+ * and once at the end the core's multiply-add limit (bench/fma_peak.h):
+ *   peak <GFLOP/s> <vector ISA>
  * Progress and settings go to stderr as '#' lines.
  *
  * A step is exactly what src/train/trainer.c does per batch: cj_rule_update,
@@ -33,6 +35,7 @@
 #include "cajal/objectives.h"
 #include "cajal/optim.h"
 #include "cajal/rules.h"
+#include "fma_peak.h"
 
 enum { BATCH = 64, N_BATCHES = 8, N_CLASSES = 10, WARMUP_STEPS = 5 };
 
@@ -303,5 +306,8 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
+    const char *isa;
+    double peak = fma_peak_gflops(&isa);
+    printf("peak %.1f %s\n", peak, isa);
     return 0;
 }

@@ -82,6 +82,7 @@ function stats(key,    n, i, a) {
     return n
 }
 $1 == "flops" { flops[$2] = $3; next }
+$1 == "peak" && NF == 3 { if ($2 > peak) { peak = $2; isa = $3 }; next }
 $1 == "cajal" || $1 == "torch" {
     key = $1 " " $2
     if ($2 !~ /\/gemm/ && !seen[$2]++) order[++ncases] = $2
@@ -163,4 +164,6 @@ END {
     print "and beta of src/nn/dense.c) timed alone, back to back on the model'"'"'s buffers, with the kernels above and one"
     print "thread: its best repeat. % of limit = step at the GEMM limit / cajal'"'"'s step time (best; lim(med): medians);"
     print "torch / limit = how many times the GEMM limit PyTorch'"'"'s best step takes. /cpu rows: the same from CPU time."
+    if (peak > 0)
+        printf "FMA peak of one core: %.1f GFLOP/s (%s, registers only: bench/fma_peak.h), the most the GEMM GFLOP/s column could be.\n", peak, isa
 }' "$OUT"

@@ -39,7 +39,9 @@ done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (after)"
 # Each line: side case median best cpu-median cpu-best. Pool the rounds:
 # the median of the rounds' medians, and the best of their bests; the same
-# for CPU time (the /cpu rows).
+# for CPU time (the /cpu rows). cajal's "flops CASE N" and "peak GFLOPS ISA"
+# lines give the second table: each side's best step in GFLOP/s of its
+# matrix products, and cajal's as a share of the core's FMA peak.
 printf '%s\n' "$out" | awk '
     function add(side, c, m, b,    k) {
         k = side SUBSEP c; n[k]++; med[k, n[k]] = m
@@ -47,6 +49,8 @@ printf '%s\n' "$out" | awk '
         if (!(c in seen)) { seen[c] = 1; order[nc++] = c }
     }
     NF == 6 { add($1, $2, $3, $4); add($1, $2 "/cpu", $5, $6) }
+    $1 == "flops" && NF == 3 { flops[$2] = $3 }
+    $1 == "peak" && NF == 3 && $2 > peak { peak = $2; isa = $3 }
     function median(k,    i, j, t, c, a) {
         c = n[k]; for (i = 1; i <= c; i++) a[i] = med[k, i]
         for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -62,4 +66,14 @@ printf '%s\n' "$out" | awk '
             tg = (base in target) ? sprintf(">=%.1f", target[base]) : "info"
             printf "%-14s %10.2f %10.2f %10.2f %10.2f %7.2f %7.2f %7s\n", c, mc, mt, best[kc], best[kt], mt / mc, best[kt] / best[kc], tg
         }
+        if (peak <= 0) exit
+        printf "\nFMA peak of one core: %.1f GFLOP/s (%s, registers only: bench/fma_peak.h)\n", peak, isa
+        printf "%-14s %10s %12s %10s %12s\n", "case", "GFLOP/step", "cajal GF/s", "% of peak", "torch GF/s"
+        for (i = 0; i < nc; i++) {
+            c = order[i]; kc = "cajal" SUBSEP c; kt = "torch" SUBSEP c
+            if (c ~ /\/cpu$/ || !(c in flops) || !(kc in n) || !(kt in n)) continue
+            g = flops[c] / 1e6 / best[kc]
+            printf "%-14s %10.3f %12.1f %9.1f%% %12.1f\n", c, flops[c] / 1e9, g, 100 * g / peak, flops[c] / 1e6 / best[kt]
+        }
+        print "GFLOP/step: the matrix products of one step (bench_recurrent.c, step_flops); GF/s from each side'"'"'s best step."
     }'
