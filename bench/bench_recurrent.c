@@ -206,8 +206,6 @@ int main(int argc, char **argv)
             if (!wanted) continue;
             bad |= bench(name, (cell_kind)c, GATES[c], HIDDEN[h], repeats);
         }
-    const char *isa;
-    double peak = fma_peak_gflops(&isa);
-    printf("peak %.1f %s\n", peak, isa);
+    fma_peak_print();
     return bad;
 }

@@ -306,8 +306,6 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    const char *isa;
-    double peak = fma_peak_gflops(&isa);
-    printf("peak %.1f %s\n", peak, isa);
+    fma_peak_print();
     return 0;
 }

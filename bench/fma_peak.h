@@ -9,7 +9,7 @@
 #ifndef CJ_BENCH_FMA_PEAK_H
 #define CJ_BENCH_FMA_PEAK_H
 
-#include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -53,8 +53,8 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(float *sink)
 }
 #undef FMA_PEAK_BODY
 
-/* Best of three runs of ~0.1 s each; *isa names the vectors used. Returns 0
- * where the CPU has no FMA. */
+/* Best of three runs of a few hundredths of a second each; *isa names the
+ * vectors used. Returns 0 where the CPU has no FMA. */
 static double fma_peak_gflops(const char **isa)
 {
     float sink = 0.0f;
@@ -76,5 +76,13 @@ static double fma_peak_gflops(const char **isa)
     return 0.0;
 }
 #endif
+
+/* The line bench/run.sh and bench/run_recurrent.sh read: peak GFLOPS ISA. */
+static void fma_peak_print(void)
+{
+    const char *isa;
+    double peak = fma_peak_gflops(&isa);
+    printf("peak %.1f %s\n", peak, isa);
+}
 
 #endif
