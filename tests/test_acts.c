@@ -428,11 +428,13 @@ static void keep_warning(void *user, const char *msg)
     snprintf(last_warning, sizeof last_warning, "%s", msg);
 }
 
-/* Procrustes and CCA of a pair whose products would pass 4 GiB: NaN, and
- * one warning for the run; CKA of the same pair is still computed. */
-TEST(too_wide_for_shape_measures_is_nan_with_a_warning)
+/* A layer far wider than the stimuli (12,000 features, 60 stimuli: a conv
+ * layer on the 92 images) gets Procrustes from the n x n Gram form at once,
+ * 0 against itself and against a scaled, sign-flipped copy; CCA is NaN
+ * (rank 59 < 12,000) without a warning. */
+TEST(wide_layers_get_procrustes_from_the_gram_form)
 {
-    char *d = subdir("acts_toowide", "w");
+    char *d = subdir("acts_wide", "w");
     int64_t s2[2] = {N, 12000};
     free(layer(d, "wide", 2, s2, 9));
     cj_acts_folder f;
@@ -444,9 +446,41 @@ TEST(too_wide_for_shape_measures_is_nan_with_a_warning)
     cj_acts_cka_opts o = {.measures = ms, .n_measures = 3, .warn = keep_warning};
     CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
     CHECK_NEAR(v[0], 1.0, 1e-9);
+    CHECK_NEAR(v[1], 0.0, 1e-9);
+    CHECK(isnan(v[2]) && warnings == 0);
+    cj_acts_close(&f);
+    free(d);
+}
+
+/* Procrustes and CCA of a pair whose products pass the cap: NaN, and one
+ * warning for the run naming the pair; CKA of the same pair is still
+ * computed. (The default cap is 4 GiB; a small one stands in for it.) */
+TEST(too_big_for_shape_measures_is_nan_with_a_warning)
+{
+    char *d = subdir("acts_toobig", "w");
+    int64_t s2[2] = {N, 40};
+    free(layer(d, "mid", 2, s2, 9));
+    cj_acts_folder f;
+    cj_error err = {0};
+    CHECK(cj_acts_open(d, &f, &err) == CJ_OK);
+    cj_acts_measure ms[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_PROCRUSTES, CJ_ACTS_CCA_MEAN};
+    double v[3];
+    warnings = 0;
+    /* 40 + 40 features < 60 stimuli: the feature form, 8 * 80^2 bytes */
+    CHECK(cj_cka_compare_bytes(N, 40, 40) == 8 * 80 * 80);
+    CHECK(cj_cka_compare_bytes(N, 60, 5) == 3 * 8 * N * N);
+    cj_acts_cka_opts o = {.measures = ms, .n_measures = 3, .warn = keep_warning, .shape_max_bytes = 8 * 80 * 80 - 1};
+    CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
+    CHECK_NEAR(v[0], 1.0, 1e-9);
     CHECK(isnan(v[1]) && isnan(v[2]) && warnings == 1);
-    CHECK(strstr(last_warning, "procrustes and cca are NaN for 1 layer pair with more than 23,170 features") &&
-          strstr(last_warning, "wide.npy: 12000 + 12000"));
+    CHECK(strstr(last_warning, "procrustes and cca are NaN for 1 layer pair whose products would take over") &&
+          strstr(last_warning, "mid.npy: 40 + 40 features, 60 stimuli"));
+    o.shape_max_bytes = 8 * 80 * 80;
+    warnings = 0;
+    CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
+    CHECK_NEAR(v[1], 0.0, 1e-9);
+    CHECK_NEAR(v[2], 1.0, 1e-9);
+    CHECK(warnings == 0);
     cj_acts_close(&f);
     free(d);
 }
@@ -549,7 +583,8 @@ int main(void)
     RUN(every_pair_is_the_librarys_value);
     RUN(a_folder_against_itself_is_symmetric);
     RUN(wide_layers_take_the_gram_form_bit_for_bit);
-    RUN(too_wide_for_shape_measures_is_nan_with_a_warning);
+    RUN(wide_layers_get_procrustes_from_the_gram_form);
+    RUN(too_big_for_shape_measures_is_nan_with_a_warning);
     RUN(cka_refuses_what_it_cannot_do);
     RUN(bootstrap_median_interval_has_the_large_sample_width);
     RUN(index_and_stimuli_parsers);

@@ -438,6 +438,52 @@ TEST(cli_record_reproduces_the_test_accuracy)
     free(acts);
 }
 
+/* The same test images as a float32 .npy of pixel/255 ([N, H, W], as
+ * NumPy users make stimuli) give the IDX recording's numbers exactly; the
+ * same array in 0..255 is refused, naming the first value out of range. */
+TEST(cli_record_takes_npy_pixels_for_an_idx_model)
+{
+    char *npy = in_dir("test-images.npy"), *npy255 = in_dir("test-images-255.npy"), *acts = in_dir("acts_npy");
+    char *from_idx = in_dir("acts/3_dense.npy"), *from_npy = in_dir("acts_npy/3_dense.npy");
+    cj_dataset d;
+    cj_error err;
+    if (cj_idx_load_images(test_images, &d, &err)) {
+        test_fail("%s", err.msg);
+        return;
+    }
+    int64_t shape[3] = {d.n, d.shape.h, d.shape.w};
+    CHECK(cj_npy_write_f32(npy, 3, shape, d.x, &err) == CJ_OK);
+    char *args = cj_path_printf("record %s --inputs %s --out %s", model_path, npy, acts);
+    CHECK(run(args) == 0 && strstr(output, "recorded 100 stimuli"));
+    cj_npy_array a, b;
+    if (!cj_npy_read(from_idx, CJ_NPY_F32, &a, &err)) {
+        if (!cj_npy_read(from_npy, CJ_NPY_F32, &b, &err)) {
+            CHECK(a.numel == b.numel && !memcmp(a.data, b.data, sizeof(float) * a.numel));
+            cj_npy_free(&b);
+        } else {
+            test_fail("%s", err.msg);
+        }
+        cj_npy_free(&a);
+    } else {
+        test_fail("%s", err.msg);
+    }
+    for (size_t i = 0; i < (size_t)d.n * cj_shape_size(d.shape); i++) d.x[i] *= 255.0f;
+    d.x[0] = 2.0f; /* the first value out of [0, 1], whatever the toy image holds there */
+    CHECK(cj_npy_write_f32(npy255, 3, shape, d.x, &err) == CJ_OK);
+    free(args);
+    args = cj_path_printf("record %s --inputs %s --out %s", model_path, npy255, acts);
+    CHECK(run(args) == 1 && count_lines(output) == 1 &&
+          strstr(output, "stimulus 0, element 0 is 2, but a model trained on IDX images takes .npy stimuli as "
+                         "pixel/255, from 0 to 1"));
+    cj_dataset_free(&d);
+    free(args);
+    free(npy);
+    free(npy255);
+    free(acts);
+    free(from_idx);
+    free(from_npy);
+}
+
 int main(void)
 {
     cajal = getenv("CAJAL");
@@ -458,6 +504,7 @@ int main(void)
     RUN(data_mismatches_name_both_sides);
     RUN(cli_usage_errors_exit_2);
     RUN(cli_record_reproduces_the_test_accuracy);
+    RUN(cli_record_takes_npy_pixels_for_an_idx_model);
     char *rm = cj_path_printf("rm -rf %s", dir);
     if (system(rm)) printf("could not remove %s\n", dir);
     free(rm);

@@ -459,6 +459,8 @@ TEST(bad_recurrent_options_are_errors_naming_them)
         {"rnn 4 leak=0.1, dense 2", "unknown option 'leak' (nonlinearity, alpha"},
         {"gru 4 alpha=0.5, dense 2", "unexpected 'alpha=0.5'"},
         {"lstm 4 8, dense 2", "unexpected '8'"},
+        {"rnn 4, flatten dense 2", "item 1 (flatten): unexpected 'dense 2' (a comma missing before it?)"},
+        {"rnn 4, dense 2 relu", "item 1 (dense): unexpected 'relu' (a comma missing before it?)"},
         {"rnn 4 init=xavier, dense 2", "init=xavier is not one of pytorch|orthogonal|identity"},
         {"rnn 4 gain=2, dense 2", "gain= scales init=orthogonal or init=identity"},
     };

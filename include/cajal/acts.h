@@ -148,6 +148,10 @@ typedef struct {
     /* RBF kernels (n x n doubles each) are kept for every layer when they
      * fit in this many bytes, else made again for each pair; 0: 2 GiB. */
     size_t gram_cache_bytes;
+    /* Procrustes and CCA of a pair are NaN (with a warning) when their
+     * products would take more than this many bytes (cj_cka_compare_bytes);
+     * 0: 4 GiB. */
+    size_t shape_max_bytes;
     /* Called after each pair is done with how many are (of how many), and
      * with a line to pass on (a layer whose RBF kernel is undefined, its
      * row and column NaN); either may be NULL. A non-zero return from
@@ -164,10 +168,10 @@ typedef struct {
  * j >= i and mirrored. b's layers are held in memory together, a's one at
  * a time. Undefined values are NaN (cka.h): a constant layer, CCA of a
  * layer with as many features as stimuli, ... Procrustes and CCA need
- * (p + q)^2 doubles per pair: a pair over 4 GiB (p + q > 23,170, e.g. two
- * 12,544-unit feature maps) gets NaN for them, and one warning at the end
- * counts such pairs and names the first. Fewer than 2 stimuli (4 for a
- * debiased measure) is CJ_ERR_ARG. */
+ * (p + q)^2 doubles per pair when both layers have fewer features than
+ * stimuli, else 3 n^2 (cj_cka_compare): a pair over shape_max_bytes gets
+ * NaN for them, and one warning at the end counts such pairs and names the
+ * first. Fewer than 2 stimuli (4 for a debiased measure) is CJ_ERR_ARG. */
 cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same_folder, const cj_acts_cka_opts *o,
                       double *out, cj_error *err);
 

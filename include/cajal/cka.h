@@ -125,8 +125,15 @@ cj_status cj_cka_rbf(const float *x, const float *y, size_t n, int p, int q, dou
  * eigenvalue below 1e-10 of its largest (rank < p, e.g. p >= n), cca_mean
  * and cca_r2 are NaN (reduce the features with PCA first). The products
  * are double (dsyrk) here, at half the float rate, for CCA's whitening.
- * Limits: p + q <= 46,340. Memory: about 8 (p + q)^2 + 8,192 (p + q) bytes;
- * time n (p + q)^2 plus O((p + q)^3) for the decompositions. */
+ * Two forms, chosen by the shapes:
+ *   p < n and q < n: feature space, as above. Limits: p + q <= 46,340.
+ *     Memory: about 8 (p + q)^2 + 8,192 (p + q) bytes; time n (p + q)^2
+ *     plus O((p + q)^3) for the decompositions.
+ *   p >= n or q >= n (wide layers on few stimuli): the Gram matrices
+ *     xc xc^T and yc yc^T [n, n], the nuclear norm from their
+ *     eigendecompositions (the same value), CCA NaN without computing it.
+ *     Limits: n <= CJ_CKA_GRAM_FORM_MAX_N. Memory: about 24 n^2 bytes; time
+ *     n^2 (p + q) plus O(n^3). */
 typedef struct {
     double cka, cka_debiased; /* cka_debiased NaN for n < 4 */
     double procrustes;
@@ -135,5 +142,13 @@ typedef struct {
 
 cj_status cj_cka_compare(const float *x, const float *y, size_t n, int p, int q, cj_cka_measures *out,
                            cj_error *err);
+
+/* The most stimuli the Gram form takes (LAPACK's workspace for an n x n
+ * eigendecomposition, 1 + 6n + 2n^2, must fit an int). */
+#define CJ_CKA_GRAM_FORM_MAX_N 32000
+
+/* About how many bytes cj_cka_compare allocates for this pair (its largest
+ * buffers, by the form the shapes choose), to decide before calling. */
+size_t cj_cka_compare_bytes(size_t n, int p, int q);
 
 #endif

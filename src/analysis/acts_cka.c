@@ -35,8 +35,8 @@ int cj_acts_measure_of(const char *name)
     return -1;
 }
 
-/* Procrustes and CCA hold (p + q)^2 doubles of products per pair. */
-static const double SHAPE_MAX_BYTES = 4294967296.0;
+/* The default cap on Procrustes and CCA's products per pair. */
+static const size_t SHAPE_MAX_BYTES = (size_t)4 << 30;
 
 /* The kernels a layer may need: RBF with the biased or the unbiased
  * centring (cj_gram_center), and the linear Gram matrix xc xc^T. */
@@ -181,9 +181,9 @@ static cj_status one_pair(run *r, const float *x, int i, float *const *yb, int j
             st = cj_cka_linear(x, y, r->n, p, q, 1, &v[CJ_ACTS_CKA_LINEAR_DEBIASED], &e);
     }
     if (!st && (r->want[CJ_ACTS_PROCRUSTES] || r->want[CJ_ACTS_CCA_MEAN] || r->want[CJ_ACTS_CCA_R2])) {
-        double pq = (double)p + q;
         cj_cka_measures cm;
-        if (8.0 * pq * pq > SHAPE_MAX_BYTES) { /* too wide: NaN, told once at the end */
+        size_t cap = r->o->shape_max_bytes ? r->o->shape_max_bytes : SHAPE_MAX_BYTES;
+        if (cj_cka_compare_bytes(r->n, p, q) > cap) { /* too big: NaN, told once at the end */
             if (!r->too_wide++) r->first_wide[0] = i, r->first_wide[1] = j;
         } else if (!(st = cj_cka_compare(x, y, r->n, p, q, &cm, &e))) {
             v[CJ_ACTS_PROCRUSTES] = cm.procrustes;
@@ -295,9 +295,10 @@ cj_status cj_acts_cka(const cj_acts_folder *a, const cj_acts_folder *b, int same
     if (!st && r.too_wide && o->warn) {
         char line[CJ_ERROR_MSG_MAX + 64];
         int i = r.first_wide[0], j = r.first_wide[1];
-        snprintf(line, sizeof line, "procrustes and cca are NaN for %ld layer pair%s with more than 23,170 features "
-                 "together (%s x %s: %d + %d), whose products would take over 4 GiB", r.too_wide,
-                 r.too_wide > 1 ? "s" : "", a->paths[i], b->paths[j], a->features[i], b->features[j]);
+        snprintf(line, sizeof line, "procrustes and cca are NaN for %ld layer pair%s whose products would take over "
+                 "%.3g GiB (%s x %s: %d + %d features, %zu stimuli)", r.too_wide, r.too_wide > 1 ? "s" : "",
+                 (double)(o->shape_max_bytes ? o->shape_max_bytes : SHAPE_MAX_BYTES) / (1 << 30), a->paths[i],
+                 b->paths[j], a->features[i], b->features[j], r.n);
         o->warn(o->user, line);
     }
     for (int j = 0; yb && j < lb; j++) free(yb[j]);

@@ -51,6 +51,12 @@ void cka_sums_from_products(const double *g, int p, int q, cka_sums *s);
 cj_status cka_centred_gram(const float *x, size_t n, int p, const double *mean, const char *fn, double *k,
                            cj_error *err);
 
+/* Both centred Gram matrices, k = xc xc^T and l = yc yc^T [n, n] (double,
+ * full; allocated here, the caller frees them), and the sums of *s from
+ * them: the Gram form of cka_feature_products. */
+cj_status cka_centred_grams(const float *x, const float *y, size_t n, int p, int q, const char *fn, double **k,
+                            double **l, cka_sums *s, cj_error *err);
+
 /* CKA from the sums: biased xy / sqrt(xx yy), or debiased with the
  * feature-space form of Song et al.'s estimator (cajal/cka.h). NaN when a
  * normaliser is not positive. */

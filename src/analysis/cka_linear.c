@@ -30,36 +30,9 @@ static cj_status check_args(const float *x, const float *y, size_t n, int p, int
 /* The Gram form: K = xc xc^T, L = yc yc^T, then the same sums. */
 static cj_status gram_sums(const float *x, const float *y, size_t n, int p, int q, cka_sums *s, cj_error *err)
 {
-    static const char fn[] = "cka linear";
-    if (n > INT_MAX) return cj_fail(err, CJ_ERR_ARG, "%s: n = %zu stimuli is too many for the Gram form", fn, n);
-    double *k = malloc(sizeof(double) * n * n), *l = malloc(sizeof(double) * n * n);
-    double *mean = malloc(sizeof(double) * ((size_t)p + (size_t)q));
-    cj_status st = CJ_OK;
-    if (!k || !l || !mean)
-        st = cj_fail(err, CJ_ERR_NOMEM, "%s: no memory for two %zu x %zu Gram matrices", fn, n, n);
-    if (!st) st = cka_column_means(x, n, p, fn, "x", mean, err);
-    if (!st) st = cka_column_means(y, n, q, fn, "y", mean + p, err);
-    if (!st) st = cka_centred_gram(x, n, p, mean, fn, k, err);
-    if (!st) st = cka_centred_gram(y, n, q, mean + p, fn, l, err);
-    if (!st) {
-        double xy = 0.0, xx = 0.0, yy = 0.0;
-        for (size_t i = 0; i < n * n; i++) {
-            xy += k[i] * l[i];
-            xx += k[i] * k[i];
-            yy += l[i] * l[i];
-        }
-        s->xy = xy, s->xx = xx, s->yy = yy;
-        s->kl = s->kk = s->ll = s->tx = s->ty = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            double a = k[i * n + i], b = l[i * n + i];
-            s->kl += a * b;
-            s->kk += a * a;
-            s->ll += b * b;
-            s->tx += a;
-            s->ty += b;
-        }
-    }
-    free(k), free(l), free(mean);
+    double *k = NULL, *l = NULL;
+    cj_status st = cka_centred_grams(x, y, n, p, q, "cka linear", &k, &l, s, err);
+    free(k), free(l);
     return st;
 }
 

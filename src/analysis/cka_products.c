@@ -10,6 +10,7 @@
  * block plus the (p + q)^2 result. Centring first (two passes over the data)
  * rather than sum(x x^T) - n m m^T keeps large means from cancelling. */
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +186,45 @@ double cka_from_sums(const cka_sums *s, size_t n, int debiased)
     }
     if (!(xx > 0.0) || !(yy > 0.0)) return NAN;
     return xy / sqrt(xx * yy);
+}
+
+cj_status cka_centred_grams(const float *x, const float *y, size_t n, int p, int q, const char *fn, double **k,
+                            double **l, cka_sums *s, cj_error *err)
+{
+    *k = *l = NULL;
+    if (n > INT_MAX) return cj_fail(err, CJ_ERR_ARG, "%s: n = %zu stimuli is too many for the Gram form", fn, n);
+    double *kx = malloc(sizeof(double) * n * n), *ly = malloc(sizeof(double) * n * n);
+    double *mean = malloc(sizeof(double) * ((size_t)p + (size_t)q));
+    cj_status st = CJ_OK;
+    if (!kx || !ly || !mean)
+        st = cj_fail(err, CJ_ERR_NOMEM, "%s: no memory for two %zu x %zu Gram matrices", fn, n, n);
+    if (!st) st = cka_column_means(x, n, p, fn, "x", mean, err);
+    if (!st) st = cka_column_means(y, n, q, fn, "y", mean + p, err);
+    if (!st) st = cka_centred_gram(x, n, p, mean, fn, kx, err);
+    if (!st) st = cka_centred_gram(y, n, q, mean + p, fn, ly, err);
+    if (!st) {
+        double xy = 0.0, xx = 0.0, yy = 0.0;
+        for (size_t i = 0; i < n * n; i++) {
+            xy += kx[i] * ly[i];
+            xx += kx[i] * kx[i];
+            yy += ly[i] * ly[i];
+        }
+        s->xy = xy, s->xx = xx, s->yy = yy;
+        s->kl = s->kk = s->ll = s->tx = s->ty = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double a = kx[i * n + i], b = ly[i * n + i];
+            s->kl += a * b;
+            s->kk += a * a;
+            s->ll += b * b;
+            s->tx += a;
+            s->ty += b;
+        }
+    }
+    free(mean);
+    if (st) {
+        free(kx), free(ly);
+        return st;
+    }
+    *k = kx, *l = ly;
+    return CJ_OK;
 }

@@ -14,12 +14,41 @@
 #include "cajal/record.h"
 #include "cajal/source.h"
 
+/* Whether path starts as a .npy file does ("\x93NUMPY"). */
+static int starts_as_npy(const char *path)
+{
+    static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+    unsigned char head[6];
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return got == sizeof head && !memcmp(head, magic, sizeof magic);
+}
+
+/* A model trained on IDX images takes .npy stimuli in the units its IDX
+ * pixels become, pixel/255: anything outside [0, 1] (stimuli in 0..255, or
+ * NaN) would be scaled into nonsense without a word, so it is an error. */
+static cj_status check_pixel_range(const char *path, const float *x, int n, size_t in, cj_error *err)
+{
+    for (size_t i = 0; i < (size_t)n * in; i++)
+        if (!(x[i] >= 0.0f && x[i] <= 1.0f))
+            return cj_fail(err, CJ_ERR_FORMAT,
+                           "%s: stimulus %zu, element %zu is %g, but a model trained on IDX images takes .npy "
+                           "stimuli as pixel/255, from 0 to 1",
+                           path, i / in, i % in, (double)x[i]);
+    return CJ_OK;
+}
+
 /* The stimuli as floats [n, T, input], in the form the model was trained
- * on: IDX images (pixel/255) or a .npy array of the training inputs' shape. */
+ * on: IDX images (pixel/255) or a .npy array of the training inputs' shape;
+ * for a model trained on IDX images also a float32 .npy [N, ...] of
+ * pixel/255 values (stimuli made in NumPy: gratings, noise). */
 static cj_status read_stimuli(const char *path, const cj_model_info *info, float **x, int *n, int *T, cj_error *err)
 {
     size_t in = cj_shape_size(info->input);
-    if (info->format == CJ_DATA_IDX) {
+    int npy_pixels = info->format == CJ_DATA_IDX && starts_as_npy(path);
+    if (info->format == CJ_DATA_IDX && !npy_pixels) {
         cj_dataset d;
         cj_status st = cj_idx_load_images(path, &d, err);
         if (st) return st;
@@ -49,6 +78,10 @@ static cj_status read_stimuli(const char *path, const cj_model_info *info, float
         st = cj_fail(err, CJ_ERR_SHAPE, "%s: stimuli are %s but the model takes %s of %zu inputs (metadata "
                      "input_shape %d,%d,%d)", path, shape, info->sequence ? "[N, T, F] sequences" : "[N, ...] samples",
                      in, info->input.c, info->input.h, info->input.w);
+        cj_npy_free(&a);
+        return st;
+    }
+    if (npy_pixels && (st = check_pixel_range(path, a.data, (int)a.shape[0], in, err))) {
         cj_npy_free(&a);
         return st;
     }

@@ -19,6 +19,13 @@ cj_status cj_spec_fail(const cj_spec_args *a, cj_error *err, const char *fmt, ..
     return cj_fail(err, CJ_ERR_CONFIG, "%s: item %d (%s): %s", a->setting, a->index, a->word, what);
 }
 
+/* A word where a count or an option belongs ("flatten dense 256", "dense
+ * 256 relu") is most likely the next item with its comma left out: the
+ * error says so. */
+static int looks_like_a_word(const char *tok) { return (*tok >= 'a' && *tok <= 'z') || (*tok >= 'A' && *tok <= 'Z'); }
+
+static const char comma_hint[] = " (a comma missing before it?)";
+
 cj_status cj_spec_split(char *item, const char *setting, int index, cj_spec_args *a, cj_error *err)
 {
     memset(a, 0, sizeof *a);
@@ -33,7 +40,10 @@ cj_status cj_spec_split(char *item, const char *setting, int index, cj_spec_args
             a->count = tok;
             continue;
         }
-        if (!eq || eq == tok) return cj_spec_fail(a, err, "unexpected '%s'", tok);
+        if (!eq && a->count && looks_like_a_word(a->count))
+            return cj_spec_fail(a, err, "unexpected '%s %s'%s", a->count, tok, comma_hint);
+        if (!eq || eq == tok)
+            return cj_spec_fail(a, err, "unexpected '%s'%s", tok, !eq && looks_like_a_word(tok) ? comma_hint : "");
         if (a->n == CJ_SPEC_MAX_OPTIONS) return cj_spec_fail(a, err, "more than %d options", CJ_SPEC_MAX_OPTIONS);
         *eq = '\0';
         a->keys[a->n] = tok;
@@ -140,7 +150,8 @@ cj_status cj_spec_count(cj_spec_args *a, int required, int def, const char *what
 
 cj_status cj_spec_finish(const cj_spec_args *a, const char *options, cj_error *err)
 {
-    if (a->count && !a->count_used) return cj_spec_fail(a, err, "unexpected '%s'", a->count);
+    if (a->count && !a->count_used)
+        return cj_spec_fail(a, err, "unexpected '%s'%s", a->count, looks_like_a_word(a->count) ? comma_hint : "");
     for (int i = 0; i < a->n; i++)
         if (!(a->used & 1u << i))
             return options ? cj_spec_fail(a, err, "unknown option '%s' (%s)", a->keys[i], options)
