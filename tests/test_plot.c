@@ -591,6 +591,51 @@ static long ink(const char *png)
     return n;
 }
 
+/* Non-white pixels of a PNG inside [x0, x1) x [y0, y1), or -1. */
+static long ink_in_box(const char *png, int x0, int y0, int x1, int y1)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return -1;
+    }
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    long n = 0;
+    for (int y = y0 < 0 ? 0 : y0; y < y1 && y < h; y++)
+        for (int x = x0 < 0 ? 0 : x0; x < x1 && x < w; x++)
+            n += (*(const uint32_t *)(const void *)(d + (size_t)y * stride + 4 * x) & 0xffffff) != 0xffffff;
+    cairo_surface_destroy(s);
+    return n;
+}
+
+/* A figure title too long for its width (cajal lesion's one panel with a
+ * long layer name) shrinks, then breaks into two lines: it never runs
+ * past the figure's left and right edges, and the second line is drawn. */
+TEST(long_figure_titles_fit_the_width)
+{
+    static const char *titles[] = {
+        "3_conv2d: 16 of 32 units silenced (0-15), weights into 7_dense",
+        "a very long title of a narrow figure: 16 of 32 units silenced (0-15), weights into 7_dense cut",
+    };
+    for (int t = 0; t < 2; t++) {
+        cj_figure *fig;
+        cj_error err = {0};
+        CHECK(cj_figure_create(&fig, 1, 1, 400, 300, &err) == CJ_OK);
+        cj_figure_set_title(fig, titles[t]);
+        cj_panel *p = cj_figure_panel(fig, 0, 0);
+        double x[2] = {0, 1};
+        CHECK(cj_panel_add_line(p, x, x, 2, cj_line_style_default(0), "a", &err) == CJ_OK);
+        CHECK(cj_figure_write_png(fig, tpath("title.png"), &err) == CJ_OK);
+        cj_figure_free(fig);
+        CHECK(ink_in_box(tpath("title.png"), 0, 0, 400, 30) > 100);    /* the (first) line */
+        CHECK(ink_in_box(tpath("title.png"), 0, 0, 4, 60) == 0);       /* nothing at the edges */
+        CHECK(ink_in_box(tpath("title.png"), 396, 0, 400, 60) == 0);
+        if (t == 1) CHECK(ink_in_box(tpath("title.png"), 0, 32, 400, 52) > 100); /* the second line */
+    }
+}
+
 /* One panel with a title, labels, a legend and one red line at y = 0 on a
  * 0..90 axis (as backprop's alignment angle is drawn). */
 static cj_status angle_figure(int w, int h, const char *path)
@@ -964,6 +1009,7 @@ int main(void)
     RUN(cmd_plot_errors_and_usage);
     RUN(figure_scale_grows_with_panel_size);
     RUN(figure_text_and_lines_scale_with_size);
+    RUN(long_figure_titles_fit_the_width);
     RUN(figure_format_from_extension);
     RUN(figure_writes_svg_and_pdf);
     RUN(layer_legend_names_each_runs_own_layers);
