@@ -428,28 +428,39 @@ static void keep_warning(void *user, const char *msg)
     snprintf(last_warning, sizeof last_warning, "%s", msg);
 }
 
+static const cj_acts_measure shape_measures[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_PROCRUSTES, CJ_ACTS_CCA_MEAN};
+
+/* A folder (under name) of one layer of N stimuli x features, opened into
+ * f; warnings reset. 0 (after a failed check) if it cannot be opened. */
+static int one_layer_folder(const char *name, const char *layer_name, int features, cj_acts_folder *f)
+{
+    char *d = subdir(name, "w");
+    int64_t s2[2] = {N, features};
+    free(layer(d, layer_name, 2, s2, 9));
+    cj_error err = {0};
+    int ok = cj_acts_open(d, f, &err) == CJ_OK;
+    if (!ok) test_fail("%s", err.msg);
+    free(d);
+    warnings = 0;
+    return ok;
+}
+
 /* A layer far wider than the stimuli (12,000 features, 60 stimuli: a conv
  * layer on the 92 images) gets Procrustes from the n x n Gram form at once,
  * 0 against itself and against a scaled, sign-flipped copy; CCA is NaN
  * (rank 59 < 12,000) without a warning. */
 TEST(wide_layers_get_procrustes_from_the_gram_form)
 {
-    char *d = subdir("acts_wide", "w");
-    int64_t s2[2] = {N, 12000};
-    free(layer(d, "wide", 2, s2, 9));
     cj_acts_folder f;
     cj_error err = {0};
-    CHECK(cj_acts_open(d, &f, &err) == CJ_OK);
-    cj_acts_measure ms[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_PROCRUSTES, CJ_ACTS_CCA_MEAN};
+    if (!one_layer_folder("acts_wide", "wide", 12000, &f)) return;
     double v[3];
-    warnings = 0;
-    cj_acts_cka_opts o = {.measures = ms, .n_measures = 3, .warn = keep_warning};
+    cj_acts_cka_opts o = {.measures = shape_measures, .n_measures = 3, .warn = keep_warning};
     CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
     CHECK_NEAR(v[0], 1.0, 1e-9);
     CHECK_NEAR(v[1], 0.0, 1e-9);
     CHECK(isnan(v[2]) && warnings == 0);
     cj_acts_close(&f);
-    free(d);
 }
 
 /* Procrustes and CCA of a pair whose products pass the cap: NaN, and one
@@ -457,19 +468,15 @@ TEST(wide_layers_get_procrustes_from_the_gram_form)
  * computed. (The default cap is 4 GiB; a small one stands in for it.) */
 TEST(too_big_for_shape_measures_is_nan_with_a_warning)
 {
-    char *d = subdir("acts_toobig", "w");
-    int64_t s2[2] = {N, 40};
-    free(layer(d, "mid", 2, s2, 9));
     cj_acts_folder f;
     cj_error err = {0};
-    CHECK(cj_acts_open(d, &f, &err) == CJ_OK);
-    cj_acts_measure ms[] = {CJ_ACTS_CKA_LINEAR, CJ_ACTS_PROCRUSTES, CJ_ACTS_CCA_MEAN};
+    if (!one_layer_folder("acts_toobig", "mid", 40, &f)) return;
     double v[3];
-    warnings = 0;
     /* 40 + 40 features < 60 stimuli: the feature form, 8 * 80^2 bytes */
     CHECK(cj_cka_compare_bytes(N, 40, 40) == 8 * 80 * 80);
     CHECK(cj_cka_compare_bytes(N, 60, 5) == 3 * 8 * N * N);
-    cj_acts_cka_opts o = {.measures = ms, .n_measures = 3, .warn = keep_warning, .shape_max_bytes = 8 * 80 * 80 - 1};
+    cj_acts_cka_opts o = {
+        .measures = shape_measures, .n_measures = 3, .warn = keep_warning, .shape_max_bytes = 8 * 80 * 80 - 1};
     CHECK(cj_acts_cka(&f, &f, 1, &o, v, &err) == CJ_OK);
     CHECK_NEAR(v[0], 1.0, 1e-9);
     CHECK(isnan(v[1]) && isnan(v[2]) && warnings == 1);
@@ -482,7 +489,6 @@ TEST(too_big_for_shape_measures_is_nan_with_a_warning)
     CHECK_NEAR(v[2], 1.0, 1e-9);
     CHECK(warnings == 0);
     cj_acts_close(&f);
-    free(d);
 }
 
 static long stop_after;
